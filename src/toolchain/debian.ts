@@ -1,0 +1,38 @@
+// Debian packages the toolchain and sandboxes rely on (openssl makes sandbox certificates; git is
+// the engine's source adapter). Installed with apt-get when missing and we are root; otherwise the
+// error names the packages to install.
+import { runCommand } from "../util/exec.ts";
+import { ToolchainError } from "./install.ts";
+
+export const DEBIAN_PACKAGES = ["openssl", "git", "ca-certificates"] as const;
+
+export async function missingDebianPackages(packages: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const pkg of packages) {
+    // dpkg-query's own format syntax, not a template string.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query field reference
+    const res = await runCommand("dpkg-query", ["-W", "-f=${Status}", pkg]);
+    if (res.code !== 0 || !res.stdout.includes("install ok installed")) missing.push(pkg);
+  }
+  return missing;
+}
+
+/** Installs the missing packages; returns the ones it installed. */
+export async function ensureDebianPackages(packages: readonly string[] = DEBIAN_PACKAGES): Promise<string[]> {
+  const missing = await missingDebianPackages(packages);
+  if (missing.length === 0) return [];
+  if (process.getuid?.() !== 0) {
+    throw new ToolchainError(
+      `missing Debian packages: ${missing.join(" ")}; install them with: sudo apt-get install -y ${missing.join(" ")}`,
+    );
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  await runCommand("apt-get", ["update"], { env });
+  const res = await runCommand("apt-get", ["install", "-y", "--no-install-recommends", ...missing], { env });
+  if (res.code !== 0) {
+    throw new ToolchainError(
+      `apt-get could not install ${missing.join(" ")}:\n${res.stderr.trim().split("\n").slice(-5).join("\n")}`,
+    );
+  }
+  return missing;
+}

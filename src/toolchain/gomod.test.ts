@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseGoMod, planWrapper, renderToolsFile, renderWrapperGoMod } from "./gomod.ts";
+
+// Shapes taken from the real go.mod files of the tools we build.
+const KUBERNETES_LIKE = `// This is a generated file. Do not edit directly.
+module k8s.io/kubernetes
+
+go 1.26.0
+
+require (
+	github.com/spf13/cobra v1.10.0
+	k8s.io/api v0.0.0
+	k8s.io/sample-cli-plugin v0.0.0 // indirect
+)
+
+replace (
+	k8s.io/api => ./staging/src/k8s.io/api
+	k8s.io/sample-cli-plugin => ./staging/src/k8s.io/sample-cli-plugin
+)
+`;
+
+const ETCD_LIKE = `module go.etcd.io/etcd/server/v3
+
+go 1.26.0
+
+toolchain go1.26.10
+
+require (
+	go.etcd.io/etcd/api/v3 v3.6.16
+	go.etcd.io/etcd/pkg/v3 v3.6.16
+)
+
+replace (
+	go.etcd.io/etcd/api/v3 => ../api
+	go.etcd.io/etcd/pkg/v3 => ../pkg
+)
+
+// Bad imports are sometimes causing attempts to pull that code.
+replace go.etcd.io/etcd => ./FORBIDDEN_DEPENDENCY
+`;
+
+const TOFU_LIKE = `module github.com/opentofu/opentofu
+
+go 1.26.6
+
+require github.com/hashicorp/hcl/v2 v2.20.1
+
+replace github.com/hashicorp/hcl/v2 v2.20.1 => github.com/opentofu/hcl/v2 v2.20.2-0.20251021132045-587d123c2828
+`;
+
+describe("parseGoMod", () => {
+  it("reads module, go line, block and single-line requires and replaces, ignoring comments", () => {
+    const mod = parseGoMod(ETCD_LIKE);
+    assert.equal(mod.module, "go.etcd.io/etcd/server/v3");
+    assert.equal(mod.go, "1.26.0");
+    assert.equal(mod.requires.get("go.etcd.io/etcd/api/v3"), "v3.6.16");
+    assert.deepEqual(
+      mod.replaces.map((r) => [r.from, r.to]),
+      [
+        ["go.etcd.io/etcd/api/v3", "../api"],
+        ["go.etcd.io/etcd/pkg/v3", "../pkg"],
+        ["go.etcd.io/etcd", "./FORBIDDEN_DEPENDENCY"],
+      ],
+    );
+  });
+
+  it("keeps the versions on both sides of a versioned replace", () => {
+    const [replace] = parseGoMod(TOFU_LIKE).replaces;
+    assert.deepEqual(replace, {
+      from: "github.com/hashicorp/hcl/v2",
+      fromVersion: "v2.20.1",
+      to: "github.com/opentofu/hcl/v2",
+      toVersion: "v2.20.2-0.20251021132045-587d123c2828",
+    });
+  });
+});
+
+describe("planWrapper", () => {
+  it("re-points required siblings and drops guards against modules nobody requires", () => {
+    const plan = planWrapper(parseGoMod(ETCD_LIKE));
+    assert.deepEqual(plan.siblings, ["go.etcd.io/etcd/api/v3", "go.etcd.io/etcd/pkg/v3"]);
+    assert.deepEqual(plan.copied, []);
+  });
+
+  it("copies replaces that point at another module, such as a fork", () => {
+    const plan = planWrapper(parseGoMod(TOFU_LIKE));
+    assert.deepEqual(plan.siblings, []);
+    assert.equal(plan.copied[0]?.to, "github.com/opentofu/hcl/v2");
+  });
+});
+
+describe("renderWrapperGoMod", () => {
+  it("requires the tool, points siblings at the published version and stubs unpublished ones", () => {
+    const upstream = parseGoMod(KUBERNETES_LIKE);
+    const plan = planWrapper(upstream);
+    const text = renderWrapperGoMod({
+      toolModule: "k8s.io/kubernetes",
+      toolVersion: "v1.36.3",
+      goVersion: "1.26.0",
+      siblings: plan.siblings,
+      siblingVersion: "v0.36.3",
+      unpublished: new Set(["k8s.io/sample-cli-plugin"]),
+      copied: plan.copied,
+    });
+    const wrapper = parseGoMod(text);
+    assert.equal(wrapper.requires.get("k8s.io/kubernetes"), "v1.36.3");
+    assert.equal(wrapper.requires.get("k8s.io/api"), "v0.36.3");
+    assert.equal(wrapper.requires.has("k8s.io/sample-cli-plugin"), false);
+    assert.deepEqual(
+      wrapper.replaces.map((r) => `${r.from} => ${r.to} ${r.toVersion ?? ""}`.trim()),
+      ["k8s.io/api => k8s.io/api v0.36.3", "k8s.io/sample-cli-plugin => ./stub/1"],
+    );
+  });
+
+  it("copies a versioned fork replace verbatim", () => {
+    const plan = planWrapper(parseGoMod(TOFU_LIKE));
+    const text = renderWrapperGoMod({
+      toolModule: "github.com/opentofu/opentofu",
+      toolVersion: "v1.12.6",
+      goVersion: "1.26.6",
+      siblings: [],
+      siblingVersion: "v1.12.6",
+      unpublished: new Set(),
+      copied: plan.copied,
+    });
+    assert.match(
+      text,
+      /github\.com\/hashicorp\/hcl\/v2 v2\.20\.1 => github\.com\/opentofu\/hcl\/v2 v2\.20\.2-0\.20251021132045-587d123c2828/,
+    );
+  });
+});
+
+describe("renderToolsFile", () => {
+  it("imports each main package behind a build tag so it is never compiled", () => {
+    const text = renderToolsFile(["k8s.io/kubernetes/cmd/kube-apiserver"]);
+    assert.match(text, /^\/\/go:build tools\n/);
+    assert.match(text, /_ "k8s\.io\/kubernetes\/cmd\/kube-apiserver"/);
+  });
+});

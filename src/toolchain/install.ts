@@ -1,0 +1,311 @@
+// Builds the toolchain from the Go module proxy into the versioned cache, once per machine.
+// A tool counts as installed when its folder holds a manifest written after the build and the
+// version check succeeded; builds happen in a scratch folder that is renamed into place, so an
+// interrupted build never leaves a half-installed tool behind.
+import { createWriteStream, existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CommandError, runChecked, runCommand } from "../util/exec.ts";
+import { type GoWrapperRecipe, ldflags, TOOLS, type Tool, toolDirName } from "./catalog.ts";
+import { parseGoMod, planWrapper, renderToolsFile, renderWrapperGoMod, stubDir } from "./gomod.ts";
+import { toolchainRoot, toolDir } from "./paths.ts";
+
+export interface InstalledTool {
+  name: string;
+  version: string;
+  /** Absolute path of each binary, by name. */
+  binaries: Record<string, string>;
+  /** First line the tool prints about its own version. */
+  reportedVersion: string;
+  /** True when the build was found in the cache. */
+  cached: boolean;
+  /** Seconds this call spent on the tool (the build, or the cache check). */
+  seconds: number;
+}
+
+/** What the installer tells its caller while it works; the CLI turns it into a progress display. */
+export interface InstallReporter {
+  toolStarted(tool: Tool, step: string): void;
+  toolStep(tool: Tool, step: string): void;
+  toolFinished(tool: Tool, result: InstalledTool): void;
+}
+
+export const silentReporter: InstallReporter = {
+  toolStarted: () => {},
+  toolStep: () => {},
+  toolFinished: () => {},
+};
+
+export class ToolchainError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ToolchainError";
+  }
+}
+
+interface Manifest {
+  name: string;
+  version: string;
+  revision: number;
+  reportedVersion: string;
+  builtAt: string;
+  buildSeconds: number;
+}
+
+const MANIFEST = "manifest.json";
+
+/** Reads the manifest of an installed tool, or null when it is not (completely) installed. */
+export async function installedTool(tool: Tool, env = process.env): Promise<InstalledTool | null> {
+  const dir = toolDir(tool, env);
+  const manifestPath = join(dir, MANIFEST);
+  if (!existsSync(manifestPath)) return null;
+  const binaries = binaryPaths(tool, dir);
+  if (!Object.values(binaries).every((p) => existsSync(p))) return null;
+  const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as Manifest;
+  return {
+    name: tool.name,
+    version: tool.version,
+    binaries,
+    reportedVersion: manifest.reportedVersion,
+    cached: true,
+    seconds: 0,
+  };
+}
+
+/** Installs the named tools (default: all), building those not in the cache. */
+export async function installToolchain(
+  options: { tools?: readonly string[]; reporter?: InstallReporter; env?: NodeJS.ProcessEnv } = {},
+): Promise<InstalledTool[]> {
+  const env = options.env ?? process.env;
+  const reporter = options.reporter ?? silentReporter;
+  const wanted = options.tools ? TOOLS.filter((t) => options.tools?.includes(t.name)) : TOOLS;
+  const results: InstalledTool[] = [];
+  let goChecked = false;
+  for (const tool of wanted) {
+    const started = Date.now();
+    reporter.toolStarted(tool, "checking cache");
+    const cached = await installedTool(tool, env);
+    if (cached) {
+      const result = { ...cached, seconds: (Date.now() - started) / 1000 };
+      reporter.toolFinished(tool, result);
+      results.push(result);
+      continue;
+    }
+    if (!goChecked) {
+      await checkGo(env);
+      goChecked = true;
+    }
+    const result = await buildTool(tool, env, (step) => reporter.toolStep(tool, step));
+    result.seconds = (Date.now() - started) / 1000;
+    reporter.toolFinished(tool, result);
+    results.push(result);
+  }
+  return results;
+}
+
+async function checkGo(env: NodeJS.ProcessEnv): Promise<void> {
+  const result = await runCommand("go", ["version"], { env });
+  if (result.code !== 0) {
+    throw new ToolchainError(
+      "the toolchain is built from the Go module proxy, but `go` was not found on PATH; install Go 1.26 or newer and run `moor toolchain install` again",
+    );
+  }
+}
+
+function binaryPaths(tool: Tool, dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const b of tool.binaries) out[b] = join(dir, "bin", b);
+  return out;
+}
+
+async function buildTool(
+  tool: Tool,
+  env: NodeJS.ProcessEnv,
+  step: (s: string) => void,
+): Promise<InstalledTool> {
+  const root = toolchainRoot(env);
+  const scratch = join(root, `.build-${toolDirName(tool)}-${process.pid}`);
+  await rm(scratch, { recursive: true, force: true });
+  await mkdir(join(scratch, "bin"), { recursive: true });
+  const logPath = join(root, `${toolDirName(tool)}.build.log`);
+  const log = createWriteStream(logPath);
+  const goEnv: NodeJS.ProcessEnv = { ...env, CGO_ENABLED: "0" };
+  const go = async (args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}) => {
+    log.write(`$ go ${args.join(" ")}\n`);
+    try {
+      return await runChecked("go", args, {
+        cwd,
+        env: { ...goEnv, ...extraEnv },
+        onOutput: (chunk) => log.write(chunk),
+      });
+    } catch (err) {
+      if (err instanceof CommandError) {
+        throw new ToolchainError(
+          `building ${tool.name} ${tool.version} failed (full log: ${logPath}):\n${err.message}`,
+        );
+      }
+      throw err;
+    }
+  };
+  const started = Date.now();
+  try {
+    if (tool.recipe.kind === "go-install") {
+      for (const pkg of tool.recipe.packages) {
+        step(`go install ${pkg}@${tool.version}`);
+        await go(goBuildFlags(tool, ["install"]).concat(`${pkg}@${tool.version}`), scratch, {
+          GOBIN: join(scratch, "bin"),
+        });
+      }
+    } else {
+      await buildWrapper(tool, tool.recipe, scratch, go, step);
+    }
+    if (tool.assets) {
+      step("collecting data files");
+      await collectAssets(tool, tool.assets, scratch, go);
+    }
+    step("checking the binary runs");
+    const { binary, args } = tool.versionArgs;
+    const check = await runChecked(join(scratch, "bin", binary), args, { timeoutMs: 30_000 });
+    const reportedVersion = firstLine(check.stdout || check.stderr);
+    const manifest: Manifest = {
+      name: tool.name,
+      version: tool.version,
+      revision: tool.revision,
+      reportedVersion,
+      builtAt: new Date().toISOString(),
+      buildSeconds: (Date.now() - started) / 1000,
+    };
+    // Only the final folder's contents matter: drop the wrapper module and stubs.
+    const final = toolDir(tool, env);
+    const staged = join(scratch, "install");
+    await mkdir(staged, { recursive: true });
+    await rename(join(scratch, "bin"), join(staged, "bin"));
+    if (existsSync(join(scratch, "share"))) await rename(join(scratch, "share"), join(staged, "share"));
+    await writeFile(join(staged, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    await rm(final, { recursive: true, force: true });
+    await rename(staged, final);
+    return {
+      name: tool.name,
+      version: tool.version,
+      binaries: binaryPaths(tool, final),
+      reportedVersion,
+      cached: false,
+      seconds: 0,
+    };
+  } finally {
+    log.end();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+type GoRunner = (args: string[], cwd: string, extraEnv?: NodeJS.ProcessEnv) => Promise<{ stdout: string }>;
+
+function goBuildFlags(tool: Tool, verb: string[]): string[] {
+  const flags = [...verb, "-trimpath", `-ldflags=${ldflags(tool)}`];
+  if (tool.tags.length > 0) flags.push(`-tags=${tool.tags.join(",")}`);
+  return flags;
+}
+
+interface ModuleInfo {
+  Path: string;
+  Version: string;
+  Dir?: string;
+  GoMod?: string;
+  Error?: string;
+}
+
+/** `go mod download -json` prints one JSON object per module, with Error set on failures. */
+async function downloadModules(modules: readonly string[], cwd: string, env: NodeJS.ProcessEnv) {
+  const result = await runCommand("go", ["mod", "download", "-json", ...modules], { cwd, env });
+  const infos: ModuleInfo[] = [];
+  let depth = 0;
+  let start = 0;
+  const text = result.stdout;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "{") {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (text[i] === "}") {
+      depth--;
+      if (depth === 0) infos.push(JSON.parse(text.slice(start, i + 1)) as ModuleInfo);
+    }
+  }
+  return { infos, result };
+}
+
+async function buildWrapper(
+  tool: Tool,
+  recipe: GoWrapperRecipe,
+  scratch: string,
+  go: GoRunner,
+  step: (s: string) => void,
+): Promise<void> {
+  const env = { ...process.env, CGO_ENABLED: "0" };
+  step(`downloading ${recipe.module}@${tool.version}`);
+  const { infos, result } = await downloadModules([`${recipe.module}@${tool.version}`], scratch, env);
+  const main = infos[0];
+  if (!main?.Dir || main.Error) {
+    throw new ToolchainError(
+      `the Go module proxy did not serve ${recipe.module}@${tool.version}: ${main?.Error ?? result.stderr.trim()}`,
+    );
+  }
+  const upstream = parseGoMod(await readFile(join(main.Dir, "go.mod"), "utf8"));
+  const plan = planWrapper(upstream);
+  const siblingVersion = recipe.siblingVersion(tool.version);
+  step(`resolving ${plan.siblings.length} sibling modules at ${siblingVersion}`);
+  const siblings = await downloadModules(
+    plan.siblings.map((s) => `${s}@${siblingVersion}`),
+    scratch,
+    env,
+  );
+  const unpublished = new Set(siblings.infos.filter((i) => i.Error).map((i) => i.Path));
+  const goVersion = upstream.go ?? "1.26";
+  for (const [index, sibling] of plan.siblings.entries()) {
+    if (!unpublished.has(sibling)) continue;
+    const dir = join(scratch, stubDir(index));
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "go.mod"), `module ${sibling}\n\ngo ${goVersion}\n`);
+  }
+  const goMod = renderWrapperGoMod({
+    toolModule: recipe.module,
+    toolVersion: tool.version,
+    goVersion,
+    siblings: plan.siblings,
+    siblingVersion,
+    unpublished,
+    copied: plan.copied,
+  });
+  await writeFile(join(scratch, "go.mod"), goMod);
+  await writeFile(join(scratch, "tools.go"), renderToolsFile(recipe.packages));
+  step("go mod tidy");
+  await go(["mod", "tidy"], scratch);
+  for (const [index, pkg] of recipe.packages.entries()) {
+    const binary = tool.binaries[index] ?? "";
+    step(`go build ${binary} (${index + 1}/${recipe.packages.length})`);
+    await go(goBuildFlags(tool, ["build"]).concat("-o", join(scratch, "bin", binary), pkg), scratch);
+  }
+}
+
+async function collectAssets(
+  tool: Tool,
+  assets: NonNullable<Tool["assets"]>,
+  scratch: string,
+  go: GoRunner,
+): Promise<void> {
+  const module = assets.module;
+  const { stdout } = await go(["mod", "download", "-json", `${module}@${tool.version}`], scratch);
+  const info = JSON.parse(stdout) as ModuleInfo;
+  if (!info.Dir) throw new ToolchainError(`could not locate the source of ${module}@${tool.version}`);
+  const parts: string[] = [];
+  for (const file of assets.files) {
+    parts.push(
+      `# from ${module}@${tool.version}/${file}\n${(await readFile(join(info.Dir, file), "utf8")).trim()}\n`,
+    );
+  }
+  await mkdir(join(scratch, "share"), { recursive: true });
+  await writeFile(join(scratch, "share", assets.output), parts.join("---\n"));
+}
+
+function firstLine(text: string): string {
+  return text.trim().split("\n")[0] ?? "";
+}

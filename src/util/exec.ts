@@ -1,0 +1,91 @@
+// Running other programs. Every call takes an argument array and never goes through a shell,
+// so no input can be interpreted as shell syntax.
+import { spawn } from "node:child_process";
+
+export interface RunOptions {
+  /** Working directory; default: the current one. */
+  cwd?: string;
+  /** Environment; default: this process's environment. */
+  env?: NodeJS.ProcessEnv;
+  /** Data written to the program's standard input; default: none (stdin closed). */
+  input?: string;
+  /** Kill the program after this many milliseconds; default: no limit. */
+  timeoutMs?: number;
+  /** Called with each chunk of combined output as it arrives; default: none. */
+  onOutput?: (chunk: string) => void;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A program exited non-zero (or could not start); the message says which and why. */
+export class CommandError extends Error {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  constructor(file: string, args: readonly string[], result: RunResult) {
+    const tail = lastLines(result.stderr || result.stdout, 15);
+    super(`${file} ${args.join(" ")} exited with code ${result.code}${tail ? `:\n${tail}` : ""}`);
+    this.name = "CommandError";
+    this.code = result.code;
+    this.stdout = result.stdout;
+    this.stderr = result.stderr;
+  }
+}
+
+/** Runs a program to completion and returns its output, whatever its exit code. */
+export function runCommand(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let timer: NodeJS.Timeout | undefined;
+    if (options.timeoutMs !== undefined) {
+      timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+    }
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      options.onOutput?.(chunk);
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      options.onOutput?.(chunk);
+    });
+    child.on("error", (err) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code: 127, stdout, stderr: stderr + String(err.message) });
+    });
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Runs a program and throws a CommandError unless it exits 0. */
+export async function runChecked(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const result = await runCommand(file, args, options);
+  if (result.code !== 0) throw new CommandError(file, args, result);
+  return result;
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split("\n").slice(-count).join("\n");
+}
