@@ -1,0 +1,132 @@
+// The Application resource (mooring.dev/v1alpha1): which Git source to render, where to apply it
+// and how to keep it in sync. Field names follow Argo CD wherever the concept is the same, so
+// existing Application manifests port over by changing the apiVersion.
+import type { KubeObject, ObjectMeta } from "./objects.ts";
+
+export const API_GROUP = "mooring.dev";
+export const API_VERSION = "v1alpha1";
+export const APPLICATION_API_VERSION = `${API_GROUP}/${API_VERSION}`;
+export const CONTROLLER_NAMESPACE = "mooring";
+export const FIELD_MANAGER = "mooring";
+
+export interface HelmParameter {
+  name: string;
+  value: string;
+  /** Pass the value with --set-string rather than --set. */
+  forceString?: boolean;
+}
+
+export interface HelmSource {
+  /** Values files relative to the chart directory (or repo-absolute when they start with /). */
+  valueFiles?: string[];
+  /** Inline values as a YAML string (Argo CD's `values`). */
+  values?: string;
+  /** Inline values as an object (Argo CD's `valuesObject`); wins over `values`. */
+  valuesObject?: Record<string, unknown>;
+  parameters?: HelmParameter[];
+  /** Default: the Application's name. */
+  releaseName?: string;
+  /** Namespace passed to helm template; default: destination.namespace. */
+  namespace?: string;
+}
+
+export interface KustomizeSource {
+  /** Prefix/suffix added to every object name. */
+  namePrefix?: string;
+  nameSuffix?: string;
+  /** Image overrides in kustomize's `name=newName:tag` form. */
+  images?: string[];
+  commonLabels?: Record<string, string>;
+  commonAnnotations?: Record<string, string>;
+  /** Namespace set on every namespaced object. */
+  namespace?: string;
+}
+
+export interface DirectorySource {
+  /** Descend into subdirectories; default false (as in Argo CD). */
+  recurse?: boolean;
+  /** Glob (or `{a,b}` list of globs) of files to read; default every *.yaml, *.yml and *.json. */
+  include?: string;
+  /** Glob (or `{a,b}` list) of files to skip; default none. */
+  exclude?: string;
+}
+
+export interface ApplicationSource {
+  repoURL: string;
+  /** Branch, tag, commit SHA or HEAD; default HEAD. */
+  targetRevision?: string;
+  /** Directory inside the repository; default the root. Must stay inside the repository. */
+  path?: string;
+  directory?: DirectorySource;
+  kustomize?: KustomizeSource;
+  helm?: HelmSource;
+}
+
+export interface ApplicationDestination {
+  /** Name of a registered cluster; default: the cluster Mooring runs in. */
+  cluster?: string;
+  /** Namespace for namespaced objects that do not set one. */
+  namespace?: string;
+}
+
+export interface RetryStrategy {
+  /** Attempts after the first; default 5. A negative limit retries forever. */
+  limit?: number;
+  backoff?: {
+    /** First delay, e.g. "5s"; default 5s. */
+    duration?: string;
+    /** Multiplier per attempt; default 2. */
+    factor?: number;
+    /** Longest delay; default 3m. */
+    maxDuration?: string;
+  };
+}
+
+export interface SyncPolicy {
+  automated?: { prune?: boolean; selfHeal?: boolean };
+  /** Argo CD style `Key=value` options: CreateNamespace, PruneLast, PrunePropagationPolicy, ... */
+  syncOptions?: string[];
+  retry?: RetryStrategy;
+}
+
+export interface IgnoreDifference {
+  group?: string;
+  kind: string;
+  name?: string;
+  namespace?: string;
+  /** RFC 6901 pointers into the object, e.g. /spec/replicas. */
+  jsonPointers?: string[];
+  /** Ignore every field owned by these field managers (e.g. an HPA controller on replicas). */
+  managedFieldsManagers?: string[];
+}
+
+export interface HealthCheck {
+  group?: string;
+  kind: string;
+  /** CEL expressions over `object`; the first that is true decides. */
+  degraded?: string;
+  progressing?: string;
+  healthy?: string;
+  /** Optional CEL expression giving the message shown with the status. */
+  message?: string;
+}
+
+export interface ApplicationSpec {
+  source: ApplicationSource;
+  destination: ApplicationDestination;
+  syncPolicy?: SyncPolicy;
+  ignoreDifferences?: IgnoreDifference[];
+  healthChecks?: HealthCheck[];
+  /** Stop reconciling (no compare, no sync, no self-heal) while true. */
+  suspend?: boolean;
+  /** Give up a sync after this long, e.g. "5m"; default 5m. */
+  syncTimeout?: string;
+  /** History entries kept in status; default 10. */
+  revisionHistoryLimit?: number;
+}
+
+export interface Application extends KubeObject {
+  metadata: ObjectMeta & { name: string; namespace: string };
+  spec: ApplicationSpec;
+  status?: Record<string, unknown>;
+}
