@@ -10,6 +10,8 @@ export interface Credentials {
   certPem?: string;
   keyPem?: string;
   token?: string;
+  /** Skip verifying the server's certificate (kubeconfig `insecure-skip-tls-verify`). */
+  insecureSkipTlsVerify?: boolean;
 }
 
 export interface KubeResponse<T = unknown> {
@@ -31,6 +33,7 @@ export class KubeRest {
       ca: creds.caPem,
       cert: creds.certPem,
       key: creds.keyPem,
+      rejectUnauthorized: !creds.insecureSkipTlsVerify,
       keepAlive: true,
       maxSockets: 32,
     });
@@ -39,11 +42,11 @@ export class KubeRest {
   request<T = unknown>(
     method: string,
     path: string,
-    options: { body?: unknown; contentType?: string; timeoutMs?: number } = {},
+    options: { body?: unknown; contentType?: string; accept?: string; timeoutMs?: number } = {},
   ): Promise<KubeResponse<T>> {
     const url = new URL(this.server + path);
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const headers: Record<string, string> = { Accept: options.accept ?? "application/json" };
     if (payload !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     return new Promise((resolve, reject) => {
@@ -73,6 +76,46 @@ export class KubeRest {
       req.on("timeout", () => req.destroy(new Error(`${method} ${path}: no answer within the timeout`)));
       req.on("error", reject);
       if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  /**
+   * Opens a streaming GET (a watch) and calls onLine for every newline-terminated line. Resolves
+   * when the server ends the stream or the signal aborts it; rejects on connection errors.
+   * A non-200 answer resolves with its status and body so the caller can react (410 Gone...).
+   */
+  stream(
+    path: string,
+    onLine: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<{ status: number; text: string }> {
+    const url = new URL(this.server + path);
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        resolve({ status: 0, text: "" });
+        return;
+      }
+      const req = request(url, { method: "GET", agent: this.agent, headers, signal }, (res) => {
+        let buffer = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buffer += chunk;
+          if (res.statusCode !== 200) return;
+          let newline = buffer.indexOf("\n");
+          while (newline >= 0) {
+            const line = buffer.slice(0, newline);
+            buffer = buffer.slice(newline + 1);
+            if (line.trim()) onLine(line);
+            newline = buffer.indexOf("\n");
+          }
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: buffer }));
+        res.on("error", (err) => (signal.aborted ? resolve({ status: 0, text: "" }) : reject(err)));
+      });
+      req.on("error", (err) => (signal.aborted ? resolve({ status: 0, text: "" }) : reject(err)));
       req.end();
     });
   }

@@ -22,7 +22,9 @@ function record(overrides: Partial<SandboxRecord>): SandboxRecord {
 
 describe("judgeHealth", () => {
   it("is Running when every recorded process is alive", () => {
-    assert.deepEqual(judgeHealth(record({ processes: { etcd: alive, "kube-apiserver": alive } })), { status: "Running" });
+    assert.deepEqual(judgeHealth(record({ processes: { etcd: alive, "kube-apiserver": alive } })), {
+      status: "Running",
+    });
   });
 
   it("is Broken and names the components that stopped", () => {

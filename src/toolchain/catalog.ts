@@ -147,7 +147,7 @@ export const TOOLS: readonly Tool[] = [
   {
     name: "opentofu",
     version: "v1.12.6",
-    revision: 1,
+    revision: 2,
     recipe: {
       kind: "go-wrapper",
       module: "github.com/opentofu/opentofu",

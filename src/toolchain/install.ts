@@ -166,7 +166,7 @@ async function buildTool(
     step("checking the binary runs");
     const { binary, args } = tool.versionArgs;
     const check = await runChecked(join(scratch, "bin", binary), args, { timeoutMs: 30_000 });
-    const reportedVersion = firstLine(check.stdout || check.stderr);
+    const reportedVersion = versionLine(`${check.stdout}\n${check.stderr}`);
     const manifest: Manifest = {
       name: tool.name,
       version: tool.version,
@@ -306,6 +306,8 @@ async function collectAssets(
   await writeFile(join(scratch, "share", assets.output), parts.join("---\n"));
 }
 
-function firstLine(text: string): string {
-  return text.trim().split("\n")[0] ?? "";
+/** The first line that carries a version number; tools print warnings before it at times. */
+function versionLine(text: string): string {
+  const lines = text.split("\n").map((l) => l.trim());
+  return lines.find((l) => /\d+\.\d+\.\d+/.test(l)) ?? lines.find(Boolean) ?? "";
 }
