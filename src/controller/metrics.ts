@@ -1,0 +1,74 @@
+// Prometheus metrics on /metrics. Names follow Prometheus conventions (unit suffixes, _total for
+// counters) and the labels stay low-cardinality except the per-application info gauge, which is
+// what dashboards join on (Argo CD's argocd_app_info works the same way).
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export class ControllerMetrics {
+  readonly registry = new Registry();
+  readonly reconciles = new Counter({
+    name: "mooring_app_reconcile_total",
+    help: "Application reconciliations by result (ok, error)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileDuration = new Histogram({
+    name: "mooring_app_reconcile_duration_seconds",
+    help: "Time to reconcile one Application (resolve, render, compare and, when needed, sync)",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly syncs = new Counter({
+    name: "mooring_app_sync_total",
+    help: "Syncs by outcome (Succeeded, Failed) and trigger (automated, manual, self-heal)",
+    labelNames: ["phase", "trigger"] as const,
+    registers: [this.registry],
+  });
+  readonly driftCorrections = new Counter({
+    name: "mooring_drift_corrections_total",
+    help: "Manual changes to managed objects that self-heal reverted, by the field manager that made them",
+    labelNames: ["manager"] as const,
+    registers: [this.registry],
+  });
+  readonly appInfo = new Gauge({
+    name: "mooring_app_info",
+    help: "One series per Application with its sync and health status",
+    labelNames: ["namespace", "name", "sync_status", "health_status", "repo"] as const,
+    registers: [this.registry],
+  });
+  readonly gitRequests = new Counter({
+    name: "mooring_git_requests_total",
+    help: "Git operations by kind (ls-remote, fetch) and result",
+    labelNames: ["op", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: "mooring_workqueue_depth",
+    help: "Applications waiting to be reconciled",
+    registers: [this.registry],
+  });
+  readonly isLeader = new Gauge({
+    name: "mooring_controller_leader",
+    help: "1 when this replica holds the leader Lease",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "mooring_" });
+  }
+
+  /** Last label set per app, so a status change replaces its series instead of adding one. */
+  private readonly appLabels = new Map<string, Record<string, string>>();
+
+  setAppInfo(namespace: string, name: string, sync: string, health: string, repo: string): void {
+    this.removeApp(namespace, name);
+    const labels = { namespace, name, sync_status: sync, health_status: health, repo };
+    this.appInfo.set(labels, 1);
+    this.appLabels.set(`${namespace}/${name}`, labels);
+  }
+
+  removeApp(namespace: string, name: string): void {
+    const labels = this.appLabels.get(`${namespace}/${name}`);
+    if (labels) this.appInfo.remove(labels);
+    this.appLabels.delete(`${namespace}/${name}`);
+  }
+}
