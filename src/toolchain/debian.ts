@@ -1,10 +1,17 @@
 // Debian packages the toolchain and sandboxes rely on (openssl makes sandbox certificates; git is
-// the engine's source adapter). Installed with apt-get when missing and we are root; otherwise the
-// error names the packages to install.
+// the engine's source adapter; openssh serves deploy-key tests). Installed with apt-get when
+// missing and we are root; otherwise the error names the packages to install.
 import { runCommand } from "../util/exec.ts";
 import { ToolchainError } from "./install.ts";
 
-export const DEBIAN_PACKAGES = ["openssl", "git", "ca-certificates"] as const;
+export const DEBIAN_PACKAGES = [
+  "openssl",
+  "git",
+  "ca-certificates",
+  "tar",
+  "openssh-client",
+  "openssh-server",
+] as const;
 
 export async function missingDebianPackages(packages: readonly string[]): Promise<string[]> {
   const missing: string[] = [];

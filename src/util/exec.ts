@@ -43,6 +43,13 @@ export function runCommand(
   options: RunOptions = {},
 ): Promise<RunResult> {
   return new Promise((resolve) => {
+    let settled = false;
+    const settle = (result: RunResult) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      resolve(result);
+    };
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -52,7 +59,14 @@ export function runCommand(
     let stderr = "";
     let timer: NodeJS.Timeout | undefined;
     if (options.timeoutMs !== undefined) {
-      timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+      const limit = options.timeoutMs;
+      timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        // A grandchild may still hold the output pipes open; stop reading instead of waiting.
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle({ code: 124, stdout, stderr: `${stderr}\n${file} was stopped after ${limit} ms` });
+      }, limit);
     }
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
@@ -62,14 +76,8 @@ export function runCommand(
       stderr += chunk;
       options.onOutput?.(chunk);
     });
-    child.on("error", (err) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code: 127, stdout, stderr: stderr + String(err.message) });
-    });
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
+    child.on("error", (err) => settle({ code: 127, stdout, stderr: stderr + String(err.message) }));
+    child.on("close", (code, signal) => settle({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
     child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });

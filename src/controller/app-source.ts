@@ -1,0 +1,88 @@
+// Source: from an Application's repoURL and targetRevision to a commit on disk. Resolving a
+// branch costs one `git ls-remote` (no download), so the result is shared by every app on the
+// same repo and revision and reused for the poll interval; a refresh forces a new look. Only a
+// new commit costs a fetch and an extraction, and each commit is extracted once.
+import type { CommitInfo } from "../git/commit-info.ts";
+import type { GitCredentials } from "../git/credentials.ts";
+import type { GitSource } from "../git/source.ts";
+
+export interface ResolvedSource {
+  sha: string;
+  dir: string;
+  commit: CommitInfo;
+}
+
+interface HeadEntry {
+  sha: string;
+  at: number;
+}
+
+export interface SourceResolverOptions {
+  /** How long a resolved branch head is trusted before ls-remote runs again; default 60 s. */
+  pollIntervalMs?: number;
+  /** Looks up credentials for a repository; default none. */
+  credentialsFor?: (repoURL: string) => Promise<GitCredentials | undefined>;
+  /** Called after each remote operation, for metrics. */
+  onRemote?: (op: "ls-remote" | "fetch", ok: boolean) => void;
+}
+
+export class SourceResolver {
+  private readonly git: GitSource;
+  private readonly pollIntervalMs: number;
+  private readonly credentialsFor: (repoURL: string) => Promise<GitCredentials | undefined>;
+  private readonly onRemote: (op: "ls-remote" | "fetch", ok: boolean) => void;
+  private readonly heads = new Map<string, HeadEntry>();
+  private readonly inFlight = new Map<string, Promise<string>>();
+
+  constructor(git: GitSource, options: SourceResolverOptions = {}) {
+    this.git = git;
+    this.pollIntervalMs = options.pollIntervalMs ?? 60_000;
+    this.credentialsFor = options.credentialsFor ?? (async () => undefined);
+    this.onRemote = options.onRemote ?? (() => {});
+  }
+
+  /** The commit a revision names now; from memory within the poll interval unless forced. */
+  async head(repoURL: string, revision: string, force = false): Promise<string> {
+    const key = `${repoURL}#${revision || "HEAD"}`;
+    const cached = this.heads.get(key);
+    if (!force && cached && Date.now() - cached.at < this.pollIntervalMs) return cached.sha;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const creds = await this.credentialsFor(repoURL);
+        try {
+          const sha = await this.git.resolveRevision(repoURL, revision || "HEAD", creds);
+          this.onRemote("ls-remote", true);
+          this.heads.set(key, { sha, at: Date.now() });
+          return sha;
+        } catch (err) {
+          this.onRemote("ls-remote", false);
+          throw err;
+        }
+      })().finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** When the cached head of a repo and revision is due for another look (for scheduling). */
+  nextPollInMs(repoURL: string, revision: string): number {
+    const cached = this.heads.get(`${repoURL}#${revision || "HEAD"}`);
+    if (!cached) return 0;
+    return Math.max(0, cached.at + this.pollIntervalMs - Date.now());
+  }
+
+  /** The commit's files on disk (immutable, shared) and its metadata. */
+  async fetch(repoURL: string, sha: string): Promise<ResolvedSource> {
+    const creds = await this.credentialsFor(repoURL);
+    try {
+      const dir = await this.git.checkout(repoURL, sha, creds);
+      const commit = await this.git.commitInfo(repoURL, sha, creds);
+      this.onRemote("fetch", true);
+      return { sha, dir, commit };
+    } catch (err) {
+      this.onRemote("fetch", false);
+      throw err;
+    }
+  }
+}

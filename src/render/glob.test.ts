@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { RenderError } from "./errors.ts";
+import { compileGlob } from "./glob.ts";
+
+describe("directory globs", () => {
+  const cases: [pattern: string, path: string, matches: boolean][] = [
+    ["*.yaml", "deploy.yaml", true],
+    ["*.yaml", "sub/deploy.yaml", true], // * crosses "/", as in Argo CD
+    ["*.yaml", "deploy.yml", false],
+    ["prod/*", "prod/a/b.yaml", true],
+    ["prod/*", "dev/a.yaml", false],
+    ["**/*.json", "a/b.json", true],
+    ["?.yaml", "a.yaml", true],
+    ["?.yaml", "ab.yaml", false],
+    ["{a.yaml,b.yaml}", "b.yaml", true],
+    ["{a.yaml,b.yaml}", "c.yaml", false],
+    ["{config.json,env-*/*}", "env-usw2/x.yaml", true],
+    ["{a,{b,c}}.yaml", "c.yaml", true],
+    ["[ab].yaml", "b.yaml", true],
+    ["[!ab].yaml", "b.yaml", false],
+    ["[a-c].yaml", "c.yaml", true],
+    ["a.yaml", "aXyaml", false], // "." is literal
+    ["a+(b).yaml", "a+(b).yaml", true], // regex syntax is literal
+    ["\\*.yaml", "*.yaml", true],
+    ["\\*.yaml", "x.yaml", false],
+  ];
+  for (const [pattern, path, matches] of cases) {
+    it(`${pattern} ${matches ? "matches" : "does not match"} ${path}`, () => {
+      assert.equal(compileGlob(pattern)(path), matches);
+    });
+  }
+
+  for (const pattern of ["{a,b", "[ab", "a\\"]) {
+    it(`refuses the malformed pattern ${pattern}`, () => {
+      assert.throws(
+        () => compileGlob(pattern),
+        (err) => err instanceof RenderError && err.code === "invalid-source",
+      );
+    });
+  }
+});

@@ -1,0 +1,158 @@
+// Helm charts stored in the repository, rendered with `helm template` — never installed: the
+// objects go through Mooring's own diff and server-side apply, so Helm keeps no release state.
+//
+// What a chart sees must describe the destination cluster, not the machine rendering it:
+// `--kube-version` and `--api-versions` come from the destination's discovery, so templates
+// that branch on `.Capabilities.KubeVersion` or `.Capabilities.APIVersions.Has` choose what
+// that cluster serves. Each run gets private HELM_CONFIG_HOME / HELM_CACHE_HOME / HELM_DATA_HOME
+// folders (no plugins, no repository credentials, no post-renderers leak in) and an empty
+// KUBECONFIG, so nothing about the machine changes the output.
+//
+// Values are layered in helm's order, later wins: the chart's values.yaml, then `valueFiles` in
+// the order listed, then the inline `values`/`valuesObject`, then `parameters` (--set). Inline
+// values and parameters live in the Application and may carry secrets; they are masked in
+// error messages.
+//
+// Charts are rendered offline: dependencies must be vendored in the chart's charts/ folder.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parse } from "yaml";
+import type { HelmParameter, HelmSource } from "../core/application.ts";
+import type { KubeObject } from "../core/objects.ts";
+import { RenderError } from "./errors.ts";
+import { parseYamlManifests } from "./manifests.ts";
+import { assertNoEscapingSymlinks, resolveInRepo } from "./path-safety.ts";
+import { type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
+
+export interface HelmRender {
+  repoRoot: string;
+  /** The chart folder, resolved inside the repository. */
+  dir: string;
+  helm: HelmSource;
+  appName: string;
+  destinationNamespace?: string;
+  kubeVersion: string;
+  apiVersions: string[];
+  options: ResolvedRenderOptions;
+}
+
+/** Namespace helm renders into when neither the helm block nor the destination names one. */
+export const DEFAULT_HELM_NAMESPACE = "default";
+
+/** Shortest value worth masking; shorter ones cannot hide a secret but would garble messages. */
+const MIN_MASKED_LENGTH = 3;
+
+export async function renderHelm(render: HelmRender): Promise<KubeObject[]> {
+  const { repoRoot, dir, helm, options } = render;
+  // helm follows symlinks when it loads a chart, and `.Files.Get` would hand their content to
+  // templates.
+  await assertNoEscapingSymlinks(repoRoot, dir);
+  const valueFiles: string[] = [];
+  for (const file of helm.valueFiles ?? []) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
+      throw new RenderError(
+        "unsupported-source",
+        `values file "${file}" is a URL; rendering reads only the checked-out commit, so commit the file to the repository`,
+      );
+    }
+    valueFiles.push(await resolveInRepo(repoRoot, dir, file, "values file"));
+  }
+  const stdout = await withScratch(options.scratchParent, async (scratch) => {
+    const home = (name: string) => join(scratch, name);
+    for (const name of ["config", "cache", "data"]) await mkdir(home(name));
+    const inline = inlineValues(helm);
+    const inlineFile = home("inline-values.yaml");
+    if (inline !== null) await writeFile(inlineFile, inline);
+    const secrets = secretsOf(helm);
+    return runTool({
+      tool: "helm",
+      binary: options.helmBinary,
+      args: templateArgs(render, valueFiles, inline === null ? null : inlineFile),
+      cwd: repoRoot,
+      env: {
+        HOME: scratch,
+        TMPDIR: scratch,
+        HELM_CONFIG_HOME: home("config"),
+        HELM_CACHE_HOME: home("cache"),
+        HELM_DATA_HOME: home("data"),
+        KUBECONFIG: home("no-kubeconfig"),
+      },
+      timeoutMs: options.timeoutMs,
+      scrub: (text) => {
+        let out = text
+          .replaceAll(inlineFile, "(inline values)")
+          .replaceAll(`${repoRoot}/`, "")
+          // Advice for the helm command line, which Mooring users do not type.
+          .replace(/\s*Use --debug flag to render out invalid YAML\s*/, "");
+        for (const secret of secrets) out = out.replaceAll(secret, "***");
+        return out;
+      },
+      hints: [
+        {
+          when: /missing in charts\/ directory/,
+          say: "charts are rendered without network access: run `helm dependency build` and commit the charts/ folder",
+        },
+      ],
+    });
+  });
+  return parseYamlManifests(stdout, { origin: "helm template output", sourceComments: true });
+}
+
+/** The helm command line. Flags use the `--flag=value` form and the positional arguments come
+ * after "--", so no value from the spec can be taken for a flag. */
+export function templateArgs(render: HelmRender, valueFiles: string[], inlineFile: string | null): string[] {
+  const { helm } = render;
+  const namespace = helm.namespace || render.destinationNamespace || DEFAULT_HELM_NAMESPACE;
+  const args = [
+    "template",
+    `--namespace=${namespace}`,
+    `--kube-version=${render.kubeVersion}`,
+    "--include-crds",
+  ];
+  for (const version of render.apiVersions) args.push(`--api-versions=${version}`);
+  for (const file of valueFiles) args.push(`--values=${file}`);
+  if (inlineFile !== null) args.push(`--values=${inlineFile}`);
+  for (const parameter of helm.parameters ?? []) args.push(setFlag(parameter));
+  args.push("--", helm.releaseName || render.appName, render.dir);
+  return args;
+}
+
+/**
+ * One `--set` (or `--set-string`) flag. helm splits --set on unescaped commas, so a value like
+ * `a,b` would become two assignments; commas are escaped unless the value is a `{x,y}` list,
+ * the --set syntax users write on purpose (Argo CD does the same).
+ */
+export function setFlag(parameter: HelmParameter): string {
+  const { value } = parameter;
+  const isList = value.startsWith("{") && value.endsWith("}");
+  const escaped = isList ? value : value.replace(/(?<!\\),/g, "\\,");
+  return `${parameter.forceString ? "--set-string" : "--set"}=${parameter.name}=${escaped}`;
+}
+
+/** The inline values file content; valuesObject wins over values. JSON is YAML to helm. */
+function inlineValues(helm: HelmSource): string | null {
+  if (helm.valuesObject !== undefined && helm.valuesObject !== null) return JSON.stringify(helm.valuesObject);
+  if (helm.values?.trim()) return helm.values;
+  return null;
+}
+
+/** Every string an error message must not repeat: parameter values and inline value leaves. */
+function secretsOf(helm: HelmSource): string[] {
+  const found = new Set<string>();
+  const collect = (value: unknown): void => {
+    if (typeof value === "string") found.add(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (typeof value === "object" && value !== null) Object.values(value).forEach(collect);
+  };
+  for (const parameter of helm.parameters ?? []) collect(parameter.value);
+  collect(helm.valuesObject);
+  if (helm.values) {
+    try {
+      collect(parse(helm.values));
+    } catch {
+      // Unparseable inline values: helm reports a syntax error with a line number, not content.
+    }
+  }
+  // Longest first, so a secret containing a shorter one is masked whole.
+  return [...found].filter((s) => s.length >= MIN_MASKED_LENGTH).sort((a, b) => b.length - a.length);
+}

@@ -1,0 +1,84 @@
+// Running helm and kustomize for a render: where their binaries are, a private scratch folder
+// per run, a time limit, and their failures turned into render-failed errors.
+//
+// Each run gets an environment built from nothing but what the tool needs. Inheriting the
+// controller's environment would let stray settings (HELM_DRIVER, KUBECONFIG with a default
+// namespace, HELM_PLUGINS, KUSTOMIZE_PLUGIN_HOME) change what a commit renders to, and the same
+// commit must render the same everywhere.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findTool } from "../toolchain/catalog.ts";
+import { toolBinary } from "../toolchain/paths.ts";
+import { runCommand } from "../util/exec.ts";
+import { RenderError } from "./errors.ts";
+
+export interface RenderOptions {
+  /** The helm binary; default: the one `moor toolchain install` built. */
+  helmBinary?: string;
+  /** The kustomize binary; default: the one `moor toolchain install` built. */
+  kustomizeBinary?: string;
+  /** Kill helm/kustomize after this many milliseconds; default 120 s. */
+  timeoutMs?: number;
+  /** Parent of the per-render scratch folders; default: the OS temp folder. */
+  scratchParent?: string;
+}
+
+export type ResolvedRenderOptions = Required<RenderOptions>;
+
+export function defaultRenderOptions(options: RenderOptions = {}): ResolvedRenderOptions {
+  return {
+    helmBinary: options.helmBinary ?? toolBinary(findTool("helm"), "helm"),
+    kustomizeBinary: options.kustomizeBinary ?? toolBinary(findTool("kustomize"), "kustomize"),
+    timeoutMs: options.timeoutMs ?? 120_000,
+    scratchParent: options.scratchParent ?? tmpdir(),
+  };
+}
+
+/** Runs `body` with a fresh scratch folder that is removed afterwards, whatever happens. */
+export async function withScratch<T>(parent: string, body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(parent, "mooring-render-"));
+  try {
+    return await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface ToolRun {
+  /** "helm" or "kustomize", for messages. */
+  tool: string;
+  binary: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  /** Rewrites the tool's error output before it goes into a message (e.g. to hide values). */
+  scrub?: (text: string) => string;
+  /** Extra advice appended when the error output matches. */
+  hints?: { when: RegExp; say: string }[];
+}
+
+/** Runs the tool and returns its standard output; any failure is a render-failed error. */
+export async function runTool(run: ToolRun): Promise<string> {
+  const started = Date.now();
+  const result = await runCommand(run.binary, run.args, {
+    cwd: run.cwd,
+    env: run.env,
+    timeoutMs: run.timeoutMs,
+  });
+  if (result.code === 0) return result.stdout;
+  if (result.code === 127 && /ENOENT/.test(result.stderr)) {
+    throw new RenderError(
+      "render-failed",
+      `${run.tool} was not found at ${run.binary}; run \`moor toolchain install\` to build it`,
+    );
+  }
+  if (Date.now() - started >= run.timeoutMs) {
+    throw new RenderError("render-failed", `${run.tool} did not finish within ${run.timeoutMs / 1000} s`);
+  }
+  const raw = (result.stderr || result.stdout).trim();
+  const detail = (run.scrub ? run.scrub(raw) : raw).replace(/^Error: /, "").trim();
+  const hints = (run.hints ?? []).filter((h) => h.when.test(raw)).map((h) => `; ${h.say}`);
+  throw new RenderError("render-failed", `${run.tool} failed: ${detail}${hints.join("")}`);
+}
