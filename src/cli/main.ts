@@ -1,7 +1,10 @@
 // The `moor` command line: a table of commands, each with its own options. Exit codes scripts can
 // rely on: 0 success, 1 the command failed, 2 it was called wrongly (unknown command or option).
 import { parseArgs } from "node:util";
+import { clusterCommands } from "./cluster-commands.ts";
 import { type Command, EXIT } from "./command.ts";
+import { controllerCommands } from "./controller-commands.ts";
+import { installCommands } from "./install-commands.ts";
 import { UsageError } from "./output.ts";
 import { sandboxCommands } from "./sandbox-commands.ts";
 import { toolchainCommands } from "./toolchain-commands.ts";
@@ -11,6 +14,9 @@ const VERSION = "0.1.0";
 const commands: Command[] = [
   ...toolchainCommands,
   ...sandboxCommands,
+  ...installCommands,
+  ...clusterCommands,
+  ...controllerCommands,
   {
     path: ["version"],
     usage: "moor version",

@@ -21,7 +21,7 @@ export interface SourceResolverOptions {
   /** How long a resolved branch head is trusted before ls-remote runs again; default 60 s. */
   pollIntervalMs?: number;
   /** Looks up credentials for a repository; default none. */
-  credentialsFor?: (repoURL: string) => Promise<GitCredentials | undefined>;
+  credentialsFor?: (repoURL: string, fresh?: boolean) => Promise<GitCredentials | undefined>;
   /** Called after each remote operation, for metrics. */
   onRemote?: (op: "ls-remote" | "fetch", ok: boolean) => void;
 }
@@ -29,7 +29,7 @@ export interface SourceResolverOptions {
 export class SourceResolver {
   private readonly git: GitSource;
   private readonly pollIntervalMs: number;
-  private readonly credentialsFor: (repoURL: string) => Promise<GitCredentials | undefined>;
+  private readonly credentialsFor: (repoURL: string, fresh?: boolean) => Promise<GitCredentials | undefined>;
   private readonly onRemote: (op: "ls-remote" | "fetch", ok: boolean) => void;
   private readonly heads = new Map<string, HeadEntry>();
   private readonly inFlight = new Map<string, Promise<string>>();
@@ -49,7 +49,8 @@ export class SourceResolver {
     let pending = this.inFlight.get(key);
     if (!pending) {
       pending = (async () => {
-        const creds = await this.credentialsFor(repoURL);
+        // A forced look (a refresh, a new spec) also re-reads credentials: they may just have been fixed.
+        const creds = await this.credentialsFor(repoURL, force);
         try {
           const sha = await this.git.resolveRevision(repoURL, revision || "HEAD", creds);
           this.onRemote("ls-remote", true);

@@ -47,7 +47,12 @@ export class KubeRest {
     const url = new URL(this.server + path);
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = { Accept: options.accept ?? "application/json" };
-    if (payload !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
+    if (payload !== undefined) {
+      headers["Content-Type"] = options.contentType ?? "application/json";
+      // Without a length Node sends the body chunked; when the server answers early (a 404 on a
+      // DELETE) the unread chunks poison the kept-alive connection for the next request.
+      headers["Content-Length"] = String(Buffer.byteLength(payload));
+    }
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     return new Promise((resolve, reject) => {
       const req = request(

@@ -33,10 +33,11 @@ export function moor(
 /** Runs kubectl against a kubeconfig (default: the run's shared sandbox). */
 export function kubectl(
   args: string[],
-  options: { kubeconfig?: string; input?: string } = {},
+  options: { kubeconfig?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunResult> {
   return runCommand(kubectlPath(), ["--kubeconfig", options.kubeconfig ?? runSandboxKubeconfig(), ...args], {
     timeoutMs: 120_000,
+    env: { ...process.env, ...options.env },
     ...(options.input !== undefined ? { input: options.input } : {}),
   });
 }

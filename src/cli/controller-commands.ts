@@ -1,0 +1,133 @@
+// `moor controller`: runs the Application controller in the foreground, out of cluster with a
+// kubeconfig or in cluster with its service account. SIGTERM and SIGINT shut it down gracefully.
+
+import { Controller } from "../controller/controller.ts";
+import { Destinations } from "../controller/destinations.ts";
+import { RepoCredentials } from "../controller/repo-credentials.ts";
+import { CONTROLLER_NAMESPACE } from "../core/application.ts";
+import { parseDuration } from "../core/duration.ts";
+import type { GitCredentials } from "../git/credentials.ts";
+import { KubeClient } from "../kube/client.ts";
+import { loadConfig } from "../kube/kubeconfig.ts";
+import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from "../util/log.ts";
+import { type Command, EXIT, stringValue, type Values } from "./command.ts";
+import { UsageError } from "./output.ts";
+
+export const clusterOptions = {
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+  namespace: { type: "string", short: "n" },
+} as const;
+
+/** The client for the cluster a command talks to, from --kubeconfig/--context or the defaults. */
+export function clientFromFlags(values: Values): { client: KubeClient; namespace: string } {
+  const kubeconfig = stringValue(values, "kubeconfig");
+  const context = stringValue(values, "context");
+  const config = loadConfig({
+    ...(kubeconfig ? { kubeconfig } : {}),
+    ...(context ? { context } : {}),
+  });
+  return {
+    client: new KubeClient(config.credentials),
+    namespace: stringValue(values, "namespace") ?? CONTROLLER_NAMESPACE,
+  };
+}
+
+function durationFlag(values: Values, name: string): number | undefined {
+  const text = stringValue(values, name);
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === null) throw new UsageError(`--${name} takes a duration such as 30s or 3m, got "${text}"`);
+  return ms;
+}
+
+function intFlag(values: Values, name: string): number | undefined {
+  const text = stringValue(values, name);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} takes a whole number, got "${text}"`);
+  return n;
+}
+
+/** Credentials change rarely; a short cache keeps 1,000 apps from listing Secrets constantly. */
+function cachedCredentials(repo: RepoCredentials, ttlMs = 3_000) {
+  const cache = new Map<string, { at: number; value: Promise<GitCredentials | undefined> }>();
+  return (url: string, fresh = false): Promise<GitCredentials | undefined> => {
+    const hit = cache.get(url);
+    if (!fresh && hit && Date.now() - hit.at < ttlMs) return hit.value;
+    const value = repo.credentialsFor(url).catch(() => undefined);
+    cache.set(url, { at: Date.now(), value });
+    return value;
+  };
+}
+
+export const controllerCommands: Command[] = [
+  {
+    path: ["controller"],
+    usage:
+      "moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--log-level info] [--log-format json|text]",
+    summary: "run the Application controller in the foreground (metrics and health on --port)",
+    options: {
+      ...clusterOptions,
+      port: { type: "string" },
+      host: { type: "string" },
+      concurrency: { type: "string" },
+      resync: { type: "string" },
+      "repo-poll-interval": { type: "string" },
+      "leader-elect": { type: "string" },
+      "log-level": { type: "string" },
+      "log-format": { type: "string" },
+      identity: { type: "string" },
+    },
+    run: async (values) => {
+      const level = (stringValue(values, "log-level") ?? "info") as LogLevel;
+      if (!LOG_LEVELS.includes(level))
+        throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+      const format = (stringValue(values, "log-format") ?? "json") as LogFormat;
+      if (format !== "json" && format !== "text") throw new UsageError("--log-format must be json or text");
+      const leaderElect = stringValue(values, "leader-elect") ?? "true";
+      if (leaderElect !== "true" && leaderElect !== "false")
+        throw new UsageError("--leader-elect must be true or false");
+      const log = createLogger({ level, format, fields: { component: "controller" } });
+      const { client, namespace } = clientFromFlags(values);
+      const destinations = new Destinations(client, namespace);
+      const port = intFlag(values, "port");
+      const concurrency = intFlag(values, "concurrency");
+      const resyncMs = durationFlag(values, "resync");
+      const repoPollMs = durationFlag(values, "repo-poll-interval");
+      const identity = stringValue(values, "identity");
+      const host = stringValue(values, "host");
+      const controller = new Controller(client, destinations, log, {
+        namespace,
+        leaderElect: leaderElect === "true",
+        ...(port !== undefined ? { port } : {}),
+        ...(host ? { host } : {}),
+        ...(concurrency ? { concurrency } : {}),
+        ...(resyncMs ? { resyncMs } : {}),
+        ...(repoPollMs ? { repoPollMs } : {}),
+        ...(identity ? { identity } : {}),
+      });
+      controller.setCredentialLookup(cachedCredentials(new RepoCredentials(client, namespace)));
+      let exitCode: number = EXIT.ok;
+      let finished: () => void = () => {};
+      const stopped = new Promise<void>((resolve) => {
+        finished = resolve;
+      });
+      const shutdown = (signal: string) => {
+        log.info("shutting down", { signal });
+        void controller.stop().then(finished);
+      };
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      process.once("SIGINT", () => shutdown("SIGINT"));
+      await controller.start(() => {
+        // Like kube-controller-manager: a replica that lost its lease exits and is restarted.
+        exitCode = EXIT.failed;
+        void controller.stop().then(finished);
+      });
+      log.info("controller started", { namespace, metrics: `${controller.address}/metrics` });
+      await stopped;
+      client.close();
+      return exitCode;
+    },
+  },
+];

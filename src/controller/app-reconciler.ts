@@ -1,0 +1,685 @@
+// Reconciling one Application: Source → Render → Compare → (Plan → Apply) → Observe → Record.
+// Every run starts from the cluster's current state and ends by writing status, so a restart
+// or a lost event never leaves an app wrong for long. Failures land in status conditions and
+// events, never in a crash: a bad manifest, a missing revision or wrong credentials stall the app
+// with a message saying what to fix, and transient failures are retried with backoff.
+import type {
+  ApplicationStatus,
+  DriftRecord,
+  HistoryEntry,
+  PinStatus,
+  ResourceStatus,
+} from "../core/app-status.ts";
+import type { Application } from "../core/application.ts";
+import { applyStanding, type Standing } from "../core/conditions.ts";
+import { durationOr } from "../core/duration.ts";
+import { assessHealth, worstOf } from "../core/health/index.ts";
+import type { HealthStatus } from "../core/health/status.ts";
+import { jsonEqual } from "../core/json.ts";
+import { mergePatchFrom } from "../core/merge-patch.ts";
+import { formatRef, type KubeObject, refKey, versionOf } from "../core/objects.ts";
+import { parseSyncOptions } from "../core/sync-plan.ts";
+import { GitError } from "../git/errors.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { RenderCache } from "../render/cache.ts";
+import { RenderError } from "../render/errors.ts";
+import { render } from "../render/render.ts";
+import type { Logger } from "../util/log.ts";
+import type { SourceResolver } from "./app-source.ts";
+import { type Comparison, compareWithCluster } from "./compare.ts";
+import type { DriftWatcher } from "./drift.ts";
+import type { ControllerMetrics } from "./metrics.ts";
+import { jittered, type ProcessResult } from "./queue.ts";
+import { buildPlan, runSync } from "./sync.ts";
+
+export const FINALIZER = "mooring.dev/resources-finalizer";
+export const REFRESH_ANNOTATION = "mooring.dev/refresh";
+const ARGO_REFRESH_ANNOTATION = "argocd.argoproj.io/refresh";
+
+/** What a user asks for through `moor app sync|rollback|unpin` (the Application's `operation`). */
+export interface Operation {
+  sync?: { revision?: string; prune?: boolean };
+  rollback?: { id: number };
+  unpin?: boolean;
+  initiatedBy?: { username?: string };
+}
+
+export interface DestinationLookup {
+  clientFor(cluster: string | undefined): Promise<KubeClient>;
+}
+
+export interface ReconcilerDeps {
+  /** The cluster where Applications live. */
+  client: KubeClient;
+  destinations: DestinationLookup;
+  sources: SourceResolver;
+  renderCache: RenderCache;
+  drift: DriftWatcher;
+  events: EventRecorder;
+  metrics: ControllerMetrics;
+  log: Logger;
+  /** Periodic look at every app even without events; default 3 min (jittered). */
+  resyncMs?: number;
+}
+
+type AppWithOperation = Application & { operation?: Operation };
+
+class StallError extends Error {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+export class AppReconciler {
+  private readonly deps: ReconcilerDeps;
+
+  constructor(deps: ReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(key: string): Promise<ProcessResult | undefined> {
+    const [namespace = "", name = ""] = key.split("/");
+    const started = Date.now();
+    const app = (await this.deps.client.get(
+      "mooring.dev/v1alpha1",
+      "Application",
+      namespace,
+      name,
+    )) as AppWithOperation | null;
+    if (!app) {
+      this.deps.metrics.removeApp(namespace, name);
+      return undefined;
+    }
+    try {
+      const result = await this.reconcileApp(app);
+      this.deps.metrics.reconciles.inc({ result: "ok" });
+      return result;
+    } catch (err) {
+      this.deps.metrics.reconciles.inc({ result: "error" });
+      throw err;
+    } finally {
+      this.deps.metrics.reconcileDuration.observe((Date.now() - started) / 1000);
+    }
+  }
+
+  private async reconcileApp(app: AppWithOperation): Promise<ProcessResult | undefined> {
+    const key = `${app.metadata.namespace}/${app.metadata.name}`;
+    const log = this.deps.log.with({ app: key });
+    if (app.metadata.deletionTimestamp) return this.finalize(app, log);
+    if (
+      !app.metadata.finalizers?.includes(FINALIZER) &&
+      app.metadata.annotations?.["mooring.dev/cascade"] !== "false"
+    ) {
+      await this.deps.client.mergePatch(appRef(app), {
+        metadata: { finalizers: [...(app.metadata.finalizers ?? []), FINALIZER] },
+      });
+    }
+    const previous = (app.status ?? {}) as Partial<ApplicationStatus>;
+    const now = new Date().toISOString();
+    const generation = app.metadata.generation;
+
+    if (app.spec.suspend) {
+      await this.writeStatus(app, {
+        ...baseStatus(previous),
+        conditions: applyStanding(
+          previous.conditions ?? [],
+          { state: "failed", reason: "Suspended", message: "reconciliation is suspended (spec.suspend)" },
+          now,
+          generation,
+        ),
+        observedGeneration: generation,
+      });
+      return undefined;
+    }
+
+    const operation = app.operation;
+    const refresh =
+      app.metadata.annotations?.[REFRESH_ANNOTATION] ?? app.metadata.annotations?.[ARGO_REFRESH_ANNOTATION];
+    const drift = this.deps.drift.take(key);
+    try {
+      return await this.compareAndSync(app, previous, { operation, refresh, drift, log });
+    } catch (err) {
+      const stalled = err instanceof StallError;
+      const message = err instanceof Error ? err.message : String(err);
+      const reason = stalled ? err.reason : "ReconcileError";
+      log.warn("reconcile failed", { reason, error: message });
+      await this.deps.events.record(app, "Warning", reason, message);
+      await this.writeStatus(app, {
+        ...baseStatus(previous),
+        sync: { ...(previous.sync ?? {}), status: "Unknown" },
+        conditions: applyStanding(
+          previous.conditions ?? [],
+          { state: stalled ? "stalled" : "failed", reason, message },
+          now,
+          generation,
+        ),
+        observedGeneration: generation,
+        reconciledAt: now,
+      });
+      if (operation || refresh) await this.clearRequests(app, Boolean(operation), Boolean(refresh));
+      // Stalled needs a human: look again at the normal pace. Others: the queue's backoff.
+      if (stalled) return { requeueAfterMs: jittered(this.deps.resyncMs ?? 180_000) };
+      throw err;
+    }
+  }
+
+  private async compareAndSync(
+    app: AppWithOperation,
+    previous: Partial<ApplicationStatus>,
+    request: { operation?: Operation; refresh?: string; drift: DriftRecord[]; log: Logger },
+  ): Promise<ProcessResult | undefined> {
+    const { operation, refresh, log } = request;
+    const generation = app.metadata.generation;
+    const source = app.spec.source;
+    const targetRevision = source.targetRevision || "HEAD";
+
+    // Source: the branch head, unless a rollback pinned an older commit.
+    const head = await this.gitStep(() =>
+      // A new or changed spec looks at Git afresh rather than at a head cached for other apps.
+      this.deps.sources.head(
+        source.repoURL,
+        targetRevision,
+        Boolean(refresh || operation) || previous.observedGeneration !== generation,
+      ),
+    );
+    let pin: PinStatus | undefined = previous.pin;
+    let trigger: string | null = null;
+    if (pin && pin.headAtPin !== head) {
+      await this.deps.events.record(
+        app,
+        "Normal",
+        "Unpinned",
+        `new commit ${head.slice(0, 10)} releases the pin`,
+      );
+      pin = undefined;
+    }
+    if (operation?.unpin) pin = undefined;
+    if (operation?.rollback) {
+      const entry = previous.history?.find((h) => h.id === operation.rollback?.id);
+      if (!entry) {
+        throw new StallError(
+          "RollbackFailed",
+          `no history entry with id ${operation.rollback.id}; \`moor app history ${app.metadata.name}\` lists them`,
+        );
+      }
+      pin = {
+        revision: entry.revision,
+        historyId: entry.id,
+        headAtPin: head,
+        pinnedAt: new Date().toISOString(),
+      };
+      trigger = "rollback";
+    }
+    const revision = operation?.sync?.revision
+      ? await this.gitStep(() => this.deps.sources.head(source.repoURL, operation.sync?.revision ?? "", true))
+      : (pin?.revision ?? head);
+    const fetched = await this.gitStep(() => this.deps.sources.fetch(source.repoURL, revision));
+
+    // Destination and render.
+    const client = await this.deps.destinations
+      .clientFor(app.spec.destination.cluster)
+      .catch((err: Error) => {
+        throw new StallError("DestinationUnavailable", err.message);
+      });
+    const renderInput = {
+      repoDir: fetched.dir,
+      source,
+      appName: app.metadata.name,
+      ...(app.spec.destination.namespace ? { destinationNamespace: app.spec.destination.namespace } : {}),
+      kubeVersion: await client.discovery.serverVersion(),
+      apiVersions: await client.discovery.apiVersions(),
+    };
+    let rendered: { tool: string; objects: KubeObject[] };
+    try {
+      rendered =
+        refresh === "hard"
+          ? await render(renderInput)
+          : await this.deps.renderCache.render(revision, renderInput);
+    } catch (err) {
+      if (err instanceof RenderError) throw new StallError("RenderFailed", `${err.message}`);
+      throw err;
+    }
+
+    // Compare.
+    const parsed = parseSyncOptions(app.spec.syncPolicy?.syncOptions);
+    if (parsed.errors.length > 0) {
+      throw new StallError("InvalidSyncOptions", parsed.errors.map((e) => e.message).join("; "));
+    }
+    const syncOptions = parsed.options;
+    const createsNamespaces = new Set<string>(
+      rendered.objects
+        .filter((o) => o.kind === "Namespace" && o.apiVersion === "v1")
+        .map((o) => o.metadata.name ?? ""),
+    );
+    const createNamespace =
+      syncOptions.createNamespace && app.spec.destination.namespace
+        ? app.spec.destination.namespace
+        : undefined;
+    if (createNamespace) createsNamespaces.add(createNamespace);
+    const previouslyManaged = (previous.resources ?? []).map((r) => ({
+      group: r.group,
+      version: r.version,
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+    }));
+    let comparison = await compareWithCluster({
+      app,
+      rendered: rendered.objects,
+      client,
+      previouslyManaged,
+      createsNamespaces,
+    });
+    this.deps.drift.watch(app.spec.destination.cluster ?? "in-cluster", client, managedKinds(comparison));
+
+    const invalid = comparison.objects.filter((o) => o.error);
+    const outOfSync = isOutOfSync(comparison);
+    const automated = app.spec.syncPolicy?.automated;
+    const lastOp = previous.operationState;
+    const syncKey = `${revision}@${generation}`;
+    const lastKey = lastOp
+      ? `${lastOp.revision}@${(lastOp as { generation?: number }).generation ?? ""}`
+      : "";
+    const drifted = request.drift.filter((d) =>
+      comparison.diffs.some(
+        (diff) =>
+          diff.action !== "none" &&
+          diff.ref.kind === d.kind &&
+          diff.ref.name === d.name &&
+          diff.ref.namespace === d.namespace,
+      ),
+    );
+
+    if (!trigger && operation?.sync) trigger = "manual";
+    if (!trigger && automated && outOfSync) {
+      if (drifted.length > 0 && automated.selfHeal) trigger = "self-heal";
+      else if (syncKey !== lastKey || lastOp?.phase !== "Succeeded") trigger = "automated";
+      else if (automated.selfHeal) trigger = "self-heal";
+    }
+
+    // A failed automated sync of the same revision is retried with backoff, up to the limit.
+    const retry = app.spec.syncPolicy?.retry;
+    const limit = retry?.limit ?? 5;
+    let attempt = 1;
+    let retryDelayMs: number | undefined;
+    if (
+      (trigger === "automated" || trigger === "self-heal") &&
+      lastOp?.phase === "Failed" &&
+      syncKey === lastKey
+    ) {
+      attempt = (lastOp.attempt ?? 1) + 1;
+      const base = durationOr(retry?.backoff?.duration, 5000);
+      const factor = retry?.backoff?.factor ?? 2;
+      const max = durationOr(retry?.backoff?.maxDuration, 180_000);
+      const wait = Math.min(max, base * factor ** (attempt - 2));
+      const since = Date.now() - Date.parse(lastOp.finishedAt ?? lastOp.startedAt);
+      if (limit >= 0 && attempt > limit + 1) trigger = null;
+      else if (since < wait) {
+        retryDelayMs = wait - since;
+        trigger = null;
+      }
+    }
+
+    let operationState = lastOp;
+    let history = previous.history ?? [];
+    let standing: Standing | null = null;
+    if (invalid.length > 0) {
+      const message = invalid.map((o) => o.error).join("; ");
+      standing = { state: "stalled", reason: "InvalidManifest", message: `nothing was applied: ${message}` };
+      // Repeats of the same event only raise its count.
+      await this.deps.events.record(app, "Warning", "InvalidManifest", standing.message);
+      trigger = null;
+    }
+
+    if (trigger) {
+      const startedAt = new Date().toISOString();
+      const deadline = Date.now() + durationOr(app.spec.syncTimeout, 300_000);
+      const prune = operation?.sync?.prune ?? automated?.prune ?? false;
+      const plan = buildPlan({ comparison, options: syncOptions, prune });
+      if (plan.errors.length > 0) {
+        throw new StallError("InvalidSyncAnnotations", plan.errors.map((e) => e.message).join("; "));
+      }
+      log.info("sync started", { trigger, revision, steps: plan.steps.length });
+      const result = await runSync(
+        {
+          client,
+          app,
+          comparison,
+          options: syncOptions,
+          prune,
+          deadline,
+          ...(createNamespace ? { createNamespace } : {}),
+        },
+        plan,
+      );
+      this.deps.metrics.syncs.inc({ phase: result.phase, trigger });
+      // Drift noticed while this sync ran, on objects it just put back, was corrected by it.
+      const repaired = new Set(
+        result.resources
+          .filter((r) => r.result === "created" || r.result === "configured")
+          .map((r) => `${r.kind}/${r.namespace}/${r.name}`),
+      );
+      const late = this.deps.drift.take(appKey(app));
+      drifted.push(...late.filter((d) => repaired.has(`${d.kind}/${d.namespace}/${d.name}`)));
+      if (trigger === "automated" && drifted.length > 0) trigger = "self-heal";
+      operationState = {
+        phase: result.phase,
+        trigger,
+        revision,
+        message: result.message,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        attempt,
+        resources: result.resources,
+        ...(generation !== undefined ? { generation } : {}),
+        ...(operation?.initiatedBy ? { initiatedBy: operation.initiatedBy } : {}),
+      } as ApplicationStatus["operationState"];
+      const pruned = result.resources.filter((r) => r.result === "deleted");
+      if (result.phase === "Succeeded") {
+        const changed = result.resources.filter((r) => r.result === "created" || r.result === "configured");
+        await this.deps.events.record(
+          app,
+          "Normal",
+          trigger === "self-heal" ? "DriftCorrected" : "Synced",
+          trigger === "self-heal"
+            ? `reverted ${drifted.map((d) => `${d.kind}/${d.name} (changed by ${d.manager})`).join(", ") || "drift"}`
+            : `synced ${revision.slice(0, 10)} (${fetched.commit.subject}): ${changed.length} applied, ${pruned.length} pruned`,
+        );
+        for (const d of drifted) this.deps.metrics.driftCorrections.inc({ manager: d.manager });
+        if (pruned.length > 0) {
+          await this.deps.events.record(
+            app,
+            "Normal",
+            "Pruned",
+            `pruned ${pruned.map((p) => formatRef({ group: p.group, kind: p.kind, namespace: p.namespace, name: p.name })).join(", ")}`,
+          );
+        }
+        if (trigger !== "self-heal") history = appendHistory(app, history, fetched.commit, revision, trigger);
+      } else {
+        await this.deps.events.record(app, "Warning", "SyncFailed", result.message);
+      }
+      // Observe the result: compare again, so status says what the cluster holds now.
+      comparison = await compareWithCluster({
+        app,
+        rendered: rendered.objects,
+        client,
+        previouslyManaged,
+        createsNamespaces,
+      });
+    }
+
+    const health = appHealth(comparison, app);
+    const synced = !isOutOfSync(comparison);
+    const decide = (): Standing => {
+      if (operationState?.phase === "Failed" && operationState.revision === revision && !synced) {
+        const exhausted = limit >= 0 && (operationState.attempt ?? 1) > limit;
+        return {
+          state: exhausted ? "stalled" : "failed",
+          reason: "SyncFailed",
+          message: `${operationState.message}${exhausted ? ` (gave up after ${operationState.attempt} attempts; push a fix or run \`moor app sync\`)` : ""}`,
+        };
+      }
+      if (!synced) {
+        return {
+          state: automated ? "progressing" : "failed",
+          reason: "OutOfSync",
+          message: `${comparison.diffs.filter((d) => d.action !== "none").length} objects differ from ${revision.slice(0, 10)}`,
+        };
+      }
+      if (health.status === "Progressing" || health.status === "Missing") {
+        return {
+          state: "progressing",
+          reason: "Progressing",
+          message: health.message ?? "waiting for objects to become healthy",
+        };
+      }
+      if (health.status === "Degraded") {
+        return { state: "failed", reason: "Degraded", message: health.message ?? "objects are degraded" };
+      }
+      return { state: "ready", reason: "Synced", message: `synced to ${revision.slice(0, 10)} and healthy` };
+    };
+    const settled: Standing = standing ?? decide();
+    const now = new Date().toISOString();
+    const driftLog = mergeDrift(previous.drift ?? [], drifted, trigger === "self-heal" ? now : undefined);
+    const status: ApplicationStatus = {
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      sync: { status: synced ? "Synced" : "OutOfSync", revision, targetRevision },
+      health,
+      conditions: applyStanding(previous.conditions ?? [], settled, now, generation),
+      resources: resourceStatuses(comparison, app),
+      commit: {
+        revision,
+        author: `${fetched.commit.author.name} <${fetched.commit.author.email}>`,
+        message: fetched.commit.message.trim(),
+        committedAt: fetched.commit.committedAt,
+      },
+      ...(operationState ? { operationState } : {}),
+      history,
+      ...(driftLog.length > 0 ? { drift: driftLog } : {}),
+      ...(pin ? { pin } : {}),
+      reconciledAt: now,
+      sourceType: rendered.tool,
+    };
+    if (!synced && previous.sync?.status !== "OutOfSync" && !trigger) {
+      await this.deps.events.record(app, "Normal", "OutOfSync", settled.message);
+    }
+    await this.writeStatus(app, status);
+    this.deps.metrics.setAppInfo(
+      app.metadata.namespace,
+      app.metadata.name,
+      status.sync.status,
+      health.status,
+      source.repoURL,
+    );
+    if (operation || refresh) await this.clearRequests(app, Boolean(operation), Boolean(refresh));
+
+    const resync = jittered(this.deps.resyncMs ?? 180_000);
+    const poll = this.deps.sources.nextPollInMs(source.repoURL, targetRevision);
+    const progressing = health.status === "Progressing" ? 2000 : Number.POSITIVE_INFINITY;
+    return {
+      requeueAfterMs: Math.max(
+        50,
+        Math.min(resync, poll || resync, retryDelayMs ?? Number.POSITIVE_INFINITY, progressing),
+      ),
+    };
+  }
+
+  private async gitStep<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof GitError) {
+        // Unreachable and timeouts are transient; the rest need a human.
+        if (err.code === "unreachable" || err.code === "timeout") throw err;
+        throw new StallError(sourceReason(err.code), err.message);
+      }
+      throw err;
+    }
+  }
+
+  /** Writes status only when it changed beyond the reconcile timestamp, sparing the apiserver. */
+  private async writeStatus(app: Application, status: Partial<ApplicationStatus>): Promise<void> {
+    const previous = (app.status ?? {}) as Partial<ApplicationStatus>;
+    // Key order differs between what the server stores and what we build: compare structurally.
+    const strip = (s: Partial<ApplicationStatus>) =>
+      JSON.parse(JSON.stringify({ ...s, reconciledAt: undefined }));
+    if (jsonEqual(strip(previous), strip(status))) return;
+    await this.deps.client.mergePatch(appRef(app), { status: mergePatchFrom(previous, status) }, "status");
+  }
+
+  private async clearRequests(app: Application, operation: boolean, refresh: boolean): Promise<void> {
+    const patch: Record<string, unknown> = {};
+    if (operation) patch.operation = null;
+    if (refresh)
+      patch.metadata = { annotations: { [REFRESH_ANNOTATION]: null, [ARGO_REFRESH_ANNOTATION]: null } };
+    await this.deps.client.mergePatch(appRef(app), patch);
+  }
+
+  /** Deleting an Application deletes what it manages first (the finalizer), then lets it go. */
+  private async finalize(app: Application, log: Logger): Promise<ProcessResult | undefined> {
+    if (!app.metadata.finalizers?.includes(FINALIZER)) return undefined;
+    const client = await this.deps.destinations.clientFor(app.spec.destination.cluster);
+    const status = (app.status ?? {}) as Partial<ApplicationStatus>;
+    let remaining = 0;
+    for (const r of [...(status.resources ?? [])].reverse()) {
+      const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+      const live = await client.get(apiVersion, r.kind, r.namespace, r.name).catch(() => null);
+      if (!live) continue;
+      remaining++;
+      if (!live.metadata.deletionTimestamp) {
+        await client.delete(
+          { group: r.group, kind: r.kind, namespace: r.namespace, name: r.name, apiVersion },
+          {
+            propagationPolicy: "Foreground",
+          },
+        );
+      }
+    }
+    if (remaining > 0) {
+      log.info("waiting for managed objects to be deleted", { remaining });
+      return { requeueAfterMs: 500 };
+    }
+    await this.deps.client.mergePatch(appRef(app), {
+      metadata: { finalizers: (app.metadata.finalizers ?? []).filter((f) => f !== FINALIZER) },
+    });
+    this.deps.metrics.removeApp(app.metadata.namespace, app.metadata.name);
+    await this.deps.events.record(app, "Normal", "Deleted", "deleted the managed objects");
+    return undefined;
+  }
+}
+
+function appKey(app: Application): string {
+  return `${app.metadata.namespace}/${app.metadata.name}`;
+}
+
+function appRef(app: Application) {
+  return {
+    group: "mooring.dev",
+    kind: "Application",
+    namespace: app.metadata.namespace,
+    name: app.metadata.name,
+    apiVersion: app.apiVersion,
+  };
+}
+
+function sourceReason(code: string): string {
+  switch (code) {
+    case "auth-failed":
+      return "SourceAuthFailed";
+    case "repo-not-found":
+      return "RepositoryNotFound";
+    case "revision-not-found":
+      return "RevisionNotFound";
+    default:
+      return "SourceFailed";
+  }
+}
+
+function baseStatus(previous: Partial<ApplicationStatus>): ApplicationStatus {
+  return {
+    sync: previous.sync ?? { status: "Unknown" },
+    health: previous.health ?? { status: "Unknown" },
+    conditions: previous.conditions ?? [],
+    resources: previous.resources ?? [],
+    history: previous.history ?? [],
+    ...(previous.commit ? { commit: previous.commit } : {}),
+    ...(previous.operationState ? { operationState: previous.operationState } : {}),
+    ...(previous.pin ? { pin: previous.pin } : {}),
+    ...(previous.drift ? { drift: previous.drift } : {}),
+  };
+}
+
+function isOutOfSync(comparison: Comparison): boolean {
+  return (
+    comparison.diffs.some((d) => d.action !== "none") ||
+    comparison.objects.some((o) => !o.hook && (o.error || o.deferred))
+  );
+}
+
+function managedKinds(comparison: Comparison): { apiVersion: string; kind: string }[] {
+  const seen = new Map<string, { apiVersion: string; kind: string }>();
+  for (const o of comparison.objects) {
+    if (o.hook || o.error || o.deferred) continue;
+    seen.set(`${o.desired.apiVersion}/${o.desired.kind}`, {
+      apiVersion: o.desired.apiVersion,
+      kind: o.desired.kind,
+    });
+  }
+  return [...seen.values()];
+}
+
+function appHealth(comparison: Comparison, app: Application): { status: HealthStatus; message?: string } {
+  const checks = app.spec.healthChecks ?? [];
+  const results = comparison.objects
+    .filter((o) => !o.hook)
+    .map((o) => ({ ref: o.ref, health: assessHealth(o.live, checks) }));
+  const status = worstOf(results.map((r) => r.health.status));
+  const worst = results.find((r) => r.health.status === status && status !== "Healthy");
+  return worst
+    ? { status, message: `${formatRef(worst.ref)}: ${worst.health.message ?? worst.health.status}` }
+    : { status };
+}
+
+const MAX_DIFF_LINES = 20;
+
+function resourceStatuses(comparison: Comparison, app: Application): ResourceStatus[] {
+  const diffs = new Map(comparison.diffs.map((d) => [refKey(d.ref), d]));
+  const checks = app.spec.healthChecks ?? [];
+  return comparison.objects
+    .filter((o) => !o.hook)
+    .map((o) => {
+      const diff = diffs.get(refKey(o.ref));
+      const outOfSync = Boolean(o.error || o.deferred || (diff && diff.action !== "none"));
+      const health = assessHealth(o.live, checks);
+      return {
+        group: o.ref.group,
+        version: versionOf(o.desired.apiVersion),
+        kind: o.ref.kind,
+        namespace: o.ref.namespace,
+        name: o.ref.name,
+        status: outOfSync ? "OutOfSync" : "Synced",
+        health: { status: health.status, ...(health.message ? { message: health.message } : {}) },
+        ...(o.error ? { error: o.error } : {}),
+        ...(diff && diff.action !== "none" ? { diff: diff.changes.slice(0, MAX_DIFF_LINES) } : {}),
+      } satisfies ResourceStatus;
+    });
+}
+
+function appendHistory(
+  app: Application,
+  history: HistoryEntry[],
+  commit: { author: { name: string; email: string }; message: string; committedAt: string },
+  revision: string,
+  trigger: string,
+): HistoryEntry[] {
+  const id = (history.at(-1)?.id ?? 0) + 1;
+  const entry: HistoryEntry = {
+    id,
+    revision,
+    author: `${commit.author.name} <${commit.author.email}>`,
+    message: commit.message.trim(),
+    committedAt: commit.committedAt,
+    deployedAt: new Date().toISOString(),
+    trigger,
+    source: {
+      repoURL: app.spec.source.repoURL,
+      path: app.spec.source.path ?? "",
+      targetRevision: app.spec.source.targetRevision ?? "HEAD",
+    },
+  };
+  const limit = app.spec.revisionHistoryLimit ?? 10;
+  return [...history, entry].slice(-limit);
+}
+
+/** Keeps the last drift records, marking the ones self-heal just corrected. */
+function mergeDrift(
+  previous: DriftRecord[],
+  fresh: DriftRecord[],
+  correctedAt: string | undefined,
+): DriftRecord[] {
+  const marked = fresh.map((d) => (correctedAt ? { ...d, correctedAt } : d));
+  return [...previous, ...marked].slice(-20);
+}

@@ -1,0 +1,239 @@
+// The Application controller process: leader election, an informer on Applications feeding a
+// keyed work queue, drift watches on managed objects, and /metrics and /healthz over HTTP.
+// Only the leader reconciles; a standby keeps campaigning and takes over when the leader's Lease
+// expires or is released on shutdown. Shutdown (SIGTERM) stops taking work, lets running
+// reconciles finish, and releases the Lease so a standby starts at once.
+import { createServer, type Server } from "node:http";
+import { hostname } from "node:os";
+import { type Application, CONTROLLER_NAMESPACE } from "../core/application.ts";
+import type { KubeObject } from "../core/objects.ts";
+import type { GitCredentials } from "../git/credentials.ts";
+import { GitSource } from "../git/source.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { EventRecorder } from "../kube/events.ts";
+import { RenderCache } from "../render/cache.ts";
+import type { Logger } from "../util/log.ts";
+import { AppReconciler, type DestinationLookup } from "./app-reconciler.ts";
+import { SourceResolver } from "./app-source.ts";
+import { DriftWatcher } from "./drift.ts";
+import { Informer, objectKey } from "./informer.ts";
+import { LeaderElector } from "./leader.ts";
+import { ControllerMetrics } from "./metrics.ts";
+import { WorkQueue } from "./queue.ts";
+
+export interface ControllerOptions {
+  /** Namespace the controller watches for Applications and keeps its Lease in; default mooring. */
+  namespace?: string;
+  /** Applications reconciled at once; default 8. */
+  concurrency?: number;
+  /** Periodic full reconcile of every app; default 3 min. */
+  resyncMs?: number;
+  /** How long a branch head is trusted before `git ls-remote` runs again; default 60 s. */
+  repoPollMs?: number;
+  /** Port for /metrics and /healthz on 127.0.0.1 (0 = any free port); default 8082. */
+  port?: number;
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Campaign for a Lease before acting; default true. */
+  leaderElect?: boolean;
+  /** This replica's name in the Lease; default hostname_pid. */
+  identity?: string;
+  /** Where git mirrors and trees go; default under MOORING_HOME. */
+  gitCacheDir?: string;
+}
+
+export class Controller {
+  readonly metrics = new ControllerMetrics();
+  private readonly client: KubeClient;
+  private readonly log: Logger;
+  private readonly options: Required<Omit<ControllerOptions, "gitCacheDir">> & { gitCacheDir?: string };
+  private readonly destinations: DestinationLookup;
+  private readonly abort = new AbortController();
+  private queue: WorkQueue | null = null;
+  private appInformer: Informer | null = null;
+  private drift: DriftWatcher | null = null;
+  private server: Server | null = null;
+  private leader: LeaderElector | null = null;
+  private leading = false;
+  private leaderLoop: Promise<void> | null = null;
+  private onLostLeadership: () => void = () => {};
+
+  constructor(
+    client: KubeClient,
+    destinations: DestinationLookup,
+    log: Logger,
+    options: ControllerOptions = {},
+  ) {
+    this.client = client;
+    this.destinations = destinations;
+    this.log = log;
+    this.options = {
+      namespace: options.namespace ?? CONTROLLER_NAMESPACE,
+      concurrency: options.concurrency ?? 8,
+      resyncMs: options.resyncMs ?? 180_000,
+      repoPollMs: options.repoPollMs ?? 60_000,
+      port: options.port ?? 8082,
+      host: options.host ?? "127.0.0.1",
+      leaderElect: options.leaderElect ?? true,
+      identity: options.identity ?? `${hostname()}_${process.pid}`,
+      ...(options.gitCacheDir ? { gitCacheDir: options.gitCacheDir } : {}),
+    };
+  }
+
+  /** The address /metrics is served on, once started. */
+  get address(): string {
+    const a = this.server?.address();
+    return typeof a === "object" && a ? `http://${a.address}:${a.port}` : "";
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Starts serving metrics and campaigning; resolves once the HTTP server listens. */
+  async start(onLostLeadership: () => void = () => {}): Promise<void> {
+    this.onLostLeadership = onLostLeadership;
+    await this.serveHttp();
+    if (!this.options.leaderElect) {
+      this.startLeading();
+      return;
+    }
+    this.leader = new LeaderElector(this.client, {
+      namespace: this.options.namespace,
+      name: "mooring-controller",
+      identity: this.options.identity,
+    });
+    this.leaderLoop = this.leader.run(this.abort.signal, {
+      onStart: () => this.startLeading(),
+      onStop: () => {
+        if (this.abort.signal.aborted) return;
+        this.log.warn("lost the leader lease; stopping");
+        this.stopLeading();
+        this.onLostLeadership();
+      },
+    });
+  }
+
+  private startLeading(): void {
+    this.leading = true;
+    this.metrics.isLeader.set(1);
+    this.log.info("leading: reconciling Applications", { identity: this.options.identity });
+    const git = new GitSource(this.options.gitCacheDir ? { cacheDir: this.options.gitCacheDir } : {});
+    const sources = new SourceResolver(git, {
+      pollIntervalMs: this.options.repoPollMs,
+      credentialsFor: (url, fresh) => this.credentialsFor(url, fresh),
+      onRemote: (op, ok) => this.metrics.gitRequests.inc({ op, result: ok ? "ok" : "error" }),
+    });
+    const queue = new WorkQueue(
+      (key) => reconciler.reconcile(key),
+      (key, err, failures) =>
+        this.log.warn("reconcile error; retrying with backoff", { app: key, failures, error: String(err) }),
+      { concurrency: this.options.concurrency },
+    );
+    this.queue = queue;
+    const drift = new DriftWatcher((app, urgent) => (urgent ? queue.add(app) : queue.addAfter(app, 1000)));
+    this.drift = drift;
+    const reconciler = new AppReconciler({
+      client: this.client,
+      destinations: this.destinations,
+      sources,
+      renderCache: new RenderCache(),
+      drift,
+      events: new EventRecorder(this.client, {
+        component: "mooring-controller",
+        instance: this.options.identity,
+      }),
+      metrics: this.metrics,
+      log: this.log,
+      resyncMs: this.options.resyncMs,
+    });
+    const informer = new Informer(this.client, {
+      apiVersion: "mooring.dev/v1alpha1",
+      kind: "Application",
+      namespace: this.options.namespace,
+    });
+    informer.on((event) => {
+      const key = objectKey(event.object);
+      if (event.type === "deleted") {
+        queue.forget(key);
+        this.metrics.removeApp(event.object.metadata.namespace ?? "", event.object.metadata.name ?? "");
+        return;
+      }
+      if (event.type === "modified" && event.old && onlyStatusChanged(event.old, event.object)) return;
+      queue.add(key);
+      this.metrics.queueDepth.set(queue.length);
+    });
+    this.appInformer = informer;
+    informer.start();
+  }
+
+  private stopLeading(): void {
+    this.leading = false;
+    this.metrics.isLeader.set(0);
+    this.appInformer?.stop();
+    this.drift?.stop();
+    void this.queue?.shutdown();
+  }
+
+  /** Repository credentials come from Secrets in the controller namespace (see repo-credentials). */
+  private credentialsFor: (url: string, fresh?: boolean) => Promise<GitCredentials | undefined> = async () =>
+    undefined;
+
+  setCredentialLookup(fn: (url: string, fresh?: boolean) => Promise<GitCredentials | undefined>): void {
+    this.credentialsFor = fn;
+  }
+
+  /** Waits until the work queue is empty (tests and benchmarks). */
+  async idle(): Promise<void> {
+    await this.queue?.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.appInformer?.stop();
+    this.drift?.stop();
+    await this.queue?.shutdown();
+    await this.leaderLoop;
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.leading = false;
+  }
+
+  private serveHttp(): Promise<void> {
+    this.server = createServer((req, res) => {
+      if (req.url === "/metrics") {
+        this.metrics.registry
+          .metrics()
+          .then((text) => {
+            res.writeHead(200, { "Content-Type": this.metrics.registry.contentType });
+            res.end(text);
+          })
+          .catch((err) => {
+            res.writeHead(500);
+            res.end(String(err));
+          });
+        return;
+      }
+      if (req.url === "/healthz" || req.url === "/readyz") {
+        res.writeHead(200, { "Content-Type": "text/plain" });
+        res.end(this.leading ? "ok (leader)\n" : "ok (standby)\n");
+        return;
+      }
+      res.writeHead(404);
+      res.end();
+    });
+    return new Promise((resolve, reject) => {
+      this.server?.once("error", reject);
+      this.server?.listen(this.options.port, this.options.host, () => resolve());
+    });
+  }
+}
+
+/** True when two versions of an Application differ only in what the controller itself writes. */
+function onlyStatusChanged(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { status: _status, ...rest } = o as Application;
+    const { resourceVersion: _rv, managedFields: _mf, ...meta } = o.metadata;
+    return JSON.stringify({ ...rest, metadata: meta });
+  };
+  return strip(a) === strip(b);
+}

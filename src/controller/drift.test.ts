@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { KubeObject, ManagedFieldsEntry } from "../core/objects.ts";
+import { driftManager, owningApp } from "./drift.ts";
+
+function deployment(managedFields: ManagedFieldsEntry[]): KubeObject {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "shop", managedFields },
+  };
+}
+
+const ours: ManagedFieldsEntry = {
+  manager: "mooring",
+  operation: "Apply",
+  time: "2026-01-01T00:00:00Z",
+  fieldsV1: { "f:spec": { "f:replicas": {} } },
+};
+const controllerStatus: ManagedFieldsEntry = {
+  manager: "kube-controller-manager",
+  operation: "Update",
+  subresource: "status",
+  time: "2026-01-01T00:00:05Z",
+  fieldsV1: { "f:status": {} },
+};
+
+describe("driftManager", () => {
+  it("names the manager of a kubectl scale, with the subresource it used", () => {
+    const scaled = {
+      ...ours,
+      manager: "kubectl",
+      operation: "Update" as const,
+      subresource: "scale",
+      time: "2026-01-01T00:01:00Z",
+    };
+    assert.equal(driftManager(deployment([ours]), deployment([ours, scaled])), "kubectl (scale)");
+  });
+
+  it("names kubectl-edit when an edit changed fields another manager already owned", () => {
+    const before = {
+      manager: "kubectl-edit",
+      operation: "Update" as const,
+      time: "2026-01-01T00:00:00Z",
+      fieldsV1: { "f:data": { "f:a": {} } },
+    };
+    const after = {
+      ...before,
+      time: "2026-01-01T00:02:00Z",
+      fieldsV1: { "f:data": { "f:a": {}, "f:b": {} } },
+    };
+    assert.equal(driftManager(deployment([ours, before]), deployment([ours, after])), "kubectl-edit");
+  });
+
+  it("is not drift when only our own apply or a controller's status update changed", () => {
+    const reapplied = { ...ours, time: "2026-01-01T00:03:00Z" };
+    assert.equal(driftManager(deployment([ours]), deployment([reapplied])), null);
+    assert.equal(driftManager(deployment([ours]), deployment([ours, controllerStatus])), null);
+  });
+});
+
+it("finds the owning app from the tracking annotation, and nothing without one", () => {
+  const obj = deployment([]);
+  assert.equal(owningApp(obj), null);
+  obj.metadata.annotations = { "mooring.dev/tracking-id": "mooring/shop:apps/Deployment:shop/web" };
+  assert.equal(owningApp(obj), "mooring/shop");
+});

@@ -1,0 +1,144 @@
+// Drift: someone changed or deleted an object an Application manages. We watch every kind our
+// apps manage (only objects carrying our managed label), and when an object changes by a hand
+// other than ours, we note who made the change — the field manager in metadata.managedFields that
+// touched it, such as kubectl-edit or kubectl-scale — and wake the owning app at once. With
+// selfHeal on, the app's next reconcile puts the object back; otherwise the drift is reported.
+import type { DriftRecord } from "../core/app-status.ts";
+import { FIELD_MANAGER } from "../core/application.ts";
+import {
+  type KubeObject,
+  type ManagedFieldsEntry,
+  parseTrackingId,
+  refOf,
+  TRACKING_ANNOTATION,
+} from "../core/objects.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { MANAGED_LABEL } from "./compare.ts";
+import { Informer, type InformerEvent } from "./informer.ts";
+
+export type AppKey = string;
+
+interface Watched {
+  client: KubeClient;
+  informers: Map<string, Informer>;
+}
+
+/**
+ * Which manager changed the object between two versions: an entry that is new or whose time or
+ * fields changed. Ours and status-only updates by controllers are not drift.
+ */
+export function driftManager(old: KubeObject | undefined, current: KubeObject): string | null {
+  const before = new Map<string, ManagedFieldsEntry>();
+  for (const e of old?.metadata.managedFields ?? []) before.set(entryKey(e), e);
+  const changed = (current.metadata.managedFields ?? []).filter((e) => {
+    const prev = before.get(entryKey(e));
+    return !prev || prev.time !== e.time || JSON.stringify(prev.fieldsV1) !== JSON.stringify(e.fieldsV1);
+  });
+  const candidates = (old ? changed : (current.metadata.managedFields ?? [])).filter(
+    (e) => e.manager !== FIELD_MANAGER && e.subresource !== "status",
+  );
+  if (candidates.length === 0) return null;
+  candidates.sort((a, b) => (b.time ?? "").localeCompare(a.time ?? ""));
+  const newest = candidates[0];
+  if (!newest?.manager) return null;
+  // `kubectl scale` writes through the scale subresource as manager "kubectl"; say which.
+  return newest.subresource ? `${newest.manager} (${newest.subresource})` : newest.manager;
+}
+
+function entryKey(e: ManagedFieldsEntry): string {
+  return `${e.manager}|${e.operation}|${e.subresource ?? ""}|${e.apiVersion}`;
+}
+
+/** The app that claims an object through its tracking annotation. */
+export function owningApp(obj: KubeObject): AppKey | null {
+  const claim = parseTrackingId(obj.metadata.annotations?.[TRACKING_ANNOTATION] ?? "");
+  return claim ? `${claim.app.namespace}/${claim.app.name}` : null;
+}
+
+export class DriftWatcher {
+  private readonly clusters = new Map<string, Watched>();
+  private readonly pending = new Map<AppKey, DriftRecord[]>();
+  private readonly wake: (app: AppKey, urgent: boolean) => void;
+  private readonly now: () => Date;
+
+  /** wake(app, urgent): urgent for drift, not urgent for status changes that only affect health. */
+  constructor(wake: (app: AppKey, urgent: boolean) => void, now: () => Date = () => new Date()) {
+    this.wake = wake;
+    this.now = now;
+  }
+
+  /** Makes sure the kinds an app manages on a cluster are watched. */
+  watch(
+    clusterName: string,
+    client: KubeClient,
+    kinds: Iterable<{ apiVersion: string; kind: string }>,
+  ): void {
+    let cluster = this.clusters.get(clusterName);
+    if (!cluster || cluster.client !== client) {
+      if (cluster) for (const inf of cluster.informers.values()) inf.stop();
+      cluster = { client, informers: new Map() };
+      this.clusters.set(clusterName, cluster);
+    }
+    for (const { apiVersion, kind } of kinds) {
+      const key = `${apiVersion}/${kind}`;
+      if (cluster.informers.has(key)) continue;
+      const informer = new Informer(client, { apiVersion, kind, labelSelector: `${MANAGED_LABEL}=true` });
+      informer.on((event) => this.onEvent(informer, event));
+      cluster.informers.set(key, informer);
+      informer.start();
+    }
+  }
+
+  /** Drift noticed for an app since the last call (and forgets it). */
+  take(app: AppKey): DriftRecord[] {
+    const records = this.pending.get(app) ?? [];
+    this.pending.delete(app);
+    return records;
+  }
+
+  /** How many kinds are watched across clusters (for metrics and tests). */
+  get watchedKinds(): number {
+    let n = 0;
+    for (const c of this.clusters.values()) n += c.informers.size;
+    return n;
+  }
+
+  stop(): void {
+    for (const c of this.clusters.values()) for (const inf of c.informers.values()) inf.stop();
+    this.clusters.clear();
+  }
+
+  private onEvent(informer: Informer, event: InformerEvent): void {
+    if (!informer.hasSynced) return; // the initial list is not a change
+    const app = owningApp(event.object);
+    if (!app) return;
+    const ref = refOf(event.object);
+    const base = {
+      group: ref.group,
+      kind: ref.kind,
+      namespace: ref.namespace,
+      name: ref.name,
+      detectedAt: this.now().toISOString(),
+    };
+    if (event.type === "deleted") {
+      // A delete carries no field manager; the API audit log would be the place to find who.
+      this.record(app, { ...base, manager: "unknown (deleted)", change: "deleted" });
+      this.wake(app, true);
+      return;
+    }
+    const manager = event.type === "modified" ? driftManager(event.old, event.object) : null;
+    if (manager) {
+      this.record(app, { ...base, manager, change: "modified" });
+      this.wake(app, true);
+    } else {
+      // Our own change, or a controller's status update: health may have moved.
+      this.wake(app, false);
+    }
+  }
+
+  private record(app: AppKey, record: DriftRecord): void {
+    const list = this.pending.get(app) ?? [];
+    list.push(record);
+    this.pending.set(app, list.slice(-50));
+  }
+}

@@ -1,0 +1,169 @@
+// Repository credentials, kept as Secrets in the `mooring` namespace the way Argo CD keeps them,
+// so existing Secrets work unchanged. Two kinds, told apart by the label
+// `mooring.dev/secret-type` (or Argo CD's `argocd.argoproj.io/secret-type`):
+//   repository   credentials for one repository: data.url names it (compared as Argo CD does:
+//                case, a trailing slash and a `.git` suffix do not matter)
+//   repo-creds   a credential template for every repository whose URL starts with data.url
+//                (say, https://github.com/my-org/); the longest matching prefix wins
+// A repository Secret that carries no credentials of its own (only a url) takes them from the
+// best template. Data keys follow Argo CD: username, password, bearerToken, sshPrivateKey,
+// insecureIgnoreHostKey ("true"), plus sshKnownHosts.
+//
+// Unlike Argo CD, a template prefix that ends inside a host name covers only that host: the prefix
+// https://git.example.com must not send its password to https://git.example.com.attacker.io/.
+import { CONTROLLER_NAMESPACE } from "../core/application.ts";
+import type { KubeObject } from "../core/objects.ts";
+import type { GitCredentials } from "../git/credentials.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { ARGOCD_SECRET_TYPE_LABEL, SECRET_TYPE_LABEL, secretText } from "./destinations.ts";
+
+export const REPO_SECRET_TYPES = ["repository", "repo-creds"] as const;
+export type RepoSecretType = (typeof REPO_SECRET_TYPES)[number];
+
+/** A repository Secret, decoded. */
+export interface RepoSecret {
+  /** The Secret's name, for messages and a stable order. */
+  secretName: string;
+  type: RepoSecretType;
+  url: string;
+  credentials: GitCredentials;
+  /** Which label marked it; Mooring's wins over Argo CD's when both match equally well. */
+  labelledBy: "mooring" | "argocd";
+}
+
+/** Decodes a labelled Secret; undefined when it is not a repository Secret or has no url. */
+export function repoSecretFrom(secret: KubeObject): RepoSecret | undefined {
+  const labels = secret.metadata.labels ?? {};
+  const mooring = labels[SECRET_TYPE_LABEL];
+  const argocd = labels[ARGOCD_SECRET_TYPE_LABEL];
+  const type = (REPO_SECRET_TYPES as readonly (string | undefined)[]).includes(mooring)
+    ? mooring
+    : (REPO_SECRET_TYPES as readonly (string | undefined)[]).includes(argocd)
+      ? argocd
+      : undefined;
+  const url = secretText(secret, "url")?.trim();
+  if (type === undefined || !url) return undefined;
+  const text = (key: string) => {
+    const value = secretText(secret, key);
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const credentials: GitCredentials = {};
+  const username = text("username");
+  const password = text("password");
+  const token = text("bearerToken");
+  const sshPrivateKey = text("sshPrivateKey");
+  const sshKnownHosts = text("sshKnownHosts");
+  if (username !== undefined) credentials.username = username;
+  if (password !== undefined) credentials.password = password;
+  if (token !== undefined) credentials.token = token;
+  if (sshPrivateKey !== undefined) credentials.sshPrivateKey = sshPrivateKey;
+  if (sshKnownHosts !== undefined) credentials.sshKnownHosts = sshKnownHosts;
+  if (text("insecureIgnoreHostKey")?.trim().toLowerCase() === "true")
+    credentials.insecureIgnoreHostKey = true;
+  return {
+    secretName: secret.metadata.name ?? "",
+    type: type as RepoSecretType,
+    url,
+    credentials,
+    labelledBy: mooring === type ? "mooring" : "argocd",
+  };
+}
+
+/** Argo CD's notion of the same repository: case, a trailing slash and `.git` do not matter. */
+export function normalizeRepoURL(url: string): string {
+  return url
+    .trim()
+    .toLowerCase()
+    .replace(/\/+$/, "")
+    .replace(/\.git$/, "");
+}
+
+/**
+ * Whether a credential template's URL prefix covers the repository URL (case-insensitive, as in
+ * Argo CD), except that a prefix ending inside the host name covers only that host.
+ */
+export function prefixCovers(prefix: string, repoURL: string): boolean {
+  const p = prefix.trim().toLowerCase();
+  const url = repoURL.trim().toLowerCase();
+  if (p === "" || !url.startsWith(p)) return false;
+  if (url.length === p.length || p.length > hostEnd(url)) return true;
+  const next = url[p.length];
+  return next === "/" || next === ":";
+}
+
+/** Index of the character that ends the host part: the `/` after scheme://host, or an scp-like `:`. */
+function hostEnd(url: string): number {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//.exec(url);
+  if (scheme) {
+    const slash = url.indexOf("/", scheme[0].length);
+    return slash < 0 ? url.length : slash;
+  }
+  const colon = url.indexOf(":");
+  return colon < 0 ? url.length : colon;
+}
+
+function hasCredentials(c: GitCredentials): boolean {
+  return [c.username, c.password, c.token, c.sshPrivateKey].some((v) => v !== undefined);
+}
+
+/** Stable preference: Mooring's label first, then the Secret name. */
+function byPreference(a: RepoSecret, b: RepoSecret): number {
+  return (
+    Number(b.labelledBy === "mooring") - Number(a.labelledBy === "mooring") ||
+    a.secretName.localeCompare(b.secretName)
+  );
+}
+
+/**
+ * The credentials for a repository: its own repository Secret, else the template with the
+ * longest covering prefix; a repository Secret without credentials takes the template's.
+ */
+export function matchCredentials(
+  repoURL: string,
+  secrets: readonly RepoSecret[],
+): GitCredentials | undefined {
+  const wanted = normalizeRepoURL(repoURL);
+  const exact = secrets
+    .filter((s) => s.type === "repository" && normalizeRepoURL(s.url) === wanted)
+    .sort(byPreference)[0];
+  if (exact && hasCredentials(exact.credentials)) return { ...exact.credentials };
+  const template = secrets
+    .filter((s) => s.type === "repo-creds" && prefixCovers(s.url, repoURL))
+    .sort((a, b) => b.url.trim().length - a.url.trim().length || byPreference(a, b))[0];
+  if (exact && template) return { ...template.credentials, ...exact.credentials };
+  if (exact) return { ...exact.credentials };
+  if (template) return { ...template.credentials };
+  return undefined;
+}
+
+/** Reads repository Secrets from the namespace Mooring runs in. */
+export class RepoCredentials {
+  private readonly client: KubeClient;
+  private readonly namespace: string;
+
+  constructor(client: KubeClient, namespace: string = CONTROLLER_NAMESPACE) {
+    this.client = client;
+    this.namespace = namespace;
+  }
+
+  /** Every repository Secret of either label, decoded (Secrets without a url are left out). */
+  async secrets(): Promise<RepoSecret[]> {
+    const selector = `in (${REPO_SECRET_TYPES.join(",")})`;
+    const lists = await Promise.all(
+      [SECRET_TYPE_LABEL, ARGOCD_SECRET_TYPE_LABEL].map((label) =>
+        this.client.list("v1", "Secret", {
+          namespace: this.namespace,
+          labelSelector: `${label} ${selector}`,
+        }),
+      ),
+    );
+    const byName = new Map<string, KubeObject>();
+    for (const s of lists.flatMap((l) => l.items)) byName.set(s.metadata.name ?? "", s);
+    return [...byName.values()].map(repoSecretFrom).filter((s): s is RepoSecret => s !== undefined);
+  }
+
+  /** The credentials for a repository URL, or undefined when no Secret matches. */
+  async credentialsFor(repoURL: string): Promise<GitCredentials | undefined> {
+    return matchCredentials(repoURL, await this.secrets());
+  }
+}

@@ -1,0 +1,175 @@
+// The install manifests in deploy/ are checked here as data: they must fit together (every binding
+// names a role and the service account that exist) and keep the boundaries the RBAC promises.
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import type { KubeObject } from "../core/objects.ts";
+import { keptReason } from "./install.ts";
+import {
+  DEPLOY_DIR,
+  INSTALL_KIND_ORDER,
+  type InstallManifest,
+  ManifestError,
+  orderForInstall,
+  parseManifests,
+  readInstallManifests,
+} from "./manifests.ts";
+
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  nonResourceURLs?: string[];
+}
+type Role = KubeObject & { rules: Rule[] };
+type Binding = KubeObject & {
+  roleRef: { kind: string; name: string };
+  subjects: { kind: string; name: string; namespace?: string }[];
+};
+
+function find<T extends KubeObject>(objects: readonly KubeObject[], kind: string, name: string): T {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  assert.ok(found, `${kind}/${name} is among the install manifests`);
+  return found as T;
+}
+
+function grants(role: Role, group: string, resource: string, verb: string): boolean {
+  return role.rules.some(
+    (r) =>
+      (r.apiGroups ?? []).some((g) => g === group || g === "*") &&
+      (r.resources ?? []).some((x) => x === resource || x === "*") &&
+      r.verbs.some((v) => v === verb || v === "*"),
+  );
+}
+
+describe("install manifests", () => {
+  let manifests: InstallManifest[];
+  let objects: KubeObject[];
+  before(async () => {
+    manifests = await readInstallManifests();
+    objects = manifests.map((m) => m.object);
+  });
+
+  it("apply CRDs first, then the namespace, then roles before their bindings", () => {
+    const ranks = objects.map((o) => (INSTALL_KIND_ORDER as readonly string[]).indexOf(o.kind));
+    assert.deepEqual(
+      ranks,
+      [...ranks].sort((a, b) => a - b),
+    );
+    assert.equal(objects[0]?.kind, "CustomResourceDefinition");
+    assert.ok(objects.some((o) => o.metadata.name === "applications.mooring.dev"));
+  });
+
+  it("leave the controller Deployment to the user", () => {
+    assert.ok(!objects.some((o) => o.kind === "Deployment"));
+  });
+
+  it("bind every role to the mooring-controller service account that they install", () => {
+    find(objects, "ServiceAccount", "mooring-controller");
+    const bindings = objects.filter((o) => o.kind.endsWith("Binding")) as Binding[];
+    assert.equal(bindings.length, 3);
+    for (const b of bindings) {
+      assert.deepEqual(b.subjects, [
+        { kind: "ServiceAccount", name: "mooring-controller", namespace: "mooring" },
+      ]);
+      find(objects, b.roleRef.kind, b.roleRef.name);
+      if (b.kind === "RoleBinding") assert.equal(b.metadata.namespace, "mooring");
+    }
+  });
+
+  it("give the controller role its own resources and events but no Secrets and no workloads", () => {
+    const role = find<Role>(objects, "ClusterRole", "mooring-controller");
+    for (const resource of [
+      "applications",
+      "applications/status",
+      "applications/finalizers",
+      "stacks/status",
+    ]) {
+      assert.ok(grants(role, "mooring.dev", resource, "patch"), resource);
+    }
+    assert.ok(grants(role, "", "events", "create"));
+    assert.ok(grants(role, "", "namespaces", "list"));
+    assert.ok(!grants(role, "", "secrets", "get"), "no Secrets cluster-wide");
+    assert.ok(!grants(role, "apps", "deployments", "get"), "no workloads");
+    assert.ok(!grants(role, "", "namespaces", "delete"), "reads namespaces only");
+  });
+
+  it("confine Secrets, ConfigMaps and Leases to the mooring namespace, read-only for Secrets", () => {
+    const role = find<Role>(objects, "Role", "mooring-controller");
+    assert.equal(role.metadata.namespace, "mooring");
+    assert.ok(grants(role, "", "secrets", "watch"));
+    assert.ok(!grants(role, "", "secrets", "create"));
+    assert.ok(grants(role, "coordination.k8s.io", "leases", "update"));
+    assert.ok(grants(role, "", "configmaps", "get"));
+  });
+
+  it("keep the all-powerful role separate and let users narrow it", () => {
+    const manager = manifests.find(
+      (m) => m.object.kind === "ClusterRole" && m.object.metadata.name === "mooring-manager",
+    );
+    assert.ok(manager);
+    assert.ok(grants(manager.object as Role, "apps", "deployments", "create"));
+    assert.equal(manager.keepOthersChanges, true);
+    assert.deepEqual(
+      manifests.filter((m) => m.keepOthersChanges).map((m) => m.object.metadata.name),
+      ["mooring-manager"],
+    );
+  });
+});
+
+describe("controller Deployment", () => {
+  it("runs `moor controller` as mooring-controller, listening where its health probes look", async () => {
+    const [deployment] = parseManifests(
+      await readFile(join(DEPLOY_DIR, "install/controller.yaml"), "utf8"),
+      "install/controller.yaml",
+    );
+    const spec = (deployment as unknown as { spec: { template: { spec: Record<string, unknown> } } }).spec
+      .template.spec;
+    assert.equal(spec.serviceAccountName, "mooring-controller");
+    const [container] = spec.containers as {
+      image: string;
+      args: string[];
+      ports: { containerPort: number; name: string }[];
+      readinessProbe: { httpGet: { path: string; port: string } };
+      livenessProbe: { httpGet: { path: string; port: string } };
+      resources: { requests: Record<string, string> };
+    }[];
+    assert.ok(container);
+    assert.equal(container.image, "mooring/controller:dev");
+    assert.equal(container.args[0], "controller");
+    assert.ok(container.args.includes("--port=8080"), "serves on the probed port");
+    assert.ok(container.args.includes("--host=0.0.0.0"), "reachable on the Pod's IP");
+    assert.deepEqual(container.ports[0], { name: "http", containerPort: 8080, protocol: "TCP" });
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      assert.deepEqual(probe.httpGet, { path: "/healthz", port: "http" });
+    }
+    assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
+  });
+});
+
+describe("manifest handling", () => {
+  it("refuses a kind moor install does not know how to order", () => {
+    const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" } };
+    assert.throws(
+      () => orderForInstall([{ object: deployment, file: "x.yaml", keepOthersChanges: false }]),
+      (err) =>
+        err instanceof ManifestError && /x\.yaml: moor install does not apply Deployment/.test(err.message),
+    );
+  });
+
+  it("skips empty documents and names the file of a broken one", () => {
+    assert.equal(parseManifests("---\n# only a comment\n---\n", "a.yaml").length, 0);
+    assert.throws(() => parseManifests("kind: [", "b.yaml"), /b\.yaml: not valid YAML/);
+    assert.throws(() => parseManifests("kind: Role\n", "c.yaml"), /c\.yaml: every document needs/);
+  });
+
+  it("names the field managers whose changes a re-install keeps", () => {
+    assert.match(
+      keptReason(
+        'Apply failed with 1 conflict: conflict with "kubectl-edit" using rbac.authorization.k8s.io/v1: .rules',
+      ),
+      /^changed by kubectl-edit; those changes are kept/,
+    );
+  });
+});

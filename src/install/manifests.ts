@@ -1,0 +1,110 @@
+// The objects `moor install` puts into the cluster Mooring runs in, read from deploy/: the CRDs,
+// the `mooring` namespace, the controller's ServiceAccount and its RBAC. The controller
+// Deployment (deploy/install/controller.yaml) is not among them: users apply it with their image.
+//
+// Objects are applied in dependency order, declared as a table: CRDs first (the API must know a
+// kind before anything of that kind can exist), then the namespace, then what lives in it, then
+// the roles before the bindings that name them.
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+import { formatRef, type KubeObject, refOf } from "../core/objects.ts";
+
+/** The deploy/ folder of this checkout or package. */
+export const DEPLOY_DIR = fileURLToPath(new URL("../../deploy/", import.meta.url));
+
+/** Files and folders (every *.yaml inside) of deploy/ that `moor install` applies. */
+export const INSTALL_SOURCES = ["crds", "install/namespace.yaml", "rbac"] as const;
+
+/** Kinds in the order they are applied; a kind not listed here is refused. */
+export const INSTALL_KIND_ORDER = [
+  "CustomResourceDefinition",
+  "Namespace",
+  "ServiceAccount",
+  "ClusterRole",
+  "Role",
+  "ClusterRoleBinding",
+  "RoleBinding",
+] as const;
+
+/**
+ * Objects whose fields users are invited to change after installation (the `mooring-manager`
+ * role, documented as the one to narrow). Re-installing applies them without taking over fields
+ * someone else has changed, so a narrowed role survives `moor install`.
+ */
+export const USER_TUNABLE_OBJECTS: readonly string[] = ["ClusterRole/mooring-manager"];
+
+export interface InstallManifest {
+  object: KubeObject;
+  /** The file it came from, relative to deploy/. */
+  file: string;
+  /** Leave fields changed by others as they are instead of taking them back. */
+  keepOthersChanges: boolean;
+}
+
+export class ManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ManifestError";
+  }
+}
+
+/** Every YAML document of a file that is not empty. */
+export function parseManifests(text: string, file: string): KubeObject[] {
+  const objects: KubeObject[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) {
+      throw new ManifestError(`${file}: not valid YAML: ${doc.errors[0]?.message ?? "unknown error"}`);
+    }
+    const value = doc.toJS() as KubeObject | null;
+    if (value === null || value === undefined) continue;
+    if (!value.apiVersion || !value.kind || !value.metadata?.name) {
+      throw new ManifestError(`${file}: every document needs apiVersion, kind and metadata.name`);
+    }
+    objects.push(value);
+  }
+  return objects;
+}
+
+/** Sorts by INSTALL_KIND_ORDER, keeping file order within a kind; refuses kinds not in the table. */
+export function orderForInstall(manifests: readonly InstallManifest[]): InstallManifest[] {
+  const rank = (m: InstallManifest) => {
+    const index = (INSTALL_KIND_ORDER as readonly string[]).indexOf(m.object.kind);
+    if (index < 0) {
+      throw new ManifestError(
+        `${m.file}: moor install does not apply ${m.object.kind} objects; allowed kinds: ${INSTALL_KIND_ORDER.join(", ")}`,
+      );
+    }
+    return index;
+  };
+  return manifests
+    .map((m, position) => ({ m, position, rank: rank(m) }))
+    .sort((a, b) => a.rank - b.rank || a.position - b.position)
+    .map(({ m }) => m);
+}
+
+/** The install manifests from deploy/, in apply order. */
+export async function readInstallManifests(deployDir = DEPLOY_DIR): Promise<InstallManifest[]> {
+  const files: string[] = [];
+  for (const source of INSTALL_SOURCES) {
+    if (source.endsWith(".yaml")) {
+      files.push(source);
+      continue;
+    }
+    const entries = (await readdir(join(deployDir, source))).filter((f) => /\.ya?ml$/.test(f)).sort();
+    files.push(...entries.map((f) => `${source}/${f}`));
+  }
+  const manifests: InstallManifest[] = [];
+  for (const file of files) {
+    const text = await readFile(join(deployDir, file), "utf8");
+    for (const object of parseManifests(text, file)) {
+      manifests.push({
+        object,
+        file,
+        keepOthersChanges: USER_TUNABLE_OBJECTS.includes(formatRef(refOf(object))),
+      });
+    }
+  }
+  return orderForInstall(manifests);
+}
