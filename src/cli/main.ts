@@ -1,6 +1,7 @@
 // The `moor` command line: a table of commands, each with its own options. Exit codes scripts can
 // rely on: 0 success, 1 the command failed, 2 it was called wrongly (unknown command or option).
 import { parseArgs } from "node:util";
+import { appCommands } from "./app-commands.ts";
 import { clusterCommands } from "./cluster-commands.ts";
 import { type Command, EXIT } from "./command.ts";
 import { controllerCommands } from "./controller-commands.ts";
@@ -17,6 +18,7 @@ const commands: Command[] = [
   ...installCommands,
   ...clusterCommands,
   ...controllerCommands,
+  ...appCommands,
   {
     path: ["version"],
     usage: "moor version",

@@ -57,6 +57,11 @@ export interface ResolvedConfig {
 
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
+/** Where the Pod's service-account token is mounted; MOORING_SERVICE_ACCOUNT_DIR overrides it. */
+function serviceAccountDir(env: NodeJS.ProcessEnv): string {
+  return env.MOORING_SERVICE_ACCOUNT_DIR || SERVICE_ACCOUNT_DIR;
+}
+
 export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string | null {
   const fromEnv = env.KUBECONFIG?.split(":").find((p) => p && existsSync(p));
   if (fromEnv) return fromEnv;
@@ -71,7 +76,7 @@ export function loadConfig(
   const env = options.env ?? process.env;
   const path = options.kubeconfig ?? defaultKubeconfigPath(env);
   if (path) return fromKubeconfigText(readFileSync(path, "utf8"), path, options.context);
-  if (env.KUBERNETES_SERVICE_HOST && existsSync(join(SERVICE_ACCOUNT_DIR, "token"))) return inCluster(env);
+  if (env.KUBERNETES_SERVICE_HOST && existsSync(join(serviceAccountDir(env), "token"))) return inCluster(env);
   throw new KubeconfigError(
     "no kubeconfig found: pass --kubeconfig FILE, set KUBECONFIG, or run inside a cluster with a service account",
   );
@@ -81,13 +86,14 @@ export function inCluster(env: NodeJS.ProcessEnv = process.env): ResolvedConfig 
   const host = env.KUBERNETES_SERVICE_HOST ?? "";
   const port = env.KUBERNETES_SERVICE_PORT ?? "443";
   const hostPart = host.includes(":") ? `[${host}]` : host;
+  const dir = serviceAccountDir(env);
   return {
     credentials: {
       server: `https://${hostPart}:${port}`,
-      caPem: readFileSync(join(SERVICE_ACCOUNT_DIR, "ca.crt"), "utf8"),
-      token: readFileSync(join(SERVICE_ACCOUNT_DIR, "token"), "utf8").trim(),
+      caPem: readFileSync(join(dir, "ca.crt"), "utf8"),
+      token: readFileSync(join(dir, "token"), "utf8").trim(),
     },
-    namespace: readFileSync(join(SERVICE_ACCOUNT_DIR, "namespace"), "utf8").trim(),
+    namespace: readFileSync(join(dir, "namespace"), "utf8").trim(),
     source: "in-cluster service account",
   };
 }

@@ -2,7 +2,8 @@
 // wait for what a user would wait for (kubectl get app, moor app wait).
 import type { ApplicationStatus } from "../../src/core/app-status.ts";
 import type { ApplicationSpec } from "../../src/core/application.ts";
-import { eventually, kubectl, kubectlOk } from "./cluster.ts";
+import { eventually, kubectl, kubectlOk, moor } from "./cluster.ts";
+import { runSandboxKubeconfig } from "./env.ts";
 
 export interface AppView {
   metadata: { name: string; namespace: string; generation: number; annotations?: Record<string, string> };
@@ -28,16 +29,20 @@ export async function getApp(name: string): Promise<AppView> {
 
 export async function deleteApp(name: string, cascade = true): Promise<void> {
   if (!cascade) {
-    await kubectl([
-      "patch",
-      "application",
+    // What users run to keep the objects: drops the finalizer, then deletes.
+    const res = await moor([
+      "app",
+      "delete",
       name,
-      "-n",
-      "mooring",
-      "--type=merge",
-      "-p",
-      '{"metadata":{"finalizers":null}}',
+      "--cascade=false",
+      "--wait",
+      "--timeout",
+      "60s",
+      "--kubeconfig",
+      runSandboxKubeconfig(),
     ]);
+    if (res.code !== 0 && !/not found/i.test(res.stderr)) throw new Error(`moor app delete: ${res.stderr}`);
+    return;
   }
   await kubectl([
     "delete",

@@ -30,13 +30,20 @@ export async function ensureInstalled(kubeconfig = runSandboxKubeconfig()): Prom
 }
 
 export async function startController(
-  options: { kubeconfig?: string; args?: string[]; identity?: string } = {},
+  options: {
+    /** null runs it the in-cluster way (no kubeconfig; credentials from `env`). */
+    kubeconfig?: string | null;
+    args?: string[];
+    identity?: string;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<RunningController> {
+  const kubeconfigArgs =
+    options.kubeconfig === null ? [] : ["--kubeconfig", options.kubeconfig ?? runSandboxKubeconfig()];
   const args = [
     MOOR,
     "controller",
-    "--kubeconfig",
-    options.kubeconfig ?? runSandboxKubeconfig(),
+    ...kubeconfigArgs,
     "--port",
     "0",
     "--repo-poll-interval",
@@ -48,7 +55,10 @@ export async function startController(
     ...(options.identity ? ["--identity", options.identity] : []),
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, args, { env: runEnv(), stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, args, {
+    env: { ...runEnv(), ...options.env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const logs: Record<string, unknown>[] = [];
   let buffer = "";
   let metricsUrl = "";

@@ -1,0 +1,177 @@
+// The Applications of one namespace as `moor app` reads and writes them. Every write is a small
+// request for the controller (a JSON merge patch of `operation` or of an annotation) except
+// create, which is a server-side apply owned by the field manager `moor-cli`. Errors name the
+// application and say what to do.
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { FINALIZER, type Operation } from "../controller/app-reconciler.ts";
+import { APPLICATION_API_VERSION, type Application } from "../core/application.ts";
+import { KubeApiError, type KubeClient } from "../kube/client.ts";
+import { defaultKubeconfigPath } from "../kube/kubeconfig.ts";
+import { CLI_FIELD_MANAGER } from "./app-spec.ts";
+import { stringValue, type Values } from "./command.ts";
+
+/** Set on an Application whose managed objects must be kept when it is deleted. */
+export const CASCADE_ANNOTATION = "mooring.dev/cascade";
+
+export type AppWithOperation = Application & { operation?: Operation };
+
+/** A command failed for a reason the user can act on; exit code 1. */
+export class AppError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export class AppApi {
+  readonly client: KubeClient;
+  readonly namespace: string;
+
+  constructor(client: KubeClient, namespace: string) {
+    this.client = client;
+    this.namespace = namespace;
+  }
+
+  private ref(name: string) {
+    return {
+      group: "mooring.dev",
+      kind: "Application",
+      namespace: this.namespace,
+      name,
+      apiVersion: APPLICATION_API_VERSION,
+    };
+  }
+
+  /** A missing CRD becomes "install Mooring", the rest passes through. */
+  private explain(err: unknown): never {
+    if (err instanceof KubeApiError && err.reason === "UnknownKind") {
+      throw new AppError("this cluster does not serve mooring.dev Applications: run `moor install` first");
+    }
+    throw err;
+  }
+
+  async find(name: string): Promise<AppWithOperation | null> {
+    try {
+      return (await this.client.get(
+        APPLICATION_API_VERSION,
+        "Application",
+        this.namespace,
+        name,
+      )) as AppWithOperation | null;
+    } catch (err) {
+      this.explain(err);
+    }
+  }
+
+  async get(name: string): Promise<AppWithOperation> {
+    const app = await this.find(name);
+    if (!app) {
+      throw new AppError(
+        `application ${name} not found in namespace ${this.namespace}; \`moor app list -n ${this.namespace}\` lists the applications there`,
+      );
+    }
+    return app;
+  }
+
+  async list(allNamespaces = false): Promise<Application[]> {
+    try {
+      const { items } = await this.client.list(
+        APPLICATION_API_VERSION,
+        "Application",
+        allNamespaces ? {} : { namespace: this.namespace },
+      );
+      return (items as Application[]).sort(
+        (a, b) =>
+          a.metadata.namespace.localeCompare(b.metadata.namespace) ||
+          a.metadata.name.localeCompare(b.metadata.name),
+      );
+    } catch (err) {
+      this.explain(err);
+    }
+  }
+
+  /** Server-side apply as `moor-cli`; force takes over fields other managers set (--upsert). */
+  async apply(app: Application, force: boolean): Promise<Application> {
+    try {
+      return (await this.client.apply(app, { fieldManager: CLI_FIELD_MANAGER, force })) as Application;
+    } catch (err) {
+      this.explain(err);
+    }
+  }
+
+  async patch(name: string, patch: unknown): Promise<AppWithOperation> {
+    try {
+      return (await this.client.mergePatch(this.ref(name), patch)) as AppWithOperation;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 404) await this.get(name);
+      this.explain(err);
+    }
+  }
+
+  /**
+   * Replaces any pending operation with this one (merge patch keeps keys it does not name, so
+   * the other kinds of request are cleared explicitly).
+   */
+  async requestOperation(name: string, operation: Operation): Promise<AppWithOperation> {
+    const cleared = { sync: null, rollback: null, unpin: null, initiatedBy: null };
+    return this.patch(name, { operation: { ...cleared, ...operation } });
+  }
+
+  async requestRefresh(name: string, hard: boolean, annotation: string): Promise<AppWithOperation> {
+    return this.patch(name, { metadata: { annotations: { [annotation]: hard ? "hard" : "normal" } } });
+  }
+
+  /**
+   * Lets go of the managed objects: removes the finalizer and marks the app so the controller does
+   * not add it back before the deletion. The resourceVersion makes the finalizer list a
+   * compare-and-swap; a conflict is retried on a fresh read.
+   */
+  async orphan(name: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const app = await this.get(name);
+      const finalizers = app.metadata.finalizers ?? [];
+      try {
+        await this.client.mergePatch(this.ref(name), {
+          metadata: {
+            resourceVersion: app.metadata.resourceVersion,
+            annotations: { [CASCADE_ANNOTATION]: "false" },
+            finalizers: finalizers.filter((f) => f !== FINALIZER),
+          },
+        });
+        return;
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.status === 409) || attempt >= 4) throw err;
+      }
+    }
+  }
+
+  /** Returns false when it was already gone. */
+  async delete(name: string): Promise<boolean> {
+    try {
+      return await this.client.delete(this.ref(name), { propagationPolicy: "Background" });
+    } catch (err) {
+      this.explain(err);
+    }
+  }
+}
+
+/**
+ * Who asks for an operation, for the record: the user name of the kubeconfig context in use
+ * (as kubectl would pick it), else "moor".
+ */
+export function requesterName(values: Values, env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    const path = stringValue(values, "kubeconfig") ?? defaultKubeconfigPath(env);
+    if (!path) return "moor";
+    const config = parse(readFileSync(path, "utf8")) as {
+      "current-context"?: string;
+      contexts?: { name: string; context?: { user?: string } }[];
+    };
+    const contextName = stringValue(values, "context") ?? config["current-context"];
+    const user = config.contexts?.find((c) => c.name === contextName)?.context?.user;
+    return user || "moor";
+  } catch {
+    return "moor";
+  }
+}

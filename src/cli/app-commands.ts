@@ -1,0 +1,657 @@
+// `moor app ...`: Applications from the command line, as with `argocd app`. The CLI never syncs
+// by itself: create applies the Application, and sync, rollback, unpin and refresh write a
+// request the controller answers (the `operation` field, the `mooring.dev/refresh` annotation);
+// with --wait the CLI watches the status until the controller has answered, bounded by --timeout.
+// `diff --local|--revision` and `manifests` render and compare here, the way the controller would.
+import { readFileSync } from "node:fs";
+import type { Operation } from "../controller/app-reconciler.ts";
+import { FINALIZER, REFRESH_ANNOTATION } from "../controller/app-reconciler.ts";
+import type { Application } from "../core/application.ts";
+import { parseDuration } from "../core/duration.ts";
+import { formatRef } from "../core/objects.ts";
+import { AppApi, AppError, type AppWithOperation, requesterName } from "./app-client.ts";
+import { DIFF_EXIT, type DiffReport, diffFromComparison, diffFromStatus } from "./app-diff.ts";
+import { compareDesired, desiredObjects, liveObjects, openDestination, yamlStream } from "./app-manifests.ts";
+import { applicationFromFlags, sameApplication, specDifferences } from "./app-spec.ts";
+import {
+  renderAppList,
+  renderAppSummary,
+  renderHistory,
+  renderResources,
+  shortSha,
+  statusOf,
+} from "./app-view.ts";
+import {
+  deletedVerdict,
+  operationVerdict,
+  pollApp,
+  readyVerdict,
+  refreshVerdict,
+  requestBefore,
+  type Verdict,
+} from "./app-wait.ts";
+import { type Command, EXIT, outputOption, stringValue, type Values } from "./command.ts";
+import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
+import { age, parseOutputFormat, renderStructured, UsageError } from "./output.ts";
+import { createProgress, type Progress } from "./progress.ts";
+
+const CLUSTER_FLAGS = "[--kubeconfig F] [--context C] [-n mooring]";
+
+function oneName(args: string[], usage: string): string {
+  if (args.length !== 1 || !args[0]) throw new UsageError(`expected exactly one application name (${usage})`);
+  return args[0];
+}
+
+function timeoutFlag(values: Values, fallbackMs: number): number {
+  const text = stringValue(values, "timeout");
+  if (text === undefined) return fallbackMs;
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0)
+    throw new UsageError(`--timeout takes a duration such as 30s or 5m, got "${text}"`);
+  return ms;
+}
+
+function seconds(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+}
+
+/** Runs work with the Applications API of the namespace in the flags; closes the client after. */
+async function withApps<T>(
+  values: Values,
+  work: (api: AppApi) => Promise<T>,
+  namespace?: string,
+): Promise<T> {
+  const { client, namespace: fromFlags } = clientFromFlags(values);
+  try {
+    return await work(new AppApi(client, namespace ?? fromFlags));
+  } finally {
+    client.close();
+  }
+}
+
+function print(text: string): void {
+  if (text) process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/** The Application as `-o json|yaml` prints it: everything but managedFields (as kubectl does). */
+function forPrinting(app: Application): Application {
+  const copy = structuredClone(app);
+  delete copy.metadata.managedFields;
+  return copy;
+}
+
+/** The controller must be free to act on a request: not suspended, not being deleted. */
+function assertActionable(app: Application, what: string): void {
+  const name = app.metadata.name;
+  if (app.metadata.deletionTimestamp)
+    throw new AppError(`application ${name} is being deleted; cannot ${what} it`);
+  if (app.spec.suspend) {
+    throw new AppError(
+      `application ${name} is suspended (spec.suspend), so the controller ignores requests; set spec.suspend to false to ${what} it`,
+    );
+  }
+}
+
+function controllerSilent(namespace: string, timeoutMs: number): string {
+  return `the controller did not answer within ${seconds(timeoutMs)}: is it running? (\`moor controller\`, or the mooring-controller Deployment in namespace ${namespace})`;
+}
+
+/** Ends a wait on the progress display; returns the exit code. */
+function finish(progress: Progress, verdict: Verdict, timedOut: boolean, timeoutMessage: string): number {
+  if (verdict.state === "done") {
+    progress.done(verdict.label);
+    return EXIT.ok;
+  }
+  progress.fail(timedOut ? `${timeoutMessage} (last seen: ${verdict.label})` : verdict.label);
+  return EXIT.failed;
+}
+
+/** Asks for a refresh and waits for the controller's answer; returns the refreshed app. */
+async function refreshAndWait(
+  api: AppApi,
+  app: AppWithOperation,
+  options: { hard: boolean; timeoutMs: number; progress: Progress },
+): Promise<{ app: AppWithOperation; verdict: Verdict; timedOut: boolean }> {
+  const name = app.metadata.name;
+  const hard = options.hard || app.metadata.annotations?.[REFRESH_ANNOTATION] === "hard";
+  await api.requestRefresh(name, hard, REFRESH_ANNOTATION);
+  const result = await pollApp(
+    () => api.find(name),
+    (current) => refreshVerdict(name, current),
+    { timeoutMs: options.timeoutMs, progress: options.progress },
+  );
+  return { app: (result.app ?? app) as AppWithOperation, verdict: result.verdict, timedOut: result.timedOut };
+}
+
+async function waitForOperation(
+  api: AppApi,
+  app: AppWithOperation,
+  what: string,
+  before: ReturnType<typeof requestBefore>,
+  timeoutMs: number,
+): Promise<number> {
+  const name = app.metadata.name;
+  const progress = createProgress();
+  const result = await pollApp(
+    () => api.find(name),
+    (current) => operationVerdict(name, what, current, before),
+    { timeoutMs, progress },
+  );
+  return finish(progress, result.verdict, result.timedOut, controllerSilent(api.namespace, timeoutMs));
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+// ---- create, list, get -------------------------------------------------------------------
+
+const createCommand: Command = {
+  path: ["app", "create"],
+  usage: `moor app create NAME --repo URL [--revision REV] [--path P] [--dest-namespace NS] [--dest-cluster NAME] [--sync-policy automated|none] [--auto-prune] [--self-heal] [--sync-option K=V]... [--helm-set k=v]... [--helm-values-file F]... [--release-name R] [--directory-recurse] [--upsert] [-f app.yaml] ${CLUSTER_FLAGS} [-o json|yaml]`,
+  summary:
+    "create an Application (server-side apply as moor-cli); an existing one is replaced only with --upsert",
+  options: {
+    ...clusterOptions,
+    ...outputOption,
+    repo: { type: "string" },
+    revision: { type: "string" },
+    path: { type: "string" },
+    "dest-namespace": { type: "string" },
+    "dest-cluster": { type: "string" },
+    "sync-policy": { type: "string" },
+    "auto-prune": { type: "boolean" },
+    "self-heal": { type: "boolean" },
+    "sync-option": { type: "string", multiple: true },
+    "helm-set": { type: "string", multiple: true },
+    "helm-values-file": { type: "string", multiple: true },
+    "release-name": { type: "string" },
+    "directory-recurse": { type: "boolean" },
+    upsert: { type: "boolean" },
+    file: { type: "string", short: "f" },
+  },
+  run: async (values, args) => {
+    if (args.length > 1) throw new UsageError(`expected one application name, got ${args.length}`);
+    const output = parseOutputFormat(stringValue(values, "output"));
+    const file = stringValue(values, "file");
+    let manifest: { text: string; source: string } | undefined;
+    if (file !== undefined) {
+      try {
+        manifest = {
+          text: file === "-" ? await readStdin() : readFileSync(file, "utf8"),
+          source: file === "-" ? "stdin" : file,
+        };
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+      }
+    }
+    const desired = applicationFromFlags({
+      ...(args[0] ? { name: args[0] } : {}),
+      values,
+      ...(manifest ? { manifest } : {}),
+    });
+    const { name, namespace } = desired.metadata;
+    return withApps(
+      values,
+      async (api) => {
+        const existing = await api.find(name);
+        let action = "created";
+        let applied: Application | null = existing;
+        if (existing?.metadata.deletionTimestamp) {
+          throw new AppError(
+            `application ${name} is being deleted; wait until it is gone (\`moor app delete ${name} --wait\`)`,
+          );
+        }
+        if (existing && sameApplication(existing, desired)) {
+          action = "unchanged";
+        } else if (existing && values.upsert !== true) {
+          throw new AppError(
+            `application ${name} already exists in namespace ${namespace} with a different spec; pass --upsert to replace it (\`moor app get ${name} -o yaml\` shows the current one)`,
+          );
+        } else {
+          action = existing ? "updated" : "created";
+          applied = await api.apply(desired, true);
+          const leftovers = specDifferences(applied.spec, desired.spec);
+          if (leftovers.length > 0) {
+            process.stderr.write(
+              `warning: application ${name} keeps fields other field managers set: ${leftovers.join(", ")}; remove them with kubectl edit\n`,
+            );
+          }
+        }
+        if ((output === "json" || output === "yaml") && applied) {
+          print(renderStructured(forPrinting(applied), output));
+        } else {
+          print(`application ${name} ${action}`);
+        }
+        return EXIT.ok;
+      },
+      namespace,
+    );
+  },
+};
+
+const listCommand: Command = {
+  path: ["app", "list"],
+  usage: `moor app list [-A] ${CLUSTER_FLAGS} [-o table|json|yaml|name]`,
+  summary: "list Applications with their sync and health status, revision and source",
+  options: { ...clusterOptions, ...outputOption, "all-namespaces": { type: "boolean", short: "A" } },
+  run: async (values, args) => {
+    if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+    const output = parseOutputFormat(stringValue(values, "output"));
+    const all = values["all-namespaces"] === true;
+    return withApps(values, async (api) => {
+      const apps = await api.list(all);
+      if (output === "json" || output === "yaml") print(renderStructured(apps.map(forPrinting), output));
+      else if (output === "name") for (const a of apps) print(a.metadata.name);
+      else if (apps.length === 0)
+        process.stderr.write(`no applications in ${all ? "any namespace" : `namespace ${api.namespace}`}\n`);
+      else print(renderAppList(apps, { allNamespaces: all }));
+      return EXIT.ok;
+    });
+  },
+};
+
+const getCommand: Command = {
+  path: ["app", "get"],
+  usage: `moor app get NAME ${CLUSTER_FLAGS} [-o table|json|yaml]`,
+  summary: "show an Application: source, destination, sync and health, last sync, and its resources",
+  options: { ...clusterOptions, ...outputOption },
+  run: async (values, args) => {
+    const name = oneName(args, "moor app get NAME");
+    const output = parseOutputFormat(stringValue(values, "output"));
+    return withApps(values, async (api) => {
+      const app = await api.get(name);
+      if (output === "json" || output === "yaml") print(renderStructured(forPrinting(app), output));
+      else if (output === "name") print(app.metadata.name);
+      else print(`${renderAppSummary(app)}\n\n${renderResources(statusOf(app).resources ?? [])}`);
+      return EXIT.ok;
+    });
+  },
+};
+
+// ---- diff and manifests ------------------------------------------------------------------------
+
+async function computedDiff(api: AppApi, app: AppWithOperation, values: Values): Promise<DiffReport> {
+  const local = stringValue(values, "local");
+  const revision = stringValue(values, "revision");
+  const destination = await openDestination(app, api.client, api.namespace);
+  try {
+    const desired = await desiredObjects(app, api.client, destination.client, api.namespace, {
+      ...(local ? { localDir: local } : {}),
+      ...(revision ? { revision } : {}),
+    });
+    const comparison = await compareDesired(app, destination.client, desired.objects);
+    const compared = comparison.objects.filter((o) => !o.hook);
+    return diffFromComparison(
+      app.metadata.name,
+      comparison.diffs,
+      compared.filter((o) => o.error).map((o) => o.error ?? ""),
+      compared.filter((o) => o.deferred).map((o) => ({ ref: formatRef(o.ref), why: o.deferred ?? "" })),
+    );
+  } finally {
+    destination.done();
+  }
+}
+
+async function statusDiff(api: AppApi, app: AppWithOperation, values: Values): Promise<DiffReport> {
+  const name = app.metadata.name;
+  let current = app;
+  if (values["no-refresh"] === true) {
+    // The last comparison, as it stands.
+  } else if (app.spec.suspend) {
+    process.stderr.write(
+      `application ${name} is suspended: showing its last comparison (${app.status && statusOf(app).reconciledAt ? `${age(statusOf(app).reconciledAt ?? "")} ago` : "none yet"})\n`,
+    );
+  } else {
+    const timeoutMs = timeoutFlag(values, 60_000);
+    const progress = createProgress();
+    const refreshed = await refreshAndWait(api, app, { hard: false, timeoutMs, progress });
+    if (refreshed.verdict.state !== "done") {
+      progress.fail(
+        refreshed.timedOut ? `refresh of application ${name}: no answer` : refreshed.verdict.label,
+      );
+      const when = statusOf(app).reconciledAt;
+      throw new AppError(
+        `${refreshed.timedOut ? controllerSilent(api.namespace, timeoutMs) : refreshed.verdict.label}; pass --no-refresh to show the diff of its last comparison${when ? ` (${age(when)} ago)` : ""}`,
+      );
+    }
+    progress.done(refreshed.verdict.label);
+    current = refreshed.app;
+  }
+  return diffFromStatus(name, statusOf(current));
+}
+
+const diffCommand: Command = {
+  path: ["app", "diff"],
+  usage: `moor app diff NAME [--revision REV | --local DIR] [--no-refresh] [--timeout 60s] ${CLUSTER_FLAGS}`,
+  summary: "show what differs between Git and the cluster; exit 0 in sync, 1 differences, 2 error",
+  options: {
+    ...clusterOptions,
+    revision: { type: "string" },
+    local: { type: "string" },
+    "no-refresh": { type: "boolean" },
+    timeout: { type: "string" },
+  },
+  run: async (values, args) => {
+    const name = oneName(args, "moor app diff NAME");
+    if (stringValue(values, "local") && stringValue(values, "revision")) {
+      throw new UsageError("--local and --revision cannot be used together");
+    }
+    try {
+      const report = await withApps(values, async (api) => {
+        const app = await api.get(name);
+        const computed =
+          stringValue(values, "local") !== undefined || stringValue(values, "revision") !== undefined;
+        return computed ? computedDiff(api, app, values) : statusDiff(api, app, values);
+      });
+      print(report.text);
+      if (report.problem) process.stderr.write(`moor app diff: ${report.problem}\n`);
+      return report.code;
+    } catch (err) {
+      // Exit code 1 means "there is a diff", so every failure to answer is a 2.
+      process.stderr.write(`moor app diff: ${err instanceof Error ? err.message : String(err)}\n`);
+      return DIFF_EXIT.error;
+    }
+  },
+};
+
+const manifestsCommand: Command = {
+  path: ["app", "manifests"],
+  usage: `moor app manifests NAME [--source git|live] [--revision REV] [--local DIR] ${CLUSTER_FLAGS}`,
+  summary:
+    "print the objects an Application renders from Git (default) or the live ones, Secret values masked",
+  options: {
+    ...clusterOptions,
+    source: { type: "string" },
+    revision: { type: "string" },
+    local: { type: "string" },
+  },
+  run: async (values, args) => {
+    const name = oneName(args, "moor app manifests NAME");
+    const source = stringValue(values, "source") ?? "git";
+    if (source !== "git" && source !== "live")
+      throw new UsageError(`--source takes git or live, got "${source}"`);
+    const local = stringValue(values, "local");
+    const revision = stringValue(values, "revision");
+    if (source === "live" && (local || revision))
+      throw new UsageError("--revision and --local apply to --source git");
+    return withApps(values, async (api) => {
+      const app = await api.get(name);
+      const destination = await openDestination(app, api.client, api.namespace);
+      try {
+        if (source === "live") {
+          const live = await liveObjects(app, destination.client);
+          print(yamlStream(live.objects));
+          for (const ref of live.missing) process.stderr.write(`not found in the cluster: ${ref}\n`);
+          return EXIT.ok;
+        }
+        const desired = await desiredObjects(app, api.client, destination.client, api.namespace, {
+          ...(local ? { localDir: local } : {}),
+          ...(revision ? { revision } : {}),
+        });
+        print(yamlStream(desired.objects));
+        return EXIT.ok;
+      } finally {
+        destination.done();
+      }
+    });
+  },
+};
+
+// ---- requests to the controller ---------------------------------------------------------------
+
+const syncCommand: Command = {
+  path: ["app", "sync"],
+  usage: `moor app sync NAME [--revision REV] [--prune] [--wait] [--timeout 5m] ${CLUSTER_FLAGS}`,
+  summary: "ask the controller to sync an Application now; --wait waits for the result (exit 1 if it fails)",
+  options: {
+    ...clusterOptions,
+    revision: { type: "string" },
+    prune: { type: "boolean" },
+    wait: { type: "boolean" },
+    timeout: { type: "string" },
+  },
+  run: async (values, args) => {
+    const name = oneName(args, "moor app sync NAME");
+    const timeoutMs = timeoutFlag(values, 300_000);
+    const revision = stringValue(values, "revision");
+    return withApps(values, async (api) => {
+      const app = await api.get(name);
+      assertActionable(app, "sync");
+      const before = requestBefore(app);
+      const operation: Operation = {
+        sync: { ...(revision ? { revision } : {}), ...(values.prune === true ? { prune: true } : {}) },
+        initiatedBy: { username: requesterName(values) },
+      };
+      await api.requestOperation(name, operation);
+      print(
+        `sync of application ${name} requested${revision ? ` at revision ${revision}` : ""}${values.prune === true ? " with prune" : ""}`,
+      );
+      if (values.wait !== true) return EXIT.ok;
+      return waitForOperation(api, app, "sync", before, timeoutMs);
+    });
+  },
+};
+
+const rollbackCommand: Command = {
+  path: ["app", "rollback"],
+  usage: `moor app rollback NAME ID [--wait] [--timeout 5m] ${CLUSTER_FLAGS}`,
+  summary: "deploy the revision of history entry ID again and pin the Application to it",
+  options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
+  run: async (values, args) => {
+    if (args.length !== 2 || !args[0] || !args[1])
+      throw new UsageError("expected an application name and a history ID");
+    const [name, idText] = args as [string, string];
+    const id = Number(idText);
+    if (!Number.isInteger(id) || id < 1) {
+      throw new UsageError(
+        `history ID must be a whole number, got "${idText}"; \`moor app history ${name}\` lists them`,
+      );
+    }
+    const timeoutMs = timeoutFlag(values, 300_000);
+    return withApps(values, async (api) => {
+      const app = await api.get(name);
+      assertActionable(app, "roll back");
+      const history = statusOf(app).history ?? [];
+      const entry = history.find((h) => h.id === id);
+      if (history.length > 0 && !entry) {
+        throw new AppError(
+          `application ${name} has no history entry ${id} (it has ${history.map((h) => h.id).join(", ")}); \`moor app history ${name}\` lists them`,
+        );
+      }
+      const before = requestBefore(app);
+      await api.requestOperation(name, {
+        rollback: { id },
+        initiatedBy: { username: requesterName(values) },
+      });
+      const target = app.spec.source.targetRevision || "HEAD";
+      print(
+        `rollback of application ${name} to history ${id}${entry ? ` (${shortSha(entry.revision)})` : ""} requested\n` +
+          `the application stays pinned to that revision until a new commit arrives on ${target} or \`moor app unpin ${name}\``,
+      );
+      if (values.wait !== true) return EXIT.ok;
+      return waitForOperation(api, app, "rollback", before, timeoutMs);
+    });
+  },
+};
+
+const unpinCommand: Command = {
+  path: ["app", "unpin"],
+  usage: `moor app unpin NAME ${CLUSTER_FLAGS}`,
+  summary: "release the pin a rollback set, so the Application follows its target revision again",
+  options: { ...clusterOptions },
+  run: async (values, args) => {
+    const name = oneName(args, "moor app unpin NAME");
+    return withApps(values, async (api) => {
+      const app = await api.get(name);
+      assertActionable(app, "unpin");
+      const target = app.spec.source.targetRevision || "HEAD";
+      await api.requestOperation(name, { unpin: true, initiatedBy: { username: requesterName(values) } });
+      const pin = statusOf(app).pin;
+      print(
+        pin
+          ? `unpin of application ${name} requested: it leaves ${shortSha(pin.revision)} and follows ${target} again`
+          : `unpin of application ${name} requested (its status shows no pin); it follows ${target}`,
+      );
+      return EXIT.ok;
+    });
+  },
+};
+
+const refreshCommand: Command = {
+  path: ["app", "refresh"],
+  usage: `moor app refresh NAME [--hard] [--no-wait] [--timeout 60s] ${CLUSTER_FLAGS}`,
+  summary: "ask the controller to look at Git and the cluster again now (--hard: render without cache)",
+  options: {
+    ...clusterOptions,
+    hard: { type: "boolean" },
+    "no-wait": { type: "boolean" },
+    timeout: { type: "string" },
+  },
+  run: async (values, args) => {
+    const name = oneName(args, "moor app refresh NAME");
+    const timeoutMs = timeoutFlag(values, 60_000);
+    const hard = values.hard === true;
+    return withApps(values, async (api) => {
+      const app = await api.get(name);
+      assertActionable(app, "refresh");
+      if (values["no-wait"] === true) {
+        await api.requestRefresh(
+          name,
+          hard || app.metadata.annotations?.[REFRESH_ANNOTATION] === "hard",
+          REFRESH_ANNOTATION,
+        );
+        print(`${hard ? "hard " : ""}refresh of application ${name} requested`);
+        return EXIT.ok;
+      }
+      const progress = createProgress();
+      const result = await refreshAndWait(api, app, { hard, timeoutMs, progress });
+      const code = finish(
+        progress,
+        result.verdict,
+        result.timedOut,
+        controllerSilent(api.namespace, timeoutMs),
+      );
+      if (code === EXIT.ok) {
+        const status = statusOf(result.app);
+        print(
+          `application ${name}: ${status.sync?.status ?? "Unknown"}${status.sync?.revision ? ` to ${shortSha(status.sync.revision)}` : ""}, ${status.health?.status ?? "Unknown"}`,
+        );
+      }
+      return code;
+    });
+  },
+};
+
+const historyCommand: Command = {
+  path: ["app", "history"],
+  usage: `moor app history NAME ${CLUSTER_FLAGS} [-o table|json|yaml]`,
+  summary: "list the revisions an Application deployed, newest last; * marks the pinned one",
+  options: { ...clusterOptions, ...outputOption },
+  run: async (values, args) => {
+    const name = oneName(args, "moor app history NAME");
+    const output = parseOutputFormat(stringValue(values, "output"));
+    return withApps(values, async (api) => {
+      const app = await api.get(name);
+      if (output === "json" || output === "yaml")
+        print(renderStructured(statusOf(app).history ?? [], output));
+      else if (output === "name") for (const h of statusOf(app).history ?? []) print(String(h.id));
+      else print(renderHistory(app));
+      return EXIT.ok;
+    });
+  },
+};
+
+const waitCommand: Command = {
+  path: ["app", "wait"],
+  usage: `moor app wait NAME [--sync] [--health] [--timeout 5m] ${CLUSTER_FLAGS}`,
+  summary:
+    "wait until an Application is Synced and Healthy (default both); exit 1 on timeout or when it stalls",
+  options: {
+    ...clusterOptions,
+    sync: { type: "boolean" },
+    health: { type: "boolean" },
+    timeout: { type: "string" },
+  },
+  run: async (values, args) => {
+    const name = oneName(args, "moor app wait NAME");
+    const timeoutMs = timeoutFlag(values, 300_000);
+    const either = values.sync === true || values.health === true;
+    const wanted = { sync: !either || values.sync === true, health: !either || values.health === true };
+    return withApps(values, async (api) => {
+      await api.get(name);
+      const progress = createProgress();
+      const result = await pollApp(
+        () => api.find(name),
+        (app) => readyVerdict(name, app, wanted),
+        { timeoutMs, progress },
+      );
+      return finish(progress, result.verdict, result.timedOut, `timed out after ${seconds(timeoutMs)}`);
+    });
+  },
+};
+
+const deleteCommand: Command = {
+  path: ["app", "delete"],
+  usage: `moor app delete NAME [--cascade=true|false] [--wait] [--timeout 5m] ${CLUSTER_FLAGS}`,
+  summary: "delete an Application and what it manages (--cascade=false keeps the managed objects)",
+  options: {
+    ...clusterOptions,
+    cascade: { type: "string" },
+    wait: { type: "boolean" },
+    timeout: { type: "string" },
+  },
+  run: async (values, args) => {
+    const name = oneName(args, "moor app delete NAME");
+    const cascade = stringValue(values, "cascade") ?? "true";
+    if (cascade !== "true" && cascade !== "false")
+      throw new UsageError(`--cascade takes true or false, got "${cascade}"`);
+    const timeoutMs = timeoutFlag(values, 300_000);
+    return withApps(values, async (api) => {
+      await api.get(name);
+      if (cascade === "false") await api.orphan(name);
+      await api.delete(name);
+      const after = await api.find(name);
+      if (!after) {
+        print(`application ${name} deleted${cascade === "false" ? "; its managed objects were kept" : ""}`);
+        return EXIT.ok;
+      }
+      const finalizers = after.metadata.finalizers ?? [];
+      print(
+        finalizers.includes(FINALIZER)
+          ? `application ${name} is being deleted; the controller deletes its managed objects first`
+          : `application ${name} is being deleted, held by finalizers ${finalizers.join(", ")}`,
+      );
+      if (values.wait !== true) return EXIT.ok;
+      const progress = createProgress();
+      const result = await pollApp(
+        () => api.find(name),
+        (app) => deletedVerdict(name, app),
+        { timeoutMs, progress },
+      );
+      return finish(
+        progress,
+        result.verdict,
+        result.timedOut,
+        `${controllerSilent(api.namespace, timeoutMs)}; to keep the managed objects instead: \`moor app delete ${name} --cascade=false\``,
+      );
+    });
+  },
+};
+
+export const appCommands: Command[] = [
+  createCommand,
+  listCommand,
+  getCommand,
+  diffCommand,
+  syncCommand,
+  refreshCommand,
+  historyCommand,
+  rollbackCommand,
+  unpinCommand,
+  waitCommand,
+  deleteCommand,
+  manifestsCommand,
+];

@@ -1,0 +1,215 @@
+// From `moor app create` flags (and optionally an Application manifest given with -f) to the
+// Application to apply. A manifest is the starting point and flags override its fields, as with
+// `argocd app create -f`. Everything here is pure, so every combination of flags is unit-tested.
+import { parse } from "yaml";
+import {
+  APPLICATION_API_VERSION,
+  type Application,
+  type ApplicationSpec,
+  CONTROLLER_NAMESPACE,
+} from "../core/application.ts";
+import { diffObjects } from "../core/diff.ts";
+import { isPlainObject, jsonEqual } from "../core/json.ts";
+import { parseSyncOptions } from "../core/sync-plan.ts";
+import { stringValue, type Values } from "./command.ts";
+import { UsageError } from "./output.ts";
+
+/** Field manager of everything `moor app create` applies. */
+export const CLI_FIELD_MANAGER = "moor-cli";
+
+/** Kubernetes object names: lower-case RFC 1123 subdomains. */
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function validateAppName(name: string): string {
+  if (name.length > 253 || !OBJECT_NAME.test(name)) {
+    throw new UsageError(
+      `invalid application name "${name}": use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+export interface CreateInput {
+  /** The NAME argument, when given. */
+  name?: string;
+  /** Parsed flags of `moor app create`. */
+  values: Values;
+  /** Text of the -f manifest and where it came from, when given. */
+  manifest?: { text: string; source: string };
+}
+
+function strings(values: Values, name: string): string[] | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((v): v is string => typeof v === "string");
+}
+
+/** `k=v` → [k, v]; the value may itself contain '='. */
+function keyValue(entry: string, flag: string): [string, string] {
+  const eq = entry.indexOf("=");
+  if (eq <= 0) throw new UsageError(`${flag} takes KEY=VALUE, got "${entry}"`);
+  return [entry.slice(0, eq), entry.slice(eq + 1)];
+}
+
+/** The Application a manifest declares, checked enough to give a clear message. */
+export function parseAppManifest(text: string, source: string): Application {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new UsageError(`${source} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (!isPlainObject(doc)) throw new UsageError(`${source} does not hold an Application manifest`);
+  if (doc.kind !== "Application") {
+    throw new UsageError(`${source} declares kind ${String(doc.kind)}, not Application`);
+  }
+  if (doc.apiVersion === "argoproj.io/v1alpha1") {
+    throw new UsageError(
+      `${source} is an Argo CD Application: change apiVersion to ${APPLICATION_API_VERSION} and spec.destination.server/name to spec.destination.cluster`,
+    );
+  }
+  if (doc.apiVersion !== APPLICATION_API_VERSION) {
+    throw new UsageError(
+      `${source}: apiVersion must be ${APPLICATION_API_VERSION}, got ${String(doc.apiVersion)}`,
+    );
+  }
+  if (doc.spec !== undefined && !isPlainObject(doc.spec))
+    throw new UsageError(`${source}: spec must be a map`);
+  return doc as unknown as Application;
+}
+
+/**
+ * The Application to apply. Only what the user means to own is kept from a manifest: name,
+ * namespace, labels, annotations, finalizers and spec (never status, operation or server fields).
+ */
+export function applicationFromFlags(input: CreateInput): Application {
+  const { values } = input;
+  const file = input.manifest ? parseAppManifest(input.manifest.text, input.manifest.source) : undefined;
+  const fileName = file?.metadata?.name;
+  if (input.name && fileName && input.name !== fileName) {
+    throw new UsageError(
+      `NAME "${input.name}" differs from metadata.name "${fileName}" in ${input.manifest?.source}`,
+    );
+  }
+  const name = input.name ?? fileName;
+  if (!name) throw new UsageError("expected an application name (moor app create NAME ...)");
+  validateAppName(name);
+  const flagNamespace = stringValue(values, "namespace");
+  const fileNamespace = file?.metadata?.namespace;
+  if (flagNamespace && fileNamespace && flagNamespace !== fileNamespace) {
+    throw new UsageError(
+      `-n ${flagNamespace} differs from metadata.namespace "${fileNamespace}" in ${input.manifest?.source}`,
+    );
+  }
+  const namespace = flagNamespace ?? fileNamespace ?? CONTROLLER_NAMESPACE;
+
+  const spec: ApplicationSpec = structuredClone(
+    file?.spec ?? ({ source: { repoURL: "" }, destination: {} } as ApplicationSpec),
+  );
+  spec.source = { ...(spec.source ?? { repoURL: "" }) };
+  spec.destination = { ...(spec.destination ?? {}) };
+
+  const repo = stringValue(values, "repo");
+  if (repo !== undefined) spec.source.repoURL = repo;
+  if (!spec.source.repoURL) throw new UsageError("--repo is required (the Git repository URL)");
+  const revision = stringValue(values, "revision");
+  if (revision !== undefined) spec.source.targetRevision = revision;
+  const path = stringValue(values, "path");
+  if (path !== undefined) spec.source.path = path;
+  const destNamespace = stringValue(values, "dest-namespace");
+  if (destNamespace !== undefined) spec.destination.namespace = destNamespace;
+  const destCluster = stringValue(values, "dest-cluster");
+  if (destCluster !== undefined) spec.destination.cluster = destCluster;
+
+  applySyncPolicy(spec, values);
+  applyHelm(spec, values);
+  if (values["directory-recurse"] === true) {
+    if (spec.source.helm || spec.source.kustomize) {
+      throw new UsageError(
+        "--directory-recurse is for plain directories; this source is set up for helm or kustomize",
+      );
+    }
+    spec.source.directory = { ...spec.source.directory, recurse: true };
+  }
+
+  const metadata: Application["metadata"] = { name, namespace };
+  if (file?.metadata?.labels) metadata.labels = { ...file.metadata.labels };
+  if (file?.metadata?.annotations) metadata.annotations = { ...file.metadata.annotations };
+  if (file?.metadata?.finalizers) metadata.finalizers = [...file.metadata.finalizers];
+  return { apiVersion: APPLICATION_API_VERSION, kind: "Application", metadata, spec };
+}
+
+function applySyncPolicy(spec: ApplicationSpec, values: Values): void {
+  const policy = stringValue(values, "sync-policy");
+  if (policy !== undefined && policy !== "automated" && policy !== "none") {
+    throw new UsageError(`--sync-policy takes automated or none, got "${policy}"`);
+  }
+  const syncPolicy = { ...(spec.syncPolicy ?? {}) };
+  if (policy === "none") delete syncPolicy.automated;
+  if (policy === "automated") syncPolicy.automated = { ...(syncPolicy.automated ?? {}) };
+  for (const [flag, field] of [
+    ["auto-prune", "prune"],
+    ["self-heal", "selfHeal"],
+  ] as const) {
+    if (values[flag] !== true) continue;
+    if (!syncPolicy.automated) throw new UsageError(`--${flag} needs --sync-policy automated`);
+    syncPolicy.automated[field] = true;
+  }
+  const options = strings(values, "sync-option");
+  if (options !== undefined) {
+    for (const option of options) keyValue(option, "--sync-option");
+    const { errors } = parseSyncOptions(options);
+    if (errors.length > 0) throw new UsageError(`--sync-option: ${errors.map((e) => e.message).join("; ")}`);
+    syncPolicy.syncOptions = options;
+  }
+  if (Object.keys(syncPolicy).length > 0) spec.syncPolicy = syncPolicy;
+  else delete spec.syncPolicy;
+}
+
+function applyHelm(spec: ApplicationSpec, values: Values): void {
+  const sets = strings(values, "helm-set");
+  const valueFiles = strings(values, "helm-values-file");
+  const releaseName = stringValue(values, "release-name");
+  if (sets === undefined && valueFiles === undefined && releaseName === undefined) return;
+  if (spec.source.directory || spec.source.kustomize || values["directory-recurse"] === true) {
+    throw new UsageError(
+      "--helm-set, --helm-values-file and --release-name are for helm charts; this source is not one",
+    );
+  }
+  const helm = { ...(spec.source.helm ?? {}) };
+  if (sets !== undefined) {
+    helm.parameters = sets.map((entry) => {
+      const [name, value] = keyValue(entry, "--helm-set");
+      return { name, value };
+    });
+  }
+  if (valueFiles !== undefined) helm.valueFiles = valueFiles;
+  if (releaseName !== undefined) helm.releaseName = releaseName;
+  spec.source.helm = helm;
+}
+
+/**
+ * Whether an existing Application already is what `desired` asks for: the same spec, and the
+ * labels and annotations desired carry the same values (the server's own metadata is ignored).
+ */
+export function sameApplication(existing: Application, desired: Application): boolean {
+  if (!jsonEqual(existing.spec, desired.spec)) return false;
+  for (const field of ["labels", "annotations"] as const) {
+    const want = desired.metadata[field] ?? {};
+    const have = existing.metadata[field] ?? {};
+    if (Object.entries(want).some(([k, v]) => have[k] !== v)) return false;
+  }
+  return true;
+}
+
+/** Paths where `actual` still differs from `desired` (say after another manager kept its fields). */
+export function specDifferences(actual: ApplicationSpec, desired: ApplicationSpec): string[] {
+  const wrap = (spec: ApplicationSpec) => ({
+    apiVersion: APPLICATION_API_VERSION,
+    kind: "Application",
+    metadata: {},
+    spec,
+  });
+  return diffObjects(wrap(actual), wrap(desired)).changes.map((c) => c.path);
+}

@@ -1,0 +1,179 @@
+// How `moor app list|get|history` show Applications to people: tables and a summary, built from
+// the status the controller writes (src/core/app-status.ts). Pure: the clock is a parameter.
+import type { ApplicationStatus, HistoryEntry, ResourceStatus } from "../core/app-status.ts";
+import type { Application } from "../core/application.ts";
+import { type Condition, findCondition } from "../core/conditions.ts";
+import { age, type Column, renderTable } from "./output.ts";
+
+/** Commits are shown by their first 10 characters, as the controller's messages do. */
+export function shortSha(sha: string | undefined): string {
+  return sha ? sha.slice(0, 10) : "";
+}
+
+/** The first line of a (commit) message. */
+export function firstLine(text: string | undefined): string {
+  return (text ?? "").trim().split("\n")[0]?.trim() ?? "";
+}
+
+/** Any text squeezed onto one line, for table cells. */
+function oneLine(text: string | undefined): string {
+  return (text ?? "").replace(/\s*\n\s*/g, " ").trim();
+}
+
+export function statusOf(app: Application): Partial<ApplicationStatus> {
+  return (app.status ?? {}) as Partial<ApplicationStatus>;
+}
+
+/** The Ready condition's message when the app is not Ready (empty when it is, or unknown). */
+export function notReadyMessage(app: Application): string {
+  const ready = findCondition(statusOf(app).conditions, "Ready");
+  return ready && ready.status !== "True" ? oneLine(ready.message) : "";
+}
+
+/** The Stalled condition when it is True for the current generation of the spec. */
+export function stalledCondition(app: Application): Condition | undefined {
+  const stalled = findCondition(statusOf(app).conditions, "Stalled");
+  if (stalled?.status !== "True") return undefined;
+  const generation = app.metadata.generation;
+  const observed = stalled.observedGeneration;
+  return observed === undefined || generation === undefined || observed === generation ? stalled : undefined;
+}
+
+export function renderAppList(
+  apps: readonly Application[],
+  options: { allNamespaces?: boolean; now?: number } = {},
+): string {
+  const now = options.now ?? Date.now();
+  const columns: Column<Application>[] = [
+    ...(options.allNamespaces
+      ? [{ header: "NAMESPACE", value: (a: Application) => a.metadata.namespace }]
+      : []),
+    { header: "NAME", value: (a) => a.metadata.name },
+    { header: "SYNC", value: (a) => statusOf(a).sync?.status ?? "Unknown" },
+    { header: "HEALTH", value: (a) => statusOf(a).health?.status ?? "Unknown" },
+    { header: "REVISION", value: (a) => shortSha(statusOf(a).sync?.revision) },
+    { header: "REPO", value: (a) => a.spec.source?.repoURL ?? "" },
+    { header: "PATH", value: (a) => a.spec.source?.path || "." },
+    {
+      header: "AGE",
+      value: (a) => (a.metadata.creationTimestamp ? age(a.metadata.creationTimestamp, now) : ""),
+    },
+    { header: "STATUS", value: (a) => notReadyMessage(a) },
+  ];
+  return renderTable(apps, columns);
+}
+
+export const RESOURCE_COLUMNS: Column<ResourceStatus>[] = [
+  { header: "KIND", value: (r) => r.kind },
+  { header: "NAMESPACE", value: (r) => r.namespace },
+  { header: "NAME", value: (r) => r.name },
+  { header: "STATUS", value: (r) => r.status },
+  { header: "HEALTH", value: (r) => r.health?.status ?? "" },
+  { header: "MESSAGE", value: (r) => oneLine(r.error ?? r.health?.message) },
+];
+
+export function renderResources(resources: readonly ResourceStatus[]): string {
+  return resources.length === 0 ? "no resources yet" : renderTable(resources, RESOURCE_COLUMNS);
+}
+
+/** `2024-05-01 10:00:00 UTC`: history entries are moments people compare with other logs. */
+export function timestamp(iso: string | undefined): string {
+  if (!iso || Number.isNaN(Date.parse(iso))) return "";
+  return `${new Date(iso).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+function ago(iso: string | undefined, now: number): string {
+  return iso ? `${age(iso, now)} ago` : "";
+}
+
+export function renderHistory(app: Application): string {
+  const status = statusOf(app);
+  const history: HistoryEntry[] = status.history ?? [];
+  if (history.length === 0) return `application ${app.metadata.name} has no deploy history yet`;
+  const pinned = status.pin?.historyId;
+  const table = renderTable(history, [
+    { header: "ID", value: (h) => (h.id === pinned ? `${h.id}*` : String(h.id)) },
+    { header: "DEPLOYED", value: (h) => timestamp(h.deployedAt) },
+    { header: "REVISION", value: (h) => shortSha(h.revision) },
+    { header: "AUTHOR", value: (h) => h.author },
+    { header: "MESSAGE", value: (h) => firstLine(h.message) },
+    { header: "TRIGGER", value: (h) => h.trigger },
+  ]);
+  if (!status.pin) return table;
+  return `${table}\n${pinNote(app)}`;
+}
+
+function pinNote(app: Application): string {
+  const pin = statusOf(app).pin;
+  if (!pin) return "";
+  return `* pinned at ${shortSha(pin.revision)} (history ${pin.historyId}) until a new commit arrives on ${app.spec.source.targetRevision || "HEAD"} or \`moor app unpin ${app.metadata.name}\``;
+}
+
+function syncPolicyText(app: Application): string {
+  const policy = app.spec.syncPolicy;
+  const automated = policy?.automated;
+  const extras = [automated?.prune ? "prune" : "", automated?.selfHeal ? "self-heal" : ""].filter(Boolean);
+  const mode = automated ? `automated${extras.length ? ` (${extras.join(", ")})` : ""}` : "manual";
+  const options = policy?.syncOptions?.length ? `, options ${policy.syncOptions.join(" ")}` : "";
+  return mode + options;
+}
+
+function conditionText(c: Condition): string {
+  return `${c.status} (${c.reason}) ${oneLine(c.message)}`.trim();
+}
+
+/** What `moor app get NAME` prints above the resources table. */
+export function renderAppSummary(app: Application, now = Date.now()): string {
+  const status = statusOf(app);
+  const { source, destination } = app.spec;
+  const rows: [string, string][] = [
+    ["Name", `${app.metadata.namespace}/${app.metadata.name}`],
+    ["Repo", source.repoURL],
+    ["Path", source.path || "."],
+    ["Target", source.targetRevision || "HEAD"],
+    [
+      "Destination",
+      `${destination.cluster || "in-cluster"}${destination.namespace ? `, namespace ${destination.namespace}` : ""}`,
+    ],
+    ["Sync policy", syncPolicyText(app)],
+  ];
+  if (app.spec.suspend) rows.push(["Suspended", "yes: nothing is compared or synced (spec.suspend)"]);
+  if (app.metadata.deletionTimestamp)
+    rows.push(["Deleting", `since ${ago(app.metadata.deletionTimestamp, now)}`]);
+  const sync = status.sync?.status ?? "Unknown";
+  if (!status.sync) rows.push(["Sync", "Unknown (the controller has not compared it yet)"]);
+  else rows.push(["Sync", status.sync.revision ? `${sync} to ${shortSha(status.sync.revision)}` : sync]);
+  rows.push([
+    "Health",
+    `${status.health?.status ?? "Unknown"}${status.health?.message ? `: ${oneLine(status.health.message)}` : ""}`,
+  ]);
+  for (const type of ["Ready", "Stalled"]) {
+    const c = findCondition(status.conditions, type);
+    if (c) rows.push([type, conditionText(c)]);
+  }
+  if (status.commit) {
+    const c = status.commit;
+    rows.push([
+      "Commit",
+      `${shortSha(c.revision)} by ${c.author} ${ago(c.committedAt, now)}: ${firstLine(c.message)}`,
+    ]);
+  }
+  if (status.pin) rows.push(["Pinned", pinNote(app).replace(/^\* pinned at /, "")]);
+  const op = status.operationState;
+  if (op) {
+    const by = (op as { initiatedBy?: { username?: string } }).initiatedBy?.username;
+    const when = ago(op.finishedAt ?? op.startedAt, now);
+    rows.push([
+      "Last sync",
+      `${op.phase} ${when} (${op.trigger}${by ? ` by ${by}` : ""}, ${shortSha(op.revision)}): ${oneLine(op.message)}`,
+    ]);
+  }
+  const pending = (app as { operation?: Record<string, unknown> }).operation;
+  if (pending) {
+    const what = ["sync", "rollback", "unpin"].filter((k) => pending[k] !== undefined).join(", ");
+    rows.push(["Pending", `${what || "operation"} requested, waiting for the controller`]);
+  }
+  if (status.reconciledAt) rows.push(["Compared", ago(status.reconciledAt, now)]);
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  return rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`.trimEnd()).join("\n");
+}
