@@ -9,6 +9,7 @@ import { installCommands } from "./install-commands.ts";
 import { UsageError } from "./output.ts";
 import { sandboxCommands } from "./sandbox-commands.ts";
 import { toolchainCommands } from "./toolchain-commands.ts";
+import { upCommands } from "./up-commands.ts";
 
 const VERSION = "0.1.0";
 
@@ -18,6 +19,7 @@ const commands: Command[] = [
   ...installCommands,
   ...clusterCommands,
   ...controllerCommands,
+  ...upCommands,
   ...appCommands,
   {
     path: ["version"],

@@ -172,7 +172,7 @@ export class Controller {
     this.metrics.isLeader.set(0);
     this.appInformer?.stop();
     this.drift?.stop();
-    void this.queue?.shutdown();
+    void this.queue?.shutdown().then(() => this.drift?.stop());
   }
 
   /** Repository credentials come from Secrets in the controller namespace (see repo-credentials). */
@@ -191,8 +191,9 @@ export class Controller {
   async stop(): Promise<void> {
     this.abort.abort();
     this.appInformer?.stop();
-    this.drift?.stop();
+    // Let running reconciles finish before stopping the watches they may still be adding.
     await this.queue?.shutdown();
+    this.drift?.stop();
     await this.leaderLoop;
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.leading = false;

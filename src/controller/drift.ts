@@ -60,6 +60,7 @@ export class DriftWatcher {
   private readonly pending = new Map<AppKey, DriftRecord[]>();
   private readonly wake: (app: AppKey, urgent: boolean) => void;
   private readonly now: () => Date;
+  private stopped = false;
 
   /** wake(app, urgent): urgent for drift, not urgent for status changes that only affect health. */
   constructor(wake: (app: AppKey, urgent: boolean) => void, now: () => Date = () => new Date()) {
@@ -73,6 +74,8 @@ export class DriftWatcher {
     client: KubeClient,
     kinds: Iterable<{ apiVersion: string; kind: string }>,
   ): void {
+    // A reconcile still running at shutdown must not start watches nobody will stop.
+    if (this.stopped) return;
     let cluster = this.clusters.get(clusterName);
     if (!cluster || cluster.client !== client) {
       if (cluster) for (const inf of cluster.informers.values()) inf.stop();
@@ -104,6 +107,7 @@ export class DriftWatcher {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const c of this.clusters.values()) for (const inf of c.informers.values()) inf.stop();
     this.clusters.clear();
   }

@@ -76,7 +76,15 @@ describe("operating the engine", () => {
       const history = await moor(["app", "history", "rollback", "--kubeconfig", runSandboxKubeconfig()]);
       assert.equal(history.code, 0, history.stderr);
       assert.match(history.stdout, /^\s*1\s.*\bv1\b/m);
-      const rolled = await moor(["app", "rollback", "rollback", "1", "--wait", "--kubeconfig", runSandboxKubeconfig()]);
+      const rolled = await moor([
+        "app",
+        "rollback",
+        "rollback",
+        "1",
+        "--wait",
+        "--kubeconfig",
+        runSandboxKubeconfig(),
+      ]);
       assert.equal(rolled.code, 0, rolled.stderr);
       const pinned = await waitForApp(
         "rollback",

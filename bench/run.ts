@@ -1,0 +1,186 @@
+// `npm run bench`: Mooring's performance goals measured end to end on a real local cluster.
+//
+// One run creates its own sandbox (a temporary MOORING_HOME sharing the machine's toolchain),
+// installs Mooring with `moor install`, starts a git smart-HTTP server on 127.0.0.1 and drives the
+// real `moor controller` process. Order, chosen so that measurements do not disturb each other:
+//   controller A:  1 commit-to-live, 2 drift-to-healed (same 10-object app), then the app is deleted
+//   no controller: background apiserver request rate (10 s), 5 apiserver SSA ceiling
+//   controller B:  3 N apps cold (B is spawned inside the measurement), 4 at rest with those apps
+// Each benchmark's method is in its file's header. A failing benchmark becomes a FAILED row and the
+// others still run; the sandbox, git server and controllers are removed at the end, on failure
+// and on Ctrl-C too. The table goes to stdout, progress to stderr, and everything measured to
+// bench/results/latest.json together with the machine's load (2 cores are noisy: compare medians,
+// and ratios against the ceiling measured in the same run).
+//
+// Knobs: BENCH_APPS (apps in 3/4, default 1000), BENCH_RUNS (runs of 1, 2 and 5 instead of 7, 10
+// and 3), BENCH_REST_SECONDS (window of 4, default 30).
+import { fileURLToPath } from "node:url";
+import { runCommand } from "../src/util/exec.ts";
+import { type GitServer, startGitServer } from "../test/harness/git-server.ts";
+import { apiserverCeiling } from "./apiserver-ceiling.ts";
+import { atRest } from "./at-rest.ts";
+import { type ColdStartResult, coldStart } from "./cold-start.ts";
+import { C2L_APP, commitToLive } from "./commit-to-live.ts";
+import type { BenchContext } from "./context.ts";
+import { startController, stopAllControllers } from "./controller.ts";
+import { driftToHealed } from "./drift-to-healed.ts";
+import { APP_API, APP_NAMESPACE, backgroundRate, getApp, waitFor } from "./kube.ts";
+import {
+  failedRow,
+  machineLoad,
+  printTable,
+  type Row,
+  round,
+  rowFromSamples,
+  writeResults,
+} from "./report.ts";
+import { type BenchSandbox, createBenchSandbox } from "./sandbox.ts";
+
+const RESULTS = fileURLToPath(new URL("./results/latest.json", import.meta.url));
+const started = performance.now();
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
+}
+
+function positiveInt(name: string, fallback?: number): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1, got "${text}"`);
+  return n;
+}
+
+async function uptime(): Promise<string> {
+  return (await runCommand("uptime", []).catch(() => ({ stdout: "" }))).stdout.trim();
+}
+
+/** Runs one benchmark; a failure becomes a FAILED row instead of ending the run. */
+async function guarded(name: string, goal: string, fn: () => Promise<Row | Row[]>): Promise<Row[]> {
+  log(`${name}: starting`);
+  try {
+    const rows = await fn();
+    return Array.isArray(rows) ? rows : [rows];
+  } catch (err) {
+    log(`${name}: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
+    return [failedRow(name, goal, err)];
+  }
+}
+
+async function deleteApp(ctx: BenchContext, name: string): Promise<void> {
+  await ctx.client.delete({
+    apiVersion: APP_API,
+    group: "mooring.dev",
+    kind: "Application",
+    namespace: APP_NAMESPACE,
+    name,
+  });
+  await waitFor(
+    `app ${name} to be deleted`,
+    async () => ((await getApp(ctx.client, name)) ? undefined : true),
+    60_000,
+  );
+}
+
+async function main(): Promise<number> {
+  const apps = positiveInt("BENCH_APPS", 1000) as number;
+  const runs = positiveInt("BENCH_RUNS");
+  const loadBefore = { uptime: await uptime(), ...machineLoad() };
+  log(`load before: ${loadBefore.uptime}`);
+  const rows: Row[] = [];
+  let sandbox: BenchSandbox | undefined;
+  let git: GitServer | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => {
+    cleaning ??= (async () => {
+      log("cleaning up: controllers, git server, sandbox");
+      await stopAllControllers().catch((err) => log(`stopping controllers: ${err}`));
+      await git?.close().catch((err) => log(`closing git server: ${err}`));
+      await sandbox?.delete().catch((err) => log(`deleting sandbox: ${err}`));
+    })();
+    return cleaning;
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    log("creating the sandbox and installing Mooring");
+    sandbox = await createBenchSandbox(log);
+    git = await startGitServer();
+    const ctx: BenchContext = {
+      sandbox,
+      client: sandbox.client,
+      git,
+      apps,
+      runs: (n) => runs ?? n,
+      log,
+    };
+
+    const first = await startController(sandbox.env, sandbox.kubeconfig);
+    rows.push(...(await guarded("1. commit-to-live", "<= 1000 ms", () => commitToLive(ctx))));
+    rows.push(...(await guarded("2. drift-to-healed", "<= 500 ms", () => driftToHealed(ctx))));
+    await deleteApp(ctx, C2L_APP).catch((err) => log(`deleting app ${C2L_APP}: ${err}`));
+    await first.stop();
+
+    ctx.backgroundRequestsPerSecond = await backgroundRate(ctx.client, 10);
+    log(`background apiserver requests: ${ctx.backgroundRequestsPerSecond.toFixed(1)}/s`);
+    const ceilingRows = await guarded("5. apiserver SSA ceiling", "", () => apiserverCeiling(ctx));
+
+    let cold: ColdStartResult | undefined;
+    rows.push(
+      ...(await guarded(`3. ${apps} apps cold`, "<= 60 s", async () => {
+        cold = await coldStart(ctx);
+        return cold.rows.slice(0, 2);
+      })),
+    );
+    if (cold) {
+      const controller = cold.controller;
+      rows.push(...(await guarded("4. at rest", "< 5 % core, < 300 MB", () => atRest(ctx, controller))));
+    } else {
+      rows.push(failedRow("4. at rest", "< 5 % core, < 300 MB", "skipped: benchmark 3 failed"));
+    }
+
+    rows.push(...ceilingRows);
+    const ceiling = ceilingRows[0]?.median;
+    if (cold && ceiling) {
+      rows.push(
+        rowFromSamples(
+          "5. Mooring apps/s as % of ceiling",
+          "%",
+          [(cold.appsPerSecond / ceiling) * 100],
+          undefined,
+          {
+            appsPerSecond: round(cold.appsPerSecond),
+            ceilingObjectsPerSecond: ceiling,
+          },
+        ),
+      );
+    }
+    if (cold?.rows[2]) rows.push(cold.rows[2]);
+  } catch (err) {
+    log(`setup FAILED: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
+    rows.push(failedRow("setup", "", err));
+  } finally {
+    await cleanup();
+  }
+
+  const loadAfter = { uptime: await uptime(), ...machineLoad() };
+  log(`load after: ${loadAfter.uptime}`);
+  printTable(rows);
+  process.stdout.write(`\nload before: ${loadBefore.uptime}\nload after:  ${loadAfter.uptime}\n`);
+  await writeResults(RESULTS, {
+    date: new Date().toISOString(),
+    config: { apps, runs: runs ?? "defaults", restSeconds: Number(process.env.BENCH_REST_SECONDS ?? 30) },
+    machine: { before: loadBefore, after: loadAfter, node: process.version },
+    durationS: round((performance.now() - started) / 1000),
+    rows,
+  });
+  process.stdout.write(`results: ${RESULTS}\n`);
+  return rows.some((r) => r.error) ? 1 : 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,113 @@
+// `moor up`: everything needed to see Mooring work, from a fresh machine, in one command.
+// It builds the toolchain if needed, starts (or reuses) a local sandbox cluster, installs
+// Mooring into it, serves a demo Git repository over HTTP, creates the demo Application, and
+// runs the controller in the foreground until Ctrl-C. The cluster outlives the command, so the
+// next `moor up` starts in seconds.
+
+import { Controller } from "../controller/controller.ts";
+import { Destinations } from "../controller/destinations.ts";
+import { RepoCredentials } from "../controller/repo-credentials.ts";
+import type { Application } from "../core/application.ts";
+import { install } from "../install/install.ts";
+import { KubeClient } from "../kube/client.ts";
+import { loadConfig } from "../kube/kubeconfig.ts";
+import { createSandbox, getSandbox, SandboxError, type SandboxInfo } from "../sandbox/sandbox.ts";
+import type { InstallReporter } from "../toolchain/install.ts";
+import { mooringHome } from "../util/home.ts";
+import type { Logger } from "../util/log.ts";
+import { DEMO_PATH } from "./demo-manifests.ts";
+import { type DemoRepo, startDemoRepo } from "./demo-repo.ts";
+
+export interface UpOptions {
+  /** Sandbox name; default "mooring". */
+  sandbox?: string;
+  /** Port of the demo Git server; default 8090 (a free one if taken). */
+  gitPort?: number;
+  /** Port for the controller's /metrics; default 8082 (0 = any). */
+  metricsPort?: number;
+  /** How often the controller looks at the demo repository; default 3 s. */
+  repoPollMs?: number;
+  step: (label: string) => void;
+  done: (label: string) => void;
+  installReporter: InstallReporter;
+  log: Logger;
+}
+
+export interface Running {
+  sandbox: SandboxInfo;
+  repo: DemoRepo;
+  controller: Controller;
+  client: KubeClient;
+  stop(): Promise<void>;
+}
+
+async function ensureSandbox(name: string, options: UpOptions): Promise<SandboxInfo> {
+  try {
+    const existing = await getSandbox(name);
+    if (existing.status === "Running") {
+      options.done(`sandbox ${name} is running (reused)`);
+      return existing;
+    }
+    options.step(`sandbox ${name} is ${existing.status}: re-creating it`);
+  } catch (err) {
+    if (!(err instanceof SandboxError && err.code === "not-found")) throw err;
+  }
+  options.step(`starting sandbox ${name}`);
+  const info = await createSandbox(name, {
+    recreate: true,
+    installReporter: options.installReporter,
+    onStep: (s) => options.step(`sandbox ${name}: ${s}`),
+  });
+  options.done(`sandbox ${name} is running Kubernetes ${info.kubernetesVersion}`);
+  return info;
+}
+
+function demoApplication(repoURL: string): Application {
+  return {
+    apiVersion: "mooring.dev/v1alpha1",
+    kind: "Application",
+    metadata: { name: "demo", namespace: "mooring" },
+    spec: {
+      source: { repoURL, targetRevision: "main", path: DEMO_PATH },
+      destination: { namespace: "demo" },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
+    },
+  };
+}
+
+export async function up(options: UpOptions): Promise<Running> {
+  const name = options.sandbox ?? "mooring";
+  const sandbox = await ensureSandbox(name, options);
+  const client = new KubeClient(loadConfig({ kubeconfig: sandbox.kubeconfig }).credentials);
+
+  options.step("installing Mooring (CRDs, namespace, RBAC)");
+  const installed = await install(client);
+  options.done(installed.changed ? "Mooring installed" : "Mooring already installed");
+
+  options.step("serving the demo Git repository");
+  const repo = await startDemoRepo(mooringHome(), options.gitPort ?? 8090);
+  options.done(`demo repository at ${repo.url}`);
+
+  options.step("creating the demo Application");
+  await client.apply(demoApplication(repo.url), { fieldManager: "moor-up" });
+  options.done("Application mooring/demo created");
+
+  const controller = new Controller(client, new Destinations(client), options.log, {
+    port: options.metricsPort ?? 8082,
+    repoPollMs: options.repoPollMs ?? 3000,
+    leaderElect: true,
+  });
+  controller.setCredentialLookup((url) => new RepoCredentials(client).credentialsFor(url));
+  await controller.start();
+  return {
+    sandbox,
+    repo,
+    controller,
+    client,
+    stop: async () => {
+      await controller.stop();
+      await repo.close();
+      client.close();
+    },
+  };
+}
