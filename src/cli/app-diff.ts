@@ -3,12 +3,11 @@
 // controller's last comparison (status.resources[].diff) or from a comparison run here against
 // a local directory or another revision. Like diff(1) and `argocd app diff`, the exit code tells
 // scripts the answer: 0 in sync, 1 differences, 2 the question could not be answered.
-import type { ApplicationStatus, ResourceStatus } from "../core/app-status.ts";
+import { type ApplicationStatus, type ResourceStatus, STATUS_DIFF_LIMIT } from "../core/app-status.ts";
 import { formatDiff, type ObjectDiff } from "../core/diff.ts";
 import { formatRef } from "../core/objects.ts";
 
-/** The controller keeps this many changes per object in status (see resourceStatuses). */
-export const STATUS_DIFF_LIMIT = 20;
+export { STATUS_DIFF_LIMIT };
 
 export const DIFF_EXIT = { inSync: 0, differs: 1, error: 2 } as const;
 

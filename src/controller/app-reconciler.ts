@@ -3,21 +3,13 @@
 // or a lost event never leaves an app wrong for long. Failures land in status conditions and
 // events, never in a crash: a bad manifest, a missing revision or wrong credentials stall the app
 // with a message saying what to fix, and transient failures are retried with backoff.
-import type {
-  ApplicationStatus,
-  DriftRecord,
-  HistoryEntry,
-  PinStatus,
-  ResourceStatus,
-} from "../core/app-status.ts";
+import type { ApplicationStatus, DriftRecord, PinStatus } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { applyStanding, type Standing } from "../core/conditions.ts";
 import { durationOr } from "../core/duration.ts";
-import { assessHealth, worstOf } from "../core/health/index.ts";
-import type { HealthStatus } from "../core/health/status.ts";
 import { jsonEqual } from "../core/json.ts";
 import { mergePatchFrom } from "../core/merge-patch.ts";
-import { formatRef, type KubeObject, refKey, versionOf } from "../core/objects.ts";
+import { formatRef, type KubeObject } from "../core/objects.ts";
 import { parseSyncOptions } from "../core/sync-plan.ts";
 import { GitError } from "../git/errors.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -27,7 +19,16 @@ import { RenderError } from "../render/errors.ts";
 import { render } from "../render/render.ts";
 import type { Logger } from "../util/log.ts";
 import type { SourceResolver } from "./app-source.ts";
-import { type Comparison, compareWithCluster } from "./compare.ts";
+import {
+  appendHistory,
+  appHealth,
+  baseStatus,
+  isOutOfSync,
+  managedKinds,
+  mergeDrift,
+  resourceStatuses,
+} from "./app-status-builder.ts";
+import { compareWithCluster } from "./compare.ts";
 import type { DriftWatcher } from "./drift.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import { jittered, type ProcessResult } from "./queue.ts";
@@ -576,110 +577,4 @@ function sourceReason(code: string): string {
     default:
       return "SourceFailed";
   }
-}
-
-function baseStatus(previous: Partial<ApplicationStatus>): ApplicationStatus {
-  return {
-    sync: previous.sync ?? { status: "Unknown" },
-    health: previous.health ?? { status: "Unknown" },
-    conditions: previous.conditions ?? [],
-    resources: previous.resources ?? [],
-    history: previous.history ?? [],
-    ...(previous.commit ? { commit: previous.commit } : {}),
-    ...(previous.operationState ? { operationState: previous.operationState } : {}),
-    ...(previous.pin ? { pin: previous.pin } : {}),
-    ...(previous.drift ? { drift: previous.drift } : {}),
-  };
-}
-
-function isOutOfSync(comparison: Comparison): boolean {
-  return (
-    comparison.diffs.some((d) => d.action !== "none") ||
-    comparison.objects.some((o) => !o.hook && (o.error || o.deferred))
-  );
-}
-
-function managedKinds(comparison: Comparison): { apiVersion: string; kind: string }[] {
-  const seen = new Map<string, { apiVersion: string; kind: string }>();
-  for (const o of comparison.objects) {
-    if (o.hook || o.error || o.deferred) continue;
-    seen.set(`${o.desired.apiVersion}/${o.desired.kind}`, {
-      apiVersion: o.desired.apiVersion,
-      kind: o.desired.kind,
-    });
-  }
-  return [...seen.values()];
-}
-
-function appHealth(comparison: Comparison, app: Application): { status: HealthStatus; message?: string } {
-  const checks = app.spec.healthChecks ?? [];
-  const results = comparison.objects
-    .filter((o) => !o.hook)
-    .map((o) => ({ ref: o.ref, health: assessHealth(o.live, checks) }));
-  const status = worstOf(results.map((r) => r.health.status));
-  const worst = results.find((r) => r.health.status === status && status !== "Healthy");
-  return worst
-    ? { status, message: `${formatRef(worst.ref)}: ${worst.health.message ?? worst.health.status}` }
-    : { status };
-}
-
-const MAX_DIFF_LINES = 20;
-
-function resourceStatuses(comparison: Comparison, app: Application): ResourceStatus[] {
-  const diffs = new Map(comparison.diffs.map((d) => [refKey(d.ref), d]));
-  const checks = app.spec.healthChecks ?? [];
-  return comparison.objects
-    .filter((o) => !o.hook)
-    .map((o) => {
-      const diff = diffs.get(refKey(o.ref));
-      const outOfSync = Boolean(o.error || o.deferred || (diff && diff.action !== "none"));
-      const health = assessHealth(o.live, checks);
-      return {
-        group: o.ref.group,
-        version: versionOf(o.desired.apiVersion),
-        kind: o.ref.kind,
-        namespace: o.ref.namespace,
-        name: o.ref.name,
-        status: outOfSync ? "OutOfSync" : "Synced",
-        health: { status: health.status, ...(health.message ? { message: health.message } : {}) },
-        ...(o.error ? { error: o.error } : {}),
-        ...(diff && diff.action !== "none" ? { diff: diff.changes.slice(0, MAX_DIFF_LINES) } : {}),
-      } satisfies ResourceStatus;
-    });
-}
-
-function appendHistory(
-  app: Application,
-  history: HistoryEntry[],
-  commit: { author: { name: string; email: string }; message: string; committedAt: string },
-  revision: string,
-  trigger: string,
-): HistoryEntry[] {
-  const id = (history.at(-1)?.id ?? 0) + 1;
-  const entry: HistoryEntry = {
-    id,
-    revision,
-    author: `${commit.author.name} <${commit.author.email}>`,
-    message: commit.message.trim(),
-    committedAt: commit.committedAt,
-    deployedAt: new Date().toISOString(),
-    trigger,
-    source: {
-      repoURL: app.spec.source.repoURL,
-      path: app.spec.source.path ?? "",
-      targetRevision: app.spec.source.targetRevision ?? "HEAD",
-    },
-  };
-  const limit = app.spec.revisionHistoryLimit ?? 10;
-  return [...history, entry].slice(-limit);
-}
-
-/** Keeps the last drift records, marking the ones self-heal just corrected. */
-function mergeDrift(
-  previous: DriftRecord[],
-  fresh: DriftRecord[],
-  correctedAt: string | undefined,
-): DriftRecord[] {
-  const marked = fresh.map((d) => (correctedAt ? { ...d, correctedAt } : d));
-  return [...previous, ...marked].slice(-20);
 }

@@ -8,6 +8,9 @@ import type { HealthStatus } from "./health/status.ts";
 export const SYNC_STATUSES = ["Synced", "OutOfSync", "Unknown"] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
+/** Field changes kept per object in status.resources[].diff; the CLI notes when it is cut. */
+export const STATUS_DIFF_LIMIT = 20;
+
 export interface ResourceStatus {
   group: string;
   version: string;
