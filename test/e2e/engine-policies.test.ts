@@ -60,6 +60,14 @@ metadata:
 data: { ok: "yes" }
 `;
 
+const secret = (password: string) => `apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+stringData:
+  password: ${password}
+`;
+
 const kc = () => ["--kubeconfig", runSandboxKubeconfig()];
 
 describe("what Mooring compares, and when a sync gives up", () => {
@@ -79,6 +87,7 @@ describe("what Mooring compares, and when a sync gives up", () => {
         "crd/crd.yaml": GADGET_CRD,
         "gadgets/gadget.yaml": gadget(1),
         "gadgets/after.yaml": AFTER_GADGET,
+        "secret/secret.yaml": secret("first-password-value"),
       },
       "policies",
     );
@@ -153,6 +162,39 @@ describe("what Mooring compares, and when a sync gives up", () => {
     assert.equal(sync.code, 0, sync.stderr);
     const clean = await moor(["app", "diff", "preview", "--timeout", "30s", ...kc()]);
     assert.equal(clean.code, 0, `no diff exits 0: ${clean.stdout}${clean.stderr}`);
+  });
+
+  it("never shows a Secret's values: not in the diff, the status, the events or the logs", async () => {
+    const namespace = ns("secrets");
+    await applyApp("secrets", {
+      source: { repoURL: git.url("policies"), targetRevision: "main", path: "secret" },
+      destination: { namespace },
+      syncPolicy: { syncOptions: ["CreateNamespace=true"] },
+    });
+    const sync = await moor(["app", "sync", "secrets", "--wait", "--timeout", "60s", ...kc()]);
+    assert.equal(sync.code, 0, sync.stderr);
+    await git.commit(
+      "policies",
+      { "secret/secret.yaml": secret("second-password-value") },
+      "rotate the password",
+    );
+    const diff = await moor(["app", "diff", "secrets", "--timeout", "30s", ...kc()]);
+    assert.equal(diff.code, 1, "the rotation shows as a diff");
+    assert.match(diff.stdout, new RegExp(`Secret/${namespace}/db`));
+    assert.match(diff.stdout, /\+\+\+\+\+\+\+\+/, "values appear masked");
+    const everything = [
+      diff.stdout,
+      diff.stderr,
+      await kubectlOk(["get", "application", "secrets", "-n", "mooring", "-o", "json"]),
+      await kubectlOk(["get", "events", "-n", "mooring", "-o", "json"]),
+      JSON.stringify(controller.logs),
+      (await moor(["app", "manifests", "secrets", ...kc()])).stdout,
+      (await moor(["app", "manifests", "secrets", "--source", "live", ...kc()])).stdout,
+    ].join("\n");
+    for (const value of ["first-password-value", "second-password-value"]) {
+      assert.ok(!everything.includes(value), `${value} leaked`);
+      assert.ok(!everything.includes(Buffer.from(value).toString("base64")), `${value} leaked as base64`);
+    }
   });
 
   it("ignores fields owned by another manager instead of fighting over them", async () => {
