@@ -1,0 +1,125 @@
+// Where a Stack's state lives: never on the controller's disk, but in the cluster Mooring runs
+// in, through tofu's built-in `kubernetes` backend. It keeps the gzipped state in the Secret
+// `tfstate-<workspace>-<secret_suffix>` and takes the Lease `lock-tfstate-<workspace>-<suffix>`
+// while it works, so two runs can never write the same state.
+//
+// The user's module needs no backend block: Mooring writes `_mooring_backend_override.tf` next
+// to it, and tofu merges files named `*_override.tf` over the rest of the module, replacing
+// whatever backend (or cloud block) the module declares. The suffix is made from the Stack's
+// namespace and name, so each Stack has its own state.
+//
+// The backend also reads KUBE_HOST, KUBE_TOKEN and friends from the environment — the same
+// variables the kubernetes provider reads, which a Stack may set in `env` to manage another
+// cluster. Every such setting is written out empty here so that the state stays in Mooring's
+// cluster whatever the Stack's environment says.
+import { createHash } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+export const BACKEND_OVERRIDE_FILE = "_mooring_backend_override.tf";
+
+export interface StackName {
+  namespace: string;
+  name: string;
+}
+
+export type ClusterAccess =
+  /** Inside the cluster: the controller Pod's service account. */
+  | { inCluster: true }
+  /** Outside it (development, tests, `moor up`): a kubeconfig file and optionally a context. */
+  | { inCluster?: false; kubeconfig: string; context?: string };
+
+export interface StateBackendOptions {
+  stack: StackName;
+  /** Namespace of the state Secret and lock Lease; default: the Stack's namespace. */
+  namespace?: string;
+  access: ClusterAccess;
+}
+
+/** Label values (the backend labels the Secret with the suffix) are at most 63 characters. */
+const MAX_SUFFIX = 63;
+
+/** `<namespace>.<name>`, or a shortened form with a hash when that would be too long for a label. */
+export function stateSecretSuffix(stack: StackName): string {
+  const plain = `${stack.namespace}.${stack.name}`;
+  if (plain.length <= MAX_SUFFIX) return plain;
+  const hash = createHash("sha256").update(plain).digest("hex").slice(0, 12);
+  return `${plain.slice(0, MAX_SUFFIX - hash.length - 1).replace(/[-.]+$/, "")}-${hash}`;
+}
+
+/** The Secret holding the state of this Stack's workspace. */
+export function stateSecretName(stack: StackName, workspace: string): string {
+  return `tfstate-${workspace}-${stateSecretSuffix(stack)}`;
+}
+
+/** The Lease tofu holds while it works on that state. */
+export function stateLeaseName(stack: StackName, workspace: string): string {
+  return `lock-${stateSecretName(stack, workspace)}`;
+}
+
+/** Backend settings that the environment would fill in when left out; written empty on purpose. */
+const NEUTRALISED = [
+  "host",
+  "username",
+  "password",
+  "token",
+  "client_certificate",
+  "client_key",
+  "cluster_ca_certificate",
+  "config_context_auth_info",
+  "config_context_cluster",
+];
+
+/** The text of `_mooring_backend_override.tf`. */
+export function renderBackendOverride(options: StateBackendOptions): string {
+  const { stack, access } = options;
+  const settings: [string, string][] = [
+    ["secret_suffix", hclString(stateSecretSuffix(stack))],
+    ["namespace", hclString(options.namespace ?? stack.namespace)],
+    ["in_cluster_config", access.inCluster ? "true" : "false"],
+  ];
+  if (!access.inCluster) {
+    settings.push(["config_path", hclString(access.kubeconfig)]);
+    settings.push(["config_context", hclString(access.context ?? "")]);
+  } else {
+    settings.push(["config_context", hclString("")]);
+  }
+  for (const key of NEUTRALISED) settings.push([key, hclString("")]);
+  settings.push(["insecure", "false"]);
+  const labels: [string, string][] = [["app.kubernetes.io/managed-by", "mooring"]];
+  if (stack.namespace.length <= MAX_SUFFIX) labels.push(["mooring.dev/stack-namespace", stack.namespace]);
+  if (stack.name.length <= MAX_SUFFIX) labels.push(["mooring.dev/stack-name", stack.name]);
+  const width = Math.max(...settings.map(([k]) => k.length));
+  const lines = settings.map(([k, v]) => `    ${k.padEnd(width)} = ${v}`);
+  const labelLines = labels.map(([k, v]) => `      ${hclString(k)} = ${hclString(v)}`);
+  return [
+    "# Written by Mooring for every run: the state of this Stack lives in a Kubernetes Secret.",
+    "# Do not commit this file; Mooring overwrites it.",
+    "terraform {",
+    '  backend "kubernetes" {',
+    ...lines,
+    "    labels = {",
+    ...labelLines,
+    "    }",
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** Writes the override file into the module directory; returns its path. */
+export async function writeBackendOverride(moduleDir: string, options: StateBackendOptions): Promise<string> {
+  const path = join(moduleDir, BACKEND_OVERRIDE_FILE);
+  await writeFile(path, renderBackendOverride(options), { mode: 0o600 });
+  return path;
+}
+
+/**
+ * A quoted HCL string. JSON escapes are valid HCL escapes; HCL also reads `${` and `%{` as the
+ * start of a template, so those are doubled to stay literal.
+ */
+export function hclString(value: string): string {
+  return JSON.stringify(value)
+    .replaceAll("${", () => "$${")
+    .replaceAll("%{", () => "%%{");
+}
