@@ -1,6 +1,7 @@
 // `moor controller`: runs the Application controller in the foreground, out of cluster with a
 // kubeconfig or in cluster with its service account. SIGTERM and SIGINT shut it down gracefully.
 
+import { join, resolve } from "node:path";
 import { Controller } from "../controller/controller.ts";
 import { Destinations } from "../controller/destinations.ts";
 import { RepoCredentials } from "../controller/repo-credentials.ts";
@@ -8,7 +9,9 @@ import { CONTROLLER_NAMESPACE } from "../core/application.ts";
 import { parseDuration } from "../core/duration.ts";
 import type { GitCredentials } from "../git/credentials.ts";
 import { KubeClient } from "../kube/client.ts";
-import { loadConfig } from "../kube/kubeconfig.ts";
+import { defaultKubeconfigPath, loadConfig } from "../kube/kubeconfig.ts";
+import { defaultTofuCliConfigPath, providerMirrors, writeProviderCliConfig } from "../toolchain/tofu.ts";
+import { mooringHome } from "../util/home.ts";
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from "../util/log.ts";
 import { type Command, EXIT, stringValue, type Values } from "./command.ts";
 import { UsageError } from "./output.ts";
@@ -97,8 +100,19 @@ export const controllerCommands: Command[] = [
       const repoPollMs = durationFlag(values, "repo-poll-interval");
       const identity = stringValue(values, "identity");
       const host = stringValue(values, "host");
+      const kubeconfigPath = stringValue(values, "kubeconfig") ?? defaultKubeconfigPath() ?? undefined;
+      const context = stringValue(values, "context");
+      const cliConfigFile = await writeProviderCliConfig(defaultTofuCliConfigPath(), providerMirrors());
       const controller = new Controller(client, destinations, log, {
         namespace,
+        stacks: {
+          cliConfigFile,
+          // tofu's state backend reaches this same cluster, the way the controller does.
+          stateAccess: kubeconfigPath
+            ? { kubeconfig: resolve(kubeconfigPath), ...(context ? { context } : {}) }
+            : { inCluster: true },
+          workRoot: join(mooringHome(), "stacks"),
+        },
         leaderElect: leaderElect === "true",
         ...(port !== undefined ? { port } : {}),
         ...(host ? { host } : {}),

@@ -8,6 +8,7 @@ import { controllerCommands } from "./controller-commands.ts";
 import { installCommands } from "./install-commands.ts";
 import { UsageError } from "./output.ts";
 import { sandboxCommands } from "./sandbox-commands.ts";
+import { stackCommands } from "./stack-commands.ts";
 import { toolchainCommands } from "./toolchain-commands.ts";
 import { upCommands } from "./up-commands.ts";
 
@@ -21,6 +22,7 @@ const commands: Command[] = [
   ...controllerCommands,
   ...upCommands,
   ...appCommands,
+  ...stackCommands,
   {
     path: ["version"],
     usage: "moor version",

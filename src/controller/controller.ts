@@ -12,6 +12,7 @@ import { GitSource } from "../git/source.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { RenderCache } from "../render/cache.ts";
+import type { ClusterAccess } from "../terraform/state-backend.ts";
 import type { Logger } from "../util/log.ts";
 import { AppReconciler, type DestinationLookup } from "./app-reconciler.ts";
 import { SourceResolver } from "./app-source.ts";
@@ -20,6 +21,7 @@ import { Informer, objectKey } from "./informer.ts";
 import { LeaderElector } from "./leader.ts";
 import { ControllerMetrics } from "./metrics.ts";
 import { WorkQueue } from "./queue.ts";
+import { StackReconciler } from "./stack-reconciler.ts";
 
 export interface ControllerOptions {
   /** Namespace the controller watches for Applications and keeps its Lease in; default mooring. */
@@ -40,13 +42,27 @@ export interface ControllerOptions {
   identity?: string;
   /** Where git mirrors and trees go; default under MOORING_HOME. */
   gitCacheDir?: string;
+  /** Reconcile Stacks too (OpenTofu); absent: Applications only. */
+  stacks?: {
+    /** tofu CLI configuration naming the provider mirrors. */
+    cliConfigFile: string;
+    /** How tofu's Kubernetes backend reaches the cluster that keeps state. */
+    stateAccess: ClusterAccess;
+    /** Parent folder for run folders. */
+    workRoot: string;
+    /** Stacks run at once; default 2 (tofu is CPU- and memory-hungry). */
+    concurrency?: number;
+  };
 }
 
 export class Controller {
   readonly metrics = new ControllerMetrics();
   private readonly client: KubeClient;
   private readonly log: Logger;
-  private readonly options: Required<Omit<ControllerOptions, "gitCacheDir">> & { gitCacheDir?: string };
+  private readonly options: Required<Omit<ControllerOptions, "gitCacheDir" | "stacks">> &
+    Pick<ControllerOptions, "gitCacheDir" | "stacks">;
+  private stackQueue: WorkQueue | null = null;
+  private stackInformer: Informer | null = null;
   private readonly destinations: DestinationLookup;
   private readonly abort = new AbortController();
   private queue: WorkQueue | null = null;
@@ -77,6 +93,7 @@ export class Controller {
       leaderElect: options.leaderElect ?? true,
       identity: options.identity ?? `${hostname()}_${process.pid}`,
       ...(options.gitCacheDir ? { gitCacheDir: options.gitCacheDir } : {}),
+      ...(options.stacks ? { stacks: options.stacks } : {}),
     };
   }
 
@@ -165,11 +182,53 @@ export class Controller {
     });
     this.appInformer = informer;
     informer.start();
+    if (this.options.stacks) this.startStacks(sources, this.options.stacks);
+  }
+
+  /** Stacks get their own queue: a tofu run takes seconds to minutes and must not hold up apps. */
+  private startStacks(sources: SourceResolver, stacks: NonNullable<ControllerOptions["stacks"]>): void {
+    const reconciler = new StackReconciler({
+      client: this.client,
+      sources,
+      events: new EventRecorder(this.client, {
+        component: "mooring-controller",
+        instance: this.options.identity,
+      }),
+      log: this.log,
+      cliConfigFile: stacks.cliConfigFile,
+      stateAccess: stacks.stateAccess,
+      workRoot: stacks.workRoot,
+    });
+    const queue = new WorkQueue(
+      (key) => reconciler.reconcile(key),
+      (key, err, failures) =>
+        this.log.warn("stack run failed; retrying with backoff", {
+          stack: key,
+          failures,
+          error: String(err),
+        }),
+      { concurrency: stacks.concurrency ?? 2, baseDelayMs: 5000 },
+    );
+    this.stackQueue = queue;
+    const informer = new Informer(this.client, { apiVersion: "mooring.dev/v1alpha1", kind: "Stack" });
+    informer.on((event) => {
+      const key = objectKey(event.object);
+      if (event.type === "deleted") {
+        queue.forget(key);
+        return;
+      }
+      if (event.type === "modified" && event.old && onlyStatusChanged(event.old, event.object)) return;
+      queue.add(key);
+    });
+    this.stackInformer = informer;
+    informer.start();
   }
 
   private stopLeading(): void {
     this.leading = false;
     this.metrics.isLeader.set(0);
+    this.stackInformer?.stop();
+    void this.stackQueue?.shutdown();
     this.appInformer?.stop();
     this.drift?.stop();
     void this.queue?.shutdown().then(() => this.drift?.stop());
@@ -190,7 +249,9 @@ export class Controller {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    this.stackInformer?.stop();
     this.appInformer?.stop();
+    await this.stackQueue?.shutdown(60_000);
     // Let running reconciles finish before stopping the watches they may still be adding.
     await this.queue?.shutdown();
     this.drift?.stop();

@@ -121,9 +121,10 @@ export async function prunePlans(
   stack: { namespace: string; name: string },
   keep: readonly string[],
 ): Promise<number> {
+  // Only plan Secrets: those carry a plan id (outputs Secrets name the stack too).
   const { items } = await client.list("v1", "Secret", {
     namespace: stack.namespace,
-    labelSelector: `${STACK_LABEL}=${stack.name}`,
+    labelSelector: `${STACK_LABEL}=${stack.name},${PLAN_ID_LABEL}`,
   });
   let deleted = 0;
   for (const item of items) {

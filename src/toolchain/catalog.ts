@@ -3,11 +3,13 @@
 // pinned; changing a version or a recipe changes the cache directory, so a stale build is never
 // reused.
 //
-// Two recipes cover every tool:
+// Three recipes cover every tool:
 // - `go-install`: the module installs on its own (`go install pkg@version`).
 // - `go-wrapper`: the module's go.mod replaces sibling modules with paths inside its own source
 //   tree (Kubernetes' staging modules, etcd's api/client/pkg), which `go install` refuses. We build
 //   it from a small wrapper module that points each of those siblings at its published version.
+// - `tofu-provider`: an OpenTofu provider plugin, built either way, then laid out as a filesystem
+//   mirror that tofu installs providers from with no registry at all (see tofu.ts).
 
 export interface GoInstallRecipe {
   kind: "go-install";
@@ -25,7 +27,44 @@ export interface GoWrapperRecipe {
   siblingVersion: (toolVersion: string) => string;
 }
 
-export type Recipe = GoInstallRecipe | GoWrapperRecipe;
+/**
+ * An OpenTofu provider. Its binary is laid out in the tool's folder as an "unpacked" filesystem
+ * mirror, `mirror/<host>/<namespace>/<type>/<version>/<os>_<arch>/terraform-provider-<type>_v<version>`,
+ * the layout `tofu init` searches (HOSTNAME/NAMESPACE/TYPE/VERSION/TARGET, the executable inside).
+ *
+ * The provider version (the tool's version, what `required_providers` constraints match) and the
+ * Go module version are two things. Providers tag v2.x/v3.x releases on a module path without a
+ * /v2 or /v3 suffix, so the Go module proxy cannot serve those tags; a release is reachable only
+ * as a pseudo-version of its tagged commit (`v1.3.2-0.20231204135814-c6e90de46687` is the commit
+ * of random's v3.6.0 tag), and the proxy here serves only some such versions. Each entry pins
+ * both and says which commit is which release.
+ */
+export interface TofuProviderRecipe {
+  kind: "tofu-provider";
+  /** Registry host of the provider's address; configurations that say `hashicorp/null` mean this one. */
+  host: string;
+  namespace: string;
+  /** Provider type, e.g. `kubernetes`; the binary is `terraform-provider-<type>`. */
+  type: string;
+  /** The Go module whose root package is the provider's main package. */
+  module: string;
+  /** The exact Go module version to build: a tag or the pseudo-version of a release's commit. */
+  moduleVersion: string;
+  /**
+   * `go-install` when the module builds on its own; `go-wrapper` when its go.mod has replace lines
+   * (`go install` refuses those), so a wrapper module repeats them.
+   */
+  build: "go-install" | "go-wrapper";
+  /**
+   * Modules named in the provider's module graph whose go.mod the proxy no longer serves (dead
+   * vanity domains). Old modules (go < 1.17) do not prune their graphs, so every go.mod in it is
+   * read even though no package of these is compiled in; the wrapper replaces each with an empty
+   * local module.
+   */
+  stubs?: string[];
+}
+
+export type Recipe = GoInstallRecipe | GoWrapperRecipe | TofuProviderRecipe;
 
 export interface Tool {
   /** Short name; also the cache directory prefix. */
@@ -60,6 +99,85 @@ function kubeVersionStamps(version: string): Record<string, string> {
   }
   return stamps;
 }
+
+/** The registry host tofu gives providers written as `namespace/type`. */
+export const OPENTOFU_REGISTRY = "registry.opentofu.org";
+/** Providers are built for the machine that runs tofu; the toolchain only runs on linux/amd64. */
+export const PROVIDER_TARGET = "linux_amd64";
+
+/**
+ * One provider tool. `version` (the provider release, in the mirror path and the cache folder name)
+ * and `moduleVersion` (what the proxy serves) are pinned as a pair: to build another commit, change
+ * both, or the cache would keep the old build.
+ */
+function tofuProvider(spec: {
+  type: string;
+  version: string;
+  module: string;
+  moduleVersion: string;
+  build: "go-install" | "go-wrapper";
+  stubs?: string[];
+}): Tool {
+  const { type, version, ...rest } = spec;
+  return {
+    name: `tofu-provider-${type}`,
+    version,
+    revision: 1,
+    recipe: { kind: "tofu-provider", host: OPENTOFU_REGISTRY, namespace: "hashicorp", type, ...rest },
+    binaries: [`terraform-provider-${type}_${version}`],
+    stamps: {},
+    tags: [],
+    // A provider prints no version: the build instead checks that it answers tofu's plugin
+    // handshake (see install.ts).
+    versionArgs: { binary: `terraform-provider-${type}_${version}`, args: [] },
+  };
+}
+
+/**
+ * The providers Stacks can use offline. Newer releases are not to be had: the proxy here answers
+ * 403 "This module version is not available" for every kubernetes release after v1.13.4 (v2.x
+ * tags, `+incompatible` forms and the pseudo-versions tried), and for the opentofu-namespaced forks.
+ */
+export const TOFU_PROVIDERS: readonly Tool[] = [
+  // The newest kubernetes provider the proxy serves; its go.mod replaces client-go and friends.
+  // 1.x names resources without the `_v1` suffix: `kubernetes_config_map`, not `..._v1`.
+  tofuProvider({
+    type: "kubernetes",
+    version: "v1.13.4",
+    module: "github.com/hashicorp/terraform-provider-kubernetes",
+    moduleVersion: "v1.13.4",
+    build: "go-wrapper",
+    // kubectl v0.19's go.mod requires it; the domain is long gone and nothing imports it.
+    stubs: ["vbom.ml/util"],
+  }),
+  // null's module path is still github.com/terraform-providers/...; this pseudo-version is the
+  // v2.1.2 release commit (April 30, 2019: the commit date is the release date and its CHANGELOG
+  // heads with "2.1.2 (April 30, 2019)"). Built on Terraform 0.12's plugin core, protocol 5.
+  tofuProvider({
+    type: "null",
+    version: "v2.1.2",
+    module: "github.com/terraform-providers/terraform-provider-null",
+    moduleVersion: "v1.0.1-0.20190430203517-8d3d85a60e20",
+    build: "go-install",
+  }),
+  // random's v3.6.0 release commit (December 4, 2023, matched the same way), on
+  // terraform-plugin-framework.
+  tofuProvider({
+    type: "random",
+    version: "v3.6.0",
+    module: "github.com/terraform-providers/terraform-provider-random",
+    moduleVersion: "v1.3.2-0.20231204135814-c6e90de46687",
+    build: "go-install",
+  }),
+  // local's v1.4.0 is a real tag on the old module path, and the newest version found served.
+  tofuProvider({
+    type: "local",
+    version: "v1.4.0",
+    module: "github.com/terraform-providers/terraform-provider-local",
+    moduleVersion: "v1.4.0",
+    build: "go-install",
+  }),
+];
 
 export const TOOLS: readonly Tool[] = [
   {
@@ -160,6 +278,7 @@ export const TOOLS: readonly Tool[] = [
     tags: [],
     versionArgs: { binary: "tofu", args: ["version"] },
   },
+  ...TOFU_PROVIDERS,
 ];
 
 export function findTool(name: string): Tool {
@@ -178,4 +297,26 @@ export function ldflags(tool: Tool): string {
   const parts = ["-s", "-w"];
   for (const [symbol, value] of Object.entries(tool.stamps)) parts.push(`-X ${symbol}=${value}`);
   return parts.join(" ");
+}
+
+/** Where a binary sits inside its tool's folder: `bin/`, or for a provider its place in the mirror. */
+export function binaryRelPath(tool: Tool, binary: string): string {
+  const recipe = tool.recipe;
+  if (recipe.kind !== "tofu-provider") return `bin/${binary}`;
+  return `${PROVIDER_MIRROR_DIR}/${providerPackageDir(tool)}/${binary}`;
+}
+
+/** The folder inside a provider tool's folder that tofu's filesystem_mirror points at. */
+export const PROVIDER_MIRROR_DIR = "mirror";
+
+/**
+ * HOSTNAME/NAMESPACE/TYPE/VERSION/TARGET of a provider inside its mirror. VERSION is the provider's
+ * release version without the "v" (tofu parses the folder name as a version), never the Go module
+ * version, which may be a pseudo-version.
+ */
+export function providerPackageDir(tool: Tool): string {
+  const recipe = tool.recipe;
+  if (recipe.kind !== "tofu-provider") throw new Error(`${tool.name} is not an OpenTofu provider`);
+  const version = tool.version.replace(/^v/, "");
+  return [recipe.host, recipe.namespace, recipe.type, version, PROVIDER_TARGET].join("/");
 }

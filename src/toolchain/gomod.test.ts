@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseGoMod, planWrapper, renderToolsFile, renderWrapperGoMod } from "./gomod.ts";
+import { parseGoMod, planWrapper, renderToolsFile, renderWrapperGoMod, wrapperGoVersion } from "./gomod.ts";
 
 // Shapes taken from the real go.mod files of the tools we build.
 const KUBERNETES_LIKE = `// This is a generated file. Do not edit directly.
@@ -128,6 +128,60 @@ describe("renderWrapperGoMod", () => {
       text,
       /github\.com\/hashicorp\/hcl\/v2 v2\.20\.1 => github\.com\/opentofu\/hcl\/v2 v2\.20\.2-0\.20251021132045-587d123c2828/,
     );
+  });
+});
+
+// The kubernetes provider v1.13.4: replaces without versions on the left, a local replace of a
+// module it does not require, and a go line from before module graph pruning.
+const PROVIDER_LIKE = `module github.com/hashicorp/terraform-provider-kubernetes
+
+require (
+	k8s.io/client-go v11.0.0+incompatible
+	k8s.io/kubectl v0.19.1
+)
+
+replace (
+	k8s.io/client-go => k8s.io/client-go v0.19.1
+	sigs.k8s.io/kustomize/pkg/transformers => ./vendor/k8s.io/cli-runtime/pkg/kustomize/k8sdeps/transformer
+)
+
+replace golang.org/x/sys => golang.org/x/sys v0.0.0-20200826173525-f9321e4c35a6
+
+go 1.15
+`;
+
+describe("wrapper for an old provider module", () => {
+  it("copies its replaces, drops local ones it does not require, and stubs dead modules", () => {
+    const upstream = parseGoMod(PROVIDER_LIKE);
+    const plan = planWrapper(upstream);
+    assert.deepEqual(plan.siblings, []);
+    const text = renderWrapperGoMod({
+      toolModule: upstream.module,
+      toolVersion: "v1.13.4",
+      goVersion: wrapperGoVersion(upstream.go),
+      siblings: plan.siblings,
+      siblingVersion: "v1.13.4",
+      unpublished: new Set(),
+      copied: plan.copied,
+      stubs: ["vbom.ml/util"],
+    });
+    const wrapper = parseGoMod(text);
+    assert.equal(wrapper.go, "1.17");
+    assert.deepEqual(
+      wrapper.replaces.map((r) => `${r.from} => ${r.to} ${r.toVersion ?? ""}`.trim()),
+      [
+        "k8s.io/client-go => k8s.io/client-go v0.19.1",
+        "golang.org/x/sys => golang.org/x/sys v0.0.0-20200826173525-f9321e4c35a6",
+        "vbom.ml/util => ./stub/x0",
+      ],
+    );
+  });
+
+  it("keeps a go line at or above 1.17 and defaults to 1.26 when there is none", () => {
+    assert.equal(wrapperGoVersion("1.12"), "1.17");
+    assert.equal(wrapperGoVersion("1.17"), "1.17");
+    assert.equal(wrapperGoVersion("1.26.6"), "1.26.6");
+    assert.equal(wrapperGoVersion(undefined), "1.26");
   });
 });
 

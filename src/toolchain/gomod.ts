@@ -114,6 +114,8 @@ export interface WrapperInput {
   /** Siblings the proxy does not serve at siblingVersion; each gets a stub at ./stub/<index>. */
   unpublished: Set<string>;
   copied: Replace[];
+  /** Other modules to replace with an empty stub at ./stub/x<index> (see TofuProviderRecipe.stubs). */
+  stubs?: readonly string[];
 }
 
 /** The wrapper module's go.mod. `go mod tidy` fills in the rest of the graph. */
@@ -133,12 +135,40 @@ export function renderWrapperGoMod(input: WrapperInput): string {
     const right = r.toVersion ? `${r.to} ${r.toVersion}` : r.to;
     lines.push(`\t${left} => ${right}`);
   }
+  (input.stubs ?? []).forEach((module, index) => {
+    lines.push(`\t${module} => ${extraStubDir(index)}`);
+  });
   lines.push(")", "");
   return lines.join("\n");
 }
 
 export function stubDir(index: number): string {
   return `./stub/${index}`;
+}
+
+export function extraStubDir(index: number): string {
+  return `./stub/x${index}`;
+}
+
+/**
+ * The go line of the wrapper: the tool's own, but never below 1.17. From 1.17 on, `go mod tidy`
+ * leaves out the tests of dependencies; below it, an old provider's acceptance tests would drag the
+ * aws, azurerm and google providers (and versions the proxy no longer serves) into the build.
+ */
+export function wrapperGoVersion(upstreamGo: string | undefined): string {
+  const floor = "1.17";
+  if (!upstreamGo) return "1.26";
+  return compareGoVersions(upstreamGo, floor) < 0 ? floor : upstreamGo;
+}
+
+function compareGoVersions(a: string, b: string): number {
+  const pa = a.split(".").map((n) => Number.parseInt(n, 10) || 0);
+  const pb = b.split(".").map((n) => Number.parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /** A file that imports the tool's main packages so `go mod tidy` resolves their dependencies. */

@@ -2,12 +2,34 @@
 // A tool counts as installed when its folder holds a manifest written after the build and the
 // version check succeeded; builds happen in a scratch folder that is renamed into place, so an
 // interrupted build never leaves a half-installed tool behind.
+//
+// OpenTofu providers are tools too: built the same ways, then put where a filesystem mirror
+// expects them (`mirror/<host>/<namespace>/<type>/<version>/<target>/`), and checked by tofu's
+// plugin handshake instead of a version flag.
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { CommandError, runChecked, runCommand } from "../util/exec.ts";
-import { type GoWrapperRecipe, ldflags, TOOLS, type Tool, toolDirName } from "./catalog.ts";
-import { parseGoMod, planWrapper, renderToolsFile, renderWrapperGoMod, stubDir } from "./gomod.ts";
+import {
+  binaryRelPath,
+  ldflags,
+  PROVIDER_MIRROR_DIR,
+  providerPackageDir,
+  TOOLS,
+  type TofuProviderRecipe,
+  type Tool,
+  toolDirName,
+} from "./catalog.ts";
+import {
+  extraStubDir,
+  parseGoMod,
+  planWrapper,
+  renderToolsFile,
+  renderWrapperGoMod,
+  stubDir,
+  wrapperGoVersion,
+} from "./gomod.ts";
 import { toolchainRoot, toolDir } from "./paths.ts";
 
 export interface InstalledTool {
@@ -50,6 +72,8 @@ interface Manifest {
   reportedVersion: string;
   builtAt: string;
   buildSeconds: number;
+  /** For providers: the Go module and exact module version the binary was built from. */
+  source?: string;
 }
 
 const MANIFEST = "manifest.json";
@@ -114,7 +138,7 @@ async function checkGo(env: NodeJS.ProcessEnv): Promise<void> {
 
 function binaryPaths(tool: Tool, dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const b of tool.binaries) out[b] = join(dir, "bin", b);
+  for (const b of tool.binaries) out[b] = join(dir, binaryRelPath(tool, b));
   return out;
 }
 
@@ -149,24 +173,35 @@ async function buildTool(
   };
   const started = Date.now();
   try {
-    if (tool.recipe.kind === "go-install") {
-      for (const pkg of tool.recipe.packages) {
-        step(`go install ${pkg}@${tool.version}`);
-        await go(goBuildFlags(tool, ["install"]).concat(`${pkg}@${tool.version}`), scratch, {
-          GOBIN: join(scratch, "bin"),
-        });
-      }
+    const recipe = tool.recipe;
+    let reportedVersion: string;
+    let source: string | undefined;
+    if (recipe.kind === "tofu-provider") {
+      await buildProvider(tool, recipe, scratch, go, step, env);
+      step("checking the provider answers tofu's plugin handshake");
+      const protocol = await providerHandshake(join(scratch, binaryRelPath(tool, tool.binaries[0] ?? "")));
+      source = `${recipe.module}@${recipe.moduleVersion}`;
+      reportedVersion = `${recipe.namespace}/${recipe.type} ${tool.version.replace(/^v/, "")}, plugin protocol ${protocol}, from ${source}`;
     } else {
-      await buildWrapper(tool, tool.recipe, scratch, go, step);
+      if (recipe.kind === "go-install") {
+        for (const pkg of recipe.packages) {
+          step(`go install ${pkg}@${tool.version}`);
+          await go(goBuildFlags(tool, ["install"]).concat(`${pkg}@${tool.version}`), scratch, {
+            GOBIN: join(scratch, "bin"),
+          });
+        }
+      } else {
+        await buildWrapper(tool, recipe, tool.version, tool.binaries, scratch, go, step, env);
+      }
+      if (tool.assets) {
+        step("collecting data files");
+        await collectAssets(tool, tool.assets, scratch, go);
+      }
+      step("checking the binary runs");
+      const { binary, args } = tool.versionArgs;
+      const check = await runChecked(join(scratch, "bin", binary), args, { timeoutMs: 30_000 });
+      reportedVersion = versionLine(`${check.stdout}\n${check.stderr}`);
     }
-    if (tool.assets) {
-      step("collecting data files");
-      await collectAssets(tool, tool.assets, scratch, go);
-    }
-    step("checking the binary runs");
-    const { binary, args } = tool.versionArgs;
-    const check = await runChecked(join(scratch, "bin", binary), args, { timeoutMs: 30_000 });
-    const reportedVersion = versionLine(`${check.stdout}\n${check.stderr}`);
     const manifest: Manifest = {
       name: tool.name,
       version: tool.version,
@@ -174,13 +209,15 @@ async function buildTool(
       reportedVersion,
       builtAt: new Date().toISOString(),
       buildSeconds: (Date.now() - started) / 1000,
+      ...(source ? { source } : {}),
     };
     // Only the final folder's contents matter: drop the wrapper module and stubs.
     const final = toolDir(tool, env);
     const staged = join(scratch, "install");
     await mkdir(staged, { recursive: true });
-    await rename(join(scratch, "bin"), join(staged, "bin"));
-    if (existsSync(join(scratch, "share"))) await rename(join(scratch, "share"), join(staged, "share"));
+    for (const part of ["bin", "share", PROVIDER_MIRROR_DIR]) {
+      if (existsSync(join(scratch, part))) await rename(join(scratch, part), join(staged, part));
+    }
     await writeFile(join(staged, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     await rm(final, { recursive: true, force: true });
     await rename(staged, final);
@@ -233,57 +270,157 @@ async function downloadModules(modules: readonly string[], cwd: string, env: Nod
   return { infos, result };
 }
 
+/** What a wrapper build needs to know: the module, its main packages, and how to find siblings. */
+interface WrapperSpec {
+  module: string;
+  packages: readonly string[];
+  siblingVersion: (moduleVersion: string) => string;
+  stubs?: readonly string[];
+}
+
+/** Builds `spec.packages` of `spec.module@moduleVersion` into scratch/bin/<outputs[i]>. */
 async function buildWrapper(
   tool: Tool,
-  recipe: GoWrapperRecipe,
+  recipe: WrapperSpec,
+  moduleVersion: string,
+  outputs: readonly string[],
   scratch: string,
   go: GoRunner,
   step: (s: string) => void,
+  baseEnv: NodeJS.ProcessEnv,
 ): Promise<void> {
-  const env = { ...process.env, CGO_ENABLED: "0" };
-  step(`downloading ${recipe.module}@${tool.version}`);
-  const { infos, result } = await downloadModules([`${recipe.module}@${tool.version}`], scratch, env);
+  const env = { ...baseEnv, CGO_ENABLED: "0" };
+  step(`downloading ${recipe.module}@${moduleVersion}`);
+  const { infos, result } = await downloadModules([`${recipe.module}@${moduleVersion}`], scratch, env);
   const main = infos[0];
   if (!main?.Dir || main.Error) {
     throw new ToolchainError(
-      `the Go module proxy did not serve ${recipe.module}@${tool.version}: ${main?.Error ?? result.stderr.trim()}`,
+      `the Go module proxy did not serve ${recipe.module}@${moduleVersion}: ${main?.Error ?? result.stderr.trim()}`,
     );
   }
   const upstream = parseGoMod(await readFile(join(main.Dir, "go.mod"), "utf8"));
   const plan = planWrapper(upstream);
-  const siblingVersion = recipe.siblingVersion(tool.version);
-  step(`resolving ${plan.siblings.length} sibling modules at ${siblingVersion}`);
+  const siblingVersion = recipe.siblingVersion(moduleVersion);
+  if (plan.siblings.length > 0)
+    step(`resolving ${plan.siblings.length} sibling modules at ${siblingVersion}`);
   const siblings = await downloadModules(
     plan.siblings.map((s) => `${s}@${siblingVersion}`),
     scratch,
     env,
   );
   const unpublished = new Set(siblings.infos.filter((i) => i.Error).map((i) => i.Path));
-  const goVersion = upstream.go ?? "1.26";
+  const goVersion = wrapperGoVersion(upstream.go);
   for (const [index, sibling] of plan.siblings.entries()) {
     if (!unpublished.has(sibling)) continue;
     const dir = join(scratch, stubDir(index));
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, "go.mod"), `module ${sibling}\n\ngo ${goVersion}\n`);
   }
+  const stubs = recipe.stubs ?? [];
+  for (const [index, module] of stubs.entries()) {
+    const dir = join(scratch, extraStubDir(index));
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "go.mod"), `module ${module}\n\ngo ${goVersion}\n`);
+  }
   const goMod = renderWrapperGoMod({
     toolModule: recipe.module,
-    toolVersion: tool.version,
+    toolVersion: moduleVersion,
     goVersion,
     siblings: plan.siblings,
     siblingVersion,
     unpublished,
     copied: plan.copied,
+    stubs,
   });
   await writeFile(join(scratch, "go.mod"), goMod);
   await writeFile(join(scratch, "tools.go"), renderToolsFile(recipe.packages));
   step("go mod tidy");
   await go(["mod", "tidy"], scratch);
   for (const [index, pkg] of recipe.packages.entries()) {
-    const binary = tool.binaries[index] ?? "";
+    const binary = outputs[index] ?? "";
     step(`go build ${binary} (${index + 1}/${recipe.packages.length})`);
     await go(goBuildFlags(tool, ["build"]).concat("-o", join(scratch, "bin", binary), pkg), scratch);
   }
+}
+
+/** Builds a provider into scratch/bin, then moves it to its place in scratch/mirror. */
+async function buildProvider(
+  tool: Tool,
+  recipe: TofuProviderRecipe,
+  scratch: string,
+  go: GoRunner,
+  step: (s: string) => void,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const binary = tool.binaries[0];
+  if (!binary) throw new ToolchainError(`${tool.name} names no binary`);
+  let built: string;
+  if (recipe.build === "go-install") {
+    step(`go install ${recipe.module}@${recipe.moduleVersion}`);
+    await go(goBuildFlags(tool, ["install"]).concat(`${recipe.module}@${recipe.moduleVersion}`), scratch, {
+      GOBIN: join(scratch, "bin"),
+    });
+    built = join(scratch, "bin", basename(recipe.module));
+  } else {
+    await buildWrapper(
+      tool,
+      {
+        module: recipe.module,
+        packages: [recipe.module],
+        siblingVersion: (v) => v,
+        ...(recipe.stubs ? { stubs: recipe.stubs } : {}),
+      },
+      recipe.moduleVersion,
+      [binary],
+      scratch,
+      go,
+      step,
+      env,
+    );
+    built = join(scratch, "bin", binary);
+  }
+  const placed = join(scratch, binaryRelPath(tool, binary));
+  await mkdir(join(scratch, PROVIDER_MIRROR_DIR, providerPackageDir(tool)), { recursive: true });
+  await rename(built, placed);
+  await rm(join(scratch, "bin"), { recursive: true, force: true });
+}
+
+/**
+ * The value tofu puts in TF_PLUGIN_MAGIC_COOKIE when it starts a provider (HashiCorp's go-plugin
+ * handshake; OpenTofu keeps it). Without it a provider prints "This binary is a plugin" and exits.
+ */
+const TF_PLUGIN_MAGIC_COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+
+/**
+ * Starts the provider the way tofu does and reads its handshake line,
+ * `<core version>|<protocol>|<network>|<address>|<transport>|`, which proves the binary runs and
+ * speaks a protocol tofu accepts (5 or 6) over grpc. A provider serves until stopped, so it is
+ * killed after 3 seconds (the handshake takes milliseconds); its socket goes into a private temp
+ * folder that is removed afterwards.
+ */
+async function providerHandshake(binary: string): Promise<string> {
+  // Not inside the scratch folder: a unix socket path must stay under 108 bytes.
+  const tmp = await mkdtemp(join(tmpdir(), "moor-plugin-"));
+  const result = await runCommand(binary, [], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: tmp,
+      TMPDIR: tmp,
+      TF_PLUGIN_MAGIC_COOKIE,
+      // What tofu offers; old SDK providers fall back to protocol 4 (netrpc) without it.
+      PLUGIN_PROTOCOL_VERSIONS: "5,6",
+    },
+    timeoutMs: 3000,
+  }).finally(() => rm(tmp, { recursive: true, force: true }));
+  const line = result.stdout.split("\n").find((l) => /^\d+\|\d+\|/.test(l.trim()));
+  const [, protocol, , , transport] = (line ?? "").trim().split("|");
+  if (!line || (protocol !== "5" && protocol !== "6") || transport !== "grpc") {
+    const said = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-5).join("\n");
+    throw new ToolchainError(
+      `${binary} did not answer tofu's plugin handshake with protocol 5 or 6 over grpc${said ? `:\n${said}` : ""}`,
+    );
+  }
+  return protocol;
 }
 
 async function collectAssets(

@@ -2,7 +2,7 @@
 // build and a new recipe never picks up an old binary.
 import { join } from "node:path";
 import { mooringHome } from "../util/home.ts";
-import { type Tool, toolDirName } from "./catalog.ts";
+import { binaryRelPath, PROVIDER_MIRROR_DIR, type Tool, toolDirName } from "./catalog.ts";
 
 export const TOOLCHAIN_LAYOUT_VERSION = "v1";
 
@@ -16,7 +16,12 @@ export function toolDir(tool: Tool, env: NodeJS.ProcessEnv = process.env): strin
 }
 
 export function toolBinary(tool: Tool, binary: string, env: NodeJS.ProcessEnv = process.env): string {
-  return join(toolDir(tool, env), "bin", binary);
+  return join(toolDir(tool, env), binaryRelPath(tool, binary));
+}
+
+/** The filesystem mirror folder of a provider tool: what a `filesystem_mirror` block points at. */
+export function providerMirrorDir(tool: Tool, env: NodeJS.ProcessEnv = process.env): string {
+  return join(toolDir(tool, env), PROVIDER_MIRROR_DIR);
 }
 
 export function toolAsset(tool: Tool, file: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -18,6 +18,9 @@ it("stores a plan larger than a Secret across several, restores it exactly, and 
   const planFile = randomBytes(1536 * 1024);
   await savePlan(client, stack, { planId: "p-big", planFile, text: "Plan: 1 to add" });
   await savePlan(client, stack, { planId: "p-small", planFile: Buffer.from("tiny"), text: "Plan: 0 to add" });
+  // Another Secret that names the stack but is no plan (like its outputs) is never pruned.
+  await kubectlOk(["create", "secret", "generic", "network-outputs", "-n", ns, "--from-literal=a=b"]);
+  await kubectlOk(["label", "secret", "network-outputs", "-n", ns, "mooring.dev/stack=network"]);
   const names = (
     await kubectlOk(["get", "secrets", "-n", ns, "-l", "mooring.dev/plan-id=p-big", "-o", "name"])
   )
@@ -33,4 +36,5 @@ it("stores a plan larger than a Secret across several, restores it exactly, and 
   assert.equal(await prunePlans(client, stack, ["p-small"]), names.length);
   assert.equal(await loadPlan(client, stack, "p-big"), null);
   assert.equal((await loadPlan(client, stack, "p-small"))?.planFile.toString(), "tiny");
+  await kubectlOk(["get", "secret", "network-outputs", "-n", ns]);
 });

@@ -1,0 +1,608 @@
+// `moor stack ...`: OpenTofu Stacks from the command line. As with `moor app`, the CLI never runs
+// tofu itself: create applies the Stack, and approve, apply, plan --refresh and drift --check
+// write an annotation the Stack controller answers; with --wait (or --refresh/--check) the CLI
+// watches the status until the controller has answered, bounded by --timeout (default: the
+// Stack's own spec.timeout plus 5 minutes, since the answer takes at most one run and a queue).
+//
+// Exit codes are Mooring's: 0 ok, 1 failed, 2 usage. `plan` and `drift` take --detailed-exitcode,
+// which adds 3: the command worked and changes are pending (plan) or the infrastructure drifted
+// (drift). tofu's own -detailed-exitcode uses 2 for that, which moor keeps for usage errors.
+import { readFileSync } from "node:fs";
+import { parseDuration } from "../core/duration.ts";
+import { isPlanId } from "../core/stack/plan-id.ts";
+import {
+  APPROVE_PLAN_ANNOTATION,
+  APPROVED_BY_ANNOTATION,
+  type Stack,
+  type StackPlanStatus,
+  stackSpecDefaults,
+} from "../core/stack/spec.ts";
+import { requesterName } from "./app-client.ts";
+import { type Command, EXIT, outputOption, stringValue, type Values } from "./command.ts";
+import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
+import { parseOutputFormat, renderStructured, UsageError } from "./output.ts";
+import { createProgress, type Progress } from "./progress.ts";
+import {
+  DRIFT_CHECK_ANNOTATION,
+  SENSITIVE_OUTPUTS_ANNOTATION,
+  STACK_LOG_KEY,
+  STACK_REFRESH_ANNOTATION,
+  StackApi,
+  StackError,
+  stackLogConfigMapName,
+} from "./stack-client.ts";
+import { sameStack, stackFromFlags } from "./stack-spec.ts";
+import {
+  approvalProblem,
+  blockingReason,
+  countsText,
+  noPlanMessage,
+  noStatusMessage,
+  outputValues,
+  parseSensitiveKeys,
+  pendingPlan,
+  renderDrift,
+  renderOutputs,
+  renderPlanHeader,
+  renderStackList,
+  renderStackSummary,
+  SENSITIVE_PLACEHOLDER,
+  STACK_EXIT,
+  stackCommand,
+  stackId,
+  statusOf,
+  tailLines,
+} from "./stack-view.ts";
+import {
+  applyVerdict,
+  driftCheckVerdict,
+  pollStack,
+  replanVerdict,
+  stackBefore,
+  stackDeletedVerdict,
+  type Verdict,
+} from "./stack-wait.ts";
+
+const CLUSTER_FLAGS = "[--kubeconfig F] [--context C] [-n mooring]";
+const TIMEOUT_FLAG = "[--timeout D]";
+/** Added to the Stack's spec.timeout for the default wait: time in the controller's queue. */
+const QUEUE_MARGIN_MS = 5 * 60_000;
+
+function oneName(args: string[], usage: string): string {
+  if (args.length !== 1 || !args[0]) throw new UsageError(`expected exactly one stack name (${usage})`);
+  return args[0];
+}
+
+/** --timeout when given (checked before any request), else undefined. */
+function timeoutOverride(values: Values): number | undefined {
+  const text = stringValue(values, "timeout");
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0)
+    throw new UsageError(`--timeout takes a duration such as 30s or 5m, got "${text}"`);
+  return ms;
+}
+
+/** How long to wait for the controller: --timeout, else the Stack's own run limit plus the queue margin. */
+function timeoutFor(override: number | undefined, stack: Stack): number {
+  return override ?? stackSpecDefaults(stack.spec, stack.metadata.namespace).timeoutMs + QUEUE_MARGIN_MS;
+}
+
+function seconds(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
+}
+
+/** Runs work with the Stacks API of the namespace in the flags; closes the client after. */
+async function withStacks<T>(
+  values: Values,
+  work: (api: StackApi) => Promise<T>,
+  namespace?: string,
+): Promise<T> {
+  const { client, namespace: fromFlags } = clientFromFlags(values);
+  try {
+    return await work(new StackApi(client, namespace ?? fromFlags));
+  } finally {
+    client.close();
+  }
+}
+
+function print(text: string): void {
+  if (text) process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/** The Stack as `-o json|yaml` prints it: everything but managedFields (as kubectl does). */
+function forPrinting(stack: Stack): Stack {
+  const copy = structuredClone(stack);
+  delete copy.metadata.managedFields;
+  return copy;
+}
+
+function requireStatus(stack: Stack): void {
+  if (!stack.status) throw new StackError(noStatusMessage(stack));
+}
+
+function requirePlan(stack: Stack): StackPlanStatus {
+  const plan = statusOf(stack).lastPlan;
+  if (!plan) throw new StackError(noPlanMessage(stack));
+  return plan;
+}
+
+/** Planning, applying and drift checks all stop while a Stack is suspended. */
+function assertNotSuspended(stack: Stack, what: string): void {
+  if (stack.spec.suspend) {
+    throw new StackError(
+      `stack ${stackId(stack)} is suspended (spec.suspend), so the controller does not ${what}; set spec.suspend to false first`,
+    );
+  }
+}
+
+function controllerSilent(stack: Stack, timeoutMs: number): string {
+  const why = blockingReason(stack);
+  return `the controller did not answer within ${seconds(timeoutMs)}: is the Stack controller running (\`moor controller\`, or the mooring-controller Deployment)?${why ? ` stack ${stackId(stack)} says ${why}` : ""}`;
+}
+
+/** Ends a wait on the progress display; returns the exit code. */
+function finish(progress: Progress, verdict: Verdict, timedOut: boolean, timeoutMessage: string): number {
+  if (verdict.state === "done") {
+    progress.done(verdict.label);
+    return EXIT.ok;
+  }
+  progress.fail(timedOut ? `${timeoutMessage} (last seen: ${verdict.label})` : verdict.label);
+  return EXIT.failed;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+// ---- create, list, get, delete ------------------------------------------------------------------
+
+const createCommand: Command = {
+  path: ["stack", "create"],
+  usage: `moor stack create NAME --repo URL [--revision R] [--path P] [--workspace W] [--approve auto|manual] [--var k=v]... [--var-json k=JSON]... [--destroy-on-delete] [--outputs-secret NAME] [--drift-interval 1h] [--drift-mode report|remediate] [--depends-on [NS/]NAME]... [--upsert] [-f stack.yaml] ${CLUSTER_FLAGS} [-o json|yaml]`,
+  summary: "create a Stack (server-side apply as moor-cli); an existing one is replaced only with --upsert",
+  options: {
+    ...clusterOptions,
+    ...outputOption,
+    repo: { type: "string" },
+    revision: { type: "string" },
+    path: { type: "string" },
+    workspace: { type: "string" },
+    approve: { type: "string" },
+    var: { type: "string", multiple: true },
+    "var-json": { type: "string", multiple: true },
+    "destroy-on-delete": { type: "boolean" },
+    "outputs-secret": { type: "string" },
+    "drift-interval": { type: "string" },
+    "drift-mode": { type: "string" },
+    "depends-on": { type: "string", multiple: true },
+    upsert: { type: "boolean" },
+    file: { type: "string", short: "f" },
+  },
+  run: async (values, args) => {
+    if (args.length > 1) throw new UsageError(`expected one stack name, got ${args.length}`);
+    const output = parseOutputFormat(stringValue(values, "output"));
+    const file = stringValue(values, "file");
+    let manifest: { text: string; source: string } | undefined;
+    if (file !== undefined) {
+      try {
+        manifest = {
+          text: file === "-" ? await readStdin() : readFileSync(file, "utf8"),
+          source: file === "-" ? "stdin" : file,
+        };
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+      }
+    }
+    const desired = stackFromFlags({
+      ...(args[0] ? { name: args[0] } : {}),
+      values,
+      ...(manifest ? { manifest } : {}),
+    });
+    const { name, namespace } = desired.metadata;
+    return withStacks(
+      values,
+      async (api) => {
+        const existing = await api.find(name);
+        if (existing?.metadata.deletionTimestamp) {
+          throw new StackError(
+            `stack ${namespace}/${name} is being deleted; wait until it is gone (\`${stackCommand(`delete ${name} --wait`, namespace)}\`)`,
+          );
+        }
+        let action: string;
+        let applied: Stack;
+        if (existing && sameStack(existing, desired)) {
+          action = "unchanged";
+          applied = existing;
+        } else if (existing && values.upsert !== true) {
+          throw new StackError(
+            `stack ${namespace}/${name} already exists with a different spec; pass --upsert to replace it (\`${stackCommand(`get ${name} -o yaml`, namespace)}\` shows the current one)`,
+          );
+        } else {
+          action = existing ? "updated" : "created";
+          applied = await api.apply(desired, true);
+        }
+        if (output === "json" || output === "yaml") {
+          print(renderStructured(forPrinting(applied), output));
+          return EXIT.ok;
+        }
+        print(`stack ${name} ${action}`);
+        if (action !== "unchanged") {
+          const mode = stackSpecDefaults(applied.spec, namespace).approvePlan;
+          print(
+            mode === "auto"
+              ? `the controller plans and applies it (approvePlan: auto); \`${stackCommand(`get ${name}`, namespace)}\` shows the progress`
+              : `the controller plans it; review the plan with \`${stackCommand(`plan ${name}`, namespace)}\` and approve it with \`${stackCommand(`approve ${name} PLAN_ID`, namespace)}\``,
+          );
+        }
+        return EXIT.ok;
+      },
+      namespace,
+    );
+  },
+};
+
+const listCommand: Command = {
+  path: ["stack", "list"],
+  usage: `moor stack list [-A] ${CLUSTER_FLAGS} [-o table|json|yaml|name]`,
+  summary: "list Stacks: readiness, current plan and whether it is pending, last apply, drift",
+  options: { ...clusterOptions, ...outputOption, "all-namespaces": { type: "boolean", short: "A" } },
+  run: async (values, args) => {
+    if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+    const output = parseOutputFormat(stringValue(values, "output"));
+    const all = values["all-namespaces"] === true;
+    return withStacks(values, async (api) => {
+      const stacks = await api.list(all);
+      if (output === "json" || output === "yaml") print(renderStructured(stacks.map(forPrinting), output));
+      else if (output === "name") for (const s of stacks) print(s.metadata.name);
+      else if (stacks.length === 0)
+        process.stderr.write(`no stacks in ${all ? "any namespace" : `namespace ${api.namespace}`}\n`);
+      else print(renderStackList(stacks, { allNamespaces: all }));
+      return EXIT.ok;
+    });
+  },
+};
+
+const getCommand: Command = {
+  path: ["stack", "get"],
+  usage: `moor stack get NAME ${CLUSTER_FLAGS} [-o table|json|yaml]`,
+  summary:
+    "show a Stack: source, approval mode, conditions, last plan and its resources, last apply, outputs, drift",
+  options: { ...clusterOptions, ...outputOption },
+  run: async (values, args) => {
+    const name = oneName(args, "moor stack get NAME");
+    const output = parseOutputFormat(stringValue(values, "output"));
+    return withStacks(values, async (api) => {
+      const stack = await api.get(name);
+      if (output === "json" || output === "yaml") print(renderStructured(forPrinting(stack), output));
+      else if (output === "name") print(stack.metadata.name);
+      else print(renderStackSummary(stack));
+      return EXIT.ok;
+    });
+  },
+};
+
+const deleteCommand: Command = {
+  path: ["stack", "delete"],
+  usage: `moor stack delete NAME [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS}`,
+  summary:
+    "delete a Stack; with spec.destroyOnDelete its infrastructure is destroyed first (a destroy plan, approved like any other), else state and infrastructure are kept",
+  options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
+  run: async (values, args) => {
+    const name = oneName(args, "moor stack delete NAME");
+    const timeout = timeoutOverride(values);
+    return withStacks(values, async (api) => {
+      const stack = await api.get(name);
+      const timeoutMs = timeoutFor(timeout, stack);
+      const destroy = stackSpecDefaults(stack.spec, stack.metadata.namespace).destroyOnDelete;
+      await api.delete(name);
+      const after = await api.find(name);
+      if (!after) {
+        print(`stack ${name} deleted${destroy ? "" : "; its state and infrastructure were kept"}`);
+        return EXIT.ok;
+      }
+      print(
+        destroy
+          ? `stack ${name} is being deleted: the controller destroys its infrastructure first (a destroy plan, applied once approved${stackSpecDefaults(after.spec, after.metadata.namespace).approvePlan === "auto" ? ": approvePlan is auto" : ` — \`${stackCommand(`plan ${name}`, api.namespace)}\` shows it`})`
+          : `stack ${name} is being deleted; its state and infrastructure are kept`,
+      );
+      if (values.wait !== true) return EXIT.ok;
+      const progress = createProgress();
+      const result = await pollStack(
+        () => api.find(name),
+        (s) => stackDeletedVerdict(name, s),
+        { timeoutMs, progress },
+      );
+      return finish(
+        progress,
+        result.verdict,
+        result.timedOut,
+        controllerSilent(result.stack ?? after, timeoutMs),
+      );
+    });
+  },
+};
+
+// ---- plan, approve, apply ----------------------------------------------------------------------
+
+const planCommand: Command = {
+  path: ["stack", "plan"],
+  usage: `moor stack plan NAME [--refresh] [--detailed-exitcode] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS}`,
+  summary:
+    "print the current plan of a Stack as tofu shows it; --refresh re-plans first; --detailed-exitcode exits 3 when changes are pending",
+  options: {
+    ...clusterOptions,
+    refresh: { type: "boolean" },
+    "detailed-exitcode": { type: "boolean" },
+    timeout: { type: "string" },
+  },
+  run: async (values, args) => {
+    const name = oneName(args, "moor stack plan NAME");
+    const timeout = timeoutOverride(values);
+    return withStacks(values, async (api) => {
+      let stack = await api.get(name);
+      if (values.refresh === true) {
+        assertNotSuspended(stack, "plan it");
+        const timeoutMs = timeoutFor(timeout, stack);
+        const before = stackBefore(stack);
+        await api.annotate(name, { [STACK_REFRESH_ANNOTATION]: "normal" });
+        const progress = createProgress();
+        const result = await pollStack(
+          () => api.find(name),
+          (s) => replanVerdict(name, s, before),
+          { timeoutMs, progress },
+        );
+        const code = finish(
+          progress,
+          result.verdict,
+          result.timedOut,
+          controllerSilent(result.stack ?? stack, timeoutMs),
+        );
+        if (code !== EXIT.ok || !result.stack) return EXIT.failed;
+        stack = result.stack;
+      } else {
+        requireStatus(stack);
+      }
+      const plan = requirePlan(stack);
+      const stored = await api.plan(name, plan.id);
+      print(renderPlanHeader(stack));
+      if (!stored) {
+        // The controller keeps a plan's file and text only while it may still be applied.
+        if (!plan.pending) {
+          print(`\n(the text of plan ${plan.id} is not kept: only a pending plan is stored)`);
+          return EXIT.ok;
+        }
+        throw new StackError(
+          `the text of pending plan ${plan.id} of stack ${stackId(stack)} is not stored (no complete plan-${name}-${plan.id}-* Secrets); \`${stackCommand(`plan ${name} --refresh`, api.namespace)}\` makes a new plan`,
+        );
+      }
+      print(`\n${stored.text}`);
+      return values["detailed-exitcode"] === true && plan.pending ? STACK_EXIT.pending : EXIT.ok;
+    });
+  },
+};
+
+/** Sets the approval annotations for planId; with --wait, waits for the apply and reports it. */
+async function approveAndMaybeWait(
+  api: StackApi,
+  stack: Stack,
+  plan: StackPlanStatus,
+  values: Values,
+  timeout: number | undefined,
+): Promise<number> {
+  const name = stack.metadata.name;
+  const timeoutMs = timeoutFor(timeout, stack);
+  const user = requesterName(values);
+  const before = { ...stackBefore(stack), purpose: plan.purpose };
+  await api.annotate(name, { [APPROVE_PLAN_ANNOTATION]: plan.id, [APPROVED_BY_ANNOTATION]: user });
+  print(`plan ${plan.id} of stack ${name} approved by ${user} (${plan.purpose}: ${countsText(plan)})`);
+  if (stack.spec.suspend) {
+    process.stderr.write(
+      `warning: stack ${stackId(stack)} is suspended (spec.suspend): the plan is applied once it is resumed, if it is still the pending plan then\n`,
+    );
+    if (values.wait === true) throw new StackError(`not waiting: stack ${stackId(stack)} is suspended`);
+  }
+  if (values.wait !== true) {
+    print(
+      `the controller applies it next; \`${stackCommand(`get ${name}`, api.namespace)}\` shows the result`,
+    );
+    return EXIT.ok;
+  }
+  const progress = createProgress();
+  const result = await pollStack(
+    () => api.find(name),
+    (s) => applyVerdict(name, s, plan.id, before),
+    { timeoutMs, progress },
+  );
+  return finish(
+    progress,
+    result.verdict,
+    result.timedOut,
+    controllerSilent(result.stack ?? stack, timeoutMs),
+  );
+}
+
+const approveCommand: Command = {
+  path: ["stack", "approve"],
+  usage: `moor stack approve NAME PLAN_ID [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS}`,
+  summary:
+    "approve the pending plan PLAN_ID of a Stack (an id from an older plan is refused); --wait waits for the apply (exit 1 if it fails)",
+  options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
+  run: async (values, args) => {
+    if (args.length !== 2 || !args[0] || !args[1]) {
+      throw new UsageError("expected a stack name and a plan id (moor stack approve NAME PLAN_ID)");
+    }
+    const [name, planId] = args as [string, string];
+    if (!isPlanId(planId)) {
+      throw new UsageError(
+        `"${planId}" is not a plan id (p- and 16 hex digits); \`moor stack plan ${name}\` shows the current one`,
+      );
+    }
+    const timeout = timeoutOverride(values);
+    return withStacks(values, async (api) => {
+      const stack = await api.get(name);
+      const problem = approvalProblem(stack, planId);
+      if (problem) throw new StackError(problem);
+      return approveAndMaybeWait(api, stack, requirePlan(stack), values, timeout);
+    });
+  },
+};
+
+const applyCommand: Command = {
+  path: ["stack", "apply"],
+  usage: `moor stack apply NAME [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS}`,
+  summary:
+    "approve whatever plan of a Stack is pending now (refused when nothing is); --wait waits for the apply (exit 1 if it fails)",
+  options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
+  run: async (values, args) => {
+    const name = oneName(args, "moor stack apply NAME");
+    const timeout = timeoutOverride(values);
+    return withStacks(values, async (api) => {
+      const stack = await api.get(name);
+      const pending = pendingPlan(stack);
+      if ("problem" in pending) throw new StackError(pending.problem);
+      return approveAndMaybeWait(api, stack, pending.plan, values, timeout);
+    });
+  },
+};
+
+// ---- outputs, drift, logs -----------------------------------------------------------------------
+
+const outputsCommand: Command = {
+  path: ["stack", "outputs"],
+  usage: `moor stack outputs NAME [--show-sensitive] ${CLUSTER_FLAGS} [-o table|json|yaml|name]`,
+  summary: "print the outputs a Stack wrote to its Secret; sensitive values only with --show-sensitive",
+  options: { ...clusterOptions, ...outputOption, "show-sensitive": { type: "boolean" } },
+  run: async (values, args) => {
+    const name = oneName(args, "moor stack outputs NAME");
+    const output = parseOutputFormat(stringValue(values, "output"));
+    const show = values["show-sensitive"] === true;
+    return withStacks(values, async (api) => {
+      const stack = await api.get(name);
+      requireStatus(stack);
+      const secretName = statusOf(stack).outputsSecret;
+      if (!secretName) {
+        const wanted = stack.spec.writeOutputsToSecret?.name;
+        const why = blockingReason(stack);
+        throw new StackError(
+          wanted
+            ? `stack ${stackId(stack)} has not written its outputs to Secret ${wanted} yet${why ? ` (${why})` : ""}`
+            : `stack ${stackId(stack)} does not write its outputs to a Secret: set spec.writeOutputsToSecret.name (\`${stackCommand(`create ${name} --outputs-secret NAME --upsert ...`, api.namespace)}\`)`,
+        );
+      }
+      const secret = await api.secret(secretName);
+      if (!secret) {
+        throw new StackError(
+          `the outputs Secret ${secretName} of stack ${stackId(stack)} is not in namespace ${api.namespace}; the controller writes it again after the next apply`,
+        );
+      }
+      const sensitive = parseSensitiveKeys(secret.metadata.annotations?.[SENSITIVE_OUTPUTS_ANNOTATION]);
+      const shown = outputValues(secret.data ?? {}, sensitive, show);
+      if (output === "json" || output === "yaml") print(renderStructured(shown, output));
+      else if (output === "name") for (const key of Object.keys(shown)) print(key);
+      else print(renderOutputs(shown));
+      const hidden = Object.values(shown).filter((v) => v === SENSITIVE_PLACEHOLDER).length;
+      if (hidden > 0 && output !== "name") {
+        process.stderr.write(
+          `${hidden} value(s) hidden as ${SENSITIVE_PLACEHOLDER}${sensitive === undefined ? " (the Secret does not say which outputs are sensitive, so all are treated as sensitive)" : ""}; pass --show-sensitive to print them\n`,
+        );
+      }
+      return EXIT.ok;
+    });
+  },
+};
+
+const driftCommand: Command = {
+  path: ["stack", "drift"],
+  usage: `moor stack drift NAME [--check] [--detailed-exitcode] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS} [-o table|json|yaml]`,
+  summary:
+    "show the last drift check of a Stack; --check runs one now and waits for it; --detailed-exitcode exits 3 when drifted",
+  options: {
+    ...clusterOptions,
+    ...outputOption,
+    check: { type: "boolean" },
+    "detailed-exitcode": { type: "boolean" },
+    timeout: { type: "string" },
+  },
+  run: async (values, args) => {
+    const name = oneName(args, "moor stack drift NAME");
+    const output = parseOutputFormat(stringValue(values, "output"));
+    const timeout = timeoutOverride(values);
+    return withStacks(values, async (api) => {
+      let stack = await api.get(name);
+      if (values.check === true) {
+        assertNotSuspended(stack, "check it for drift");
+        const timeoutMs = timeoutFor(timeout, stack);
+        const before = stackBefore(stack);
+        await api.annotate(name, { [DRIFT_CHECK_ANNOTATION]: new Date().toISOString() });
+        const progress = createProgress();
+        const result = await pollStack(
+          () => api.find(name),
+          (s) => driftCheckVerdict(name, s, before),
+          { timeoutMs, progress },
+        );
+        const code = finish(
+          progress,
+          result.verdict,
+          result.timedOut,
+          controllerSilent(result.stack ?? stack, timeoutMs),
+        );
+        if (code !== EXIT.ok || !result.stack) return EXIT.failed;
+        stack = result.stack;
+      } else {
+        requireStatus(stack);
+      }
+      const drift = statusOf(stack).drift;
+      if (output === "json" || output === "yaml") print(renderStructured(drift ?? null, output));
+      else if (output === "name") for (const r of drift?.resources ?? []) print(r.address);
+      else print(renderDrift(stack));
+      return values["detailed-exitcode"] === true && drift?.drifted ? STACK_EXIT.pending : EXIT.ok;
+    });
+  },
+};
+
+const logsCommand: Command = {
+  path: ["stack", "logs"],
+  usage: `moor stack logs NAME [--tail N] ${CLUSTER_FLAGS}`,
+  summary: "print the log of the last tofu run of a Stack (secrets scrubbed by the controller)",
+  options: { ...clusterOptions, tail: { type: "string" } },
+  run: async (values, args) => {
+    const name = oneName(args, "moor stack logs NAME");
+    const tailText = stringValue(values, "tail");
+    let tail: number | undefined;
+    if (tailText !== undefined) {
+      tail = Number(tailText);
+      if (!Number.isInteger(tail) || tail < 0)
+        throw new UsageError(`--tail takes a whole number of lines, got "${tailText}"`);
+    }
+    return withStacks(values, async (api) => {
+      const stack = await api.get(name);
+      const configMapName = stackLogConfigMapName(name);
+      const log = (await api.configMap(configMapName))?.data?.[STACK_LOG_KEY];
+      if (log === undefined) {
+        throw new StackError(
+          stack.status
+            ? `stack ${stackId(stack)} has no run log yet: the controller keeps the last run's log in ConfigMap ${configMapName} once a run has finished`
+            : `stack ${stackId(stack)} has no run log yet: the controller has not run it; is the Stack controller running?`,
+        );
+      }
+      print(tailLines(log, tail));
+      return EXIT.ok;
+    });
+  },
+};
+
+export const stackCommands: Command[] = [
+  createCommand,
+  listCommand,
+  getCommand,
+  planCommand,
+  approveCommand,
+  applyCommand,
+  outputsCommand,
+  driftCommand,
+  logsCommand,
+  deleteCommand,
+];

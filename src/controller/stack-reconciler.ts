@@ -1,0 +1,617 @@
+// Reconciling one Stack: Source → `tofu plan` → stored plan with a content-hashed id → approval →
+// `tofu apply` of exactly that plan file → outputs Secret → Record. A plan is made when the
+// commit, the spec or the variables change, on request (refresh), and as a drift check on an
+// interval; its id is a hash of what it would do and the inputs it was made from, so approving an
+// id approves that content and nothing else — an approval of an older plan is refused. Plans live
+// in Secrets, state in the cluster's Kubernetes backend, so a restart loses nothing; tofu itself
+// refuses to apply a saved plan once the state has moved on, so nothing is applied twice.
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { applyStanding, type Condition, removeCondition, setCondition } from "../core/conditions.ts";
+import { jsonEqual } from "../core/json.ts";
+import { mergePatchFrom } from "../core/merge-patch.ts";
+import type { KubeObject } from "../core/objects.ts";
+import { cliApproval, decideApproval } from "../core/stack/approval.ts";
+import { resolveEnv } from "../core/stack/env.ts";
+import { formatCounts, limitResources, summarisePlan } from "../core/stack/plan.ts";
+import { planId } from "../core/stack/plan-id.ts";
+import {
+  APPROVE_PLAN_ANNOTATION,
+  APPROVED_BY_ANNOTATION,
+  type PlanPurpose,
+  type ResolvedStackSpec,
+  type Stack,
+  type StackStatus,
+  stackSpecDefaults,
+  validateStackSpec,
+} from "../core/stack/spec.ts";
+import { resolveVars, tfvarsJson, undeclaredVariables } from "../core/stack/vars.ts";
+import { GitError } from "../git/errors.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import { sha256Hex } from "../terraform/hash.ts";
+import { loadPlan, prunePlans, savePlan } from "../terraform/plan-store.ts";
+import { TofuError, TofuRunner } from "../terraform/runner.ts";
+import type { ClusterAccess } from "../terraform/state-backend.ts";
+import type { Logger } from "../util/log.ts";
+import type { SourceResolver } from "./app-source.ts";
+import type { ProcessResult } from "./queue.ts";
+import { prepareWorkdir, WorkdirError } from "./stack-workdir.ts";
+
+export const REFRESH_ANNOTATION = "mooring.dev/refresh";
+export const DRIFT_CHECK_ANNOTATION = "mooring.dev/drift-check";
+const LOG_LIMIT = 256 * 1024;
+
+export interface StackReconcilerDeps {
+  client: KubeClient;
+  sources: SourceResolver;
+  events: EventRecorder;
+  log: Logger;
+  /** tofu CLI configuration naming the provider mirrors. */
+  cliConfigFile: string;
+  /** How tofu's Kubernetes backend reaches the cluster that keeps state (Mooring's own). */
+  stateAccess: ClusterAccess;
+  /** Parent folder for run folders. */
+  workRoot: string;
+}
+
+class StackStall extends Error {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+interface RunContext {
+  stack: Stack;
+  spec: ResolvedStackSpec;
+  revision: string;
+  dir: string;
+  vars: Record<string, unknown>;
+  declaredCheck: { wholesale: string[]; sources: Record<string, string> };
+  env: Record<string, string>;
+  secrets: string[];
+}
+
+export class StackReconciler {
+  private readonly deps: StackReconcilerDeps;
+
+  constructor(deps: StackReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(key: string): Promise<ProcessResult | undefined> {
+    const [namespace = "", name = ""] = key.split("/");
+    const stack = (await this.deps.client.get(
+      "mooring.dev/v1alpha1",
+      "Stack",
+      namespace,
+      name,
+    )) as Stack | null;
+    if (!stack || stack.metadata.deletionTimestamp) return undefined;
+    const status: StackStatus = structuredClone(stack.status ?? {});
+    const generation = stack.metadata.generation;
+    const problems = validateStackSpec(stack.spec);
+    if (problems.length > 0) {
+      await this.finish(stack, status, {
+        state: "stalled",
+        reason: "InvalidSpec",
+        message: problems.join("; "),
+      });
+      return undefined;
+    }
+    const spec = stackSpecDefaults(stack.spec, namespace);
+    if (spec.suspend) {
+      await this.finish(stack, status, {
+        state: "failed",
+        reason: "Suspended",
+        message: "spec.suspend is true",
+      });
+      return undefined;
+    }
+    for (const dep of spec.dependsOn) {
+      const other = (await this.deps.client.get(
+        "mooring.dev/v1alpha1",
+        "Stack",
+        dep.namespace,
+        dep.name,
+      )) as Stack | null;
+      const ready = other?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+      if (!ready) {
+        await this.finish(stack, status, {
+          state: "progressing",
+          reason: "DependencyNotReady",
+          message: `waiting for Stack ${dep.namespace}/${dep.name} to be Ready`,
+        });
+        return { requeueAfterMs: 2000 };
+      }
+    }
+
+    const refresh = stack.metadata.annotations?.[REFRESH_ANNOTATION];
+    const driftCheck = stack.metadata.annotations?.[DRIFT_CHECK_ANNOTATION];
+    try {
+      const revision = await this.deps.sources.head(
+        spec.source.repoURL,
+        spec.source.targetRevision,
+        Boolean(refresh) || status.observedGeneration !== generation,
+      );
+      const pending = status.lastPlan?.pending ? status.lastPlan : undefined;
+      const inputsChanged =
+        !status.lastPlan || status.lastPlan.revision !== revision || status.observedGeneration !== generation;
+      const lastCheck = Date.parse(status.drift?.checkedAt ?? status.lastApply?.appliedAt ?? "") || 0;
+      const driftDue =
+        Boolean(driftCheck && driftCheck > (status.drift?.checkedAt ?? "")) ||
+        (spec.driftDetection.intervalMs > 0 && Date.now() - lastCheck >= spec.driftDetection.intervalMs);
+
+      // 1. A pending plan whose inputs still hold: apply it if approved.
+      if (pending && !inputsChanged && !refresh) {
+        const decision = decideApproval({
+          stack: key,
+          approvePlan: spec.approvePlan,
+          driftMode: spec.driftDetection.mode,
+          pending: { id: pending.id, purpose: pending.purpose, changes: true },
+          cli: cliApproval(stack.metadata.annotations),
+        });
+        if (decision.decision === "apply") {
+          await this.apply(stack, spec, status, revision, pending.id, decision.approvedBy);
+          await this.clearAnnotations(stack, [APPROVE_PLAN_ANNOTATION, APPROVED_BY_ANNOTATION]);
+          return { requeueAfterMs: 500 };
+        }
+        if (decision.decision === "refuse") {
+          await this.deps.events.record(stack, "Warning", decision.reason, decision.message);
+          await this.clearAnnotations(stack, [APPROVE_PLAN_ANNOTATION, APPROVED_BY_ANNOTATION]);
+          status.lastError = decision.message;
+        }
+        await this.finish(stack, status, {
+          state: "progressing",
+          reason: "AwaitingApproval",
+          message: `plan ${pending.id} (${formatCounts(pending.summary)}) waits for approval: moor stack approve ${stack.metadata.name} ${pending.id}`,
+        });
+        return { requeueAfterMs: 30_000 };
+      }
+
+      // 2. Otherwise plan when something changed, on request, or when a drift check is due.
+      if (!inputsChanged && !refresh && !driftDue && !pending) {
+        await this.finish(stack, status, readyStanding(status));
+        return { requeueAfterMs: nextDriftCheck(spec, status) };
+      }
+      const purpose: PlanPurpose = !inputsChanged && !refresh && driftDue ? "drift" : "apply";
+      await this.plan(stack, spec, status, revision, purpose);
+      if (refresh || driftCheck)
+        await this.clearAnnotations(stack, [REFRESH_ANNOTATION, DRIFT_CHECK_ANNOTATION]);
+      return { requeueAfterMs: 200 };
+    } catch (err) {
+      const stall =
+        err instanceof StackStall ||
+        (err instanceof TofuError && err.code === "invalid-config") ||
+        err instanceof WorkdirError ||
+        (err instanceof GitError && err.code !== "unreachable" && err.code !== "timeout");
+      const reason =
+        err instanceof StackStall
+          ? err.reason
+          : err instanceof TofuError
+            ? tofuReason(err.code)
+            : "SourceFailed";
+      const message = err instanceof Error ? err.message : String(err);
+      status.lastError = message;
+      await this.deps.events.record(stack, "Warning", reason, message);
+      await this.finish(stack, status, { state: stall ? "stalled" : "failed", reason, message });
+      if (refresh || driftCheck)
+        await this.clearAnnotations(stack, [REFRESH_ANNOTATION, DRIFT_CHECK_ANNOTATION]);
+      if (stall) return { requeueAfterMs: 60_000 };
+      throw err;
+    }
+  }
+
+  /** Gathers variables and environment, prepares a run folder and starts a runner. */
+  private async context(stack: Stack, spec: ResolvedStackSpec, revision: string): Promise<RunContext> {
+    const data = new Map<string, Record<string, string>>();
+    type Ref = ["ConfigMap" | "Secret", string];
+    const wanted: Ref[] = spec.varsFrom.map((v): Ref => [v.kind, v.name]);
+    for (const e of spec.envFrom) {
+      if (e.secretRef) wanted.push(["Secret", e.secretRef.name]);
+      else if (e.configMapRef) wanted.push(["ConfigMap", e.configMapRef.name]);
+    }
+    for (const e of spec.env) {
+      if (e.valueFrom?.secretKeyRef) wanted.push(["Secret", e.valueFrom.secretKeyRef.name]);
+      else if (e.valueFrom?.configMapKeyRef) wanted.push(["ConfigMap", e.valueFrom.configMapKeyRef.name]);
+    }
+    for (const [kind, name] of wanted) {
+      const obj = await this.deps.client.get("v1", kind, stack.metadata.namespace, name);
+      if (obj) data.set(`${kind}/${name}`, decodeData(obj, kind));
+    }
+    const lookup = (kind: string, name: string) => data.get(`${kind}/${name}`);
+    const vars = resolveVars(spec, lookup);
+    const env = resolveEnv(spec, lookup);
+    const problems = [...vars.problems, ...env.problems];
+    if (problems.length > 0) throw new StackStall("InvalidInputs", problems.join("; "));
+    return {
+      stack,
+      spec,
+      revision,
+      dir: "",
+      vars: vars.values,
+      declaredCheck: { wholesale: vars.wholesale, sources: vars.sources },
+      env: env.env,
+      secrets: [...vars.secretValues, ...Object.values(env.env)],
+    };
+  }
+
+  private runner(ctx: RunContext, homeDir: string, log: string[]): TofuRunner {
+    return new TofuRunner({
+      stack: `${ctx.stack.metadata.namespace}/${ctx.stack.metadata.name}`,
+      cliConfigFile: this.deps.cliConfigFile,
+      homeDir,
+      env: ctx.env,
+      secrets: ctx.secrets,
+      timeoutMs: ctx.spec.timeoutMs,
+      lockTimeout: "60s",
+      onOutput: (text) => log.push(text),
+    });
+  }
+
+  private async plan(
+    stack: Stack,
+    spec: ResolvedStackSpec,
+    status: StackStatus,
+    revision: string,
+    purpose: PlanPurpose,
+  ): Promise<void> {
+    const ctx = await this.context(stack, spec, revision);
+    const fetched = await this.deps.sources.fetch(spec.source.repoURL, revision);
+    const work = await prepareWorkdir({
+      parent: this.deps.workRoot,
+      checkout: fetched.dir,
+      path: spec.source.path,
+      stack: { namespace: stack.metadata.namespace, name: stack.metadata.name },
+      stateAccess: this.deps.stateAccess,
+      tfvars: tfvarsJson(ctx.vars),
+    });
+    const log: string[] = [];
+    try {
+      await this.setReconciling(stack, status, `planning ${revision.slice(0, 10)}`);
+      const runner = this.runner(ctx, work.homeDir, log);
+      await runner.init(work.moduleDir);
+      const planned = await runner.plan(work.moduleDir, {
+        out: "mooring.tfplan",
+        varFile: work.varFile,
+        allowUndeclaredVariables: true,
+      });
+      const json = await runner.showJson(work.moduleDir, planned.planFile);
+      const summary = summarisePlan(json);
+      const undeclared = undeclaredVariables(
+        { values: ctx.vars, ...ctx.declaredCheck } as Parameters<typeof undeclaredVariables>[0],
+        summary.declaredVariables,
+      );
+      if (undeclared.errors.length > 0) {
+        throw new StackStall("UndeclaredVariable", `${undeclared.errors.join("; ")}; nothing was applied`);
+      }
+      const id = planId(
+        json,
+        { revision, path: spec.source.path, workspace: spec.workspace, purpose, variables: ctx.vars },
+        sha256Hex,
+      );
+      const { resources, omitted } = limitResources(summary.resources);
+      status.lastPlan = {
+        id,
+        revision,
+        createdAt: new Date().toISOString(),
+        purpose,
+        summary: summary.counts,
+        resources,
+        ...(omitted > 0 ? { resourcesOmitted: omitted } : {}),
+        outputs: summary.outputs.map((o) => o.name),
+        pending: summary.changes,
+      };
+      if (purpose === "drift" || summary.drifted.length > 0) {
+        status.drift = {
+          checkedAt: new Date().toISOString(),
+          drifted: summary.drifted.length > 0,
+          resources: summary.drifted,
+        };
+      } else {
+        status.drift = { checkedAt: new Date().toISOString(), drifted: false, resources: [] };
+      }
+      delete status.lastError;
+      if (summary.changes) {
+        await savePlan(
+          this.deps.client,
+          { namespace: stack.metadata.namespace, name: stack.metadata.name, uid: stack.metadata.uid ?? "" },
+          { planId: id, planFile: await readFileBuffer(planned.planFile), text: planned.log },
+        );
+        await prunePlans(this.deps.client, stack.metadata, [id]);
+        await this.deps.events.record(
+          stack,
+          "Normal",
+          "PlanCreated",
+          `plan ${id} for ${revision.slice(0, 10)}: ${formatCounts(summary.counts)}`,
+        );
+      }
+      await this.saveLog(stack, log.join(""));
+      status.observedGeneration = stack.metadata.generation;
+      await this.finish(
+        stack,
+        status,
+        summary.changes
+          ? {
+              state: "progressing",
+              reason: "AwaitingApproval",
+              message: `plan ${id} (${formatCounts(summary.counts)}) waits for approval`,
+            }
+          : readyStanding(status),
+      );
+    } catch (err) {
+      await this.saveLog(stack, log.join(""));
+      throw err;
+    } finally {
+      await work.remove();
+    }
+  }
+
+  private async apply(
+    stack: Stack,
+    spec: ResolvedStackSpec,
+    status: StackStatus,
+    revision: string,
+    id: string,
+    approvedBy: string,
+  ): Promise<void> {
+    const stored = await loadPlan(this.deps.client, stack.metadata, id);
+    if (!stored)
+      throw new StackStall(
+        "PlanMissing",
+        `plan ${id} is no longer stored; run \`moor stack plan ${stack.metadata.name} --refresh\``,
+      );
+    const ctx = await this.context(stack, spec, revision);
+    const fetched = await this.deps.sources.fetch(spec.source.repoURL, revision);
+    const work = await prepareWorkdir({
+      parent: this.deps.workRoot,
+      checkout: fetched.dir,
+      path: spec.source.path,
+      stack: { namespace: stack.metadata.namespace, name: stack.metadata.name },
+      stateAccess: this.deps.stateAccess,
+      tfvars: tfvarsJson(ctx.vars),
+    });
+    const log: string[] = [];
+    try {
+      await this.setReconciling(stack, status, `applying plan ${id} (approved by ${approvedBy})`);
+      const runner = this.runner(ctx, work.homeDir, log);
+      await runner.init(work.moduleDir);
+      const planFile = join(work.moduleDir, "approved.tfplan");
+      await writeFile(planFile, stored.planFile, { mode: 0o600 });
+      let result: "succeeded" | "failed" = "succeeded";
+      let message = `applied plan ${id}`;
+      try {
+        await runner.apply(work.moduleDir, planFile);
+      } catch (err) {
+        result = "failed";
+        message = err instanceof Error ? err.message : String(err);
+      }
+      status.lastApply = { planId: id, approvedBy, appliedAt: new Date().toISOString(), result, message };
+      if (status.lastPlan?.id === id) status.lastPlan.pending = false;
+      if (result === "succeeded") {
+        const outputs = await runner.output(work.moduleDir);
+        if (spec.writeOutputsToSecret) {
+          await this.writeOutputs(stack, spec.writeOutputsToSecret, outputs);
+          status.outputsSecret = spec.writeOutputsToSecret.name;
+        }
+        status.drift = { checkedAt: new Date().toISOString(), drifted: false, resources: [] };
+        await this.deps.events.record(stack, "Normal", "Applied", `${message} (approved by ${approvedBy})`);
+        await prunePlans(this.deps.client, stack.metadata, []);
+      } else {
+        status.lastError = message;
+        await this.deps.events.record(stack, "Warning", "ApplyFailed", message);
+      }
+      await this.saveLog(stack, log.join(""));
+      await this.finish(
+        stack,
+        status,
+        result === "succeeded" ? readyStanding(status) : { state: "failed", reason: "ApplyFailed", message },
+      );
+    } finally {
+      await work.remove();
+    }
+  }
+
+  private async writeOutputs(
+    stack: Stack,
+    target: NonNullable<ResolvedStackSpec["writeOutputsToSecret"]>,
+    outputs: Record<string, { value: unknown; sensitive: boolean }>,
+  ): Promise<void> {
+    const data: Record<string, string> = {};
+    const sensitive: string[] = [];
+    for (const [name, output] of Object.entries(outputs)) {
+      if (target.outputs && !target.outputs.includes(name)) continue;
+      const key = target.renames?.[name] ?? name;
+      if (output.sensitive) sensitive.push(key);
+      const text = typeof output.value === "string" ? output.value : JSON.stringify(output.value);
+      data[key] = Buffer.from(text, "utf8").toString("base64");
+    }
+    await this.deps.client.apply({
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "Opaque",
+      metadata: {
+        name: target.name,
+        namespace: stack.metadata.namespace,
+        labels: { "mooring.dev/outputs-of": stack.metadata.name },
+        // `moor stack outputs` hides these unless asked to show them.
+        annotations: { "mooring.dev/sensitive-outputs": sensitive.sort().join(",") },
+        ownerReferences: [
+          {
+            apiVersion: "mooring.dev/v1alpha1",
+            kind: "Stack",
+            name: stack.metadata.name,
+            uid: stack.metadata.uid ?? "",
+          },
+        ],
+      },
+      data,
+    });
+  }
+
+  /** The last run's output, scrubbed by the runner, for `moor stack logs`. */
+  private async saveLog(stack: Stack, text: string): Promise<void> {
+    const trimmed = text.length > LOG_LIMIT ? `...(truncated)\n${text.slice(-LOG_LIMIT)}` : text;
+    await this.deps.client
+      .apply({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: {
+          name: `stack-log-${stack.metadata.name}`,
+          namespace: stack.metadata.namespace,
+          ownerReferences: [
+            {
+              apiVersion: "mooring.dev/v1alpha1",
+              kind: "Stack",
+              name: stack.metadata.name,
+              uid: stack.metadata.uid ?? "",
+            },
+          ],
+        },
+        data: { log: trimmed },
+      })
+      .catch(() => {});
+  }
+
+  private async setReconciling(stack: Stack, status: StackStatus, message: string): Promise<void> {
+    const next = structuredClone(status);
+    next.conditions = setCondition(
+      next.conditions ?? [],
+      { type: "Reconciling", status: "True", reason: "Progressing", message },
+      new Date().toISOString(),
+      stack.metadata.generation,
+    );
+    await this.writeStatus(stack, next);
+  }
+
+  private async finish(
+    stack: Stack,
+    status: StackStatus,
+    standing: Parameters<typeof applyStanding>[1],
+  ): Promise<void> {
+    const now = new Date().toISOString();
+    let conditions: Condition[] = applyStanding(
+      status.conditions ?? [],
+      standing,
+      now,
+      stack.metadata.generation,
+    );
+    const pending = status.lastPlan?.pending;
+    conditions = setCondition(
+      conditions,
+      pending
+        ? {
+            type: "PlanPending",
+            status: "True",
+            reason: "AwaitingApproval",
+            message: `plan ${status.lastPlan?.id}: ${formatCounts(status.lastPlan?.summary ?? { add: 0, change: 0, destroy: 0, replace: 0, forget: 0, import: 0, read: 0 })}`,
+          }
+        : {
+            type: "PlanPending",
+            status: "False",
+            reason: "NoPendingPlan",
+            message: "no plan waits for approval",
+          },
+      now,
+    );
+    if (status.drift?.drifted) {
+      conditions = setCondition(
+        conditions,
+        {
+          type: "Drifted",
+          status: "True",
+          reason: "DriftDetected",
+          message: `changed outside OpenTofu: ${status.drift.resources.map((r) => r.address).join(", ")}`,
+        },
+        now,
+      );
+    } else {
+      conditions = removeCondition(conditions, "Drifted");
+    }
+    await this.writeStatus(stack, { ...status, conditions, observedGeneration: stack.metadata.generation });
+  }
+
+  private async writeStatus(stack: Stack, status: StackStatus): Promise<void> {
+    const previous = stack.status ?? {};
+    if (jsonEqual(JSON.parse(JSON.stringify(previous)), JSON.parse(JSON.stringify(status)))) return;
+    const updated = await this.deps.client.mergePatch(
+      {
+        group: "mooring.dev",
+        kind: "Stack",
+        namespace: stack.metadata.namespace,
+        name: stack.metadata.name,
+        apiVersion: stack.apiVersion,
+      },
+      { status: mergePatchFrom(previous, status) },
+      "status",
+    );
+    stack.status = (updated as Stack).status ?? status;
+  }
+
+  private async clearAnnotations(stack: Stack, keys: string[]): Promise<void> {
+    const annotations: Record<string, null> = {};
+    for (const k of keys) if (stack.metadata.annotations?.[k] !== undefined) annotations[k] = null;
+    if (Object.keys(annotations).length === 0) return;
+    await this.deps.client.mergePatch(
+      {
+        group: "mooring.dev",
+        kind: "Stack",
+        namespace: stack.metadata.namespace,
+        name: stack.metadata.name,
+        apiVersion: stack.apiVersion,
+      },
+      { metadata: { annotations } },
+    );
+  }
+}
+
+function readyStanding(status: StackStatus): Parameters<typeof applyStanding>[1] {
+  if (status.drift?.drifted) {
+    return {
+      state: "failed",
+      reason: "Drifted",
+      message: "infrastructure drifted; approve the drift plan to put it back",
+    };
+  }
+  const applied = status.lastApply;
+  return {
+    state: "ready",
+    reason: "Applied",
+    message: applied ? `applied plan ${applied.planId}; no changes pending` : "no changes pending",
+  };
+}
+
+function nextDriftCheck(spec: ResolvedStackSpec, status: StackStatus): number {
+  if (spec.driftDetection.intervalMs <= 0) return 600_000;
+  const last = Date.parse(status.drift?.checkedAt ?? "") || Date.now();
+  return Math.max(1000, last + spec.driftDetection.intervalMs - Date.now());
+}
+
+function tofuReason(code: string): string {
+  switch (code) {
+    case "invalid-config":
+      return "InvalidConfiguration";
+    case "state-locked":
+      return "StateLocked";
+    case "timeout":
+      return "Timeout";
+    case "apply-failed":
+      return "ApplyFailed";
+    default:
+      return "PlanFailed";
+  }
+}
+
+function decodeData(obj: KubeObject, kind: string): Record<string, string> {
+  const data = (obj as KubeObject & { data?: Record<string, string> }).data ?? {};
+  if (kind !== "Secret") return data;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) out[k] = Buffer.from(v, "base64").toString("utf8");
+  return out;
+}
+
+function readFileBuffer(path: string): Promise<Buffer> {
+  return readFile(path);
+}

@@ -1,0 +1,269 @@
+// User story: a platform engineer merges an OpenTofu module change. Mooring plans it, shows
+// "2 to add" with each resource, and with manual approval changes nothing until that exact plan
+// is approved; an approval of an older plan is refused. The approved plan is applied, outputs land
+// in a Secret, and state lives in the cluster (Secret + Lease), never on local disk.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
+import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
+import { type GitServer, startGitServer } from "../harness/git-server.ts";
+
+const MODULE = (suffix: string) => `
+variable "greeting" {
+  type = string
+}
+variable "replicas" {
+  type    = number
+  default = 1
+}
+resource "terraform_data" "db" {
+  input = "\${var.greeting}-\${var.replicas}${suffix}"
+}
+resource "terraform_data" "cache" {
+  input = "cache"
+}
+output "endpoint" {
+  value = "db.internal:\${var.replicas}"
+}
+output "token" {
+  value     = "token-for-\${var.greeting}"
+  sensitive = true
+}
+`;
+
+interface StackView {
+  metadata: { name: string; annotations?: Record<string, string> };
+  status?: {
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+    lastPlan?: {
+      id: string;
+      pending: boolean;
+      summary: { add: number; change: number; destroy: number };
+      resources: { address: string; action: string }[];
+    };
+    lastApply?: { planId: string; approvedBy: string; result: string; message: string };
+    outputsSecret?: string;
+  };
+}
+
+async function getStack(ns: string, name: string): Promise<StackView> {
+  return JSON.parse(await kubectlOk(["get", "stack", name, "-n", ns, "-o", "json"])) as StackView;
+}
+
+function waitStack(
+  ns: string,
+  name: string,
+  what: string,
+  check: (s: StackView) => boolean,
+  timeoutMs = 90_000,
+) {
+  let last: StackView | undefined;
+  return eventually(
+    `stack ${name} ${what}`,
+    async () => {
+      last = await getStack(ns, name);
+      return check(last) ? last : undefined;
+    },
+    timeoutMs,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last status: ${JSON.stringify(last?.status ?? null)}`);
+  });
+}
+
+const condition = (s: StackView, type: string) => s.status?.conditions?.find((c) => c.type === type);
+
+async function approve(ns: string, name: string, id: string, by = "alice"): Promise<void> {
+  await kubectlOk([
+    "annotate",
+    "stack",
+    name,
+    "-n",
+    ns,
+    `mooring.dev/approve-plan=${id}`,
+    `mooring.dev/approved-by=${by}`,
+    "--overwrite",
+  ]);
+}
+
+describe("Stacks: plan, approve, apply with real OpenTofu", () => {
+  let git: GitServer;
+  let controller: RunningController;
+  const ns = `stacks-${Date.now().toString(36)}`;
+
+  before(async () => {
+    await ensureInstalled();
+    await kubectlOk(["create", "namespace", ns]);
+    git = await startGitServer();
+    await git.createRepo(
+      "infra",
+      { "network/main.tf": MODULE(""), "broken/main.tf": 'resource "terraform_data" "x" {\n  input = \n}\n' },
+      "network module",
+    );
+    controller = await startController();
+  });
+
+  after(async () => {
+    const problems = controller?.logs.filter((l) => l.level === "warn" || l.level === "error") ?? [];
+    if (problems.length > 0)
+      process.stderr.write(`controller warnings:\n${problems.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    await controller?.stop();
+    await git?.close();
+    await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
+  });
+
+  async function createStack(name: string, spec: Record<string, unknown>): Promise<void> {
+    await kubectlOk(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Stack",
+        metadata: { name, namespace: ns },
+        spec: { source: { repoURL: git.url("infra"), targetRevision: "main", path: "network" }, ...spec },
+      }),
+    });
+  }
+
+  it("plans, waits for approval of that exact plan, refuses an older one, applies and writes outputs", async () => {
+    await createStack("network", {
+      vars: { greeting: "hello" },
+      approvePlan: "manual",
+      writeOutputsToSecret: { name: "network-outputs", renames: { endpoint: "DB_HOST" } },
+    });
+    const planned = await waitStack(
+      ns,
+      "network",
+      "to have a pending plan",
+      (s) => s.status?.lastPlan?.pending === true,
+    );
+    const first = planned.status?.lastPlan;
+    assert.deepEqual([first?.summary.add, first?.summary.change, first?.summary.destroy], [2, 0, 0]);
+    assert.deepEqual(first?.resources.map((r) => `${r.action} ${r.address}`).sort(), [
+      "create terraform_data.cache",
+      "create terraform_data.db",
+    ]);
+    assert.equal(condition(planned, "PlanPending")?.status, "True");
+    assert.match(first?.id ?? "", /^p-[0-9a-f]{16}$/);
+    // Nothing is applied while the plan waits.
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal((await kubectl(["get", "secret", "network-outputs", "-n", ns])).code, 1);
+
+    // A new commit makes a new plan; approving the old id is refused.
+    await git.commit("infra", { "network/main.tf": MODULE("-v2") }, "db input v2");
+    await kubectlOk(["annotate", "stack", "network", "-n", ns, "mooring.dev/refresh=normal", "--overwrite"]);
+    const replanned = await waitStack(
+      ns,
+      "network",
+      "to plan the new commit",
+      (s) => s.status?.lastPlan?.id !== first?.id && s.status?.lastPlan?.pending === true,
+    );
+    const second = replanned.status?.lastPlan;
+    await approve(ns, "network", first?.id ?? "");
+    const refused = await eventually("the stale approval to be refused", async () => {
+      const events = JSON.parse(
+        await kubectlOk([
+          "get",
+          "events",
+          "-n",
+          ns,
+          "--field-selector",
+          "involvedObject.name=network",
+          "-o",
+          "json",
+        ]),
+      );
+      return events.items.find((e: { reason: string }) => e.reason === "StalePlanApproval");
+    });
+    assert.match(refused.message, new RegExp(`${first?.id}.*${second?.id}|${second?.id}.*${first?.id}`));
+    assert.equal(
+      (await kubectl(["get", "secret", "network-outputs", "-n", ns])).code,
+      1,
+      "still nothing applied",
+    );
+
+    await approve(ns, "network", second?.id ?? "");
+    const applied = await waitStack(
+      ns,
+      "network",
+      "to apply the approved plan",
+      (s) => s.status?.lastApply?.planId === second?.id,
+    );
+    assert.equal(applied.status?.lastApply?.result, "succeeded", applied.status?.lastApply?.message);
+    assert.equal(applied.status?.lastApply?.approvedBy, "alice");
+    assert.equal(condition(applied, "Ready")?.status, "True");
+    const outputsRes = await kubectl(["get", "secret", "network-outputs", "-n", ns, "-o", "json"]);
+    assert.equal(
+      outputsRes.code,
+      0,
+      `outputs Secret missing; stack status: ${JSON.stringify(applied.status)}`,
+    );
+    const outputs = JSON.parse(outputsRes.stdout);
+    assert.equal(Buffer.from(outputs.data.DB_HOST, "base64").toString(), "db.internal:1");
+    assert.equal(Buffer.from(outputs.data.token, "base64").toString(), "token-for-hello");
+    // State lives in the cluster, and the lock was released.
+    const stateSecret = `tfstate-default-${ns}.network`;
+    assert.equal(
+      (await kubectl(["get", "secret", stateSecret, "-n", ns])).code,
+      0,
+      `state Secret ${stateSecret}`,
+    );
+    const lease = await kubectl([
+      "get",
+      "lease",
+      `lock-${stateSecret}`,
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.spec.holderIdentity}",
+    ]);
+    assert.ok(lease.code !== 0 || lease.stdout === "", `lock released (holder: ${lease.stdout})`);
+    // The approved plan's files are gone from the cluster.
+    const plans = await kubectlOk([
+      "get",
+      "secrets",
+      "-n",
+      ns,
+      "-l",
+      "mooring.dev/stack=network,mooring.dev/plan-id",
+      "-o",
+      "name",
+    ]);
+    assert.equal(plans.trim(), "");
+  });
+
+  it("applies at once with approvePlan auto", async () => {
+    await createStack("auto", { vars: { greeting: "auto" }, approvePlan: "auto" });
+    const applied = await waitStack(
+      ns,
+      "auto",
+      "to apply by itself",
+      (s) => s.status?.lastApply?.result === "succeeded",
+    );
+    assert.equal(applied.status?.lastApply?.approvedBy, "auto");
+    await waitStack(
+      ns,
+      "auto",
+      "to be Ready with nothing pending",
+      (s) => condition(s, "Ready")?.status === "True" && s.status?.lastPlan?.pending === false,
+    );
+  });
+
+  it("bad HCL or an undeclared variable gives a clear condition and applies nothing", async () => {
+    await createStack("broken", {
+      source: { repoURL: git.url("infra"), targetRevision: "main", path: "broken" },
+      approvePlan: "auto",
+    });
+    const broken = await waitStack(
+      ns,
+      "broken",
+      "to stall",
+      (s) => condition(s, "Stalled")?.status === "True",
+    );
+    assert.equal(condition(broken, "Stalled")?.reason, "InvalidConfiguration");
+    assert.match(condition(broken, "Stalled")?.message ?? "", /main\.tf/);
+    assert.equal(broken.status?.lastApply, undefined);
+
+    await createStack("typo", { vars: { greeting: "x", replcas: 3 }, approvePlan: "auto" });
+    const typo = await waitStack(ns, "typo", "to stall", (s) => condition(s, "Stalled")?.status === "True");
+    assert.match(condition(typo, "Stalled")?.message ?? "", /replcas/);
+    assert.equal(typo.status?.lastApply, undefined);
+  });
+});
