@@ -136,6 +136,21 @@ export class AppReconciler {
       return undefined;
     }
 
+    const waitingFor = await this.unreadyDependency(app);
+    if (waitingFor) {
+      await this.writeStatus(app, {
+        ...baseStatus(previous),
+        conditions: applyStanding(
+          previous.conditions ?? [],
+          { state: "progressing", reason: "DependencyNotReady", message: `waiting for ${waitingFor} to be Ready` },
+          now,
+          generation,
+        ),
+        observedGeneration: generation,
+      });
+      return { requeueAfterMs: 2000 };
+    }
+
     const operation = app.operation;
     const refresh =
       app.metadata.annotations?.[REFRESH_ANNOTATION] ?? app.metadata.annotations?.[ARGO_REFRESH_ANNOTATION];
@@ -486,6 +501,18 @@ export class AppReconciler {
         Math.min(resync, poll || resync, retryDelayMs ?? Number.POSITIVE_INFINITY, progressing),
       ),
     };
+  }
+
+  /** The first dependency (spec.dependsOn) that is not Ready, as `Kind ns/name`, or null. */
+  private async unreadyDependency(app: Application): Promise<string | null> {
+    for (const dep of app.spec.dependsOn ?? []) {
+      const kind = dep.kind ?? "Stack";
+      const namespace = dep.namespace ?? app.metadata.namespace;
+      const obj = await this.deps.client.get("mooring.dev/v1alpha1", kind, namespace, dep.name).catch(() => null);
+      const conditions = (obj?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions;
+      if (!conditions?.some((c) => c.type === "Ready" && c.status === "True")) return `${kind} ${namespace}/${dep.name}`;
+    }
+    return null;
   }
 
   private async gitStep<T>(fn: () => Promise<T>): Promise<T> {

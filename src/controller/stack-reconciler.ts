@@ -5,6 +5,7 @@
 // id approves that content and nothing else — an approval of an older plan is refused. Plans live
 // in Secrets, state in the cluster's Kubernetes backend, so a restart loses nothing; tofu itself
 // refuses to apply a saved plan once the state has moved on, so nothing is applied twice.
+import { readdirSync, readlinkSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { applyStanding, type Condition, removeCondition, setCondition } from "../core/conditions.ts";
@@ -12,6 +13,7 @@ import { jsonEqual } from "../core/json.ts";
 import { mergePatchFrom } from "../core/merge-patch.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { cliApproval, decideApproval } from "../core/stack/approval.ts";
+import { lockCreated } from "../core/stack/diagnostics.ts";
 import { resolveEnv } from "../core/stack/env.ts";
 import { formatCounts, limitResources, summarisePlan } from "../core/stack/plan.ts";
 import { planId } from "../core/stack/plan-id.ts";
@@ -40,6 +42,7 @@ import { prepareWorkdir, WorkdirError } from "./stack-workdir.ts";
 
 export const REFRESH_ANNOTATION = "mooring.dev/refresh";
 export const DRIFT_CHECK_ANNOTATION = "mooring.dev/drift-check";
+export const DESTROY_FINALIZER = "mooring.dev/stack-destroy";
 const LOG_LIMIT = 256 * 1024;
 
 export interface StackReconcilerDeps {
@@ -76,9 +79,36 @@ interface RunContext {
 
 export class StackReconciler {
   private readonly deps: StackReconcilerDeps;
+  /** Locks taken before this moment belong to runs that died with an earlier controller. */
+  private readonly startedAt = Date.now();
 
   constructor(deps: StackReconcilerDeps) {
     this.deps = deps;
+  }
+
+  /**
+   * Runs a tofu step; when the state lock is held by a run older than this controller (it was
+   * killed mid-run), releases that lock and tries once more. A lock taken since is a live run
+   * elsewhere and is left alone.
+   */
+  private async unlockingStale<T>(stack: Stack, runner: TofuRunner, dir: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof TofuError) || err.code !== "state-locked" || !err.lockId) throw err;
+      const created = lockCreated(err.diagnostics);
+      if (created === undefined || created >= this.startedAt) throw err;
+      // A run orphaned by a killed controller may still be finishing: never unlock under it.
+      if (tofuStillRunning(this.deps.workRoot, stack)) throw err;
+      await this.deps.events.record(
+        stack,
+        "Warning",
+        "StaleLockReleased",
+        `released state lock ${err.lockId} left by a run that died before this controller started`,
+      );
+      await runner.forceUnlock(dir, err.lockId);
+      return step();
+    }
   }
 
   async reconcile(key: string): Promise<ProcessResult | undefined> {
@@ -89,8 +119,10 @@ export class StackReconciler {
       namespace,
       name,
     )) as Stack | null;
-    if (!stack || stack.metadata.deletionTimestamp) return undefined;
+    if (!stack) return undefined;
     const status: StackStatus = structuredClone(stack.status ?? {});
+    if (stack.metadata.deletionTimestamp) return this.finalize(stack, status);
+    await this.ensureFinalizer(stack);
     const generation = stack.metadata.generation;
     const problems = validateStackSpec(stack.spec);
     if (problems.length > 0) {
@@ -156,6 +188,10 @@ export class StackReconciler {
         if (decision.decision === "apply") {
           await this.apply(stack, spec, status, revision, pending.id, decision.approvedBy);
           await this.clearAnnotations(stack, [APPROVE_PLAN_ANNOTATION, APPROVED_BY_ANNOTATION]);
+          // A failed apply goes through the queue's backoff before the next plan.
+          if (status.lastApply?.planId === pending.id && status.lastApply.result === "failed") {
+            throw new Error(status.lastApply.message);
+          }
           return { requeueAfterMs: 500 };
         }
         if (decision.decision === "refuse") {
@@ -172,7 +208,10 @@ export class StackReconciler {
       }
 
       // 2. Otherwise plan when something changed, on request, or when a drift check is due.
-      if (!inputsChanged && !refresh && !driftDue && !pending) {
+      // A failed apply is followed by a fresh plan (after the queue's backoff) showing what remains.
+      const applyFailed =
+        status.lastApply?.result === "failed" && status.lastApply.planId === status.lastPlan?.id;
+      if (!inputsChanged && !refresh && !driftDue && !pending && !applyFailed) {
         await this.finish(stack, status, readyStanding(status));
         return { requeueAfterMs: nextDriftCheck(spec, status) };
       }
@@ -202,6 +241,71 @@ export class StackReconciler {
       if (stall) return { requeueAfterMs: 60_000 };
       throw err;
     }
+  }
+
+  /**
+   * Only a Stack that destroys its infrastructure on delete carries a finalizer; any other goes
+   * away at once, keeping state and infrastructure (no stuck finalizers). Turning destroyOnDelete
+   * off, even on a Stack being deleted, removes it.
+   */
+  private async ensureFinalizer(stack: Stack): Promise<void> {
+    const has = stack.metadata.finalizers?.includes(DESTROY_FINALIZER) ?? false;
+    const wants = stack.spec.destroyOnDelete === true;
+    if (has === wants) return;
+    const finalizers = wants
+      ? [...(stack.metadata.finalizers ?? []), DESTROY_FINALIZER]
+      : (stack.metadata.finalizers ?? []).filter((f) => f !== DESTROY_FINALIZER);
+    await this.deps.client.mergePatch(stackRef(stack), { metadata: { finalizers } });
+    stack.metadata.finalizers = finalizers;
+  }
+
+  /** Deleting with destroyOnDelete: a destroy plan, approved like any other unless auto, then apply. */
+  private async finalize(stack: Stack, status: StackStatus): Promise<ProcessResult | undefined> {
+    if (!stack.metadata.finalizers?.includes(DESTROY_FINALIZER)) return undefined;
+    if (stack.spec.destroyOnDelete !== true) {
+      await this.ensureFinalizer(stack);
+      return undefined;
+    }
+    const key = `${stack.metadata.namespace}/${stack.metadata.name}`;
+    const spec = stackSpecDefaults(stack.spec, stack.metadata.namespace);
+    const revision = await this.deps.sources.head(spec.source.repoURL, spec.source.targetRevision);
+    const pending = status.lastPlan?.pending && status.lastPlan.purpose === "destroy" ? status.lastPlan : undefined;
+    if (!pending) {
+      await this.plan(stack, spec, status, revision, "destroy");
+      if (!status.lastPlan?.pending) {
+        await this.removeFinalizer(stack);
+        return undefined;
+      }
+      return { requeueAfterMs: 200 };
+    }
+    const decision = decideApproval({
+      stack: key,
+      approvePlan: spec.approvePlan,
+      driftMode: spec.driftDetection.mode,
+      pending: { id: pending.id, purpose: "destroy", changes: true },
+      cli: cliApproval(stack.metadata.annotations),
+    });
+    if (decision.decision !== "apply") {
+      await this.finish(stack, status, {
+        state: "progressing",
+        reason: "AwaitingApproval",
+        message: `destroy plan ${pending.id} (${formatCounts(pending.summary)}) waits for approval: moor stack approve ${stack.metadata.name} ${pending.id}`,
+      });
+      return { requeueAfterMs: 5000 };
+    }
+    await this.apply(stack, spec, status, pending.revision, pending.id, decision.approvedBy);
+    if (status.lastApply?.planId === pending.id && status.lastApply.result === "succeeded") {
+      await this.deps.events.record(stack, "Normal", "Destroyed", `destroyed with plan ${pending.id}`);
+      await this.removeFinalizer(stack);
+      return undefined;
+    }
+    return { requeueAfterMs: 10_000 };
+  }
+
+  private async removeFinalizer(stack: Stack): Promise<void> {
+    await this.deps.client.mergePatch(stackRef(stack), {
+      metadata: { finalizers: (stack.metadata.finalizers ?? []).filter((f) => f !== DESTROY_FINALIZER) },
+    });
   }
 
   /** Gathers variables and environment, prepares a run folder and starts a runner. */
@@ -273,11 +377,12 @@ export class StackReconciler {
       await this.setReconciling(stack, status, `planning ${revision.slice(0, 10)}`);
       const runner = this.runner(ctx, work.homeDir, log);
       await runner.init(work.moduleDir);
-      const planned = await runner.plan(work.moduleDir, {
+      const planned = await this.unlockingStale(stack, runner, work.moduleDir, () => runner.plan(work.moduleDir, {
         out: "mooring.tfplan",
         varFile: work.varFile,
         allowUndeclaredVariables: true,
-      });
+        ...(purpose === "destroy" ? { destroy: true } : {}),
+      }));
       const json = await runner.showJson(work.moduleDir, planned.planFile);
       const summary = summarisePlan(json);
       const undeclared = undeclaredVariables(
@@ -383,10 +488,22 @@ export class StackReconciler {
       let result: "succeeded" | "failed" = "succeeded";
       let message = `applied plan ${id}`;
       try {
-        await runner.apply(work.moduleDir, planFile);
+        await this.unlockingStale(stack, runner, work.moduleDir, () => runner.apply(work.moduleDir, planFile));
       } catch (err) {
-        result = "failed";
         message = err instanceof Error ? err.message : String(err);
+        if (/saved plan is stale/i.test(message)) {
+          // The state moved on since the plan was made — typically the plan was applied by a
+          // run whose controller died before recording it. Nothing is applied twice: plan again.
+          await this.deps.events.record(stack, "Normal", "PlanStale", `plan ${id} no longer matches the state; planning again`);
+          if (status.lastPlan?.id === id) {
+            status.lastPlan.pending = false;
+            status.lastPlan.revision = "";
+          }
+          await this.saveLog(stack, log.join(""));
+          await this.writeStatus(stack, status);
+          return;
+        }
+        result = "failed";
       }
       status.lastApply = { planId: id, approvedBy, appliedAt: new Date().toISOString(), result, message };
       if (status.lastPlan?.id === id) status.lastPlan.pending = false;
@@ -565,6 +682,30 @@ export class StackReconciler {
       { metadata: { annotations } },
     );
   }
+}
+
+/** True when a process on this machine still works in one of the stack's run folders. */
+function tofuStillRunning(workRoot: string, stack: Stack): boolean {
+  const prefix = join(workRoot, `${stack.metadata.namespace}.${stack.metadata.name}-`);
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(prefix)) return true;
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return false;
+}
+
+function stackRef(stack: Stack) {
+  return {
+    group: "mooring.dev",
+    kind: "Stack",
+    namespace: stack.metadata.namespace,
+    name: stack.metadata.name,
+    apiVersion: stack.apiVersion,
+  };
 }
 
 function readyStanding(status: StackStatus): Parameters<typeof applyStanding>[1] {

@@ -111,6 +111,14 @@ export interface HealthCheck {
   message?: string;
 }
 
+export interface Dependency {
+  /** Stack (default) or Application. */
+  kind?: "Stack" | "Application";
+  name: string;
+  /** Default: the Application's namespace. */
+  namespace?: string;
+}
+
 export interface ApplicationSpec {
   source: ApplicationSource;
   destination: ApplicationDestination;
@@ -123,6 +131,11 @@ export interface ApplicationSpec {
   syncTimeout?: string;
   /** History entries kept in status; default 10. */
   revisionHistoryLimit?: number;
+  /**
+   * Objects that must be Ready before this app syncs: typically a Stack that creates the
+   * database the app connects to (its outputs Secret is then there too).
+   */
+  dependsOn?: Dependency[];
 }
 
 export interface Application extends KubeObject {

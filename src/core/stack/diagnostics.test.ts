@@ -6,6 +6,7 @@ import {
   classifyFailure,
   firstErrorBlock,
   formatDiagnostic,
+  lockCreated,
   lockId,
   parseUiDiagnostics,
   undeclaredVariableWarnings,
@@ -85,5 +86,13 @@ describe("tofu diagnostics", () => {
       line: 4,
     });
     assert.equal(text, "Error: Bad\n\n  on main.tf line 4\n\nwhy");
+  });
+});
+
+describe("lockCreated", () => {
+  it("reads when a held lock was taken from tofu's lock info", () => {
+    const diagnostics = parseUiDiagnostics(fixture("ui-state-locked.jsonl"));
+    assert.equal(lockCreated(diagnostics), Date.parse("2026-11-26T06:32:09.382Z"));
+    assert.equal(lockCreated([]), undefined);
   });
 });

@@ -78,6 +78,26 @@ export function lockId(diagnostics: readonly TofuDiagnostic[]): string | undefin
 }
 
 /**
+ * When the lock tofu could not acquire was taken (ms since epoch), from its "Created:" line
+ * (`2026-11-26 06:32:09.382042219 +0000 UTC`). A lock older than the controller's own start
+ * belongs to a run that died with it: a controller killed mid-apply.
+ */
+export function lockCreated(diagnostics: readonly TofuDiagnostic[]): number | undefined {
+  for (const d of diagnostics) {
+    if (d.summary !== LOCK_SUMMARY) continue;
+    const match = /^\s*Created:\s*(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)? ([+-]\d{4})/m.exec(
+      d.detail,
+    );
+    if (!match) continue;
+    const [, day, time, fraction = "", offset = "+0000"] = match;
+    const ms = fraction.slice(0, 4);
+    const parsed = Date.parse(`${day}T${time}${ms}${offset.slice(0, 3)}:${offset.slice(3)}`);
+    if (!Number.isNaN(parsed)) return parsed;
+  }
+  return undefined;
+}
+
+/**
  * Variables tofu warned were set but not declared. tofu names the first two and counts the
  * rest, so `more` says how many are unnamed.
  */

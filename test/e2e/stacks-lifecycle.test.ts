@@ -1,0 +1,282 @@
+// User stories across a Stack's life, with real OpenTofu and the real kubernetes provider:
+// someone edits a resource the Stack manages by hand — the drift check names it, reports it, and
+// with remediation puts it back; an Application waits for the Stack it depends on; deleting with
+// destroyOnDelete destroys the infrastructure (and without it keeps it, with no stuck finalizer);
+// two Stacks run at once; a controller killed mid-apply and restarted leaves state consistent
+// and unlocked.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { applyApp, deleteApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
+import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
+import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
+import { runSandboxKubeconfig } from "../harness/env.ts";
+import { type GitServer, startGitServer } from "../harness/git-server.ts";
+
+const K8S_MODULE = `
+variable "kubeconfig" {
+  type = string
+}
+variable "namespace" {
+  type = string
+}
+provider "kubernetes" {
+  config_path = var.kubeconfig
+}
+resource "kubernetes_config_map" "settings" {
+  metadata {
+    name      = "db-settings"
+    namespace = var.namespace
+  }
+  data = {
+    host = "db.internal"
+  }
+}
+output "host" {
+  value = kubernetes_config_map.settings.data.host
+}
+`;
+
+const SLOW_MODULE = `
+variable "n" {
+  type = number
+}
+resource "terraform_data" "slow" {
+  input = var.n
+  provisioner "local-exec" {
+    command = "sleep 4"
+  }
+}
+`;
+
+const SMALL_MODULE = `
+variable "n" {
+  type = number
+}
+resource "terraform_data" "one" {
+  input = var.n
+}
+`;
+
+interface StackView {
+  metadata: { finalizers?: string[] };
+  status?: {
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+    lastPlan?: {
+      id: string;
+      pending: boolean;
+      purpose: string;
+      summary: { add: number; change: number; destroy: number };
+    };
+    lastApply?: { planId: string; result: string; message: string; approvedBy: string };
+    drift?: { checkedAt: string; drifted: boolean; resources: { address: string }[] };
+  };
+}
+
+describe("a Stack's life", () => {
+  let git: GitServer;
+  let controller: RunningController;
+  const ns = `stacklife-${Date.now().toString(36)}`;
+
+  const get = async (name: string) =>
+    JSON.parse(await kubectlOk(["get", "stack", name, "-n", ns, "-o", "json"])) as StackView;
+  const waitStack = (name: string, what: string, check: (s: StackView) => boolean, timeoutMs = 90_000) => {
+    let last: StackView | undefined;
+    return eventually(
+      `stack ${name} ${what}`,
+      async () => {
+        last = await get(name);
+        return check(last) ? last : undefined;
+      },
+      timeoutMs,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last: ${JSON.stringify(last?.status ?? null)}`);
+    });
+  };
+  const condition = (s: StackView, type: string) => s.status?.conditions?.find((c) => c.type === type);
+
+  async function createStack(name: string, path: string, spec: Record<string, unknown>): Promise<void> {
+    await kubectlOk(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Stack",
+        metadata: { name, namespace: ns },
+        spec: { source: { repoURL: git.url("life"), targetRevision: "main", path }, ...spec },
+      }),
+    });
+  }
+
+  before(async () => {
+    await ensureInstalled();
+    await kubectlOk(["create", "namespace", ns]);
+    git = await startGitServer();
+    await git.createRepo(
+      "life",
+      { "db/main.tf": K8S_MODULE, "slow/main.tf": SLOW_MODULE, "small/main.tf": SMALL_MODULE },
+      "modules",
+    );
+    controller = await startController();
+  });
+
+  after(async () => {
+    await controller?.stop();
+    await git?.close();
+    await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
+  });
+
+  it("an Application waits for the Stack it depends on, then deploys", async () => {
+    const appNs = `${ns}-app`;
+    await applyApp("waits-for-db", {
+      source: { repoURL: git.url("life"), targetRevision: "main", path: "small" },
+      destination: { namespace: appNs },
+      syncPolicy: { automated: {}, syncOptions: ["CreateNamespace=true"] },
+      dependsOn: [{ kind: "Stack", name: "db", namespace: ns }],
+    });
+    const waiting = await waitForApp("waits-for-db", "to wait for the Stack", (a) =>
+      (a.status?.conditions ?? []).some((c) => c.reason === "DependencyNotReady"),
+    );
+    assert.match(
+      waiting.status?.conditions.find((c) => c.type === "Ready")?.message ?? "",
+      new RegExp(`Stack ${ns}/db`),
+    );
+    await createStack("db", "db", {
+      vars: { kubeconfig: runSandboxKubeconfig(), namespace: ns },
+      approvePlan: "auto",
+      writeOutputsToSecret: { name: "db-outputs" },
+    });
+    await waitStack("db", "to be Ready", (s) => condition(s, "Ready")?.status === "True");
+    assert.equal(
+      await kubectlOk(["get", "configmap", "db-settings", "-n", ns, "-o", "jsonpath={.data.host}"]),
+      "db.internal",
+    );
+    // The app only went ahead once the Stack was Ready. (Its path holds an HCL file only, so it
+    // renders to nothing; what matters is that it left the waiting state.)
+    await waitForApp(
+      "waits-for-db",
+      "to stop waiting",
+      (a) => !(a.status?.conditions ?? []).some((c) => c.reason === "DependencyNotReady"),
+    );
+    await deleteApp("waits-for-db");
+    await kubectl(["delete", "namespace", appNs, "--wait=false", "--ignore-not-found"]);
+  });
+
+  it("a kubectl edit of a managed resource is reported as drift, and remediated on request", async () => {
+    const edit = await kubectl(["edit", "configmap", "db-settings", "-n", ns], {
+      env: { EDITOR: "sed -i s/db.internal/db.hacked/" },
+    });
+    assert.equal(edit.code, 0, edit.stderr);
+    await kubectlOk([
+      "annotate",
+      "stack",
+      "db",
+      "-n",
+      ns,
+      `mooring.dev/drift-check=${new Date().toISOString()}`,
+      "--overwrite",
+    ]);
+    const drifted = await waitStack(
+      "db",
+      "to report drift",
+      (s) => condition(s, "Drifted")?.status === "True",
+    );
+    assert.deepEqual(
+      drifted.status?.drift?.resources.map((r) => r.address),
+      ["kubernetes_config_map.settings"],
+    );
+    assert.equal(drifted.status?.lastPlan?.purpose, "drift");
+    // Report mode: the fix waits for approval like any plan... but this Stack is auto-approved,
+    // so its drift plan is applied as it would be after `moor stack approve`.
+    await waitStack(
+      "db",
+      "to put it back",
+      (s) =>
+        s.status?.lastApply?.planId === s.status?.lastPlan?.id && s.status?.lastApply?.result === "succeeded",
+    );
+    assert.equal(
+      await kubectlOk(["get", "configmap", "db-settings", "-n", ns, "-o", "jsonpath={.data.host}"]),
+      "db.internal",
+    );
+    await waitStack("db", "to clear Drifted", (s) => condition(s, "Drifted") === undefined);
+  });
+
+  it("destroyOnDelete destroys the infrastructure; without it the Stack goes away and keeps it", async () => {
+    await createStack("keep", "small", { vars: { n: 1 }, approvePlan: "auto" });
+    await waitStack("keep", "to apply", (s) => s.status?.lastApply?.result === "succeeded");
+    await kubectlOk([
+      "patch",
+      "stack",
+      "db",
+      "-n",
+      ns,
+      "--type=merge",
+      "-p",
+      '{"spec":{"destroyOnDelete":true}}',
+    ]);
+    await waitStack("db", "to carry the destroy finalizer", (s) =>
+      (s.metadata.finalizers ?? []).includes("mooring.dev/stack-destroy"),
+    );
+
+    await kubectlOk(["delete", "stack", "keep", "-n", ns, "--timeout=30s"]);
+    const stateOfKeep = await kubectl(["get", "secret", `tfstate-default-${ns}.keep`, "-n", ns]);
+    assert.equal(stateOfKeep.code, 0, "state is kept");
+
+    await kubectlOk(["delete", "stack", "db", "-n", ns, "--timeout=90s"]);
+    assert.notEqual(
+      (await kubectl(["get", "configmap", "db-settings", "-n", ns])).code,
+      0,
+      "the ConfigMap was destroyed",
+    );
+  });
+
+  it("runs two Stacks at once", async () => {
+    const started = Date.now();
+    await Promise.all([
+      createStack("slow-a", "slow", { vars: { n: 1 }, approvePlan: "auto" }),
+      createStack("slow-b", "slow", { vars: { n: 2 }, approvePlan: "auto" }),
+    ]);
+    await Promise.all([
+      waitStack("slow-a", "to apply", (s) => s.status?.lastApply?.result === "succeeded"),
+      waitStack("slow-b", "to apply", (s) => s.status?.lastApply?.result === "succeeded"),
+    ]);
+    // Each apply sleeps 4 s; one after the other would take 8 s or more.
+    const took = Date.now() - started;
+    assert.ok(took < 14_000, `both applied in ${took} ms`);
+  });
+
+  it("a controller killed mid-apply and restarted leaves state consistent and unlocked", async () => {
+    await createStack("crash", "slow", { vars: { n: 1 }, approvePlan: "auto" });
+    await waitStack("crash", "to start applying", (s) =>
+      (s.status?.conditions ?? []).some((c) => c.type === "Reconciling" && /applying/.test(c.message)),
+    );
+    await controller.kill();
+    controller = await startController();
+    const done = await waitStack(
+      "crash",
+      "to be Ready again",
+      (s) => condition(s, "Ready")?.status === "True",
+      120_000,
+    );
+    assert.equal(done.status?.lastPlan?.pending, false);
+    const lease = await kubectl([
+      "get",
+      "lease",
+      `lock-tfstate-default-${ns}.crash`,
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.spec.holderIdentity}",
+    ]);
+    assert.ok(lease.code !== 0 || lease.stdout === "", `state unlocked (holder: ${lease.stdout})`);
+    // Applying again changes nothing: the state matches the module.
+    await kubectlOk(["annotate", "stack", "crash", "-n", ns, "mooring.dev/refresh=normal", "--overwrite"]);
+    const before = done.status?.lastPlan;
+    const replanned = await waitStack(
+      "crash",
+      "to plan again",
+      (s) =>
+        s.status?.lastPlan !== undefined &&
+        JSON.stringify(s.status.lastPlan) !== JSON.stringify(before) &&
+        s.status.lastPlan.pending === false,
+    );
+    assert.equal(condition(replanned, "Ready")?.status, "True");
+  });
+});
