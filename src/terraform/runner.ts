@@ -362,6 +362,8 @@ export class TofuRunner {
       cwd: dir,
       env: this.environment(dir),
       timeoutMs: limitMs,
+      // Interrupted, tofu stops at a safe point and releases the state lock; killed, it would not.
+      interrupt: { signal: "SIGINT", graceMs: 30_000 },
       onOutput: (chunk) => {
         chunks.push(chunk);
         stream?.write(chunk);

@@ -11,6 +11,12 @@ export interface RunOptions {
   input?: string;
   /** Kill the program after this many milliseconds; default: no limit. */
   timeoutMs?: number;
+  /**
+   * At the time limit, first send this signal and wait `graceMs` for the program to stop on its
+   * own (OpenTofu stops cleanly on SIGINT and releases its state lock); then SIGKILL. Default:
+   * SIGKILL at once.
+   */
+  interrupt?: { signal: NodeJS.Signals; graceMs: number };
   /** Called with each chunk of combined output as it arrives; default: none. */
   onOutput?: (chunk: string) => void;
 }
@@ -58,14 +64,26 @@ export function runCommand(
     let stdout = "";
     let stderr = "";
     let timer: NodeJS.Timeout | undefined;
+    /** Set once the time limit interrupted the program: its exit then reports the timeout. */
+    let interrupted: string | undefined;
     if (options.timeoutMs !== undefined) {
       const limit = options.timeoutMs;
-      timer = setTimeout(() => {
+      const kill = () => {
         child.kill("SIGKILL");
         // A grandchild may still hold the output pipes open; stop reading instead of waiting.
         child.stdout.destroy();
         child.stderr.destroy();
         settle({ code: 124, stdout, stderr: `${stderr}\n${file} was stopped after ${limit} ms` });
+      };
+      timer = setTimeout(() => {
+        if (!options.interrupt) {
+          kill();
+          return;
+        }
+        interrupted = `${file} was interrupted after ${limit} ms`;
+        child.kill(options.interrupt.signal);
+        const grace = setTimeout(kill, options.interrupt.graceMs);
+        grace.unref();
       }, limit);
     }
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -77,7 +95,13 @@ export function runCommand(
       options.onOutput?.(chunk);
     });
     child.on("error", (err) => settle({ code: 127, stdout, stderr: stderr + String(err.message) }));
-    child.on("close", (code, signal) => settle({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+    child.on("close", (code, signal) =>
+      settle(
+        interrupted
+          ? { code: 124, stdout, stderr: `${stderr}\n${interrupted}` }
+          : { code: code ?? (signal ? 128 : 1), stdout, stderr },
+      ),
+    );
     child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });

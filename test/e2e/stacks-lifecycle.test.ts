@@ -242,6 +242,37 @@ describe("a Stack's life", () => {
     assert.ok(took < 14_000, `both applied in ${took} ms`);
   });
 
+  it("a run that outlives its timeout is stopped, reported, and leaves the state unlocked", async () => {
+    await createStack("late", "slow", { vars: { n: 7 }, approvePlan: "auto", timeout: "2s" });
+    const failed = await waitStack(
+      "late",
+      "to report the timeout",
+      (s) => s.status?.lastApply?.result === "failed",
+    );
+    assert.match(failed.status?.lastApply?.message ?? "", /time|interrupt/i);
+    const lease = await kubectl([
+      "get",
+      "lease",
+      `lock-tfstate-default-${ns}.late`,
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.spec.holderIdentity}",
+    ]);
+    assert.ok(
+      lease.code !== 0 || lease.stdout === "",
+      `state unlocked after the interrupt (holder: ${lease.stdout})`,
+    );
+    // With enough time the same Stack applies.
+    await kubectlOk(["patch", "stack", "late", "-n", ns, "--type=merge", "-p", '{"spec":{"timeout":"60s"}}']);
+    await waitStack(
+      "late",
+      "to apply with more time",
+      (s) => s.status?.lastApply?.result === "succeeded",
+      120_000,
+    );
+  });
+
   it("a controller killed mid-apply and restarted leaves state consistent and unlocked", async () => {
     await createStack("crash", "slow", { vars: { n: 1 }, approvePlan: "auto" });
     await waitStack("crash", "to start applying", (s) =>
