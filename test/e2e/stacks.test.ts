@@ -4,8 +4,9 @@
 // in a Secret, and state lives in the cluster (Secret + Lease), never on local disk.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
+import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
+import { runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
 
 const MODULE = (suffix: string) => `
@@ -179,7 +180,17 @@ describe("Stacks: plan, approve, apply with real OpenTofu", () => {
       "still nothing applied",
     );
 
-    await approve(ns, "network", second?.id ?? "");
+    // The CLI shows the plan and refuses to approve any id but the pending one.
+    const kc = ["-n", ns, "--kubeconfig", runSandboxKubeconfig()];
+    const shown = await moor(["stack", "plan", "network", ...kc]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.ok(shown.stdout.includes(second?.id ?? "?"), shown.stdout);
+    assert.match(shown.stdout, /terraform_data\.db/);
+    const stale = await moor(["stack", "approve", "network", first?.id ?? "", ...kc]);
+    assert.equal(stale.code, 1);
+    assert.ok(stale.stderr.includes(second?.id ?? "?"), stale.stderr);
+    const approved = await moor(["stack", "approve", "network", second?.id ?? "", "--wait", ...kc]);
+    assert.equal(approved.code, 0, approved.stderr);
     const applied = await waitStack(
       ns,
       "network",
@@ -187,7 +198,14 @@ describe("Stacks: plan, approve, apply with real OpenTofu", () => {
       (s) => s.status?.lastApply?.planId === second?.id,
     );
     assert.equal(applied.status?.lastApply?.result, "succeeded", applied.status?.lastApply?.message);
-    assert.equal(applied.status?.lastApply?.approvedBy, "alice");
+    assert.ok(applied.status?.lastApply?.approvedBy, "the approver is recorded");
+    const outputsCli = await moor(["stack", "outputs", "network", "-o", "json", ...kc]);
+    assert.equal(outputsCli.code, 0, outputsCli.stderr);
+    assert.match(outputsCli.stdout, /db\.internal:1/);
+    assert.ok(!outputsCli.stdout.includes("token-for-hello"), "sensitive outputs stay hidden by default");
+    const logs = await moor(["stack", "logs", "network", ...kc]);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /Apply complete/);
     assert.equal(condition(applied, "Ready")?.status, "True");
     const outputsRes = await kubectl(["get", "secret", "network-outputs", "-n", ns, "-o", "json"]);
     assert.equal(
