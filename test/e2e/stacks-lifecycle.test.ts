@@ -48,6 +48,25 @@ resource "terraform_data" "slow" {
 }
 `;
 
+const ECHO_MODULE = `
+variable "region" {
+  type = string
+}
+variable "password" {
+  type      = string
+  sensitive = true
+}
+resource "terraform_data" "echo" {
+  input = var.region
+  provisioner "local-exec" {
+    command = "echo provider token is $API_TOKEN"
+  }
+}
+output "region" {
+  value = var.region
+}
+`;
+
 const SMALL_MODULE = `
 variable "n" {
   type = number
@@ -111,7 +130,12 @@ describe("a Stack's life", () => {
     git = await startGitServer();
     await git.createRepo(
       "life",
-      { "db/main.tf": K8S_MODULE, "slow/main.tf": SLOW_MODULE, "small/main.tf": SMALL_MODULE },
+      {
+        "db/main.tf": K8S_MODULE,
+        "slow/main.tf": SLOW_MODULE,
+        "small/main.tf": SMALL_MODULE,
+        "echo/main.tf": ECHO_MODULE,
+      },
       "modules",
     );
     controller = await startController();
@@ -225,6 +249,72 @@ describe("a Stack's life", () => {
       0,
       "the ConfigMap was destroyed",
     );
+  });
+
+  it("takes variables and provider credentials from ConfigMaps and Secrets, and never logs the secret ones", async () => {
+    await kubectlOk(["create", "configmap", "echo-vars", "-n", ns, "--from-literal=region=eu-west-9"]);
+    await kubectlOk([
+      "create",
+      "secret",
+      "generic",
+      "echo-secrets",
+      "-n",
+      ns,
+      "--from-literal=password=hunter2-secret",
+      "--from-literal=token=tok-123456789",
+    ]);
+    await createStack("echo", "echo", {
+      approvePlan: "auto",
+      varsFrom: [
+        { kind: "ConfigMap", name: "echo-vars" },
+        { kind: "Secret", name: "echo-secrets", varsKeys: ["password"] },
+      ],
+      env: [{ name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "echo-secrets", key: "token" } } }],
+      writeOutputsToSecret: { name: "echo-outputs" },
+    });
+    await waitStack("echo", "to apply", (s) => s.status?.lastApply?.result === "succeeded");
+    const out = JSON.parse(await kubectlOk(["get", "secret", "echo-outputs", "-n", ns, "-o", "json"]));
+    assert.equal(Buffer.from(out.data.region, "base64").toString(), "eu-west-9");
+    const log = await kubectlOk([
+      "get",
+      "configmap",
+      "stack-log-echo",
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.data.log}",
+    ]);
+    assert.match(log, /provider token is \*\*\*/, "the provisioner ran with the token, which the log masks");
+    const everything = [
+      log,
+      await kubectlOk(["get", "stack", "echo", "-n", ns, "-o", "json"]),
+      JSON.stringify(controller.logs),
+    ].join("\n");
+    for (const secret of ["tok-123456789", "hunter2-secret"])
+      assert.ok(!everything.includes(secret), `${secret} leaked`);
+  });
+
+  it("a plan id set in spec.approvePlan, as committed to Git, approves that plan and no other", async () => {
+    await createStack("pinned", "small", { vars: { n: 5 }, approvePlan: "manual" });
+    const planned = await waitStack("pinned", "to plan", (s) => s.status?.lastPlan?.pending === true);
+    const id = planned.status?.lastPlan?.id ?? "";
+    await kubectlOk([
+      "patch",
+      "stack",
+      "pinned",
+      "-n",
+      ns,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { approvePlan: id } }),
+    ]);
+    const applied = await waitStack(
+      "pinned",
+      "to apply the plan named in the spec",
+      (s) => s.status?.lastApply?.planId === id,
+    );
+    assert.equal(applied.status?.lastApply?.result, "succeeded");
+    assert.equal(applied.status?.lastApply?.approvedBy, "git");
   });
 
   it("runs two Stacks at once", async () => {
