@@ -142,7 +142,11 @@ export class AppReconciler {
         ...baseStatus(previous),
         conditions: applyStanding(
           previous.conditions ?? [],
-          { state: "progressing", reason: "DependencyNotReady", message: `waiting for ${waitingFor} to be Ready` },
+          {
+            state: "progressing",
+            reason: "DependencyNotReady",
+            message: `waiting for ${waitingFor} to be Ready`,
+          },
           now,
           generation,
         ),
@@ -508,9 +512,13 @@ export class AppReconciler {
     for (const dep of app.spec.dependsOn ?? []) {
       const kind = dep.kind ?? "Stack";
       const namespace = dep.namespace ?? app.metadata.namespace;
-      const obj = await this.deps.client.get("mooring.dev/v1alpha1", kind, namespace, dep.name).catch(() => null);
-      const conditions = (obj?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions;
-      if (!conditions?.some((c) => c.type === "Ready" && c.status === "True")) return `${kind} ${namespace}/${dep.name}`;
+      const obj = await this.deps.client
+        .get("mooring.dev/v1alpha1", kind, namespace, dep.name)
+        .catch(() => null);
+      const conditions = (obj?.status as { conditions?: { type: string; status: string }[] } | undefined)
+        ?.conditions;
+      if (!conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+        return `${kind} ${namespace}/${dep.name}`;
     }
     return null;
   }

@@ -91,7 +91,12 @@ export class StackReconciler {
    * killed mid-run), releases that lock and tries once more. A lock taken since is a live run
    * elsewhere and is left alone.
    */
-  private async unlockingStale<T>(stack: Stack, runner: TofuRunner, dir: string, step: () => Promise<T>): Promise<T> {
+  private async unlockingStale<T>(
+    stack: Stack,
+    runner: TofuRunner,
+    dir: string,
+    step: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await step();
     } catch (err) {
@@ -269,7 +274,8 @@ export class StackReconciler {
     const key = `${stack.metadata.namespace}/${stack.metadata.name}`;
     const spec = stackSpecDefaults(stack.spec, stack.metadata.namespace);
     const revision = await this.deps.sources.head(spec.source.repoURL, spec.source.targetRevision);
-    const pending = status.lastPlan?.pending && status.lastPlan.purpose === "destroy" ? status.lastPlan : undefined;
+    const pending =
+      status.lastPlan?.pending && status.lastPlan.purpose === "destroy" ? status.lastPlan : undefined;
     if (!pending) {
       await this.plan(stack, spec, status, revision, "destroy");
       if (!status.lastPlan?.pending) {
@@ -377,12 +383,14 @@ export class StackReconciler {
       await this.setReconciling(stack, status, `planning ${revision.slice(0, 10)}`);
       const runner = this.runner(ctx, work.homeDir, log);
       await runner.init(work.moduleDir);
-      const planned = await this.unlockingStale(stack, runner, work.moduleDir, () => runner.plan(work.moduleDir, {
-        out: "mooring.tfplan",
-        varFile: work.varFile,
-        allowUndeclaredVariables: true,
-        ...(purpose === "destroy" ? { destroy: true } : {}),
-      }));
+      const planned = await this.unlockingStale(stack, runner, work.moduleDir, () =>
+        runner.plan(work.moduleDir, {
+          out: "mooring.tfplan",
+          varFile: work.varFile,
+          allowUndeclaredVariables: true,
+          ...(purpose === "destroy" ? { destroy: true } : {}),
+        }),
+      );
       const json = await runner.showJson(work.moduleDir, planned.planFile);
       const summary = summarisePlan(json);
       const undeclared = undeclaredVariables(
@@ -488,13 +496,20 @@ export class StackReconciler {
       let result: "succeeded" | "failed" = "succeeded";
       let message = `applied plan ${id}`;
       try {
-        await this.unlockingStale(stack, runner, work.moduleDir, () => runner.apply(work.moduleDir, planFile));
+        await this.unlockingStale(stack, runner, work.moduleDir, () =>
+          runner.apply(work.moduleDir, planFile),
+        );
       } catch (err) {
         message = err instanceof Error ? err.message : String(err);
         if (/saved plan is stale/i.test(message)) {
           // The state moved on since the plan was made — typically the plan was applied by a
           // run whose controller died before recording it. Nothing is applied twice: plan again.
-          await this.deps.events.record(stack, "Normal", "PlanStale", `plan ${id} no longer matches the state; planning again`);
+          await this.deps.events.record(
+            stack,
+            "Normal",
+            "PlanStale",
+            `plan ${id} no longer matches the state; planning again`,
+          );
           if (status.lastPlan?.id === id) {
             status.lastPlan.pending = false;
             status.lastPlan.revision = "";

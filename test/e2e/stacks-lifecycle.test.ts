@@ -6,7 +6,7 @@
 // and unlocked.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { applyApp, deleteApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
+import { applyApp, deleteApp, waitForApp } from "../harness/apps.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
