@@ -10,6 +10,8 @@ export interface BenchContext {
   git: GitServer;
   /** Applications in the cold-start benchmark (BENCH_APPS, default 1000). */
   apps: number;
+  /** Stacks in the drift-check benchmark (BENCH_STACKS, default 50). */
+  stacks: number;
   /** Runs of a repeated benchmark: BENCH_RUNS when set, else the benchmark's default. */
   runs(defaultRuns: number): number;
   /** apiserver requests/s made by the cluster's own components with no controller running. */

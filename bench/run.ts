@@ -3,17 +3,21 @@
 // One run creates its own sandbox (a temporary MOORING_HOME sharing the machine's toolchain),
 // installs Mooring with `moor install`, starts a git smart-HTTP server on 127.0.0.1 and drives the
 // real `moor controller` process. Order, chosen so that measurements do not disturb each other:
+//   controller S:  6 Stack plan overhead, 7 drift check of N Stacks (each deletes its Stacks
+//                  afterwards, so no later controller reconciles them)
 //   controller A:  1 commit-to-live, 2 drift-to-healed (same 10-object app), then the app is deleted
 //   no controller: background apiserver request rate (10 s), 5 apiserver SSA ceiling
 //   controller B:  3 N apps cold (B is spawned inside the measurement), 4 at rest with those apps
+// Stacks go first: their tofu runs would otherwise share the 2 cores with a 1,000-app controller.
 // Each benchmark's method is in its file's header. A failing benchmark becomes a FAILED row and the
 // others still run; the sandbox, git server and controllers are removed at the end, on failure
 // and on Ctrl-C too. The table goes to stdout, progress to stderr, and everything measured to
-// bench/results/latest.json together with the machine's load (2 cores are noisy: compare medians,
-// and ratios against the ceiling measured in the same run).
+// bench/results/latest.json (latest-stacks.json or latest-apps.json with BENCH_ONLY) together with
+// the machine's load (2 cores are noisy: compare medians, and ratios measured in the same run).
 //
-// Knobs: BENCH_APPS (apps in 3/4, default 1000), BENCH_RUNS (runs of 1, 2 and 5 instead of 7, 10
-// and 3), BENCH_REST_SECONDS (window of 4, default 30).
+// Knobs: BENCH_APPS (apps in 3/4, default 1000), BENCH_RUNS (runs of 1, 2, 5 and 6 instead of 7,
+// 10, 3 and 7), BENCH_REST_SECONDS (window of 4, default 30), BENCH_STACKS (Stacks in 7, default
+// 50), BENCH_ONLY (stacks: 6 and 7 only; apps: 1 to 5 only; all, the default: both).
 import { fileURLToPath } from "node:url";
 import { runCommand } from "../src/util/exec.ts";
 import { type GitServer, startGitServer } from "../test/harness/git-server.ts";
@@ -35,8 +39,16 @@ import {
   writeResults,
 } from "./report.ts";
 import { type BenchSandbox, createBenchSandbox } from "./sandbox.ts";
+import { stackDriftCheck } from "./stack-drift-check.ts";
+import { stackPlanOverhead } from "./stack-plan-overhead.ts";
 
-const RESULTS = fileURLToPath(new URL("./results/latest.json", import.meta.url));
+const ONLY = ["stacks", "apps", "all"] as const;
+type Only = (typeof ONLY)[number];
+
+function resultsFile(which: Only): string {
+  const name = which === "all" ? "latest.json" : `latest-${which}.json`;
+  return fileURLToPath(new URL(`./results/${name}`, import.meta.url));
+}
 const started = performance.now();
 
 function log(line: string): void {
@@ -82,9 +94,77 @@ async function deleteApp(ctx: BenchContext, name: string): Promise<void> {
   );
 }
 
+function only(): Only {
+  const text = process.env.BENCH_ONLY || "all";
+  if (!(ONLY as readonly string[]).includes(text))
+    throw new Error(`BENCH_ONLY must be one of ${ONLY.join(", ")}, got "${text}"`);
+  return text as Only;
+}
+
+async function stackBenchmarks(ctx: BenchContext): Promise<Row[]> {
+  const rows: Row[] = [];
+  const controller = await startController(ctx.sandbox.env, ctx.sandbox.kubeconfig);
+  try {
+    rows.push(...(await guarded("6. stack plan overhead", "<= 15 %", () => stackPlanOverhead(ctx))));
+    rows.push(...(await guarded(`7. drift check ${ctx.stacks} stacks`, "", () => stackDriftCheck(ctx))));
+  } finally {
+    await controller.stop();
+  }
+  return rows;
+}
+
+async function appBenchmarks(ctx: BenchContext): Promise<Row[]> {
+  const { sandbox, apps } = ctx;
+  const rows: Row[] = [];
+  const first = await startController(sandbox.env, sandbox.kubeconfig);
+  rows.push(...(await guarded("1. commit-to-live", "<= 1000 ms", () => commitToLive(ctx))));
+  rows.push(...(await guarded("2. drift-to-healed", "<= 500 ms", () => driftToHealed(ctx))));
+  await deleteApp(ctx, C2L_APP).catch((err) => log(`deleting app ${C2L_APP}: ${err}`));
+  await first.stop();
+
+  ctx.backgroundRequestsPerSecond = await backgroundRate(ctx.client, 10);
+  log(`background apiserver requests: ${ctx.backgroundRequestsPerSecond.toFixed(1)}/s`);
+  const ceilingRows = await guarded("5. apiserver SSA ceiling", "", () => apiserverCeiling(ctx));
+
+  let cold: ColdStartResult | undefined;
+  rows.push(
+    ...(await guarded(`3. ${apps} apps cold`, "<= 60 s", async () => {
+      cold = await coldStart(ctx);
+      return cold.rows.slice(0, 2);
+    })),
+  );
+  if (cold) {
+    const controller = cold.controller;
+    rows.push(...(await guarded("4. at rest", "< 5 % core, < 300 MB", () => atRest(ctx, controller))));
+  } else {
+    rows.push(failedRow("4. at rest", "< 5 % core, < 300 MB", "skipped: benchmark 3 failed"));
+  }
+
+  rows.push(...ceilingRows);
+  const ceiling = ceilingRows[0]?.median;
+  if (cold && ceiling) {
+    rows.push(
+      rowFromSamples(
+        "5. Mooring apps/s as % of ceiling",
+        "%",
+        [(cold.appsPerSecond / ceiling) * 100],
+        undefined,
+        {
+          appsPerSecond: round(cold.appsPerSecond),
+          ceilingObjectsPerSecond: ceiling,
+        },
+      ),
+    );
+  }
+  if (cold?.rows[2]) rows.push(cold.rows[2]);
+  return rows;
+}
+
 async function main(): Promise<number> {
   const apps = positiveInt("BENCH_APPS", 1000) as number;
+  const stacks = positiveInt("BENCH_STACKS", 50) as number;
   const runs = positiveInt("BENCH_RUNS");
+  const which = only();
   const loadBefore = { uptime: await uptime(), ...machineLoad() };
   log(`load before: ${loadBefore.uptime}`);
   const rows: Row[] = [];
@@ -116,51 +196,12 @@ async function main(): Promise<number> {
       client: sandbox.client,
       git,
       apps,
+      stacks,
       runs: (n) => runs ?? n,
       log,
     };
-
-    const first = await startController(sandbox.env, sandbox.kubeconfig);
-    rows.push(...(await guarded("1. commit-to-live", "<= 1000 ms", () => commitToLive(ctx))));
-    rows.push(...(await guarded("2. drift-to-healed", "<= 500 ms", () => driftToHealed(ctx))));
-    await deleteApp(ctx, C2L_APP).catch((err) => log(`deleting app ${C2L_APP}: ${err}`));
-    await first.stop();
-
-    ctx.backgroundRequestsPerSecond = await backgroundRate(ctx.client, 10);
-    log(`background apiserver requests: ${ctx.backgroundRequestsPerSecond.toFixed(1)}/s`);
-    const ceilingRows = await guarded("5. apiserver SSA ceiling", "", () => apiserverCeiling(ctx));
-
-    let cold: ColdStartResult | undefined;
-    rows.push(
-      ...(await guarded(`3. ${apps} apps cold`, "<= 60 s", async () => {
-        cold = await coldStart(ctx);
-        return cold.rows.slice(0, 2);
-      })),
-    );
-    if (cold) {
-      const controller = cold.controller;
-      rows.push(...(await guarded("4. at rest", "< 5 % core, < 300 MB", () => atRest(ctx, controller))));
-    } else {
-      rows.push(failedRow("4. at rest", "< 5 % core, < 300 MB", "skipped: benchmark 3 failed"));
-    }
-
-    rows.push(...ceilingRows);
-    const ceiling = ceilingRows[0]?.median;
-    if (cold && ceiling) {
-      rows.push(
-        rowFromSamples(
-          "5. Mooring apps/s as % of ceiling",
-          "%",
-          [(cold.appsPerSecond / ceiling) * 100],
-          undefined,
-          {
-            appsPerSecond: round(cold.appsPerSecond),
-            ceilingObjectsPerSecond: ceiling,
-          },
-        ),
-      );
-    }
-    if (cold?.rows[2]) rows.push(cold.rows[2]);
+    if (which !== "apps") rows.push(...(await guarded("6./7. stacks", "", () => stackBenchmarks(ctx))));
+    if (which !== "stacks") rows.push(...(await appBenchmarks(ctx)));
   } catch (err) {
     log(`setup FAILED: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
     rows.push(failedRow("setup", "", err));
@@ -172,14 +213,21 @@ async function main(): Promise<number> {
   log(`load after: ${loadAfter.uptime}`);
   printTable(rows);
   process.stdout.write(`\nload before: ${loadBefore.uptime}\nload after:  ${loadAfter.uptime}\n`);
-  await writeResults(RESULTS, {
+  const results = resultsFile(which);
+  await writeResults(results, {
     date: new Date().toISOString(),
-    config: { apps, runs: runs ?? "defaults", restSeconds: Number(process.env.BENCH_REST_SECONDS ?? 30) },
+    config: {
+      only: which,
+      apps,
+      stacks,
+      runs: runs ?? "defaults",
+      restSeconds: Number(process.env.BENCH_REST_SECONDS ?? 30),
+    },
     machine: { before: loadBefore, after: loadAfter, node: process.version },
     durationS: round((performance.now() - started) / 1000),
     rows,
   });
-  process.stdout.write(`results: ${RESULTS}\n`);
+  process.stdout.write(`results: ${results}\n`);
   return rows.some((r) => r.error) ? 1 : 0;
 }
 
