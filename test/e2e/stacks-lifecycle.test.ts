@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { applyApp, deleteApp, waitForApp } from "../harness/apps.ts";
-import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
+import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
@@ -220,6 +220,72 @@ describe("a Stack's life", () => {
       "db.internal",
     );
     await waitStack("db", "to clear Drifted", (s) => condition(s, "Drifted") === undefined);
+  });
+
+  it("in report mode, drift is named and waits for its plan to be approved like any other", async () => {
+    const auditNs = `${ns}-audit`;
+    await kubectlOk(["create", "namespace", auditNs]);
+    await createStack("audited", "db", {
+      vars: { kubeconfig: runSandboxKubeconfig(), namespace: auditNs },
+      approvePlan: "manual",
+      driftDetection: { mode: "report", interval: "0" },
+    });
+    const first = await waitStack("audited", "to plan", (s) => s.status?.lastPlan?.pending === true);
+    await kubectlOk([
+      "annotate",
+      "stack",
+      "audited",
+      "-n",
+      ns,
+      `mooring.dev/approve-plan=${first.status?.lastPlan?.id}`,
+      "mooring.dev/approved-by=bob",
+    ]);
+    await waitStack("audited", "to apply", (s) => s.status?.lastApply?.result === "succeeded");
+
+    const edit = await kubectl(["edit", "configmap", "db-settings", "-n", auditNs], {
+      env: { EDITOR: "sed -i s/db.internal/db.hacked/" },
+    });
+    assert.equal(edit.code, 0, edit.stderr);
+    await kubectlOk([
+      "annotate",
+      "stack",
+      "audited",
+      "-n",
+      ns,
+      `mooring.dev/drift-check=${new Date().toISOString()}`,
+      "--overwrite",
+    ]);
+    const drifted = await waitStack(
+      "audited",
+      "to report drift",
+      (s) => condition(s, "Drifted")?.status === "True" && s.status?.lastPlan?.pending === true,
+    );
+    assert.equal(drifted.status?.lastPlan?.purpose, "drift");
+    assert.match(condition(drifted, "Drifted")?.message ?? "", /kubernetes_config_map\.settings/);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(
+      await kubectlOk(["get", "configmap", "db-settings", "-n", auditNs, "-o", "jsonpath={.data.host}"]),
+      "db.hacked",
+      "report mode changes nothing by itself",
+    );
+    const approved = await moor([
+      "stack",
+      "approve",
+      "audited",
+      drifted.status?.lastPlan?.id ?? "",
+      "--wait",
+      "-n",
+      ns,
+      "--kubeconfig",
+      runSandboxKubeconfig(),
+    ]);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.equal(
+      await kubectlOk(["get", "configmap", "db-settings", "-n", auditNs, "-o", "jsonpath={.data.host}"]),
+      "db.internal",
+    );
+    await waitStack("audited", "to clear Drifted", (s) => condition(s, "Drifted") === undefined);
+    await kubectl(["delete", "namespace", auditNs, "--wait=false"]);
   });
 
   it("destroyOnDelete destroys the infrastructure; without it the Stack goes away and keeps it", async () => {
