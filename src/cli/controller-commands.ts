@@ -68,13 +68,14 @@ export const controllerCommands: Command[] = [
   {
     path: ["controller"],
     usage:
-      "moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--log-level info] [--log-format json|text]",
-    summary: "run the Application controller in the foreground (metrics and health on --port)",
+      "moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--log-level info] [--log-format json|text]",
+    summary: "run the controller for Applications and Stacks in the foreground (metrics and health on --port)",
     options: {
       ...clusterOptions,
       port: { type: "string" },
       host: { type: "string" },
       concurrency: { type: "string" },
+      "stack-concurrency": { type: "string" },
       resync: { type: "string" },
       "repo-poll-interval": { type: "string" },
       "leader-elect": { type: "string" },
@@ -96,6 +97,7 @@ export const controllerCommands: Command[] = [
       const destinations = new Destinations(client, namespace);
       const port = intFlag(values, "port");
       const concurrency = intFlag(values, "concurrency");
+      const stackConcurrency = intFlag(values, "stack-concurrency");
       const resyncMs = durationFlag(values, "resync");
       const repoPollMs = durationFlag(values, "repo-poll-interval");
       const identity = stringValue(values, "identity");
@@ -112,6 +114,7 @@ export const controllerCommands: Command[] = [
             ? { kubeconfig: resolve(kubeconfigPath), ...(context ? { context } : {}) }
             : { inCluster: true },
           workRoot: join(mooringHome(), "stacks"),
+          ...(stackConcurrency ? { concurrency: stackConcurrency } : {}),
         },
         leaderElect: leaderElect === "true",
         ...(port !== undefined ? { port } : {}),
