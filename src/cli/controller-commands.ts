@@ -69,7 +69,8 @@ export const controllerCommands: Command[] = [
     path: ["controller"],
     usage:
       "moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--log-level info] [--log-format json|text]",
-    summary: "run the controller for Applications and Stacks in the foreground (metrics and health on --port)",
+    summary:
+      "run the controller for Applications and Stacks in the foreground (metrics and health on --port)",
     options: {
       ...clusterOptions,
       port: { type: "string" },
