@@ -18,8 +18,8 @@
 // change it), so the total is about N / 2 plan runs. N is BENCH_STACKS (default 50); run once.
 // No goal is set (issue 4 asks for the time); the run fails after 60 s + 30 s per Stack.
 import { setTimeout as sleep } from "node:timers/promises";
-import { DRIFT_CHECK_ANNOTATION } from "../src/controller/stack-reconciler.ts";
 import type { Stack } from "../src/core/stack/spec.ts";
+import { DRIFT_CHECK_ANNOTATION } from "../src/core/stack/spec.ts";
 import type { BenchContext } from "./context.ts";
 import { ensureNamespace, runPool } from "./kube.ts";
 import { type Row, round, rowFromSamples } from "./report.ts";

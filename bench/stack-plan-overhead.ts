@@ -46,7 +46,7 @@
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { REFRESH_ANNOTATION } from "../src/controller/stack-reconciler.ts";
+import { REFRESH_ANNOTATION } from "../src/core/application.ts";
 import type { Stack, StackSpec } from "../src/core/stack/spec.ts";
 import { tfvarsJson } from "../src/core/stack/vars.ts";
 import { TofuRunner } from "../src/terraform/runner.ts";

@@ -8,8 +8,8 @@ import { FINALIZER, type Operation } from "../controller/app-reconciler.ts";
 import { APPLICATION_API_VERSION, type Application } from "../core/application.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import { defaultKubeconfigPath } from "../kube/kubeconfig.ts";
-import { CLI_FIELD_MANAGER } from "./app-spec.ts";
 import { stringValue, type Values } from "./command.ts";
+import { ResourceApi } from "./resource-client.ts";
 
 /** Set on an Application whose managed objects must be kept when it is deleted. */
 export const CASCADE_ANNOTATION = "mooring.dev/cascade";
@@ -24,89 +24,15 @@ export class AppError extends Error {
   }
 }
 
-export class AppApi {
-  readonly client: KubeClient;
-  readonly namespace: string;
-
+export class AppApi extends ResourceApi<AppWithOperation> {
   constructor(client: KubeClient, namespace: string) {
-    this.client = client;
-    this.namespace = namespace;
-  }
-
-  private ref(name: string) {
-    return {
-      group: "mooring.dev",
-      kind: "Application",
-      namespace: this.namespace,
-      name,
+    super(client, namespace, {
       apiVersion: APPLICATION_API_VERSION,
-    };
-  }
-
-  /** A missing CRD becomes "install Mooring", the rest passes through. */
-  private explain(err: unknown): never {
-    if (err instanceof KubeApiError && err.reason === "UnknownKind") {
-      throw new AppError("this cluster does not serve mooring.dev Applications: run `moor install` first");
-    }
-    throw err;
-  }
-
-  async find(name: string): Promise<AppWithOperation | null> {
-    try {
-      return (await this.client.get(
-        APPLICATION_API_VERSION,
-        "Application",
-        this.namespace,
-        name,
-      )) as AppWithOperation | null;
-    } catch (err) {
-      this.explain(err);
-    }
-  }
-
-  async get(name: string): Promise<AppWithOperation> {
-    const app = await this.find(name);
-    if (!app) {
-      throw new AppError(
-        `application ${name} not found in namespace ${this.namespace}; \`moor app list -n ${this.namespace}\` lists the applications there`,
-      );
-    }
-    return app;
-  }
-
-  async list(allNamespaces = false): Promise<Application[]> {
-    try {
-      const { items } = await this.client.list(
-        APPLICATION_API_VERSION,
-        "Application",
-        allNamespaces ? {} : { namespace: this.namespace },
-      );
-      return (items as Application[]).sort(
-        (a, b) =>
-          a.metadata.namespace.localeCompare(b.metadata.namespace) ||
-          a.metadata.name.localeCompare(b.metadata.name),
-      );
-    } catch (err) {
-      this.explain(err);
-    }
-  }
-
-  /** Server-side apply as `moor-cli`; force takes over fields other managers set (--upsert). */
-  async apply(app: Application, force: boolean): Promise<Application> {
-    try {
-      return (await this.client.apply(app, { fieldManager: CLI_FIELD_MANAGER, force })) as Application;
-    } catch (err) {
-      this.explain(err);
-    }
-  }
-
-  async patch(name: string, patch: unknown): Promise<AppWithOperation> {
-    try {
-      return (await this.client.mergePatch(this.ref(name), patch)) as AppWithOperation;
-    } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) await this.get(name);
-      this.explain(err);
-    }
+      kind: "Application",
+      noun: "application",
+      command: "app",
+      error: AppError,
+    });
   }
 
   /**
@@ -143,15 +69,6 @@ export class AppApi {
       } catch (err) {
         if (!(err instanceof KubeApiError && err.status === 409) || attempt >= 4) throw err;
       }
-    }
-  }
-
-  /** Returns false when it was already gone. */
-  async delete(name: string): Promise<boolean> {
-    try {
-      return await this.client.delete(this.ref(name), { propagationPolicy: "Background" });
-    } catch (err) {
-      this.explain(err);
     }
   }
 }

@@ -15,7 +15,7 @@ import { stringValue, type Values } from "./command.ts";
 import { UsageError } from "./output.ts";
 
 /** Field manager of everything `moor app create` applies. */
-export const CLI_FIELD_MANAGER = "moor-cli";
+export { CLI_FIELD_MANAGER } from "./resource-client.ts";
 
 /** Kubernetes object names: lower-case RFC 1123 subdomains. */
 const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -3,16 +3,13 @@
 // controller has answered. Each kind of wait is a pure verdict over the Application as read
 // (waiting, done or failed, with a label for the progress line); one polling loop runs them all,
 // always bounded by a timeout.
-import { setTimeout as sleep } from "node:timers/promises";
 import { REFRESH_ANNOTATION } from "../controller/app-reconciler.ts";
 import type { Application } from "../core/application.ts";
 import { stalledCondition, statusOf } from "./app-view.ts";
+import { poll, type Verdict } from "./poll.ts";
 import type { Progress } from "./progress.ts";
 
-export type Verdict =
-  | { state: "waiting"; label: string }
-  | { state: "done"; label: string }
-  | { state: "failed"; label: string };
+export type { Verdict };
 
 /** What the CLI saw just before it wrote its request, to tell the controller's answer from old news. */
 export interface Before {
@@ -144,41 +141,17 @@ export interface PollResult {
   timedOut: boolean;
 }
 
-/**
- * Reads the Application until the verdict is done or failed, or the timeout passes; each new
- * label becomes the progress line. A failed read is retried until the timeout (the last error
- * ends up in the label).
- */
+/** Reads the Application until the verdict is done or failed, or the timeout passes (see poll). */
 export async function pollApp(
   read: () => Promise<Application | null>,
   judge: (app: Application | null) => Verdict,
   options: PollOptions,
 ): Promise<PollResult> {
-  const deadline = Date.now() + options.timeoutMs;
-  const interval = options.intervalMs ?? 250;
-  let shown = "";
-  let last: PollResult = { verdict: { state: "waiting", label: "waiting" }, app: null, timedOut: true };
-  for (;;) {
-    try {
-      const app = await read();
-      const verdict = judge(app);
-      last = { verdict, app, timedOut: false };
-      if (verdict.state !== "waiting") return last;
-    } catch (err) {
-      last = {
-        ...last,
-        verdict: {
-          state: "waiting",
-          label: `${last.verdict.label} (last read failed: ${(err as Error).message})`,
-        },
-      };
-    }
-    if (last.verdict.label !== shown) {
-      shown = last.verdict.label;
-      options.progress.step(shown);
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) return { ...last, timedOut: true };
-    await sleep(Math.min(interval, left));
-  }
+  const { verdict, value, timedOut } = await poll(read, judge, {
+    timeoutMs: options.timeoutMs,
+    intervalMs: options.intervalMs ?? 250,
+    confirmMs: 0,
+    progress: options.progress,
+  });
+  return { verdict, app: value, timedOut };
 }

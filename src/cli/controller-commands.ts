@@ -4,10 +4,8 @@
 import { join, resolve } from "node:path";
 import { Controller } from "../controller/controller.ts";
 import { Destinations } from "../controller/destinations.ts";
-import { RepoCredentials } from "../controller/repo-credentials.ts";
 import { CONTROLLER_NAMESPACE } from "../core/application.ts";
 import { parseDuration } from "../core/duration.ts";
-import type { GitCredentials } from "../git/credentials.ts";
 import { KubeClient } from "../kube/client.ts";
 import { defaultKubeconfigPath, loadConfig } from "../kube/kubeconfig.ts";
 import { defaultTofuCliConfigPath, providerMirrors, writeProviderCliConfig } from "../toolchain/tofu.ts";
@@ -50,18 +48,6 @@ function intFlag(values: Values, name: string): number | undefined {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} takes a whole number, got "${text}"`);
   return n;
-}
-
-/** Credentials change rarely; a short cache keeps 1,000 apps from listing Secrets constantly. */
-function cachedCredentials(repo: RepoCredentials, ttlMs = 3_000) {
-  const cache = new Map<string, { at: number; value: Promise<GitCredentials | undefined> }>();
-  return (url: string, fresh = false): Promise<GitCredentials | undefined> => {
-    const hit = cache.get(url);
-    if (!fresh && hit && Date.now() - hit.at < ttlMs) return hit.value;
-    const value = repo.credentialsFor(url).catch(() => undefined);
-    cache.set(url, { at: Date.now(), value });
-    return value;
-  };
 }
 
 export const controllerCommands: Command[] = [
@@ -125,7 +111,6 @@ export const controllerCommands: Command[] = [
         ...(repoPollMs ? { repoPollMs } : {}),
         ...(identity ? { identity } : {}),
       });
-      controller.setCredentialLookup(cachedCredentials(new RepoCredentials(client, namespace)));
       let exitCode: number = EXIT.ok;
       let finished: () => void = () => {};
       const stopped = new Promise<void>((resolve) => {

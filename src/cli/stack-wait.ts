@@ -9,7 +9,6 @@
 // answer is not in the status, the controller has decided not to do it, and the conditions say
 // why. A failed verdict is read twice before it counts, since the annotation and the status are
 // written separately and a read can fall between the two writes.
-import { setTimeout as sleep } from "node:timers/promises";
 import { findCondition } from "../core/conditions.ts";
 import {
   APPROVE_PLAN_ANNOTATION,
@@ -18,7 +17,7 @@ import {
   type Stack,
   stackSpecDefaults,
 } from "../core/stack/spec.ts";
-import type { Verdict } from "./app-wait.ts";
+import { poll, type Verdict } from "./poll.ts";
 import type { Progress } from "./progress.ts";
 import { DRIFT_CHECK_ANNOTATION, STACK_REFRESH_ANNOTATION } from "./stack-client.ts";
 import { blockingReason, countsText, stackCommand, statusOf } from "./stack-view.ts";
@@ -214,50 +213,19 @@ export interface PollResult {
 }
 
 /**
- * Reads the Stack until the verdict is done or failed, or the timeout passes; each new label
- * becomes the progress line. A failed read is retried until the timeout (the last error ends up
- * in the label); a failed verdict counts only when a read at least confirmMs later agrees.
+ * Reads the Stack until the verdict is done or failed, or the timeout passes (see poll); a failed
+ * verdict counts only when a read at least confirmMs later agrees.
  */
 export async function pollStack(
   read: () => Promise<Stack | null>,
   judge: (stack: Stack | null) => Verdict,
   options: PollOptions,
 ): Promise<PollResult> {
-  const deadline = Date.now() + options.timeoutMs;
-  const interval = options.intervalMs ?? 500;
-  const confirm = options.confirmMs ?? 1_000;
-  let shown = "";
-  let failedSince: number | undefined;
-  let last: PollResult = { verdict: { state: "waiting", label: "waiting" }, stack: null, timedOut: true };
-  for (;;) {
-    let wait = interval;
-    try {
-      const stack = await read();
-      const verdict = judge(stack);
-      last = { verdict, stack, timedOut: false };
-      if (verdict.state === "done") return last;
-      if (verdict.state === "failed") {
-        failedSince ??= Date.now();
-        if (Date.now() - failedSince >= confirm) return last;
-        wait = Math.min(interval, confirm);
-      } else {
-        failedSince = undefined;
-      }
-    } catch (err) {
-      last = {
-        ...last,
-        verdict: {
-          state: "waiting",
-          label: `${last.verdict.label} (last read failed: ${(err as Error).message})`,
-        },
-      };
-    }
-    if (last.verdict.state === "waiting" && last.verdict.label !== shown) {
-      shown = last.verdict.label;
-      options.progress.step(shown);
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) return { ...last, timedOut: true };
-    await sleep(Math.min(wait, left));
-  }
+  const { verdict, value, timedOut } = await poll(read, judge, {
+    timeoutMs: options.timeoutMs,
+    intervalMs: options.intervalMs ?? 500,
+    confirmMs: options.confirmMs ?? 1_000,
+    progress: options.progress,
+  });
+  return { verdict, stack: value, timedOut };
 }

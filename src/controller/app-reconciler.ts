@@ -4,7 +4,7 @@
 // events, never in a crash: a bad manifest, a missing revision or wrong credentials stall the app
 // with a message saying what to fix, and transient failures are retried with backoff.
 import type { ApplicationStatus, DriftRecord, PinStatus } from "../core/app-status.ts";
-import type { Application } from "../core/application.ts";
+import { type Application, REFRESH_ANNOTATION } from "../core/application.ts";
 import { applyStanding, type Standing } from "../core/conditions.ts";
 import { durationOr } from "../core/duration.ts";
 import { jsonEqual } from "../core/json.ts";
@@ -35,7 +35,8 @@ import { jittered, type ProcessResult } from "./queue.ts";
 import { buildPlan, runSync } from "./sync.ts";
 
 export const FINALIZER = "mooring.dev/resources-finalizer";
-export const REFRESH_ANNOTATION = "mooring.dev/refresh";
+export { REFRESH_ANNOTATION };
+
 const ARGO_REFRESH_ANNOTATION = "argocd.argoproj.io/refresh";
 
 /** What a user asks for through `moor app sync|rollback|unpin` (the Application's `operation`). */

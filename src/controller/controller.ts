@@ -7,7 +7,6 @@ import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import { type Application, CONTROLLER_NAMESPACE } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
-import type { GitCredentials } from "../git/credentials.ts";
 import { GitSource } from "../git/source.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { EventRecorder } from "../kube/events.ts";
@@ -21,6 +20,7 @@ import { Informer, objectKey } from "./informer.ts";
 import { LeaderElector } from "./leader.ts";
 import { ControllerMetrics } from "./metrics.ts";
 import { WorkQueue } from "./queue.ts";
+import { cachedCredentialLookup, RepoCredentials } from "./repo-credentials.ts";
 import { StackReconciler } from "./stack-reconciler.ts";
 
 export interface ControllerOptions {
@@ -138,7 +138,8 @@ export class Controller {
     const git = new GitSource(this.options.gitCacheDir ? { cacheDir: this.options.gitCacheDir } : {});
     const sources = new SourceResolver(git, {
       pollIntervalMs: this.options.repoPollMs,
-      credentialsFor: (url, fresh) => this.credentialsFor(url, fresh),
+      // Repository credentials come from Secrets in the controller namespace.
+      credentialsFor: cachedCredentialLookup(new RepoCredentials(this.client, this.options.namespace)),
       onRemote: (op, ok) => this.metrics.gitRequests.inc({ op, result: ok ? "ok" : "error" }),
     });
     const queue = new WorkQueue(
@@ -232,14 +233,6 @@ export class Controller {
     this.appInformer?.stop();
     this.drift?.stop();
     void this.queue?.shutdown().then(() => this.drift?.stop());
-  }
-
-  /** Repository credentials come from Secrets in the controller namespace (see repo-credentials). */
-  private credentialsFor: (url: string, fresh?: boolean) => Promise<GitCredentials | undefined> = async () =>
-    undefined;
-
-  setCredentialLookup(fn: (url: string, fresh?: boolean) => Promise<GitCredentials | undefined>): void {
-    this.credentialsFor = fn;
   }
 
   /** Waits until the work queue is empty (tests and benchmarks). */

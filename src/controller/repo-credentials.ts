@@ -167,3 +167,15 @@ export class RepoCredentials {
     return matchCredentials(repoURL, await this.secrets());
   }
 }
+
+/** Credentials change rarely; a short cache keeps 1,000 apps from listing Secrets constantly. */
+export function cachedCredentialLookup(repo: RepoCredentials, ttlMs = 3_000) {
+  const cache = new Map<string, { at: number; value: Promise<GitCredentials | undefined> }>();
+  return (url: string, fresh = false): Promise<GitCredentials | undefined> => {
+    const hit = cache.get(url);
+    if (!fresh && hit && Date.now() - hit.at < ttlMs) return hit.value;
+    const value = repo.credentialsFor(url).catch(() => undefined);
+    cache.set(url, { at: Date.now(), value });
+    return value;
+  };
+}

@@ -8,6 +8,7 @@
 import { readdirSync, readlinkSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { REFRESH_ANNOTATION } from "../core/application.ts";
 import { applyStanding, type Condition, removeCondition, setCondition } from "../core/conditions.ts";
 import { jsonEqual } from "../core/json.ts";
 import { mergePatchFrom } from "../core/merge-patch.ts";
@@ -20,10 +21,14 @@ import { planId } from "../core/stack/plan-id.ts";
 import {
   APPROVE_PLAN_ANNOTATION,
   APPROVED_BY_ANNOTATION,
+  DRIFT_CHECK_ANNOTATION,
   type PlanPurpose,
   type ResolvedStackSpec,
+  SENSITIVE_OUTPUTS_ANNOTATION,
+  STACK_LOG_KEY,
   type Stack,
   type StackStatus,
+  stackLogConfigMapName,
   stackSpecDefaults,
   validateStackSpec,
 } from "../core/stack/spec.ts";
@@ -40,8 +45,6 @@ import type { SourceResolver } from "./app-source.ts";
 import type { ProcessResult } from "./queue.ts";
 import { prepareWorkdir, WorkdirError } from "./stack-workdir.ts";
 
-export const REFRESH_ANNOTATION = "mooring.dev/refresh";
-export const DRIFT_CHECK_ANNOTATION = "mooring.dev/drift-check";
 export const DESTROY_FINALIZER = "mooring.dev/stack-destroy";
 const LOG_LIMIT = 256 * 1024;
 
@@ -70,7 +73,6 @@ interface RunContext {
   stack: Stack;
   spec: ResolvedStackSpec;
   revision: string;
-  dir: string;
   vars: Record<string, unknown>;
   declaredCheck: { wholesale: string[]; sources: Record<string, string> };
   env: Record<string, string>;
@@ -340,12 +342,26 @@ export class StackReconciler {
       stack,
       spec,
       revision,
-      dir: "",
       vars: vars.values,
       declaredCheck: { wholesale: vars.wholesale, sources: vars.sources },
       env: env.env,
       secrets: [...vars.secretValues, ...Object.values(env.env)],
     };
+  }
+
+  /** Inputs resolved and a run folder ready at the commit: what every plan and apply starts from. */
+  private async openRun(stack: Stack, spec: ResolvedStackSpec, revision: string) {
+    const ctx = await this.context(stack, spec, revision);
+    const fetched = await this.deps.sources.fetch(spec.source.repoURL, revision);
+    const work = await prepareWorkdir({
+      parent: this.deps.workRoot,
+      checkout: fetched.dir,
+      path: spec.source.path,
+      stack: { namespace: stack.metadata.namespace, name: stack.metadata.name },
+      stateAccess: this.deps.stateAccess,
+      tfvars: tfvarsJson(ctx.vars),
+    });
+    return { ctx, work };
   }
 
   private runner(ctx: RunContext, homeDir: string, log: string[]): TofuRunner {
@@ -368,16 +384,7 @@ export class StackReconciler {
     revision: string,
     purpose: PlanPurpose,
   ): Promise<void> {
-    const ctx = await this.context(stack, spec, revision);
-    const fetched = await this.deps.sources.fetch(spec.source.repoURL, revision);
-    const work = await prepareWorkdir({
-      parent: this.deps.workRoot,
-      checkout: fetched.dir,
-      path: spec.source.path,
-      stack: { namespace: stack.metadata.namespace, name: stack.metadata.name },
-      stateAccess: this.deps.stateAccess,
-      tfvars: tfvarsJson(ctx.vars),
-    });
+    const { ctx, work } = await this.openRun(stack, spec, revision);
     const log: string[] = [];
     try {
       await this.setReconciling(stack, status, `planning ${revision.slice(0, 10)}`);
@@ -431,7 +438,7 @@ export class StackReconciler {
         await savePlan(
           this.deps.client,
           { namespace: stack.metadata.namespace, name: stack.metadata.name, uid: stack.metadata.uid ?? "" },
-          { planId: id, planFile: await readFileBuffer(planned.planFile), text: planned.log },
+          { planId: id, planFile: await readFile(planned.planFile), text: planned.log },
         );
         await prunePlans(this.deps.client, stack.metadata, [id]);
         await this.deps.events.record(
@@ -476,16 +483,7 @@ export class StackReconciler {
         "PlanMissing",
         `plan ${id} is no longer stored; run \`moor stack plan ${stack.metadata.name} --refresh\``,
       );
-    const ctx = await this.context(stack, spec, revision);
-    const fetched = await this.deps.sources.fetch(spec.source.repoURL, revision);
-    const work = await prepareWorkdir({
-      parent: this.deps.workRoot,
-      checkout: fetched.dir,
-      path: spec.source.path,
-      stack: { namespace: stack.metadata.namespace, name: stack.metadata.name },
-      stateAccess: this.deps.stateAccess,
-      tfvars: tfvarsJson(ctx.vars),
-    });
+    const { ctx, work } = await this.openRun(stack, spec, revision);
     const log: string[] = [];
     try {
       await this.setReconciling(stack, status, `applying plan ${id} (approved by ${approvedBy})`);
@@ -569,7 +567,7 @@ export class StackReconciler {
         namespace: stack.metadata.namespace,
         labels: { "mooring.dev/outputs-of": stack.metadata.name },
         // `moor stack outputs` hides these unless asked to show them.
-        annotations: { "mooring.dev/sensitive-outputs": sensitive.sort().join(",") },
+        annotations: { [SENSITIVE_OUTPUTS_ANNOTATION]: sensitive.sort().join(",") },
         ownerReferences: [
           {
             apiVersion: "mooring.dev/v1alpha1",
@@ -591,7 +589,7 @@ export class StackReconciler {
         apiVersion: "v1",
         kind: "ConfigMap",
         metadata: {
-          name: `stack-log-${stack.metadata.name}`,
+          name: stackLogConfigMapName(stack.metadata.name),
           namespace: stack.metadata.namespace,
           ownerReferences: [
             {
@@ -602,7 +600,7 @@ export class StackReconciler {
             },
           ],
         },
-        data: { log: trimmed },
+        data: { [STACK_LOG_KEY]: trimmed },
       })
       .catch(() => {});
   }
@@ -669,13 +667,7 @@ export class StackReconciler {
     const previous = stack.status ?? {};
     if (jsonEqual(JSON.parse(JSON.stringify(previous)), JSON.parse(JSON.stringify(status)))) return;
     const updated = await this.deps.client.mergePatch(
-      {
-        group: "mooring.dev",
-        kind: "Stack",
-        namespace: stack.metadata.namespace,
-        name: stack.metadata.name,
-        apiVersion: stack.apiVersion,
-      },
+      stackRef(stack),
       { status: mergePatchFrom(previous, status) },
       "status",
     );
@@ -686,16 +678,7 @@ export class StackReconciler {
     const annotations: Record<string, null> = {};
     for (const k of keys) if (stack.metadata.annotations?.[k] !== undefined) annotations[k] = null;
     if (Object.keys(annotations).length === 0) return;
-    await this.deps.client.mergePatch(
-      {
-        group: "mooring.dev",
-        kind: "Stack",
-        namespace: stack.metadata.namespace,
-        name: stack.metadata.name,
-        apiVersion: stack.apiVersion,
-      },
-      { metadata: { annotations } },
-    );
+    await this.deps.client.mergePatch(stackRef(stack), { metadata: { annotations } });
   }
 }
 
@@ -766,8 +749,4 @@ function decodeData(obj: KubeObject, kind: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(data)) out[k] = Buffer.from(v, "base64").toString("utf8");
   return out;
-}
-
-function readFileBuffer(path: string): Promise<Buffer> {
-  return readFile(path);
 }

@@ -8,6 +8,8 @@ export const API_VERSION = "v1alpha1";
 export const APPLICATION_API_VERSION = `${API_GROUP}/${API_VERSION}`;
 export const CONTROLLER_NAMESPACE = "mooring";
 export const FIELD_MANAGER = "mooring";
+/** On an Application or a Stack: look at Git again now (`normal`, or `hard` to skip caches). */
+export const REFRESH_ANNOTATION = "mooring.dev/refresh";
 
 export interface HelmParameter {
   name: string;

@@ -6,7 +6,6 @@
 
 import { Controller } from "../controller/controller.ts";
 import { Destinations } from "../controller/destinations.ts";
-import { RepoCredentials } from "../controller/repo-credentials.ts";
 import type { Application } from "../core/application.ts";
 import { install } from "../install/install.ts";
 import { KubeClient } from "../kube/client.ts";
@@ -97,7 +96,6 @@ export async function up(options: UpOptions): Promise<Running> {
     repoPollMs: options.repoPollMs ?? 3000,
     leaderElect: true,
   });
-  controller.setCredentialLookup((url) => new RepoCredentials(client).credentialsFor(url));
   await controller.start();
   return {
     sandbox,

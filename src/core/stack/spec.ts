@@ -20,6 +20,21 @@ export const STACK_API_VERSION = `${API_GROUP}/${API_VERSION}`;
 /** Annotation `moor stack approve NAME PLAN_ID` sets: the id of the plan being approved. */
 export const APPROVE_PLAN_ANNOTATION = "mooring.dev/approve-plan";
 /** Annotation set together with APPROVE_PLAN_ANNOTATION: who approved (the CLI user). */
+/**
+ * Run a drift check now: the value is the time of the request (ISO 8601); the controller runs a
+ * check when it sees a value newer than status.drift.checkedAt.
+ */
+export const DRIFT_CHECK_ANNOTATION = "mooring.dev/drift-check";
+/** On the outputs Secret: the comma-separated keys whose outputs tofu marks sensitive. */
+export const SENSITIVE_OUTPUTS_ANNOTATION = "mooring.dev/sensitive-outputs";
+/** Key of the run log in the log ConfigMap. */
+export const STACK_LOG_KEY = "log";
+
+/** The ConfigMap in the Stack's namespace where the controller keeps the last run's log (scrubbed). */
+export function stackLogConfigMapName(stack: string): string {
+  return `stack-log-${stack}`.slice(0, 253);
+}
+
 export const APPROVED_BY_ANNOTATION = "mooring.dev/approved-by";
 
 /** Condition types a Stack reports besides the kstatus trio Ready/Reconciling/Stalled. */
