@@ -1,17 +1,12 @@
 // From `moor app create` flags (and optionally an Application manifest given with -f) to the
 // Application to apply. A manifest is the starting point and flags override its fields, as with
 // `argocd app create -f`. Everything here is pure, so every combination of flags is unit-tested.
-import { parse } from "yaml";
-import {
-  APPLICATION_API_VERSION,
-  type Application,
-  type ApplicationSpec,
-  CONTROLLER_NAMESPACE,
-} from "../core/application.ts";
+import { APPLICATION_API_VERSION, type Application, type ApplicationSpec } from "../core/application.ts";
 import { diffObjects } from "../core/diff.ts";
 import { isPlainObject, jsonEqual } from "../core/json.ts";
 import { parseSyncOptions } from "../core/sync-plan.ts";
 import { stringValue, type Values } from "./command.ts";
+import { nameAndNamespace, parseManifestDocument } from "./manifest-input.ts";
 import { UsageError } from "./output.ts";
 
 /** Field manager of everything `moor app create` applies. */
@@ -54,13 +49,7 @@ function keyValue(entry: string, flag: string): [string, string] {
 
 /** The Application a manifest declares, checked enough to give a clear message. */
 export function parseAppManifest(text: string, source: string): Application {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new UsageError(`${source} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
-  }
-  if (!isPlainObject(doc)) throw new UsageError(`${source} does not hold an Application manifest`);
+  const doc = parseManifestDocument(text, source, "an Application");
   if (doc.kind !== "Application") {
     throw new UsageError(`${source} declares kind ${String(doc.kind)}, not Application`);
   }
@@ -86,23 +75,12 @@ export function parseAppManifest(text: string, source: string): Application {
 export function applicationFromFlags(input: CreateInput): Application {
   const { values } = input;
   const file = input.manifest ? parseAppManifest(input.manifest.text, input.manifest.source) : undefined;
-  const fileName = file?.metadata?.name;
-  if (input.name && fileName && input.name !== fileName) {
-    throw new UsageError(
-      `NAME "${input.name}" differs from metadata.name "${fileName}" in ${input.manifest?.source}`,
-    );
-  }
-  const name = input.name ?? fileName;
-  if (!name) throw new UsageError("expected an application name (moor app create NAME ...)");
+  const { name, namespace } = nameAndNamespace(
+    input,
+    file?.metadata,
+    "expected an application name (moor app create NAME ...)",
+  );
   validateAppName(name);
-  const flagNamespace = stringValue(values, "namespace");
-  const fileNamespace = file?.metadata?.namespace;
-  if (flagNamespace && fileNamespace && flagNamespace !== fileNamespace) {
-    throw new UsageError(
-      `-n ${flagNamespace} differs from metadata.namespace "${fileNamespace}" in ${input.manifest?.source}`,
-    );
-  }
-  const namespace = flagNamespace ?? fileNamespace ?? CONTROLLER_NAMESPACE;
 
   const spec: ApplicationSpec = structuredClone(
     file?.spec ?? ({ source: { repoURL: "" }, destination: {} } as ApplicationSpec),

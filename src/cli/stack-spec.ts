@@ -2,8 +2,6 @@
 // apply. A manifest is the starting point and flags override its fields, as `moor app create`
 // does. The result is checked with the same validateStackSpec the controller uses, so a spec the
 // controller would refuse never reaches the cluster. Pure, so every flag is unit-tested.
-import { parse } from "yaml";
-import { CONTROLLER_NAMESPACE } from "../core/application.ts";
 import { isPlainObject, jsonEqual } from "../core/json.ts";
 import {
   DRIFT_MODES,
@@ -17,6 +15,7 @@ import {
   validateStackSpec,
 } from "../core/stack/spec.ts";
 import { stringValue, type Values } from "./command.ts";
+import { nameAndNamespace, parseManifestDocument } from "./manifest-input.ts";
 import { UsageError } from "./output.ts";
 
 /**
@@ -65,13 +64,7 @@ function keyValue(entry: string, flag: string): [string, string] {
 
 /** The Stack a manifest declares, checked enough to give a clear message. */
 export function parseStackManifest(text: string, source: string): Stack {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new UsageError(`${source} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
-  }
-  if (!isPlainObject(doc)) throw new UsageError(`${source} does not hold a Stack manifest`);
+  const doc = parseManifestDocument(text, source, "a Stack");
   if (typeof doc.apiVersion === "string" && doc.apiVersion.startsWith("infra.contrib.fluxcd.io/")) {
     throw new UsageError(
       `${source} is a tofu-controller Terraform: change apiVersion to ${STACK_API_VERSION}, kind to Stack, and sourceRef to spec.source.repoURL`,
@@ -97,23 +90,12 @@ export function parseStackManifest(text: string, source: string): Stack {
 export function stackFromFlags(input: StackCreateInput): Stack {
   const { values } = input;
   const file = input.manifest ? parseStackManifest(input.manifest.text, input.manifest.source) : undefined;
-  const fileName = file?.metadata?.name;
-  if (input.name && fileName && input.name !== fileName) {
-    throw new UsageError(
-      `NAME "${input.name}" differs from metadata.name "${fileName}" in ${input.manifest?.source}`,
-    );
-  }
-  const name = input.name ?? fileName;
-  if (!name) throw new UsageError("expected a stack name (moor stack create NAME --repo URL ...)");
+  const { name, namespace } = nameAndNamespace(
+    input,
+    file?.metadata,
+    "expected a stack name (moor stack create NAME --repo URL ...)",
+  );
   validateStackName(name);
-  const flagNamespace = stringValue(values, "namespace");
-  const fileNamespace = file?.metadata?.namespace;
-  if (flagNamespace && fileNamespace && flagNamespace !== fileNamespace) {
-    throw new UsageError(
-      `-n ${flagNamespace} differs from metadata.namespace "${fileNamespace}" in ${input.manifest?.source}`,
-    );
-  }
-  const namespace = flagNamespace ?? fileNamespace ?? CONTROLLER_NAMESPACE;
 
   const spec: StackSpec = structuredClone(file?.spec ?? ({ source: { repoURL: "" } } as StackSpec));
   spec.source = { ...(spec.source ?? { repoURL: "" }) };
