@@ -5,17 +5,17 @@
 // content: same content, same id (a re-plan of an unchanged Stack keeps its approval), any
 // difference, a new id (an approval of the old one is refused).
 //
-// What is hashed: for each resource change its address, actions and the before/after values
-// (sensitive ones included, so a new password makes a new plan); the output changes; the
-// drift (for refresh-only plans, whose only content is the drift); and the inputs — commit,
-// path, workspace, plan purpose and the variable values. Timestamps and tofu's version are
-// left out. Values are only hashed, never stored.
+// What is hashed: the saved plan itself as tofu wrote it — every resource change with its
+// actions and before/after values (sensitive ones included, so a new password makes a new plan),
+// the drift, the output changes, the variable values — minus the moment it was made, with the
+// lists tofu fills in parallel put in order (src/core/stack/plan-file.ts); and the inputs —
+// commit, path, workspace and plan purpose. Values are only hashed, never stored.
 //
 // The digest is injected: the core has no crypto. Because the id is visible to everyone who
 // can read the Stack and most of what is hashed is too, a plain SHA-256 would let someone test
 // guesses of a short secret against the id; the adapter therefore offers a keyed HMAC
 // (src/terraform/hash.ts) and that is what the controller should pass.
-import { isPlainObject, type JsonMap } from "../json.ts";
+import { isPlainObject } from "../json.ts";
 import type { PlanPurpose } from "./spec.ts";
 
 /** Hex digest of a text (SHA-256, or HMAC-SHA-256 with a key the installation keeps). */
@@ -28,67 +28,27 @@ export interface PlanInputs {
   path: string;
   workspace: string;
   purpose: PlanPurpose;
-  /** The variable values the plan was made with (the terraform.tfvars.json object). */
-  variables: Record<string, unknown>;
 }
 
 export const PLAN_ID_PREFIX = "p-";
 const PLAN_ID = /^p-[0-9a-f]{16}$/;
 /** Bumped whenever what is hashed changes, so old ids never collide with new ones. */
-const SCHEME = 1;
+const SCHEME = 2;
 
 /** A plan id as planId() makes them: `p-` and 16 hex digits. */
 export function isPlanId(text: string): boolean {
   return PLAN_ID.test(text);
 }
 
-/** The id of a plan: `p-` and the first 16 hex digits of the digest of its content and inputs. */
-export function planId(plan: unknown, inputs: PlanInputs, digest: Digest): string {
-  const hex = digest(canonicalJson(planContent(plan, inputs)));
+/**
+ * The id of a plan: `p-` and the first 16 hex digits of the digest of its content (the
+ * `identity` of a decoded plan) and inputs.
+ */
+export function planId(identity: readonly string[], inputs: PlanInputs, digest: Digest): string {
+  const hex = digest(canonicalJson({ scheme: SCHEME, inputs: { ...inputs }, plan: [...identity].sort() }));
   if (!/^[0-9a-f]{16,}$/.test(hex))
     throw new Error("plan id digest must return at least 16 lower-case hex digits");
   return PLAN_ID_PREFIX + hex.slice(0, 16);
-}
-
-/** The part of a `show -json` plan (plus inputs) that makes up its identity. */
-export function planContent(plan: unknown, inputs: PlanInputs): JsonMap {
-  const p = isPlainObject(plan) ? plan : {};
-  const resourceChange = (rc: JsonMap) => {
-    const change = isPlainObject(rc.change) ? rc.change : {};
-    return {
-      address: rc.address,
-      previous_address: rc.previous_address,
-      deposed: rc.deposed,
-      actions: change.actions,
-      before: change.before,
-      after: change.after,
-      after_unknown: change.after_unknown,
-      importing: change.importing,
-    };
-  };
-  const byAddress = (a: JsonMap, b: JsonMap) =>
-    compare(key(a), key(b)) || compare(String(a.deposed ?? ""), String(b.deposed ?? ""));
-  const changes = objects(p.resource_changes).sort(byAddress).map(resourceChange);
-  const drift = objects(p.resource_drift).sort(byAddress).map(resourceChange);
-  const outputs: JsonMap = {};
-  if (isPlainObject(p.output_changes)) {
-    for (const [name, change] of Object.entries(p.output_changes)) {
-      if (!isPlainObject(change)) continue;
-      outputs[name] = {
-        actions: change.actions,
-        before: change.before,
-        after: change.after,
-        after_unknown: change.after_unknown,
-      };
-    }
-  }
-  return {
-    scheme: SCHEME,
-    inputs: { ...inputs },
-    resource_changes: changes,
-    resource_drift: drift,
-    output_changes: outputs,
-  };
 }
 
 /**
@@ -106,16 +66,4 @@ export function canonicalJson(value: unknown): string {
     return `{${members.join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function key(rc: JsonMap): string {
-  return typeof rc.address === "string" ? rc.address : "";
-}
-
-function objects(value: unknown): JsonMap[] {
-  return Array.isArray(value) ? value.filter(isPlainObject) : [];
 }

@@ -1,19 +1,20 @@
-// Reading a plan. `tofu show -json <planfile>` describes a saved plan: every resource instance
-// with the actions tofu will take on it (`resource_changes`), what changed outside tofu since
-// the last apply (`resource_drift`), the outputs that change (`output_changes`), the
-// configuration, and the variable values. This module turns it into a PlanSummary: counts,
-// one line per changed resource, drifted resources, changed outputs, declared variables.
-//
-// The JSON holds values in clear — sensitive variables, passwords in `before`/`after` — so the
-// summary takes names and actions only and never a value. The full JSON is for the plan id
-// (hashed, never stored) and for the renderer that masks sensitive values.
+// Summarising a plan: counts, one line per changed resource, the drift that matters, the
+// outputs that change, the variables the module declares — names and actions only, never a
+// value. The facts come from the saved plan itself (src/core/stack/plan-file.ts).
 //
 // Actions come as lists: ["create"], ["update"], ["delete"], ["read"], ["no-op"], ["forget"],
 // and replacements as ["delete","create"] (destroy first) or ["create","delete"]
 // (create_before_destroy), or ["forget","create"]. Counts follow `tofu plan`'s own "Plan:" line
 // (a replacement adds one and destroys one) so the numbers users see in Mooring and in tofu
 // agree; `replace` says how many of them are replacements.
-import { isPlainObject, type JsonMap } from "../json.ts";
+//
+// Drift. While refreshing, tofu records every object whose live state differs from the state
+// file, including differences the configuration does not care about: a provider that reads an
+// empty map back as null, a server-side default. tofu's own output only shows drift that the
+// plan acts on, and so does Mooring: an object counts as drifted when the plan changes it to
+// put it back (or, in a refresh-only plan, where recording the drift is the plan). Anything
+// else would mark Stacks Drifted forever with nothing an apply could fix.
+import type { DecodedChange, DecodedPlan } from "./plan-file.ts";
 import type { PlanCounts, PlannedResource, ResourceAction } from "./spec.ts";
 
 export interface PlanSummary {
@@ -79,83 +80,82 @@ export function emptyCounts(): PlanCounts {
   return { add: 0, change: 0, destroy: 0, replace: 0, forget: 0, import: 0, read: 0 };
 }
 
-const SUPPORTED_MAJOR = "1";
-
-/** Summarises the output of `tofu show -json <planfile>` (already parsed). */
-export function summarisePlan(plan: unknown): PlanSummary {
-  if (!isPlainObject(plan)) throw new PlanFormatError("a plan must be a JSON object");
-  const formatVersion = stringField(plan, "format_version");
-  if (!formatVersion) throw new PlanFormatError("not a plan: format_version is missing");
-  if (formatVersion.split(".")[0] !== SUPPORTED_MAJOR) {
-    throw new PlanFormatError(
-      `plan format ${formatVersion} is not supported (expected ${SUPPORTED_MAJOR}.x)`,
-    );
-  }
+/** Summarises a decoded plan. */
+export function summarisePlan(plan: DecodedPlan): PlanSummary {
   const counts = emptyCounts();
   const resources: PlannedResource[] = [];
+  const acted = new Set<string>();
   let moved = false;
-  for (const rc of listField(plan, "resource_changes")) {
-    const change = changeOf(rc);
+  for (const change of plan.changes) {
     const action = actionOf(change.actions);
-    const previousAddress = stringField(rc, "previous_address");
-    if (previousAddress) moved = true;
+    if (change.previousAddress) moved = true;
     if (change.importing) counts.import++;
     if (action === "no-op") continue;
+    if (action !== "read") acted.add(change.address);
     for (const [key, n] of Object.entries(COUNTS[action])) counts[key as keyof PlanCounts] += n ?? 0;
-    const resource: PlannedResource = {
-      address: stringField(rc, "address"),
-      action,
-      actions: change.actions,
-      type: stringField(rc, "type"),
-      name: stringField(rc, "name"),
-    };
-    if (previousAddress) resource.previousAddress = previousAddress;
-    const reason = stringField(rc, "action_reason");
-    if (reason) resource.reason = reason;
-    resources.push(resource);
+    resources.push(plannedResource(change, action));
   }
-  const drifted = listField(plan, "resource_drift")
-    .map((rc) => ({ address: stringField(rc, "address"), actions: changeOf(rc).actions }))
-    .filter((d) => actionOf(d.actions) !== "no-op");
+  const drifted = plan.drift
+    .filter((d) => actionOf(d.actions) !== "no-op")
+    .filter((d) => plan.mode === "refresh-only" || acted.has(d.address))
+    .map((d) => ({ address: d.address, actions: d.actions }));
   const outputs: PlanSummary["outputs"] = [];
-  const outputChanges = plan.output_changes;
-  if (isPlainObject(outputChanges)) {
-    for (const name of Object.keys(outputChanges).sort()) {
-      const change = outputChanges[name];
-      if (!isPlainObject(change)) throw new PlanFormatError(`output_changes.${name} is not an object`);
-      const action = actionOf(actionsOf(change, `output_changes.${name}`));
-      if (action === "no-op") continue;
-      outputs.push({
-        name,
-        action,
-        sensitive: change.after_sensitive === true || change.before_sensitive === true,
-      });
-    }
+  for (const o of plan.outputs) {
+    const action = actionOf(o.actions);
+    if (action !== "no-op") outputs.push({ name: o.name, action, sensitive: o.sensitive });
   }
   const changes =
     resources.some((r) => r.action !== "read") || counts.import > 0 || moved || outputs.length > 0;
   return {
-    formatVersion,
-    tofuVersion: stringField(plan, "terraform_version"),
+    formatVersion: String(plan.formatVersion),
+    tofuVersion: plan.tofuVersion,
     counts,
     resources,
     drifted,
     outputs,
-    declaredVariables: declaredVariables(plan),
+    declaredVariables: plan.variables,
     changes,
-    errored: plan.errored === true,
+    errored: plan.errored,
   };
 }
 
-/** Parses and summarises the text `tofu show -json` printed. */
-export function summarisePlanJson(text: string): PlanSummary {
-  let plan: unknown;
-  try {
-    plan = JSON.parse(text);
-  } catch (err) {
-    throw new PlanFormatError(`plan is not JSON: ${(err as Error).message}`);
+function plannedResource(change: DecodedChange, action: ResourceAction): PlannedResource {
+  const { type, name } = resourceTypeAndName(change.address);
+  const resource: PlannedResource = { address: change.address, action, actions: change.actions, type, name };
+  if (change.previousAddress) resource.previousAddress = change.previousAddress;
+  if (change.reason) resource.reason = change.reason;
+  return resource;
+}
+
+/**
+ * The resource type and name in an instance address such as
+ * `module.db["eu"].aws_db_instance.main[0]` or `data.aws_ami.base`: the last two steps outside
+ * brackets, after the module path and the `data.` mode.
+ */
+export function resourceTypeAndName(address: string): { type: string; name: string } {
+  const steps: string[] = [];
+  let current = "";
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < address.length; i++) {
+    const c = address[i] as string;
+    if (quoted) {
+      if (c === "\\") i++;
+      else if (c === '"') quoted = false;
+      continue;
+    }
+    if (c === '"' && depth > 0) quoted = true;
+    else if (c === "[") depth++;
+    else if (c === "]") depth--;
+    else if (c === "." && depth === 0) {
+      steps.push(current);
+      current = "";
+    } else if (depth === 0) current += c;
   }
-  return summarisePlan(plan);
+  steps.push(current);
+  while (steps[0] === "module") steps.splice(0, 2);
+  if (steps[0] === "data") steps.shift();
+  return { type: steps[0] ?? "", name: steps[1] ?? "" };
 }
 
 /** "2 to add, 1 to change, 0 to destroy" — tofu's wording, plus replacements/forget/import when any. */
@@ -173,45 +173,4 @@ export function limitResources(
   limit = 200,
 ): { resources: PlannedResource[]; omitted: number } {
   return { resources: resources.slice(0, limit), omitted: Math.max(0, resources.length - limit) };
-}
-
-function declaredVariables(plan: JsonMap): string[] {
-  const config = plan.configuration;
-  const root = isPlainObject(config) ? config.root_module : undefined;
-  const variables = isPlainObject(root) ? root.variables : undefined;
-  return isPlainObject(variables) ? Object.keys(variables).sort() : [];
-}
-
-interface ChangeFacts {
-  actions: string[];
-  importing: boolean;
-}
-
-function changeOf(rc: JsonMap): ChangeFacts {
-  const address = stringField(rc, "address") || "(no address)";
-  const change = rc.change;
-  if (!isPlainObject(change)) throw new PlanFormatError(`${address}: change is missing`);
-  return { actions: actionsOf(change, address), importing: isPlainObject(change.importing) };
-}
-
-function actionsOf(change: JsonMap, where: string): string[] {
-  const actions = change.actions;
-  if (!Array.isArray(actions) || actions.length === 0 || !actions.every((a) => typeof a === "string")) {
-    throw new PlanFormatError(`${where}: actions must be a list of strings`);
-  }
-  return actions as string[];
-}
-
-function listField(map: JsonMap, key: string): JsonMap[] {
-  const value = map[key];
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every(isPlainObject)) {
-    throw new PlanFormatError(`${key} must be a list of objects`);
-  }
-  return value;
-}
-
-function stringField(map: JsonMap, key: string): string {
-  const value = map[key];
-  return typeof value === "string" ? value : "";
 }
