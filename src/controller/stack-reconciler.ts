@@ -5,7 +5,6 @@
 // id approves that content and nothing else — an approval of an older plan is refused. Plans live
 // in Secrets, state in the cluster's Kubernetes backend, so a restart loses nothing; tofu itself
 // refuses to apply a saved plan once the state has moved on, so nothing is applied twice.
-import { readdirSync, readlinkSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REFRESH_ANNOTATION } from "../core/application.ts";
@@ -32,6 +31,7 @@ import {
   stackSpecDefaults,
   validateStackSpec,
 } from "../core/stack/spec.ts";
+import { describeStateLock, heldStateLock, isStaleLock, type StateLock } from "../core/stack/state-lock.ts";
 import { resolveVars, tfvarsJson, undeclaredVariables } from "../core/stack/vars.ts";
 import { GitError } from "../git/errors.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -39,11 +39,13 @@ import type { EventRecorder } from "../kube/events.ts";
 import { sha256Hex } from "../terraform/hash.ts";
 import { loadPlan, prunePlans, savePlan } from "../terraform/plan-store.ts";
 import { TofuError, TofuRunner } from "../terraform/runner.ts";
-import type { ClusterAccess } from "../terraform/state-backend.ts";
+import { readSavedPlan } from "../terraform/saved-plan.ts";
+import { type ClusterAccess, stateLeaseName } from "../terraform/state-backend.ts";
 import type { Logger } from "../util/log.ts";
+import { processesWorkingUnder } from "../util/processes.ts";
 import type { SourceResolver } from "./app-source.ts";
 import type { ProcessResult } from "./queue.ts";
-import { prepareWorkdir, WorkdirError } from "./stack-workdir.ts";
+import { RunFolders, type Workdir, WorkdirError } from "./stack-workdir.ts";
 
 export const DESTROY_FINALIZER = "mooring.dev/stack-destroy";
 const LOG_LIMIT = 256 * 1024;
@@ -59,6 +61,11 @@ export interface StackReconcilerDeps {
   stateAccess: ClusterAccess;
   /** Parent folder for run folders. */
   workRoot: string;
+  /**
+   * Aborted when this replica stops leading or shuts down: every tofu run is interrupted, so
+   * it releases the state lock before another replica, leading now, touches the state.
+   */
+  signal?: AbortSignal;
 }
 
 class StackStall extends Error {
@@ -81,17 +88,26 @@ interface RunContext {
 
 export class StackReconciler {
   private readonly deps: StackReconcilerDeps;
-  /** Locks taken before this moment belong to runs that died with an earlier controller. */
-  private readonly startedAt = Date.now();
+  /**
+   * When this replica began leading: the reconciler is made at the start of each leadership
+   * term. Only the leader runs tofu, so a state lock taken before this moment belongs to a run
+   * of an earlier leader (or of this replica before a restart), never to a run of this term.
+   */
+  private readonly leadingSince = Date.now();
+
+  /** Run folders, kept initialized between runs of a Stack at the same commit. */
+  private readonly folders: RunFolders;
 
   constructor(deps: StackReconcilerDeps) {
     this.deps = deps;
+    this.folders = new RunFolders(deps.workRoot, deps.stateAccess);
   }
 
   /**
-   * Runs a tofu step; when the state lock is held by a run older than this controller (it was
-   * killed mid-run), releases that lock and tries once more. A lock taken since is a live run
-   * elsewhere and is left alone.
+   * Runs a tofu step, first releasing a state lock left by a run that died with an earlier
+   * leader (the Lease says who took it and when), so a takeover does not sit out tofu's lock
+   * timeout. Should the lock only show up as tofu's error (taken while we looked), the same rule
+   * applies then, once. A lock taken during this term is a live run elsewhere and is left alone.
    */
   private async unlockingStale<T>(
     stack: Stack,
@@ -99,21 +115,20 @@ export class StackReconciler {
     dir: string,
     step: () => Promise<T>,
   ): Promise<T> {
+    const held = await readStateLock(this.deps, stack);
+    if (held && isStaleLock(held, this.leadingSince) && !tofuStillRunning(this.deps.workRoot, stack)) {
+      await releaseStaleLock(this.deps, stack, runner, dir, held, this.leadingSince);
+    }
     try {
       return await step();
     } catch (err) {
       if (!(err instanceof TofuError) || err.code !== "state-locked" || !err.lockId) throw err;
       const created = lockCreated(err.diagnostics);
-      if (created === undefined || created >= this.startedAt) throw err;
+      if (created === undefined || created >= this.leadingSince) throw err;
       // A run orphaned by a killed controller may still be finishing: never unlock under it.
       if (tofuStillRunning(this.deps.workRoot, stack)) throw err;
-      await this.deps.events.record(
-        stack,
-        "Warning",
-        "StaleLockReleased",
-        `released state lock ${err.lockId} left by a run that died before this controller started`,
-      );
-      await runner.forceUnlock(dir, err.lockId);
+      const lock = { id: err.lockId, who: "", operation: "", createdMs: created };
+      await releaseStaleLock(this.deps, stack, runner, dir, lock, this.leadingSince);
       return step();
     }
   }
@@ -126,7 +141,10 @@ export class StackReconciler {
       namespace,
       name,
     )) as Stack | null;
-    if (!stack) return undefined;
+    if (!stack) {
+      await this.folders.forget({ namespace, name });
+      return undefined;
+    }
     const status: StackStatus = structuredClone(stack.status ?? {});
     if (stack.metadata.deletionTimestamp) return this.finalize(stack, status);
     await this.ensureFinalizer(stack);
@@ -170,11 +188,7 @@ export class StackReconciler {
     const refresh = stack.metadata.annotations?.[REFRESH_ANNOTATION];
     const driftCheck = stack.metadata.annotations?.[DRIFT_CHECK_ANNOTATION];
     try {
-      const revision = await this.deps.sources.head(
-        spec.source.repoURL,
-        spec.source.targetRevision,
-        Boolean(refresh) || status.observedGeneration !== generation,
-      );
+      const { revision, confirm } = await this.resolveHead(stack, spec, status, Boolean(refresh));
       const pending = status.lastPlan?.pending ? status.lastPlan : undefined;
       const inputsChanged =
         !status.lastPlan || status.lastPlan.revision !== revision || status.observedGeneration !== generation;
@@ -223,11 +237,13 @@ export class StackReconciler {
         return { requeueAfterMs: nextDriftCheck(spec, status) };
       }
       const purpose: PlanPurpose = !inputsChanged && !refresh && driftDue ? "drift" : "apply";
-      await this.plan(stack, spec, status, revision, purpose);
+      const moved = await this.plan(stack, spec, status, revision, purpose, confirm);
       if (refresh || driftCheck)
         await this.clearAnnotations(stack, [REFRESH_ANNOTATION, DRIFT_CHECK_ANNOTATION]);
-      return { requeueAfterMs: 200 };
+      return { requeueAfterMs: moved ? 0 : 200 };
     } catch (err) {
+      // Stopped because this replica no longer leads: the new leader records the Stack's state.
+      if (err instanceof TofuError && err.code === "interrupted") throw err;
       const stall =
         err instanceof StackStall ||
         (err instanceof TofuError && err.code === "invalid-config") ||
@@ -248,6 +264,30 @@ export class StackReconciler {
       if (stall) return { requeueAfterMs: 60_000 };
       throw err;
     }
+  }
+
+  /**
+   * The commit to work from. A refresh asks the remote for the branch head, which takes a
+   * network round trip; while that look is under way the plan already runs at the commit the
+   * last plan was made from, and `confirm` says whether it still is the head. When it is (the
+   * usual case) the plan stands; when the branch moved, the plan is dropped unrecorded and made
+   * again at the new head.
+   */
+  private async resolveHead(
+    stack: Stack,
+    spec: ResolvedStackSpec,
+    status: StackStatus,
+    refresh: boolean,
+  ): Promise<{ revision: string; confirm?: Promise<string> }> {
+    const { repoURL, targetRevision } = spec.source;
+    const specChanged = status.observedGeneration !== stack.metadata.generation;
+    const last = status.lastPlan?.revision;
+    if (refresh && !specChanged && last) {
+      const confirm = this.deps.sources.head(repoURL, targetRevision, true);
+      confirm.catch(() => {}); // awaited by the plan; a failure surfaces there
+      return { revision: last, confirm };
+    }
+    return { revision: await this.deps.sources.head(repoURL, targetRevision, refresh || specChanged) };
   }
 
   /**
@@ -349,19 +389,69 @@ export class StackReconciler {
     };
   }
 
-  /** Inputs resolved and a run folder ready at the commit: what every plan and apply starts from. */
-  private async openRun(stack: Stack, spec: ResolvedStackSpec, revision: string) {
+  /**
+   * Inputs resolved and a run folder ready at the commit, initialized: what every plan and apply
+   * starts from. `finish` hands the folder back, to be kept for the next run if all went well.
+   */
+  private async openRun(stack: Stack, spec: ResolvedStackSpec, revision: string, log: string[]) {
     const ctx = await this.context(stack, spec, revision);
     const fetched = await this.deps.sources.fetch(spec.source.repoURL, revision);
-    const work = await prepareWorkdir({
-      parent: this.deps.workRoot,
+    const work: Workdir = await this.folders.open({
+      stack: { namespace: stack.metadata.namespace, name: stack.metadata.name },
+      // The environment can change what init does (credentials for module sources...).
+      key: `${revision}\0${spec.source.path}\0${sha256Hex(JSON.stringify(Object.entries(ctx.env).sort()))}`,
       checkout: fetched.dir,
       path: spec.source.path,
-      stack: { namespace: stack.metadata.namespace, name: stack.metadata.name },
-      stateAccess: this.deps.stateAccess,
       tfvars: tfvarsJson(ctx.vars),
     });
-    return { ctx, work };
+    const runner = this.runner(ctx, work.homeDir, log);
+    let ok = false;
+    const finish = () => this.folders.release(work, { ok });
+    try {
+      if (!work.initialized) await runner.init(work.moduleDir);
+      ok = true;
+    } catch (err) {
+      await finish();
+      throw err;
+    }
+    return {
+      ctx,
+      work,
+      runner,
+      /** Marks the run failed: its folder is thrown away at `finish`. */
+      failed: () => {
+        ok = false;
+      },
+      finish,
+    };
+  }
+
+  /** Opens a run while the status says what it does: the write overlaps fetch, copy and init. */
+  private async startRun(
+    stack: Stack,
+    spec: ResolvedStackSpec,
+    status: StackStatus,
+    revision: string,
+    doing: string,
+    log: string[],
+  ) {
+    const reconciling = this.setReconciling(stack, status, doing).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    const opened = await this.openRun(stack, spec, revision, log).then(
+      (run) => ({ run, err: undefined }),
+      (err: unknown) => ({ run: undefined, err }),
+    );
+    // Never leave the status write running into the caller's own writes.
+    const writeErr = await reconciling;
+    if (!opened.run) throw opened.err;
+    if (writeErr) {
+      opened.run.failed();
+      await opened.run.finish();
+      throw writeErr;
+    }
+    return opened.run;
   }
 
   private runner(ctx: RunContext, homeDir: string, log: string[]): TofuRunner {
@@ -373,7 +463,9 @@ export class StackReconciler {
       secrets: ctx.secrets,
       timeoutMs: ctx.spec.timeoutMs,
       lockTimeout: "60s",
+      workspace: ctx.spec.workspace,
       onOutput: (text) => log.push(text),
+      signal: this.deps.signal,
     });
   }
 
@@ -383,13 +475,18 @@ export class StackReconciler {
     status: StackStatus,
     revision: string,
     purpose: PlanPurpose,
-  ): Promise<void> {
-    const { ctx, work } = await this.openRun(stack, spec, revision);
+    confirm?: Promise<string>,
+  ): Promise<"moved" | undefined> {
     const log: string[] = [];
+    const { ctx, work, runner, failed, finish } = await this.startRun(
+      stack,
+      spec,
+      status,
+      revision,
+      `planning ${revision.slice(0, 10)}`,
+      log,
+    );
     try {
-      await this.setReconciling(stack, status, `planning ${revision.slice(0, 10)}`);
-      const runner = this.runner(ctx, work.homeDir, log);
-      await runner.init(work.moduleDir);
       const planned = await this.unlockingStale(stack, runner, work.moduleDir, () =>
         runner.plan(work.moduleDir, {
           out: "mooring.tfplan",
@@ -398,8 +495,9 @@ export class StackReconciler {
           ...(purpose === "destroy" ? { destroy: true } : {}),
         }),
       );
-      const json = await runner.showJson(work.moduleDir, planned.planFile);
-      const summary = summarisePlan(json);
+      if (confirm && (await confirm) !== revision) return "moved";
+      const saved = await readSavedPlan(planned.planFile);
+      const summary = summarisePlan(saved);
       const undeclared = undeclaredVariables(
         { values: ctx.vars, ...ctx.declaredCheck } as Parameters<typeof undeclaredVariables>[0],
         summary.declaredVariables,
@@ -408,8 +506,8 @@ export class StackReconciler {
         throw new StackStall("UndeclaredVariable", `${undeclared.errors.join("; ")}; nothing was applied`);
       }
       const id = planId(
-        json,
-        { revision, path: spec.source.path, workspace: spec.workspace, purpose, variables: ctx.vars },
+        saved.identity,
+        { revision, path: spec.source.path, workspace: spec.workspace, purpose },
         sha256Hex,
       );
       const { resources, omitted } = limitResources(summary.resources);
@@ -434,7 +532,9 @@ export class StackReconciler {
         status.drift = { checkedAt: new Date().toISOString(), drifted: false, resources: [] };
       }
       delete status.lastError;
-      if (summary.changes) {
+      // The plan is stored before the status names it, so whoever reads the id can load it.
+      const storePlan = async () => {
+        if (!summary.changes) return;
         await savePlan(
           this.deps.client,
           { namespace: stack.metadata.namespace, name: stack.metadata.name, uid: stack.metadata.uid ?? "" },
@@ -447,8 +547,8 @@ export class StackReconciler {
           "PlanCreated",
           `plan ${id} for ${revision.slice(0, 10)}: ${formatCounts(summary.counts)}`,
         );
-      }
-      await this.saveLog(stack, log.join(""));
+      };
+      await Promise.all([storePlan(), this.saveLog(stack, log.join(""))]);
       status.observedGeneration = stack.metadata.generation;
       await this.finish(
         stack,
@@ -462,10 +562,11 @@ export class StackReconciler {
           : readyStanding(status),
       );
     } catch (err) {
+      failed();
       await this.saveLog(stack, log.join(""));
       throw err;
     } finally {
-      await work.remove();
+      await finish();
     }
   }
 
@@ -483,12 +584,16 @@ export class StackReconciler {
         "PlanMissing",
         `plan ${id} is no longer stored; run \`moor stack plan ${stack.metadata.name} --refresh\``,
       );
-    const { ctx, work } = await this.openRun(stack, spec, revision);
     const log: string[] = [];
+    const { work, runner, failed, finish } = await this.startRun(
+      stack,
+      spec,
+      status,
+      revision,
+      `applying plan ${id} (approved by ${approvedBy})`,
+      log,
+    );
     try {
-      await this.setReconciling(stack, status, `applying plan ${id} (approved by ${approvedBy})`);
-      const runner = this.runner(ctx, work.homeDir, log);
-      await runner.init(work.moduleDir);
       const planFile = join(work.moduleDir, "approved.tfplan");
       await writeFile(planFile, stored.planFile, { mode: 0o600 });
       let result: "succeeded" | "failed" = "succeeded";
@@ -498,6 +603,9 @@ export class StackReconciler {
           runner.apply(work.moduleDir, planFile),
         );
       } catch (err) {
+        // Interrupted because this replica stopped leading: the new leader owns the Stack now and
+        // records what happened; writing a failed apply from here would only race it.
+        if (err instanceof TofuError && err.code === "interrupted") throw err;
         message = err instanceof Error ? err.message : String(err);
         if (/saved plan is stale/i.test(message)) {
           // The state moved on since the plan was made — typically the plan was applied by a
@@ -539,8 +647,11 @@ export class StackReconciler {
         status,
         result === "succeeded" ? readyStanding(status) : { state: "failed", reason: "ApplyFailed", message },
       );
+    } catch (err) {
+      failed();
+      throw err;
     } finally {
-      await work.remove();
+      await finish();
     }
   }
 
@@ -682,18 +793,10 @@ export class StackReconciler {
   }
 }
 
-/** True when a process on this machine still works in one of the stack's run folders. */
+/** True when a process on this machine still works in one of the Stack's run folders. */
 function tofuStillRunning(workRoot: string, stack: Stack): boolean {
   const prefix = join(workRoot, `${stack.metadata.namespace}.${stack.metadata.name}-`);
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(prefix)) return true;
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return false;
+  return processesWorkingUnder(workRoot).some((cwd) => cwd.startsWith(prefix));
 }
 
 function stackRef(stack: Stack) {
@@ -736,6 +839,8 @@ function tofuReason(code: string): string {
       return "StateLocked";
     case "timeout":
       return "Timeout";
+    case "interrupted":
+      return "Interrupted";
     case "apply-failed":
       return "ApplyFailed";
     default:
@@ -749,4 +854,47 @@ function decodeData(obj: KubeObject, kind: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(data)) out[k] = Buffer.from(v, "base64").toString("utf8");
   return out;
+}
+
+/**
+ * The lock held on the Stack's state, read from the backend's Lease (in the Stack's namespace,
+ * where the backend override puts the state). Undefined when unlocked — or unreadable: tofu then
+ * meets the lock itself and the after-failure path decides.
+ */
+async function readStateLock(deps: StackReconcilerDeps, stack: Stack): Promise<StateLock | undefined> {
+  const { namespace, name } = stack.metadata;
+  const lease = stateLeaseName({ namespace, name }, stack.spec.workspace || "default");
+  try {
+    return heldStateLock(await deps.client.get("coordination.k8s.io/v1", "Lease", namespace, lease));
+  } catch (err) {
+    deps.log.debug("could not read the state lock; tofu will report it if held", {
+      stack: `${namespace}/${name}`,
+      lease,
+      error: String(err),
+    });
+    return undefined;
+  }
+}
+
+/** Force-unlocks a lock known to be stale, saying so on the Stack first. */
+async function releaseStaleLock(
+  deps: StackReconcilerDeps,
+  stack: Stack,
+  runner: TofuRunner,
+  dir: string,
+  lock: StateLock,
+  leadingSince: number,
+): Promise<void> {
+  const message =
+    `released state ${describeStateLock(lock)} of stack ${stack.metadata.namespace}/${stack.metadata.name}: ` +
+    `it was taken before this controller began leading at ${new Date(leadingSince).toISOString()} ` +
+    "and no tofu run of this controller holds it, so the run that took it is gone";
+  deps.log.warn("releasing a stale state lock", {
+    stack: `${stack.metadata.namespace}/${stack.metadata.name}`,
+    lock: lock.id,
+    heldBy: lock.who,
+    createdAt: lock.createdMs === undefined ? undefined : new Date(lock.createdMs).toISOString(),
+  });
+  await deps.events.record(stack, "Warning", "StaleLockReleased", message);
+  await runner.forceUnlock(dir, lock.id);
 }

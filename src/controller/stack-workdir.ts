@@ -1,11 +1,19 @@
-// The folder one Stack run works in. The checked-out commit is shared and read-only, while tofu
-// writes into its module folder (.terraform, the lock file, plan files), so each run copies the
-// repository into a folder of its own, adds the backend override (state in the cluster, never on
-// this disk) and the variables file, and is removed afterwards. Nothing in it outlives the run
-// except what is stored in the cluster: state, plans, outputs.
-import { cp, mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+// The folder a Stack run works in. The checked-out commit is shared and read-only, while tofu
+// writes into its module folder (.terraform, the lock file, plan files), so a run works in a
+// copy of the repository with the backend override (state in the cluster, never on this disk)
+// and the variables file added.
+//
+// `tofu init` and the copy cost more than a small plan itself, so the folder is kept for the
+// Stack's next run while the commit, the module path and the environment stay the same: that
+// run skips both. Between runs the folder holds only what the commit holds plus `.terraform`
+// (providers and the backend's settings) — the variables file, which may hold secrets, and
+// plan files are removed at the end of every run. A run that fails throws its folder away, so
+// a half-done init is never reused. Folders left by an earlier controller process are swept
+// when the first run starts, unless a process still works in them.
+import { cp, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { type ClusterAccess, writeBackendOverride } from "../terraform/state-backend.ts";
+import { processesWorkingUnder } from "../util/processes.ts";
 
 export interface Workdir {
   /** Root of the copied repository. */
@@ -16,40 +24,131 @@ export interface Workdir {
   homeDir: string;
   /** The variables file (terraform.tfvars.json), relative to moduleDir. */
   varFile: string;
-  remove(): Promise<void>;
+  /** `tofu init` already ran here (a folder kept from an earlier run). */
+  initialized: boolean;
 }
 
 export class WorkdirError extends Error {}
 
-export async function prepareWorkdir(options: {
-  parent: string;
-  checkout: string;
-  path: string;
-  stack: { namespace: string; name: string };
-  stateAccess: ClusterAccess;
-  tfvars: string;
-}): Promise<Workdir> {
-  await mkdir(options.parent, { recursive: true });
-  const base = await mkdtemp(join(options.parent, `${options.stack.namespace}.${options.stack.name}-`));
-  const root = join(base, "repo");
-  // Symbolic links are copied as links; the path check below keeps the module inside the copy.
-  await cp(options.checkout, root, { recursive: true, verbatimSymlinks: true });
-  const moduleDir = resolve(root, options.path || ".");
-  const realModule = await realpath(moduleDir).catch(() => "");
-  const realRoot = await realpath(root);
-  const inside = realModule && !relative(realRoot, realModule).startsWith("..");
-  if (!inside) {
-    await rm(base, { recursive: true, force: true });
-    throw new WorkdirError(
-      realModule
-        ? `source.path ${options.path} leaves the repository; point it at a folder inside it`
-        : `source.path ${options.path} does not exist in the repository at this revision`,
-    );
+interface Kept {
+  base: string;
+  /** Commit, module path and environment digest the folder was made and initialized for. */
+  key: string;
+  workdir: Workdir;
+  busy: boolean;
+}
+
+const VAR_FILE = "mooring.tfvars.json";
+
+export class RunFolders {
+  private readonly parent: string;
+  private readonly stateAccess: ClusterAccess;
+  private readonly kept = new Map<string, Kept>();
+  private swept: Promise<void> | undefined;
+
+  constructor(parent: string, stateAccess: ClusterAccess) {
+    this.parent = parent;
+    this.stateAccess = stateAccess;
   }
-  await writeBackendOverride(moduleDir, { stack: options.stack, access: options.stateAccess });
-  const varFile = "mooring.tfvars.json";
-  await writeFile(join(moduleDir, varFile), options.tfvars, { mode: 0o600 });
-  const homeDir = join(base, "home");
-  await mkdir(homeDir, { recursive: true });
-  return { root, moduleDir, homeDir, varFile, remove: () => rm(base, { recursive: true, force: true }) };
+
+  /**
+   * A folder for one run of `stack` at a commit: the one kept from the Stack's last run when it
+   * was made for the same `key` (commit, path, environment), else a fresh copy of `checkout`.
+   * Hand it back with `release` once the run is over.
+   */
+  async open(options: {
+    stack: { namespace: string; name: string };
+    key: string;
+    checkout: string;
+    path: string;
+    tfvars: string;
+  }): Promise<Workdir> {
+    this.swept ??= this.sweep();
+    await this.swept;
+    const id = `${options.stack.namespace}/${options.stack.name}`;
+    const kept = this.kept.get(id);
+    if (kept && !kept.busy && kept.key === options.key) {
+      kept.busy = true;
+      await writeFile(join(kept.workdir.moduleDir, VAR_FILE), options.tfvars, { mode: 0o600 });
+      return kept.workdir;
+    }
+    if (kept && !kept.busy) {
+      this.kept.delete(id);
+      await rm(kept.base, { recursive: true, force: true });
+    }
+    const { base, workdir } = await this.copy(options);
+    if (!this.kept.has(id)) this.kept.set(id, { base, key: options.key, workdir, busy: true });
+    return workdir;
+  }
+
+  /**
+   * Ends a run in `workdir`. After a successful run the folder is kept, initialized, for the
+   * next run — minus the variables file and plan files; after a failure it is removed.
+   */
+  async release(workdir: Workdir, outcome: { ok: boolean }): Promise<void> {
+    const entry = [...this.kept.entries()].find(([, k]) => k.workdir === workdir);
+    const base = resolve(workdir.root, "..");
+    if (!entry || !outcome.ok) {
+      if (entry) this.kept.delete(entry[0]);
+      await rm(base, { recursive: true, force: true });
+      return;
+    }
+    await rm(join(workdir.moduleDir, VAR_FILE), { force: true });
+    for (const name of await readdir(workdir.moduleDir)) {
+      if (name.endsWith(".tfplan")) await rm(join(workdir.moduleDir, name), { force: true });
+    }
+    workdir.initialized = true;
+    entry[1].busy = false;
+  }
+
+  /** Removes the folder kept for a Stack that is gone. */
+  async forget(stack: { namespace: string; name: string }): Promise<void> {
+    const id = `${stack.namespace}/${stack.name}`;
+    const kept = this.kept.get(id);
+    if (!kept || kept.busy) return;
+    this.kept.delete(id);
+    await rm(kept.base, { recursive: true, force: true });
+  }
+
+  private async copy(options: {
+    stack: { namespace: string; name: string };
+    checkout: string;
+    path: string;
+    tfvars: string;
+  }): Promise<{ base: string; workdir: Workdir }> {
+    await mkdir(this.parent, { recursive: true });
+    const base = await mkdtemp(join(this.parent, `${options.stack.namespace}.${options.stack.name}-`));
+    const root = join(base, "repo");
+    // Symbolic links are copied as links; the path check below keeps the module inside the copy.
+    await cp(options.checkout, root, { recursive: true, verbatimSymlinks: true });
+    const moduleDir = resolve(root, options.path || ".");
+    const realModule = await realpath(moduleDir).catch(() => "");
+    const realRoot = await realpath(root);
+    const inside = realModule && !relative(realRoot, realModule).startsWith("..");
+    if (!inside) {
+      await rm(base, { recursive: true, force: true });
+      throw new WorkdirError(
+        realModule
+          ? `source.path ${options.path} leaves the repository; point it at a folder inside it`
+          : `source.path ${options.path} does not exist in the repository at this revision`,
+      );
+    }
+    await writeBackendOverride(moduleDir, { stack: options.stack, access: this.stateAccess });
+    await writeFile(join(moduleDir, VAR_FILE), options.tfvars, { mode: 0o600 });
+    const homeDir = join(base, "home");
+    await mkdir(homeDir, { recursive: true });
+    return { base, workdir: { root, moduleDir, homeDir, varFile: VAR_FILE, initialized: false } };
+  }
+
+  /** Removes run folders an earlier controller process left, unless something still runs in one. */
+  private async sweep(): Promise<void> {
+    const entries = await readdir(this.parent).catch(() => [] as string[]);
+    if (entries.length === 0) return;
+    const busy = processesWorkingUnder(this.parent);
+    for (const name of entries) {
+      const base = join(this.parent, name);
+      if (busy.some((cwd) => cwd === base || cwd.startsWith(`${base}/`))) continue;
+      await rm(base, { recursive: true, force: true });
+    }
+  }
 }

@@ -52,12 +52,16 @@ interface Repo {
   mirror: string;
 }
 
+const COMMIT_INFO_CACHE = 4096;
+
 export class GitSource {
   readonly cacheDir: string;
   readonly timeoutMs: number;
   readonly #env: NodeJS.ProcessEnv;
   readonly #layout: CacheLayout;
   readonly #locks = new KeyedLock();
+  /** A commit's metadata never changes: read once per repository and commit, the newest kept. */
+  readonly #commitInfos = new Map<string, CommitInfo>();
   #prepared: Promise<void> | undefined;
 
   constructor(options: GitSourceOptions = {}) {
@@ -126,7 +130,10 @@ export class GitSource {
   /** Author, committer, times and message of a commit, fetching it first when it is missing. */
   async commitInfo(repoURL: string, sha: string, credentials?: GitCredentials): Promise<CommitInfo> {
     const repo = await this.#open(repoURL);
-    return this.#locks.run(repo.key, async () => {
+    const cacheKey = `${repo.key}@${sha.trim().toLowerCase()}`;
+    const known = this.#commitInfos.get(cacheKey);
+    if (known) return known;
+    const info = await this.#locks.run(repo.key, async () => {
       const commit = await this.#ensureCommit(repo, sha.trim().toLowerCase(), credentials);
       const output = await runGit(
         [
@@ -142,6 +149,11 @@ export class GitSource {
       );
       return parseCommitInfo(output);
     });
+    this.#commitInfos.set(cacheKey, info);
+    if (this.#commitInfos.size > COMMIT_INFO_CACHE) {
+      this.#commitInfos.delete(this.#commitInfos.keys().next().value as string);
+    }
+    return info;
   }
 
   async #open(repoURL: string): Promise<Repo> {

@@ -11,6 +11,7 @@ import { planId } from "../core/stack/plan-id.ts";
 import { runCommand } from "../util/exec.ts";
 import { sha256Hex } from "./hash.ts";
 import { TofuError, TofuRunner, type TofuRunnerOptions } from "./runner.ts";
+import { readSavedPlan } from "./saved-plan.ts";
 
 const SECRET = "s3cr3t-tok3n-value";
 const MODULE = `
@@ -99,8 +100,8 @@ describe("TofuRunner", () => {
     const first = await tofu.plan(dir, { out: "plan.bin", varFile: "vars.tfvars.json" });
     assert.equal(first.changes, true);
     assert.ok(existsSync(first.planFile));
-    const shown = await tofu.showJson(dir, first.planFile);
-    const summary = summarisePlan(shown);
+    const saved = await readSavedPlan(first.planFile);
+    const summary = summarisePlan(saved);
     assert.equal(summary.counts.add, 2);
     assert.deepEqual(
       summary.resources.map((r) => `${r.action} ${r.address}`),
@@ -113,12 +114,11 @@ describe("TofuRunner", () => {
       path: ".",
       workspace: "default",
       purpose: "apply" as const,
-      variables: {},
     };
     const again = await tofu.plan(dir, { out: "again.bin", varFile: "vars.tfvars.json" });
     assert.equal(
-      planId(await tofu.showJson(dir, again.planFile), inputs, sha256Hex),
-      planId(shown, inputs, sha256Hex),
+      planId((await readSavedPlan(again.planFile)).identity, inputs, sha256Hex),
+      planId(saved.identity, inputs, sha256Hex),
     );
 
     const applied = await tofu.apply(dir, first.planFile);
@@ -130,7 +130,26 @@ describe("TofuRunner", () => {
 
     const second = await tofu.plan(dir, { out: "plan.bin", varFile: "vars.tfvars.json" });
     assert.equal(second.changes, false);
-    assert.equal(summarisePlan(await tofu.showJson(dir, second.planFile)).changes, false);
+    assert.equal(summarisePlan(await readSavedPlan(second.planFile)).changes, false);
+    // What tofu itself shows of the saved plan agrees with what Mooring read from the file.
+    const shown = (await tofu.showJson(dir, first.planFile)) as { resource_changes: { address: string }[] };
+    assert.deepEqual(
+      shown.resource_changes.map((rc) => rc.address).sort(),
+      summary.resources.map((r) => r.address),
+    );
+  });
+
+  it("works in the workspace it is given, which the backend creates on first use", async () => {
+    const dir = await moduleDir("workspace", {
+      "ws.tf": 'output "workspace" {\n  value = terraform.workspace\n}\n',
+    });
+    const tofu = runner("workspace", { workspace: "blue" });
+    await tofu.init(dir);
+    const planned = await tofu.plan(dir, { out: "plan.bin", varFile: "vars.tfvars.json" });
+    await tofu.apply(dir, planned.planFile);
+    assert.equal((await tofu.output(dir)).workspace?.value, "blue");
+    assert.ok(existsSync(join(dir, "terraform.tfstate.d", "blue", "terraform.tfstate")));
+    assert.ok(!existsSync(join(dir, "terraform.tfstate")), "nothing in the default workspace");
   });
 
   it("passes backend settings through a file that is gone after init", async () => {

@@ -39,6 +39,7 @@ export const TOFU_ERROR_CODES = [
   "invalid-config",
   "state-locked",
   "timeout",
+  "interrupted",
 ] as const;
 export type TofuErrorCode = (typeof TOFU_ERROR_CODES)[number];
 
@@ -95,10 +96,19 @@ export interface TofuRunnerOptions {
   path?: string;
   /** Called with scrubbed output, whole lines at a time, as it arrives. */
   onOutput?: (text: string) => void;
+  /** The tofu workspace (TF_WORKSPACE); the backend creates it on first use. Default "default". */
+  workspace?: string;
+  /**
+   * Cancels the runner's commands: when it aborts, a running tofu is interrupted (it stops at a
+   * safe point and releases the state lock; killed after a grace) and the command fails with
+   * code `interrupted`; later commands do not start. A controller aborts it when it stops leading,
+   * so that no run of a former leader holds the lock while the new one works. Default: none.
+   */
+  signal?: AbortSignal;
 }
 
 /** The runner's settings with defaults filled in; the environment and secrets are kept apart, unprintable. */
-export type TofuRunnerSettings = Required<Omit<TofuRunnerOptions, "onOutput" | "env" | "secrets">>;
+export type TofuRunnerSettings = Required<Omit<TofuRunnerOptions, "onOutput" | "env" | "secrets" | "signal">>;
 
 export function tofuRunnerDefaults(options: TofuRunnerOptions): TofuRunnerSettings {
   return {
@@ -109,6 +119,7 @@ export function tofuRunnerDefaults(options: TofuRunnerOptions): TofuRunnerSettin
     timeoutMs: options.timeoutMs ?? 20 * 60_000,
     lockTimeout: options.lockTimeout ?? "0s",
     path: options.path ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    workspace: options.workspace ?? "default",
   };
 }
 
@@ -183,12 +194,14 @@ export class TofuRunner {
   readonly #env: Readonly<Record<string, string>>;
   readonly #onOutput: ((text: string) => void) | undefined;
   readonly #scrubber: Scrubber;
+  readonly #signal: AbortSignal | undefined;
   #sequence = 0;
 
   constructor(options: TofuRunnerOptions) {
     this.settings = tofuRunnerDefaults(options);
     this.#env = { ...(options.env ?? {}) };
     this.#onOutput = options.onOutput;
+    this.#signal = options.signal;
     this.#scrubber = createScrubber([...Object.values(this.#env), ...(options.secrets ?? [])]);
   }
 
@@ -337,6 +350,7 @@ export class TofuRunner {
       HOME: this.settings.homeDir,
       TF_CLI_CONFIG_FILE: this.settings.cliConfigFile,
       TF_DATA_DIR: join(resolve(dir), ".terraform"),
+      TF_WORKSPACE: this.settings.workspace,
       TF_IN_AUTOMATION: "1",
       TF_INPUT: "0",
       CHECKPOINT_DISABLE: "1",
@@ -364,6 +378,7 @@ export class TofuRunner {
       timeoutMs: limitMs,
       // Interrupted, tofu stops at a safe point and releases the state lock; killed, it would not.
       interrupt: { signal: "SIGINT", graceMs: 30_000 },
+      signal: this.#signal,
       onOutput: (chunk) => {
         chunks.push(chunk);
         stream?.write(chunk);
@@ -392,6 +407,18 @@ export class TofuRunner {
         message:
           `tofu ${command} for stack ${stack} was stopped after ${formatMs(done.limitMs)} (time limit, spec.timeout); ` +
           "its state lock may still be held",
+        diagnostics: done.diagnostics,
+        log: done.log,
+      });
+    }
+    if (done.result.aborted) {
+      throw new TofuError({
+        code: "interrupted",
+        stackRef: stack,
+        command,
+        message:
+          `tofu ${command} for stack ${stack} was interrupted because this controller stopped leading or is shutting down; ` +
+          "the controller that leads next runs it again",
         diagnostics: done.diagnostics,
         log: done.log,
       });

@@ -38,6 +38,7 @@ interface StackView {
     conditions?: { type: string; status: string; reason: string; message: string }[];
     lastPlan?: {
       id: string;
+      revision: string;
       pending: boolean;
       summary: { add: number; change: number; destroy: number };
       resources: { address: string; action: string }[];
@@ -148,7 +149,9 @@ describe("Stacks: plan, approve, apply with real OpenTofu", () => {
     assert.equal((await kubectl(["get", "secret", "network-outputs", "-n", ns])).code, 1);
 
     // A new commit makes a new plan; approving the old id is refused.
-    await git.commit("infra", { "network/main.tf": MODULE("-v2") }, "db input v2");
+    // (A refresh plans at once at the last commit while it asks the remote for the head; the
+    // branch moved, so that plan is dropped and the one recorded is the new commit's.)
+    const v2 = await git.commit("infra", { "network/main.tf": MODULE("-v2") }, "db input v2");
     await kubectlOk(["annotate", "stack", "network", "-n", ns, "mooring.dev/refresh=normal", "--overwrite"]);
     const replanned = await waitStack(
       ns,
@@ -157,6 +160,7 @@ describe("Stacks: plan, approve, apply with real OpenTofu", () => {
       (s) => s.status?.lastPlan?.id !== first?.id && s.status?.lastPlan?.pending === true,
     );
     const second = replanned.status?.lastPlan;
+    assert.equal(second?.revision, v2);
     await approve(ns, "network", first?.id ?? "");
     const refused = await eventually("the stale approval to be refused", async () => {
       const events = JSON.parse(
@@ -248,7 +252,7 @@ describe("Stacks: plan, approve, apply with real OpenTofu", () => {
   });
 
   it("applies at once with approvePlan auto", async () => {
-    await createStack("auto", { vars: { greeting: "auto" }, approvePlan: "auto" });
+    await createStack("auto", { vars: { greeting: "auto" }, approvePlan: "auto", workspace: "blue" });
     const applied = await waitStack(
       ns,
       "auto",
@@ -256,6 +260,9 @@ describe("Stacks: plan, approve, apply with real OpenTofu", () => {
       (s) => s.status?.lastApply?.result === "succeeded",
     );
     assert.equal(applied.status?.lastApply?.approvedBy, "auto");
+    // spec.workspace selects the tofu workspace, and with it the state Secret.
+    assert.equal((await kubectl(["get", "secret", `tfstate-blue-${ns}.auto`, "-n", ns])).code, 0);
+    assert.equal((await kubectl(["get", "secret", `tfstate-default-${ns}.auto`, "-n", ns])).code, 1);
     await waitStack(
       ns,
       "auto",
