@@ -1,8 +1,11 @@
 // The Application controller process: leader election, an informer on Applications feeding a
 // keyed work queue, drift watches on managed objects, and /metrics and /healthz over HTTP.
 // Only the leader reconciles; a standby keeps campaigning and takes over when the leader's Lease
-// expires or is released on shutdown. Shutdown (SIGTERM) stops taking work, lets running
-// reconciles finish, and releases the Lease so a standby starts at once.
+// expires or is released on shutdown. Shutdown (SIGTERM) stops taking work and lets running
+// reconciles finish — Stack runs for up to a minute, still holding the Lease, since a new leader
+// would take their state locks for leftovers of dead runs; tofu runs still going then are
+// interrupted so they release their locks — and only then releases the Lease, so a standby starts
+// at once. A replica that loses its Lease interrupts its tofu runs at once.
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import { type Application, CONTROLLER_NAMESPACE } from "../core/application.ts";
@@ -63,6 +66,14 @@ export class Controller {
     Pick<ControllerOptions, "gitCacheDir" | "stacks">;
   private stackQueue: WorkQueue | null = null;
   private stackInformer: Informer | null = null;
+  /**
+   * Aborted to interrupt the tofu runs of the present leadership term (one per term): tofu then
+   * stops at a safe point and releases its state lock, which the next leader would otherwise
+   * find held by a run it cannot see.
+   */
+  private stackRuns: AbortController | null = null;
+  /** The shutdown under way, once stop() was called. */
+  private stopping: Promise<void> | null = null;
   private readonly destinations: DestinationLookup;
   private readonly abort = new AbortController();
   private queue: WorkQueue | null = null;
@@ -132,6 +143,9 @@ export class Controller {
   }
 
   private startLeading(): void {
+    // Shutting down, this replica keeps its Lease only until its Stack runs are done; should it
+    // win the Lease back meanwhile, it must not start new work.
+    if (this.stopping) return;
     this.leading = true;
     this.metrics.isLeader.set(1);
     this.log.info("leading: reconciling Applications", { identity: this.options.identity });
@@ -188,6 +202,8 @@ export class Controller {
 
   /** Stacks get their own queue: a tofu run takes seconds to minutes and must not hold up apps. */
   private startStacks(sources: SourceResolver, stacks: NonNullable<ControllerOptions["stacks"]>): void {
+    const runs = new AbortController();
+    this.stackRuns = runs;
     const reconciler = new StackReconciler({
       client: this.client,
       sources,
@@ -199,6 +215,7 @@ export class Controller {
       cliConfigFile: stacks.cliConfigFile,
       stateAccess: stacks.stateAccess,
       workRoot: stacks.workRoot,
+      signal: runs.signal,
     });
     const queue = new WorkQueue(
       (key) => reconciler.reconcile(key),
@@ -229,6 +246,8 @@ export class Controller {
     this.leading = false;
     this.metrics.isLeader.set(0);
     this.stackInformer?.stop();
+    // Another replica may lead already: our tofu runs must not keep the state locked under it.
+    this.stackRuns?.abort();
     void this.stackQueue?.shutdown();
     this.appInformer?.stop();
     this.drift?.stop();
@@ -240,17 +259,36 @@ export class Controller {
     await this.queue?.idle();
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    this.stackInformer?.stop();
-    this.appInformer?.stop();
-    await this.stackQueue?.shutdown(60_000);
-    // Let running reconciles finish before stopping the watches they may still be adding.
-    await this.queue?.shutdown();
-    this.drift?.stop();
-    await this.leaderLoop;
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.leading = false;
+  /**
+   * Graceful shutdown (SIGTERM): stops taking work and lets running Stack runs finish for up to
+   * 60 s, still holding the leader Lease — a standby leading already would take their state
+   * locks, older than its term, for the leftovers of dead runs and release them under the live
+   * ones. Runs still going at the deadline are interrupted, so tofu releases its locks before
+   * this process exits; then the Lease is given up. Calling it again returns the same shutdown.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stackInformer?.stop();
+      this.appInformer?.stop();
+      const stackQueue = this.stackQueue;
+      await stackQueue?.shutdown(60_000);
+      if (stackQueue && stackQueue.active > 0) {
+        this.log.warn("stack runs still going at shutdown; interrupting them so tofu releases its locks", {
+          runs: stackQueue.active,
+        });
+        this.stackRuns?.abort();
+        // tofu gets 30 s after the interrupt to stop on its own before it is killed.
+        await stackQueue.shutdown(35_000);
+      }
+      this.abort.abort();
+      // Let running reconciles finish before stopping the watches they may still be adding.
+      await this.queue?.shutdown();
+      this.drift?.stop();
+      await this.leaderLoop;
+      await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+      this.leading = false;
+    })();
+    return this.stopping;
   }
 
   private serveHttp(): Promise<void> {

@@ -19,13 +19,25 @@ export interface RunOptions {
   interrupt?: { signal: NodeJS.Signals; graceMs: number };
   /** Called with each chunk of combined output as it arrives; default: none. */
   onOutput?: (chunk: string) => void;
+  /**
+   * Cancels the run: when it aborts, the program is stopped as at the time limit (`interrupt`
+   * first when given, SIGKILL after its grace; SIGKILL at once otherwise), and the result says
+   * `aborted` with code 130 (what a shell reports for a program stopped by Ctrl-C). A signal that
+   * has already aborted starts nothing. Default: none.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Set when `signal` aborted the run; the code is then 130. */
+  aborted?: true;
 }
+
+/** The exit code reported for a run cancelled through its AbortSignal. */
+export const ABORTED_CODE = 130;
 
 /** A program exited non-zero (or could not start); the message says which and why. */
 export class CommandError extends Error {
@@ -42,6 +54,16 @@ export class CommandError extends Error {
   }
 }
 
+/** Why a program is stopped before it ends on its own, and what its result then says. */
+interface StopReason {
+  code: number;
+  aborted: boolean;
+  /** Note added to stderr when the program exits after the interrupt signal. */
+  interrupted: string;
+  /** Note added to stderr when it had to be killed. */
+  killed: string;
+}
+
 /** Runs a program to completion and returns its output, whatever its exit code. */
 export function runCommand(
   file: string,
@@ -49,42 +71,76 @@ export function runCommand(
   options: RunOptions = {},
 ): Promise<RunResult> {
   return new Promise((resolve) => {
+    if (options.signal?.aborted) {
+      const stderr = `${file} was not started: its run was cancelled`;
+      resolve({ code: ABORTED_CODE, stdout: "", stderr, aborted: true });
+      return;
+    }
+    let stdout = "";
+    let stderr = "";
+    let timer: NodeJS.Timeout | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    /** Set once the program is being stopped: its exit then reports why, not its own code. */
+    let stopping: StopReason | undefined;
     let settled = false;
     const settle = (result: RunResult) => {
       if (settled) return;
       settled = true;
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
+      clearTimeout(grace);
+      options.signal?.removeEventListener("abort", onAbort);
       resolve(result);
     };
+    const settleStopped = (reason: StopReason, note: string) =>
+      settle({
+        code: reason.code,
+        stdout,
+        stderr: `${stderr}\n${note}`,
+        ...(reason.aborted ? { aborted: true as const } : {}),
+      });
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
-    let timer: NodeJS.Timeout | undefined;
-    /** Set once the time limit interrupted the program: its exit then reports the timeout. */
-    let interrupted: string | undefined;
+    const kill = (reason: StopReason) => {
+      child.kill("SIGKILL");
+      // A grandchild may still hold the output pipes open; stop reading instead of waiting.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      settleStopped(reason, reason.killed);
+    };
+    /** The first reason to stop wins; `interrupt` lets the program clean up before the kill. */
+    const stop = (reason: StopReason) => {
+      if (stopping || settled) return;
+      stopping = reason;
+      clearTimeout(timer);
+      if (!options.interrupt) {
+        kill(reason);
+        return;
+      }
+      child.kill(options.interrupt.signal);
+      grace = setTimeout(() => kill(reason), options.interrupt.graceMs);
+      grace.unref();
+    };
+    function onAbort() {
+      stop({
+        code: ABORTED_CODE,
+        aborted: true,
+        interrupted: `${file} was interrupted: its run was cancelled`,
+        killed: `${file} was stopped: its run was cancelled`,
+      });
+    }
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.timeoutMs !== undefined) {
       const limit = options.timeoutMs;
-      const kill = () => {
-        child.kill("SIGKILL");
-        // A grandchild may still hold the output pipes open; stop reading instead of waiting.
-        child.stdout.destroy();
-        child.stderr.destroy();
-        settle({ code: 124, stdout, stderr: `${stderr}\n${file} was stopped after ${limit} ms` });
+      const reason: StopReason = {
+        code: 124,
+        aborted: false,
+        interrupted: `${file} was interrupted after ${limit} ms`,
+        killed: `${file} was stopped after ${limit} ms`,
       };
-      timer = setTimeout(() => {
-        if (!options.interrupt) {
-          kill();
-          return;
-        }
-        interrupted = `${file} was interrupted after ${limit} ms`;
-        child.kill(options.interrupt.signal);
-        const grace = setTimeout(kill, options.interrupt.graceMs);
-        grace.unref();
-      }, limit);
+      timer = setTimeout(() => stop(reason), limit);
     }
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
@@ -96,11 +152,9 @@ export function runCommand(
     });
     child.on("error", (err) => settle({ code: 127, stdout, stderr: stderr + String(err.message) }));
     child.on("close", (code, signal) =>
-      settle(
-        interrupted
-          ? { code: 124, stdout, stderr: `${stderr}\n${interrupted}` }
-          : { code: code ?? (signal ? 128 : 1), stdout, stderr },
-      ),
+      stopping
+        ? settleStopped(stopping, stopping.interrupted)
+        : settle({ code: code ?? (signal ? 128 : 1), stdout, stderr }),
     );
     child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");

@@ -16,6 +16,11 @@ export interface RunningController {
   stop(): Promise<number | null>;
   /** Crash (SIGKILL). */
   kill(): Promise<void>;
+  /**
+   * A dying Pod: SIGKILL to the controller and every process it started (tofu, its providers and
+   * provisioners). Needs `ownProcessGroup`.
+   */
+  killGroup(): Promise<void>;
   exited: Promise<number | null>;
 }
 
@@ -36,6 +41,8 @@ export async function startController(
     args?: string[];
     identity?: string;
     env?: NodeJS.ProcessEnv;
+    /** Run it as the leader of its own process group, so that killGroup() can kill it with its children. */
+    ownProcessGroup?: boolean;
   } = {},
 ): Promise<RunningController> {
   const kubeconfigArgs =
@@ -58,6 +65,7 @@ export async function startController(
   const child = spawn(process.execPath, args, {
     env: { ...runEnv(), ...options.env },
     stdio: ["ignore", "ignore", "pipe"],
+    ...(options.ownProcessGroup ? { detached: true } : {}),
   });
   const logs: Record<string, unknown>[] = [];
   let buffer = "";
@@ -105,6 +113,17 @@ export async function startController(
     },
     kill: async () => {
       if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+    killGroup: async () => {
+      if (!options.ownProcessGroup || child.pid === undefined)
+        throw new Error("killGroup needs a controller started with ownProcessGroup: true");
+      try {
+        // A negative pid names the process group the detached controller leads.
+        process.kill(-child.pid, "SIGKILL");
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+      }
       await exited;
     },
   };

@@ -1,0 +1,88 @@
+// lease-state-locked.json is the lock Lease of a Stack read with kubectl while `tofu apply` held
+// it (tofu 1.12.6, Kubernetes backend); lease-state-unlocked.json is the same Lease as tofu
+// leaves it on unlocking: no holder, no lock-info annotation.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import type { KubeObject } from "../objects.ts";
+import {
+  describeStateLock,
+  heldStateLock,
+  isStaleLock,
+  LOCK_INFO_ANNOTATION,
+  parseGoTime,
+  type StateLock,
+} from "./state-lock.ts";
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")) as KubeObject;
+
+const LOCKED = fixture("lease-state-locked.json");
+const CREATED = Date.parse("2026-11-26T07:43:02.016Z");
+
+function withAnnotation(value: string | undefined): KubeObject {
+  const lease = structuredClone(LOCKED);
+  const annotations = { ...lease.metadata.annotations };
+  if (value === undefined) delete annotations[LOCK_INFO_ANNOTATION];
+  else annotations[LOCK_INFO_ANNOTATION] = value;
+  lease.metadata.annotations = annotations;
+  return lease;
+}
+
+describe("the state lock in tofu's Lease", () => {
+  it("reads who holds the lock, for what, and since when", () => {
+    assert.deepEqual(heldStateLock(LOCKED), {
+      id: "9404975a-0049-e2fd-f1c0-6ada03ec1f8d",
+      who: "root@vm",
+      operation: "apply",
+      createdMs: CREATED,
+    });
+  });
+
+  it("finds no lock on an unlocked or missing Lease", () => {
+    assert.equal(heldStateLock(fixture("lease-state-unlocked.json")), undefined);
+    assert.equal(heldStateLock({ ...LOCKED, spec: { holderIdentity: "" } }), undefined);
+    assert.equal(heldStateLock(null), undefined);
+    assert.equal(heldStateLock(undefined), undefined);
+  });
+
+  it("still names a lock whose details are missing or unreadable, with an unknown age", () => {
+    for (const annotation of [undefined, "not json", "[]", '{"Created":"yesterday"}']) {
+      const lock = heldStateLock(withAnnotation(annotation));
+      assert.equal(lock?.id, "9404975a-0049-e2fd-f1c0-6ada03ec1f8d", String(annotation));
+      assert.equal(lock?.createdMs, undefined, String(annotation));
+    }
+  });
+
+  it("calls a lock stale only when it was taken before this replica began leading", () => {
+    const lock = heldStateLock(LOCKED) as StateLock;
+    assert.equal(isStaleLock(lock, CREATED + 1), true);
+    assert.equal(isStaleLock(lock, CREATED), false, "taken in the same millisecond: this term's");
+    assert.equal(isStaleLock(lock, CREATED - 60_000), false);
+    assert.equal(isStaleLock({ ...lock, createdMs: undefined }, CREATED + 3_600_000), false, "unknown age");
+  });
+
+  it("describes a lock by id, operation, holder and creation time", () => {
+    const lock = heldStateLock(LOCKED) as StateLock;
+    assert.equal(
+      describeStateLock(lock),
+      "lock 9404975a-0049-e2fd-f1c0-6ada03ec1f8d (apply by root@vm, created 2026-11-26T07:43:02.016Z)",
+    );
+    assert.equal(
+      describeStateLock({ id: "x", who: "", operation: "", createdMs: undefined }),
+      "lock x (created at an unknown time)",
+    );
+  });
+
+  it("reads times as Go writes them, to the millisecond", () => {
+    const cases: [string, number | undefined][] = [
+      ["2026-11-26T07:43:02.016596143Z", CREATED],
+      ["2026-11-26T08:43:02.0165+01:00", CREATED],
+      ["2026-11-26T07:43:02Z", CREATED - 16],
+      ["0001-01-01T00:00:00Z", undefined],
+      ["2026-11-26 07:43:02 +0000 UTC", undefined],
+      ["", undefined],
+    ];
+    for (const [text, expected] of cases) assert.equal(parseGoTime(text), expected, text);
+  });
+});

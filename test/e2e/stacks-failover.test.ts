@@ -1,0 +1,257 @@
+// User stories of Stacks under leader failover, with two controller replicas (each in a process
+// group of its own, as each Pod has its own processes) and real OpenTofu:
+// - the leader dies mid-apply the way a Pod dies — together with its tofu, which never gets to
+//   release the state lock. The standby takes the leader Lease, sees in the lock Lease that the
+//   lock was taken before it began leading by a run that is gone, releases it at once (Event
+//   StaleLockReleased) instead of sitting out tofu's 60 s lock timeout, and finishes the apply;
+// - the leader loses its Lease to the standby mid-apply while it lives on. It interrupts its
+//   tofu at once, which releases the lock itself, and the new leader finishes the work.
+// Either way the state ends consistent and unlocked.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { heldStateLock } from "../../src/core/stack/state-lock.ts";
+import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
+import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
+import { type GitServer, startGitServer } from "../harness/git-server.ts";
+
+/** A module whose apply takes `seconds`: long enough to act in the middle of it. */
+const slowModule = (seconds: number) => `
+variable "n" {
+  type = number
+}
+resource "terraform_data" "slow" {
+  input = var.n
+  provisioner "local-exec" {
+    command = "sleep ${seconds}"
+  }
+}
+`;
+
+interface StackView {
+  status?: {
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+    lastPlan?: { id: string; pending: boolean };
+    lastApply?: { planId: string; result: string; message: string };
+  };
+}
+
+interface EventView {
+  reason: string;
+  message: string;
+  reportingInstance?: string;
+}
+
+describe("Stacks when the leader changes mid-apply", () => {
+  let git: GitServer;
+  const replicas = new Map<string, RunningController>();
+  const run = Date.now().toString(36);
+  const ns = `failover-${run}`;
+
+  const get = async (name: string) =>
+    JSON.parse(await kubectlOk(["get", "stack", name, "-n", ns, "-o", "json"])) as StackView;
+  const waitStack = (name: string, what: string, check: (s: StackView) => boolean, timeoutMs = 90_000) => {
+    let last: StackView | undefined;
+    return eventually(
+      `stack ${name} ${what}`,
+      async () => {
+        last = await get(name);
+        return check(last) ? last : undefined;
+      },
+      timeoutMs,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last: ${JSON.stringify(last?.status ?? null)}`);
+    });
+  };
+  const condition = (s: StackView, type: string) => s.status?.conditions?.find((c) => c.type === type);
+  const appliedAndReady = (s: StackView) =>
+    condition(s, "Ready")?.status === "True" &&
+    s.status?.lastApply?.result === "succeeded" &&
+    s.status.lastPlan?.pending === false;
+  const controllerLeaseHolder = async () =>
+    (
+      await kubectlOk([
+        "get",
+        "lease",
+        "mooring-controller",
+        "-n",
+        "mooring",
+        "-o",
+        "jsonpath={.spec.holderIdentity}",
+      ])
+    ).trim();
+  const stateLock = async (name: string) => {
+    const res = await kubectl(["get", "lease", `lock-tfstate-default-${ns}.${name}`, "-n", ns, "-o", "json"]);
+    return res.code === 0 ? heldStateLock(JSON.parse(res.stdout)) : undefined;
+  };
+  const staleLockEvents = async (name: string) =>
+    JSON.parse(
+      await kubectlOk([
+        "get",
+        "events",
+        "-n",
+        ns,
+        "--field-selector",
+        `involvedObject.name=${name},reason=StaleLockReleased`,
+        "-o",
+        "json",
+      ]),
+    ).items as EventView[];
+
+  async function startReplica(name: string): Promise<string> {
+    const identity = `replica-${name}-${run}`;
+    replicas.set(identity, await startController({ identity, ownProcessGroup: true }));
+    return identity;
+  }
+
+  async function createStack(name: string, path: string, n: number): Promise<void> {
+    await kubectlOk(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Stack",
+        metadata: { name, namespace: ns },
+        spec: {
+          source: { repoURL: git.url("failover"), targetRevision: "main", path },
+          vars: { n },
+          approvePlan: "auto",
+        },
+      }),
+    });
+  }
+
+  /** Waits until the Stack's apply holds the state lock, and returns that lock. */
+  async function applyHoldingLock(name: string) {
+    await waitStack(name, "to start applying", (s) =>
+      (s.status?.conditions ?? []).some((c) => c.type === "Reconciling" && /applying/.test(c.message)),
+    );
+    // The plan released its lock before the apply began, so a held lock is the apply's.
+    const lock = await eventually(
+      `the apply of ${name} to take the state lock`,
+      () => stateLock(name),
+      60_000,
+    );
+    assert.equal(lock.operation, "apply");
+    assert.ok(lock.createdMs !== undefined, "the Lease says when the lock was taken");
+    return lock;
+  }
+
+  /** A refresh plans no changes: the state matches what was applied. */
+  async function assertConsistent(name: string, done: StackView): Promise<void> {
+    assert.equal(await stateLock(name), undefined, "the state is unlocked");
+    await kubectlOk(["annotate", "stack", name, "-n", ns, "mooring.dev/refresh=normal", "--overwrite"]);
+    const before = JSON.stringify(done.status?.lastPlan);
+    const replanned = await waitStack(
+      name,
+      "to plan again",
+      (s) => s.status?.lastPlan !== undefined && JSON.stringify(s.status.lastPlan) !== before,
+    );
+    assert.equal(replanned.status?.lastPlan?.pending, false, "no changes");
+    assert.equal(condition(replanned, "Ready")?.status, "True");
+  }
+
+  before(async () => {
+    await ensureInstalled();
+    await kubectlOk(["create", "namespace", ns]);
+    git = await startGitServer();
+    await git.createRepo(
+      "failover",
+      { "slow/main.tf": slowModule(15), "slower/main.tf": slowModule(40) },
+      "slow modules",
+    );
+    // Both replicas are up before any Stack exists.
+    await startReplica("a");
+    await startReplica("b");
+    await eventually("one replica to lead", async () =>
+      replicas.has(await controllerLeaseHolder()) ? true : undefined,
+    );
+  });
+
+  after(async () => {
+    await Promise.all([...replicas.values()].map((r) => r.stop()));
+    await git?.close();
+    await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
+  });
+
+  it("a leader killed with its tofu: the standby releases the dead run's lock at once and finishes the apply", async (t) => {
+    await createStack("killed", "slow", 1);
+    const lock = await applyHoldingLock("killed");
+    const leaderId = await controllerLeaseHolder();
+    const leader = replicas.get(leaderId);
+    const standbyId = [...replicas.keys()].find((id) => id !== leaderId) ?? "";
+    assert.ok(leader, `the leader ${leaderId} is one of ours`);
+    assert.match(
+      await (await fetch(leader.metricsUrl.replace(/\/metrics$/, "/healthz"))).text(),
+      /ok \(leader\)/,
+    );
+    await leader.killGroup();
+    replicas.delete(leaderId);
+    assert.deepEqual(await stateLock("killed"), lock, "the dead run left its lock behind");
+
+    // The leader Lease changes hands once the dead leader's term runs out (15 s).
+    await eventually("the standby to lead", async () =>
+      (await controllerLeaseHolder()) === standbyId ? true : undefined,
+    );
+    const tookOver = Date.now();
+    const done = await waitStack("killed", "to be Ready with the apply done", appliedAndReady, 180_000);
+    const took = Date.now() - tookOver;
+    t.diagnostic(`Ready ${took} ms after the takeover`);
+    // Had the survivor only learned of the lock from tofu, tofu would first have waited out its
+    // 60 s lock timeout, then the apply would have slept its 15 s: Ready no sooner than 75 s
+    // after the takeover. Reading the lock Lease first, it needs init and the 15 s apply (and,
+    // had the dead run already written state, one more plan and apply): well under 60 s.
+    assert.ok(took < 60_000, `Ready ${took} ms after the takeover`);
+    assert.equal(done.status?.lastApply?.planId, done.status?.lastPlan?.id);
+
+    const events = await staleLockEvents("killed");
+    assert.equal(events.length, 1, `one StaleLockReleased event: ${JSON.stringify(events)}`);
+    const [released] = events;
+    t.diagnostic(`StaleLockReleased: ${released?.message}`);
+    assert.equal(released?.reportingInstance, standbyId, "the survivor released it");
+    assert.ok(released?.message.includes(lock.id), released?.message);
+    assert.ok(released?.message.includes(new Date(lock.createdMs ?? 0).toISOString()), released?.message);
+    if (lock.who) assert.ok(released?.message.includes(lock.who), released?.message);
+    await assertConsistent("killed", done);
+  });
+
+  it("a leader that loses its Lease interrupts its tofu, which releases the lock for the new leader", async (t) => {
+    const newLeaderId = await startReplica("c");
+    const leaderId = await controllerLeaseHolder();
+    const leader = replicas.get(leaderId);
+    assert.ok(leader && leaderId !== newLeaderId, `the leader ${leaderId} is one of ours`);
+    await createStack("handed-over", "slower", 2);
+    const lock = await applyHoldingLock("handed-over");
+
+    // The Lease goes to the standby while the leader lives on, as when the leader could not renew
+    // in time (say, cut off from the API server for a while) and the standby took over.
+    const now = new Date().toISOString().replace(/Z$/, "000Z");
+    await kubectlOk([
+      "patch",
+      "lease",
+      "mooring-controller",
+      "-n",
+      "mooring",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { holderIdentity: newLeaderId, acquireTime: now, renewTime: now } }),
+    ]);
+    const handedOver = Date.now();
+    await eventually(
+      "the apply's lock to be released",
+      async () => ((await stateLock("handed-over"))?.id !== lock.id ? true : undefined),
+      60_000,
+    );
+    const released = Date.now() - handedOver;
+    t.diagnostic(`lock released ${released} ms after the Lease changed hands`);
+    // The apply sleeps 40 s and had just begun: left alone it would hold the lock for half a
+    // minute more. The old leader notices the loss at its next renewal (every 2 s) and interrupts
+    // tofu, which stops the provisioner and unlocks within a few seconds.
+    assert.ok(released < 15_000, `lock released ${released} ms after the Lease changed hands`);
+    // Like kube-controller-manager, a replica that lost its Lease exits, to be restarted.
+    assert.equal(await leader.exited, 1);
+    replicas.delete(leaderId);
+    assert.ok(leader.logs.some((l) => /lost the leader lease/.test(String(l.msg))));
+
+    const done = await waitStack("handed-over", "to be Ready with the apply done", appliedAndReady, 180_000);
+    assert.deepEqual(await staleLockEvents("handed-over"), [], "tofu released its own lock");
+    await assertConsistent("handed-over", done);
+  });
+});
