@@ -31,7 +31,13 @@ import {
   stackSpecDefaults,
   validateStackSpec,
 } from "../core/stack/spec.ts";
-import { describeStateLock, heldStateLock, isStaleLock, type StateLock } from "../core/stack/state-lock.ts";
+import {
+  describeStateLock,
+  heldStateLock,
+  isStaleLock,
+  runUnderWay,
+  type StateLock,
+} from "../core/stack/state-lock.ts";
 import { resolveVars, tfvarsJson, undeclaredVariables } from "../core/stack/vars.ts";
 import { GitError } from "../git/errors.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -95,6 +101,8 @@ export class StackReconciler {
    */
   private readonly leadingSince = Date.now();
 
+  /** Per Stack object read by a reconcile: whether its status showed a run under way then. */
+  private readonly runUnderWayAtStart = new WeakMap<Stack, boolean>();
   /** Run folders, kept initialized between runs of a Stack at the same commit. */
   private readonly folders: RunFolders;
 
@@ -107,7 +115,8 @@ export class StackReconciler {
    * Runs a tofu step, first releasing a state lock left by a run that died with an earlier
    * leader (the Lease says who took it and when), so a takeover does not sit out tofu's lock
    * timeout. Should the lock only show up as tofu's error (taken while we looked), the same rule
-   * applies then, once. A lock taken during this term is a live run elsewhere and is left alone.
+   * applies then, once. A lock taken during this term is a live run elsewhere, and a lock taken
+   * while the Stack showed no run of Mooring's is someone's tofu by hand: both are left alone.
    */
   private async unlockingStale<T>(
     stack: Stack,
@@ -116,18 +125,22 @@ export class StackReconciler {
     step: () => Promise<T>,
   ): Promise<T> {
     const held = await readStateLock(this.deps, stack);
-    if (held && isStaleLock(held, this.leadingSince) && !tofuStillRunning(this.deps.workRoot, stack)) {
+    const runWasUnderWay = this.runUnderWayAtStart.get(stack) ?? false;
+    if (
+      held &&
+      isStaleLock(held, this.leadingSince, runWasUnderWay) &&
+      !tofuStillRunning(this.deps.workRoot, stack)
+    ) {
       await releaseStaleLock(this.deps, stack, runner, dir, held, this.leadingSince);
     }
     try {
       return await step();
     } catch (err) {
       if (!(err instanceof TofuError) || err.code !== "state-locked" || !err.lockId) throw err;
-      const created = lockCreated(err.diagnostics);
-      if (created === undefined || created >= this.leadingSince) throw err;
+      const lock = { id: err.lockId, who: "", operation: "", createdMs: lockCreated(err.diagnostics) };
+      if (!isStaleLock(lock, this.leadingSince, runWasUnderWay)) throw err;
       // A run orphaned by a killed controller may still be finishing: never unlock under it.
       if (tofuStillRunning(this.deps.workRoot, stack)) throw err;
-      const lock = { id: err.lockId, who: "", operation: "", createdMs: created };
       await releaseStaleLock(this.deps, stack, runner, dir, lock, this.leadingSince);
       return step();
     }
@@ -145,6 +158,9 @@ export class StackReconciler {
       await this.folders.forget({ namespace, name });
       return undefined;
     }
+    // Before this reconcile writes anything: did a run (perhaps of a dead leader) leave the
+    // status saying it was under way? Only such a run's lock may be released as stale.
+    this.runUnderWayAtStart.set(stack, runUnderWay(stack.status));
     const status: StackStatus = structuredClone(stack.status ?? {});
     if (stack.metadata.deletionTimestamp) return this.finalize(stack, status);
     await this.ensureFinalizer(stack);

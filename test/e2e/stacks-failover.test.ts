@@ -7,11 +7,23 @@
 // - the leader loses its Lease to the standby mid-apply while it lives on. It interrupts its
 //   tofu at once, which releases the lock itself, and the new leader finishes the work.
 // Either way the state ends consistent and unlocked.
+// - someone runs tofu by hand against a Stack's state (here `tofu console`, which holds the lock
+//   while it is open) before the present leader began leading. That lock is old, but no run of
+//   Mooring's was under way: the controller reports StateLocked and waits, never releasing it,
+//   and plans as soon as its holder lets go.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { heldStateLock } from "../../src/core/stack/state-lock.ts";
+import { writeBackendOverride } from "../../src/terraform/state-backend.ts";
+import { providerMirrors, tofuBinary, tofuEnv, writeProviderCliConfig } from "../../src/toolchain/tofu.ts";
+import { runCommand } from "../../src/util/exec.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
+import { runEnv, runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
 
 /** A module whose apply takes `seconds`: long enough to act in the middle of it. */
@@ -154,7 +166,7 @@ describe("Stacks when the leader changes mid-apply", () => {
     git = await startGitServer();
     await git.createRepo(
       "failover",
-      { "slow/main.tf": slowModule(15), "slower/main.tf": slowModule(40) },
+      { "slow/main.tf": slowModule(15), "slower/main.tf": slowModule(40), "quick/main.tf": slowModule(0) },
       "slow modules",
     );
     // Both replicas are up before any Stack exists.
@@ -253,5 +265,64 @@ describe("Stacks when the leader changes mid-apply", () => {
     const done = await waitStack("handed-over", "to be Ready with the apply done", appliedAndReady, 180_000);
     assert.deepEqual(await staleLockEvents("handed-over"), [], "tofu released its own lock");
     await assertConsistent("handed-over", done);
+  });
+  it("a lock someone's own tofu took before this leader began leading is never released", async (t) => {
+    // Someone opens `tofu console` on the state of Stack "by-hand": it holds the lock while open.
+    const work = await mkdtemp(join(tmpdir(), "mooring-by-hand-"));
+    const dir = join(work, "module");
+    await mkdir(dir);
+    await writeFile(join(dir, "main.tf"), slowModule(0));
+    await writeBackendOverride(dir, {
+      stack: { namespace: ns, name: "by-hand" },
+      access: { kubeconfig: runSandboxKubeconfig() },
+    });
+    const cliConfigFile = await writeProviderCliConfig(join(work, "tofu.tfrc"), providerMirrors(runEnv()));
+    const env = { ...tofuEnv({ cliConfigFile, base: runEnv() }), HOME: work };
+    const init = await runCommand(tofuBinary(runEnv()), ["init", "-input=false", "-no-color"], {
+      cwd: dir,
+      env,
+      timeoutMs: 120_000,
+    });
+    assert.equal(init.code, 0, init.stderr);
+    const holder = spawn(tofuBinary(runEnv()), ["console", "-var=n=1"], { cwd: dir, env, stdio: "pipe" });
+    try {
+      const lock = await eventually(
+        "tofu console to take the state lock",
+        () => stateLock("by-hand"),
+        60_000,
+      );
+
+      // A new leader takes over: the lock is now older than its term.
+      const newLeaderId = await startReplica("d");
+      const oldLeaderId = await controllerLeaseHolder();
+      await replicas.get(oldLeaderId)?.stop();
+      replicas.delete(oldLeaderId);
+      await eventually("the new replica to lead", async () =>
+        (await controllerLeaseHolder()) === newLeaderId ? true : undefined,
+      );
+
+      await createStack("by-hand", "quick", 1);
+      // tofu waits out its lock timeout (60 s), then the controller says who holds the state.
+      const locked = await waitStack(
+        "by-hand",
+        "to report the state locked",
+        (s) => condition(s, "Ready")?.reason === "StateLocked",
+        120_000,
+      );
+      t.diagnostic(condition(locked, "Ready")?.message ?? "");
+      assert.match(condition(locked, "Ready")?.message ?? "", new RegExp(lock.id));
+      assert.deepEqual(await stateLock("by-hand"), lock, "the lock is still the console's");
+      assert.deepEqual(await staleLockEvents("by-hand"), []);
+      assert.equal(locked.status?.lastApply, undefined, "nothing applied");
+    } finally {
+      holder.stdin.end();
+      await new Promise((resolve) => holder.once("exit", resolve));
+      await rm(work, { recursive: true, force: true });
+    }
+    // The console closed and unlocked: the Stack goes ahead on its next attempt.
+    assert.equal(await stateLock("by-hand"), undefined);
+    const done = await waitStack("by-hand", "to apply once the lock is free", appliedAndReady, 180_000);
+    assert.deepEqual(await staleLockEvents("by-hand"), []);
+    assert.equal(condition(done, "Ready")?.status, "True");
   });
 });

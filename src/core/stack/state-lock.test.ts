@@ -11,6 +11,7 @@ import {
   isStaleLock,
   LOCK_INFO_ANNOTATION,
   parseGoTime,
+  runUnderWay,
   type StateLock,
 } from "./state-lock.ts";
 
@@ -54,12 +55,31 @@ describe("the state lock in tofu's Lease", () => {
     }
   });
 
-  it("calls a lock stale only when it was taken before this replica began leading", () => {
+  it("calls a lock stale only when it was taken before this replica began leading, by a run of Mooring's", () => {
     const lock = heldStateLock(LOCKED) as StateLock;
-    assert.equal(isStaleLock(lock, CREATED + 1), true);
-    assert.equal(isStaleLock(lock, CREATED), false, "taken in the same millisecond: this term's");
-    assert.equal(isStaleLock(lock, CREATED - 60_000), false);
-    assert.equal(isStaleLock({ ...lock, createdMs: undefined }, CREATED + 3_600_000), false, "unknown age");
+    assert.equal(isStaleLock(lock, CREATED + 1, true), true);
+    assert.equal(isStaleLock(lock, CREATED, true), false, "taken in the same millisecond: this term's");
+    assert.equal(isStaleLock(lock, CREATED - 60_000, true), false);
+    assert.equal(
+      isStaleLock({ ...lock, createdMs: undefined }, CREATED + 3_600_000, true),
+      false,
+      "unknown age",
+    );
+    assert.equal(
+      isStaleLock(lock, CREATED + 3_600_000, false),
+      false,
+      "no run of Mooring's: someone's by hand",
+    );
+  });
+
+  it("tells a run under way from a Stack waiting for approval or at rest", () => {
+    const reconciling = (status: string, reason: string) => ({
+      conditions: [{ type: "Reconciling", status, reason }],
+    });
+    assert.equal(runUnderWay(reconciling("True", "Progressing")), true);
+    assert.equal(runUnderWay(reconciling("True", "AwaitingApproval")), false);
+    assert.equal(runUnderWay(reconciling("False", "Succeeded")), false);
+    assert.equal(runUnderWay(undefined), false);
   });
 
   it("describes a lock by id, operation, holder and creation time", () => {

@@ -39,11 +39,23 @@ export function heldStateLock(lease: KubeObject | null | undefined): StateLock |
 }
 
 /**
- * True when the lock was taken before `leadingSinceMs`, the moment this replica began leading.
- * A lock whose age is unknown is never stale: it may be a live run's.
+ * True when the lock is what a dead Mooring run left: taken before `leadingSinceMs`, the moment
+ * this replica began leading, while the Stack's status (as it stood before this reconcile wrote
+ * anything) says a run was under way — Mooring writes that before every tofu run and clears it
+ * after. A lock whose age is unknown is never stale: it may be a live run's. Nor is a lock held
+ * while no run of Mooring's was under way: someone ran tofu by hand against the same state, and
+ * only they know when they are done.
  */
-export function isStaleLock(lock: StateLock, leadingSinceMs: number): boolean {
-  return lock.createdMs !== undefined && lock.createdMs < leadingSinceMs;
+export function isStaleLock(lock: StateLock, leadingSinceMs: number, runWasUnderWay: boolean): boolean {
+  return runWasUnderWay && lock.createdMs !== undefined && lock.createdMs < leadingSinceMs;
+}
+
+/** The status says a tofu run of Mooring's is under way: Reconciling=True for Progressing. */
+export function runUnderWay(
+  status: { conditions?: readonly { type: string; status: string; reason: string }[] } | undefined,
+): boolean {
+  const reconciling = status?.conditions?.find((c) => c.type === "Reconciling");
+  return reconciling?.status === "True" && reconciling.reason === "Progressing";
 }
 
 /** "lock 5e77… (apply by runner@pod-a, created 2026-11-26T06:32:09.382Z)", for events and logs. */
