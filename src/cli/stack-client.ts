@@ -1,13 +1,15 @@
 // The Stacks of one namespace as `moor stack` reads and writes them. Like `moor app`, the CLI
 // never runs tofu: every write is a small request the Stack controller answers — an annotation
-// set by JSON merge patch (approve, refresh, drift check) — except create, a server-side apply
+// set by JSON merge patch (approve, refresh, drift check, unlock) — except create, a server-side apply
 // owned by the field manager `moor-cli`, and delete. The plan text, the outputs and the last
 // run's log are read from the Secrets and ConfigMap the controller writes beside the Stack.
 import { REFRESH_ANNOTATION } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { STACK_API_VERSION, STACK_KIND, type Stack } from "../core/stack/spec.ts";
+import { heldStateLock, type StateLock } from "../core/stack/state-lock.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { loadPlan, type StoredPlan } from "../terraform/plan-store.ts";
+import { stateLeaseName } from "../terraform/state-backend.ts";
 import { ResourceApi } from "./resource-client.ts";
 
 /** Re-plan now: the same annotation Applications use; the controller clears it once it acted. */
@@ -52,6 +54,15 @@ export class StackApi extends ResourceApi<Stack> {
   /** The stored plan (file and scrubbed `tofu show` text), or null when no complete copy is kept. */
   async plan(name: string, planId: string): Promise<StoredPlan | null> {
     return loadPlan(this.client, { namespace: this.namespace, name }, planId);
+  }
+
+  /** The lock held on the Stack's state (its workspace's lock Lease), or undefined. */
+  async stateLock(stack: Stack): Promise<StateLock | undefined> {
+    const lease = stateLeaseName(
+      { namespace: this.namespace, name: stack.metadata.name },
+      stack.spec.workspace || "default",
+    );
+    return heldStateLock(await this.client.get("coordination.k8s.io/v1", "Lease", this.namespace, lease));
   }
 
   async secret(name: string): Promise<DataObject | null> {

@@ -16,11 +16,15 @@ import {
   type Stack,
   type StackPlanStatus,
   stackSpecDefaults,
+  UNLOCK_ANNOTATION,
+  UNLOCK_REQUESTED_BY_ANNOTATION,
 } from "../core/stack/spec.ts";
+import { describeStateLock } from "../core/stack/state-lock.ts";
 import { requesterName } from "./app-client.ts";
 import { type Command, EXIT, outputOption, stringValue, type Values } from "./command.ts";
 import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
 import { parseOutputFormat, renderStructured, UsageError } from "./output.ts";
+import { poll } from "./poll.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import {
   DRIFT_CHECK_ANNOTATION,
@@ -594,6 +598,55 @@ const logsCommand: Command = {
   },
 };
 
+// ---- unlock ---------------------------------------------------------------------------------------
+
+const UNLOCK_WAIT_MS = 2 * 60_000;
+
+const unlockCommand: Command = {
+  path: ["stack", "unlock"],
+  usage: `moor stack unlock NAME LOCK_ID [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS}`,
+  summary:
+    "ask the controller to release the state lock LOCK_ID of a Stack, once you know its holder is gone (refused unless that lock is held); --wait waits for the release",
+  options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
+  run: async (values, args) => {
+    if (args.length !== 2 || !args[0] || !args[1]) {
+      throw new UsageError("expected a stack name and a lock id (moor stack unlock NAME LOCK_ID)");
+    }
+    const [name, lockId] = args as [string, string];
+    const timeoutMs = timeoutOverride(values) ?? UNLOCK_WAIT_MS;
+    return withStacks(values, async (api) => {
+      const stack = await api.get(name);
+      const held = await api.stateLock(stack);
+      if (!held)
+        throw new StackError(`the state of stack ${stackId(stack)} is not locked: nothing to release`);
+      if (held.id !== lockId) {
+        throw new StackError(
+          `the state of stack ${stackId(stack)} is locked by ${describeStateLock(held)}, not ${lockId}: make sure its holder is gone, then name that lock`,
+        );
+      }
+      const user = requesterName(values);
+      await api.annotate(name, { [UNLOCK_ANNOTATION]: lockId, [UNLOCK_REQUESTED_BY_ANNOTATION]: user });
+      print(`asked the controller to release ${describeStateLock(held)} of stack ${name}, for ${user}`);
+      if (values.wait !== true) return EXIT.ok;
+      const progress = createProgress();
+      const result = await poll(
+        async () => ({ lock: await api.stateLock(stack) }),
+        (v): Verdict =>
+          v && v.lock?.id !== lockId
+            ? { state: "done", label: `lock ${lockId} released` }
+            : { state: "waiting", label: `waiting for the controller to release lock ${lockId}` },
+        { timeoutMs, intervalMs: 500, confirmMs: 0, progress },
+      );
+      return finish(
+        progress,
+        result.verdict,
+        result.timedOut,
+        `lock ${lockId} still held after ${seconds(timeoutMs)}`,
+      );
+    });
+  },
+};
+
 export const stackCommands: Command[] = [
   createCommand,
   listCommand,
@@ -604,5 +657,6 @@ export const stackCommands: Command[] = [
   outputsCommand,
   driftCommand,
   logsCommand,
+  unlockCommand,
   deleteCommand,
 ];

@@ -29,12 +29,16 @@ import {
   type StackStatus,
   stackLogConfigMapName,
   stackSpecDefaults,
+  UNLOCK_ANNOTATION,
+  UNLOCK_REQUESTED_BY_ANNOTATION,
   validateStackSpec,
 } from "../core/stack/spec.ts";
 import {
+  decideUnlock,
   describeStateLock,
   heldStateLock,
   isStaleLock,
+  releaseLockPatch,
   runUnderWay,
   type StateLock,
 } from "../core/stack/state-lock.ts";
@@ -161,6 +165,7 @@ export class StackReconciler {
     // Before this reconcile writes anything: did a run (perhaps of a dead leader) leave the
     // status saying it was under way? Only such a run's lock may be released as stale.
     this.runUnderWayAtStart.set(stack, runUnderWay(stack.status));
+    await this.answerUnlockRequest(stack);
     const status: StackStatus = structuredClone(stack.status ?? {});
     if (stack.metadata.deletionTimestamp) return this.finalize(stack, status);
     await this.ensureFinalizer(stack);
@@ -271,7 +276,12 @@ export class StackReconciler {
           : err instanceof TofuError
             ? tofuReason(err.code)
             : "SourceFailed";
-      const message = err instanceof Error ? err.message : String(err);
+      const message =
+        err instanceof TofuError && err.code === "state-locked" && err.lockId
+          ? `${err.message}\nIf nobody runs tofu on this state any more, \`moor stack unlock ${stack.metadata.name} ${err.lockId} -n ${namespace}\` releases the lock.`
+          : err instanceof Error
+            ? err.message
+            : String(err);
       status.lastError = message;
       await this.deps.events.record(stack, "Warning", reason, message);
       await this.finish(stack, status, { state: stall ? "stalled" : "failed", reason, message });
@@ -280,6 +290,40 @@ export class StackReconciler {
       if (stall) return { requeueAfterMs: 60_000 };
       throw err;
     }
+  }
+
+  /**
+   * `moor stack unlock NAME LOCK_ID`: someone who knows the lock's holder is gone asks for it to
+   * be released. It is, while that very lock is held; either way an Event says what was done and
+   * for whom, and the request is cleared.
+   */
+  private async answerUnlockRequest(stack: Stack): Promise<void> {
+    const annotations = stack.metadata.annotations ?? {};
+    const requested = annotations[UNLOCK_ANNOTATION];
+    if (!requested) return;
+    const { namespace, name } = stack.metadata;
+    const leaseName = stateLeaseName({ namespace, name }, stack.spec.workspace || "default");
+    const lease = await this.deps.client.get("coordination.k8s.io/v1", "Lease", namespace, leaseName);
+    const by = annotations[UNLOCK_REQUESTED_BY_ANNOTATION] || "someone";
+    const decision = decideUnlock(`${namespace}/${name}`, requested, by, heldStateLock(lease));
+    if (decision.release && lease) {
+      const ref = {
+        apiVersion: "coordination.k8s.io/v1",
+        group: "coordination.k8s.io",
+        kind: "Lease",
+        namespace,
+        name: leaseName,
+      };
+      await this.deps.client.mergePatch(ref, releaseLockPatch(lease));
+    }
+    this.deps.log.info(decision.message, { stack: `${namespace}/${name}`, requestedBy: by });
+    await this.deps.events.record(
+      stack,
+      decision.release ? "Normal" : "Warning",
+      decision.release ? "StateLockReleased" : "UnlockRefused",
+      decision.message,
+    );
+    await this.clearAnnotations(stack, [UNLOCK_ANNOTATION, UNLOCK_REQUESTED_BY_ANNOTATION]);
   }
 
   /**

@@ -9,8 +9,9 @@
 // Either way the state ends consistent and unlocked.
 // - someone runs tofu by hand against a Stack's state (here `tofu console`, which holds the lock
 //   while it is open) before the present leader began leading. That lock is old, but no run of
-//   Mooring's was under way: the controller reports StateLocked and waits, never releasing it,
-//   and plans as soon as its holder lets go.
+//   Mooring's was under way: the controller reports StateLocked and waits, never releasing it by
+//   itself. Someone who knows better releases it with `moor stack unlock NAME LOCK_ID` (another
+//   lock's id is refused), and the Stack goes ahead.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -21,7 +22,7 @@ import { heldStateLock } from "../../src/core/stack/state-lock.ts";
 import { writeBackendOverride } from "../../src/terraform/state-backend.ts";
 import { providerMirrors, tofuBinary, tofuEnv, writeProviderCliConfig } from "../../src/toolchain/tofu.ts";
 import { runCommand } from "../../src/util/exec.ts";
-import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
+import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runEnv, runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
@@ -95,7 +96,7 @@ describe("Stacks when the leader changes mid-apply", () => {
     const res = await kubectl(["get", "lease", `lock-tfstate-default-${ns}.${name}`, "-n", ns, "-o", "json"]);
     return res.code === 0 ? heldStateLock(JSON.parse(res.stdout)) : undefined;
   };
-  const staleLockEvents = async (name: string) =>
+  const eventsOf = async (name: string, reason: string) =>
     JSON.parse(
       await kubectlOk([
         "get",
@@ -103,11 +104,12 @@ describe("Stacks when the leader changes mid-apply", () => {
         "-n",
         ns,
         "--field-selector",
-        `involvedObject.name=${name},reason=StaleLockReleased`,
+        `involvedObject.name=${name},reason=${reason}`,
         "-o",
         "json",
       ]),
     ).items as EventView[];
+  const staleLockEvents = (name: string) => eventsOf(name, "StaleLockReleased");
 
   async function startReplica(name: string): Promise<string> {
     const identity = `replica-${name}-${run}`;
@@ -266,7 +268,7 @@ describe("Stacks when the leader changes mid-apply", () => {
     assert.deepEqual(await staleLockEvents("handed-over"), [], "tofu released its own lock");
     await assertConsistent("handed-over", done);
   });
-  it("a lock someone's own tofu took before this leader began leading is never released", async (t) => {
+  it("a lock someone's own tofu took before this leader began leading is released only on request", async (t) => {
     // Someone opens `tofu console` on the state of Stack "by-hand": it holds the lock while open.
     const work = await mkdtemp(join(tmpdir(), "mooring-by-hand-"));
     const dir = join(work, "module");
@@ -314,15 +316,33 @@ describe("Stacks when the leader changes mid-apply", () => {
       assert.deepEqual(await stateLock("by-hand"), lock, "the lock is still the console's");
       assert.deepEqual(await staleLockEvents("by-hand"), []);
       assert.equal(locked.status?.lastApply, undefined, "nothing applied");
+      assert.ok(
+        condition(locked, "Ready")?.message.includes(`moor stack unlock by-hand ${lock.id} -n ${ns}`),
+        "the condition says how to release the lock",
+      );
+
+      const kc = ["-n", ns, "--kubeconfig", runSandboxKubeconfig()];
+      const wrong = await moor(["stack", "unlock", "by-hand", "not-the-lock", ...kc]);
+      assert.equal(wrong.code, 1, wrong.stderr);
+      assert.match(wrong.stderr, new RegExp(`locked by lock ${lock.id}.*not not-the-lock`));
+      const unlocked = await moor(["stack", "unlock", "by-hand", lock.id, "--wait", ...kc]);
+      assert.equal(unlocked.code, 0, unlocked.stderr);
+      assert.equal(await stateLock("by-hand"), undefined);
+      const done = await waitStack("by-hand", "to apply once the lock is free", appliedAndReady, 180_000);
+      assert.equal(condition(done, "Ready")?.status, "True");
+      const released = await eventsOf("by-hand", "StateLockReleased");
+      assert.equal(released.length, 1, JSON.stringify(released));
+      assert.match(released[0]?.message ?? "", new RegExp(`released state lock ${lock.id} .* as .+ asked`));
+      assert.deepEqual(await staleLockEvents("by-hand"), [], "never released as stale");
+      const annotations = JSON.parse(
+        (await kubectlOk(["get", "stack", "by-hand", "-n", ns, "-o", "jsonpath={.metadata.annotations}"])) ||
+          "{}",
+      );
+      assert.equal(annotations["mooring.dev/unlock"], undefined, "the request is cleared");
     } finally {
       holder.stdin.end();
       await new Promise((resolve) => holder.once("exit", resolve));
       await rm(work, { recursive: true, force: true });
     }
-    // The console closed and unlocked: the Stack goes ahead on its next attempt.
-    assert.equal(await stateLock("by-hand"), undefined);
-    const done = await waitStack("by-hand", "to apply once the lock is free", appliedAndReady, 180_000);
-    assert.deepEqual(await staleLockEvents("by-hand"), []);
-    assert.equal(condition(done, "Ready")?.status, "True");
   });
 });

@@ -19,7 +19,6 @@ export const STACK_API_VERSION = `${API_GROUP}/${API_VERSION}`;
 
 /** Annotation `moor stack approve NAME PLAN_ID` sets: the id of the plan being approved. */
 export const APPROVE_PLAN_ANNOTATION = "mooring.dev/approve-plan";
-/** Annotation set together with APPROVE_PLAN_ANNOTATION: who approved (the CLI user). */
 /**
  * Run a drift check now: the value is the time of the request (ISO 8601); the controller runs a
  * check when it sees a value newer than status.drift.checkedAt.
@@ -35,7 +34,16 @@ export function stackLogConfigMapName(stack: string): string {
   return `stack-log-${stack}`.slice(0, 253);
 }
 
+/** Annotation set together with APPROVE_PLAN_ANNOTATION: who approved (the CLI user). */
 export const APPROVED_BY_ANNOTATION = "mooring.dev/approved-by";
+/**
+ * Annotation `moor stack unlock NAME LOCK_ID` sets: release this state lock, held by a tofu run
+ * that is known to be gone (or by hand). The controller releases it only while that very lock
+ * is held, records who asked, and clears the request.
+ */
+export const UNLOCK_ANNOTATION = "mooring.dev/unlock";
+/** Set together with UNLOCK_ANNOTATION: who asked (the CLI user). */
+export const UNLOCK_REQUESTED_BY_ANNOTATION = "mooring.dev/unlock-requested-by";
 
 /** Condition types a Stack reports besides the kstatus trio Ready/Reconciling/Stalled. */
 export const STACK_CONDITIONS = {

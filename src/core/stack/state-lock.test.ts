@@ -6,11 +6,13 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type { KubeObject } from "../objects.ts";
 import {
+  decideUnlock,
   describeStateLock,
   heldStateLock,
   isStaleLock,
   LOCK_INFO_ANNOTATION,
   parseGoTime,
+  releaseLockPatch,
   runUnderWay,
   type StateLock,
 } from "./state-lock.ts";
@@ -104,5 +106,29 @@ describe("the state lock in tofu's Lease", () => {
       ["", undefined],
     ];
     for (const [text, expected] of cases) assert.equal(parseGoTime(text), expected, text);
+  });
+
+  it("releases on request only the very lock that was named", () => {
+    const lock = heldStateLock(LOCKED) as StateLock;
+    const yes = decideUnlock("ns/db", lock.id, "alice", lock);
+    assert.equal(yes.release, true);
+    assert.match(yes.message, new RegExp(`released state lock ${lock.id} .* of stack ns/db, as alice asked`));
+    const other = decideUnlock("ns/db", "0000", "alice", lock);
+    assert.equal(other.release, false);
+    assert.match(other.message, new RegExp(`did not release lock 0000 .*: it is locked by lock ${lock.id}`));
+    const none = decideUnlock("ns/db", lock.id, "alice", undefined);
+    assert.equal(none.release, false);
+    assert.match(none.message, /the state is not locked/);
+  });
+
+  it("clears holder and lock info, guarded by the resourceVersion read", () => {
+    const patch = releaseLockPatch(LOCKED) as {
+      metadata: { resourceVersion?: string; annotations: Record<string, null> };
+      spec: { holderIdentity: null };
+    };
+    assert.equal(patch.metadata.resourceVersion, LOCKED.metadata.resourceVersion);
+    assert.ok(patch.metadata.resourceVersion, "the fixture has a resourceVersion");
+    assert.deepEqual(patch.metadata.annotations, { [LOCK_INFO_ANNOTATION]: null });
+    assert.equal(patch.spec.holderIdentity, null);
   });
 });

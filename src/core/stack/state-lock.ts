@@ -67,6 +67,47 @@ export function describeStateLock(lock: StateLock): string {
   return `lock ${lock.id} (${details.join(", ")})`;
 }
 
+export type UnlockDecision = { release: boolean; message: string };
+
+/**
+ * What to do about a request to release lock `requestedId` (`moor stack unlock`): release it only
+ * while that very lock is held — a lock taken since belongs to someone else, and the person who
+ * asked has not seen it.
+ */
+export function decideUnlock(
+  stackRef: string,
+  requestedId: string,
+  requestedBy: string,
+  held: StateLock | undefined,
+): UnlockDecision {
+  if (held && held.id === requestedId) {
+    return {
+      release: true,
+      message: `released state ${describeStateLock(held)} of stack ${stackRef}, as ${requestedBy} asked`,
+    };
+  }
+  const now = held ? `it is locked by ${describeStateLock(held)}` : "the state is not locked";
+  return {
+    release: false,
+    message: `did not release lock ${requestedId} of stack ${stackRef} as ${requestedBy} asked: ${now}`,
+  };
+}
+
+/**
+ * The merge patch that releases the lock held in `lease`, as tofu's force-unlock does (no
+ * holder, no lock info). The resourceVersion makes the API server refuse it should the Lease
+ * have changed since it was read.
+ */
+export function releaseLockPatch(lease: KubeObject): Record<string, unknown> {
+  return {
+    metadata: {
+      resourceVersion: lease.metadata.resourceVersion,
+      annotations: { [LOCK_INFO_ANNOTATION]: null },
+    },
+    spec: { holderIdentity: null },
+  };
+}
+
 function parseLockInfo(text: string | undefined): Record<string, unknown> {
   if (!text) return {};
   try {
