@@ -273,7 +273,7 @@ const getCommand: Command = {
   path: ["stack", "get"],
   usage: `moor stack get NAME ${CLUSTER_FLAGS} [-o table|json|yaml]`,
   summary:
-    "show a Stack: source, approval mode, conditions, last plan and its resources, last apply, outputs, drift",
+    "show a Stack: source, approval mode, conditions, state lock, last plan and its resources, last apply, outputs, drift",
   options: { ...clusterOptions, ...outputOption },
   run: async (values, args) => {
     const name = oneName(args, "moor stack get NAME");
@@ -282,7 +282,7 @@ const getCommand: Command = {
       const stack = await api.get(name);
       if (output === "json" || output === "yaml") print(renderStructured(forPrinting(stack), output));
       else if (output === "name") print(stack.metadata.name);
-      else print(renderStackSummary(stack));
+      else print(renderStackSummary(stack, Date.now(), await api.stateLock(stack).catch(() => undefined)));
       return EXIT.ok;
     });
   },

@@ -170,6 +170,19 @@ describe("stack get", () => {
     assert.match(text, /^Plan status:\s+applied 2m ago \(approved by ada\)$/m);
   });
 
+  it("shows who holds the state lock, and nothing when it is free", () => {
+    const lock = { id: "5e77b0c1", who: "runner@pod-a", operation: "apply", createdMs: NOW - 90_000 };
+    const text = renderStackSummary(stack("dns", applied), NOW, lock);
+    assert.match(
+      text,
+      new RegExp(
+        `^State lock:\\s+lock 5e77b0c1 \\(apply by runner@pod-a, created ${new Date(NOW - 90_000).toISOString()}\\)$`,
+        "m",
+      ),
+    );
+    assert.doesNotMatch(renderStackSummary(stack("dns", applied), NOW), /State lock/);
+  });
+
   it("says there is no status yet instead of printing empty fields", () => {
     const text = renderStackSummary(stack("fresh"), NOW);
     assert.match(text, /^Status:\s+none yet/m);

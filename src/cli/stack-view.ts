@@ -19,6 +19,7 @@ import {
   type StackStatus,
   stackSpecDefaults,
 } from "../core/stack/spec.ts";
+import { describeStateLock, type StateLock } from "../core/stack/state-lock.ts";
 import { timestamp } from "./app-view.ts";
 import { age, type Column, renderTable } from "./output.ts";
 
@@ -293,7 +294,7 @@ function approveText(stack: Stack): string {
 }
 
 /** What `moor stack get NAME` prints: spec, conditions, last plan with resources, last apply, outputs and drift. */
-export function renderStackSummary(stack: Stack, now = Date.now()): string {
+export function renderStackSummary(stack: Stack, now = Date.now(), lock?: StateLock): string {
   const status = statusOf(stack);
   const spec = stackSpecDefaults(stack.spec, stack.metadata.namespace);
   const { name, namespace } = stack.metadata;
@@ -322,6 +323,7 @@ export function renderStackSummary(stack: Stack, now = Date.now()): string {
     ]);
   }
   if (spec.suspend) rows.push(["Suspended", "yes: nothing is planned, applied or checked (spec.suspend)"]);
+  if (lock) rows.push(["State lock", describeStateLock(lock)]);
   if (stack.metadata.deletionTimestamp)
     rows.push(["Deleting", `since ${ago(stack.metadata.deletionTimestamp, now)}`]);
   if (!stack.status) {

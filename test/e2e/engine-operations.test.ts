@@ -2,7 +2,7 @@
 // cluster, deleting an Application with and without its objects, two controller replicas where
 // only the leader acts, and the controller running in-cluster with only its own service account.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -240,6 +240,7 @@ describe("operating the engine", () => {
       await deleteApp("incluster");
     } finally {
       await controller.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

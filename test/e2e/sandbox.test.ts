@@ -2,7 +2,10 @@
 // real workloads in each, and throws one away without disturbing the other.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { eventually, kubectlOk, moor } from "../harness/cluster.ts";
 
@@ -205,9 +208,6 @@ describe("moor sandbox", () => {
   });
 
   it("tells the user how to get the toolchain when it is missing and Go is not there to build it", async () => {
-    const { mkdtemp } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
     const emptyToolchain = await mkdtemp(join(tmpdir(), "mooring-empty-toolchain-"));
     const res = await moor(["sandbox", "create", "e"], {
       env: {
@@ -216,7 +216,7 @@ describe("moor sandbox", () => {
         MOORING_TOOLCHAIN: emptyToolchain,
         PATH: "/usr/bin:/bin",
       },
-    });
+    }).finally(() => rm(emptyToolchain, { recursive: true, force: true }));
     assert.equal(res.code, 1);
     assert.match(
       res.stderr,

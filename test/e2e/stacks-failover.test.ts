@@ -322,6 +322,9 @@ describe("Stacks when the leader changes mid-apply", () => {
       );
 
       const kc = ["-n", ns, "--kubeconfig", runSandboxKubeconfig()];
+      const shown = await moor(["stack", "get", "by-hand", ...kc]);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, new RegExp(`^State lock:\\s+lock ${lock.id} \\(.*by ${lock.who}`, "m"));
       const wrong = await moor(["stack", "unlock", "by-hand", "not-the-lock", ...kc]);
       assert.equal(wrong.code, 1, wrong.stderr);
       assert.match(wrong.stderr, new RegExp(`locked by lock ${lock.id}.*not not-the-lock`));
