@@ -69,8 +69,13 @@ export class RunFolders {
     const kept = this.kept.get(id);
     if (kept && !kept.busy && kept.key === options.key) {
       kept.busy = true;
-      await writeFile(join(kept.workdir.moduleDir, VAR_FILE), options.tfvars, { mode: 0o600 });
-      return kept.workdir;
+      try {
+        await writeFile(join(kept.workdir.moduleDir, VAR_FILE), options.tfvars, { mode: 0o600 });
+        return kept.workdir;
+      } catch {
+        // The folder went away under us (someone cleaned the disk): make a new one.
+        kept.busy = false;
+      }
     }
     if (kept && !kept.busy) {
       this.kept.delete(id);
@@ -93,9 +98,16 @@ export class RunFolders {
       await rm(base, { recursive: true, force: true });
       return;
     }
-    await rm(join(workdir.moduleDir, VAR_FILE), { force: true });
-    for (const name of await readdir(workdir.moduleDir)) {
-      if (name.endsWith(".tfplan")) await rm(join(workdir.moduleDir, name), { force: true });
+    try {
+      await rm(join(workdir.moduleDir, VAR_FILE), { force: true });
+      for (const name of await readdir(workdir.moduleDir)) {
+        if (name.endsWith(".tfplan")) await rm(join(workdir.moduleDir, name), { force: true });
+      }
+    } catch {
+      // Gone or unreadable: not worth keeping.
+      this.kept.delete(entry[0]);
+      await rm(base, { recursive: true, force: true });
+      return;
     }
     workdir.initialized = true;
     entry[1].busy = false;

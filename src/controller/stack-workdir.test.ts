@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { RunFolders, WorkdirError } from "./stack-workdir.ts";
+
+let root: string;
+let checkout: string;
+const stack = { namespace: "infra", name: "db" };
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), "mooring-workdir-test-"));
+  checkout = join(root, "checkout");
+  await mkdir(join(checkout, "mod"), { recursive: true });
+  await writeFile(join(checkout, "mod", "main.tf"), 'resource "terraform_data" "a" {}\n');
+});
+
+after(() => rm(root, { recursive: true, force: true }));
+
+function folders(name: string): RunFolders {
+  return new RunFolders(join(root, name), { kubeconfig: "/nowhere/kubeconfig" });
+}
+
+const open = (f: RunFolders, key: string, tfvars = '{"a":1}') =>
+  f.open({ stack, key, checkout, path: "mod", tfvars });
+
+describe("RunFolders", () => {
+  it("keeps a folder, initialized, for the next run at the same key — without variables or plans", async () => {
+    const f = folders("keep");
+    const first = await open(f, "rev1");
+    assert.equal(first.initialized, false);
+    assert.equal(await readFile(join(first.moduleDir, first.varFile), "utf8"), '{"a":1}');
+    assert.ok(existsSync(join(first.moduleDir, "_mooring_backend_override.tf")));
+    await writeFile(join(first.moduleDir, "mooring.tfplan"), "plan");
+    await f.release(first, { ok: true });
+    assert.ok(!existsSync(join(first.moduleDir, first.varFile)), "the variables file (secrets) is gone");
+    assert.ok(!existsSync(join(first.moduleDir, "mooring.tfplan")), "plan files are gone");
+
+    const second = await open(f, "rev1", '{"a":2}');
+    assert.equal(second.moduleDir, first.moduleDir);
+    assert.equal(second.initialized, true);
+    assert.equal(await readFile(join(second.moduleDir, second.varFile), "utf8"), '{"a":2}');
+    await f.release(second, { ok: true });
+
+    const third = await open(f, "rev2");
+    assert.notEqual(third.moduleDir, first.moduleDir);
+    assert.equal(third.initialized, false);
+    assert.ok(!existsSync(first.root), "the folder of the older commit is removed");
+    await f.release(third, { ok: true });
+  });
+
+  it("throws away the folder of a failed run, and of a Stack that is gone", async () => {
+    const f = folders("failed");
+    const first = await open(f, "rev1");
+    await f.release(first, { ok: false });
+    assert.ok(!existsSync(first.root));
+    const again = await open(f, "rev1");
+    assert.equal(again.initialized, false);
+    await f.release(again, { ok: true });
+    await f.forget(stack);
+    assert.ok(!existsSync(again.root));
+  });
+
+  it("makes a new folder when the kept one was removed from disk", async () => {
+    const f = folders("vanished");
+    const first = await open(f, "rev1");
+    await f.release(first, { ok: true });
+    await rm(join(first.root, ".."), { recursive: true, force: true });
+    const second = await open(f, "rev1");
+    assert.equal(second.initialized, false);
+    assert.ok(existsSync(join(second.moduleDir, second.varFile)));
+    await f.release(second, { ok: true });
+  });
+
+  it("sweeps folders an earlier process left, and refuses a path outside the repository", async () => {
+    const parent = join(root, "sweep");
+    await mkdir(join(parent, "infra.old-abc123", "repo"), { recursive: true });
+    const f = new RunFolders(parent, { kubeconfig: "/nowhere/kubeconfig" });
+    const work = await open(f, "rev1");
+    assert.deepEqual(
+      (await readdir(parent)).filter((n) => n.startsWith("infra.old")),
+      [],
+      "the leftover is gone",
+    );
+    await f.release(work, { ok: true });
+    await assert.rejects(
+      f.open({ stack: { namespace: "infra", name: "x" }, key: "k", checkout, path: "../..", tfvars: "{}" }),
+      WorkdirError,
+    );
+  });
+});
