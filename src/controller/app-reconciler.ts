@@ -9,7 +9,7 @@ import { applyStanding, type Standing } from "../core/conditions.ts";
 import { durationOr } from "../core/duration.ts";
 import { jsonEqual } from "../core/json.ts";
 import { mergePatchFrom } from "../core/merge-patch.ts";
-import { formatRef, type KubeObject } from "../core/objects.ts";
+import { formatRef, type KubeObject, refKey } from "../core/objects.ts";
 import { parseSyncOptions } from "../core/sync-plan.ts";
 import { GitError } from "../git/errors.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -28,7 +28,7 @@ import {
   mergeDrift,
   resourceStatuses,
 } from "./app-status-builder.ts";
-import { compareWithCluster } from "./compare.ts";
+import { compareWithCluster, observeSync } from "./compare.ts";
 import type { DriftWatcher } from "./drift.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import { jittered, type ProcessResult } from "./queue.ts";
@@ -422,14 +422,20 @@ export class AppReconciler {
       } else {
         await this.deps.events.record(app, "Warning", "SyncFailed", result.message);
       }
-      // Observe the result: compare again, so status says what the cluster holds now.
-      comparison = await compareWithCluster({
-        app,
-        rendered: rendered.objects,
-        client,
-        previouslyManaged,
-        createsNamespaces,
-      });
+      // Observe the result. After a successful sync the API server's answers to the applies say
+      // what the cluster holds now; after a failure, what happened is less certain: compare again.
+      if (result.phase === "Succeeded") {
+        const prunedKeys = new Set(pruned.map((p) => refKey(p)));
+        comparison = observeSync(app, comparison, result.applied, prunedKeys);
+      } else {
+        comparison = await compareWithCluster({
+          app,
+          rendered: rendered.objects,
+          client,
+          previouslyManaged,
+          createsNamespaces,
+        });
+      }
     }
 
     const health = appHealth(comparison, app);

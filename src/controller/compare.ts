@@ -208,6 +208,25 @@ export async function compareWithCluster(input: CompareInput): Promise<Compariso
     }
   });
 
+  const desired = new Set<string>();
+  for (const o of objects) if (!o.hook && !o.error) desired.add(refKey(o.ref));
+
+  // What Git dropped: objects the app managed before that are no longer rendered.
+  const dropped = input.previouslyManaged.filter((r) => !desired.has(refKey(r)));
+  const pruneCandidates: KubeObject[] = [];
+  await mapLimit(dropped, limit, async (r) => {
+    const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+    const live = await client.get(apiVersion, r.kind, r.namespace, r.name).catch(() => null);
+    if (!live) return;
+    const claim = parseTrackingId(live.metadata.annotations?.[TRACKING_ANNOTATION] ?? "");
+    if (claim?.app.namespace !== app.metadata.namespace || claim.app.name !== app.metadata.name) return;
+    pruneCandidates.push(live);
+  });
+  return withDiffs(app, objects, pruneCandidates);
+}
+
+/** The comparison of these objects and prune candidates: the diffs are worked out from them. */
+function withDiffs(app: Application, objects: ComparedObject[], pruneCandidates: KubeObject[]): Comparison {
   const desiredByKey = new Map<string, KubeObject>();
   const liveByKey = new Map<string, KubeObject>();
   for (const o of objects) {
@@ -216,23 +235,33 @@ export async function compareWithCluster(input: CompareInput): Promise<Compariso
     desiredByKey.set(key, o.predicted ?? o.desired);
     if (o.live) liveByKey.set(key, o.live);
   }
-
-  // What Git dropped: objects the app managed before that are no longer rendered.
-  const dropped = input.previouslyManaged.filter((r) => !desiredByKey.has(refKey(r)));
-  const pruneCandidates: KubeObject[] = [];
-  await mapLimit(dropped, limit, async (r) => {
-    const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
-    const live = await client.get(apiVersion, r.kind, r.namespace, r.name).catch(() => null);
-    if (!live) return;
-    const claim = parseTrackingId(live.metadata.annotations?.[TRACKING_ANNOTATION] ?? "");
-    if (claim?.app.namespace !== app.metadata.namespace || claim.app.name !== app.metadata.name) return;
-    liveByKey.set(refKey(refOf(live)), live);
-    pruneCandidates.push(live);
-  });
-
+  for (const live of pruneCandidates) liveByKey.set(refKey(refOf(live)), live);
   const diffs = compareApp(desiredByKey, liveByKey, {
     ignoreDifferences: app.spec.ignoreDifferences ?? [],
     app: { namespace: app.metadata.namespace, name: app.metadata.name },
   });
   return { objects, diffs, pruneCandidates };
+}
+
+/**
+ * The comparison after a sync that succeeded, without asking the cluster again: what the API
+ * server answered to each apply is the object as it now is, and what a dry run of the same
+ * manifest would predict (the apply just made it so); pruned objects are gone; everything the
+ * sync did not touch is as it was compared. Anything that changes an object afterwards (a
+ * controller, a person) shows up through the drift watches, which compare afresh.
+ */
+export function observeSync(
+  app: Application,
+  before: Comparison,
+  applied: ReadonlyMap<string, KubeObject>,
+  prunedKeys: ReadonlySet<string>,
+): Comparison {
+  const objects = before.objects.map((o): ComparedObject => {
+    const now = o.hook || o.error ? undefined : applied.get(refKey(o.ref));
+    if (!now) return o;
+    const { deferred: _deferred, ...rest } = o;
+    return { ...rest, live: now, predicted: now };
+  });
+  const pruneCandidates = before.pruneCandidates.filter((p) => !prunedKeys.has(refKey(refOf(p))));
+  return withDiffs(app, objects, pruneCandidates);
 }

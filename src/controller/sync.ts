@@ -38,6 +38,8 @@ export interface SyncOutcome {
   phase: "Succeeded" | "Failed";
   message: string;
   resources: ResourceOutcome[];
+  /** What the API server answered to each apply, by refKey: the objects as they are now. */
+  applied: Map<string, KubeObject>;
 }
 
 class SyncFailure extends Error {}
@@ -76,6 +78,7 @@ function outcome(
 
 export async function runSync(request: SyncRequest, plan: SyncPlan): Promise<SyncOutcome> {
   const resources: ResourceOutcome[] = [];
+  const applied = new Map<string, KubeObject>();
   const liveBefore = new Map<string, KubeObject>();
   for (const o of request.comparison.objects) if (o.live) liveBefore.set(refKey(o.ref), o.live);
   for (const s of plan.skipped)
@@ -86,7 +89,7 @@ export async function runSync(request: SyncRequest, plan: SyncPlan): Promise<Syn
     for (let i = 0; i < plan.steps.length; i++) {
       const step = plan.steps[i] as SyncStep;
       request.onStep?.(step);
-      await runStep(request, step, liveBefore, resources);
+      await runStep(request, step, liveBefore, resources, applied);
       const next = plan.steps[i + 1];
       // Waves are sequenced on health: the next wave waits for this one to be ready.
       if (next && step.action === "apply" && (next.wave !== step.wave || next.phase !== step.phase)) {
@@ -98,17 +101,18 @@ export async function runSync(request: SyncRequest, plan: SyncPlan): Promise<Syn
       phase: "Succeeded",
       message: `synced: ${changed} changed, ${resources.length} handled`,
       resources,
+      applied,
     };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     for (const step of plan.onFail) {
       try {
-        await runStep(request, step, liveBefore, resources);
+        await runStep(request, step, liveBefore, resources, applied);
       } catch {
         // A failing SyncFail hook must not hide the original failure.
       }
     }
-    return { phase: "Failed", message, resources };
+    return { phase: "Failed", message, resources, applied };
   }
 }
 
@@ -117,13 +121,15 @@ async function runStep(
   step: SyncStep,
   liveBefore: Map<string, KubeObject>,
   resources: ResourceOutcome[],
+  applied: Map<string, KubeObject>,
 ): Promise<void> {
   for (const obj of step.objects) {
     const ref = refOf(obj);
     checkDeadline(request);
     try {
       if (step.action === "apply") {
-        const result = await applyOne(request, obj, liveBefore.get(refKey(ref)) ?? null);
+        const { result, after } = await applyOne(request, obj, liveBefore.get(refKey(ref)) ?? null);
+        applied.set(refKey(ref), after);
         resources.push(outcome(ref, step, result));
       } else if (step.action === "prune") {
         await pruneOne(request, obj);
@@ -151,7 +157,7 @@ async function applyOne(
   request: SyncRequest,
   obj: KubeObject,
   before: KubeObject | null,
-): Promise<ResourceResult> {
+): Promise<{ result: ResourceResult; after: KubeObject }> {
   const { client } = request;
   const own = objectSyncOptions(obj);
   const replace = (own.ok && own.value.replace) ?? request.options.replace;
@@ -165,8 +171,10 @@ async function applyOne(
     after = await client.apply(obj);
   }
   if (obj.kind === "CustomResourceDefinition") await waitEstablished(request, obj);
-  if (!before) return "created";
-  return after.metadata.resourceVersion === before.metadata.resourceVersion ? "unchanged" : "configured";
+  if (!before) return { result: "created", after };
+  const result =
+    after.metadata.resourceVersion === before.metadata.resourceVersion ? "unchanged" : "configured";
+  return { result, after };
 }
 
 async function waitEstablished(request: SyncRequest, crd: KubeObject): Promise<void> {
