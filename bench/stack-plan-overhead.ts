@@ -178,6 +178,18 @@ function spec(
   };
 }
 
+/** A runner set up as the controller's (same lock timeout, same CLI configuration), output dropped. */
+function benchRunner(variant: Variant, cliConfigFile: string, binary: string, homeDir: string): TofuRunner {
+  return new TofuRunner({
+    stack: `${STACK_NAMESPACE}/${variant.stack}`,
+    cliConfigFile,
+    homeDir,
+    binary,
+    lockTimeout: "60s",
+    onOutput: () => {},
+  });
+}
+
 async function waitStack(
   ctx: BenchContext,
   name: string,
@@ -247,14 +259,7 @@ export async function stackPlanOverhead(ctx: BenchContext): Promise<Row[]> {
         access: { kubeconfig: ctx.sandbox.kubeconfig },
       });
       await writeFile(join(dir, VAR_FILE), tfvarsJson(variant.vars(ctx)), { mode: 0o600 });
-      const runner = new TofuRunner({
-        stack: `${STACK_NAMESPACE}/${variant.stack}`,
-        cliConfigFile,
-        homeDir: join(base, "home"),
-        binary,
-        lockTimeout: "60s",
-        onOutput: () => {},
-      });
+      const runner = benchRunner(variant, cliConfigFile, binary, join(base, "home"));
       await runner.init(dir);
       prepared.push({ variant, base, dir, runner, env: runner.environment(dir) });
     }
@@ -322,14 +327,7 @@ async function measureVariant(
         recursive: true,
         filter: (src) => !src.includes(".terraform") && !src.endsWith(".tfplan"),
       });
-      const fresh = new TofuRunner({
-        stack: `${STACK_NAMESPACE}/${variant.stack}`,
-        cliConfigFile,
-        homeDir: join(base, "home"),
-        binary,
-        lockTimeout: "60s",
-        onOutput: () => {},
-      });
+      const fresh = benchRunner(variant, cliConfigFile, binary, join(base, "home"));
       const t0 = performance.now();
       await fresh.init(dir);
       return performance.now() - t0;

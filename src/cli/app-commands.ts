@@ -7,7 +7,6 @@ import { readFileSync } from "node:fs";
 import type { Operation } from "../controller/app-reconciler.ts";
 import { FINALIZER, REFRESH_ANNOTATION } from "../controller/app-reconciler.ts";
 import type { Application } from "../core/application.ts";
-import { parseDuration } from "../core/duration.ts";
 import { formatRef } from "../core/objects.ts";
 import { AppApi, AppError, type AppWithOperation, requesterName } from "./app-client.ts";
 import { DIFF_EXIT, type DiffReport, diffFromComparison, diffFromStatus } from "./app-diff.ts";
@@ -31,29 +30,10 @@ import {
   type Verdict,
 } from "./app-wait.ts";
 import { type Command, EXIT, outputOption, stringValue, type Values } from "./command.ts";
+import { CLUSTER_FLAGS, finish, forPrinting, oneName, print, seconds, timeoutFlag } from "./command-kit.ts";
 import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
 import { age, parseOutputFormat, renderStructured, UsageError } from "./output.ts";
 import { createProgress, type Progress } from "./progress.ts";
-
-const CLUSTER_FLAGS = "[--kubeconfig F] [--context C] [-n mooring]";
-
-function oneName(args: string[], usage: string): string {
-  if (args.length !== 1 || !args[0]) throw new UsageError(`expected exactly one application name (${usage})`);
-  return args[0];
-}
-
-function timeoutFlag(values: Values, fallbackMs: number): number {
-  const text = stringValue(values, "timeout");
-  if (text === undefined) return fallbackMs;
-  const ms = parseDuration(text);
-  if (ms === null || ms <= 0)
-    throw new UsageError(`--timeout takes a duration such as 30s or 5m, got "${text}"`);
-  return ms;
-}
-
-function seconds(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
-}
 
 /** Runs work with the Applications API of the namespace in the flags; closes the client after. */
 async function withApps<T>(
@@ -67,17 +47,6 @@ async function withApps<T>(
   } finally {
     client.close();
   }
-}
-
-function print(text: string): void {
-  if (text) process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-}
-
-/** The Application as `-o json|yaml` prints it: everything but managedFields (as kubectl does). */
-function forPrinting(app: Application): Application {
-  const copy = structuredClone(app);
-  delete copy.metadata.managedFields;
-  return copy;
 }
 
 /** The controller must be free to act on a request: not suspended, not being deleted. */
@@ -94,16 +63,6 @@ function assertActionable(app: Application, what: string): void {
 
 function controllerSilent(namespace: string, timeoutMs: number): string {
   return `the controller did not answer within ${seconds(timeoutMs)}: is it running? (\`moor controller\`, or the mooring-controller Deployment in namespace ${namespace})`;
-}
-
-/** Ends a wait on the progress display; returns the exit code. */
-function finish(progress: Progress, verdict: Verdict, timedOut: boolean, timeoutMessage: string): number {
-  if (verdict.state === "done") {
-    progress.done(verdict.label);
-    return EXIT.ok;
-  }
-  progress.fail(timedOut ? `${timeoutMessage} (last seen: ${verdict.label})` : verdict.label);
-  return EXIT.failed;
 }
 
 /** Asks for a refresh and waits for the controller's answer; returns the refreshed app. */
@@ -259,7 +218,7 @@ const getCommand: Command = {
   summary: "show an Application: source, destination, sync and health, last sync, and its resources",
   options: { ...clusterOptions, ...outputOption },
   run: async (values, args) => {
-    const name = oneName(args, "moor app get NAME");
+    const name = oneName(args, "application", "moor app get NAME");
     const output = parseOutputFormat(stringValue(values, "output"));
     return withApps(values, async (api) => {
       const app = await api.get(name);
@@ -305,7 +264,7 @@ async function statusDiff(api: AppApi, app: AppWithOperation, values: Values): P
       `application ${name} is suspended: showing its last comparison (${app.status && statusOf(app).reconciledAt ? `${age(statusOf(app).reconciledAt ?? "")} ago` : "none yet"})\n`,
     );
   } else {
-    const timeoutMs = timeoutFlag(values, 60_000);
+    const timeoutMs = timeoutFlag(values) ?? 60_000;
     const progress = createProgress();
     const refreshed = await refreshAndWait(api, app, { hard: false, timeoutMs, progress });
     if (refreshed.verdict.state !== "done") {
@@ -335,7 +294,7 @@ const diffCommand: Command = {
     timeout: { type: "string" },
   },
   run: async (values, args) => {
-    const name = oneName(args, "moor app diff NAME");
+    const name = oneName(args, "application", "moor app diff NAME");
     if (stringValue(values, "local") && stringValue(values, "revision")) {
       throw new UsageError("--local and --revision cannot be used together");
     }
@@ -369,7 +328,7 @@ const manifestsCommand: Command = {
     local: { type: "string" },
   },
   run: async (values, args) => {
-    const name = oneName(args, "moor app manifests NAME");
+    const name = oneName(args, "application", "moor app manifests NAME");
     const source = stringValue(values, "source") ?? "git";
     if (source !== "git" && source !== "live")
       throw new UsageError(`--source takes git or live, got "${source}"`);
@@ -414,8 +373,8 @@ const syncCommand: Command = {
     timeout: { type: "string" },
   },
   run: async (values, args) => {
-    const name = oneName(args, "moor app sync NAME");
-    const timeoutMs = timeoutFlag(values, 300_000);
+    const name = oneName(args, "application", "moor app sync NAME");
+    const timeoutMs = timeoutFlag(values) ?? 300_000;
     const revision = stringValue(values, "revision");
     return withApps(values, async (api) => {
       const app = await api.get(name);
@@ -450,7 +409,7 @@ const rollbackCommand: Command = {
         `history ID must be a whole number, got "${idText}"; \`moor app history ${name}\` lists them`,
       );
     }
-    const timeoutMs = timeoutFlag(values, 300_000);
+    const timeoutMs = timeoutFlag(values) ?? 300_000;
     return withApps(values, async (api) => {
       const app = await api.get(name);
       assertActionable(app, "roll back");
@@ -483,7 +442,7 @@ const unpinCommand: Command = {
   summary: "release the pin a rollback set, so the Application follows its target revision again",
   options: { ...clusterOptions },
   run: async (values, args) => {
-    const name = oneName(args, "moor app unpin NAME");
+    const name = oneName(args, "application", "moor app unpin NAME");
     return withApps(values, async (api) => {
       const app = await api.get(name);
       assertActionable(app, "unpin");
@@ -511,8 +470,8 @@ const refreshCommand: Command = {
     timeout: { type: "string" },
   },
   run: async (values, args) => {
-    const name = oneName(args, "moor app refresh NAME");
-    const timeoutMs = timeoutFlag(values, 60_000);
+    const name = oneName(args, "application", "moor app refresh NAME");
+    const timeoutMs = timeoutFlag(values) ?? 60_000;
     const hard = values.hard === true;
     return withApps(values, async (api) => {
       const app = await api.get(name);
@@ -551,7 +510,7 @@ const historyCommand: Command = {
   summary: "list the revisions an Application deployed, newest last; * marks the pinned one",
   options: { ...clusterOptions, ...outputOption },
   run: async (values, args) => {
-    const name = oneName(args, "moor app history NAME");
+    const name = oneName(args, "application", "moor app history NAME");
     const output = parseOutputFormat(stringValue(values, "output"));
     return withApps(values, async (api) => {
       const app = await api.get(name);
@@ -576,8 +535,8 @@ const waitCommand: Command = {
     timeout: { type: "string" },
   },
   run: async (values, args) => {
-    const name = oneName(args, "moor app wait NAME");
-    const timeoutMs = timeoutFlag(values, 300_000);
+    const name = oneName(args, "application", "moor app wait NAME");
+    const timeoutMs = timeoutFlag(values) ?? 300_000;
     const either = values.sync === true || values.health === true;
     const wanted = { sync: !either || values.sync === true, health: !either || values.health === true };
     return withApps(values, async (api) => {
@@ -604,11 +563,11 @@ const deleteCommand: Command = {
     timeout: { type: "string" },
   },
   run: async (values, args) => {
-    const name = oneName(args, "moor app delete NAME");
+    const name = oneName(args, "application", "moor app delete NAME");
     const cascade = stringValue(values, "cascade") ?? "true";
     if (cascade !== "true" && cascade !== "false")
       throw new UsageError(`--cascade takes true or false, got "${cascade}"`);
-    const timeoutMs = timeoutFlag(values, 300_000);
+    const timeoutMs = timeoutFlag(values) ?? 300_000;
     return withApps(values, async (api) => {
       await api.get(name);
       if (cascade === "false") await api.orphan(name);

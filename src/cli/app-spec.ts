@@ -4,16 +4,14 @@
 import { APPLICATION_API_VERSION, type Application, type ApplicationSpec } from "../core/application.ts";
 import { diffObjects } from "../core/diff.ts";
 import { isPlainObject, jsonEqual } from "../core/json.ts";
+import { OBJECT_NAME } from "../core/objects.ts";
 import { parseSyncOptions } from "../core/sync-plan.ts";
-import { stringValue, type Values } from "./command.ts";
+import { stringValue, stringValues, type Values } from "./command.ts";
 import { nameAndNamespace, parseManifestDocument } from "./manifest-input.ts";
 import { UsageError } from "./output.ts";
 
 /** Field manager of everything `moor app create` applies. */
 export { CLI_FIELD_MANAGER } from "./resource-client.ts";
-
-/** Kubernetes object names: lower-case RFC 1123 subdomains. */
-const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function validateAppName(name: string): string {
   if (name.length > 253 || !OBJECT_NAME.test(name)) {
@@ -31,13 +29,6 @@ export interface CreateInput {
   values: Values;
   /** Text of the -f manifest and where it came from, when given. */
   manifest?: { text: string; source: string };
-}
-
-function strings(values: Values, name: string): string[] | undefined {
-  const value = values[name];
-  if (value === undefined) return undefined;
-  const list = Array.isArray(value) ? value : [value];
-  return list.filter((v): v is string => typeof v === "string");
 }
 
 /** `k=v` → [k, v]; the value may itself contain '='. */
@@ -134,7 +125,7 @@ function applySyncPolicy(spec: ApplicationSpec, values: Values): void {
     if (!syncPolicy.automated) throw new UsageError(`--${flag} needs --sync-policy automated`);
     syncPolicy.automated[field] = true;
   }
-  const options = strings(values, "sync-option");
+  const options = stringValues(values, "sync-option");
   if (options !== undefined) {
     for (const option of options) keyValue(option, "--sync-option");
     const { errors } = parseSyncOptions(options);
@@ -146,8 +137,8 @@ function applySyncPolicy(spec: ApplicationSpec, values: Values): void {
 }
 
 function applyHelm(spec: ApplicationSpec, values: Values): void {
-  const sets = strings(values, "helm-set");
-  const valueFiles = strings(values, "helm-values-file");
+  const sets = stringValues(values, "helm-set");
+  const valueFiles = stringValues(values, "helm-values-file");
   const releaseName = stringValue(values, "release-name");
   if (sets === undefined && valueFiles === undefined && releaseName === undefined) return;
   if (spec.source.directory || spec.source.kustomize || values["directory-recurse"] === true) {

@@ -22,3 +22,11 @@ export function stringValue(values: Values, name: string): string | undefined {
   const value = values[name];
   return typeof value === "string" ? value : undefined;
 }
+
+/** Every value of a repeatable string option (`--var a=1 --var b=2`), or undefined when absent. */
+export function stringValues(values: Values, name: string): string[] | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((v): v is string => typeof v === "string");
+}

@@ -9,7 +9,7 @@ import { STACK_API_VERSION, STACK_KIND, type Stack } from "../core/stack/spec.ts
 import { heldStateLock, type StateLock } from "../core/stack/state-lock.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { loadPlan, type StoredPlan } from "../terraform/plan-store.ts";
-import { stateLeaseName } from "../terraform/state-backend.ts";
+import { stackLockLease } from "../terraform/state-backend.ts";
 import { ResourceApi } from "./resource-client.ts";
 
 /** Re-plan now: the same annotation Applications use; the controller clears it once it acted. */
@@ -58,11 +58,10 @@ export class StackApi extends ResourceApi<Stack> {
 
   /** The lock held on the Stack's state (its workspace's lock Lease), or undefined. */
   async stateLock(stack: Stack): Promise<StateLock | undefined> {
-    const lease = stateLeaseName(
-      { namespace: this.namespace, name: stack.metadata.name },
-      stack.spec.workspace || "default",
+    const lease = stackLockLease(stack);
+    return heldStateLock(
+      await this.client.get("coordination.k8s.io/v1", "Lease", lease.namespace, lease.name),
     );
-    return heldStateLock(await this.client.get("coordination.k8s.io/v1", "Lease", this.namespace, lease));
   }
 
   async secret(name: string): Promise<DataObject | null> {

@@ -8,7 +8,6 @@
 // which adds 3: the command worked and changes are pending (plan) or the infrastructure drifted
 // (drift). tofu's own -detailed-exitcode uses 2 for that, which moor keeps for usage errors.
 import { readFileSync } from "node:fs";
-import { parseDuration } from "../core/duration.ts";
 import { isPlanId } from "../core/stack/plan-id.ts";
 import {
   APPROVE_PLAN_ANNOTATION,
@@ -22,10 +21,11 @@ import {
 import { describeStateLock } from "../core/stack/state-lock.ts";
 import { requesterName } from "./app-client.ts";
 import { type Command, EXIT, outputOption, stringValue, type Values } from "./command.ts";
+import { CLUSTER_FLAGS, finish, forPrinting, oneName, print, seconds, timeoutFlag } from "./command-kit.ts";
 import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
 import { parseOutputFormat, renderStructured, UsageError } from "./output.ts";
 import { poll } from "./poll.ts";
-import { createProgress, type Progress } from "./progress.ts";
+import { createProgress } from "./progress.ts";
 import {
   DRIFT_CHECK_ANNOTATION,
   SENSITIVE_OUTPUTS_ANNOTATION,
@@ -67,33 +67,13 @@ import {
   type Verdict,
 } from "./stack-wait.ts";
 
-const CLUSTER_FLAGS = "[--kubeconfig F] [--context C] [-n mooring]";
 const TIMEOUT_FLAG = "[--timeout D]";
 /** Added to the Stack's spec.timeout for the default wait: time in the controller's queue. */
 const QUEUE_MARGIN_MS = 5 * 60_000;
 
-function oneName(args: string[], usage: string): string {
-  if (args.length !== 1 || !args[0]) throw new UsageError(`expected exactly one stack name (${usage})`);
-  return args[0];
-}
-
-/** --timeout when given (checked before any request), else undefined. */
-function timeoutOverride(values: Values): number | undefined {
-  const text = stringValue(values, "timeout");
-  if (text === undefined) return undefined;
-  const ms = parseDuration(text);
-  if (ms === null || ms <= 0)
-    throw new UsageError(`--timeout takes a duration such as 30s or 5m, got "${text}"`);
-  return ms;
-}
-
 /** How long to wait for the controller: --timeout, else the Stack's own run limit plus the queue margin. */
 function timeoutFor(override: number | undefined, stack: Stack): number {
   return override ?? stackSpecDefaults(stack.spec, stack.metadata.namespace).timeoutMs + QUEUE_MARGIN_MS;
-}
-
-function seconds(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
 }
 
 /** Runs work with the Stacks API of the namespace in the flags; closes the client after. */
@@ -108,17 +88,6 @@ async function withStacks<T>(
   } finally {
     client.close();
   }
-}
-
-function print(text: string): void {
-  if (text) process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-}
-
-/** The Stack as `-o json|yaml` prints it: everything but managedFields (as kubectl does). */
-function forPrinting(stack: Stack): Stack {
-  const copy = structuredClone(stack);
-  delete copy.metadata.managedFields;
-  return copy;
 }
 
 function requireStatus(stack: Stack): void {
@@ -145,14 +114,22 @@ function controllerSilent(stack: Stack, timeoutMs: number): string {
   return `the controller did not answer within ${seconds(timeoutMs)}: is the Stack controller running (\`moor controller\`, or the mooring-controller Deployment)?${why ? ` stack ${stackId(stack)} says ${why}` : ""}`;
 }
 
-/** Ends a wait on the progress display; returns the exit code. */
-function finish(progress: Progress, verdict: Verdict, timedOut: boolean, timeoutMessage: string): number {
-  if (verdict.state === "done") {
-    progress.done(verdict.label);
-    return EXIT.ok;
-  }
-  progress.fail(timedOut ? `${timeoutMessage} (last seen: ${verdict.label})` : verdict.label);
-  return EXIT.failed;
+/**
+ * Waits, showing progress, until `judge` says the controller answered (or failed, or the time is
+ * up; then `seen`, the Stack as last known, explains a silent controller). Returns the exit code
+ * and the Stack as last read.
+ */
+async function awaitStack(
+  api: StackApi,
+  name: string,
+  judge: (stack: Stack | null) => Verdict,
+  timeoutMs: number,
+  seen: Stack,
+): Promise<{ code: number; stack: Stack | null }> {
+  const progress = createProgress();
+  const result = await pollStack(() => api.find(name), judge, { timeoutMs, progress });
+  const silent = controllerSilent(result.stack ?? seen, timeoutMs);
+  return { code: finish(progress, result.verdict, result.timedOut, silent), stack: result.stack };
 }
 
 async function readStdin(): Promise<string> {
@@ -276,7 +253,7 @@ const getCommand: Command = {
     "show a Stack: source, approval mode, conditions, state lock, last plan and its resources, last apply, outputs, drift",
   options: { ...clusterOptions, ...outputOption },
   run: async (values, args) => {
-    const name = oneName(args, "moor stack get NAME");
+    const name = oneName(args, "stack", "moor stack get NAME");
     const output = parseOutputFormat(stringValue(values, "output"));
     return withStacks(values, async (api) => {
       const stack = await api.get(name);
@@ -295,8 +272,8 @@ const deleteCommand: Command = {
     "delete a Stack; with spec.destroyOnDelete its infrastructure is destroyed first (a destroy plan, approved like any other), else state and infrastructure are kept",
   options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
   run: async (values, args) => {
-    const name = oneName(args, "moor stack delete NAME");
-    const timeout = timeoutOverride(values);
+    const name = oneName(args, "stack", "moor stack delete NAME");
+    const timeout = timeoutFlag(values);
     return withStacks(values, async (api) => {
       const stack = await api.get(name);
       const timeoutMs = timeoutFor(timeout, stack);
@@ -313,18 +290,7 @@ const deleteCommand: Command = {
           : `stack ${name} is being deleted; its state and infrastructure are kept`,
       );
       if (values.wait !== true) return EXIT.ok;
-      const progress = createProgress();
-      const result = await pollStack(
-        () => api.find(name),
-        (s) => stackDeletedVerdict(name, s),
-        { timeoutMs, progress },
-      );
-      return finish(
-        progress,
-        result.verdict,
-        result.timedOut,
-        controllerSilent(result.stack ?? after, timeoutMs),
-      );
+      return (await awaitStack(api, name, (s) => stackDeletedVerdict(name, s), timeoutMs, after)).code;
     });
   },
 };
@@ -343,8 +309,8 @@ const planCommand: Command = {
     timeout: { type: "string" },
   },
   run: async (values, args) => {
-    const name = oneName(args, "moor stack plan NAME");
-    const timeout = timeoutOverride(values);
+    const name = oneName(args, "stack", "moor stack plan NAME");
+    const timeout = timeoutFlag(values);
     return withStacks(values, async (api) => {
       let stack = await api.get(name);
       if (values.refresh === true) {
@@ -352,19 +318,8 @@ const planCommand: Command = {
         const timeoutMs = timeoutFor(timeout, stack);
         const before = stackBefore(stack);
         await api.annotate(name, { [STACK_REFRESH_ANNOTATION]: "normal" });
-        const progress = createProgress();
-        const result = await pollStack(
-          () => api.find(name),
-          (s) => replanVerdict(name, s, before),
-          { timeoutMs, progress },
-        );
-        const code = finish(
-          progress,
-          result.verdict,
-          result.timedOut,
-          controllerSilent(result.stack ?? stack, timeoutMs),
-        );
-        if (code !== EXIT.ok || !result.stack) return EXIT.failed;
+        const result = await awaitStack(api, name, (s) => replanVerdict(name, s, before), timeoutMs, stack);
+        if (result.code !== EXIT.ok || !result.stack) return EXIT.failed;
         stack = result.stack;
       } else {
         requireStatus(stack);
@@ -414,18 +369,7 @@ async function approveAndMaybeWait(
     );
     return EXIT.ok;
   }
-  const progress = createProgress();
-  const result = await pollStack(
-    () => api.find(name),
-    (s) => applyVerdict(name, s, plan.id, before),
-    { timeoutMs, progress },
-  );
-  return finish(
-    progress,
-    result.verdict,
-    result.timedOut,
-    controllerSilent(result.stack ?? stack, timeoutMs),
-  );
+  return (await awaitStack(api, name, (s) => applyVerdict(name, s, plan.id, before), timeoutMs, stack)).code;
 }
 
 const approveCommand: Command = {
@@ -444,7 +388,7 @@ const approveCommand: Command = {
         `"${planId}" is not a plan id (p- and 16 hex digits); \`moor stack plan ${name}\` shows the current one`,
       );
     }
-    const timeout = timeoutOverride(values);
+    const timeout = timeoutFlag(values);
     return withStacks(values, async (api) => {
       const stack = await api.get(name);
       const problem = approvalProblem(stack, planId);
@@ -461,8 +405,8 @@ const applyCommand: Command = {
     "approve whatever plan of a Stack is pending now (refused when nothing is); --wait waits for the apply (exit 1 if it fails)",
   options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
   run: async (values, args) => {
-    const name = oneName(args, "moor stack apply NAME");
-    const timeout = timeoutOverride(values);
+    const name = oneName(args, "stack", "moor stack apply NAME");
+    const timeout = timeoutFlag(values);
     return withStacks(values, async (api) => {
       const stack = await api.get(name);
       const pending = pendingPlan(stack);
@@ -480,7 +424,7 @@ const outputsCommand: Command = {
   summary: "print the outputs a Stack wrote to its Secret; sensitive values only with --show-sensitive",
   options: { ...clusterOptions, ...outputOption, "show-sensitive": { type: "boolean" } },
   run: async (values, args) => {
-    const name = oneName(args, "moor stack outputs NAME");
+    const name = oneName(args, "stack", "moor stack outputs NAME");
     const output = parseOutputFormat(stringValue(values, "output"));
     const show = values["show-sensitive"] === true;
     return withStacks(values, async (api) => {
@@ -531,9 +475,9 @@ const driftCommand: Command = {
     timeout: { type: "string" },
   },
   run: async (values, args) => {
-    const name = oneName(args, "moor stack drift NAME");
+    const name = oneName(args, "stack", "moor stack drift NAME");
     const output = parseOutputFormat(stringValue(values, "output"));
-    const timeout = timeoutOverride(values);
+    const timeout = timeoutFlag(values);
     return withStacks(values, async (api) => {
       let stack = await api.get(name);
       if (values.check === true) {
@@ -541,19 +485,14 @@ const driftCommand: Command = {
         const timeoutMs = timeoutFor(timeout, stack);
         const before = stackBefore(stack);
         await api.annotate(name, { [DRIFT_CHECK_ANNOTATION]: new Date().toISOString() });
-        const progress = createProgress();
-        const result = await pollStack(
-          () => api.find(name),
+        const result = await awaitStack(
+          api,
+          name,
           (s) => driftCheckVerdict(name, s, before),
-          { timeoutMs, progress },
+          timeoutMs,
+          stack,
         );
-        const code = finish(
-          progress,
-          result.verdict,
-          result.timedOut,
-          controllerSilent(result.stack ?? stack, timeoutMs),
-        );
-        if (code !== EXIT.ok || !result.stack) return EXIT.failed;
+        if (result.code !== EXIT.ok || !result.stack) return EXIT.failed;
         stack = result.stack;
       } else {
         requireStatus(stack);
@@ -573,7 +512,7 @@ const logsCommand: Command = {
   summary: "print the log of the last tofu run of a Stack (secrets scrubbed by the controller)",
   options: { ...clusterOptions, tail: { type: "string" } },
   run: async (values, args) => {
-    const name = oneName(args, "moor stack logs NAME");
+    const name = oneName(args, "stack", "moor stack logs NAME");
     const tailText = stringValue(values, "tail");
     let tail: number | undefined;
     if (tailText !== undefined) {
@@ -613,7 +552,7 @@ const unlockCommand: Command = {
       throw new UsageError("expected a stack name and a lock id (moor stack unlock NAME LOCK_ID)");
     }
     const [name, lockId] = args as [string, string];
-    const timeoutMs = timeoutOverride(values) ?? UNLOCK_WAIT_MS;
+    const timeoutMs = timeoutFlag(values) ?? UNLOCK_WAIT_MS;
     return withStacks(values, async (api) => {
       const stack = await api.get(name);
       const held = await api.stateLock(stack);

@@ -3,6 +3,7 @@
 // does. The result is checked with the same validateStackSpec the controller uses, so a spec the
 // controller would refuse never reaches the cluster. Pure, so every flag is unit-tested.
 import { isPlainObject, jsonEqual } from "../core/json.ts";
+import { OBJECT_NAME } from "../core/objects.ts";
 import {
   DRIFT_MODES,
   type DriftMode,
@@ -14,7 +15,7 @@ import {
   VARIABLE_NAME,
   validateStackSpec,
 } from "../core/stack/spec.ts";
-import { stringValue, type Values } from "./command.ts";
+import { stringValue, stringValues, type Values } from "./command.ts";
 import { nameAndNamespace, parseManifestDocument } from "./manifest-input.ts";
 import { UsageError } from "./output.ts";
 
@@ -22,10 +23,9 @@ import { UsageError } from "./output.ts";
  * Stack names: lower-case RFC 1123 names of at most 63 characters, because the controller labels
  * the Stack's plan Secrets with the name and a label value holds at most 63.
  */
-const STACK_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function validateStackName(name: string): string {
-  if (name.length > 63 || !STACK_NAME.test(name)) {
+  if (name.length > 63 || !OBJECT_NAME.test(name)) {
     throw new UsageError(
       `invalid stack name "${name}": use at most 63 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
     );
@@ -40,13 +40,6 @@ export interface StackCreateInput {
   values: Values;
   /** Text of the -f manifest and where it came from, when given. */
   manifest?: { text: string; source: string };
-}
-
-function strings(values: Values, name: string): string[] | undefined {
-  const value = values[name];
-  if (value === undefined) return undefined;
-  const list = Array.isArray(value) ? value : [value];
-  return list.filter((v): v is string => typeof v === "string");
 }
 
 /** `k=v` → [k, v]; the value may itself contain '='. */
@@ -141,8 +134,8 @@ export function stackFromFlags(input: StackCreateInput): Stack {
 
 /** --var k=v sets a string (tofu converts it where the variable asks for a number or bool); --var-json k=JSON any value. */
 function applyVars(spec: StackSpec, values: Values): void {
-  const plain = strings(values, "var") ?? [];
-  const json = strings(values, "var-json") ?? [];
+  const plain = stringValues(values, "var") ?? [];
+  const json = stringValues(values, "var-json") ?? [];
   if (plain.length === 0 && json.length === 0) return;
   const vars: Record<string, unknown> = { ...(spec.vars ?? {}) };
   const seen = new Set<string>();
@@ -183,7 +176,7 @@ function applyDrift(spec: StackSpec, values: Values): void {
 
 /** --depends-on NAME or NAMESPACE/NAME; the Stack's own namespace is left implicit. */
 function applyDependsOn(spec: StackSpec, values: Values, namespace: string): void {
-  const entries = strings(values, "depends-on");
+  const entries = stringValues(values, "depends-on");
   if (entries === undefined) return;
   const deps: StackDependency[] = [];
   for (const entry of entries) {

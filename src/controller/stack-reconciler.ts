@@ -50,7 +50,7 @@ import { sha256Hex } from "../terraform/hash.ts";
 import { loadPlan, prunePlans, savePlan } from "../terraform/plan-store.ts";
 import { TofuError, TofuRunner } from "../terraform/runner.ts";
 import { readSavedPlan } from "../terraform/saved-plan.ts";
-import { type ClusterAccess, stateLeaseName } from "../terraform/state-backend.ts";
+import { type ClusterAccess, stackLockLease } from "../terraform/state-backend.ts";
 import type { Logger } from "../util/log.ts";
 import { processesWorkingUnder } from "../util/processes.ts";
 import type { SourceResolver } from "./app-source.ts";
@@ -302,7 +302,7 @@ export class StackReconciler {
     const requested = annotations[UNLOCK_ANNOTATION];
     if (!requested) return;
     const { namespace, name } = stack.metadata;
-    const leaseName = stateLeaseName({ namespace, name }, stack.spec.workspace || "default");
+    const leaseName = stackLockLease(stack).name;
     const lease = await this.deps.client.get("coordination.k8s.io/v1", "Lease", namespace, leaseName);
     const by = annotations[UNLOCK_REQUESTED_BY_ANNOTATION] || "someone";
     const decision = decideUnlock(`${namespace}/${name}`, requested, by, heldStateLock(lease));
@@ -923,7 +923,7 @@ function decodeData(obj: KubeObject, kind: string): Record<string, string> {
  */
 async function readStateLock(deps: StackReconcilerDeps, stack: Stack): Promise<StateLock | undefined> {
   const { namespace, name } = stack.metadata;
-  const lease = stateLeaseName({ namespace, name }, stack.spec.workspace || "default");
+  const lease = stackLockLease(stack).name;
   try {
     return heldStateLock(await deps.client.get("coordination.k8s.io/v1", "Lease", namespace, lease));
   } catch (err) {

@@ -75,6 +75,9 @@ export function formatRef(ref: ObjectRef): string {
 }
 
 /** A map key that is unique per object identity (group included, unlike formatRef). */
+/** Kubernetes object names: lower-case RFC 1123 subdomains (at most 253 characters). */
+export const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 export function refKey(ref: ObjectRef): string {
   return `${ref.group}/${ref.kind}/${ref.namespace}/${ref.name}`;
 }

@@ -8,6 +8,7 @@ import {
   BACKEND_OVERRIDE_FILE,
   hclString,
   renderBackendOverride,
+  stackLockLease,
   stateLeaseName,
   stateSecretName,
   stateSecretSuffix,
@@ -20,6 +21,9 @@ describe("state backend names", () => {
   it("keeps each Stack's state in its own Secret and Lease", () => {
     assert.equal(stateSecretName(stack, "default"), "tfstate-default-shop.db");
     assert.equal(stateLeaseName(stack, "staging"), "lock-tfstate-staging-shop.db");
+    const db = { metadata: { namespace: "shop", name: "db" }, spec: {} };
+    assert.deepEqual(stackLockLease(db), { namespace: "shop", name: "lock-tfstate-default-shop.db" });
+    assert.equal(stackLockLease({ ...db, spec: { workspace: "blue" } }).name, "lock-tfstate-blue-shop.db");
   });
 
   it("shortens a suffix too long for a label value and keeps it unique", () => {

@@ -57,6 +57,18 @@ export function stateLeaseName(stack: StackName, workspace: string): string {
   return `lock-${stateSecretName(stack, workspace)}`;
 }
 
+/**
+ * Where a Stack's state lock lives as the controller runs it: the Lease of its workspace, in the
+ * Stack's own namespace (where the backend override puts the state).
+ */
+export function stackLockLease(stack: {
+  metadata: { namespace: string; name: string };
+  spec: { workspace?: string };
+}): StackName {
+  const { namespace, name } = stack.metadata;
+  return { namespace, name: stateLeaseName({ namespace, name }, stack.spec.workspace || "default") };
+}
+
 /** Backend settings that the environment would fill in when left out; written empty on purpose. */
 const NEUTRALISED = [
   "host",

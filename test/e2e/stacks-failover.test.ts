@@ -26,6 +26,7 @@ import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runEnv, runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
+import { condition, type StackView, waitStack as waitStackIn } from "../harness/stacks.ts";
 
 /** A module whose apply takes `seconds`: long enough to act in the middle of it. */
 const slowModule = (seconds: number) => `
@@ -40,14 +41,6 @@ resource "terraform_data" "slow" {
 }
 `;
 
-interface StackView {
-  status?: {
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-    lastPlan?: { id: string; pending: boolean };
-    lastApply?: { planId: string; result: string; message: string };
-  };
-}
-
 interface EventView {
   reason: string;
   message: string;
@@ -60,22 +53,8 @@ describe("Stacks when the leader changes mid-apply", () => {
   const run = Date.now().toString(36);
   const ns = `failover-${run}`;
 
-  const get = async (name: string) =>
-    JSON.parse(await kubectlOk(["get", "stack", name, "-n", ns, "-o", "json"])) as StackView;
-  const waitStack = (name: string, what: string, check: (s: StackView) => boolean, timeoutMs = 90_000) => {
-    let last: StackView | undefined;
-    return eventually(
-      `stack ${name} ${what}`,
-      async () => {
-        last = await get(name);
-        return check(last) ? last : undefined;
-      },
-      timeoutMs,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; last: ${JSON.stringify(last?.status ?? null)}`);
-    });
-  };
-  const condition = (s: StackView, type: string) => s.status?.conditions?.find((c) => c.type === type);
+  const waitStack = (name: string, what: string, check: (s: StackView) => boolean, timeoutMs?: number) =>
+    waitStackIn(ns, name, what, check, timeoutMs);
   const appliedAndReady = (s: StackView) =>
     condition(s, "Ready")?.status === "True" &&
     s.status?.lastApply?.result === "succeeded" &&

@@ -7,10 +7,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { applyApp, deleteApp, waitForApp } from "../harness/apps.ts";
-import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
+import { kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
+import { condition, type StackView, waitStack as waitStackIn } from "../harness/stacks.ts";
 
 const K8S_MODULE = `
 variable "kubeconfig" {
@@ -76,42 +77,13 @@ resource "terraform_data" "one" {
 }
 `;
 
-interface StackView {
-  metadata: { finalizers?: string[] };
-  status?: {
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-    lastPlan?: {
-      id: string;
-      pending: boolean;
-      purpose: string;
-      summary: { add: number; change: number; destroy: number };
-    };
-    lastApply?: { planId: string; result: string; message: string; approvedBy: string };
-    drift?: { checkedAt: string; drifted: boolean; resources: { address: string }[] };
-  };
-}
-
 describe("a Stack's life", () => {
   let git: GitServer;
   let controller: RunningController;
   const ns = `stacklife-${Date.now().toString(36)}`;
 
-  const get = async (name: string) =>
-    JSON.parse(await kubectlOk(["get", "stack", name, "-n", ns, "-o", "json"])) as StackView;
-  const waitStack = (name: string, what: string, check: (s: StackView) => boolean, timeoutMs = 90_000) => {
-    let last: StackView | undefined;
-    return eventually(
-      `stack ${name} ${what}`,
-      async () => {
-        last = await get(name);
-        return check(last) ? last : undefined;
-      },
-      timeoutMs,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; last: ${JSON.stringify(last?.status ?? null)}`);
-    });
-  };
-  const condition = (s: StackView, type: string) => s.status?.conditions?.find((c) => c.type === type);
+  const waitStack = (name: string, what: string, check: (s: StackView) => boolean, timeoutMs?: number) =>
+    waitStackIn(ns, name, what, check, timeoutMs);
   /** Asks for a drift check now, as `kubectl annotate` would; returns the time asked. */
   const requestDriftCheck = async (name: string) => {
     const at = new Date().toISOString();

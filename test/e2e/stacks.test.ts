@@ -8,6 +8,7 @@ import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
+import { condition, waitStack } from "../harness/stacks.ts";
 
 const MODULE = (suffix: string) => `
 variable "greeting" {
@@ -31,48 +32,6 @@ output "token" {
   sensitive = true
 }
 `;
-
-interface StackView {
-  metadata: { name: string; annotations?: Record<string, string> };
-  status?: {
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-    lastPlan?: {
-      id: string;
-      revision: string;
-      pending: boolean;
-      summary: { add: number; change: number; destroy: number };
-      resources: { address: string; action: string }[];
-    };
-    lastApply?: { planId: string; approvedBy: string; result: string; message: string };
-    outputsSecret?: string;
-  };
-}
-
-async function getStack(ns: string, name: string): Promise<StackView> {
-  return JSON.parse(await kubectlOk(["get", "stack", name, "-n", ns, "-o", "json"])) as StackView;
-}
-
-function waitStack(
-  ns: string,
-  name: string,
-  what: string,
-  check: (s: StackView) => boolean,
-  timeoutMs = 90_000,
-) {
-  let last: StackView | undefined;
-  return eventually(
-    `stack ${name} ${what}`,
-    async () => {
-      last = await getStack(ns, name);
-      return check(last) ? last : undefined;
-    },
-    timeoutMs,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}; last status: ${JSON.stringify(last?.status ?? null)}`);
-  });
-}
-
-const condition = (s: StackView, type: string) => s.status?.conditions?.find((c) => c.type === type);
 
 async function approve(ns: string, name: string, id: string, by = "alice"): Promise<void> {
   await kubectlOk([
