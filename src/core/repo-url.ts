@@ -1,0 +1,156 @@
+// Where a repository URL points, as parts rather than as text. Deciding whether stored
+// credentials (or a project's allowed repositories) apply to a URL by comparing strings is how
+// credentials leak: `https://git.example.com:x@attacker.example/r.git` starts with the text
+// `https://git.example.com`, yet git sends it to attacker.example, `git.example.com:x` being
+// only a user name and password. So a URL is parsed once, the way git will be told to reach it
+// (the git adapter rebuilds the address it hands git from the same WHATWG parse), and compared
+// part by part:
+//   scheme   https, http, ssh (ssh://, git+ssh:// and the scp-like git@host:path), git, file
+//   host     lower-case
+//   port     the scheme's default filled in, so https://h and https://h:443 are one server and
+//            https://h:8443 is another
+//   segments path segments, compared case-insensitively as Argo CD does, with a trailing
+//            slash and a final `.git` ignored; a prefix covers whole segments only, so
+//            https://h/team does not cover https://h/teamster
+// Userinfo never takes part in the comparison; it is reported so callers can refuse it.
+
+export type RepoScheme = "https" | "http" | "ssh" | "git" | "file";
+
+export interface RepoLocation {
+  scheme: RepoScheme;
+  /** Lower-case host name or address; "" for a local repository. */
+  host: string;
+  /** Explicit port, or the scheme's default; "" for a local repository. */
+  port: string;
+  /** Lower-case path segments without empty ones; a final `.git` is dropped. */
+  segments: string[];
+  /** An http(s) URL carrying a user name or password (`https://user:pass@host/...`). */
+  userinfo: boolean;
+  /** A file:// URL or a plain path on the controller's disk. */
+  local: boolean;
+}
+
+const DEFAULT_PORTS: Record<string, string> = { http: "80", https: "443", ssh: "22", git: "9418" };
+
+const SCHEMES: Record<string, RepoScheme> = {
+  https: "https",
+  http: "http",
+  ssh: "ssh",
+  "git+ssh": "ssh",
+  "ssh+git": "ssh",
+  git: "git",
+  file: "file",
+};
+
+const SCHEME_URL = /^([a-z][a-z0-9+.-]*):\/\//i;
+// scp-like: [user@]host:path, where no slash comes before the first colon (else it is a path).
+const SCP_LIKE = /^(?:[^@/]+@)?(\[[^\]/]+\]|[^:/[]+):(.*)$/;
+
+/**
+ * The parts of a repository URL, or undefined when it cannot be read unambiguously: an unknown
+ * scheme, no host, or a backslash or blank inside (URL parsers disagree about those, and a
+ * disagreement between ours and git's is exactly where credentials go astray).
+ */
+export function parseRepoLocation(text: string): RepoLocation | undefined {
+  const url = text.trim();
+  if (url === "" || /[\\\s\0]/.test(url)) return undefined;
+  const schemeName = SCHEME_URL.exec(url)?.[1]?.toLowerCase();
+  if (schemeName !== undefined) {
+    const scheme = SCHEMES[schemeName];
+    if (scheme === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return undefined;
+    }
+    if (scheme === "file") return local(decodeURIComponentSafe(parsed.pathname));
+    const host = parsed.hostname.toLowerCase();
+    if (host === "") return undefined;
+    return {
+      scheme,
+      host,
+      port: parsed.port || (DEFAULT_PORTS[scheme] ?? ""),
+      segments: segmentsOf(parsed.pathname),
+      userinfo:
+        (scheme === "https" || scheme === "http") && (parsed.username !== "" || parsed.password !== ""),
+      local: false,
+    };
+  }
+  if (/^[a-z][a-z0-9+.-]*::/i.test(url)) return undefined;
+  const scp = url.startsWith("/") ? null : SCP_LIKE.exec(url);
+  if (scp) {
+    const host = (scp[1] ?? "").toLowerCase();
+    if (host === "") return undefined;
+    return {
+      scheme: "ssh",
+      host,
+      port: "22",
+      segments: segmentsOf(scp[2] ?? ""),
+      userinfo: false,
+      local: false,
+    };
+  }
+  return local(url);
+}
+
+function local(path: string): RepoLocation {
+  return { scheme: "file", host: "", port: "", segments: segmentsOf(path), userinfo: false, local: true };
+}
+
+function segmentsOf(path: string): string[] {
+  const segments = path
+    .toLowerCase()
+    .split("/")
+    .filter((s) => s !== "");
+  const last = segments.length - 1;
+  if (last >= 0 && segments[last]?.endsWith(".git")) {
+    const bare = (segments[last] as string).slice(0, -".git".length);
+    if (bare === "") segments.pop();
+    else segments[last] = bare;
+  }
+  return segments;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function sameServer(a: RepoLocation, b: RepoLocation): boolean {
+  return a.scheme === b.scheme && a.host === b.host && a.port === b.port && a.local === b.local;
+}
+
+/** Whether two URLs name the same repository: same server and the same path segments. */
+export function sameRepository(a: RepoLocation, b: RepoLocation): boolean {
+  return (
+    sameServer(a, b) &&
+    a.segments.length === b.segments.length &&
+    a.segments.every((s, i) => s === b.segments[i])
+  );
+}
+
+/**
+ * Whether a URL prefix (a credential template, say `https://github.com/my-org`) covers a
+ * repository: same server, and the prefix's segments begin the repository's path, whole.
+ */
+export function prefixCovers(prefix: RepoLocation, repo: RepoLocation): boolean {
+  return (
+    sameServer(prefix, repo) &&
+    prefix.segments.length <= repo.segments.length &&
+    prefix.segments.every((s, i) => s === repo.segments[i])
+  );
+}
+
+/** How specific a prefix is: more segments win over fewer. */
+export function prefixLength(prefix: RepoLocation): number {
+  return prefix.segments.length;
+}
+
+/** The URL with any userinfo of a scheme://user:pass@host URL removed, for labels, logs and status. */
+export function redactRepoURL(url: string): string {
+  return url.replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1");
+}
