@@ -2,6 +2,7 @@
 // run), delete and watch, addressed by apiVersion + kind as manifests are. Objects travel as the
 // server sends them; errors name the object and carry the server's reason.
 import { formatRef, type KubeObject, type ObjectRef, refOf } from "../core/objects.ts";
+import { type ServiceAccountRef, serviceAccountUser } from "../core/sync-identity.ts";
 import { Discovery, type ResourceType } from "./discovery.ts";
 import { type Credentials, KubeRest } from "./rest.ts";
 
@@ -45,12 +46,45 @@ export interface ApplyOptions {
 export class KubeClient {
   readonly rest: KubeRest;
   readonly discovery: Discovery;
+  /** The ServiceAccount every request is made as; undefined: the credentials' own user. */
+  readonly actingAs: ServiceAccountRef | undefined;
+  private readonly impersonated = new Map<string, KubeClient>();
 
-  constructor(credentials: Credentials) {
-    this.rest = new KubeRest(credentials);
-    this.discovery = new Discovery(this.rest);
+  constructor(
+    credentials: Credentials | { rest: KubeRest; discovery: Discovery; actingAs: ServiceAccountRef },
+  ) {
+    if ("rest" in credentials) {
+      this.rest = credentials.rest;
+      this.discovery = credentials.discovery;
+      this.actingAs = credentials.actingAs;
+    } else {
+      this.rest = new KubeRest(credentials);
+      this.discovery = new Discovery(this.rest);
+      this.actingAs = undefined;
+    }
   }
 
+  /**
+   * A client that makes every request as this ServiceAccount (Kubernetes impersonation), so the
+   * API server's RBAC for that account decides what it may do. It shares this client's
+   * connections and discovery (what the cluster serves does not depend on who asks), and is made
+   * once per account. The caller's credentials need `impersonate` on that ServiceAccount.
+   */
+  impersonating(account: ServiceAccountRef): KubeClient {
+    const user = serviceAccountUser(account);
+    let client = this.impersonated.get(user);
+    if (!client) {
+      client = new KubeClient({
+        rest: this.rest.impersonating({ user }),
+        discovery: this.discovery,
+        actingAs: account,
+      });
+      this.impersonated.set(user, client);
+    }
+    return client;
+  }
+
+  /** Closes the connections; on an impersonating client, does nothing (its parent owns them). */
   close(): void {
     this.rest.close();
   }

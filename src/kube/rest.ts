@@ -14,6 +14,17 @@ export interface Credentials {
   insecureSkipTlsVerify?: boolean;
 }
 
+/**
+ * Kubernetes impersonation: the API server authorizes each request as `user` (and `groups`), as
+ * long as the real caller may `impersonate` them. For a ServiceAccount user
+ * (`system:serviceaccount:NS:NAME`) sent without groups, the server adds the account's own groups
+ * (`system:serviceaccounts`, `system:serviceaccounts:NS`, `system:authenticated`) itself.
+ */
+export interface Impersonation {
+  user: string;
+  groups?: string[];
+}
+
 export interface KubeResponse<T = unknown> {
   status: number;
   body: T;
@@ -25,18 +36,48 @@ export class KubeRest {
   readonly server: string;
   private readonly agent: Agent;
   private readonly token: string | undefined;
+  /** Who requests are made as, when not the credentials' own user. */
+  readonly impersonation: Impersonation | undefined;
+  /** Whether this client made the connection pool (and so closes it). */
+  private readonly ownsAgent: boolean;
 
-  constructor(creds: Credentials) {
+  constructor(creds: Credentials, shared?: { from: KubeRest; impersonation: Impersonation }) {
     this.server = creds.server.replace(/\/$/, "");
     this.token = creds.token;
-    this.agent = new Agent({
-      ca: creds.caPem,
-      cert: creds.certPem,
-      key: creds.keyPem,
-      rejectUnauthorized: !creds.insecureSkipTlsVerify,
-      keepAlive: true,
-      maxSockets: 32,
-    });
+    this.impersonation = shared?.impersonation;
+    this.ownsAgent = !shared;
+    this.agent = shared
+      ? shared.from.agent
+      : new Agent({
+          ca: creds.caPem,
+          cert: creds.certPem,
+          key: creds.keyPem,
+          rejectUnauthorized: !creds.insecureSkipTlsVerify,
+          keepAlive: true,
+          maxSockets: 32,
+        });
+  }
+
+  /**
+   * The same connection pool and credentials, every request made as `impersonation`. Closing the
+   * returned client does nothing; closing this one closes both.
+   */
+  impersonating(impersonation: Impersonation): KubeRest {
+    return new KubeRest(
+      { server: this.server, ...(this.token ? { token: this.token } : {}) },
+      {
+        from: this,
+        impersonation,
+      },
+    );
+  }
+
+  private authHeaders(headers: Record<string, string | string[]>): void {
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (this.impersonation) {
+      headers["Impersonate-User"] = this.impersonation.user;
+      if (this.impersonation.groups?.length) headers["Impersonate-Group"] = this.impersonation.groups;
+    }
   }
 
   request<T = unknown>(
@@ -46,14 +87,14 @@ export class KubeRest {
   ): Promise<KubeResponse<T>> {
     const url = new URL(this.server + path);
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string> = { Accept: options.accept ?? "application/json" };
+    const headers: Record<string, string | string[]> = { Accept: options.accept ?? "application/json" };
     if (payload !== undefined) {
       headers["Content-Type"] = options.contentType ?? "application/json";
       // Without a length Node sends the body chunked; when the server answers early (a 404 on a
       // DELETE) the unread chunks poison the kept-alive connection for the next request.
       headers["Content-Length"] = String(Buffer.byteLength(payload));
     }
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    this.authHeaders(headers);
     return new Promise((resolve, reject) => {
       const req = request(
         url,
@@ -96,8 +137,8 @@ export class KubeRest {
     signal: AbortSignal,
   ): Promise<{ status: number; text: string }> {
     const url = new URL(this.server + path);
-    const headers: Record<string, string> = { Accept: "application/json" };
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    const headers: Record<string, string | string[]> = { Accept: "application/json" };
+    this.authHeaders(headers);
     return new Promise((resolve, reject) => {
       if (signal.aborted) {
         resolve({ status: 0, text: "" });
@@ -130,6 +171,6 @@ export class KubeRest {
   }
 
   close(): void {
-    this.agent.destroy();
+    if (this.ownsAgent) this.agent.destroy();
   }
 }

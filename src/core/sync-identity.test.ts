@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  forbiddenAdvice,
+  type IdentityInput,
+  parseServiceAccount,
+  refusedStanding,
+  SINGLE_TEAM,
+  serviceAccountUser,
+  syncIdentity,
+} from "./sync-identity.ts";
+
+const base: IdentityInput = {
+  app: { namespace: "mooring", name: "shop" },
+  project: "team-a",
+  destination: { cluster: "in-cluster", namespace: "shop" },
+  policy: SINGLE_TEAM,
+};
+
+describe("which identity a sync acts as", () => {
+  it("uses the project's ServiceAccount for the destination, in the destination namespace", () => {
+    assert.deepEqual(syncIdentity({ ...base, projectServiceAccount: "deployer" }), {
+      type: "service-account",
+      account: { namespace: "shop", name: "deployer" },
+      source: "project",
+    });
+  });
+
+  it("accepts NAMESPACE:NAME from the project, as Argo CD does", () => {
+    const identity = syncIdentity({ ...base, projectServiceAccount: "team-a:deployer" });
+    assert.deepEqual(identity, {
+      type: "service-account",
+      account: { namespace: "team-a", name: "deployer" },
+      source: "project",
+    });
+  });
+
+  it("prefers the project's ServiceAccount over the controller's default", () => {
+    const identity = syncIdentity({
+      ...base,
+      projectServiceAccount: "from-project",
+      policy: { multiTenant: true, defaultServiceAccount: "fallback" },
+    });
+    assert.equal(identity.type === "service-account" && identity.account.name, "from-project");
+  });
+
+  it("falls back to --default-service-account in the destination namespace", () => {
+    const identity = syncIdentity({
+      ...base,
+      policy: { multiTenant: false, defaultServiceAccount: "gitops" },
+    });
+    assert.deepEqual(identity, {
+      type: "service-account",
+      account: { namespace: "shop", name: "gitops" },
+      source: "default",
+    });
+  });
+
+  it("refuses an app without a ServiceAccount in multi-tenant mode, naming the app, the project and the fix", () => {
+    const identity = syncIdentity({ ...base, policy: { multiTenant: true } });
+    assert.equal(identity.type, "refused");
+    if (identity.type !== "refused") return;
+    assert.equal(identity.reason, "ServiceAccountRequired");
+    assert.match(identity.message, /Application mooring\/shop/);
+    assert.match(
+      identity.message,
+      /project team-a names no ServiceAccount for cluster in-cluster, namespace shop/,
+    );
+    assert.match(identity.message, /destinationServiceAccounts/);
+    const standing = refusedStanding(identity);
+    assert.equal(standing.state, "stalled");
+    assert.match(standing.message, /^nothing was applied: /);
+  });
+
+  it("keeps today's behaviour for single-team installs: the controller's own identity", () => {
+    assert.deepEqual(syncIdentity(base), { type: "controller" });
+  });
+
+  it("refuses a ServiceAccount without a namespace when the app has no destination namespace", () => {
+    const identity = syncIdentity({
+      ...base,
+      destination: { cluster: "in-cluster" },
+      policy: { multiTenant: true, defaultServiceAccount: "gitops" },
+    });
+    assert.equal(identity.type, "refused");
+    assert.match(identity.type === "refused" ? identity.message : "", /write it as NAMESPACE:NAME/);
+  });
+
+  it("refuses malformed names instead of sending them to the API server", () => {
+    for (const text of ["Bad:name", "ns:", "ns:UPPER", "a:b:c"]) {
+      const identity = syncIdentity({ ...base, projectServiceAccount: text });
+      assert.equal(identity.type, "refused", text);
+      assert.equal(identity.type === "refused" && identity.reason, "InvalidServiceAccount", text);
+    }
+  });
+});
+
+describe("service-account names", () => {
+  it("parses NAME and NAMESPACE:NAME", () => {
+    assert.deepEqual(parseServiceAccount("sa", "ns"), { namespace: "ns", name: "sa" });
+    assert.deepEqual(parseServiceAccount("other:sa", "ns"), { namespace: "other", name: "sa" });
+    assert.equal(typeof parseServiceAccount("sa", undefined), "string");
+  });
+
+  it("gives the user name the API server uses for the account", () => {
+    assert.equal(
+      serviceAccountUser({ namespace: "shop", name: "deployer" }),
+      "system:serviceaccount:shop:deployer",
+    );
+  });
+});
+
+describe("advice on a 403", () => {
+  it("names the ServiceAccount and where it came from", () => {
+    const advice = forbiddenAdvice(
+      { type: "service-account", account: { namespace: "shop", name: "deployer" }, source: "default" },
+      "default",
+    );
+    assert.match(advice, /ServiceAccount shop\/deployer \(from the controller's --default-service-account\)/);
+    assert.match(advice, /grant it the missing right/);
+  });
+
+  it("points at the manager role when the controller acted itself", () => {
+    assert.match(forbiddenAdvice({ type: "controller" }, "default"), /mooring-manager/);
+  });
+});
