@@ -40,3 +40,31 @@ describe("directory globs", () => {
     });
   }
 });
+
+describe("glob matching time", () => {
+  it("stays linear on patterns that make a backtracking matcher explode", () => {
+    const bomb = compileGlob(`${"*a".repeat(12)}*b`);
+    const started = performance.now();
+    assert.equal(bomb("a".repeat(40)), false);
+    assert.equal(bomb("a".repeat(5000)), false);
+    assert.equal(compileGlob(`${"{*a,*a,*a}{*a,*a}*".repeat(20)}b`)(`${"a".repeat(2000)}x`), false);
+    assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
+  });
+
+  it("keeps the dialect's corner cases", () => {
+    assert.equal(compileGlob("{a,}.yaml")(".yaml"), true);
+    assert.equal(compileGlob("{a,}.yaml")("a.yaml"), true);
+    assert.equal(compileGlob("[]].yaml")("].yaml"), true);
+    assert.equal(compileGlob("[a-]")("-"), true);
+    assert.equal(compileGlob("")(""), true);
+    assert.equal(compileGlob("")("a"), false);
+    assert.equal(compileGlob("é?.yaml")("é😀.yaml"), true);
+  });
+
+  it("refuses a range written backwards", () => {
+    assert.throws(
+      () => compileGlob("[z-a]"),
+      (err) => err instanceof RenderError && err.code === "invalid-source",
+    );
+  });
+});

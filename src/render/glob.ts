@@ -11,15 +11,83 @@
 //   [abc] [a-z] [!abc]   one character from (or not from) a set
 //   {a,b}    any of the comma-separated alternatives (they may nest and contain globs)
 //   \x       the character x itself
+//
+// Patterns come from Applications, so from anyone who may write one; they must not be able to
+// stall the controller. A backtracking RegExp takes exponential time on `*a*a*a*...b` against a
+// long name (12 stars against 40 characters held the event loop, and with it the leader Lease,
+// for 13 s), so a pattern is parsed into a small automaton and matched by following every state
+// at once (Thompson's construction): time grows with the pattern length times the path length.
 import { RenderError } from "./errors.ts";
+
+/** One state of the automaton; `next` is filled in as the pattern is assembled. */
+type State =
+  /** Consumes one character for which `test` holds. */
+  | { type: "char"; test: (ch: number) => boolean; next: State | null }
+  /** `*`: consumes any run of characters, then continues at `next`. */
+  | { type: "star"; next: State | null }
+  /** `{a,b}`: continues at any of the alternatives. */
+  | { type: "split"; outs: State[] }
+  /** An empty alternative: continues at `next` without consuming anything. */
+  | { type: "pass"; next: State | null }
+  | { type: "match" };
+
+/** A piece of automaton with one way in and the states whose `next` is still open. */
+interface Fragment {
+  start: State;
+  ends: Open[];
+}
+
+type Open = Extract<State, { next: State | null }>;
 
 /** Compiles a pattern; a malformed one (unclosed `[` or `{`) is an invalid-source error. */
 export function compileGlob(pattern: string): (path: string) => boolean {
   const state = { pattern, pos: 0 };
   const body = parseSequence(state, false);
   if (state.pos < pattern.length) fail(pattern, `unexpected "${pattern[state.pos]}"`);
-  const regex = new RegExp(`^${body}$`, "s");
-  return (path) => regex.test(path);
+  const match: State = { type: "match" };
+  if (body !== null) connect(body, match);
+  const start = body?.start ?? match;
+  return (path) => run(start, path);
+}
+
+/** Follows every state at once; at most (states × characters) steps, never backtracking. */
+function run(start: State, path: string): boolean {
+  let current = closure([start]);
+  for (const char of path) {
+    const ch = char.codePointAt(0) as number;
+    const stepped: State[] = [];
+    for (const s of current) {
+      if (s.type === "star") stepped.push(s);
+      else if (s.type === "char" && s.next && s.test(ch)) stepped.push(s.next);
+    }
+    if (stepped.length === 0) return false;
+    current = closure(stepped);
+  }
+  return current.some((s) => s.type === "match");
+}
+
+/** The states reachable without consuming a character; each state taken once. */
+function closure(states: State[]): State[] {
+  const seen = new Set<State>();
+  const out: State[] = [];
+  const stack = [...states];
+  while (stack.length > 0) {
+    const s = stack.pop() as State;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    out.push(s);
+    if (s.type === "split") stack.push(...s.outs);
+    else if ((s.type === "star" || s.type === "pass") && s.next) stack.push(s.next);
+  }
+  return out;
+}
+
+function connect(fragment: Fragment, to: State): void {
+  for (const end of fragment.ends) end.next = to;
+}
+
+function single(s: Open): Fragment {
+  return { start: s, ends: [s] };
 }
 
 interface ParseState {
@@ -27,66 +95,98 @@ interface ParseState {
   pos: number;
 }
 
-/** Parses until the end, or (inside braces) until the "," or "}" that ends one alternative. */
-function parseSequence(state: ParseState, inBraces: boolean): string {
-  let out = "";
+/**
+ * Parses until the end, or (inside braces) until the "," or "}" that ends one alternative.
+ * Null stands for the empty sequence.
+ */
+function parseSequence(state: ParseState, inBraces: boolean): Fragment | null {
+  let sequence: Fragment | null = null;
+  const append = (piece: Fragment | null) => {
+    if (piece === null) return;
+    if (sequence === null) sequence = piece;
+    else {
+      connect(sequence, piece.start);
+      sequence = { start: sequence.start, ends: piece.ends };
+    }
+  };
   const { pattern } = state;
   while (state.pos < pattern.length) {
     const ch = pattern[state.pos] as string;
-    if (inBraces && (ch === "," || ch === "}")) return out;
+    if (inBraces && (ch === "," || ch === "}")) return sequence;
     state.pos++;
     switch (ch) {
       case "*":
-        out += ".*";
+        // `**` and `*` mean the same; consecutive stars add nothing but states.
+        while (pattern[state.pos] === "*") state.pos++;
+        append(single({ type: "star", next: null }));
         break;
       case "?":
-        out += ".";
+        append(single({ type: "char", test: () => true, next: null }));
         break;
       case "[":
-        out += parseClass(state);
+        append(single({ type: "char", test: parseClass(state), next: null }));
         break;
       case "{":
-        out += parseAlternatives(state);
+        append(parseAlternatives(state));
         break;
       case "\\":
         if (state.pos >= pattern.length) fail(pattern, "trailing backslash");
-        out += escapeRegex(pattern[state.pos++] as string);
+        append(literal(pattern.codePointAt(state.pos) as number));
+        state.pos += String.fromCodePoint(pattern.codePointAt(state.pos) as number).length;
         break;
-      default:
-        out += escapeRegex(ch);
+      default: {
+        const code = pattern.codePointAt(state.pos - 1) as number;
+        // A character outside the Basic Multilingual Plane takes two positions.
+        if (code > 0xffff) state.pos++;
+        append(literal(code));
+      }
     }
   }
   if (inBraces) fail(pattern, 'missing "}"');
-  return out;
+  return sequence;
 }
 
-function parseAlternatives(state: ParseState): string {
-  const alternatives: string[] = [];
+function literal(code: number): Fragment {
+  return single({ type: "char", test: (ch) => ch === code, next: null });
+}
+
+function parseAlternatives(state: ParseState): Fragment {
+  const outs: State[] = [];
+  const ends: Fragment["ends"] = [];
   for (;;) {
-    alternatives.push(parseSequence(state, true));
+    // An empty alternative ({a,}) goes straight on.
+    const alternative = parseSequence(state, true) ?? single({ type: "pass", next: null });
+    outs.push(alternative.start);
+    ends.push(...alternative.ends);
     const ch = state.pattern[state.pos++];
-    if (ch === "}") return `(?:${alternatives.join("|")})`;
+    if (ch === "}") return { start: { type: "split", outs }, ends };
   }
 }
 
-function parseClass(state: ParseState): string {
+/** `[abc]`, `[a-z]`, `[!abc]` (or `[^abc]`): one character from, or not from, a set. */
+function parseClass(state: ParseState): (ch: number) => boolean {
   const { pattern } = state;
   const close = pattern.indexOf("]", state.pos + 1);
   if (close < 0) fail(pattern, 'missing "]"');
-  let inner = pattern.slice(state.pos, close);
+  let inner = Array.from(pattern.slice(state.pos, close), (c) => c.codePointAt(0) as number);
   state.pos = close + 1;
   let negate = false;
-  if (inner.startsWith("!") || inner.startsWith("^")) {
+  if (inner[0] === 0x21 /* ! */ || inner[0] === 0x5e /* ^ */) {
     negate = true;
     inner = inner.slice(1);
   }
-  // Inside a character class only these are special to RegExp; "-" keeps its range meaning.
-  const escaped = inner.replace(/[\\\]^[]/g, "\\$&");
-  return `[${negate ? "^" : ""}${escaped}]`;
-}
-
-function escapeRegex(ch: string): string {
-  return ch.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  const ranges: [number, number][] = [];
+  for (let i = 0; i < inner.length; i++) {
+    const from = inner[i] as number;
+    const to = inner[i + 2];
+    if (inner[i + 1] === 0x2d /* - */ && to !== undefined) {
+      if (to < from)
+        fail(pattern, `range ${String.fromCodePoint(from)}-${String.fromCodePoint(to)} is out of order`);
+      ranges.push([from, to]);
+      i += 2;
+    } else ranges.push([from, from]);
+  }
+  return (ch) => ranges.some(([from, to]) => ch >= from && ch <= to) !== negate;
 }
 
 function fail(pattern: string, problem: string): never {
