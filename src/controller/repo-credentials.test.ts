@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { KubeObject } from "../core/objects.ts";
-import {
-  matchCredentials,
-  normalizeRepoURL,
-  prefixCovers,
-  type RepoSecret,
-  repoSecretFrom,
-} from "./repo-credentials.ts";
+import { GitError } from "../git/errors.ts";
+import { matchCredentials, type RepoSecret, repoSecretFrom } from "./repo-credentials.ts";
 
 const repo = (url: string, credentials: RepoSecret["credentials"], extra: Partial<RepoSecret> = {}) =>
   ({
@@ -55,11 +50,13 @@ describe("matchCredentials", () => {
     ["the longest covering template prefix wins", "https://git.example.com/team/other", "team"],
     ["a shorter template covers what longer ones do not", "https://git.example.com/ops/infra", "host"],
     [
-      "a template prefix covers longer names on its host, as in Argo CD",
+      "a template prefix covers whole path segments only, unlike Argo CD",
       "https://git.example.com/teamster/x",
-      "team",
+      "host",
     ],
     ["a host prefix does not cover a longer host name", "https://git.example.com.attacker.io/x", undefined],
+    ["a template does not cover another port on its host", "https://git.example.com:8443/team/x", undefined],
+    ["a template does not cover plain http on its host", "http://git.example.com/team/x", undefined],
     ["no Secret matches an unrelated repository", "https://elsewhere.org/repo", undefined],
   ];
   for (const [behaviour, url, expectedUser] of cases) {
@@ -161,20 +158,30 @@ describe("repoSecretFrom", () => {
   });
 });
 
-describe("URL comparison", () => {
-  it("normalises case, trailing slashes and .git", () => {
-    assert.equal(normalizeRepoURL(" https://H/Org/Repo.git/ "), "https://h/org/repo");
+describe("repoURL with a user name or password", () => {
+  const secrets: RepoSecret[] = [creds("https://git.example.com", { username: "u", password: "stored" })];
+  const refused = (url: string, pattern: RegExp) =>
+    assert.throws(
+      () => matchCredentials(url, secrets),
+      (err) => err instanceof GitError && err.code === "url-refused" && pattern.test(err.message),
+    );
+
+  it("is refused when stored credentials apply to it", () => {
+    refused("https://me:mine@git.example.com/team/app", /Secret creds-23 apply to it: remove the userinfo/);
   });
-  it("a prefix that ends inside the host name covers only that host", () => {
-    assert.equal(prefixCovers("https://h/org", "https://h/org/repo"), true);
-    assert.equal(prefixCovers("https://h/org", "https://h/org"), true);
-    assert.equal(prefixCovers("https://h/org", "https://h/organisation/repo"), true);
-    assert.equal(prefixCovers("https://h", "https://h/repo"), true);
-    assert.equal(prefixCovers("https://h", "https://h:8443/repo"), true);
-    assert.equal(prefixCovers("https://h", "https://h@evil/repo"), false);
-    assert.equal(prefixCovers("https://h", "https://hx/repo"), false);
-    assert.equal(prefixCovers("git@github.com", "git@github.com.evil:org/repo"), false);
-    assert.equal(prefixCovers("git@github.com:org", "git@github.com:org-two/repo"), true);
-    assert.equal(prefixCovers("", "https://h/r"), false);
+
+  it("is refused when the userinfo makes another host read like a stored URL", () => {
+    refused("https://git.example.com:x@attacker.example/r.git", /points at host attacker\.example/);
+  });
+
+  it("never repeats the password in the refusal", () => {
+    assert.throws(
+      () => matchCredentials("https://git.example.com:hunter2@attacker.example/r.git", secrets),
+      (err) => err instanceof Error && !err.message.includes("hunter2"),
+    );
+  });
+
+  it("is used as given when no stored credentials are concerned", () => {
+    assert.equal(matchCredentials("https://me:mine@elsewhere.org/r", secrets), undefined);
   });
 });

@@ -3,17 +3,28 @@
 // `mooring.dev/secret-type` (or Argo CD's `argocd.argoproj.io/secret-type`):
 //   repository   credentials for one repository: data.url names it (compared as Argo CD does:
 //                case, a trailing slash and a `.git` suffix do not matter)
-//   repo-creds   a credential template for every repository whose URL starts with data.url
-//                (say, https://github.com/my-org/); the longest matching prefix wins
+//   repo-creds   a credential template for every repository under data.url (say,
+//                https://github.com/my-org/); the longest matching prefix wins
 // A repository Secret that carries no credentials of its own (only a url) takes them from the
 // best template. Data keys follow Argo CD: username, password, bearerToken, sshPrivateKey,
 // insecureIgnoreHostKey ("true"), plus sshKnownHosts.
 //
-// Unlike Argo CD, a template prefix that ends inside a host name covers only that host: the prefix
-// https://git.example.com must not send its password to https://git.example.com.attacker.io/.
+// Unlike Argo CD, URLs are compared as parsed parts, not as text (see core/repo-url.ts): a
+// template covers the same scheme, host and port and whole path segments only, so the prefix
+// https://git.example.com never sends its password to https://git.example.com.attacker.io/ or to
+// https://git.example.com:x@attacker.example/, and https://h/team not to https://h/teamster.
 import { CONTROLLER_NAMESPACE } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
+import {
+  parseRepoLocation,
+  prefixCovers,
+  prefixLength,
+  type RepoLocation,
+  redactRepoURL,
+  sameRepository,
+} from "../core/repo-url.ts";
 import type { GitCredentials } from "../git/credentials.ts";
+import { GitError } from "../git/errors.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { ARGOCD_SECRET_TYPE_LABEL, SECRET_TYPE_LABEL, secretText } from "./destinations.ts";
 
@@ -69,39 +80,6 @@ export function repoSecretFrom(secret: KubeObject): RepoSecret | undefined {
   };
 }
 
-/** Argo CD's notion of the same repository: case, a trailing slash and `.git` do not matter. */
-export function normalizeRepoURL(url: string): string {
-  return url
-    .trim()
-    .toLowerCase()
-    .replace(/\/+$/, "")
-    .replace(/\.git$/, "");
-}
-
-/**
- * Whether a credential template's URL prefix covers the repository URL (case-insensitive, as in
- * Argo CD), except that a prefix ending inside the host name covers only that host.
- */
-export function prefixCovers(prefix: string, repoURL: string): boolean {
-  const p = prefix.trim().toLowerCase();
-  const url = repoURL.trim().toLowerCase();
-  if (p === "" || !url.startsWith(p)) return false;
-  if (url.length === p.length || p.length > hostEnd(url)) return true;
-  const next = url[p.length];
-  return next === "/" || next === ":";
-}
-
-/** Index of the character that ends the host part: the `/` after scheme://host, or an scp-like `:`. */
-function hostEnd(url: string): number {
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//.exec(url);
-  if (scheme) {
-    const slash = url.indexOf("/", scheme[0].length);
-    return slash < 0 ? url.length : slash;
-  }
-  const colon = url.indexOf(":");
-  return colon < 0 ? url.length : colon;
-}
-
 function hasCredentials(c: GitCredentials): boolean {
   return [c.username, c.password, c.token, c.sshPrivateKey].some((v) => v !== undefined);
 }
@@ -117,23 +95,60 @@ function byPreference(a: RepoSecret, b: RepoSecret): number {
 /**
  * The credentials for a repository: its own repository Secret, else the template with the
  * longest covering prefix; a repository Secret without credentials takes the template's.
+ * URLs are compared as parsed parts (core/repo-url.ts). A repoURL carrying a user name or
+ * password is refused (a GitError "url-refused") when stored credentials apply to it, or when
+ * its text merely starts like a stored URL: the userinfo is then disguising another host.
  */
 export function matchCredentials(
   repoURL: string,
   secrets: readonly RepoSecret[],
 ): GitCredentials | undefined {
-  const wanted = normalizeRepoURL(repoURL);
-  const exact = secrets
-    .filter((s) => s.type === "repository" && normalizeRepoURL(s.url) === wanted)
-    .sort(byPreference)[0];
-  if (exact && hasCredentials(exact.credentials)) return { ...exact.credentials };
-  const template = secrets
-    .filter((s) => s.type === "repo-creds" && prefixCovers(s.url, repoURL))
-    .sort((a, b) => b.url.trim().length - a.url.trim().length || byPreference(a, b))[0];
+  const wanted = parseRepoLocation(repoURL);
+  if (wanted === undefined) return undefined;
+  const located = secrets.flatMap((s) => {
+    const at = parseRepoLocation(s.url);
+    return at === undefined ? [] : [{ secret: s, at }];
+  });
+  const exact = located
+    .filter((l) => l.secret.type === "repository" && sameRepository(l.at, wanted))
+    .sort((a, b) => byPreference(a.secret, b.secret))[0]?.secret;
+  const template = located
+    .filter((l) => l.secret.type === "repo-creds" && prefixCovers(l.at, wanted))
+    .sort((a, b) => prefixLength(b.at) - prefixLength(a.at) || byPreference(a.secret, b.secret))[0]?.secret;
+  const found = exact && !hasCredentials(exact.credentials) && template ? template : (exact ?? template);
+  if (wanted.userinfo) refuseUserinfo(repoURL, wanted, found, secrets);
   if (exact && template) return { ...template.credentials, ...exact.credentials };
   if (exact) return { ...exact.credentials };
   if (template) return { ...template.credentials };
   return undefined;
+}
+
+function refuseUserinfo(
+  repoURL: string,
+  wanted: RepoLocation,
+  applying: RepoSecret | undefined,
+  secrets: readonly RepoSecret[],
+): void {
+  const shown = redactRepoURL(repoURL.trim());
+  if (applying) {
+    throw new GitError(
+      "url-refused",
+      `repoURL ${shown} carries a user name or password, and the stored credentials of Secret ${applying.secretName} apply to it: remove the userinfo from repoURL, Mooring sends the stored credentials`,
+      shown,
+    );
+  }
+  const text = repoURL.trim().toLowerCase();
+  const lookalike = secrets.find((s) => {
+    const stored = s.url.trim().toLowerCase();
+    return stored !== "" && text.startsWith(stored);
+  });
+  if (lookalike) {
+    throw new GitError(
+      "url-refused",
+      `repoURL ${shown} points at host ${wanted.host}, but a user name and password in front of that host make it read like ${redactRepoURL(lookalike.url.trim())}, whose credentials are stored in Secret ${lookalike.secretName}: remove the userinfo from repoURL`,
+      shown,
+    );
+  }
 }
 
 /** Reads repository Secrets from the namespace Mooring runs in. */
@@ -174,7 +189,12 @@ export function cachedCredentialLookup(repo: RepoCredentials, ttlMs = 3_000) {
   return (url: string, fresh = false): Promise<GitCredentials | undefined> => {
     const hit = cache.get(url);
     if (!fresh && hit && Date.now() - hit.at < ttlMs) return hit.value;
-    const value = repo.credentialsFor(url).catch(() => undefined);
+    // Secrets that cannot be read mean anonymous access; a refused URL stays refused.
+    const value = repo
+      .credentialsFor(url)
+      .catch((err: unknown) =>
+        err instanceof GitError && err.code === "url-refused" ? Promise.reject(err) : undefined,
+      );
     cache.set(url, { at: Date.now(), value });
     return value;
   };

@@ -91,6 +91,10 @@ function wordCause(cause: Cause, context: FailureContext): string {
       return `git ${context.operation} of ${repo} timed out after ${seconds(context.timeoutMs)}: check that the server answers, or raise the timeout`;
     case "git-failed":
       return `git ${context.operation} of ${repo} failed`;
+    case "url-refused":
+      return `repository URL ${repo} is refused`;
+    case "too-large":
+      return `repository ${repo} is larger than this controller's limit`;
   }
 }
 

@@ -9,6 +9,10 @@ export const GIT_ERROR_CODES = [
   "revision-not-found",
   "timeout",
   "git-failed",
+  /** The URL is not allowed: a local path without --allow-local-repos, userinfo next to stored credentials. */
+  "url-refused",
+  /** The repository is larger than the controller's limit. */
+  "too-large",
 ] as const;
 
 export type GitErrorCode = (typeof GIT_ERROR_CODES)[number];
