@@ -19,15 +19,21 @@ const base: IdentityInput = {
 
 describe("which identity a sync acts as", () => {
   it("uses the project's ServiceAccount for the destination, in the destination namespace", () => {
-    assert.deepEqual(syncIdentity({ ...base, projectServiceAccount: "deployer" }), {
-      type: "service-account",
-      account: { namespace: "shop", name: "deployer" },
-      source: "project",
-    });
+    assert.deepEqual(
+      syncIdentity({ ...base, projectServiceAccount: { namespace: "shop", name: "deployer" } }),
+      {
+        type: "service-account",
+        account: { namespace: "shop", name: "deployer" },
+        source: "project",
+      },
+    );
   });
 
-  it("accepts NAMESPACE:NAME from the project, as Argo CD does", () => {
-    const identity = syncIdentity({ ...base, projectServiceAccount: "team-a:deployer" });
+  it("uses an account in another namespace when the project names one (NAMESPACE:NAME)", () => {
+    const identity = syncIdentity({
+      ...base,
+      projectServiceAccount: { namespace: "team-a", name: "deployer" },
+    });
     assert.deepEqual(identity, {
       type: "service-account",
       account: { namespace: "team-a", name: "deployer" },
@@ -38,7 +44,7 @@ describe("which identity a sync acts as", () => {
   it("prefers the project's ServiceAccount over the controller's default", () => {
     const identity = syncIdentity({
       ...base,
-      projectServiceAccount: "from-project",
+      projectServiceAccount: { namespace: "shop", name: "from-project" },
       policy: { multiTenant: true, defaultServiceAccount: "fallback" },
     });
     assert.equal(identity.type === "service-account" && identity.account.name, "from-project");
@@ -87,8 +93,15 @@ describe("which identity a sync acts as", () => {
   });
 
   it("refuses malformed names instead of sending them to the API server", () => {
-    for (const text of ["Bad:name", "ns:", "ns:UPPER", "a:b:c"]) {
-      const identity = syncIdentity({ ...base, projectServiceAccount: text });
+    for (const [namespace, name] of [
+      ["Bad", "name"],
+      ["ns", ""],
+      ["ns", "UPPER"],
+      ["a", "b:c"],
+      ["", "sa"],
+    ] as const) {
+      const text = `${namespace}:${name}`;
+      const identity = syncIdentity({ ...base, projectServiceAccount: { namespace, name } });
       assert.equal(identity.type, "refused", text);
       assert.equal(identity.type === "refused" && identity.reason, "InvalidServiceAccount", text);
     }

@@ -37,8 +37,8 @@ export interface IdentityInput {
   app: { namespace: string; name: string };
   project: string;
   destination: { cluster: string; namespace?: string };
-  /** What the project's destinationServiceAccounts says for this destination, as written. */
-  projectServiceAccount?: string;
+  /** The account the project's destinationServiceAccounts names for this destination. */
+  projectServiceAccount?: ServiceAccountRef;
   policy: TenancyPolicy;
 }
 
@@ -55,17 +55,24 @@ export function formatServiceAccount(account: ServiceAccountRef): string {
   return `ServiceAccount ${account.namespace}/${account.name}`;
 }
 
-/** `NAME` (in `namespace`) or `NAMESPACE:NAME` → a ref; a string saying what is wrong otherwise. */
+/** What is wrong with an account's names, or undefined when the API server would accept them. */
+export function accountProblem(account: ServiceAccountRef): string | undefined {
+  if (!account.namespace) {
+    return `ServiceAccount "${account.name}" has no namespace and the app has no spec.destination.namespace; write it as NAMESPACE:NAME`;
+  }
+  if (!DNS_LABEL.test(account.namespace)) return `"${account.namespace}" is not a valid namespace name`;
+  if (!DNS_SUBDOMAIN.test(account.name)) return `"${account.name}" is not a valid ServiceAccount name`;
+  return undefined;
+}
+
+/** `NAME` (in `namespace`) or `NAMESPACE:NAME` to a ref; a string saying what is wrong otherwise. */
 export function parseServiceAccount(text: string, namespace: string | undefined): ServiceAccountRef | string {
   const colon = text.indexOf(":");
-  const ns = colon < 0 ? namespace : text.slice(0, colon);
-  const name = colon < 0 ? text : text.slice(colon + 1);
-  if (!ns) {
-    return `"${text}" names no namespace and the app has no spec.destination.namespace; write it as NAMESPACE:NAME`;
-  }
-  if (!DNS_LABEL.test(ns)) return `"${ns}" is not a valid namespace name`;
-  if (!DNS_SUBDOMAIN.test(name)) return `"${name}" is not a valid ServiceAccount name`;
-  return { namespace: ns, name };
+  const account = {
+    namespace: colon < 0 ? (namespace ?? "") : text.slice(0, colon),
+    name: colon < 0 ? text : text.slice(colon + 1),
+  };
+  return accountProblem(account) ?? account;
 }
 
 /** Which identity the sync of this app uses on its destination. */
@@ -74,15 +81,16 @@ export function syncIdentity(input: IdentityInput): SyncIdentity {
   const appName = `Application ${app.namespace}/${app.name}`;
   const where = `cluster ${destination.cluster}${destination.namespace ? `, namespace ${destination.namespace}` : ""}`;
   if (input.projectServiceAccount !== undefined) {
-    const parsed = parseServiceAccount(input.projectServiceAccount, destination.namespace);
-    if (typeof parsed === "string") {
+    const account = input.projectServiceAccount;
+    const problem = accountProblem(account);
+    if (problem) {
       return {
         type: "refused",
         reason: "InvalidServiceAccount",
-        message: `${appName}: project ${project} names an unusable ServiceAccount for ${where}: ${parsed}; fix the project's destinationServiceAccounts`,
+        message: `${appName}: project ${project} names an unusable ServiceAccount for ${where}: ${problem}; fix the project's destinationServiceAccounts`,
       };
     }
-    return { type: "service-account", account: parsed, source: "project" };
+    return { type: "service-account", account: { ...account }, source: "project" };
   }
   if (policy.defaultServiceAccount) {
     const parsed = parseServiceAccount(policy.defaultServiceAccount, destination.namespace);
