@@ -1,4 +1,4 @@
-// Where a repository URL points, as parts rather than as text. Deciding whether stored
+// Where a repository URL points, as parts rather than as text, for repository credentials. Deciding whether stored
 // credentials (or a project's allowed repositories) apply to a URL by comparing strings is how
 // credentials leak: `https://git.example.com:x@attacker.example/r.git` starts with the text
 // `https://git.example.com`, yet git sends it to attacker.example, `git.example.com:x` being
@@ -13,11 +13,11 @@
 //            slash and a final `.git` ignored; a prefix covers whole segments only, so
 //            https://h/team does not cover https://h/teamster
 // Userinfo never takes part in the comparison; it is reported so callers can refuse it.
-
-export type RepoScheme = "https" | "http" | "ssh" | "git" | "file";
+import { repoParts } from "./project/repo-url.ts";
 
 export interface RepoLocation {
-  scheme: RepoScheme;
+  /** https, http, ssh, git or file. */
+  scheme: string;
   /** Lower-case host name or address; "" for a local repository. */
   host: string;
   /** Explicit port, or the scheme's default; "" for a local repository. */
@@ -32,91 +32,40 @@ export interface RepoLocation {
 
 const DEFAULT_PORTS: Record<string, string> = { http: "80", https: "443", ssh: "22", git: "9418" };
 
-const SCHEMES: Record<string, RepoScheme> = {
-  https: "https",
-  http: "http",
-  ssh: "ssh",
-  "git+ssh": "ssh",
-  "ssh+git": "ssh",
-  git: "git",
-  file: "file",
-};
-
-const SCHEME_URL = /^([a-z][a-z0-9+.-]*):\/\//i;
-// scp-like: [user@]host:path, where no slash comes before the first colon (else it is a path).
-const SCP_LIKE = /^(?:[^@/]+@)?(\[[^\]/]+\]|[^:/[]+):(.*)$/;
-
 /**
- * The parts of a repository URL, or undefined when it cannot be read unambiguously: an unknown
- * scheme, no host, or a backslash or blank inside (URL parsers disagree about those, and a
+ * The parts of a repository URL, parsed as for project rules (project/repo-url.ts), or
+ * undefined when it cannot be read unambiguously: an unknown scheme, no host, an encoded
+ * separator, a blank or a backslash inside (URL parsers disagree about those, and a
  * disagreement between ours and git's is exactly where credentials go astray).
  */
 export function parseRepoLocation(text: string): RepoLocation | undefined {
   const url = text.trim();
-  if (url === "" || /[\\\s\0]/.test(url)) return undefined;
-  const schemeName = SCHEME_URL.exec(url)?.[1]?.toLowerCase();
-  if (schemeName !== undefined) {
-    const scheme = SCHEMES[schemeName];
-    if (scheme === undefined) return undefined;
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return undefined;
-    }
-    if (scheme === "file") return local(decodeURIComponentSafe(parsed.pathname));
-    const host = parsed.hostname.toLowerCase();
-    if (host === "") return undefined;
-    return {
-      scheme,
-      host,
-      port: parsed.port || (DEFAULT_PORTS[scheme] ?? ""),
-      segments: segmentsOf(parsed.pathname),
-      userinfo:
-        (scheme === "https" || scheme === "http") && (parsed.username !== "" || parsed.password !== ""),
-      local: false,
-    };
-  }
-  if (/^[a-z][a-z0-9+.-]*::/i.test(url)) return undefined;
-  const scp = url.startsWith("/") ? null : SCP_LIKE.exec(url);
-  if (scp) {
-    const host = (scp[1] ?? "").toLowerCase();
-    if (host === "") return undefined;
-    return {
-      scheme: "ssh",
-      host,
-      port: "22",
-      segments: segmentsOf(scp[2] ?? ""),
-      userinfo: false,
-      local: false,
-    };
-  }
-  return local(url);
+  if (/[\\\s]/.test(url)) return undefined;
+  const relative =
+    url !== "" && !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith("/") && !url.includes("@");
+  const parts = relative ? { scheme: "file", host: "", port: "", path: `/${url}` } : repoParts(url);
+  if (parts === undefined) return undefined;
+  const local = parts.scheme === "file";
+  const path = parts.path.replace(/\?.*$/, "");
+  return {
+    scheme: parts.scheme,
+    host: parts.host,
+    port: parts.port || (DEFAULT_PORTS[parts.scheme] ?? ""),
+    segments: path
+      .toLowerCase()
+      .split("/")
+      .filter((segment) => segment !== ""),
+    userinfo: (parts.scheme === "https" || parts.scheme === "http") && hasUserinfo(url),
+    local,
+  };
 }
 
-function local(path: string): RepoLocation {
-  return { scheme: "file", host: "", port: "", segments: segmentsOf(path), userinfo: false, local: true };
-}
-
-function segmentsOf(path: string): string[] {
-  const segments = path
-    .toLowerCase()
-    .split("/")
-    .filter((s) => s !== "");
-  const last = segments.length - 1;
-  if (last >= 0 && segments[last]?.endsWith(".git")) {
-    const bare = (segments[last] as string).slice(0, -".git".length);
-    if (bare === "") segments.pop();
-    else segments[last] = bare;
-  }
-  return segments;
-}
-
-function decodeURIComponentSafe(text: string): string {
+function hasUserinfo(url: string): boolean {
   try {
-    return decodeURIComponent(text);
+    const parsed = new URL(url);
+    return parsed.username !== "" || parsed.password !== "";
   } catch {
-    return text;
+    return false;
   }
 }
 
