@@ -91,7 +91,7 @@ export interface RepoPattern {
 
 // Patterns carry `*` and `?`, which a URL parser would read as part of a host or as a query, so
 // they are split by hand: scheme://host[:port][/path]. Userinfo is not allowed in a pattern.
-const PATTERN = /^([a-z][a-z0-9+.-]*):\/\/([^/@:]*)(?::([0-9*?]+))?(\/.*)?$/i;
+const PATTERN = /^([a-z][a-z0-9+.-]*):\/\/(?:([^/@:]+)@)?([^/@:]*)(?::([0-9*?]+))?(\/.*)?$/i;
 const SCP_PATTERN = /^(?:[^@/:]+@)?([^:/@[]+):(.*)$/;
 
 export function parseRepoPattern(pattern: string): RepoPattern | undefined {
@@ -101,11 +101,14 @@ export function parseRepoPattern(pattern: string): RepoPattern | undefined {
   if (m) {
     const scheme = SCHEMES[m[1]?.toLowerCase() ?? ""];
     if (scheme === undefined) return undefined;
-    const host = (m[2] ?? "").toLowerCase();
+    // An ssh login name (git@) is no secret and is ignored; any other userinfo is refused.
+    if (m[2] !== undefined && scheme !== "ssh") return undefined;
+    const host = (m[3] ?? "").toLowerCase();
     if (scheme !== "file" && host === "") return undefined;
-    const port = m[3] === undefined || m[3] === DEFAULT_PORTS[scheme] ? "" : m[3];
-    return { any: false, scheme, host, port, path: cleanPath(m[4] ?? "") };
+    const port = m[4] === undefined || m[4] === DEFAULT_PORTS[scheme] ? "" : m[4];
+    return { any: false, scheme, host, port, path: cleanPath(m[5] ?? "") };
   }
+  if (text.includes("://")) return undefined;
   if (text.startsWith("/")) return { any: false, scheme: "file", host: "", port: "", path: cleanPath(text) };
   const scp = SCP_PATTERN.exec(text);
   if (scp) {
