@@ -66,7 +66,8 @@ export async function desiredObjects(
     revision = `local ${options.localDir}`;
     renderSource = { ...source, path: "." };
   } else {
-    const git = new GitSource();
+    // The command runs as the user, on files the user may read anyway.
+    const git = new GitSource({ allowLocalRepos: true });
     // Reading repository Secrets needs rights a user may lack; then anonymous access is tried.
     const credentials = await new RepoCredentials(client, namespace)
       .credentialsFor(source.repoURL)

@@ -244,7 +244,7 @@ describe("GitSource on local repositories", () => {
   before(async () => {
     server = await startGitServer();
     cacheDir = await mkdtemp(join(tmpdir(), "mooring-git-cache-"));
-    source = new GitSource({ cacheDir });
+    source = new GitSource({ cacheDir, allowLocalRepos: true });
     sha = await server.createRepo("local", { "k/app.yaml": "kind: Namespace\n" });
   });
 
@@ -262,6 +262,18 @@ describe("GitSource on local repositories", () => {
       const dir = await source.checkout(url(), sha);
       assert.equal(await readFile(join(dir, "k/app.yaml"), "utf8"), "kind: Namespace\n");
       assert.equal((await source.commitInfo(url(), sha)).subject, "initial commit");
+    });
+  }
+
+  for (const [name, url] of [
+    ["a file:// URL", () => `file://${server.path("local")}`],
+    ["a plain path", () => server.path("local")],
+  ] as const) {
+    it(`refuses ${name} unless local repositories are allowed, before running git`, async () => {
+      const strict = new GitSource({ cacheDir: join(cacheDir, "strict") });
+      const error = await rejectsWith(strict.resolveRevision(url(), "main"), "url-refused");
+      assert.match(error.message, /--allow-local-repos/);
+      await assert.rejects(readdir(join(cacheDir, "strict", "repos")), { code: "ENOENT" });
     });
   }
 

@@ -35,6 +35,12 @@ export interface GitSourceOptions {
   timeoutMs?: number;
   /** Environment git commands start from; default: this process's. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Read file:// URLs and plain paths; default false. A local path reads whatever the process
+   * may read on its own disk (another tenant's checkout, the controller's own files), so the
+   * controller allows it only when started with --allow-local-repos.
+   */
+  allowLocalRepos?: boolean;
 }
 
 export function gitSourceDefaults(options: GitSourceOptions = {}): Required<GitSourceOptions> {
@@ -43,6 +49,7 @@ export function gitSourceDefaults(options: GitSourceOptions = {}): Required<GitS
     cacheDir: options.cacheDir ?? join(mooringHome(env), "git"),
     timeoutMs: options.timeoutMs ?? 60_000,
     env,
+    allowLocalRepos: options.allowLocalRepos ?? false,
   };
 }
 
@@ -57,6 +64,7 @@ const COMMIT_INFO_CACHE = 4096;
 export class GitSource {
   readonly cacheDir: string;
   readonly timeoutMs: number;
+  readonly #allowLocalRepos: boolean;
   readonly #env: NodeJS.ProcessEnv;
   readonly #layout: CacheLayout;
   readonly #locks = new KeyedLock();
@@ -69,6 +77,7 @@ export class GitSource {
     this.cacheDir = settings.cacheDir;
     this.timeoutMs = settings.timeoutMs;
     this.#env = settings.env;
+    this.#allowLocalRepos = settings.allowLocalRepos;
     this.#layout = cacheLayout(settings.cacheDir);
   }
 
@@ -164,6 +173,13 @@ export class GitSource {
       if (!(error instanceof RepoURLError)) throw error;
       const shown = redactURLs(repoURL.trim());
       throw new GitError("repo-not-found", `invalid repository URL "${shown}": ${error.message}`, shown);
+    }
+    if (address.transport === "file" && !this.#allowLocalRepos) {
+      throw new GitError(
+        "url-refused",
+        `repository ${address.url} is on the controller's own disk, which it reads only when started with --allow-local-repos: serve the repository over https or ssh`,
+        address.url,
+      );
     }
     const key = repoCacheKey(address);
     const repo = { address, key, mirror: mirrorPath(this.#layout, key) };

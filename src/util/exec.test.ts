@@ -88,3 +88,20 @@ it("a cancellation after the program ended changes nothing", async () => {
   assert.equal(res.code, 0);
   assert.equal(res.aborted, undefined);
 });
+
+it("kills a program that writes more than its output limit and says so", async () => {
+  const started = Date.now();
+  const res = await runCommand("yes", ["manifest"], { maxOutputBytes: 1024 * 1024 });
+  assert.equal(res.code, 125);
+  assert.equal(res.outputLimited, true);
+  assert.ok(res.stdout.length <= 1024 * 1024, `kept ${res.stdout.length} bytes`);
+  assert.match(res.stderr, /yes was stopped: it wrote more than 1048576 bytes of output/);
+  assert.ok(Date.now() - started < 5000);
+});
+
+it("leaves a program within its output limit alone", async () => {
+  const res = await runCommand("printf", ["hello"], { maxOutputBytes: 5 });
+  assert.equal(res.code, 0);
+  assert.equal(res.stdout, "hello");
+  assert.equal(res.outputLimited, undefined);
+});

@@ -17,6 +17,12 @@ export interface RunOptions {
    * SIGKILL at once.
    */
   interrupt?: { signal: NodeJS.Signals; graceMs: number };
+  /**
+   * Most bytes of output (stdout and stderr together) kept from the program; past it the program
+   * is killed and the result says `outputLimited`, so a program printing without end cannot fill
+   * the caller's memory. Default: no limit.
+   */
+  maxOutputBytes?: number;
   /** Called with each chunk of combined output as it arrives; default: none. */
   onOutput?: (chunk: string) => void;
   /**
@@ -34,7 +40,12 @@ export interface RunResult {
   stderr: string;
   /** Set when `signal` aborted the run; the code is then 130. */
   aborted?: true;
+  /** Set when the program was killed for writing more than `maxOutputBytes`; the code is then 125. */
+  outputLimited?: true;
 }
+
+/** The exit code reported for a run stopped for writing too much output. */
+export const OUTPUT_LIMITED_CODE = 125;
 
 /** The exit code reported for a run cancelled through its AbortSignal. */
 export const ABORTED_CODE = 130;
@@ -58,6 +69,7 @@ export class CommandError extends Error {
 interface StopReason {
   code: number;
   aborted: boolean;
+  outputLimited?: boolean;
   /** Note added to stderr when the program exits after the interrupt signal. */
   interrupted: string;
   /** Note added to stderr when it had to be killed. */
@@ -97,6 +109,7 @@ export function runCommand(
         stdout,
         stderr: `${stderr}\n${note}`,
         ...(reason.aborted ? { aborted: true as const } : {}),
+        ...(reason.outputLimited ? { outputLimited: true as const } : {}),
       });
     const child = spawn(file, args, {
       cwd: options.cwd,
@@ -142,11 +155,32 @@ export function runCommand(
       };
       timer = setTimeout(() => stop(reason), limit);
     }
+    let outputBytes = 0;
+    /** Counts a chunk; false once the output limit is passed (the program is then being killed). */
+    const withinLimit = (chunk: string): boolean => {
+      if (options.maxOutputBytes === undefined) return true;
+      outputBytes += Buffer.byteLength(chunk);
+      if (outputBytes <= options.maxOutputBytes) return true;
+      if (!stopping) {
+        stopping = {
+          code: OUTPUT_LIMITED_CODE,
+          aborted: false,
+          outputLimited: true,
+          interrupted: "",
+          killed: `${file} was stopped: it wrote more than ${options.maxOutputBytes} bytes of output`,
+        };
+        clearTimeout(timer);
+        kill(stopping);
+      }
+      return false;
+    };
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      if (!withinLimit(chunk)) return;
       stdout += chunk;
       options.onOutput?.(chunk);
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      if (!withinLimit(chunk)) return;
       stderr += chunk;
       options.onOutput?.(chunk);
     });
