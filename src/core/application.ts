@@ -122,6 +122,8 @@ export interface Dependency {
 }
 
 export interface ApplicationSpec {
+  /** The Project (in the controller namespace) whose rules apply; default `default`. */
+  project?: string;
   source: ApplicationSource;
   destination: ApplicationDestination;
   syncPolicy?: SyncPolicy;

@@ -38,6 +38,8 @@ export interface InstallOptions {
   crdTimeoutMs?: number;
   /** Called after each object, for progress output; default none. */
   onObject?: (object: InstalledObject) => void;
+  /** Install the locked-down default Project (default-project.ts); default false. */
+  multiTenant?: boolean;
 }
 
 export type InstallErrorCode = "apply-failed" | "crd-not-established";
@@ -54,13 +56,13 @@ export class InstallError extends Error {
 const CRD_KIND = "CustomResourceDefinition";
 
 export function installDefaults(options: InstallOptions): Required<Omit<InstallOptions, "manifests">> {
-  return { crdTimeoutMs: 60_000, onObject: () => {}, ...options };
+  return { crdTimeoutMs: 60_000, onObject: () => {}, multiTenant: false, ...options };
 }
 
 /** Applies the install manifests and reports what happened to each object. */
 export async function install(client: KubeClient, options: InstallOptions = {}): Promise<InstallResult> {
-  const { crdTimeoutMs, onObject } = installDefaults(options);
-  const manifests = options.manifests ?? (await readInstallManifests());
+  const { crdTimeoutMs, onObject, multiTenant } = installDefaults(options);
+  const manifests = options.manifests ?? (await readInstallManifests(undefined, { multiTenant }));
   const objects: InstalledObject[] = [];
   const pendingCrds: string[] = [];
   for (const manifest of manifests) {

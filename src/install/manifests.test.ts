@@ -4,7 +4,15 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import type { KubeObject } from "../core/objects.ts";
+import { formatRef, type KubeObject, refOf } from "../core/objects.ts";
+import {
+  checkDestination,
+  checkResource,
+  checkSourceNamespace,
+  checkSourceRepo,
+  type Project,
+  validateProject,
+} from "../core/project/project.ts";
 import { keptReason } from "./install.ts";
 import {
   DEPLOY_DIR,
@@ -113,8 +121,66 @@ describe("install manifests", () => {
     assert.equal(manager.keepOthersChanges, true);
     assert.deepEqual(
       manifests.filter((m) => m.keepOthersChanges).map((m) => m.object.metadata.name),
-      ["mooring-manager"],
+      ["mooring-manager", "default"],
     );
+  });
+});
+
+describe("default Project", () => {
+  const app = "Application shop/web";
+  it("lets a single-team install do all it did before projects existed", async () => {
+    const manifests = await readInstallManifests();
+    const project = manifests.find((m) => m.object.kind === "Project")?.object as Project;
+    assert.equal(project.metadata.name, "default");
+    assert.equal(project.metadata.namespace, "mooring");
+    assert.deepEqual(validateProject(project), []);
+    const inCluster = { name: "in-cluster", server: "https://127.0.0.1:6443" };
+    for (const decision of [
+      checkSourceRepo(project, app, "https://git.example.com/any/repo.git"),
+      checkSourceRepo(project, app, "file:///srv/repo"),
+      checkDestination(project, app, { ...inCluster, namespace: "kube-system" }),
+      checkDestination(project, app, { ...inCluster, namespace: "" }),
+      checkResource(project, app, {
+        group: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        namespaced: false,
+      }),
+      checkResource(project, app, { group: "", kind: "Secret", namespaced: true }),
+      checkSourceNamespace(project, app, "shop", "mooring"),
+    ]) {
+      assert.deepEqual(decision, { allowed: true });
+    }
+  });
+
+  it("allows nothing in a multi-tenant install but the controller namespace as home", async () => {
+    const manifests = await readInstallManifests(undefined, { multiTenant: true });
+    const project = manifests.find((m) => m.object.kind === "Project")?.object as Project;
+    assert.deepEqual(validateProject(project), []);
+    const inCluster = { name: "in-cluster", server: "https://127.0.0.1:6443", namespace: "shop" };
+    assert.equal(checkSourceRepo(project, app, "https://git.example.com/any/repo.git").allowed, false);
+    assert.equal(checkDestination(project, app, inCluster).allowed, false);
+    assert.equal(
+      checkResource(project, app, { group: "", kind: "Namespace", namespaced: false }).allowed,
+      false,
+    );
+    assert.equal(checkSourceNamespace(project, app, "shop", "mooring").allowed, false);
+    assert.equal(checkSourceNamespace(project, app, "mooring", "mooring").allowed, true);
+  });
+
+  it("is installed after its CRD, and the controller may read Projects", async () => {
+    const manifests = await readInstallManifests();
+    const names = manifests.map((m) => formatRef(refOf(m.object)));
+    assert.ok(
+      names.indexOf("CustomResourceDefinition/projects.mooring.dev") <
+        names.indexOf("Project/mooring/default"),
+    );
+    const role = find<Role>(
+      manifests.map((m) => m.object),
+      "Role",
+      "mooring-controller",
+    );
+    assert.ok(grants(role, "mooring.dev", "projects", "watch"));
+    assert.ok(!grants(role, "mooring.dev", "projects", "update"), "the controller never widens a project");
   });
 });
 

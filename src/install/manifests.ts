@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { formatRef, type KubeObject, refOf } from "../core/objects.ts";
+import { type DefaultProjectOptions, defaultProject } from "./default-project.ts";
 
 /** The deploy/ folder of this checkout or package. */
 export const DEPLOY_DIR = fileURLToPath(new URL("../../deploy/", import.meta.url));
@@ -26,6 +27,7 @@ export const INSTALL_KIND_ORDER = [
   "Role",
   "ClusterRoleBinding",
   "RoleBinding",
+  "Project",
 ] as const;
 
 /**
@@ -84,8 +86,17 @@ export function orderForInstall(manifests: readonly InstallManifest[]): InstallM
     .map(({ m }) => m);
 }
 
-/** The install manifests from deploy/, in apply order. */
-export async function readInstallManifests(deployDir = DEPLOY_DIR): Promise<InstallManifest[]> {
+/** Where the built-in default Project says it comes from. */
+export const DEFAULT_PROJECT_SOURCE = "default Project (src/install/default-project.ts)";
+
+/**
+ * The install manifests from deploy/ and the default Project, in apply order. The default Project
+ * is applied like the user-tunable objects: a platform team's later edits to it are kept.
+ */
+export async function readInstallManifests(
+  deployDir = DEPLOY_DIR,
+  options: DefaultProjectOptions = {},
+): Promise<InstallManifest[]> {
   const files: string[] = [];
   for (const source of INSTALL_SOURCES) {
     if (source.endsWith(".yaml")) {
@@ -106,5 +117,6 @@ export async function readInstallManifests(deployDir = DEPLOY_DIR): Promise<Inst
       });
     }
   }
+  manifests.push({ object: defaultProject(options), file: DEFAULT_PROJECT_SOURCE, keepOthersChanges: true });
   return orderForInstall(manifests);
 }
