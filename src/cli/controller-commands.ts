@@ -6,6 +6,7 @@ import { Controller } from "../controller/controller.ts";
 import { Destinations } from "../controller/destinations.ts";
 import { CONTROLLER_NAMESPACE } from "../core/application.ts";
 import { parseDuration } from "../core/duration.ts";
+import { parseServiceAccount } from "../core/sync-identity.ts";
 import { KubeClient } from "../kube/client.ts";
 import { defaultKubeconfigPath, loadConfig } from "../kube/kubeconfig.ts";
 import { defaultTofuCliConfigPath, providerMirrors, writeProviderCliConfig } from "../toolchain/tofu.ts";
@@ -54,7 +55,7 @@ export const controllerCommands: Command[] = [
   {
     path: ["controller"],
     usage:
-      "moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--log-level info] [--log-format json|text]",
+      "moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--multi-tenant] [--default-service-account NAME] [--log-level info] [--log-format json|text]",
     summary:
       "run the controller for Applications and Stacks in the foreground (metrics and health on --port)",
     options: {
@@ -69,6 +70,9 @@ export const controllerCommands: Command[] = [
       "log-level": { type: "string" },
       "log-format": { type: "string" },
       identity: { type: "string" },
+      // Lockdown for clusters shared by several teams: no app syncs with the controller's rights.
+      "multi-tenant": { type: "boolean" },
+      "default-service-account": { type: "string" },
     },
     run: async (values) => {
       const level = (stringValue(values, "log-level") ?? "info") as LogLevel;
@@ -89,6 +93,13 @@ export const controllerCommands: Command[] = [
       const repoPollMs = durationFlag(values, "repo-poll-interval");
       const identity = stringValue(values, "identity");
       const host = stringValue(values, "host");
+      const defaultServiceAccount = stringValue(values, "default-service-account");
+      if (defaultServiceAccount !== undefined) {
+        // Checked with a stand-in namespace: the real one is each app's destination namespace.
+        const problem = parseServiceAccount(defaultServiceAccount, "default");
+        if (typeof problem === "string") throw new UsageError(`--default-service-account: ${problem}`);
+      }
+      const multiTenant = values["multi-tenant"] === true;
       const kubeconfigPath = stringValue(values, "kubeconfig") ?? defaultKubeconfigPath() ?? undefined;
       const context = stringValue(values, "context");
       const cliConfigFile = await writeProviderCliConfig(defaultTofuCliConfigPath(), providerMirrors());
@@ -104,6 +115,7 @@ export const controllerCommands: Command[] = [
           ...(stackConcurrency ? { concurrency: stackConcurrency } : {}),
         },
         leaderElect: leaderElect === "true",
+        tenancy: { multiTenant, ...(defaultServiceAccount ? { defaultServiceAccount } : {}) },
         ...(port !== undefined ? { port } : {}),
         ...(host ? { host } : {}),
         ...(concurrency ? { concurrency } : {}),
@@ -127,7 +139,12 @@ export const controllerCommands: Command[] = [
         exitCode = EXIT.failed;
         void controller.stop().then(finished);
       });
-      log.info("controller started", { namespace, metrics: `${controller.address}/metrics` });
+      log.info("controller started", {
+        namespace,
+        metrics: `${controller.address}/metrics`,
+        tenancy: multiTenant ? "multi-tenant" : "single-team",
+        ...(defaultServiceAccount ? { defaultServiceAccount } : {}),
+      });
       await stopped;
       client.close();
       return exitCode;

@@ -4,15 +4,16 @@
 // events, never in a crash: a bad manifest, a missing revision or wrong credentials stall the app
 // with a message saying what to fix, and transient failures are retried with backoff.
 import type { ApplicationStatus, DriftRecord, PinStatus } from "../core/app-status.ts";
-import { type Application, REFRESH_ANNOTATION } from "../core/application.ts";
+import { type Application, CONTROLLER_NAMESPACE, REFRESH_ANNOTATION } from "../core/application.ts";
 import { applyStanding, type Standing } from "../core/conditions.ts";
 import { durationOr } from "../core/duration.ts";
 import { jsonEqual } from "../core/json.ts";
 import { mergePatchFrom } from "../core/merge-patch.ts";
 import { formatRef, type KubeObject, refKey } from "../core/objects.ts";
+import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
 import { parseSyncOptions } from "../core/sync-plan.ts";
 import { GitError } from "../git/errors.ts";
-import type { KubeClient } from "../kube/client.ts";
+import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { RenderCache } from "../render/cache.ts";
 import { RenderError } from "../render/errors.ts";
@@ -24,7 +25,6 @@ import {
   appHealth,
   baseStatus,
   isOutOfSync,
-  managedKinds,
   mergeDrift,
   resourceStatuses,
 } from "./app-status-builder.ts";
@@ -33,6 +33,19 @@ import type { DriftWatcher } from "./drift.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import { jittered, type ProcessResult } from "./queue.ts";
 import { buildPlan, runSync } from "./sync.ts";
+import {
+  blockedBeforeApply,
+  FORBIDDEN_REASON,
+  forbiddenStanding,
+  isForbidden,
+  type ResolvedDestination,
+  resolveSyncTarget,
+  type SyncTarget,
+  stallOnForbidden,
+  SyncTargetRefused,
+  TARGET_STALL_REASONS,
+  watchTargets,
+} from "./sync-target.ts";
 
 export const FINALIZER = "mooring.dev/resources-finalizer";
 export { REFRESH_ANNOTATION };
@@ -48,7 +61,7 @@ export interface Operation {
 }
 
 export interface DestinationLookup {
-  clientFor(cluster: string | undefined): Promise<KubeClient>;
+  resolve(cluster: string | undefined): Promise<ResolvedDestination>;
 }
 
 export interface ReconcilerDeps {
@@ -63,6 +76,10 @@ export interface ReconcilerDeps {
   log: Logger;
   /** Periodic look at every app even without events; default 3 min (jittered). */
   resyncMs?: number;
+  /** Whose identity syncs use when a project names no ServiceAccount; default single-team. */
+  tenancy?: TenancyPolicy;
+  /** Where Projects live; default mooring. */
+  namespace?: string;
 }
 
 type AppWithOperation = Application & { operation?: Operation };
@@ -163,9 +180,11 @@ export class AppReconciler {
     try {
       return await this.compareAndSync(app, previous, { operation, refresh, drift, log });
     } catch (err) {
-      const stalled = err instanceof StallError;
+      const refused = err instanceof SyncTargetRefused;
+      const stalled = err instanceof StallError || refused;
       const message = err instanceof Error ? err.message : String(err);
-      const reason = stalled ? err.reason : "ReconcileError";
+      const reason =
+        err instanceof StallError ? err.reason : refused ? err.standing.reason : "ReconcileError";
       log.warn("reconcile failed", { reason, error: message });
       await this.deps.events.record(app, "Warning", reason, message);
       await this.writeStatus(app, {
@@ -240,11 +259,9 @@ export class AppReconciler {
     const fetched = await this.gitStep(() => this.deps.sources.fetch(source.repoURL, revision));
 
     // Destination and render.
-    const client = await this.deps.destinations
-      .clientFor(app.spec.destination.cluster)
-      .catch((err: Error) => {
-        throw new StallError("DestinationUnavailable", err.message);
-      });
+    const target = await this.syncTarget(app);
+    // Every request of this sync acts as the target's identity (a ServiceAccount, or the controller).
+    const client = target.client;
     const renderInput = {
       repoDir: fetched.dir,
       source,
@@ -293,8 +310,8 @@ export class AppReconciler {
       client,
       previouslyManaged,
       createsNamespaces,
-    });
-    this.deps.drift.watch(app.spec.destination.cluster ?? "in-cluster", client, managedKinds(comparison));
+    }).catch(stallOnForbidden(target));
+    this.deps.drift.watch(target.watchKey, client, watchTargets(target, comparison));
 
     const invalid = comparison.objects.filter((o) => o.error);
     const outOfSync = isOutOfSync(comparison);
@@ -335,7 +352,11 @@ export class AppReconciler {
       const base = durationOr(retry?.backoff?.duration, 5000);
       const factor = retry?.backoff?.factor ?? 2;
       const max = durationOr(retry?.backoff?.maxDuration, 180_000);
-      const wait = Math.min(max, base * factor ** (attempt - 2));
+      // A sync the API server refused (403) is retried at the resync pace, not with the backoff.
+      const wait =
+        (lastOp as { reason?: string }).reason === FORBIDDEN_REASON
+          ? (this.deps.resyncMs ?? 180_000)
+          : Math.min(max, base * factor ** (attempt - 2));
       const since = Date.now() - Date.parse(lastOp.finishedAt ?? lastOp.startedAt);
       if (limit >= 0 && attempt > limit + 1) trigger = null;
       else if (since < wait) {
@@ -346,8 +367,12 @@ export class AppReconciler {
 
     let operationState = lastOp;
     let history = previous.history ?? [];
-    let standing: Standing | null = null;
-    if (invalid.length > 0) {
+    // Outside the cluster's namespace scope, or refused by the API server to this identity.
+    let standing: Standing | null = blockedBeforeApply(target, comparison, createNamespace);
+    if (standing) {
+      await this.deps.events.record(app, "Warning", standing.reason, standing.message);
+      trigger = null;
+    } else if (invalid.length > 0) {
       const message = invalid.map((o) => o.error).join("; ");
       standing = { state: "stalled", reason: "InvalidManifest", message: `nothing was applied: ${message}` };
       // Repeats of the same event only raise its count.
@@ -395,6 +420,7 @@ export class AppReconciler {
         finishedAt: new Date().toISOString(),
         attempt,
         resources: result.resources,
+        ...(result.forbidden ? { reason: FORBIDDEN_REASON } : {}),
         ...(generation !== undefined ? { generation } : {}),
         ...(operation?.initiatedBy ? { initiatedBy: operation.initiatedBy } : {}),
       } as ApplicationStatus["operationState"];
@@ -434,14 +460,19 @@ export class AppReconciler {
           client,
           previouslyManaged,
           createsNamespaces,
-        });
+        }).catch(stallOnForbidden(target));
       }
     }
 
     const health = appHealth(comparison, app);
     const synced = !isOutOfSync(comparison);
     const decide = (): Standing => {
-      if (operationState?.phase === "Failed" && operationState.revision === revision && !synced) {
+      const lastFailed = operationState?.phase === "Failed" && operationState.revision === revision;
+      if (lastFailed && !synced && (operationState as { reason?: string }).reason === FORBIDDEN_REASON) {
+        // Retrying cannot help until someone grants the right: stalled, not failed.
+        return forbiddenStanding(target, [operationState?.message ?? ""]);
+      }
+      if (lastFailed && operationState && !synced) {
         const exhausted = limit >= 0 && (operationState.attempt ?? 1) > limit;
         return {
           state: exhausted ? "stalled" : "failed",
@@ -504,6 +535,11 @@ export class AppReconciler {
     if (operation || refresh) await this.clearRequests(app, Boolean(operation), Boolean(refresh));
 
     const resync = jittered(this.deps.resyncMs ?? 180_000);
+    // Refused by RBAC or the cluster's scope: only a human fixes that, so look again at the resync
+    // pace (or on `moor app refresh`), not at every poll, sparing the API server a storm of 403s.
+    if (settled.state === "stalled" && TARGET_STALL_REASONS.has(settled.reason)) {
+      return { requeueAfterMs: resync };
+    }
     const poll = this.deps.sources.nextPollInMs(source.repoURL, targetRevision);
     const progressing = health.status === "Progressing" ? 2000 : Number.POSITIVE_INFINITY;
     return {
@@ -519,9 +555,13 @@ export class AppReconciler {
     for (const dep of app.spec.dependsOn ?? []) {
       const kind = dep.kind ?? "Stack";
       const namespace = dep.namespace ?? app.metadata.namespace;
+      // get answers null for a 404; a 403 or an outage is an error, never "not there".
       const obj = await this.deps.client
         .get("mooring.dev/v1alpha1", kind, namespace, dep.name)
-        .catch(() => null);
+        .catch((err: unknown) => {
+          if (err instanceof KubeApiError && err.reason === "UnknownKind") return null;
+          throw err;
+        });
       const conditions = (obj?.status as { conditions?: { type: string; status: string }[] } | undefined)
         ?.conditions;
       if (!conditions?.some((c) => c.type === "Ready" && c.status === "True"))
@@ -561,25 +601,64 @@ export class AppReconciler {
     await this.deps.client.mergePatch(appRef(app), patch);
   }
 
-  /** Deleting an Application deletes what it manages first (the finalizer), then lets it go. */
+  /** The destination and the identity this app's requests act as there. */
+  private async syncTarget(app: Application): Promise<SyncTarget> {
+    const destination = await this.deps.destinations
+      .resolve(app.spec.destination.cluster)
+      .catch((err: Error) => {
+        throw new StallError("DestinationUnavailable", err.message);
+      });
+    return resolveSyncTarget({
+      app,
+      destination,
+      controllerClient: this.deps.client,
+      controllerNamespace: this.deps.namespace ?? CONTROLLER_NAMESPACE,
+      policy: this.deps.tenancy ?? SINGLE_TEAM,
+    });
+  }
+
+  /**
+   * Deleting an Application deletes what it manages first (the finalizer), then lets it go. The
+   * deletes act as the app's identity, like its syncs. Only a 404 means an object is gone: an
+   * object this identity may not read or delete keeps the finalizer, and the app says why.
+   */
   private async finalize(app: Application, log: Logger): Promise<ProcessResult | undefined> {
     if (!app.metadata.finalizers?.includes(FINALIZER)) return undefined;
-    const client = await this.deps.destinations.clientFor(app.spec.destination.cluster);
+    let target: SyncTarget;
+    try {
+      target = await this.syncTarget(app);
+    } catch (err) {
+      if (err instanceof SyncTargetRefused) return this.deletionBlocked(app, err.standing);
+      if (err instanceof StallError) {
+        return this.deletionBlocked(app, { state: "stalled", reason: err.reason, message: err.message });
+      }
+      throw err;
+    }
+    const client = target.client;
     const status = (app.status ?? {}) as Partial<ApplicationStatus>;
     let remaining = 0;
-    for (const r of [...(status.resources ?? [])].reverse()) {
-      const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
-      const live = await client.get(apiVersion, r.kind, r.namespace, r.name).catch(() => null);
-      if (!live) continue;
-      remaining++;
-      if (!live.metadata.deletionTimestamp) {
-        await client.delete(
-          { group: r.group, kind: r.kind, namespace: r.namespace, name: r.name, apiVersion },
-          {
-            propagationPolicy: "Foreground",
-          },
-        );
+    try {
+      for (const r of [...(status.resources ?? [])].reverse()) {
+        const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+        const live = await client.get(apiVersion, r.kind, r.namespace, r.name).catch((err: unknown) => {
+          // A kind the cluster no longer serves has no objects left.
+          if (err instanceof KubeApiError && err.reason === "UnknownKind") return null;
+          throw err;
+        });
+        if (!live) continue;
+        remaining++;
+        if (!live.metadata.deletionTimestamp) {
+          await client.delete(
+            { group: r.group, kind: r.kind, namespace: r.namespace, name: r.name, apiVersion },
+            {
+              propagationPolicy: "Foreground",
+            },
+          );
+        }
       }
+    } catch (err) {
+      if (isForbidden(err)) return this.deletionBlocked(app, forbiddenStanding(target, [err.message]));
+      throw err;
     }
     if (remaining > 0) {
       log.info("waiting for managed objects to be deleted", { remaining });
@@ -591,6 +670,23 @@ export class AppReconciler {
     this.deps.metrics.removeApp(app.metadata.namespace, app.metadata.name);
     await this.deps.events.record(app, "Normal", "Deleted", "deleted the managed objects");
     return undefined;
+  }
+
+  /** The app is being deleted but its objects cannot be: say so, keep the finalizer, look again later. */
+  private async deletionBlocked(app: Application, standing: Standing): Promise<ProcessResult> {
+    const message = `the managed objects cannot be deleted, so the Application keeps its finalizer: ${standing.message} (or delete it with \`moor app delete --cascade=false\` to leave them in place)`;
+    const previous = (app.status ?? {}) as Partial<ApplicationStatus>;
+    await this.deps.events.record(app, "Warning", standing.reason, message);
+    await this.writeStatus(app, {
+      ...previous,
+      conditions: applyStanding(
+        previous.conditions ?? [],
+        { state: "stalled", reason: standing.reason, message },
+        new Date().toISOString(),
+        app.metadata.generation,
+      ),
+    });
+    return { requeueAfterMs: jittered(this.deps.resyncMs ?? 180_000) };
   }
 }
 

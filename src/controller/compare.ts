@@ -31,6 +31,8 @@ export interface ComparedObject {
   predicted: KubeObject | null;
   /** Why the server refused the object: the sync cannot run while any object has one. */
   error?: string;
+  /** The error is the API server's 403: the identity the sync acts as may not read or apply it. */
+  forbidden?: boolean;
   /**
    * Why the dry run had to wait: the object depends on something the same sync creates first
    * (its Namespace, or the CRD that defines its kind). It counts as a create.
@@ -56,6 +58,10 @@ export interface CompareInput {
   createsNamespaces: Set<string>;
   /** How many API requests run at once; default 8. */
   concurrency?: number;
+}
+
+function isForbidden(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 403;
 }
 
 /** Runs tasks with at most `limit` in flight, keeping results in order. */
@@ -181,6 +187,7 @@ export async function compareWithCluster(input: CompareInput): Promise<Compariso
         live: null,
         predicted: null,
         error: (err as Error).message,
+        ...(isForbidden(err) ? { forbidden: true } : {}),
         hook,
       };
     }
@@ -204,7 +211,15 @@ export async function compareWithCluster(input: CompareInput): Promise<Compariso
           hook,
         };
       }
-      return { ref, desired: placed.desired, live, predicted: null, error: (err as Error).message, hook };
+      return {
+        ref,
+        desired: placed.desired,
+        live,
+        predicted: null,
+        error: (err as Error).message,
+        ...(isForbidden(err) ? { forbidden: true } : {}),
+        hook,
+      };
     }
   });
 
@@ -216,7 +231,12 @@ export async function compareWithCluster(input: CompareInput): Promise<Compariso
   const pruneCandidates: KubeObject[] = [];
   await mapLimit(dropped, limit, async (r) => {
     const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
-    const live = await client.get(apiVersion, r.kind, r.namespace, r.name).catch(() => null);
+    // Only a 404 means the object is gone (get answers null); a 403 must not read as "gone", or
+    // an object this identity may not see would silently never be pruned.
+    const live = await client.get(apiVersion, r.kind, r.namespace, r.name).catch((err: unknown) => {
+      if (err instanceof KubeApiError && err.reason === "UnknownKind") return null;
+      throw err;
+    });
     if (!live) return;
     const claim = parseTrackingId(live.metadata.annotations?.[TRACKING_ANNOTATION] ?? "");
     if (claim?.app.namespace !== app.metadata.namespace || claim.app.name !== app.metadata.name) return;

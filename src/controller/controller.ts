@@ -10,6 +10,7 @@ import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import { type Application, CONTROLLER_NAMESPACE } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
+import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
 import { GitSource } from "../git/source.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { EventRecorder } from "../kube/events.ts";
@@ -45,6 +46,12 @@ export interface ControllerOptions {
   identity?: string;
   /** Where git mirrors and trees go; default under MOORING_HOME. */
   gitCacheDir?: string;
+  /**
+   * Whose identity Application syncs use when their project names no ServiceAccount: with
+   * multiTenant such apps are refused, with defaultServiceAccount they act as that account of the
+   * destination namespace; default: the controller's own (single-team installs).
+   */
+  tenancy?: TenancyPolicy;
   /** Reconcile Stacks too (OpenTofu); absent: Applications only. */
   stacks?: {
     /** tofu CLI configuration naming the provider mirrors. */
@@ -103,6 +110,7 @@ export class Controller {
       host: options.host ?? "127.0.0.1",
       leaderElect: options.leaderElect ?? true,
       identity: options.identity ?? `${hostname()}_${process.pid}`,
+      tenancy: options.tenancy ?? SINGLE_TEAM,
       ...(options.gitCacheDir ? { gitCacheDir: options.gitCacheDir } : {}),
       ...(options.stacks ? { stacks: options.stacks } : {}),
     };
@@ -178,6 +186,8 @@ export class Controller {
       metrics: this.metrics,
       log: this.log,
       resyncMs: this.options.resyncMs,
+      tenancy: this.options.tenancy,
+      namespace: this.options.namespace,
     });
     const informer = new Informer(this.client, {
       apiVersion: "mooring.dev/v1alpha1",

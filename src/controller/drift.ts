@@ -18,6 +18,13 @@ import { Informer, type InformerEvent } from "./informer.ts";
 
 export type AppKey = string;
 
+/** A kind to watch, in one namespace or (no namespace) across the cluster. */
+export interface WatchTarget {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+}
+
 interface Watched {
   client: KubeClient;
   informers: Map<string, Informer>;
@@ -68,24 +75,29 @@ export class DriftWatcher {
     this.now = now;
   }
 
-  /** Makes sure the kinds an app manages on a cluster are watched. */
-  watch(
-    clusterName: string,
-    client: KubeClient,
-    kinds: Iterable<{ apiVersion: string; kind: string }>,
-  ): void {
+  /**
+   * Makes sure the kinds an app manages on a cluster are watched. `scope` names the cluster and
+   * the identity the watches run as: apps acting as the same ServiceAccount share them, and an
+   * account allowed only some namespaces watches only those (targets with a namespace).
+   */
+  watch(scope: string, client: KubeClient, targets: Iterable<WatchTarget>): void {
     // A reconcile still running at shutdown must not start watches nobody will stop.
     if (this.stopped) return;
-    let cluster = this.clusters.get(clusterName);
+    let cluster = this.clusters.get(scope);
     if (!cluster || cluster.client !== client) {
       if (cluster) for (const inf of cluster.informers.values()) inf.stop();
       cluster = { client, informers: new Map() };
-      this.clusters.set(clusterName, cluster);
+      this.clusters.set(scope, cluster);
     }
-    for (const { apiVersion, kind } of kinds) {
-      const key = `${apiVersion}/${kind}`;
+    for (const { apiVersion, kind, namespace } of targets) {
+      const key = `${apiVersion}/${kind}@${namespace ?? "*"}`;
       if (cluster.informers.has(key)) continue;
-      const informer = new Informer(client, { apiVersion, kind, labelSelector: `${MANAGED_LABEL}=true` });
+      const informer = new Informer(client, {
+        apiVersion,
+        kind,
+        ...(namespace ? { namespace } : {}),
+        labelSelector: `${MANAGED_LABEL}=true`,
+      });
       informer.on((event) => this.onEvent(informer, event));
       cluster.informers.set(key, informer);
       informer.start();

@@ -16,7 +16,7 @@ import {
   type SyncPlan,
   type SyncStep,
 } from "../core/sync-plan.ts";
-import type { KubeClient } from "../kube/client.ts";
+import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import type { Comparison } from "./compare.ts";
 
 export interface SyncRequest {
@@ -40,9 +40,17 @@ export interface SyncOutcome {
   resources: ResourceOutcome[];
   /** What the API server answered to each apply, by refKey: the objects as they are now. */
   applied: Map<string, KubeObject>;
+  /** The API server refused the identity the sync acts as (HTTP 403): retrying will not help. */
+  forbidden?: boolean;
 }
 
-class SyncFailure extends Error {}
+class SyncFailure extends Error {
+  readonly forbidden: boolean;
+  constructor(message: string, forbidden = false) {
+    super(message);
+    this.forbidden = forbidden;
+  }
+}
 
 export function buildPlan(request: Pick<SyncRequest, "comparison" | "options" | "prune">): SyncPlan {
   const { comparison, options } = request;
@@ -105,6 +113,8 @@ export async function runSync(request: SyncRequest, plan: SyncPlan): Promise<Syn
     };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    const forbidden =
+      (err instanceof SyncFailure && err.forbidden) || (err instanceof KubeApiError && err.status === 403);
     for (const step of plan.onFail) {
       try {
         await runStep(request, step, liveBefore, resources, applied);
@@ -112,7 +122,7 @@ export async function runSync(request: SyncRequest, plan: SyncPlan): Promise<Syn
         // A failing SyncFail hook must not hide the original failure.
       }
     }
-    return { phase: "Failed", message, resources, applied };
+    return { phase: "Failed", message, resources, applied, ...(forbidden ? { forbidden } : {}) };
   }
 }
 
@@ -142,7 +152,9 @@ async function runStep(
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (!(err instanceof SyncFailure)) resources.push(outcome(ref, step, "failed", message));
-      throw err instanceof SyncFailure ? err : new SyncFailure(message);
+      throw err instanceof SyncFailure
+        ? err
+        : new SyncFailure(message, err instanceof KubeApiError && err.status === 403);
     }
   }
 }
