@@ -7,12 +7,15 @@
 // in both tools. A symlink is followed only when it stays inside the repository; one that points
 // out is an error rather than a skipped file, because silently dropping a file would make its
 // objects look deleted from Git, and pruning would delete them from the cluster.
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { DirectorySource } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
+import { defaultLimits } from "../core/limits.ts";
+import { parseYamlWithin, RenderBudget } from "./budget.ts";
 import { compileGlob } from "./glob.ts";
-import { parseJsonManifest, parseYamlManifests } from "./manifests.ts";
+import { parseJsonManifest } from "./manifests.ts";
 import { followInRepo, repoRelative } from "./path-safety.ts";
 
 /** The files a directory source reads: the extensions Argo CD reads (minus jsonnet). */
@@ -22,6 +25,7 @@ export async function renderDirectory(
   repoRoot: string,
   dir: string,
   options: DirectorySource = {},
+  budget: RenderBudget = new RenderBudget(defaultLimits()),
 ): Promise<KubeObject[]> {
   const include = options.include ? compileGlob(options.include) : () => true;
   const exclude = options.exclude ? compileGlob(options.exclude) : () => false;
@@ -30,12 +34,18 @@ export async function renderDirectory(
   const files = await listFiles(repoRoot, dir, options.recurse ?? false, wanted);
   const objects: KubeObject[] = [];
   for (const file of files) {
-    const text = await readFile(file.real, "utf8");
     const origin = repoRelative(repoRoot, file.path);
-    const parsed = file.path.endsWith(".json")
-      ? parseJsonManifest(text, origin)
-      : parseYamlManifests(text, { origin });
-    objects.push(...parsed);
+    // Sizes are checked before anything is read: a file may be larger than the memory we have.
+    budget.checkFile(origin, (await stat(file.real)).size);
+    const text = await readFile(file.real, "utf8");
+    if (file.path.endsWith(".json")) {
+      const parsed = parseJsonManifest(text, origin);
+      budget.addObjects(origin, parsed.length);
+      objects.push(...parsed);
+      await yieldToEventLoop();
+    } else {
+      objects.push(...(await parseYamlWithin(text, { origin }, budget)));
+    }
   }
   return objects;
 }

@@ -15,7 +15,9 @@ export type RenderErrorCode =
   /** The source needs something fetched from the network (remote base, values URL). */
   | "unsupported-source"
   /** helm or kustomize exited with an error; the message carries theirs. */
-  | "render-failed";
+  | "render-failed"
+  /** A manifest file, the render's text or its object count is past the controller's limit. */
+  | "too-large";
 
 export class RenderError extends Error {
   readonly code: RenderErrorCode;

@@ -19,8 +19,8 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import type { HelmParameter, HelmSource } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
+import { parseYamlWithin, RenderBudget } from "./budget.ts";
 import { RenderError } from "./errors.ts";
-import { parseYamlManifests } from "./manifests.ts";
 import { assertNoEscapingSymlinks, resolveInRepo } from "./path-safety.ts";
 import { type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
 
@@ -34,6 +34,8 @@ export interface HelmRender {
   kubeVersion: string;
   apiVersions: string[];
   options: ResolvedRenderOptions;
+  /** The render's budget; default: a fresh one from options.limits. */
+  budget?: RenderBudget;
 }
 
 /** Namespace helm renders into when neither the helm block nor the destination names one. */
@@ -78,6 +80,7 @@ export async function renderHelm(render: HelmRender): Promise<KubeObject[]> {
         KUBECONFIG: home("no-kubeconfig"),
       },
       timeoutMs: options.timeoutMs,
+      maxOutputBytes: options.limits.maxRenderBytes,
       scrub: (text) => {
         let out = text
           .replaceAll(inlineFile, "(inline values)")
@@ -95,7 +98,9 @@ export async function renderHelm(render: HelmRender): Promise<KubeObject[]> {
       ],
     });
   });
-  return parseYamlManifests(stdout, { origin: "helm template output", sourceComments: true });
+  const budget = render.budget ?? new RenderBudget(options.limits);
+  budget.addBytes("helm template output", Buffer.byteLength(stdout));
+  return parseYamlWithin(stdout, { origin: "helm template output", sourceComments: true }, budget);
 }
 
 /** The helm command line. Flags use the `--flag=value` form and the positional arguments come

@@ -26,7 +26,7 @@ import { stringify } from "yaml";
 import type { KustomizeSource } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { assertKustomizeStaysInRepo } from "./kustomize-roots.ts";
-import { parseYamlManifests } from "./manifests.ts";
+import { parseYamlWithin, RenderBudget } from "./budget.ts";
 import { repoRelative } from "./path-safety.ts";
 import { type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
 
@@ -36,6 +36,8 @@ export interface KustomizeRender {
   dir: string;
   overrides: KustomizeSource;
   options: ResolvedRenderOptions;
+  /** The render's budget; default: a fresh one from options.limits. */
+  budget?: RenderBudget;
 }
 
 export async function renderKustomize(render: KustomizeRender): Promise<KubeObject[]> {
@@ -65,6 +67,7 @@ export async function renderKustomize(render: KustomizeRender): Promise<KubeObje
       cwd: repoRoot,
       env: { HOME: scratch, TMPDIR: scratch },
       timeoutMs: options.timeoutMs,
+      maxOutputBytes: options.limits.maxRenderBytes,
       scrub: (text) => replacements.reduce((out, [from, to]) => out.replaceAll(from, to), text),
       hints: [
         {
@@ -74,7 +77,9 @@ export async function renderKustomize(render: KustomizeRender): Promise<KubeObje
       ],
     });
   });
-  return parseYamlManifests(stdout, { origin: "kustomize build output" });
+  const budget = render.budget ?? new RenderBudget(options.limits);
+  budget.addBytes("kustomize build output", Buffer.byteLength(stdout));
+  return parseYamlWithin(stdout, { origin: "kustomize build output" }, budget);
 }
 
 /** The overlay's kustomization for the spec's overrides; null when the spec sets none. */

@@ -31,6 +31,10 @@ export interface YamlOrigin {
    * so an error points at the template rather than at an offset in helm's output.
    */
   sourceComments?: boolean;
+  /** Documents before this text, when it is a slice of a longer one (render/budget.ts); default 0. */
+  firstDocument?: number;
+  /** Lines before this text, likewise; default 0. */
+  firstLine?: number;
 }
 
 /** Parses multi-document YAML; empty documents (blank, comments only, bare `---`) are skipped. */
@@ -42,7 +46,7 @@ export function parseYamlManifests(text: string, where: YamlOrigin): KubeObject[
     const error = doc.errors[0];
     if (error) {
       const at = error.linePos?.[0];
-      const position = at ? ` at line ${at.line}, column ${at.col}` : "";
+      const position = at ? ` at line ${at.line + (where.firstLine ?? 0)}, column ${at.col}` : "";
       const problem = (error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
       throw new RenderError("invalid-manifest", `${where.origin}: invalid YAML${position}: ${problem}`);
     }
@@ -66,7 +70,7 @@ export function parseJsonManifest(text: string, origin: string): KubeObject[] {
 }
 
 function documentLabel(doc: Document.Parsed, index: number, where: YamlOrigin): string {
-  const position = `document ${index + 1}`;
+  const position = `document ${(where.firstDocument ?? 0) + index + 1}`;
   if (where.sourceComments) {
     const comment = (doc.contents as { commentBefore?: string | null } | null)?.commentBefore ?? "";
     const source = /^\s*Source:\s*(\S.*)$/m.exec(comment)?.[1];

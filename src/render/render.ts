@@ -8,6 +8,7 @@
 import { stat } from "node:fs/promises";
 import type { ApplicationSource } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
+import { RenderBudget } from "./budget.ts";
 import { detectTool, type RenderTool } from "./detect.ts";
 import { renderDirectory } from "./directory.ts";
 import { RenderError } from "./errors.ts";
@@ -50,9 +51,10 @@ export async function render(input: RenderInput, options: RenderOptions = {}): P
     );
   }
   const tool = await detectTool(dir, input.source);
+  const budget = new RenderBudget(resolved.limits);
   switch (tool) {
     case "directory":
-      return { tool, objects: await renderDirectory(repoRoot, dir, input.source.directory ?? {}) };
+      return { tool, objects: await renderDirectory(repoRoot, dir, input.source.directory ?? {}, budget) };
     case "kustomize":
       return {
         tool,
@@ -61,6 +63,7 @@ export async function render(input: RenderInput, options: RenderOptions = {}): P
           dir,
           overrides: input.source.kustomize ?? {},
           options: resolved,
+          budget,
         }),
       };
     case "helm":
@@ -75,6 +78,7 @@ export async function render(input: RenderInput, options: RenderOptions = {}): P
           kubeVersion: input.kubeVersion,
           apiVersions: input.apiVersions,
           options: resolved,
+          budget,
         }),
       };
   }

@@ -8,9 +8,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
 import { findTool } from "../toolchain/catalog.ts";
 import { toolBinary } from "../toolchain/paths.ts";
 import { runCommand } from "../util/exec.ts";
+import type { RenderLimits } from "./budget.ts";
 import { RenderError } from "./errors.ts";
 
 export interface RenderOptions {
@@ -22,9 +24,11 @@ export interface RenderOptions {
   timeoutMs?: number;
   /** Parent of the per-render scratch folders; default: the OS temp folder. */
   scratchParent?: string;
+  /** Bytes and objects one render may hold; default: core/limits.ts. */
+  limits?: Partial<RenderLimits>;
 }
 
-export type ResolvedRenderOptions = Required<RenderOptions>;
+export type ResolvedRenderOptions = Required<Omit<RenderOptions, "limits">> & { limits: RenderLimits };
 
 export function defaultRenderOptions(options: RenderOptions = {}): ResolvedRenderOptions {
   return {
@@ -32,7 +36,13 @@ export function defaultRenderOptions(options: RenderOptions = {}): ResolvedRende
     kustomizeBinary: options.kustomizeBinary ?? toolBinary(findTool("kustomize"), "kustomize"),
     timeoutMs: options.timeoutMs ?? 120_000,
     scratchParent: options.scratchParent ?? tmpdir(),
+    limits: { ...pickRenderLimits(defaultLimits()), ...options.limits },
   };
+}
+
+function pickRenderLimits(limits: RenderLimits): RenderLimits {
+  const { maxManifestFileBytes, maxRenderBytes, maxRenderObjects } = limits;
+  return { maxManifestFileBytes, maxRenderBytes, maxRenderObjects };
 }
 
 /** Runs `body` with a fresh scratch folder that is removed afterwards, whatever happens. */
@@ -57,6 +67,8 @@ export interface ToolRun {
   scrub?: (text: string) => string;
   /** Extra advice appended when the error output matches. */
   hints?: { when: RegExp; say: string }[];
+  /** Most bytes of output the tool may write: the render's size limit. */
+  maxOutputBytes?: number;
 }
 
 /** Runs the tool and returns its standard output; any failure is a render-failed error. */
@@ -66,7 +78,14 @@ export async function runTool(run: ToolRun): Promise<string> {
     cwd: run.cwd,
     env: run.env,
     timeoutMs: run.timeoutMs,
+    ...(run.maxOutputBytes !== undefined ? { maxOutputBytes: run.maxOutputBytes } : {}),
   });
+  if (result.outputLimited) {
+    throw new RenderError(
+      "too-large",
+      `${run.tool} wrote more than ${formatBytes(run.maxOutputBytes ?? 0)} of output, the limit per render (${LIMIT_FLAGS.maxRenderBytes}), and was stopped: split the application into smaller ones, or raise the limit`,
+    );
+  }
   if (result.code === 0) return result.stdout;
   if (result.code === 127 && /ENOENT/.test(result.stderr)) {
     throw new RenderError(
