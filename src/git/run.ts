@@ -3,6 +3,7 @@
 // killed at the limit such a helper may keep the pipes open a while longer, so the limit is
 // enforced here as well and the caller is released at once (the helper gives up on its own
 // through the low-speed limit or ssh's keep-alives, see access.ts).
+import { formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
 import { type RunResult, runCommand } from "../util/exec.ts";
 import { describeFailure, type FailureContext, failureMessage } from "./classify.ts";
 import { scrubSecrets } from "./credentials.ts";
@@ -15,6 +16,8 @@ export interface GitRunOptions {
   secrets: readonly string[];
   /** What is being done to which repository, for the message of a failure. */
   context: FailureContext;
+  /** Most bytes of output git may write before it is stopped; default: no limit. */
+  maxOutputBytes?: number;
 }
 
 /** Runs git and returns its standard output; a non-zero exit becomes a classified GitError. */
@@ -34,9 +37,21 @@ export async function probeGit(args: readonly string[], options: GitRunOptions):
   const started = performance.now();
   try {
     const result = await Promise.race([
-      runCommand("git", args, { env: options.env, timeoutMs: options.timeoutMs }),
+      runCommand("git", args, {
+        env: options.env,
+        timeoutMs: options.timeoutMs,
+        ...(options.maxOutputBytes !== undefined ? { maxOutputBytes: options.maxOutputBytes } : {}),
+      }),
       expired,
     ]);
+    if (result !== "expired" && result.outputLimited) {
+      const { operation, repo } = options.context;
+      throw new GitError(
+        "too-large",
+        `git ${operation} of ${repo} wrote more than ${formatBytes(options.maxOutputBytes ?? 0)} of output, the limit per git command (${LIMIT_FLAGS.maxOutputBytes}), and was stopped`,
+        repo,
+      );
+    }
     if (result === "expired" || (result.code !== 0 && performance.now() - started >= options.timeoutMs)) {
       const context = { ...options.context, timeoutMs: options.timeoutMs };
       throw new GitError(

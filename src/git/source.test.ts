@@ -277,6 +277,20 @@ describe("GitSource on local repositories", () => {
     });
   }
 
+  it("refuses to check out a commit whose files pass the size limit, writing nothing", async () => {
+    const small = new GitSource({
+      cacheDir: join(cacheDir, "small"),
+      allowLocalRepos: true,
+      maxRepoBytes: 10,
+    });
+    const error = await rejectsWith(small.checkout(server.path("local"), sha), "too-large");
+    assert.match(
+      error.message,
+      /holds 16 bytes of files, more than the limit of 10 bytes per checkout \(--max-repo-size\)/,
+    );
+    assert.deepEqual(await readdir(join(cacheDir, "small", "trees")), []);
+  });
+
   it("refuses a URL git would run a command for, before running git", async () => {
     const error = await rejectsWith(source.lsRemote("ext::sh -c touch% /tmp/pwned"), "repo-not-found");
     assert.match(error.message, /^invalid repository URL "ext::sh -c touch% \/tmp\/pwned": /);

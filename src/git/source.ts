@@ -7,6 +7,7 @@
 
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
+import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
 import { mooringHome } from "../util/home.ts";
 import { localGitEnv, withRemoteAccess } from "./access.ts";
 import {
@@ -25,7 +26,7 @@ import { GitError } from "./errors.ts";
 import { KeyedLock } from "./lock.ts";
 import { commitForRevision, FULL_SHA, parseLsRemote, SHORT_SHA } from "./refs.ts";
 import { type GitRunOptions, probeGit, runGit } from "./run.ts";
-import { materialiseTree } from "./tree.ts";
+import { materialiseTree, treeBytes } from "./tree.ts";
 import { parseRepoURL, type RepoAddress, RepoURLError, redactURLs, repoCacheKey } from "./url.ts";
 
 export interface GitSourceOptions {
@@ -41,6 +42,10 @@ export interface GitSourceOptions {
    * controller allows it only when started with --allow-local-repos.
    */
   allowLocalRepos?: boolean;
+  /** Most bytes of output one git command may write; default: core/limits.ts. */
+  maxOutputBytes?: number;
+  /** Most bytes the files of one commit may hold to be checked out; default: core/limits.ts. */
+  maxRepoBytes?: number;
 }
 
 export function gitSourceDefaults(options: GitSourceOptions = {}): Required<GitSourceOptions> {
@@ -50,6 +55,8 @@ export function gitSourceDefaults(options: GitSourceOptions = {}): Required<GitS
     timeoutMs: options.timeoutMs ?? 60_000,
     env,
     allowLocalRepos: options.allowLocalRepos ?? false,
+    maxOutputBytes: options.maxOutputBytes ?? defaultLimits().maxOutputBytes,
+    maxRepoBytes: options.maxRepoBytes ?? defaultLimits().maxRepoBytes,
   };
 }
 
@@ -65,6 +72,8 @@ export class GitSource {
   readonly cacheDir: string;
   readonly timeoutMs: number;
   readonly #allowLocalRepos: boolean;
+  readonly #maxOutputBytes: number;
+  readonly #maxRepoBytes: number;
   readonly #env: NodeJS.ProcessEnv;
   readonly #layout: CacheLayout;
   readonly #locks = new KeyedLock();
@@ -78,6 +87,8 @@ export class GitSource {
     this.timeoutMs = settings.timeoutMs;
     this.#env = settings.env;
     this.#allowLocalRepos = settings.allowLocalRepos;
+    this.#maxOutputBytes = settings.maxOutputBytes;
+    this.#maxRepoBytes = settings.maxRepoBytes;
     this.#layout = cacheLayout(settings.cacheDir);
   }
 
@@ -125,6 +136,14 @@ export class GitSource {
       const commit = await this.#ensureCommit(repo, sha.toLowerCase(), credentials);
       const target = treePath(this.#layout, repo.key, commit);
       if (await pathExists(target)) return target;
+      const bytes = await treeBytes(repo.mirror, commit, this.#localRun(repo, "ls-tree"));
+      if (bytes > this.#maxRepoBytes) {
+        throw new GitError(
+          "too-large",
+          `commit ${commit.slice(0, 10)} of ${repo.address.url} holds ${formatBytes(bytes)} of files, more than the limit of ${formatBytes(this.#maxRepoBytes)} per checkout (${LIMIT_FLAGS.maxRepoBytes}): keep large files out of the repository, or raise the limit`,
+          repo.address.url,
+        );
+      }
       await materialiseTree({
         mirror: repo.mirror,
         commit,
@@ -296,6 +315,7 @@ export class GitSource {
         timeoutMs: this.timeoutMs,
         secrets: access.secrets,
         context: this.#context(repo, operation),
+        maxOutputBytes: this.#maxOutputBytes,
       }),
     );
   }
@@ -306,6 +326,7 @@ export class GitSource {
       timeoutMs: this.timeoutMs,
       secrets: [],
       context: this.#context(repo, operation, revision),
+      maxOutputBytes: this.#maxOutputBytes,
     };
   }
 

@@ -19,6 +19,18 @@ export interface MaterialiseOptions {
   run: GitRunOptions;
 }
 
+/** Bytes of all files of a commit, from the mirror, before any is written. */
+export async function treeBytes(mirror: string, commit: string, run: GitRunOptions): Promise<number> {
+  const listing = await runGit([`--git-dir=${mirror}`, "ls-tree", "-r", "-l", "-z", commit], run);
+  let total = 0;
+  // Each entry: "<mode> <type> <object> <size>\t<path>\0"; submodules (commits) show "-".
+  for (const entry of listing.split("\0")) {
+    const size = Number(entry.slice(0, entry.indexOf("\t")).trim().split(/\s+/)[3]);
+    if (Number.isFinite(size)) total += size;
+  }
+  return total;
+}
+
 export async function materialiseTree(options: MaterialiseOptions): Promise<void> {
   const work = await mkdtemp(join(options.tmpDir, "tree-"));
   try {
