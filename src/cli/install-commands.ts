@@ -47,12 +47,16 @@ function printResult(result: InstallResult, format: string | undefined): void {
 export const installCommands: Command[] = [
   {
     path: ["install"],
-    usage: "moor install [--kubeconfig FILE] [--context NAME] [--timeout 60s] [-o table|json|yaml]",
+    usage:
+      "moor install [--kubeconfig FILE] [--context NAME] [--multi-tenant] [--timeout 60s] [-o table|json|yaml]",
     summary: "install Mooring's CRDs, namespace, service account and RBAC into a cluster (idempotent)",
     options: {
       kubeconfig: { type: "string" },
       context: { type: "string" },
       timeout: { type: "string" },
+      // For clusters shared by several teams: no mooring-manager role, a default Project that
+      // allows nothing; run the controller with --multi-tenant too.
+      "multi-tenant": { type: "boolean" },
       ...outputOption,
     },
     run: async (values, args) => {
@@ -66,7 +70,10 @@ export const installCommands: Command[] = [
       });
       const client = new KubeClient(config.credentials);
       try {
-        const result = await install(client, crdTimeoutMs === undefined ? {} : { crdTimeoutMs });
+        const result = await install(client, {
+          ...(crdTimeoutMs === undefined ? {} : { crdTimeoutMs }),
+          multiTenant: values["multi-tenant"] === true,
+        });
         printResult(result, format);
         return EXIT.ok;
       } finally {

@@ -8,9 +8,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { FIELD_MANAGER } from "../core/application.ts";
 import { formatRef, type KubeObject, refOf } from "../core/objects.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
-import { type InstallManifest, readInstallManifests } from "./manifests.ts";
+import { type InstallManifest, readInstallManifests, SINGLE_TEAM_ONLY_OBJECTS } from "./manifests.ts";
 
-export const INSTALL_ACTIONS = ["created", "configured", "unchanged", "skipped"] as const;
+export const INSTALL_ACTIONS = ["created", "configured", "unchanged", "skipped", "deleted"] as const;
 export type InstallAction = (typeof INSTALL_ACTIONS)[number];
 
 export interface InstalledObject {
@@ -78,7 +78,43 @@ export async function install(client: KubeClient, options: InstallOptions = {}):
   }
   for (const name of pendingCrds) await waitEstablished(client, name, crdTimeoutMs);
   if (pendingCrds.length > 0) await client.discovery.refresh();
-  return { objects, changed: objects.some((o) => o.action === "created" || o.action === "configured") };
+  if (multiTenant) {
+    for (const removed of await removeSingleTeamObjects(client)) {
+      objects.push(removed);
+      onObject(removed);
+    }
+  }
+  return {
+    objects,
+    changed: objects.some(
+      (o) => o.action === "created" || o.action === "configured" || o.action === "deleted",
+    ),
+  };
+}
+
+/** Deletes what only single-team installs have (the mooring-manager role), if present. */
+async function removeSingleTeamObjects(client: KubeClient): Promise<InstalledObject[]> {
+  const removed: InstalledObject[] = [];
+  for (const { apiVersion, kind, name } of SINGLE_TEAM_ONLY_OBJECTS) {
+    const ref = { group: "rbac.authorization.k8s.io", kind, namespace: "", name };
+    try {
+      if (!(await client.delete({ ...ref, apiVersion }))) continue;
+    } catch (err) {
+      throw new InstallError(
+        "apply-failed",
+        applyFailure(formatRef(ref), err).replace(/^cannot apply/, "cannot delete"),
+      );
+    }
+    removed.push({
+      object: formatRef(ref),
+      apiVersion,
+      kind,
+      name,
+      action: "deleted",
+      reason: "multi-tenant installs have no mooring-manager role: syncs act as ServiceAccounts",
+    });
+  }
+  return removed;
 }
 
 async function applyOne(client: KubeClient, manifest: InstallManifest): Promise<InstalledObject> {

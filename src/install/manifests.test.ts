@@ -126,6 +126,27 @@ describe("install manifests", () => {
   });
 });
 
+describe("multi-tenant install manifests", () => {
+  it("leave out the mooring-manager role and binding entirely", async () => {
+    const objects = (await readInstallManifests(undefined, { multiTenant: true })).map((m) =>
+      formatRef(refOf(m.object)),
+    );
+    assert.ok(!objects.some((o) => o.endsWith("/mooring-manager")), objects.join(", "));
+    assert.ok(objects.includes("ClusterRole/mooring-controller"));
+    assert.ok(objects.includes("ClusterRoleBinding/mooring-controller"));
+  });
+
+  it("let the controller act as ServiceAccounts and mint their tokens, and nothing more on them", async () => {
+    const objects = (await readInstallManifests(undefined, { multiTenant: true })).map((m) => m.object);
+    const role = find<Role>(objects, "ClusterRole", "mooring-controller");
+    assert.ok(grants(role, "", "serviceaccounts", "impersonate"));
+    assert.ok(grants(role, "", "serviceaccounts/token", "create"));
+    assert.ok(!grants(role, "", "serviceaccounts", "create"), "cannot make ServiceAccounts");
+    assert.ok(!grants(role, "", "users", "impersonate"), "cannot act as people");
+    assert.ok(!grants(role, "", "groups", "impersonate"), "cannot act as groups such as system:masters");
+  });
+});
+
 describe("default Project", () => {
   const app = "Application shop/web";
   it("lets a single-team install do all it did before projects existed", async () => {

@@ -37,6 +37,22 @@ export const INSTALL_KIND_ORDER = [
  */
 export const USER_TUNABLE_OBJECTS: readonly string[] = ["ClusterRole/mooring-manager"];
 
+/**
+ * What a single-team install has and a multi-tenant one must not: the `mooring-manager` role that
+ * lets the controller itself change anything anywhere. `moor install --multi-tenant` leaves these
+ * out and deletes them when an earlier install created them (binding first, so the power goes
+ * before the role), since lockdown with the cluster-admin binding still in place would be lockdown
+ * on paper only.
+ */
+export const SINGLE_TEAM_ONLY_OBJECTS = [
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", name: "mooring-manager" },
+  { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", name: "mooring-manager" },
+] as const;
+
+function singleTeamOnly(object: KubeObject): boolean {
+  return SINGLE_TEAM_ONLY_OBJECTS.some((o) => o.kind === object.kind && o.name === object.metadata.name);
+}
+
 export interface InstallManifest {
   object: KubeObject;
   /** The file it came from, relative to deploy/. */
@@ -110,6 +126,7 @@ export async function readInstallManifests(
   for (const file of files) {
     const text = await readFile(join(deployDir, file), "utf8");
     for (const object of parseManifests(text, file)) {
+      if (options.multiTenant && singleTeamOnly(object)) continue;
       manifests.push({
         object,
         file,
