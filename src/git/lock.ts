@@ -19,6 +19,11 @@ export class KeyedLock {
     return result;
   }
 
+  /** Whether work for the key is queued or running. */
+  busy(key: string): boolean {
+    return this.#tails.has(key);
+  }
+
   /** Number of keys with work queued or running (for tests). */
   get size(): number {
     return this.#tails.size;

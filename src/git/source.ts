@@ -5,7 +5,7 @@
 // Each repository is fetched into one bare mirror, and only when a commit it is asked for is
 // missing; each commit's files are written once. Work on one repository runs one call at a time.
 
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
 import { mooringHome } from "../util/home.ts";
@@ -80,6 +80,8 @@ export class GitSource {
   /** A commit's metadata never changes: read once per repository and commit, the newest kept. */
   readonly #commitInfos = new Map<string, CommitInfo>();
   #prepared: Promise<void> | undefined;
+  /** When each mirror and tree was last marked as used (its mtime), to mark it at most once a minute. */
+  readonly #touched = new Map<string, number>();
 
   constructor(options: GitSourceOptions = {}) {
     const settings = gitSourceDefaults(options);
@@ -131,7 +133,10 @@ export class GitSource {
       );
     }
     const requested = treePath(this.#layout, repo.key, sha.toLowerCase());
-    if (await pathExists(requested)) return requested;
+    if (await pathExists(requested)) {
+      await this.#markUsed(requested);
+      return requested;
+    }
     return this.#locks.run(repo.key, async () => {
       const commit = await this.#ensureCommit(repo, sha.toLowerCase(), credentials);
       const target = treePath(this.#layout, repo.key, commit);
@@ -203,7 +208,26 @@ export class GitSource {
     const key = repoCacheKey(address);
     const repo = { address, key, mirror: mirrorPath(this.#layout, key) };
     await this.#ensureMirror(repo);
+    await this.#markUsed(repo.mirror);
     return repo;
+  }
+
+  /** Whether work on a repository's mirror is queued or running (its cache key). */
+  isBusy(key: string): boolean {
+    return this.#locks.busy(key);
+  }
+
+  /**
+   * Marks a mirror or tree as used by setting its modification time, which the disk budget's
+   * garbage collection reads as "last used" (access times are often not kept by file systems).
+   */
+  async #markUsed(path: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.#touched.get(path) ?? 0) < 60_000) return;
+    this.#touched.set(path, now);
+    if (this.#touched.size > COMMIT_INFO_CACHE)
+      this.#touched.delete(this.#touched.keys().next().value as string);
+    await utimes(path, now / 1000, now / 1000).catch(() => {});
   }
 
   /** Creates the bare mirror on first use. It records no remote: the URL is given on each command. */
