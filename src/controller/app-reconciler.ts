@@ -9,7 +9,7 @@ import { applyStanding, type Standing } from "../core/conditions.ts";
 import { durationOr } from "../core/duration.ts";
 import { jsonEqual } from "../core/json.ts";
 import { mergePatchFrom } from "../core/merge-patch.ts";
-import { formatRef, type KubeObject, refKey } from "../core/objects.ts";
+import { formatRef, type KubeObject, refKey, TRACKING_ANNOTATION, trackingId } from "../core/objects.ts";
 import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
 import { parseSyncOptions } from "../core/sync-plan.ts";
 import { GitError } from "../git/errors.ts";
@@ -19,6 +19,13 @@ import type { RenderCache } from "../render/cache.ts";
 import { RenderError } from "../render/errors.ts";
 import { render } from "../render/render.ts";
 import type { Logger } from "../util/log.ts";
+import {
+  enforceBeforeFetch,
+  enforceRendered,
+  mayDeleteManaged,
+  ProjectViolation,
+  projectCluster,
+} from "./app-project.ts";
 import type { SourceResolver } from "./app-source.ts";
 import {
   appendHistory,
@@ -31,6 +38,7 @@ import {
 import { compareWithCluster, observeSync } from "./compare.ts";
 import type { DriftWatcher } from "./drift.ts";
 import type { ControllerMetrics } from "./metrics.ts";
+import type { ProjectLookup } from "./projects.ts";
 import { jittered, type ProcessResult } from "./queue.ts";
 import { buildPlan, runSync } from "./sync.ts";
 import {
@@ -80,6 +88,8 @@ export interface ReconcilerDeps {
   tenancy?: TenancyPolicy;
   /** Where Projects live; default mooring. */
   namespace?: string;
+  /** The Projects apps are checked against (projects.ts). */
+  projects: ProjectLookup;
 }
 
 type AppWithOperation = Application & { operation?: Operation };
@@ -216,6 +226,13 @@ export class AppReconciler {
     const source = app.spec.source;
     const targetRevision = source.targetRevision || "HEAD";
 
+    // Project: the app's namespace, repository and destination, before the repository is contacted.
+    const scope = await this.projectStep(() =>
+      enforceBeforeFetch(this.deps.projects, app, this.controllerNamespace, () =>
+        projectCluster(app, async (cluster) => (await this.destination(cluster)).server),
+      ),
+    );
+
     // Source: the branch head, unless a rollback pinned an older commit.
     const head = await this.gitStep(() =>
       // A new or changed spec looks at Git afresh rather than at a head cached for other apps.
@@ -280,6 +297,9 @@ export class AppReconciler {
       if (err instanceof RenderError) throw new StallError("RenderFailed", `${err.message}`);
       throw err;
     }
+
+    // Project: every object's kind and namespace, before the cluster sees any of them.
+    await this.projectStep(() => enforceRendered(scope, app, client, rendered.objects));
 
     // Compare.
     const parsed = parseSyncOptions(app.spec.syncPolicy?.syncOptions);
@@ -570,6 +590,20 @@ export class AppReconciler {
     return null;
   }
 
+  /** Project rules refuse for good until someone edits the app or the project: a stall. */
+  private async projectStep<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof ProjectViolation) throw new StallError(err.reason, err.message);
+      throw err;
+    }
+  }
+
+  private get controllerNamespace(): string {
+    return this.deps.namespace ?? CONTROLLER_NAMESPACE;
+  }
+
   private async gitStep<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -601,6 +635,12 @@ export class AppReconciler {
     await this.deps.client.mergePatch(appRef(app), patch);
   }
 
+  private destination(cluster: string | undefined): Promise<ResolvedDestination> {
+    return this.deps.destinations.resolve(cluster).catch((err: Error) => {
+      throw new StallError("DestinationUnavailable", err.message);
+    });
+  }
+
   /** The destination and the identity this app's requests act as there. */
   private async syncTarget(app: Application): Promise<SyncTarget> {
     const destination = await this.deps.destinations
@@ -624,6 +664,19 @@ export class AppReconciler {
    */
   private async finalize(app: Application, log: Logger): Promise<ProcessResult | undefined> {
     if (!app.metadata.finalizers?.includes(FINALIZER)) return undefined;
+    if (!(await mayDeleteManaged(this.deps.projects, app, this.controllerNamespace))) {
+      // Its project never admitted this namespace, so nothing was ever synced for it.
+      await this.deps.client.mergePatch(appRef(app), {
+        metadata: { finalizers: (app.metadata.finalizers ?? []).filter((f) => f !== FINALIZER) },
+      });
+      await this.deps.events.record(
+        app,
+        "Normal",
+        "Deleted",
+        "its project does not admit Applications in this namespace, so nothing it lists was deleted",
+      );
+      return undefined;
+    }
     let target: SyncTarget;
     try {
       target = await this.syncTarget(app);
@@ -646,6 +699,10 @@ export class AppReconciler {
           throw err;
         });
         if (!live) continue;
+        // Status alone is no proof of ownership: only an object carrying this app's tracking id is
+        // the app's to delete.
+        const ref = { group: r.group, kind: r.kind, namespace: r.namespace, name: r.name };
+        if (live.metadata.annotations?.[TRACKING_ANNOTATION] !== trackingId(appKeyRef(app), ref)) continue;
         remaining++;
         if (!live.metadata.deletionTimestamp) {
           await client.delete(
@@ -688,6 +745,10 @@ export class AppReconciler {
     });
     return { requeueAfterMs: jittered(this.deps.resyncMs ?? 180_000) };
   }
+}
+
+function appKeyRef(app: Application): { namespace: string; name: string } {
+  return { namespace: app.metadata.namespace, name: app.metadata.name };
 }
 
 function appKey(app: Application): string {

@@ -10,6 +10,7 @@ import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import { type Application, CONTROLLER_NAMESPACE } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
+import { projectNameOf } from "../core/project/project.ts";
 import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
 import { GitSource } from "../git/source.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -22,13 +23,14 @@ import { SourceResolver } from "./app-source.ts";
 import { DriftWatcher } from "./drift.ts";
 import { Informer, objectKey } from "./informer.ts";
 import { LeaderElector } from "./leader.ts";
+import { ProjectCache } from "./projects.ts";
 import { ControllerMetrics } from "./metrics.ts";
 import { WorkQueue } from "./queue.ts";
 import { cachedCredentialLookup, RepoCredentials } from "./repo-credentials.ts";
 import { StackReconciler } from "./stack-reconciler.ts";
 
 export interface ControllerOptions {
-  /** Namespace the controller watches for Applications and keeps its Lease in; default mooring. */
+  /** Namespace of the controller's Lease, Projects and Secrets; default mooring. */
   namespace?: string;
   /** Applications reconciled at once; default 8. */
   concurrency?: number;
@@ -85,6 +87,8 @@ export class Controller {
   private readonly abort = new AbortController();
   private queue: WorkQueue | null = null;
   private appInformer: Informer | null = null;
+  /** The Projects of this leadership term; the Stack reconciler reads them too. */
+  private projects: ProjectCache | null = null;
   private drift: DriftWatcher | null = null;
   private server: Server | null = null;
   private leader: LeaderElector | null = null;
@@ -173,9 +177,22 @@ export class Controller {
     this.queue = queue;
     const drift = new DriftWatcher((app, urgent) => (urgent ? queue.add(app) : queue.addAfter(app, 1000)));
     this.drift = drift;
+    // Projects are read from memory; a changed project requeues the apps and Stacks naming it.
+    const projects = new ProjectCache(this.client, { namespace: this.options.namespace });
+    this.projects = projects;
+    projects.onChange((name) => {
+      for (const obj of this.appInformer?.list() ?? []) {
+        if (projectNameOf(obj) === name) queue.add(objectKey(obj));
+      }
+      for (const obj of this.stackInformer?.list() ?? []) {
+        if (projectNameOf(obj) === name) this.stackQueue?.add(objectKey(obj));
+      }
+    });
+    projects.start();
     const reconciler = new AppReconciler({
       client: this.client,
       destinations: this.destinations,
+      projects,
       sources,
       renderCache: new RenderCache(),
       drift,
@@ -189,11 +206,9 @@ export class Controller {
       tenancy: this.options.tenancy,
       namespace: this.options.namespace,
     });
-    const informer = new Informer(this.client, {
-      apiVersion: "mooring.dev/v1alpha1",
-      kind: "Application",
-      namespace: this.options.namespace,
-    });
+    // Applications in every namespace: those outside the controller namespace are reconciled
+    // only as far as their project's sourceNamespaces admits them (app-project.ts).
+    const informer = new Informer(this.client, { apiVersion: "mooring.dev/v1alpha1", kind: "Application" });
     informer.on((event) => {
       const key = objectKey(event.object);
       if (event.type === "deleted") {
@@ -260,6 +275,7 @@ export class Controller {
     this.stackRuns?.abort();
     void this.stackQueue?.shutdown();
     this.appInformer?.stop();
+    this.projects?.stop();
     this.drift?.stop();
     void this.queue?.shutdown().then(() => this.drift?.stop());
   }
@@ -280,6 +296,7 @@ export class Controller {
     this.stopping ??= (async () => {
       this.stackInformer?.stop();
       this.appInformer?.stop();
+      this.projects?.stop();
       const stackQueue = this.stackQueue;
       await stackQueue?.shutdown(60_000);
       if (stackQueue && stackQueue.active > 0) {

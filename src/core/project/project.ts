@@ -101,8 +101,8 @@ export interface DestinationRef {
 }
 
 /** The project an object names: `spec.project`, or `default`. */
-export function projectNameOf(obj: { spec?: unknown }): string {
-  const spec = obj.spec as { project?: unknown } | undefined;
+export function projectNameOf(obj: object): string {
+  const spec = (obj as { spec?: { project?: unknown } }).spec;
   return typeof spec?.project === "string" && spec.project !== "" ? spec.project : DEFAULT_PROJECT;
 }
 
