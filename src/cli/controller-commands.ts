@@ -13,6 +13,7 @@ import { defaultTofuCliConfigPath, providerMirrors, writeProviderCliConfig } fro
 import { mooringHome } from "../util/home.ts";
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from "../util/log.ts";
 import { type Command, EXIT, stringValue, type Values } from "./command.ts";
+import { LIMIT_USAGE, limitOptions, limitsFromFlags } from "./limit-flags.ts";
 import { UsageError } from "./output.ts";
 
 export const clusterOptions = {
@@ -54,8 +55,7 @@ function intFlag(values: Values, name: string): number | undefined {
 export const controllerCommands: Command[] = [
   {
     path: ["controller"],
-    usage:
-      "moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--multi-tenant] [--default-service-account NAME] [--log-level info] [--log-format json|text]",
+    usage: `moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--multi-tenant] [--default-service-account NAME] [--log-level info] [--log-format json|text] ${LIMIT_USAGE}`,
     summary:
       "run the controller for Applications and Stacks in the foreground (metrics and health on --port)",
     options: {
@@ -70,6 +70,7 @@ export const controllerCommands: Command[] = [
       "log-level": { type: "string" },
       "log-format": { type: "string" },
       identity: { type: "string" },
+      ...limitOptions,
       // Lockdown for clusters shared by several teams: no app syncs with the controller's rights.
       "multi-tenant": { type: "boolean" },
       "default-service-account": { type: "string" },
@@ -122,6 +123,8 @@ export const controllerCommands: Command[] = [
         ...(resyncMs ? { resyncMs } : {}),
         ...(repoPollMs ? { repoPollMs } : {}),
         ...(identity ? { identity } : {}),
+        allowLocalRepos: values["allow-local-repos"] === true,
+        limits: limitsFromFlags(values),
       });
       let exitCode: number = EXIT.ok;
       let finished: () => void = () => {};

@@ -18,6 +18,7 @@ import type { EventRecorder } from "../kube/events.ts";
 import type { RenderCache } from "../render/cache.ts";
 import { RenderError } from "../render/errors.ts";
 import { render } from "../render/render.ts";
+import type { RenderOptions } from "../render/tools.ts";
 import type { Logger } from "../util/log.ts";
 import {
   enforceBeforeFetch,
@@ -84,6 +85,8 @@ export interface ReconcilerDeps {
   log: Logger;
   /** Periodic look at every app even without events; default 3 min (jittered). */
   resyncMs?: number;
+  /** Limits and tools for renders that bypass the cache (a hard refresh); default: render's defaults. */
+  renderOptions?: RenderOptions;
   /** Whose identity syncs use when a project names no ServiceAccount; default single-team. */
   tenancy?: TenancyPolicy;
   /** Where Projects live; default mooring. */
@@ -291,10 +294,11 @@ export class AppReconciler {
     try {
       rendered =
         refresh === "hard"
-          ? await render(renderInput)
+          ? await render(renderInput, this.deps.renderOptions)
           : await this.deps.renderCache.render(revision, renderInput);
     } catch (err) {
-      if (err instanceof RenderError) throw new StallError("RenderFailed", `${err.message}`);
+      if (err instanceof RenderError)
+        throw new StallError(err.code === "too-large" ? "RenderTooLarge" : "RenderFailed", `${err.message}`);
       throw err;
     }
 
@@ -773,6 +777,10 @@ function sourceReason(code: string): string {
       return "RepositoryNotFound";
     case "revision-not-found":
       return "RevisionNotFound";
+    case "url-refused":
+      return "RepositoryURLRefused";
+    case "too-large":
+      return "RepositoryTooLarge";
     default:
       return "SourceFailed";
   }

@@ -15,11 +15,14 @@ import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
 import { GitSource } from "../git/source.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { EventRecorder } from "../kube/events.ts";
+import { defaultLimits, type Limits } from "../core/limits.ts";
 import { RenderCache } from "../render/cache.ts";
+import { render } from "../render/render.ts";
 import type { ClusterAccess } from "../terraform/state-backend.ts";
 import type { Logger } from "../util/log.ts";
 import { AppReconciler, type DestinationLookup } from "./app-reconciler.ts";
 import { SourceResolver } from "./app-source.ts";
+import { collectDiskGarbage, gitCacheAreas } from "./disk-gc.ts";
 import { DriftWatcher } from "./drift.ts";
 import { Informer, objectKey } from "./informer.ts";
 import { LeaderElector } from "./leader.ts";
@@ -48,6 +51,10 @@ export interface ControllerOptions {
   identity?: string;
   /** Where git mirrors and trees go; default under MOORING_HOME. */
   gitCacheDir?: string;
+  /** Read file:// and local-path repositories (demos, tests, benchmarks); default false. */
+  allowLocalRepos?: boolean;
+  /** Size, count, disk and time limits (core/limits.ts); default: defaultLimits(). */
+  limits?: Partial<Limits>;
   /**
    * Whose identity Application syncs use when their project names no ServiceAccount: with
    * multiTenant such apps are refused, with defaultServiceAccount they act as that account of the
@@ -71,8 +78,11 @@ export class Controller {
   readonly metrics = new ControllerMetrics();
   private readonly client: KubeClient;
   private readonly log: Logger;
-  private readonly options: Required<Omit<ControllerOptions, "gitCacheDir" | "stacks">> &
+  private readonly options: Required<Omit<ControllerOptions, "gitCacheDir" | "stacks" | "limits">> &
     Pick<ControllerOptions, "gitCacheDir" | "stacks">;
+  private readonly limits: Limits;
+  /** Keeps git caches and run folders within the disk budget while leading. */
+  private diskGc: NodeJS.Timeout | null = null;
   private stackQueue: WorkQueue | null = null;
   private stackInformer: Informer | null = null;
   /**
@@ -115,9 +125,11 @@ export class Controller {
       leaderElect: options.leaderElect ?? true,
       identity: options.identity ?? `${hostname()}_${process.pid}`,
       tenancy: options.tenancy ?? SINGLE_TEAM,
+      allowLocalRepos: options.allowLocalRepos ?? false,
       ...(options.gitCacheDir ? { gitCacheDir: options.gitCacheDir } : {}),
       ...(options.stacks ? { stacks: options.stacks } : {}),
     };
+    this.limits = defaultLimits(options.limits);
   }
 
   /** The address /metrics is served on, once started. */
@@ -161,7 +173,13 @@ export class Controller {
     this.leading = true;
     this.metrics.isLeader.set(1);
     this.log.info("leading: reconciling Applications", { identity: this.options.identity });
-    const git = new GitSource(this.options.gitCacheDir ? { cacheDir: this.options.gitCacheDir } : {});
+    const git = new GitSource({
+      ...(this.options.gitCacheDir ? { cacheDir: this.options.gitCacheDir } : {}),
+      allowLocalRepos: this.options.allowLocalRepos,
+      maxOutputBytes: this.limits.maxOutputBytes,
+      maxRepoBytes: this.limits.maxRepoBytes,
+    });
+    this.startDiskGc(git);
     const sources = new SourceResolver(git, {
       pollIntervalMs: this.options.repoPollMs,
       // Repository credentials come from Secrets in the controller namespace.
@@ -189,12 +207,14 @@ export class Controller {
       }
     });
     projects.start();
+    const renderOptions = { limits: this.limits };
     const reconciler = new AppReconciler({
       client: this.client,
       destinations: this.destinations,
       projects,
       sources,
-      renderCache: new RenderCache(),
+      renderCache: new RenderCache({ render: (input) => render(input, renderOptions) }),
+      renderOptions,
       drift,
       events: new EventRecorder(this.client, {
         component: "mooring-controller",
@@ -267,7 +287,23 @@ export class Controller {
     informer.start();
   }
 
+  /**
+   * Garbage-collects the git cache every ten minutes within the disk budget (disk-gc.ts). Only
+   * the leader does work that fills the disk, so only the leader collects.
+   */
+  private startDiskGc(git: GitSource): void {
+    const collect = () =>
+      collectDiskGarbage(gitCacheAreas(git), this.limits.diskBudgetBytes, {
+        nowMs: Date.now(),
+        log: this.log,
+      }).catch((err) => this.log.warn("disk garbage collection failed", { error: String(err) }));
+    void collect();
+    this.diskGc = setInterval(collect, 10 * 60_000);
+    this.diskGc.unref();
+  }
+
   private stopLeading(): void {
+    if (this.diskGc) clearInterval(this.diskGc);
     this.leading = false;
     this.metrics.isLeader.set(0);
     this.stackInformer?.stop();
