@@ -1,14 +1,15 @@
 // `moor controller`: runs the Application controller in the foreground, out of cluster with a
 // kubeconfig or in cluster with its service account. SIGTERM and SIGINT shut it down gracefully.
 
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Controller } from "../controller/controller.ts";
 import { Destinations } from "../controller/destinations.ts";
 import { CONTROLLER_NAMESPACE } from "../core/application.ts";
 import { parseDuration } from "../core/duration.ts";
 import { parseServiceAccount } from "../core/sync-identity.ts";
 import { KubeClient } from "../kube/client.ts";
-import { defaultKubeconfigPath, loadConfig } from "../kube/kubeconfig.ts";
+import { loadConfig } from "../kube/kubeconfig.ts";
+import type { ApiServer } from "../terraform/state-backend.ts";
 import { defaultTofuCliConfigPath, providerMirrors, writeProviderCliConfig } from "../toolchain/tofu.ts";
 import { mooringHome } from "../util/home.ts";
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from "../util/log.ts";
@@ -23,16 +24,27 @@ export const clusterOptions = {
 } as const;
 
 /** The client for the cluster a command talks to, from --kubeconfig/--context or the defaults. */
-export function clientFromFlags(values: Values): { client: KubeClient; namespace: string } {
+export function clientFromFlags(values: Values): {
+  client: KubeClient;
+  namespace: string;
+  /** The API server and how to trust it (no credentials), for tofu runs that bring their own token. */
+  apiServer: ApiServer;
+} {
   const kubeconfig = stringValue(values, "kubeconfig");
   const context = stringValue(values, "context");
   const config = loadConfig({
     ...(kubeconfig ? { kubeconfig } : {}),
     ...(context ? { context } : {}),
   });
+  const { server, caPem, insecureSkipTlsVerify } = config.credentials;
   return {
     client: new KubeClient(config.credentials),
     namespace: stringValue(values, "namespace") ?? CONTROLLER_NAMESPACE,
+    apiServer: {
+      server,
+      ...(caPem ? { caPem } : {}),
+      ...(insecureSkipTlsVerify ? { insecureSkipTlsVerify } : {}),
+    },
   };
 }
 
@@ -85,7 +97,7 @@ export const controllerCommands: Command[] = [
       if (leaderElect !== "true" && leaderElect !== "false")
         throw new UsageError("--leader-elect must be true or false");
       const log = createLogger({ level, format, fields: { component: "controller" } });
-      const { client, namespace } = clientFromFlags(values);
+      const { client, namespace, apiServer } = clientFromFlags(values);
       const destinations = new Destinations(client, namespace);
       const port = intFlag(values, "port");
       const concurrency = intFlag(values, "concurrency");
@@ -101,17 +113,13 @@ export const controllerCommands: Command[] = [
         if (typeof problem === "string") throw new UsageError(`--default-service-account: ${problem}`);
       }
       const multiTenant = values["multi-tenant"] === true;
-      const kubeconfigPath = stringValue(values, "kubeconfig") ?? defaultKubeconfigPath() ?? undefined;
-      const context = stringValue(values, "context");
       const cliConfigFile = await writeProviderCliConfig(defaultTofuCliConfigPath(), providerMirrors());
       const controller = new Controller(client, destinations, log, {
         namespace,
         stacks: {
           cliConfigFile,
-          // tofu's state backend reaches this same cluster, the way the controller does.
-          stateAccess: kubeconfigPath
-            ? { kubeconfig: resolve(kubeconfigPath), ...(context ? { context } : {}) }
-            : { inCluster: true },
+          // tofu's state backend reaches this same cluster, as each Stack's ServiceAccount.
+          apiServer,
           workRoot: join(mooringHome(), "stacks"),
           ...(stackConcurrency ? { concurrency: stackConcurrency } : {}),
         },

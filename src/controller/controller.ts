@@ -18,7 +18,7 @@ import { EventRecorder } from "../kube/events.ts";
 import { defaultLimits, type Limits } from "../core/limits.ts";
 import { RenderCache } from "../render/cache.ts";
 import { render } from "../render/render.ts";
-import type { ClusterAccess } from "../terraform/state-backend.ts";
+import type { ApiServer } from "../terraform/state-backend.ts";
 import type { Logger } from "../util/log.ts";
 import { AppReconciler, type DestinationLookup } from "./app-reconciler.ts";
 import { SourceResolver } from "./app-source.ts";
@@ -65,8 +65,11 @@ export interface ControllerOptions {
   stacks?: {
     /** tofu CLI configuration naming the provider mirrors. */
     cliConfigFile: string;
-    /** How tofu's Kubernetes backend reaches the cluster that keeps state. */
-    stateAccess: ClusterAccess;
+    /**
+     * The API server of this cluster, where Stacks keep their state: tofu reaches it with the
+     * token of each Stack's ServiceAccount, never with the controller's credentials.
+     */
+    apiServer: ApiServer;
     /** Parent folder for run folders. */
     workRoot: string;
     /** Stacks run at once; default 2 (tofu is CPU- and memory-hungry). */
@@ -258,7 +261,9 @@ export class Controller {
       }),
       log: this.log,
       cliConfigFile: stacks.cliConfigFile,
-      stateAccess: stacks.stateAccess,
+      apiServer: stacks.apiServer,
+      ...(this.projects ? { projects: this.projects } : {}),
+      controllerNamespace: this.options.namespace,
       workRoot: stacks.workRoot,
       signal: runs.signal,
     });

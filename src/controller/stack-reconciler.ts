@@ -5,16 +5,20 @@
 // id approves that content and nothing else — an approval of an older plan is refused. Plans live
 // in Secrets, state in the cluster's Kubernetes backend, so a restart loses nothing; tofu itself
 // refuses to apply a saved plan once the state has moved on, so nothing is applied twice.
+//
+// The pieces: which step to take and how a failure is classified are pure
+// (src/core/stack/step.ts, failure.ts); the project check (stack-project.ts) comes before any
+// fetch; a run's identity, inputs and folder (stack-run.ts), state-lock handling
+// (stack-lock.ts), status writing (stack-status.ts) and outputs (stack-outputs.ts) each have
+// their own module. Everything a run touches in the cluster it touches as the Stack's
+// ServiceAccount; the controller's own identity writes only the Stack object and its Events.
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REFRESH_ANNOTATION } from "../core/application.ts";
-import { applyStanding, type Condition, removeCondition, setCondition } from "../core/conditions.ts";
-import { jsonEqual } from "../core/json.ts";
-import { mergePatchFrom } from "../core/merge-patch.ts";
-import type { KubeObject } from "../core/objects.ts";
+import type { Standing } from "../core/conditions.ts";
 import { cliApproval, decideApproval } from "../core/stack/approval.ts";
-import { lockCreated } from "../core/stack/diagnostics.ts";
-import { resolveEnv } from "../core/stack/env.ts";
+import { classifyFailure } from "../core/stack/failure.ts";
+import type { StackServiceAccount } from "../core/stack/identity.ts";
 import { formatCounts, limitResources, summarisePlan } from "../core/stack/plan.ts";
 import { planId } from "../core/stack/plan-id.ts";
 import {
@@ -23,42 +27,38 @@ import {
   DRIFT_CHECK_ANNOTATION,
   type PlanPurpose,
   type ResolvedStackSpec,
-  SENSITIVE_OUTPUTS_ANNOTATION,
-  STACK_LOG_KEY,
   type Stack,
   type StackStatus,
-  stackLogConfigMapName,
   stackSpecDefaults,
   UNLOCK_ANNOTATION,
-  UNLOCK_REQUESTED_BY_ANNOTATION,
   validateStackSpec,
 } from "../core/stack/spec.ts";
-import {
-  decideUnlock,
-  describeStateLock,
-  heldStateLock,
-  isStaleLock,
-  releaseLockPatch,
-  runUnderWay,
-  type StateLock,
-} from "../core/stack/state-lock.ts";
-import { resolveVars, tfvarsJson, undeclaredVariables } from "../core/stack/vars.ts";
-import { GitError } from "../git/errors.ts";
+import { decideStep, restingStanding } from "../core/stack/step.ts";
+import { undeclaredVariables } from "../core/stack/vars.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import { sha256Hex } from "../terraform/hash.ts";
 import { loadPlan, prunePlans, savePlan } from "../terraform/plan-store.ts";
-import { TofuError, TofuRunner } from "../terraform/runner.ts";
+import { TofuError } from "../terraform/runner.ts";
 import { readSavedPlan } from "../terraform/saved-plan.ts";
-import { type ClusterAccess, stackLockLease } from "../terraform/state-backend.ts";
+import type { ApiServer } from "../terraform/state-backend.ts";
 import type { Logger } from "../util/log.ts";
-import { processesWorkingUnder } from "../util/processes.ts";
 import type { SourceResolver } from "./app-source.ts";
+import type { ProjectLookup } from "./projects.ts";
 import type { ProcessResult } from "./queue.ts";
-import { RunFolders, type Workdir, WorkdirError } from "./stack-workdir.ts";
+import { failureSource, StackError } from "./stack-errors.ts";
+import { forbiddenAs, StackIdentities } from "./stack-identity.ts";
+import { StateLocks } from "./stack-lock.ts";
+import { writeOutputs } from "./stack-outputs.ts";
+import { enforceStackProject } from "./stack-project.ts";
+import { StackRuns } from "./stack-run.ts";
+import { StackStatusWriter, stackRef } from "./stack-status.ts";
+import { RunFolders } from "./stack-workdir.ts";
 
 export const DESTROY_FINALIZER = "mooring.dev/stack-destroy";
-const LOG_LIMIT = 256 * 1024;
+
+/** How soon a stalled Stack is looked at again: someone must change something first. */
+const STALLED_REQUEUE_MS = 60_000;
 
 export interface StackReconcilerDeps {
   client: KubeClient;
@@ -67,10 +67,17 @@ export interface StackReconcilerDeps {
   log: Logger;
   /** tofu CLI configuration naming the provider mirrors. */
   cliConfigFile: string;
-  /** How tofu's Kubernetes backend reaches the cluster that keeps state (Mooring's own). */
-  stateAccess: ClusterAccess;
+  /**
+   * The API server of the cluster Mooring runs in (where Stacks and their state live), as tofu
+   * reaches it with the token of the Stack's ServiceAccount.
+   */
+  apiServer: ApiServer;
   /** Parent folder for run folders. */
   workRoot: string;
+  /** Projects, to check each Stack against before fetching; absent: no project checks. */
+  projects?: ProjectLookup;
+  /** Where Projects live, and whose Stacks may name any project; default mooring. */
+  controllerNamespace?: string;
   /**
    * Aborted when this replica stops leading or shuts down: every tofu run is interrupted, so
    * it releases the state lock before another replica, leading now, touches the state.
@@ -78,76 +85,27 @@ export interface StackReconcilerDeps {
   signal?: AbortSignal;
 }
 
-class StackStall extends Error {
-  readonly reason: string;
-  constructor(reason: string, message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
-
-interface RunContext {
-  stack: Stack;
-  spec: ResolvedStackSpec;
-  revision: string;
-  vars: Record<string, unknown>;
-  declaredCheck: { wholesale: string[]; sources: Record<string, string> };
-  env: Record<string, string>;
-  secrets: string[];
-}
-
 export class StackReconciler {
   private readonly deps: StackReconcilerDeps;
-  /**
-   * When this replica began leading: the reconciler is made at the start of each leadership
-   * term. Only the leader runs tofu, so a state lock taken before this moment belongs to a run
-   * of an earlier leader (or of this replica before a restart), never to a run of this term.
-   */
-  private readonly leadingSince = Date.now();
-
-  /** Per Stack object read by a reconcile: whether its status showed a run under way then. */
-  private readonly runUnderWayAtStart = new WeakMap<Stack, boolean>();
+  private readonly locks: StateLocks;
+  private readonly status: StackStatusWriter;
+  private readonly runs: StackRuns;
   /** Run folders, kept initialized between runs of a Stack at the same commit. */
   private readonly folders: RunFolders;
 
   constructor(deps: StackReconcilerDeps) {
     this.deps = deps;
-    this.folders = new RunFolders(deps.workRoot, deps.stateAccess);
-  }
-
-  /**
-   * Runs a tofu step, first releasing a state lock left by a run that died with an earlier
-   * leader (the Lease says who took it and when), so a takeover does not sit out tofu's lock
-   * timeout. Should the lock only show up as tofu's error (taken while we looked), the same rule
-   * applies then, once. A lock taken during this term is a live run elsewhere, and a lock taken
-   * while the Stack showed no run of Mooring's is someone's tofu by hand: both are left alone.
-   */
-  private async unlockingStale<T>(
-    stack: Stack,
-    runner: TofuRunner,
-    dir: string,
-    step: () => Promise<T>,
-  ): Promise<T> {
-    const held = await readStateLock(this.deps, stack);
-    const runWasUnderWay = this.runUnderWayAtStart.get(stack) ?? false;
-    if (
-      held &&
-      isStaleLock(held, this.leadingSince, runWasUnderWay) &&
-      !tofuStillRunning(this.deps.workRoot, stack)
-    ) {
-      await releaseStaleLock(this.deps, stack, runner, dir, held, this.leadingSince);
-    }
-    try {
-      return await step();
-    } catch (err) {
-      if (!(err instanceof TofuError) || err.code !== "state-locked" || !err.lockId) throw err;
-      const lock = { id: err.lockId, who: "", operation: "", createdMs: lockCreated(err.diagnostics) };
-      if (!isStaleLock(lock, this.leadingSince, runWasUnderWay)) throw err;
-      // A run orphaned by a killed controller may still be finishing: never unlock under it.
-      if (tofuStillRunning(this.deps.workRoot, stack)) throw err;
-      await releaseStaleLock(this.deps, stack, runner, dir, lock, this.leadingSince);
-      return step();
-    }
+    this.folders = new RunFolders(deps.workRoot, deps.apiServer);
+    this.locks = new StateLocks({ events: deps.events, log: deps.log, workRoot: deps.workRoot });
+    this.status = new StackStatusWriter(deps.client);
+    this.runs = new StackRuns({
+      sources: deps.sources,
+      identities: new StackIdentities(deps.client, deps.apiServer),
+      folders: this.folders,
+      status: this.status,
+      cliConfigFile: deps.cliConfigFile,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
   }
 
   async reconcile(key: string): Promise<ProcessResult | undefined> {
@@ -162,32 +120,135 @@ export class StackReconciler {
       await this.folders.forget({ namespace, name });
       return undefined;
     }
-    // Before this reconcile writes anything: did a run (perhaps of a dead leader) leave the
-    // status saying it was under way? Only such a run's lock may be released as stale.
-    this.runUnderWayAtStart.set(stack, runUnderWay(stack.status));
-    await this.answerUnlockRequest(stack);
+    this.locks.noteStart(stack);
     const status: StackStatus = structuredClone(stack.status ?? {});
-    if (stack.metadata.deletionTimestamp) return this.finalize(stack, status);
-    await this.ensureFinalizer(stack);
-    const generation = stack.metadata.generation;
-    const problems = validateStackSpec(stack.spec);
-    if (problems.length > 0) {
-      await this.finish(stack, status, {
-        state: "stalled",
-        reason: "InvalidSpec",
-        message: problems.join("; "),
+    const refresh = stack.metadata.annotations?.[REFRESH_ANNOTATION];
+    const driftCheck = stack.metadata.annotations?.[DRIFT_CHECK_ANNOTATION];
+    try {
+      if (stack.metadata.deletionTimestamp) return await this.finalize(stack, status);
+      await this.ensureFinalizer(stack);
+      const problems = validateStackSpec(stack.spec);
+      if (problems.length > 0) {
+        await this.status.finish(stack, status, {
+          state: "stalled",
+          reason: "InvalidSpec",
+          message: problems.join("; "),
+        });
+        return undefined;
+      }
+      const spec = stackSpecDefaults(stack.spec, namespace);
+      const account = await enforceStackProject(
+        this.deps.projects,
+        stack,
+        spec,
+        this.deps.controllerNamespace ?? "mooring",
+      );
+      await this.answerUnlockRequest(stack, spec, account);
+      if (spec.suspend) {
+        await this.status.finish(stack, status, {
+          state: "failed",
+          reason: "Suspended",
+          message: "spec.suspend is true",
+        });
+        return undefined;
+      }
+      const waiting = await this.unreadyDependency(spec);
+      if (waiting) {
+        await this.status.finish(stack, status, {
+          state: "progressing",
+          reason: "DependencyNotReady",
+          message: `waiting for Stack ${waiting} to be Ready`,
+        });
+        return { requeueAfterMs: 2000 };
+      }
+      return await this.step(stack, spec, account, status, key, Boolean(refresh), driftCheck ?? "");
+    } catch (err) {
+      // Stopped because this replica no longer leads: the new leader records the Stack's state.
+      if (err instanceof TofuError && err.code === "interrupted") throw err;
+      const { reason, stall } = classifyFailure(failureSource(err));
+      const message =
+        err instanceof TofuError && err.code === "state-locked" && err.lockId
+          ? `${err.message}\nIf nobody runs tofu on this state any more, \`moor stack unlock ${name} ${err.lockId} -n ${namespace}\` releases the lock.`
+          : err instanceof Error
+            ? err.message
+            : String(err);
+      status.lastError = message;
+      await this.deps.events.record(stack, "Warning", reason, message);
+      const waitHint = stall ? "" : " (retrying)";
+      await this.status.finish(stack, status, {
+        state: stall ? "stalled" : "failed",
+        reason,
+        message: `${message}${waitHint}`,
       });
-      return undefined;
+      if (refresh || driftCheck)
+        await this.status.clearAnnotations(stack, [REFRESH_ANNOTATION, DRIFT_CHECK_ANNOTATION]);
+      if (stall) return { requeueAfterMs: STALLED_REQUEUE_MS };
+      throw err;
     }
-    const spec = stackSpecDefaults(stack.spec, namespace);
-    if (spec.suspend) {
-      await this.finish(stack, status, {
-        state: "failed",
-        reason: "Suspended",
-        message: "spec.suspend is true",
+  }
+
+  /** The step decided by src/core/stack/step.ts: apply a pending plan, plan, or rest. */
+  private async step(
+    stack: Stack,
+    spec: ResolvedStackSpec,
+    account: StackServiceAccount,
+    status: StackStatus,
+    key: string,
+    refresh: boolean,
+    driftCheck: string,
+  ): Promise<ProcessResult | undefined> {
+    const { revision, confirm } = await this.resolveHead(stack, spec, status, refresh);
+    const step = decideStep({
+      status,
+      generation: stack.metadata.generation,
+      revision,
+      refresh,
+      driftCheck,
+      driftIntervalMs: spec.driftDetection.intervalMs,
+      nowMs: Date.now(),
+    });
+    if (step.step === "apply") {
+      const pending = step.pending;
+      const decision = decideApproval({
+        stack: key,
+        approvePlan: spec.approvePlan,
+        driftMode: spec.driftDetection.mode,
+        pending: { id: pending.id, purpose: pending.purpose, changes: true },
+        cli: cliApproval(stack.metadata.annotations),
       });
-      return undefined;
+      if (decision.decision === "apply") {
+        await this.apply(stack, spec, account, status, revision, pending.id, decision.approvedBy);
+        await this.status.clearAnnotations(stack, [APPROVE_PLAN_ANNOTATION, APPROVED_BY_ANNOTATION]);
+        // A failed apply goes through the queue's backoff before the next plan.
+        if (status.lastApply?.planId === pending.id && status.lastApply.result === "failed") {
+          throw new Error(status.lastApply.message);
+        }
+        return { requeueAfterMs: 500 };
+      }
+      if (decision.decision === "refuse") {
+        await this.deps.events.record(stack, "Warning", decision.reason, decision.message);
+        await this.status.clearAnnotations(stack, [APPROVE_PLAN_ANNOTATION, APPROVED_BY_ANNOTATION]);
+        status.lastError = decision.message;
+      }
+      await this.status.finish(stack, status, {
+        state: "progressing",
+        reason: "AwaitingApproval",
+        message: `plan ${pending.id} (${formatCounts(pending.summary)}) waits for approval: moor stack approve ${stack.metadata.name} ${pending.id}`,
+      });
+      return { requeueAfterMs: 30_000 };
     }
+    if (step.step === "idle") {
+      await this.status.finish(stack, status, restingStanding(status));
+      return { requeueAfterMs: step.requeueAfterMs };
+    }
+    const moved = await this.plan(stack, spec, account, status, revision, step.purpose, confirm);
+    if (refresh || driftCheck)
+      await this.status.clearAnnotations(stack, [REFRESH_ANNOTATION, DRIFT_CHECK_ANNOTATION]);
+    return { requeueAfterMs: moved ? 0 : 200 };
+  }
+
+  /** The first Stack of dependsOn that is not Ready, as namespace/name; undefined when all are. */
+  private async unreadyDependency(spec: ResolvedStackSpec): Promise<string | undefined> {
     for (const dep of spec.dependsOn) {
       const other = (await this.deps.client.get(
         "mooring.dev/v1alpha1",
@@ -196,134 +257,32 @@ export class StackReconciler {
         dep.name,
       )) as Stack | null;
       const ready = other?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
-      if (!ready) {
-        await this.finish(stack, status, {
-          state: "progressing",
-          reason: "DependencyNotReady",
-          message: `waiting for Stack ${dep.namespace}/${dep.name} to be Ready`,
-        });
-        return { requeueAfterMs: 2000 };
-      }
+      if (!ready) return `${dep.namespace}/${dep.name}`;
     }
-
-    const refresh = stack.metadata.annotations?.[REFRESH_ANNOTATION];
-    const driftCheck = stack.metadata.annotations?.[DRIFT_CHECK_ANNOTATION];
-    try {
-      const { revision, confirm } = await this.resolveHead(stack, spec, status, Boolean(refresh));
-      const pending = status.lastPlan?.pending ? status.lastPlan : undefined;
-      const inputsChanged =
-        !status.lastPlan || status.lastPlan.revision !== revision || status.observedGeneration !== generation;
-      const lastCheck = Date.parse(status.drift?.checkedAt ?? status.lastApply?.appliedAt ?? "") || 0;
-      const driftDue =
-        Boolean(driftCheck && driftCheck > (status.drift?.checkedAt ?? "")) ||
-        (spec.driftDetection.intervalMs > 0 && Date.now() - lastCheck >= spec.driftDetection.intervalMs);
-
-      // 1. A pending plan whose inputs still hold: apply it if approved.
-      if (pending && !inputsChanged && !refresh) {
-        const decision = decideApproval({
-          stack: key,
-          approvePlan: spec.approvePlan,
-          driftMode: spec.driftDetection.mode,
-          pending: { id: pending.id, purpose: pending.purpose, changes: true },
-          cli: cliApproval(stack.metadata.annotations),
-        });
-        if (decision.decision === "apply") {
-          await this.apply(stack, spec, status, revision, pending.id, decision.approvedBy);
-          await this.clearAnnotations(stack, [APPROVE_PLAN_ANNOTATION, APPROVED_BY_ANNOTATION]);
-          // A failed apply goes through the queue's backoff before the next plan.
-          if (status.lastApply?.planId === pending.id && status.lastApply.result === "failed") {
-            throw new Error(status.lastApply.message);
-          }
-          return { requeueAfterMs: 500 };
-        }
-        if (decision.decision === "refuse") {
-          await this.deps.events.record(stack, "Warning", decision.reason, decision.message);
-          await this.clearAnnotations(stack, [APPROVE_PLAN_ANNOTATION, APPROVED_BY_ANNOTATION]);
-          status.lastError = decision.message;
-        }
-        await this.finish(stack, status, {
-          state: "progressing",
-          reason: "AwaitingApproval",
-          message: `plan ${pending.id} (${formatCounts(pending.summary)}) waits for approval: moor stack approve ${stack.metadata.name} ${pending.id}`,
-        });
-        return { requeueAfterMs: 30_000 };
-      }
-
-      // 2. Otherwise plan when something changed, on request, or when a drift check is due.
-      // A failed apply is followed by a fresh plan (after the queue's backoff) showing what remains.
-      const applyFailed =
-        status.lastApply?.result === "failed" && status.lastApply.planId === status.lastPlan?.id;
-      if (!inputsChanged && !refresh && !driftDue && !pending && !applyFailed) {
-        await this.finish(stack, status, readyStanding(status));
-        return { requeueAfterMs: nextDriftCheck(spec, status) };
-      }
-      const purpose: PlanPurpose = !inputsChanged && !refresh && driftDue ? "drift" : "apply";
-      const moved = await this.plan(stack, spec, status, revision, purpose, confirm);
-      if (refresh || driftCheck)
-        await this.clearAnnotations(stack, [REFRESH_ANNOTATION, DRIFT_CHECK_ANNOTATION]);
-      return { requeueAfterMs: moved ? 0 : 200 };
-    } catch (err) {
-      // Stopped because this replica no longer leads: the new leader records the Stack's state.
-      if (err instanceof TofuError && err.code === "interrupted") throw err;
-      const stall =
-        err instanceof StackStall ||
-        (err instanceof TofuError && err.code === "invalid-config") ||
-        err instanceof WorkdirError ||
-        (err instanceof GitError && err.code !== "unreachable" && err.code !== "timeout");
-      const reason =
-        err instanceof StackStall
-          ? err.reason
-          : err instanceof TofuError
-            ? tofuReason(err.code)
-            : "SourceFailed";
-      const message =
-        err instanceof TofuError && err.code === "state-locked" && err.lockId
-          ? `${err.message}\nIf nobody runs tofu on this state any more, \`moor stack unlock ${stack.metadata.name} ${err.lockId} -n ${namespace}\` releases the lock.`
-          : err instanceof Error
-            ? err.message
-            : String(err);
-      status.lastError = message;
-      await this.deps.events.record(stack, "Warning", reason, message);
-      await this.finish(stack, status, { state: stall ? "stalled" : "failed", reason, message });
-      if (refresh || driftCheck)
-        await this.clearAnnotations(stack, [REFRESH_ANNOTATION, DRIFT_CHECK_ANNOTATION]);
-      if (stall) return { requeueAfterMs: 60_000 };
-      throw err;
-    }
+    return undefined;
   }
 
-  /**
-   * `moor stack unlock NAME LOCK_ID`: someone who knows the lock's holder is gone asks for it to
-   * be released. It is, while that very lock is held; either way an Event says what was done and
-   * for whom, and the request is cleared.
-   */
-  private async answerUnlockRequest(stack: Stack): Promise<void> {
-    const annotations = stack.metadata.annotations ?? {};
-    const requested = annotations[UNLOCK_ANNOTATION];
-    if (!requested) return;
-    const { namespace, name } = stack.metadata;
-    const leaseName = stackLockLease(stack).name;
-    const lease = await this.deps.client.get("coordination.k8s.io/v1", "Lease", namespace, leaseName);
-    const by = annotations[UNLOCK_REQUESTED_BY_ANNOTATION] || "someone";
-    const decision = decideUnlock(`${namespace}/${name}`, requested, by, heldStateLock(lease));
-    if (decision.release && lease) {
-      const ref = {
-        apiVersion: "coordination.k8s.io/v1",
-        group: "coordination.k8s.io",
-        kind: "Lease",
-        namespace,
-        name: leaseName,
-      };
-      await this.deps.client.mergePatch(ref, releaseLockPatch(lease));
+  /** `moor stack unlock`: answered as the Stack's ServiceAccount, which holds the lock's Lease. */
+  private async answerUnlockRequest(
+    stack: Stack,
+    spec: ResolvedStackSpec,
+    account: StackServiceAccount,
+  ): Promise<void> {
+    if (!stack.metadata.annotations?.[UNLOCK_ANNOTATION]) return;
+    const identity = await this.runs.identity(stack, spec, account);
+    try {
+      const answered = await this.locks.answerUnlockRequest(stack, identity.client).catch((err: unknown) => {
+        throw forbiddenAs(
+          err,
+          `${stack.metadata.namespace}/${stack.metadata.name}`,
+          account,
+          "read and release the state lock's Lease",
+        );
+      });
+      await this.status.clearAnnotations(stack, answered);
+    } finally {
+      identity.close();
     }
-    this.deps.log.info(decision.message, { stack: `${namespace}/${name}`, requestedBy: by });
-    await this.deps.events.record(
-      stack,
-      decision.release ? "Normal" : "Warning",
-      decision.release ? "StateLockReleased" : "UnlockRefused",
-      decision.message,
-    );
-    await this.clearAnnotations(stack, [UNLOCK_ANNOTATION, UNLOCK_REQUESTED_BY_ANNOTATION]);
   }
 
   /**
@@ -375,11 +334,17 @@ export class StackReconciler {
     }
     const key = `${stack.metadata.namespace}/${stack.metadata.name}`;
     const spec = stackSpecDefaults(stack.spec, stack.metadata.namespace);
+    const account = await enforceStackProject(
+      this.deps.projects,
+      stack,
+      spec,
+      this.deps.controllerNamespace ?? "mooring",
+    );
     const revision = await this.deps.sources.head(spec.source.repoURL, spec.source.targetRevision);
     const pending =
       status.lastPlan?.pending && status.lastPlan.purpose === "destroy" ? status.lastPlan : undefined;
     if (!pending) {
-      await this.plan(stack, spec, status, revision, "destroy");
+      await this.plan(stack, spec, account, status, revision, "destroy");
       if (!status.lastPlan?.pending) {
         await this.removeFinalizer(stack);
         return undefined;
@@ -394,14 +359,14 @@ export class StackReconciler {
       cli: cliApproval(stack.metadata.annotations),
     });
     if (decision.decision !== "apply") {
-      await this.finish(stack, status, {
+      await this.status.finish(stack, status, {
         state: "progressing",
         reason: "AwaitingApproval",
         message: `destroy plan ${pending.id} (${formatCounts(pending.summary)}) waits for approval: moor stack approve ${stack.metadata.name} ${pending.id}`,
       });
       return { requeueAfterMs: 5000 };
     }
-    await this.apply(stack, spec, status, pending.revision, pending.id, decision.approvedBy);
+    await this.apply(stack, spec, account, status, pending.revision, pending.id, decision.approvedBy);
     if (status.lastApply?.planId === pending.id && status.lastApply.result === "succeeded") {
       await this.deps.events.record(stack, "Normal", "Destroyed", `destroyed with plan ${pending.id}`);
       await this.removeFinalizer(stack);
@@ -416,138 +381,29 @@ export class StackReconciler {
     });
   }
 
-  /** Gathers variables and environment, prepares a run folder and starts a runner. */
-  private async context(stack: Stack, spec: ResolvedStackSpec, revision: string): Promise<RunContext> {
-    const data = new Map<string, Record<string, string>>();
-    type Ref = ["ConfigMap" | "Secret", string];
-    const wanted: Ref[] = spec.varsFrom.map((v): Ref => [v.kind, v.name]);
-    for (const e of spec.envFrom) {
-      if (e.secretRef) wanted.push(["Secret", e.secretRef.name]);
-      else if (e.configMapRef) wanted.push(["ConfigMap", e.configMapRef.name]);
-    }
-    for (const e of spec.env) {
-      if (e.valueFrom?.secretKeyRef) wanted.push(["Secret", e.valueFrom.secretKeyRef.name]);
-      else if (e.valueFrom?.configMapKeyRef) wanted.push(["ConfigMap", e.valueFrom.configMapKeyRef.name]);
-    }
-    for (const [kind, name] of wanted) {
-      const obj = await this.deps.client.get("v1", kind, stack.metadata.namespace, name);
-      if (obj) data.set(`${kind}/${name}`, decodeData(obj, kind));
-    }
-    const lookup = (kind: string, name: string) => data.get(`${kind}/${name}`);
-    const vars = resolveVars(spec, lookup);
-    const env = resolveEnv(spec, lookup);
-    const problems = [...vars.problems, ...env.problems];
-    if (problems.length > 0) throw new StackStall("InvalidInputs", problems.join("; "));
-    return {
-      stack,
-      spec,
-      revision,
-      vars: vars.values,
-      declaredCheck: { wholesale: vars.wholesale, sources: vars.sources },
-      env: env.env,
-      secrets: [...vars.secretValues, ...Object.values(env.env)],
-    };
-  }
-
-  /**
-   * Inputs resolved and a run folder ready at the commit, initialized: what every plan and apply
-   * starts from. `finish` hands the folder back, to be kept for the next run if all went well.
-   */
-  private async openRun(stack: Stack, spec: ResolvedStackSpec, revision: string, log: string[]) {
-    const ctx = await this.context(stack, spec, revision);
-    const fetched = await this.deps.sources.fetch(spec.source.repoURL, revision);
-    const work: Workdir = await this.folders.open({
-      stack: { namespace: stack.metadata.namespace, name: stack.metadata.name },
-      // The environment can change what init does (credentials for module sources...).
-      key: `${revision}\0${spec.source.path}\0${sha256Hex(JSON.stringify(Object.entries(ctx.env).sort()))}`,
-      checkout: fetched.dir,
-      path: spec.source.path,
-      tfvars: tfvarsJson(ctx.vars),
-    });
-    const runner = this.runner(ctx, work.homeDir, log);
-    let ok = false;
-    const finish = () => this.folders.release(work, { ok });
-    try {
-      if (!work.initialized) await runner.init(work.moduleDir);
-      ok = true;
-    } catch (err) {
-      await finish();
-      throw err;
-    }
-    return {
-      ctx,
-      work,
-      runner,
-      /** Marks the run failed: its folder is thrown away at `finish`. */
-      failed: () => {
-        ok = false;
-      },
-      finish,
-    };
-  }
-
-  /** Opens a run while the status says what it does: the write overlaps fetch, copy and init. */
-  private async startRun(
-    stack: Stack,
-    spec: ResolvedStackSpec,
-    status: StackStatus,
-    revision: string,
-    doing: string,
-    log: string[],
-  ) {
-    const reconciling = this.setReconciling(stack, status, doing).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    const opened = await this.openRun(stack, spec, revision, log).then(
-      (run) => ({ run, err: undefined }),
-      (err: unknown) => ({ run: undefined, err }),
-    );
-    // Never leave the status write running into the caller's own writes.
-    const writeErr = await reconciling;
-    if (!opened.run) throw opened.err;
-    if (writeErr) {
-      opened.run.failed();
-      await opened.run.finish();
-      throw writeErr;
-    }
-    return opened.run;
-  }
-
-  private runner(ctx: RunContext, homeDir: string, log: string[]): TofuRunner {
-    return new TofuRunner({
-      stack: `${ctx.stack.metadata.namespace}/${ctx.stack.metadata.name}`,
-      cliConfigFile: this.deps.cliConfigFile,
-      homeDir,
-      env: ctx.env,
-      secrets: ctx.secrets,
-      timeoutMs: ctx.spec.timeoutMs,
-      lockTimeout: "60s",
-      workspace: ctx.spec.workspace,
-      onOutput: (text) => log.push(text),
-      signal: this.deps.signal,
-    });
-  }
-
   private async plan(
     stack: Stack,
     spec: ResolvedStackSpec,
+    account: StackServiceAccount,
     status: StackStatus,
     revision: string,
     purpose: PlanPurpose,
     confirm?: Promise<string>,
   ): Promise<"moved" | undefined> {
     const log: string[] = [];
-    const { ctx, work, runner, failed, finish } = await this.startRun(
+    const run = await this.runs.start(
       stack,
       spec,
+      account,
       status,
       revision,
       `planning ${revision.slice(0, 10)}`,
       log,
     );
+    const { work, runner, inputs, identity } = run;
+    const subject = `${stack.metadata.namespace}/${stack.metadata.name}`;
     try {
-      const planned = await this.unlockingStale(stack, runner, work.moduleDir, () =>
+      const planned = await this.locks.unlockingStale(stack, identity.client, runner, work.moduleDir, () =>
         runner.plan(work.moduleDir, {
           out: "mooring.tfplan",
           varFile: work.varFile,
@@ -559,11 +415,11 @@ export class StackReconciler {
       const saved = await readSavedPlan(planned.planFile);
       const summary = summarisePlan(saved);
       const undeclared = undeclaredVariables(
-        { values: ctx.vars, ...ctx.declaredCheck } as Parameters<typeof undeclaredVariables>[0],
+        { values: inputs.vars, ...inputs.declaredCheck } as Parameters<typeof undeclaredVariables>[0],
         summary.declaredVariables,
       );
       if (undeclared.errors.length > 0) {
-        throw new StackStall("UndeclaredVariable", `${undeclared.errors.join("; ")}; nothing was applied`);
+        throw new StackError("undeclared-variable", `${undeclared.errors.join("; ")}; nothing was applied`);
       }
       const id = planId(
         saved.identity,
@@ -592,15 +448,18 @@ export class StackReconciler {
         status.drift = { checkedAt: new Date().toISOString(), drifted: false, resources: [] };
       }
       delete status.lastError;
-      // The plan is stored before the status names it, so whoever reads the id can load it.
+      // The plan is stored (as the Stack's account) before the status names it, so whoever reads
+      // the id can load it.
       const storePlan = async () => {
         if (!summary.changes) return;
         await savePlan(
-          this.deps.client,
+          identity.client,
           { namespace: stack.metadata.namespace, name: stack.metadata.name, uid: stack.metadata.uid ?? "" },
           { planId: id, planFile: await readFile(planned.planFile), text: planned.log },
-        );
-        await prunePlans(this.deps.client, stack.metadata, [id]);
+        ).catch((err: unknown) => {
+          throw forbiddenAs(err, subject, account, "store the plan in Secrets of its namespace");
+        });
+        await prunePlans(identity.client, stack.metadata, [id]);
         await this.deps.events.record(
           stack,
           "Normal",
@@ -608,58 +467,61 @@ export class StackReconciler {
           `plan ${id} for ${revision.slice(0, 10)}: ${formatCounts(summary.counts)}`,
         );
       };
-      await Promise.all([storePlan(), this.saveLog(stack, log.join(""))]);
+      await Promise.all([storePlan(), this.runs.saveLog(run, stack, log.join(""))]);
       status.observedGeneration = stack.metadata.generation;
-      await this.finish(
-        stack,
-        status,
-        summary.changes
-          ? {
-              state: "progressing",
-              reason: "AwaitingApproval",
-              message: `plan ${id} (${formatCounts(summary.counts)}) waits for approval`,
-            }
-          : readyStanding(status),
-      );
+      const standing: Standing = summary.changes
+        ? {
+            state: "progressing",
+            reason: "AwaitingApproval",
+            message: `plan ${id} (${formatCounts(summary.counts)}) waits for approval`,
+          }
+        : restingStanding(status);
+      await this.status.finish(stack, status, standing);
     } catch (err) {
-      failed();
-      await this.saveLog(stack, log.join(""));
+      run.failed();
+      await this.runs.saveLog(run, stack, log.join(""));
       throw err;
     } finally {
-      await finish();
+      await run.end();
     }
   }
 
   private async apply(
     stack: Stack,
     spec: ResolvedStackSpec,
+    account: StackServiceAccount,
     status: StackStatus,
     revision: string,
     id: string,
     approvedBy: string,
   ): Promise<void> {
-    const stored = await loadPlan(this.deps.client, stack.metadata, id);
-    if (!stored)
-      throw new StackStall(
-        "PlanMissing",
-        `plan ${id} is no longer stored; run \`moor stack plan ${stack.metadata.name} --refresh\``,
-      );
     const log: string[] = [];
-    const { work, runner, failed, finish } = await this.startRun(
+    const run = await this.runs.start(
       stack,
       spec,
+      account,
       status,
       revision,
       `applying plan ${id} (approved by ${approvedBy})`,
       log,
     );
+    const { work, runner, identity } = run;
+    const subject = `${stack.metadata.namespace}/${stack.metadata.name}`;
     try {
+      const stored = await loadPlan(identity.client, stack.metadata, id).catch((err: unknown) => {
+        throw forbiddenAs(err, subject, account, "read the plan's Secrets in its namespace");
+      });
+      if (!stored)
+        throw new StackError(
+          "plan-missing",
+          `plan ${id} is no longer stored; run \`moor stack plan ${stack.metadata.name} --refresh\``,
+        );
       const planFile = join(work.moduleDir, "approved.tfplan");
       await writeFile(planFile, stored.planFile, { mode: 0o600 });
       let result: "succeeded" | "failed" = "succeeded";
       let message = `applied plan ${id}`;
       try {
-        await this.unlockingStale(stack, runner, work.moduleDir, () =>
+        await this.locks.unlockingStale(stack, identity.client, runner, work.moduleDir, () =>
           runner.apply(work.moduleDir, planFile),
         );
       } catch (err) {
@@ -680,8 +542,8 @@ export class StackReconciler {
             status.lastPlan.pending = false;
             status.lastPlan.revision = "";
           }
-          await this.saveLog(stack, log.join(""));
-          await this.writeStatus(stack, status);
+          await this.runs.saveLog(run, stack, log.join(""));
+          await this.status.write(stack, status);
           return;
         }
         result = "failed";
@@ -691,270 +553,32 @@ export class StackReconciler {
       if (result === "succeeded") {
         const outputs = await runner.output(work.moduleDir);
         if (spec.writeOutputsToSecret) {
-          await this.writeOutputs(stack, spec.writeOutputsToSecret, outputs);
-          status.outputsSecret = spec.writeOutputsToSecret.name;
+          const target = spec.writeOutputsToSecret;
+          await writeOutputs(identity.client, stack, target, outputs).catch((err: unknown) => {
+            throw forbiddenAs(err, subject, account, `write its outputs to Secret ${target.name}`);
+          });
+          status.outputsSecret = target.name;
         }
         status.drift = { checkedAt: new Date().toISOString(), drifted: false, resources: [] };
         await this.deps.events.record(stack, "Normal", "Applied", `${message} (approved by ${approvedBy})`);
-        await prunePlans(this.deps.client, stack.metadata, []);
+        await prunePlans(identity.client, stack.metadata, []);
       } else {
         status.lastError = message;
         await this.deps.events.record(stack, "Warning", "ApplyFailed", message);
       }
-      await this.saveLog(stack, log.join(""));
-      await this.finish(
+      await this.runs.saveLog(run, stack, log.join(""));
+      await this.status.finish(
         stack,
         status,
-        result === "succeeded" ? readyStanding(status) : { state: "failed", reason: "ApplyFailed", message },
+        result === "succeeded"
+          ? restingStanding(status)
+          : { state: "failed", reason: "ApplyFailed", message },
       );
     } catch (err) {
-      failed();
+      run.failed();
       throw err;
     } finally {
-      await finish();
+      await run.end();
     }
   }
-
-  private async writeOutputs(
-    stack: Stack,
-    target: NonNullable<ResolvedStackSpec["writeOutputsToSecret"]>,
-    outputs: Record<string, { value: unknown; sensitive: boolean }>,
-  ): Promise<void> {
-    const data: Record<string, string> = {};
-    const sensitive: string[] = [];
-    for (const [name, output] of Object.entries(outputs)) {
-      if (target.outputs && !target.outputs.includes(name)) continue;
-      const key = target.renames?.[name] ?? name;
-      if (output.sensitive) sensitive.push(key);
-      const text = typeof output.value === "string" ? output.value : JSON.stringify(output.value);
-      data[key] = Buffer.from(text, "utf8").toString("base64");
-    }
-    await this.deps.client.apply({
-      apiVersion: "v1",
-      kind: "Secret",
-      type: "Opaque",
-      metadata: {
-        name: target.name,
-        namespace: stack.metadata.namespace,
-        labels: { "mooring.dev/outputs-of": stack.metadata.name },
-        // `moor stack outputs` hides these unless asked to show them.
-        annotations: { [SENSITIVE_OUTPUTS_ANNOTATION]: sensitive.sort().join(",") },
-        ownerReferences: [
-          {
-            apiVersion: "mooring.dev/v1alpha1",
-            kind: "Stack",
-            name: stack.metadata.name,
-            uid: stack.metadata.uid ?? "",
-          },
-        ],
-      },
-      data,
-    });
-  }
-
-  /** The last run's output, scrubbed by the runner, for `moor stack logs`. */
-  private async saveLog(stack: Stack, text: string): Promise<void> {
-    const trimmed = text.length > LOG_LIMIT ? `...(truncated)\n${text.slice(-LOG_LIMIT)}` : text;
-    await this.deps.client
-      .apply({
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: {
-          name: stackLogConfigMapName(stack.metadata.name),
-          namespace: stack.metadata.namespace,
-          ownerReferences: [
-            {
-              apiVersion: "mooring.dev/v1alpha1",
-              kind: "Stack",
-              name: stack.metadata.name,
-              uid: stack.metadata.uid ?? "",
-            },
-          ],
-        },
-        data: { [STACK_LOG_KEY]: trimmed },
-      })
-      .catch(() => {});
-  }
-
-  private async setReconciling(stack: Stack, status: StackStatus, message: string): Promise<void> {
-    const next = structuredClone(status);
-    next.conditions = setCondition(
-      next.conditions ?? [],
-      { type: "Reconciling", status: "True", reason: "Progressing", message },
-      new Date().toISOString(),
-      stack.metadata.generation,
-    );
-    await this.writeStatus(stack, next);
-  }
-
-  private async finish(
-    stack: Stack,
-    status: StackStatus,
-    standing: Parameters<typeof applyStanding>[1],
-  ): Promise<void> {
-    const now = new Date().toISOString();
-    let conditions: Condition[] = applyStanding(
-      status.conditions ?? [],
-      standing,
-      now,
-      stack.metadata.generation,
-    );
-    const pending = status.lastPlan?.pending;
-    conditions = setCondition(
-      conditions,
-      pending
-        ? {
-            type: "PlanPending",
-            status: "True",
-            reason: "AwaitingApproval",
-            message: `plan ${status.lastPlan?.id}: ${formatCounts(status.lastPlan?.summary ?? { add: 0, change: 0, destroy: 0, replace: 0, forget: 0, import: 0, read: 0 })}`,
-          }
-        : {
-            type: "PlanPending",
-            status: "False",
-            reason: "NoPendingPlan",
-            message: "no plan waits for approval",
-          },
-      now,
-    );
-    if (status.drift?.drifted) {
-      conditions = setCondition(
-        conditions,
-        {
-          type: "Drifted",
-          status: "True",
-          reason: "DriftDetected",
-          message: `changed outside OpenTofu: ${status.drift.resources.map((r) => r.address).join(", ")}`,
-        },
-        now,
-      );
-    } else {
-      conditions = removeCondition(conditions, "Drifted");
-    }
-    await this.writeStatus(stack, { ...status, conditions, observedGeneration: stack.metadata.generation });
-  }
-
-  private async writeStatus(stack: Stack, status: StackStatus): Promise<void> {
-    const previous = stack.status ?? {};
-    if (jsonEqual(JSON.parse(JSON.stringify(previous)), JSON.parse(JSON.stringify(status)))) return;
-    const updated = await this.deps.client.mergePatch(
-      stackRef(stack),
-      { status: mergePatchFrom(previous, status) },
-      "status",
-    );
-    stack.status = (updated as Stack).status ?? status;
-  }
-
-  private async clearAnnotations(stack: Stack, keys: string[]): Promise<void> {
-    const annotations: Record<string, null> = {};
-    for (const k of keys) if (stack.metadata.annotations?.[k] !== undefined) annotations[k] = null;
-    if (Object.keys(annotations).length === 0) return;
-    await this.deps.client.mergePatch(stackRef(stack), { metadata: { annotations } });
-  }
-}
-
-/** True when a process on this machine still works in one of the Stack's run folders. */
-function tofuStillRunning(workRoot: string, stack: Stack): boolean {
-  const prefix = join(workRoot, `${stack.metadata.namespace}.${stack.metadata.name}-`);
-  return processesWorkingUnder(workRoot).some((cwd) => cwd.startsWith(prefix));
-}
-
-function stackRef(stack: Stack) {
-  return {
-    group: "mooring.dev",
-    kind: "Stack",
-    namespace: stack.metadata.namespace,
-    name: stack.metadata.name,
-    apiVersion: stack.apiVersion,
-  };
-}
-
-function readyStanding(status: StackStatus): Parameters<typeof applyStanding>[1] {
-  if (status.drift?.drifted) {
-    return {
-      state: "failed",
-      reason: "Drifted",
-      message: "infrastructure drifted; approve the drift plan to put it back",
-    };
-  }
-  const applied = status.lastApply;
-  return {
-    state: "ready",
-    reason: "Applied",
-    message: applied ? `applied plan ${applied.planId}; no changes pending` : "no changes pending",
-  };
-}
-
-function nextDriftCheck(spec: ResolvedStackSpec, status: StackStatus): number {
-  if (spec.driftDetection.intervalMs <= 0) return 600_000;
-  const last = Date.parse(status.drift?.checkedAt ?? "") || Date.now();
-  return Math.max(1000, last + spec.driftDetection.intervalMs - Date.now());
-}
-
-function tofuReason(code: string): string {
-  switch (code) {
-    case "invalid-config":
-      return "InvalidConfiguration";
-    case "state-locked":
-      return "StateLocked";
-    case "timeout":
-      return "Timeout";
-    case "interrupted":
-      return "Interrupted";
-    case "apply-failed":
-      return "ApplyFailed";
-    default:
-      return "PlanFailed";
-  }
-}
-
-function decodeData(obj: KubeObject, kind: string): Record<string, string> {
-  const data = (obj as KubeObject & { data?: Record<string, string> }).data ?? {};
-  if (kind !== "Secret") return data;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(data)) out[k] = Buffer.from(v, "base64").toString("utf8");
-  return out;
-}
-
-/**
- * The lock held on the Stack's state, read from the backend's Lease (in the Stack's namespace,
- * where the backend override puts the state). Undefined when unlocked — or unreadable: tofu then
- * meets the lock itself and the after-failure path decides.
- */
-async function readStateLock(deps: StackReconcilerDeps, stack: Stack): Promise<StateLock | undefined> {
-  const { namespace, name } = stack.metadata;
-  const lease = stackLockLease(stack).name;
-  try {
-    return heldStateLock(await deps.client.get("coordination.k8s.io/v1", "Lease", namespace, lease));
-  } catch (err) {
-    deps.log.debug("could not read the state lock; tofu will report it if held", {
-      stack: `${namespace}/${name}`,
-      lease,
-      error: String(err),
-    });
-    return undefined;
-  }
-}
-
-/** Force-unlocks a lock known to be stale, saying so on the Stack first. */
-async function releaseStaleLock(
-  deps: StackReconcilerDeps,
-  stack: Stack,
-  runner: TofuRunner,
-  dir: string,
-  lock: StateLock,
-  leadingSince: number,
-): Promise<void> {
-  const message =
-    `released state ${describeStateLock(lock)} of stack ${stack.metadata.namespace}/${stack.metadata.name}: ` +
-    `it was taken before this controller began leading at ${new Date(leadingSince).toISOString()} ` +
-    "and no tofu run of this controller holds it, so the run that took it is gone";
-  deps.log.warn("releasing a stale state lock", {
-    stack: `${stack.metadata.namespace}/${stack.metadata.name}`,
-    lock: lock.id,
-    heldBy: lock.who,
-    createdAt: lock.createdMs === undefined ? undefined : new Date(lock.createdMs).toISOString(),
-  });
-  await deps.events.record(stack, "Warning", "StaleLockReleased", message);
-  await runner.forceUnlock(dir, lock.id);
 }

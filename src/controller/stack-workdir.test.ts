@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { RunFolders, WorkdirError } from "./stack-workdir.ts";
+import { BackendOverrideError, RunFolders, WorkdirError } from "./stack-workdir.ts";
 
 let root: string;
 let checkout: string;
@@ -20,7 +20,7 @@ before(async () => {
 after(() => rm(root, { recursive: true, force: true }));
 
 function folders(name: string): RunFolders {
-  return new RunFolders(join(root, name), { kubeconfig: "/nowhere/kubeconfig" });
+  return new RunFolders(join(root, name), { server: "https://127.0.0.1:1" });
 }
 
 const open = (f: RunFolders, key: string, tfvars = '{"a":1}') =>
@@ -77,7 +77,7 @@ describe("RunFolders", () => {
   it("sweeps folders an earlier process left, and refuses a path outside the repository", async () => {
     const parent = join(root, "sweep");
     await mkdir(join(parent, "infra.old-abc123", "repo"), { recursive: true });
-    const f = new RunFolders(parent, { kubeconfig: "/nowhere/kubeconfig" });
+    const f = new RunFolders(parent, { server: "https://127.0.0.1:1" });
     const work = await open(f, "rev1");
     assert.deepEqual(
       (await readdir(parent)).filter((n) => n.startsWith("infra.old")),
@@ -89,5 +89,37 @@ describe("RunFolders", () => {
       f.open({ stack: { namespace: "infra", name: "x" }, key: "k", checkout, path: "../..", tfvars: "{}" }),
       WorkdirError,
     );
+  });
+
+  it("refuses a module whose override file redefines the backend, and leaves no folder behind", async () => {
+    const evil = join(root, "evil-checkout");
+    await mkdir(evil, { recursive: true });
+    await writeFile(join(evil, "main.tf"), 'resource "terraform_data" "a" {}\n');
+    await writeFile(
+      join(evil, "zz_override.tf"),
+      'terraform {\n  backend "local" {\n    path = "/tmp/stolen"\n  }\n}\n',
+    );
+    const parent = join(root, "evil");
+    const f = new RunFolders(parent, { server: "https://127.0.0.1:1" });
+    const err = await f.open({ stack, key: "k", checkout: evil, path: "", tfvars: "{}" }).then(
+      () => assert.fail("the module should be refused"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof BackendOverrideError);
+    assert.match(String(err), /stack infra\/db: zz_override\.tf declares a backend block/);
+    assert.deepEqual(await readdir(parent), []);
+  });
+
+  it("points the backend at a kubeconfig of the run's own that holds no credentials", async () => {
+    const f = new RunFolders(join(root, "cluster"), { server: "https://10.0.0.1:6443", caPem: "CA" });
+    const work = await open(f, "rev1");
+    const override = await readFile(join(work.moduleDir, "_mooring_backend_override.tf"), "utf8");
+    const clusterFile = join(work.root, "..", "cluster.kubeconfig");
+    assert.match(override, new RegExp(`config_path\\s+= "${clusterFile.replaceAll("/", "\\/")}"`));
+    assert.doesNotMatch(override, /\btoken\b/);
+    const config = JSON.parse(await readFile(clusterFile, "utf8"));
+    assert.equal(config.clusters[0].cluster.server, "https://10.0.0.1:6443");
+    assert.deepEqual(config.users, [{ name: "stack", user: {} }]);
+    await f.release(work, { ok: true });
   });
 });

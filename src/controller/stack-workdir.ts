@@ -10,9 +10,15 @@
 // plan files are removed at the end of every run. A run that fails throws its folder away, so
 // a half-done init is never reused. Folders left by an earlier controller process are swept
 // when the first run starts, unless a process still works in them.
-import { cp, mkdir, mkdtemp, readdir, realpath, rm, writeFile } from "node:fs/promises";
+//
+// Each folder also holds `cluster.kubeconfig`, naming the API server and its CA (no
+// credentials): the state backend's way to the cluster, with the run's token from the
+// environment. A module whose override files would replace Mooring's backend is refused here,
+// before tofu ever reads it.
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
-import { type ClusterAccess, writeBackendOverride } from "../terraform/state-backend.ts";
+import { backendOverrides, isOverrideFile } from "../core/stack/override-files.ts";
+import { type ApiServer, clusterKubeconfig, writeBackendOverride } from "../terraform/state-backend.ts";
 import { processesWorkingUnder } from "../util/processes.ts";
 
 export interface Workdir {
@@ -30,6 +36,9 @@ export interface Workdir {
 
 export class WorkdirError extends Error {}
 
+/** The module's override files would move its state elsewhere (see override-files.ts). */
+export class BackendOverrideError extends WorkdirError {}
+
 interface Kept {
   base: string;
   /** Commit, module path and environment digest the folder was made and initialized for. */
@@ -42,13 +51,13 @@ const VAR_FILE = "mooring.tfvars.json";
 
 export class RunFolders {
   private readonly parent: string;
-  private readonly stateAccess: ClusterAccess;
+  private readonly apiServer: ApiServer;
   private readonly kept = new Map<string, Kept>();
   private swept: Promise<void> | undefined;
 
-  constructor(parent: string, stateAccess: ClusterAccess) {
+  constructor(parent: string, apiServer: ApiServer) {
     this.parent = parent;
-    this.stateAccess = stateAccess;
+    this.apiServer = apiServer;
   }
 
   /**
@@ -145,7 +154,20 @@ export class RunFolders {
           : `source.path ${options.path} does not exist in the repository at this revision`,
       );
     }
-    await writeBackendOverride(moduleDir, { stack: options.stack, access: this.stateAccess });
+    const refused = await overrideProblems(moduleDir);
+    if (refused.length > 0) {
+      await rm(base, { recursive: true, force: true });
+      throw new BackendOverrideError(
+        `stack ${options.stack.namespace}/${options.stack.name}: ${refused.join("; ")}; ` +
+          "Mooring keeps every Stack's state in the cluster, so a module may not redefine its backend in an override file: remove the block from the module",
+      );
+    }
+    const clusterFile = join(base, "cluster.kubeconfig");
+    await writeFile(clusterFile, clusterKubeconfig(this.apiServer), { mode: 0o600 });
+    await writeBackendOverride(moduleDir, {
+      stack: options.stack,
+      access: { clusterFile, ...(this.apiServer.insecureSkipTlsVerify ? { insecure: true } : {}) },
+    });
     await writeFile(join(moduleDir, VAR_FILE), options.tfvars, { mode: 0o600 });
     const homeDir = join(base, "home");
     await mkdir(homeDir, { recursive: true });
@@ -163,4 +185,17 @@ export class RunFolders {
       await rm(base, { recursive: true, force: true });
     }
   }
+}
+
+/** The module folder's override files that declare a backend or cloud block. */
+async function overrideProblems(moduleDir: string): Promise<string[]> {
+  const files: { name: string; text: string }[] = [];
+  for (const entry of await readdir(moduleDir, { withFileTypes: true })) {
+    if (!isOverrideFile(entry.name)) continue;
+    // A link or folder named like an override file is read as one by tofu (a link) or not at all.
+    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+    const text = await readFile(join(moduleDir, entry.name), "utf8").catch(() => "{ unreadable");
+    files.push({ name: entry.name, text });
+  }
+  return backendOverrides(files);
 }

@@ -88,6 +88,12 @@ export interface TofuRunnerOptions {
   env?: Readonly<Record<string, string>>;
   /** Further values to scrub, e.g. values of variables read from Secrets. */
   secrets?: readonly string[];
+  /**
+   * Who tofu is in the cluster: the run's ServiceAccount token and the API server, set as
+   * KUBE_HOST, KUBE_TOKEN and KUBE_CLUSTER_CA_CERT_DATA for the state backend and the kubernetes
+   * provider (names the Stack's own env may not set). The token is scrubbed from output.
+   */
+  kubeAccess?: { host: string; token: string; caPem?: string };
   /** Limit of each command in milliseconds; default 20 minutes. */
   timeoutMs?: number;
   /** Wait this long for a held state lock (tofu's -lock-timeout), e.g. "30s"; default "0s". */
@@ -108,7 +114,9 @@ export interface TofuRunnerOptions {
 }
 
 /** The runner's settings with defaults filled in; the environment and secrets are kept apart, unprintable. */
-export type TofuRunnerSettings = Required<Omit<TofuRunnerOptions, "onOutput" | "env" | "secrets" | "signal">>;
+export type TofuRunnerSettings = Required<
+  Omit<TofuRunnerOptions, "onOutput" | "env" | "secrets" | "signal" | "kubeAccess">
+>;
 
 export function tofuRunnerDefaults(options: TofuRunnerOptions): TofuRunnerSettings {
   return {
@@ -192,6 +200,7 @@ export class TofuRunner {
   /** Settings without the Stack's environment and secrets, so logging them leaks nothing. */
   readonly settings: TofuRunnerSettings;
   readonly #env: Readonly<Record<string, string>>;
+  readonly #kubeEnv: Readonly<Record<string, string>>;
   readonly #onOutput: ((text: string) => void) | undefined;
   readonly #scrubber: Scrubber;
   readonly #signal: AbortSignal | undefined;
@@ -200,9 +209,21 @@ export class TofuRunner {
   constructor(options: TofuRunnerOptions) {
     this.settings = tofuRunnerDefaults(options);
     this.#env = { ...(options.env ?? {}) };
+    const access = options.kubeAccess;
+    this.#kubeEnv = access
+      ? {
+          KUBE_HOST: access.host,
+          KUBE_TOKEN: access.token,
+          ...(access.caPem ? { KUBE_CLUSTER_CA_CERT_DATA: access.caPem } : {}),
+        }
+      : {};
     this.#onOutput = options.onOutput;
     this.#signal = options.signal;
-    this.#scrubber = createScrubber([...Object.values(this.#env), ...(options.secrets ?? [])]);
+    this.#scrubber = createScrubber([
+      ...Object.values(this.#env),
+      ...(options.secrets ?? []),
+      ...(access ? [access.token] : []),
+    ]);
   }
 
   /** Replaces every secret of this Stack in `text` by `***`. */
@@ -346,6 +367,7 @@ export class TofuRunner {
     }
     return {
       ...env,
+      ...this.#kubeEnv,
       PATH: this.settings.path,
       HOME: this.settings.homeDir,
       TF_CLI_CONFIG_FILE: this.settings.cliConfigFile,

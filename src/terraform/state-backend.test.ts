@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { TofuError, TofuRunner } from "./runner.ts";
 import {
   BACKEND_OVERRIDE_FILE,
+  clusterKubeconfig,
   hclString,
   renderBackendOverride,
   stackLockLease,
@@ -40,18 +41,21 @@ describe("state backend names", () => {
 });
 
 describe("renderBackendOverride", () => {
-  it("points the kubernetes backend at the Stack's namespace with its suffix", () => {
-    const text = renderBackendOverride({ stack, access: { inCluster: true } });
+  it("points the kubernetes backend at the Stack's namespace, the run's token coming from KUBE_TOKEN", () => {
+    const text = renderBackendOverride({ stack, access: { clusterFile: "/run/cluster.kubeconfig" } });
     assert.match(text, /backend "kubernetes" \{/);
     assert.match(text, /secret_suffix\s+= "shop\.db"/);
     assert.match(text, /namespace\s+= "shop"/);
-    assert.match(text, /in_cluster_config\s+= true/);
+    assert.match(text, /in_cluster_config\s+= false/);
+    assert.match(text, /config_path\s+= "\/run\/cluster\.kubeconfig"/);
     assert.match(text, /host\s+= ""/);
-    assert.match(text, /token\s+= ""/);
-    assert.doesNotMatch(text, /config_path/);
+    assert.match(text, /username\s+= ""/);
+    assert.match(text, /insecure\s+= false/);
+    // Left out, so that the backend reads it from the environment the runner builds.
+    assert.doesNotMatch(text, /\btoken\b/);
   });
 
-  it("uses a kubeconfig outside the cluster", () => {
+  it("uses a kubeconfig's own credentials for tofu run by hand", () => {
     const text = renderBackendOverride({
       stack,
       namespace: "mooring",
@@ -60,7 +64,17 @@ describe("renderBackendOverride", () => {
     assert.match(text, /in_cluster_config\s+= false/);
     assert.match(text, /config_path\s+= "\/home\/me\/\.kube\/config"/);
     assert.match(text, /config_context\s+= "dev"/);
+    assert.match(text, /token\s+= ""/);
     assert.match(text, /namespace\s+= "mooring"/);
+  });
+
+  it("writes a kubeconfig naming the API server and its CA, and no credentials", () => {
+    const config = JSON.parse(clusterKubeconfig({ server: "https://10.0.0.1:6443", caPem: "PEM" }));
+    assert.deepEqual(config.clusters, [
+      { name: "mooring", cluster: { server: "https://10.0.0.1:6443", "certificate-authority-data": "UEVN" } },
+    ]);
+    assert.deepEqual(config.users, [{ name: "stack", user: {} }]);
+    assert.equal(config["current-context"], "mooring");
   });
 
   it("quotes strings so HCL reads them literally", () => {
@@ -78,33 +92,34 @@ describe("the override file with real tofu", () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it("gives a module without a backend block the kubernetes backend, whatever KUBE_HOST says", async () => {
+  it("gives a module without a backend block the kubernetes backend of the run, whatever the Stack's env says", async () => {
     const dir = join(work, "module");
     await mkdir(dir);
     await writeFile(join(dir, "main.tf"), 'resource "terraform_data" "a" {\n  input = 1\n}\n');
-    const kubeconfig = join(work, "kubeconfig");
     // Nothing listens on port 1: tofu fails fast, and its error shows which server it tried.
-    await writeFile(
-      kubeconfig,
-      [
-        "apiVersion: v1",
-        "kind: Config",
-        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]",
-        "users: [{name: u, user: {token: abc}}]",
-        "contexts: [{name: x, context: {cluster: c, user: u}}]",
-        "current-context: x",
-      ].join("\n"),
-    );
-    const path = await writeBackendOverride(dir, { stack, access: { kubeconfig } });
+    const clusterFile = join(work, "cluster.kubeconfig");
+    await writeFile(clusterFile, clusterKubeconfig({ server: "https://127.0.0.1:1" }));
+    const elsewhere = join(work, "elsewhere.kubeconfig");
+    await writeFile(elsewhere, clusterKubeconfig({ server: "https://127.0.0.8:3" }));
+    const path = await writeBackendOverride(dir, { stack, access: { clusterFile } });
     assert.equal(path, join(dir, BACKEND_OVERRIDE_FILE));
     await writeFile(join(work, "cli.tfrc"), "\n");
     const runner = new TofuRunner({
       stack: "shop/db",
       cliConfigFile: join(work, "cli.tfrc"),
       homeDir: join(work, "home"),
-      env: { KUBE_HOST: "https://127.0.0.9:2", KUBE_TOKEN: "stack-token-for-another-cluster" },
+      env: {
+        KUBE_HOST: "https://127.0.0.9:2",
+        KUBE_TOKEN: "stack-token-for-another-cluster",
+        KUBE_CONFIG_PATH: elsewhere,
+        KUBE_CONFIG_PATHS: elsewhere,
+        KUBE_CTX: "other",
+      },
+      kubeAccess: { host: "https://127.0.0.1:1", token: "the-run-token" },
       timeoutMs: 60_000,
     });
+    assert.equal(runner.environment(dir).KUBE_TOKEN, "the-run-token");
+    assert.equal(runner.environment(dir).KUBE_HOST, "https://127.0.0.1:1");
     const err = await runner.init(dir).then(
       () => assert.fail("init should fail: no cluster there"),
       (e: unknown) => e,
@@ -112,6 +127,7 @@ describe("the override file with real tofu", () => {
     assert.ok(err instanceof TofuError);
     assert.equal(err.code, "init-failed");
     assert.match(err.message, /127\.0\.0\.1:1\/api\/v1\/namespaces\/shop\/secrets/);
-    assert.doesNotMatch(err.message, /127\.0\.0\.9/);
+    assert.doesNotMatch(err.message, /127\.0\.0\.[89]/);
+    assert.doesNotMatch(err.log + err.message, /the-run-token/);
   });
 });

@@ -5,29 +5,44 @@
 //
 // The user's module needs no backend block: Mooring writes `_mooring_backend_override.tf` next
 // to it, and tofu merges files named `*_override.tf` over the rest of the module, replacing
-// whatever backend (or cloud block) the module declares. The suffix is made from the Stack's
-// namespace and name, so each Stack has its own state.
+// whatever backend (or cloud block) the module declares; a module whose own override files
+// declare one is refused (src/core/stack/override-files.ts). The suffix is made from the
+// Stack's namespace and name, so each Stack has its own state.
 //
-// The backend also reads KUBE_HOST, KUBE_TOKEN and friends from the environment — the same
-// variables the kubernetes provider reads, which a Stack may set in `env` to manage another
-// cluster. Every such setting is written out empty here so that the state stays in Mooring's
-// cluster whatever the Stack's environment says.
+// Who the backend is: in Mooring's runs, the Stack's ServiceAccount. The override points the
+// backend at a kubeconfig of the run's own that names only the API server and its CA, and
+// leaves `token` to the environment, where the runner puts the run's token (KUBE_TOKEN). The
+// controller's kubeconfig or Pod token never reach tofu. Every other setting the environment
+// would fill in (KUBE_USER, KUBE_CTX, KUBE_CONFIG_PATH...) is written out empty, so a Stack's
+// `env` cannot point the state elsewhere.
 import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { MOORING_OVERRIDE_FILE } from "../core/stack/override-files.ts";
 
-export const BACKEND_OVERRIDE_FILE = "_mooring_backend_override.tf";
+export const BACKEND_OVERRIDE_FILE = MOORING_OVERRIDE_FILE;
 
 export interface StackName {
   namespace: string;
   name: string;
 }
 
+/** Where the API server is and how to trust it: a kubeconfig's cluster, without credentials. */
+export interface ApiServer {
+  /** https://host:port */
+  server: string;
+  caPem?: string;
+  insecureSkipTlsVerify?: boolean;
+}
+
 export type ClusterAccess =
-  /** Inside the cluster: the controller Pod's service account. */
-  | { inCluster: true }
-  /** Outside it (development, tests, `moor up`): a kubeconfig file and optionally a context. */
-  | { inCluster?: false; kubeconfig: string; context?: string };
+  /**
+   * Mooring's runs: `clusterFile` is a kubeconfig naming only the API server and its CA
+   * (clusterKubeconfig); the token comes from KUBE_TOKEN, set by the runner for each run.
+   */
+  | { clusterFile: string; insecure?: boolean }
+  /** tofu run by hand, benchmarks: a kubeconfig file with its credentials, and optionally a context. */
+  | { kubeconfig: string; context?: string };
 
 export interface StateBackendOptions {
   stack: StackName;
@@ -74,7 +89,6 @@ const NEUTRALISED = [
   "host",
   "username",
   "password",
-  "token",
   "client_certificate",
   "client_key",
   "cluster_ca_certificate",
@@ -88,16 +102,19 @@ export function renderBackendOverride(options: StateBackendOptions): string {
   const settings: [string, string][] = [
     ["secret_suffix", hclString(stateSecretSuffix(stack))],
     ["namespace", hclString(options.namespace ?? stack.namespace)],
-    ["in_cluster_config", access.inCluster ? "true" : "false"],
+    ["in_cluster_config", "false"],
   ];
-  if (!access.inCluster) {
+  if ("clusterFile" in access) {
+    settings.push(["config_path", hclString(access.clusterFile)]);
+    settings.push(["config_context", hclString("")]);
+    // `token` stays out: the backend reads it from KUBE_TOKEN, the run's own.
+  } else {
     settings.push(["config_path", hclString(access.kubeconfig)]);
     settings.push(["config_context", hclString(access.context ?? "")]);
-  } else {
-    settings.push(["config_context", hclString("")]);
+    settings.push(["token", hclString("")]);
   }
   for (const key of NEUTRALISED) settings.push([key, hclString("")]);
-  settings.push(["insecure", "false"]);
+  settings.push(["insecure", "clusterFile" in access && access.insecure ? "true" : "false"]);
   const labels: [string, string][] = [["app.kubernetes.io/managed-by", "mooring"]];
   if (stack.namespace.length <= MAX_SUFFIX) labels.push(["mooring.dev/stack-namespace", stack.namespace]);
   if (stack.name.length <= MAX_SUFFIX) labels.push(["mooring.dev/stack-name", stack.name]);
@@ -117,6 +134,26 @@ export function renderBackendOverride(options: StateBackendOptions): string {
     "}",
     "",
   ].join("\n");
+}
+
+/**
+ * A kubeconfig naming the API server and its CA and no user: what the backend needs besides the
+ * token to reach the cluster. Nothing secret is in it.
+ */
+export function clusterKubeconfig(api: ApiServer): string {
+  const cluster: Record<string, unknown> = { server: api.server };
+  if (api.caPem) cluster["certificate-authority-data"] = Buffer.from(api.caPem, "utf8").toString("base64");
+  if (api.insecureSkipTlsVerify) cluster["insecure-skip-tls-verify"] = true;
+  const config = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "mooring", cluster }],
+    users: [{ name: "stack", user: {} }],
+    contexts: [{ name: "mooring", context: { cluster: "mooring", user: "stack" } }],
+    "current-context": "mooring",
+  };
+  // JSON is YAML: client-go reads it as a kubeconfig.
+  return `${JSON.stringify(config, null, 2)}\n`;
 }
 
 /** Writes the override file into the module directory; returns its path. */

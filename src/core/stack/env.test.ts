@@ -73,10 +73,13 @@ describe("reservedEnvReason", () => {
     "TF_LOG",
     "TF_LOG_PROVIDER",
     "TF_CLI_ARGS",
+    "KUBE_HOST",
+    "KUBE_TOKEN",
+    "KUBE_CLUSTER_CA_CERT_DATA",
   ]) {
     it(`keeps ${name} for Mooring`, () => assert.ok(reservedEnvReason(name)));
   }
-  for (const name of ["AWS_REGION", "KUBE_TOKEN", "TF_VAR_region", "TF_ENCRYPTION"]) {
+  for (const name of ["AWS_REGION", "KUBE_NAMESPACE", "TF_VAR_region", "TF_ENCRYPTION"]) {
     it(`lets a Stack set ${name}`, () => assert.equal(reservedEnvReason(name), undefined));
   }
 });

@@ -5,8 +5,11 @@
 // from its output, and never logged or stored.
 //
 // Some names are Mooring's own: they decide where tofu reads its configuration and keeps its
-// data, or they would let a Stack pass extra arguments to tofu or switch on trace logs that
-// print credentials. Those names are refused in `env` and skipped in `envFrom`.
+// data, who tofu is in the cluster (KUBE_HOST, KUBE_TOKEN, KUBE_CLUSTER_CA_CERT_DATA carry the
+// token of the Stack's ServiceAccount, see identity.ts), or they would let a Stack pass extra
+// arguments to tofu or switch on trace logs that print credentials. Those names are refused in
+// `env` and skipped in `envFrom`. To manage another cluster, configure the kubernetes provider
+// in the module (host, token and CA from variables) instead.
 import type { EnvFromSource, EnvVar } from "./spec.ts";
 import type { LookupData } from "./vars.ts";
 
@@ -21,6 +24,10 @@ const RESERVED_EXACT: Record<string, string> = {
   TF_WORKSPACE: "is chosen by spec.workspace",
   TF_PLUGIN_CACHE_DIR: "is managed by Mooring",
   TF_REATTACH_PROVIDERS: "would run providers Mooring did not start",
+  KUBE_HOST: "is set by Mooring: runs act as the Stack's ServiceAccount (spec.serviceAccountName)",
+  KUBE_TOKEN: "is set by Mooring: runs act as the Stack's ServiceAccount (spec.serviceAccountName)",
+  KUBE_CLUSTER_CA_CERT_DATA:
+    "is set by Mooring: runs act as the Stack's ServiceAccount (spec.serviceAccountName)",
 };
 const RESERVED_PREFIXES: [string, string][] = [
   ["TF_CLI_ARGS", "would add arguments to the commands Mooring runs"],

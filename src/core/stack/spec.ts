@@ -156,6 +156,12 @@ export interface StackSpec {
   suspend?: boolean;
   /** Stacks that must be Ready before this one runs. */
   dependsOn?: StackDependency[];
+  /**
+   * The ServiceAccount (in the Stack's namespace) every plan and apply acts as: tofu's state,
+   * the kubernetes provider, varsFrom/envFrom and the outputs Secret all go through its RBAC.
+   * Default: the project's destinationServiceAccounts entry for the namespace, else `default`.
+   */
+  serviceAccountName?: string;
 }
 
 export interface PlanCounts {
@@ -260,6 +266,8 @@ export interface ResolvedStackSpec {
   timeoutMs: number;
   suspend: boolean;
   dependsOn: Required<StackDependency>[];
+  /** As written; undefined: chosen by the project or the namespace (src/core/stack/identity.ts). */
+  serviceAccountName?: string;
 }
 
 /** Every default of a Stack spec, in one place. */
@@ -313,6 +321,7 @@ export function stackSpecDefaults(spec: StackSpec, namespace: string): ResolvedS
     })),
   };
   if (spec.writeOutputsToSecret) resolved.writeOutputsToSecret = spec.writeOutputsToSecret;
+  if (spec.serviceAccountName) resolved.serviceAccountName = spec.serviceAccountName;
   return resolved;
 }
 
@@ -322,6 +331,8 @@ export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A workspace is part of the state Secret's name: lower-case DNS label characters. */
 const WORKSPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Object names such as a ServiceAccount's. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Secret keys Kubernetes accepts. */
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
@@ -405,5 +416,9 @@ export function validateStackSpec(spec: StackSpec): string[] {
   (spec.dependsOn ?? []).forEach((dep, i) => {
     if (!dep.name) add(`dependsOn[${i}].name`, "is required");
   });
+  const account = spec.serviceAccountName;
+  if (account !== undefined && account !== "" && !(DNS_SUBDOMAIN.test(account) && account.length <= 253)) {
+    add("serviceAccountName", `"${account}" is not a valid ServiceAccount name (a lower-case DNS subdomain)`);
+  }
   return problems;
 }

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { classifyFailure, STACK_ERROR_CODES, type StackErrorCode } from "./failure.ts";
+
+describe("classifying why a Stack's run stopped", () => {
+  it("stalls on every refusal of the controller's own, with the reason of its code", () => {
+    for (const code of Object.keys(STACK_ERROR_CODES) as StackErrorCode[]) {
+      assert.deepEqual(classifyFailure({ from: "stack", code }), {
+        reason: STACK_ERROR_CODES[code],
+        stall: true,
+      });
+    }
+  });
+
+  it("stalls on an invalid module, retries what may pass", () => {
+    const table: [string, string, boolean][] = [
+      ["invalid-config", "InvalidConfiguration", true],
+      ["state-locked", "StateLocked", false],
+      ["timeout", "Timeout", false],
+      ["apply-failed", "ApplyFailed", false],
+      ["plan-failed", "PlanFailed", false],
+      ["init-failed", "PlanFailed", false],
+    ];
+    for (const [code, reason, stall] of table) {
+      assert.deepEqual(classifyFailure({ from: "tofu", code }), { reason, stall }, code);
+    }
+  });
+
+  it("retries an unreachable git server, stalls on a missing revision", () => {
+    assert.deepEqual(classifyFailure({ from: "git", code: "unreachable" }), {
+      reason: "SourceFailed",
+      stall: false,
+    });
+    assert.deepEqual(classifyFailure({ from: "git", code: "timeout" }), {
+      reason: "SourceFailed",
+      stall: false,
+    });
+    assert.deepEqual(classifyFailure({ from: "git", code: "revision-not-found" }), {
+      reason: "SourceFailed",
+      stall: true,
+    });
+    assert.deepEqual(classifyFailure({ from: "workdir" }), { reason: "SourceFailed", stall: true });
+  });
+
+  it("reads a 403 as forbidden and stalls, never as something that may pass", () => {
+    assert.deepEqual(classifyFailure({ from: "kube", status: 403 }), { reason: "Forbidden", stall: true });
+    assert.deepEqual(classifyFailure({ from: "kube", status: 500 }), { reason: "ApiError", stall: false });
+    assert.deepEqual(classifyFailure({ from: "unknown" }), { reason: "SourceFailed", stall: false });
+  });
+});
