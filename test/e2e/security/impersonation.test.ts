@@ -20,6 +20,8 @@ import {
   syncedAndHealthy,
   waitForApp,
 } from "../../harness/apps.ts";
+import { KubeClient } from "../../../src/kube/client.ts";
+import { loadConfig } from "../../../src/kube/kubeconfig.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../../harness/controller.ts";
 import { runSandboxKubeconfig } from "../../harness/env.ts";
@@ -190,6 +192,28 @@ describe("lockdown: syncs act as --default-service-account", () => {
       syncPolicy: { automated: { prune: true, selfHeal: true } },
     } as never);
   }
+
+  it("the API server sees an impersonating client as the ServiceAccount, with the account's groups", async (t) => {
+    const ns = await createNamespace(`imp-who-${suffix}`, namespaces);
+    const admin = new KubeClient(loadConfig({ kubeconfig: runSandboxKubeconfig() }).credentials);
+    t.after(() => admin.close());
+    const client = admin.impersonating({ namespace: ns, name: "deployer" });
+    assert.equal(admin.impersonating({ namespace: ns, name: "deployer" }), client, "one client per account");
+    const review = await client.rest.request<{
+      status: { userInfo: { username: string; groups: string[] } };
+    }>("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+    });
+    assert.equal(review.body.status.userInfo.username, `system:serviceaccount:${ns}:deployer`);
+    assert.deepEqual(
+      [...review.body.status.userInfo.groups].sort(),
+      ["system:authenticated", "system:serviceaccounts", `system:serviceaccounts:${ns}`],
+      "the server adds the account's own groups",
+    );
+    // The admin's rights are not carried over: the account has none yet.
+    const refused = await client.rest.get(`/api/v1/namespaces/${ns}/configmaps`);
+    assert.equal(refused.status, 403);
+  });
 
   it("an app whose ServiceAccount has a namespace Role syncs, heals drift and is deleted as that account", async () => {
     const ns = await createNamespace(`imp-ok-${suffix}`, namespaces);
