@@ -81,12 +81,12 @@ describe("checkRendered", () => {
     );
   });
 
-  it("summarizes: nothing applied, the first few in full, then a count", () => {
+  it("summarizes: the first few in full, then a count, and that nothing was applied", () => {
     const many = Array.from({ length: 5 }, (_, i) => ({
       ref: { group: "", kind: "ConfigMap", namespace: "kube-system", name: `c${i}` },
       rule: "destinations",
       message: `m${i}`,
     }));
-    assert.equal(summarizeViolations(many), "nothing was applied: m0; m1; m2; and 2 more");
+    assert.equal(summarizeViolations(many), "m0; m1; m2; and 2 more objects; nothing was applied");
   });
 });

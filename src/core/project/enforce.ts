@@ -77,6 +77,6 @@ export function checkRendered(
 /** One sentence for a condition: the first violations in full, then how many more. */
 export function summarizeViolations(violations: readonly RenderedViolation[], shown = 3): string {
   const first = violations.slice(0, shown).map((v) => v.message);
-  const more = violations.length > shown ? `; and ${violations.length - shown} more` : "";
-  return `nothing was applied: ${first.join("; ")}${more}`;
+  const more = violations.length > shown ? `; and ${violations.length - shown} more objects` : "";
+  return `${first.join("; ")}${more}; nothing was applied`;
 }
