@@ -3,7 +3,8 @@ import { after, describe, it } from "node:test";
 import type { HelmSource } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { RenderError } from "./errors.ts";
-import { setFlag } from "./helm.ts";
+import { templateArgs } from "./helm.ts";
+import { defaultRenderOptions } from "./tools.ts";
 import { type RenderInput, render } from "./render.ts";
 import { inputFor, makeRepo, names, type TestRepo, type Tree } from "./test-repo.ts";
 
@@ -261,15 +262,29 @@ describe("helm failures", () => {
   });
 });
 
-describe("--set flags", () => {
-  const cases: [string, Parameters<typeof setFlag>[0], string][] = [
-    ["plain value", { name: "a.b", value: "x" }, "--set=a.b=x"],
-    ["forceString", { name: "a", value: "true", forceString: true }, "--set-string=a=true"],
-    ["commas escaped", { name: "a", value: "x,y" }, "--set=a=x\\,y"],
-    ["already escaped comma kept", { name: "a", value: "x\\,y" }, "--set=a=x\\,y"],
-    ["list syntax kept", { name: "a", value: "{x,y}" }, "--set=a={x,y}"],
-  ];
-  for (const [behaviour, parameter, flag] of cases) {
-    it(behaviour, () => assert.equal(setFlag(parameter), flag));
-  }
+describe("helm's command line", () => {
+  it("carries no parameter or inline value, only the files that hold them", () => {
+    const args = templateArgs(
+      {
+        repoRoot: "/repo",
+        dir: "/repo/chart",
+        helm: { values: "password: s3cret\n", parameters: [{ name: "token", value: "tok-12345" }] },
+        appName: "shop",
+        kubeVersion: "v1.36.0",
+        apiVersions: [],
+        options: defaultRenderOptions({ helmBinary: "helm", kustomizeBinary: "kustomize" }),
+      },
+      [],
+      "/scratch/inline-values.yaml",
+      "/scratch/parameters.yaml",
+    );
+    assert.deepEqual(args.slice(-5), [
+      "--values=/scratch/inline-values.yaml",
+      "--values=/scratch/parameters.yaml",
+      "--",
+      "shop",
+      "/repo/chart",
+    ]);
+    assert.doesNotMatch(args.join(" "), /s3cret|tok-12345|--set/);
+  });
 });

@@ -9,18 +9,19 @@
 // KUBECONFIG, so nothing about the machine changes the output.
 //
 // Values are layered in helm's order, later wins: the chart's values.yaml, then `valueFiles` in
-// the order listed, then the inline `values`/`valuesObject`, then `parameters` (--set). Inline
-// values and parameters live in the Application and may carry secrets; they are masked in
-// error messages.
+// the order listed, then the inline `values`/`valuesObject`, then `parameters` (what --set would
+// set, written to a values file so no value shows on helm's command line). Inline values and
+// parameters live in the Application and may carry secrets; they are masked in error messages.
 //
 // Charts are rendered offline: dependencies must be vendored in the chart's charts/ folder.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { HelmParameter, HelmSource } from "../core/application.ts";
+import type { HelmSource } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { parseYamlWithin, RenderBudget } from "./budget.ts";
 import { RenderError } from "./errors.ts";
+import { parametersToValues, valuesFileText } from "./helm-parameters.ts";
 import { assertNoEscapingSymlinks, resolveInRepo } from "./path-safety.ts";
 import { type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
 
@@ -64,12 +65,20 @@ export async function renderHelm(render: HelmRender): Promise<KubeObject[]> {
     for (const name of ["config", "cache", "data"]) await mkdir(home(name));
     const inline = inlineValues(helm);
     const inlineFile = home("inline-values.yaml");
-    if (inline !== null) await writeFile(inlineFile, inline);
+    if (inline !== null) await writeFile(inlineFile, inline, { mode: 0o600 });
+    const parameters = helm.parameters?.length ? valuesFileText(parametersToValues(helm.parameters)) : null;
+    const parametersFile = home("parameters.yaml");
+    if (parameters !== null) await writeFile(parametersFile, parameters, { mode: 0o600 });
     const secrets = secretsOf(helm);
     return runTool({
       tool: "helm",
       binary: options.helmBinary,
-      args: templateArgs(render, valueFiles, inline === null ? null : inlineFile),
+      args: templateArgs(
+        render,
+        valueFiles,
+        inline === null ? null : inlineFile,
+        parameters === null ? null : parametersFile,
+      ),
       cwd: repoRoot,
       env: {
         HOME: scratch,
@@ -84,6 +93,7 @@ export async function renderHelm(render: HelmRender): Promise<KubeObject[]> {
       scrub: (text) => {
         let out = text
           .replaceAll(inlineFile, "(inline values)")
+          .replaceAll(parametersFile, "(parameters)")
           .replaceAll(`${repoRoot}/`, "")
           // Advice for the helm command line, which Mooring users do not type.
           .replace(/\s*Use --debug flag to render out invalid YAML\s*/, "");
@@ -104,8 +114,14 @@ export async function renderHelm(render: HelmRender): Promise<KubeObject[]> {
 }
 
 /** The helm command line. Flags use the `--flag=value` form and the positional arguments come
- * after "--", so no value from the spec can be taken for a flag. */
-export function templateArgs(render: HelmRender, valueFiles: string[], inlineFile: string | null): string[] {
+ * after "--", so no value from the spec can be taken for a flag. No value of the Application's
+ * own appears: inline values and parameters travel in files (see helm-parameters.ts). */
+export function templateArgs(
+  render: HelmRender,
+  valueFiles: string[],
+  inlineFile: string | null,
+  parametersFile: string | null = null,
+): string[] {
   const { helm } = render;
   const namespace = helm.namespace || render.destinationNamespace || DEFAULT_HELM_NAMESPACE;
   const args = [
@@ -117,21 +133,9 @@ export function templateArgs(render: HelmRender, valueFiles: string[], inlineFil
   for (const version of render.apiVersions) args.push(`--api-versions=${version}`);
   for (const file of valueFiles) args.push(`--values=${file}`);
   if (inlineFile !== null) args.push(`--values=${inlineFile}`);
-  for (const parameter of helm.parameters ?? []) args.push(setFlag(parameter));
+  if (parametersFile !== null) args.push(`--values=${parametersFile}`);
   args.push("--", helm.releaseName || render.appName, render.dir);
   return args;
-}
-
-/**
- * One `--set` (or `--set-string`) flag. helm splits --set on unescaped commas, so a value like
- * `a,b` would become two assignments; commas are escaped unless the value is a `{x,y}` list,
- * the --set syntax users write on purpose (Argo CD does the same).
- */
-export function setFlag(parameter: HelmParameter): string {
-  const { value } = parameter;
-  const isList = value.startsWith("{") && value.endsWith("}");
-  const escaped = isList ? value : value.replace(/(?<!\\),/g, "\\,");
-  return `${parameter.forceString ? "--set-string" : "--set"}=${parameter.name}=${escaped}`;
 }
 
 /** The inline values file content; valuesObject wins over values. JSON is YAML to helm. */
