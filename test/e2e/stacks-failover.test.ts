@@ -26,7 +26,12 @@ import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runEnv, runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
-import { condition, type StackView, waitStack as waitStackIn } from "../harness/stacks.ts";
+import {
+  condition,
+  createStackNamespace,
+  type StackView,
+  waitStack as waitStackIn,
+} from "../harness/stacks.ts";
 
 /** A module whose apply takes `seconds`: long enough to act in the middle of it. */
 const slowModule = (seconds: number) => `
@@ -143,7 +148,7 @@ describe("Stacks when the leader changes mid-apply", () => {
 
   before(async () => {
     await ensureInstalled();
-    await kubectlOk(["create", "namespace", ns]);
+    await createStackNamespace(ns);
     git = await startGitServer();
     await git.createRepo(
       "failover",

@@ -11,7 +11,13 @@ import { kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
-import { condition, type StackView, waitStack as waitStackIn } from "../harness/stacks.ts";
+import {
+  condition,
+  createStackNamespace,
+  grantStackRole,
+  type StackView,
+  waitStack as waitStackIn,
+} from "../harness/stacks.ts";
 
 const K8S_MODULE = `
 variable "kubeconfig" {
@@ -104,7 +110,7 @@ describe("a Stack's life", () => {
 
   before(async () => {
     await ensureInstalled();
-    await kubectlOk(["create", "namespace", ns]);
+    await createStackNamespace(ns);
     git = await startGitServer();
     await git.createRepo(
       "life",
@@ -208,6 +214,17 @@ describe("a Stack's life", () => {
   it("in report mode, drift is named and waits for its plan to be approved like any other", async () => {
     const auditNs = `${ns}-audit`;
     await kubectlOk(["create", "namespace", auditNs]);
+    // The module manages a ConfigMap in another namespace: the Stack's ServiceAccount needs a right there.
+    await grantStackRole(auditNs, {
+      accountNamespace: ns,
+      rules: [
+        {
+          apiGroups: [""],
+          resources: ["configmaps"],
+          verbs: ["get", "list", "create", "update", "patch", "delete"],
+        },
+      ],
+    });
     await createStack("audited", "db", {
       vars: { kubeconfig: runSandboxKubeconfig(), namespace: auditNs },
       approvePlan: "manual",

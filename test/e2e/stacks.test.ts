@@ -8,7 +8,7 @@ import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
-import { condition, waitStack } from "../harness/stacks.ts";
+import { condition, createStackNamespace, waitStack } from "../harness/stacks.ts";
 
 const MODULE = (suffix: string) => `
 variable "greeting" {
@@ -53,7 +53,7 @@ describe("Stacks: plan, approve, apply with real OpenTofu", () => {
 
   before(async () => {
     await ensureInstalled();
-    await kubectlOk(["create", "namespace", ns]);
+    await createStackNamespace(ns);
     git = await startGitServer();
     await git.createRepo(
       "infra",

@@ -3,11 +3,11 @@ import { describe, it } from "node:test";
 import { classifyFailure, STACK_ERROR_CODES, type StackErrorCode } from "./failure.ts";
 
 describe("classifying why a Stack's run stopped", () => {
-  it("stalls on every refusal of the controller's own, with the reason of its code", () => {
+  it("stalls on every refusal of the controller's own but a ServiceAccount yet to appear", () => {
     for (const code of Object.keys(STACK_ERROR_CODES) as StackErrorCode[]) {
       assert.deepEqual(classifyFailure({ from: "stack", code }), {
         reason: STACK_ERROR_CODES[code],
-        stall: true,
+        stall: code !== "service-account-not-found",
       });
     }
   });

@@ -60,13 +60,19 @@ const TOFU_REASONS: Record<string, string> = {
   "apply-failed": "ApplyFailed",
 };
 
+/**
+ * Refusals of the controller's own that waiting can end: a new namespace's `default`
+ * ServiceAccount appears a moment after the namespace, and a named one may be on its way.
+ */
+const TRANSIENT_STACK = new Set<StackErrorCode>(["service-account-not-found"]);
+
 /** Git failures that may pass by themselves; every other git failure needs a fix. */
 const TRANSIENT_GIT = new Set(["unreachable", "timeout"]);
 
 export function classifyFailure(source: FailureSource): FailureClass {
   switch (source.from) {
     case "stack":
-      return { reason: STACK_ERROR_CODES[source.code], stall: true };
+      return { reason: STACK_ERROR_CODES[source.code], stall: !TRANSIENT_STACK.has(source.code) };
     case "tofu":
       return {
         reason: TOFU_REASONS[source.code] ?? "PlanFailed",
