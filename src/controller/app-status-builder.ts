@@ -12,6 +12,7 @@ import type { Application } from "../core/application.ts";
 import { assessHealth, worstOf } from "../core/health/index.ts";
 import type { HealthStatus } from "../core/health/status.ts";
 import { formatRef, refKey, versionOf } from "../core/objects.ts";
+import { redactRepoURL } from "../core/repo-url.ts";
 import type { Comparison } from "./compare.ts";
 
 export function baseStatus(previous: Partial<ApplicationStatus>): ApplicationStatus {
@@ -102,7 +103,8 @@ export function appendHistory(
     deployedAt: new Date().toISOString(),
     trigger,
     source: {
-      repoURL: app.spec.source.repoURL,
+      // Status is readable by more people than the spec's Secrets; a password in a URL stays out.
+      repoURL: redactRepoURL(app.spec.source.repoURL),
       path: app.spec.source.path ?? "",
       targetRevision: app.spec.source.targetRevision ?? "HEAD",
     },

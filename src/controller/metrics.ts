@@ -2,6 +2,7 @@
 // counters) and the labels stay low-cardinality except the per-application info gauge, which is
 // what dashboards join on (Argo CD's argocd_app_info works the same way).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { redactRepoURL } from "../core/repo-url.ts";
 
 export class ControllerMetrics {
   readonly registry = new Registry();
@@ -61,7 +62,8 @@ export class ControllerMetrics {
 
   setAppInfo(namespace: string, name: string, sync: string, health: string, repo: string): void {
     this.removeApp(namespace, name);
-    const labels = { namespace, name, sync_status: sync, health_status: health, repo };
+    // Metrics are scraped and stored far and wide: the repo label never carries userinfo.
+    const labels = { namespace, name, sync_status: sync, health_status: health, repo: redactRepoURL(repo) };
     this.appInfo.set(labels, 1);
     this.appLabels.set(`${namespace}/${name}`, labels);
   }
