@@ -351,7 +351,8 @@ export class TofuRunner {
     const done = await this.#run(
       "force-unlock",
       dir,
-      ["force-unlock", "-force", "-no-color", id],
+      // The id comes from the lock's holder record; after "--" it can never read as a flag.
+      ["force-unlock", "-force", "-no-color", "--", id],
       options,
       false,
     );
