@@ -20,7 +20,9 @@ import { RenderError } from "../render/errors.ts";
 import { render } from "../render/render.ts";
 import type { RenderOptions } from "../render/tools.ts";
 import type { Logger } from "../util/log.ts";
+import { type Project, projectNameOf } from "../core/project/project.ts";
 import {
+  appSubject,
   enforceBeforeFetch,
   enforceRendered,
   mayDeleteManaged,
@@ -279,7 +281,7 @@ export class AppReconciler {
     const fetched = await this.gitStep(() => this.deps.sources.fetch(source.repoURL, revision));
 
     // Destination and render.
-    const target = await this.syncTarget(app);
+    const target = await this.syncTarget(app, scope.project);
     // Every request of this sync acts as the target's identity (a ServiceAccount, or the controller).
     const client = target.client;
     const renderInput = {
@@ -646,17 +648,11 @@ export class AppReconciler {
   }
 
   /** The destination and the identity this app's requests act as there. */
-  private async syncTarget(app: Application): Promise<SyncTarget> {
-    const destination = await this.deps.destinations
-      .resolve(app.spec.destination.cluster)
-      .catch((err: Error) => {
-        throw new StallError("DestinationUnavailable", err.message);
-      });
+  private async syncTarget(app: Application, project: Project | undefined): Promise<SyncTarget> {
     return resolveSyncTarget({
       app,
-      destination,
-      controllerClient: this.deps.client,
-      controllerNamespace: this.deps.namespace ?? CONTROLLER_NAMESPACE,
+      destination: await this.destination(app.spec.destination.cluster),
+      project,
       policy: this.deps.tenancy ?? SINGLE_TEAM,
     });
   }
@@ -683,7 +679,9 @@ export class AppReconciler {
     }
     let target: SyncTarget;
     try {
-      target = await this.syncTarget(app);
+      // The deletes act as the identity the syncs used; a project gone since then names none.
+      const found = await this.deps.projects.get(projectNameOf(app), appSubject(app));
+      target = await this.syncTarget(app, found.found ? found.project : undefined);
     } catch (err) {
       if (err instanceof SyncTargetRefused) return this.deletionBlocked(app, err.standing);
       if (err instanceof StallError) {

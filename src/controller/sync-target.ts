@@ -15,8 +15,6 @@ import { formatRef, groupOf, type ObjectRef } from "../core/objects.ts";
 import {
   DEFAULT_PROJECT,
   IN_CLUSTER_SERVER,
-  PROJECT_API_VERSION,
-  PROJECT_KIND,
   type Project,
   projectNameOf,
   serviceAccountFor,
@@ -25,6 +23,7 @@ import {
   describeIdentity,
   forbiddenAdvice,
   refusedStanding,
+  type ServiceAccountRef,
   type SyncIdentity,
   syncIdentity,
   type TenancyPolicy,
@@ -78,29 +77,11 @@ export function isForbidden(err: unknown): err is KubeApiError {
   return err instanceof KubeApiError && err.status === 403;
 }
 
-/**
- * The project's ServiceAccount for this destination, read from the Project in the controller
- * namespace. A missing Project or Project CRD means no account (the project checks report a
- * missing project; lockdown refuses an app without an account); any other error propagates.
- */
-export async function projectAccount(
-  client: KubeClient,
-  controllerNamespace: string,
-  projectName: string,
+/** The ServiceAccount the project names for this destination, if any. */
+export function projectAccount(
+  project: Project | undefined,
   destination: { name: string; server: string; namespace: string },
-): Promise<{ namespace: string; name: string } | undefined> {
-  let project: Project | null;
-  try {
-    project = (await client.get(
-      PROJECT_API_VERSION,
-      PROJECT_KIND,
-      controllerNamespace,
-      projectName,
-    )) as Project | null;
-  } catch (err) {
-    if (err instanceof KubeApiError && err.reason === "UnknownKind") return undefined;
-    throw err;
-  }
+): ServiceAccountRef | undefined {
   if (!project?.spec) return undefined;
   return serviceAccountFor(project, {
     name: destination.name,
@@ -110,18 +91,17 @@ export async function projectAccount(
 }
 
 /** Resolves who the app's sync acts as on its destination; throws SyncTargetRefused when nobody. */
-export async function resolveSyncTarget(input: {
+export function resolveSyncTarget(input: {
   app: Application;
   destination: ResolvedDestination;
-  /** Where Projects live. */
-  controllerClient: KubeClient;
-  controllerNamespace: string;
+  /** The app's Project, when it exists (the project checks refuse an app whose project is missing). */
+  project: Project | undefined;
   policy: TenancyPolicy;
-}): Promise<SyncTarget> {
+}): SyncTarget {
   const { app, destination, policy } = input;
   const project = projectNameOf(app) || DEFAULT_PROJECT;
   const namespace = app.spec.destination.namespace ?? "";
-  const account = await projectAccount(input.controllerClient, input.controllerNamespace, project, {
+  const account = projectAccount(input.project, {
     name: destination.name,
     server: destination.server,
     namespace,
