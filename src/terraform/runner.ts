@@ -27,6 +27,7 @@ import { reservedEnvReason } from "../core/stack/env.ts";
 import { createScrubber, type Scrubber } from "../core/stack/scrub.ts";
 import { findTool } from "../toolchain/catalog.ts";
 import { toolBinary } from "../toolchain/paths.ts";
+import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
 import { type RunResult, runCommand } from "../util/exec.ts";
 import { hclString } from "./state-backend.ts";
 
@@ -96,6 +97,8 @@ export interface TofuRunnerOptions {
   kubeAccess?: { host: string; token: string; caPem?: string };
   /** Limit of each command in milliseconds; default 20 minutes. */
   timeoutMs?: number;
+  /** Most bytes of output one command may write before it is interrupted; default: core/limits.ts. */
+  maxOutputBytes?: number;
   /** Wait this long for a held state lock (tofu's -lock-timeout), e.g. "30s"; default "0s". */
   lockTimeout?: string;
   /** PATH for tofu and the providers it starts; default: this process's PATH. */
@@ -125,6 +128,7 @@ export function tofuRunnerDefaults(options: TofuRunnerOptions): TofuRunnerSettin
     homeDir: options.homeDir,
     binary: options.binary ?? toolBinary(findTool("opentofu"), "tofu"),
     timeoutMs: options.timeoutMs ?? 20 * 60_000,
+    maxOutputBytes: options.maxOutputBytes ?? defaultLimits().maxOutputBytes,
     lockTimeout: options.lockTimeout ?? "0s",
     path: options.path ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     workspace: options.workspace ?? "default",
@@ -401,6 +405,7 @@ export class TofuRunner {
       timeoutMs: limitMs,
       // Interrupted, tofu stops at a safe point and releases the state lock; killed, it would not.
       interrupt: { signal: "SIGINT", graceMs: 30_000 },
+      maxOutputBytes: this.settings.maxOutputBytes,
       signal: this.#signal,
       onOutput: (chunk) => {
         chunks.push(chunk);
@@ -442,6 +447,18 @@ export class TofuRunner {
         message:
           `tofu ${command} for stack ${stack} was interrupted because this controller stopped leading or is shutting down; ` +
           "the controller that leads next runs it again",
+        diagnostics: done.diagnostics,
+        log: done.log,
+      });
+    }
+    if (done.result.outputLimited) {
+      throw new TofuError({
+        code: FAILURE_CODE[command] ?? "plan-failed",
+        stackRef: stack,
+        command,
+        message:
+          `tofu ${command} for stack ${stack} wrote more than ${formatBytes(this.settings.maxOutputBytes)} of output and was stopped ` +
+          `(${LIMIT_FLAGS.maxOutputBytes}); look for a module or provider printing without end`,
         diagnostics: done.diagnostics,
         log: done.log,
       });

@@ -105,3 +105,17 @@ it("leaves a program within its output limit alone", async () => {
   assert.equal(res.stdout, "hello");
   assert.equal(res.outputLimited, undefined);
 });
+
+it("interrupts first at the output limit when asked, so the program can clean up", async () => {
+  const res = await runCommand(
+    "bash",
+    ["-c", 'trap "echo cleaned >&2; exit 3" INT; while :; do echo spam; done'],
+    {
+      maxOutputBytes: 64 * 1024,
+      interrupt: { signal: "SIGINT", graceMs: 2000 },
+    },
+  );
+  assert.equal(res.outputLimited, true);
+  assert.equal(res.code, 125);
+  assert.match(res.stderr, /bash was interrupted: it wrote more than 65536 bytes of output/);
+});

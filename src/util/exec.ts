@@ -19,8 +19,9 @@ export interface RunOptions {
   interrupt?: { signal: NodeJS.Signals; graceMs: number };
   /**
    * Most bytes of output (stdout and stderr together) kept from the program; past it the program
-   * is killed and the result says `outputLimited`, so a program printing without end cannot fill
-   * the caller's memory. Default: no limit.
+   * is stopped as at the time limit (`interrupt` first when given) and the result says
+   * `outputLimited`, so a program printing without end cannot fill the caller's memory. Default:
+   * no limit.
    */
   maxOutputBytes?: number;
   /** Called with each chunk of combined output as it arrives; default: none. */
@@ -161,17 +162,14 @@ export function runCommand(
       if (options.maxOutputBytes === undefined) return true;
       outputBytes += Buffer.byteLength(chunk);
       if (outputBytes <= options.maxOutputBytes) return true;
-      if (!stopping) {
-        stopping = {
-          code: OUTPUT_LIMITED_CODE,
-          aborted: false,
-          outputLimited: true,
-          interrupted: "",
-          killed: `${file} was stopped: it wrote more than ${options.maxOutputBytes} bytes of output`,
-        };
-        clearTimeout(timer);
-        kill(stopping);
-      }
+      // Stopped as at the time limit: `interrupt` first when given (tofu then releases its lock).
+      stop({
+        code: OUTPUT_LIMITED_CODE,
+        aborted: false,
+        outputLimited: true,
+        interrupted: `${file} was interrupted: it wrote more than ${options.maxOutputBytes} bytes of output`,
+        killed: `${file} was stopped: it wrote more than ${options.maxOutputBytes} bytes of output`,
+      });
       return false;
     };
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
