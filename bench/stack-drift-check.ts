@@ -21,7 +21,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Stack } from "../src/core/stack/spec.ts";
 import { DRIFT_CHECK_ANNOTATION } from "../src/core/stack/spec.ts";
 import type { BenchContext } from "./context.ts";
-import { ensureNamespace, runPool } from "./kube.ts";
+import { runPool } from "./kube.ts";
 import { type Row, round, rowFromSamples } from "./report.ts";
 import {
   annotateStack,
@@ -29,8 +29,8 @@ import {
   applyStack,
   deleteStacks,
   describeStack,
+  ensureStackNamespace,
   listStacks,
-  STACK_NAMESPACE,
   STACK_SET_LABEL,
 } from "./stacks.ts";
 
@@ -57,7 +57,7 @@ const stackName = (i: number) => `drift-${String(i).padStart(3, "0")}`;
 
 export async function stackDriftCheck(ctx: BenchContext): Promise<Row[]> {
   const n = ctx.stacks;
-  await ensureNamespace(ctx.client, STACK_NAMESPACE);
+  await ensureStackNamespace(ctx.client);
   await ctx.git.createRepo(REPO, { "small/main.tf": MODULE }, "small module");
   try {
     const created = performance.now();

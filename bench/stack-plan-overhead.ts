@@ -63,7 +63,7 @@ import {
 } from "../src/toolchain/tofu.ts";
 import { runCommand } from "../src/util/exec.ts";
 import type { BenchContext } from "./context.ts";
-import { ensureNamespace, waitFor, withTimeout } from "./kube.ts";
+import { waitFor, withTimeout } from "./kube.ts";
 import { type Row, round, rowFromSamples } from "./report.ts";
 import {
   annotateStack,
@@ -71,6 +71,7 @@ import {
   applyStack,
   deleteStacks,
   describeStack,
+  ensureStackNamespace,
   getStack,
   running,
   STACK_NAMESPACE,
@@ -214,7 +215,7 @@ async function waitStack(
 export async function stackPlanOverhead(ctx: BenchContext): Promise<Row[]> {
   const runs = ctx.runs(7);
   const work = join(ctx.sandbox.home, "bench-stack-plan");
-  await ensureNamespace(ctx.client, STACK_NAMESPACE);
+  await ensureStackNamespace(ctx.client);
   await ctx.git.createRepo(
     REPO,
     { "plan20/main.tf": planModule(), "k8s20/main.tf": kubernetesModule() },

@@ -4,11 +4,54 @@
 import type { KubeObject } from "../src/core/objects.ts";
 import type { Stack, StackSpec } from "../src/core/stack/spec.ts";
 import type { KubeClient } from "../src/kube/client.ts";
-import { runPool, waitFor } from "./kube.ts";
+import { ensureNamespace, runPool, waitFor } from "./kube.ts";
 
 export const STACK_API = "mooring.dev/v1alpha1";
 export const STACK_NAMESPACE = "bench-stacks";
 export const STACK_SET_LABEL = "bench.mooring.dev/stack-set";
+
+/**
+ * The Stacks' namespace, whose `default` ServiceAccount — the identity every Stack run acts as —
+ * may keep state, plans, logs and outputs there and manage the ConfigMaps the modules make
+ * (README, "Stacks run as their own ServiceAccount"). Waits for the account to exist.
+ */
+export async function ensureStackNamespace(client: KubeClient): Promise<void> {
+  await ensureNamespace(client, STACK_NAMESPACE);
+  const name = "bench-stack-runner";
+  const rbac = (kind: string, body: Record<string, unknown>) =>
+    client.apply(
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind,
+        metadata: { name, namespace: STACK_NAMESPACE },
+        ...body,
+      } as KubeObject,
+      { fieldManager: "bench" },
+    );
+  await rbac("Role", {
+    rules: [
+      {
+        apiGroups: [""],
+        resources: ["secrets", "configmaps"],
+        verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+      },
+      {
+        apiGroups: ["coordination.k8s.io"],
+        resources: ["leases"],
+        verbs: ["get", "create", "update", "patch", "delete"],
+      },
+    ],
+  });
+  await rbac("RoleBinding", {
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+    subjects: [{ kind: "ServiceAccount", name: "default", namespace: STACK_NAMESPACE }],
+  });
+  await waitFor(
+    "the Stacks' default ServiceAccount",
+    async () => ((await client.get("v1", "ServiceAccount", STACK_NAMESPACE, "default")) ? true : undefined),
+    30_000,
+  );
+}
 
 export function applyStack(
   client: KubeClient,
