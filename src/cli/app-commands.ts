@@ -8,6 +8,7 @@ import type { Operation } from "../controller/app-reconciler.ts";
 import { FINALIZER, REFRESH_ANNOTATION } from "../controller/app-reconciler.ts";
 import type { Application } from "../core/application.ts";
 import { formatRef } from "../core/objects.ts";
+import { projectNameOf } from "../core/project/project.ts";
 import { AppApi, AppError, type AppWithOperation, requesterName } from "./app-client.ts";
 import { DIFF_EXIT, type DiffReport, diffFromComparison, diffFromStatus } from "./app-diff.ts";
 import { compareDesired, desiredObjects, liveObjects, openDestination, yamlStream } from "./app-manifests.ts";
@@ -193,19 +194,27 @@ const createCommand: Command = {
 
 const listCommand: Command = {
   path: ["app", "list"],
-  usage: `moor app list [-A] ${CLUSTER_FLAGS} [-o table|json|yaml|name]`,
+  usage: `moor app list [-A] [-p PROJECT] ${CLUSTER_FLAGS} [-o table|json|yaml|name]`,
   summary: "list Applications with their sync and health status, revision and source",
-  options: { ...clusterOptions, ...outputOption, "all-namespaces": { type: "boolean", short: "A" } },
+  options: {
+    ...clusterOptions,
+    ...outputOption,
+    "all-namespaces": { type: "boolean", short: "A" },
+    project: { type: "string", short: "p" },
+  },
   run: async (values, args) => {
     if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
     const output = parseOutputFormat(stringValue(values, "output"));
     const all = values["all-namespaces"] === true;
     return withApps(values, async (api) => {
-      const apps = await api.list(all);
+      const project = stringValue(values, "project");
+      const apps = (await api.list(all)).filter((a) => project === undefined || projectNameOf(a) === project);
       if (output === "json" || output === "yaml") print(renderStructured(apps.map(forPrinting), output));
       else if (output === "name") for (const a of apps) print(a.metadata.name);
       else if (apps.length === 0)
-        process.stderr.write(`no applications in ${all ? "any namespace" : `namespace ${api.namespace}`}\n`);
+        process.stderr.write(
+          `no applications${project === undefined ? "" : ` of project ${project}`} in ${all ? "any namespace" : `namespace ${api.namespace}`}\n`,
+        );
       else print(renderAppList(apps, { allNamespaces: all }));
       return EXIT.ok;
     });

@@ -7,6 +7,7 @@ import { type Command, EXIT } from "./command.ts";
 import { controllerCommands } from "./controller-commands.ts";
 import { installCommands } from "./install-commands.ts";
 import { UsageError } from "./output.ts";
+import { projectCommands } from "./project-commands.ts";
 import { sandboxCommands } from "./sandbox-commands.ts";
 import { stackCommands } from "./stack-commands.ts";
 import { toolchainCommands } from "./toolchain-commands.ts";
@@ -23,6 +24,7 @@ const commands: Command[] = [
   ...upCommands,
   ...appCommands,
   ...stackCommands,
+  ...projectCommands,
   {
     path: ["version"],
     usage: "moor version",

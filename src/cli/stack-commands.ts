@@ -8,6 +8,7 @@
 // which adds 3: the command worked and changes are pending (plan) or the infrastructure drifted
 // (drift). tofu's own -detailed-exitcode uses 2 for that, which moor keeps for usage errors.
 import { readFileSync } from "node:fs";
+import { projectNameOf } from "../core/project/project.ts";
 import { isPlanId } from "../core/stack/plan-id.ts";
 import {
   APPROVE_PLAN_ANNOTATION,
@@ -227,19 +228,29 @@ const createCommand: Command = {
 
 const listCommand: Command = {
   path: ["stack", "list"],
-  usage: `moor stack list [-A] ${CLUSTER_FLAGS} [-o table|json|yaml|name]`,
+  usage: `moor stack list [-A] [-p PROJECT] ${CLUSTER_FLAGS} [-o table|json|yaml|name]`,
   summary: "list Stacks: readiness, current plan and whether it is pending, last apply, drift",
-  options: { ...clusterOptions, ...outputOption, "all-namespaces": { type: "boolean", short: "A" } },
+  options: {
+    ...clusterOptions,
+    ...outputOption,
+    "all-namespaces": { type: "boolean", short: "A" },
+    project: { type: "string", short: "p" },
+  },
   run: async (values, args) => {
     if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
     const output = parseOutputFormat(stringValue(values, "output"));
     const all = values["all-namespaces"] === true;
     return withStacks(values, async (api) => {
-      const stacks = await api.list(all);
+      const project = stringValue(values, "project");
+      const stacks = (await api.list(all)).filter(
+        (s) => project === undefined || projectNameOf(s) === project,
+      );
       if (output === "json" || output === "yaml") print(renderStructured(stacks.map(forPrinting), output));
       else if (output === "name") for (const s of stacks) print(s.metadata.name);
       else if (stacks.length === 0)
-        process.stderr.write(`no stacks in ${all ? "any namespace" : `namespace ${api.namespace}`}\n`);
+        process.stderr.write(
+          `no stacks${project === undefined ? "" : ` of project ${project}`} in ${all ? "any namespace" : `namespace ${api.namespace}`}\n`,
+        );
       else print(renderStackList(stacks, { allNamespaces: all }));
       return EXIT.ok;
     });
