@@ -10,7 +10,9 @@
 // - a Stack whose varsFrom names a Secret its account may not read is refused with the account
 //   and the Secret named, and the Secret's value appears nowhere;
 // - a Stack whose writeOutputsToSecret names a Secret it did not create leaves that Secret as it
-//   was and says why.
+//   was and says why;
+// - a Stack of a project that does not list its repository is refused before the repository is
+//   contacted; a Stack naming no account runs as the one its project names for its namespace.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { kubectl, kubectlOk } from "../../harness/cluster.ts";
@@ -76,7 +78,9 @@ terraform {
 
 describe("attack: a Stack reaching beyond its own ServiceAccount", () => {
   let git: GitServer;
+  let stranger: GitServer;
   let controller: RunningController;
+  const project = `stacks-${suffix}`;
 
   async function createStack(name: string, spec: Record<string, unknown>): Promise<void> {
     await kubectlOk(["apply", "-f", "-"], {
@@ -134,6 +138,8 @@ describe("attack: a Stack reaching beyond its own ServiceAccount", () => {
       "--from-literal=token=keep-me",
     ]);
     git = await startGitServer();
+    stranger = await startGitServer();
+    await stranger.createRepo("elsewhere", { "main.tf": SMALL_MODULE }, "a module the project does not list");
     await git.createRepo(
       "team-a",
       {
@@ -145,12 +151,29 @@ describe("attack: a Stack reaching beyond its own ServiceAccount", () => {
       },
       "team A's modules",
     );
+    await kubectlOk(["apply", "--server-side", "--field-manager=platform-team", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Project",
+        metadata: { name: project, namespace: "mooring" },
+        spec: {
+          sourceRepos: [git.url("team-a")],
+          destinations: [{ name: "in-cluster", namespace: teamA }],
+          sourceNamespaces: [teamA],
+          destinationServiceAccounts: [
+            { name: "in-cluster", namespace: teamA, defaultServiceAccount: "no-secrets" },
+          ],
+        },
+      }),
+    });
     controller = await startController();
   });
 
   after(async () => {
     await controller?.stop();
     await git?.close();
+    await stranger?.close();
+    await kubectl(["delete", "project", project, "-n", "mooring", "--ignore-not-found"]);
     for (const ns of [teamA, teamB])
       await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
   });
@@ -254,5 +277,30 @@ describe("attack: a Stack reaching beyond its own ServiceAccount", () => {
     assert.equal(Buffer.from(token, "base64").toString(), "keep-me");
     const keys = await kubectlOk(["get", "secret", "app-credentials", "-n", teamA, "-o", "jsonpath={.data}"]);
     assert.doesNotMatch(keys, /"a"/);
+  });
+
+  it("a Stack of a project that does not list its repository is refused before the repository is contacted", async () => {
+    await createStack("unlisted", {
+      project,
+      source: { repoURL: stranger.url("elsewhere"), targetRevision: "main" },
+    });
+    const stalled = await stackIn("unlisted", "to stall", (s) => condition(s, "Stalled")?.status === "True");
+    const reason = condition(stalled, "Stalled");
+    assert.equal(reason?.reason, "ProjectViolation");
+    assert.match(reason?.message ?? "", new RegExp(`Stack ${teamA}/unlisted`));
+    assert.match(reason?.message ?? "", /sourceRepos/);
+    assert.equal(stranger.requests, 0, "the unlisted repository was not contacted");
+  });
+
+  it("a Stack naming no account runs as the one its project names for its namespace", async () => {
+    await createStack("projected", {
+      project,
+      source: { repoURL: git.url("team-a"), targetRevision: "main", path: "small" },
+      varsFrom: [{ kind: "Secret", name: "db-password" }],
+    });
+    const stalled = await stackIn("projected", "to stall", (s) => condition(s, "Stalled")?.status === "True");
+    const reason = condition(stalled, "Stalled");
+    assert.equal(reason?.reason, "Forbidden");
+    assert.match(reason?.message ?? "", new RegExp(`system:serviceaccount:${teamA}:no-secrets`));
   });
 });
