@@ -1,5 +1,6 @@
 // Debian packages the toolchain and sandboxes rely on (openssl makes sandbox certificates; git is
-// the engine's source adapter; openssh serves deploy-key tests). Installed with apt-get when
+// the engine's source adapter; openssh serves deploy-key tests; bubblewrap confines tofu and the
+// renderers). Installed with apt-get when
 // missing and we are root; otherwise the error names the packages to install.
 import { runCommand } from "../util/exec.ts";
 import { ToolchainError } from "./install.ts";
@@ -11,6 +12,8 @@ export const DEBIAN_PACKAGES = [
   "tar",
   "openssh-client",
   "openssh-server",
+  // tofu, helm and kustomize run confined by bubblewrap (src/isolation).
+  "bubblewrap",
 ] as const;
 
 export async function missingDebianPackages(packages: readonly string[]): Promise<string[]> {
