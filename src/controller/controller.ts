@@ -22,7 +22,7 @@ import type { ApiServer } from "../terraform/state-backend.ts";
 import type { Logger } from "../util/log.ts";
 import { AppReconciler, type DestinationLookup } from "./app-reconciler.ts";
 import { SourceResolver } from "./app-source.ts";
-import { collectDiskGarbage, gitCacheAreas } from "./disk-gc.ts";
+import { collectDiskGarbage, type DiskArea, gitCacheAreas, runFolderArea } from "./disk-gc.ts";
 import { DriftWatcher } from "./drift.ts";
 import { Informer, objectKey } from "./informer.ts";
 import { LeaderElector } from "./leader.ts";
@@ -86,6 +86,8 @@ export class Controller {
   private readonly limits: Limits;
   /** Keeps git caches and run folders within the disk budget while leading. */
   private diskGc: NodeJS.Timeout | null = null;
+  /** What the disk budget covers this leadership term: the git cache, then Stack run folders. */
+  private diskAreas: DiskArea[] = [];
   private stackQueue: WorkQueue | null = null;
   private stackInformer: Informer | null = null;
   /**
@@ -265,6 +267,7 @@ export class Controller {
       ...(this.projects ? { projects: this.projects } : {}),
       controllerNamespace: this.options.namespace,
       workRoot: stacks.workRoot,
+      maxTimeoutMs: this.limits.maxStackTimeoutMs,
       signal: runs.signal,
     });
     const queue = new WorkQueue(
@@ -278,6 +281,7 @@ export class Controller {
       { concurrency: stacks.concurrency ?? 2, baseDelayMs: 5000 },
     );
     this.stackQueue = queue;
+    this.diskAreas.push(runFolderArea(reconciler.folders));
     const informer = new Informer(this.client, { apiVersion: "mooring.dev/v1alpha1", kind: "Stack" });
     informer.on((event) => {
       const key = objectKey(event.object);
@@ -293,12 +297,13 @@ export class Controller {
   }
 
   /**
-   * Garbage-collects the git cache every ten minutes within the disk budget (disk-gc.ts). Only
-   * the leader does work that fills the disk, so only the leader collects.
+   * Garbage-collects the git cache and Stack run folders every ten minutes within the disk
+   * budget (disk-gc.ts). Only the leader does work that fills the disk, so only it collects.
    */
   private startDiskGc(git: GitSource): void {
+    this.diskAreas = gitCacheAreas(git);
     const collect = () =>
-      collectDiskGarbage(gitCacheAreas(git), this.limits.diskBudgetBytes, {
+      collectDiskGarbage(this.diskAreas, this.limits.diskBudgetBytes, {
         nowMs: Date.now(),
         log: this.log,
       }).catch((err) => this.log.warn("disk garbage collection failed", { error: String(err) }));

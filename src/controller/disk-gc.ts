@@ -9,6 +9,7 @@ import { formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
 import { cacheLayout } from "../git/cache.ts";
 import type { GitSource } from "../git/source.ts";
 import type { Logger } from "../util/log.ts";
+import type { RunFolders } from "./stack-workdir.ts";
 
 export interface AreaEntry {
   path: string;
@@ -146,4 +147,9 @@ export function gitCacheAreas(git: Pick<GitSource, "cacheDir" | "isBusy">): Disk
         })),
     },
   ];
+}
+
+/** Stack run folders kept between runs (stack-workdir.ts); a folder a run uses is never chosen. */
+export function runFolderArea(folders: Pick<RunFolders, "keptFolders">): DiskArea {
+  return { name: "stack run folders", entries: async () => folders.keptFolders() };
 }

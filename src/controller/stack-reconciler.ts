@@ -74,6 +74,8 @@ export interface StackReconcilerDeps {
   apiServer: ApiServer;
   /** Parent folder for run folders. */
   workRoot: string;
+  /** Longest spec.timeout accepted (--max-stack-timeout); default: no limit. */
+  maxTimeoutMs?: number;
   /** Projects, to check each Stack against before fetching; absent: no project checks. */
   projects?: ProjectLookup;
   /** Where Projects live, and whose Stacks may name any project; default mooring. */
@@ -91,7 +93,7 @@ export class StackReconciler {
   private readonly status: StackStatusWriter;
   private readonly runs: StackRuns;
   /** Run folders, kept initialized between runs of a Stack at the same commit. */
-  private readonly folders: RunFolders;
+  readonly folders: RunFolders;
 
   constructor(deps: StackReconcilerDeps) {
     this.deps = deps;
@@ -127,7 +129,10 @@ export class StackReconciler {
     try {
       if (stack.metadata.deletionTimestamp) return await this.finalize(stack, status);
       await this.ensureFinalizer(stack);
-      const problems = validateStackSpec(stack.spec);
+      const problems = validateStackSpec(
+        stack.spec,
+        this.deps.maxTimeoutMs !== undefined ? { maxTimeoutMs: this.deps.maxTimeoutMs } : {},
+      );
       if (problems.length > 0) {
         await this.status.finish(stack, status, {
           state: "stalled",

@@ -123,3 +123,44 @@ describe("RunFolders", () => {
     await f.release(work, { ok: true });
   });
 });
+
+describe("RunFolders within the disk budget", () => {
+  it("offers kept folders to the garbage collector, never one a run uses, and forgets one it removed", async () => {
+    const f = folders("budget");
+    const idle = await f.open({
+      stack: { namespace: "infra", name: "idle" },
+      key: "r1",
+      checkout,
+      path: "mod",
+      tfvars: "{}",
+    });
+    await f.release(idle, { ok: true });
+    const busy = await f.open({
+      stack: { namespace: "infra", name: "busy" },
+      key: "r1",
+      checkout,
+      path: "mod",
+      tfvars: "{}",
+    });
+    const offered = f.keptFolders();
+    assert.deepEqual(
+      offered.map((k) => k.inUse),
+      [false, true],
+    );
+    assert.ok((offered[0]?.lastUsedMs ?? 0) > 0, "a released folder knows when it was last used");
+    await offered[1]?.remove();
+    assert.ok(existsSync(busy.root), "a folder in use is never removed");
+    await offered[0]?.remove();
+    assert.ok(!existsSync(idle.root));
+    const again = await f.open({
+      stack: { namespace: "infra", name: "idle" },
+      key: "r1",
+      checkout,
+      path: "mod",
+      tfvars: "{}",
+    });
+    assert.equal(again.initialized, false, "the next run makes a fresh folder");
+    await f.release(again, { ok: false });
+    await f.release(busy, { ok: false });
+  });
+});

@@ -45,6 +45,8 @@ interface Kept {
   key: string;
   workdir: Workdir;
   busy: boolean;
+  /** When its last run ended (ms), for the disk budget's least-recently-used order. */
+  usedAt?: number;
 }
 
 const VAR_FILE = "mooring.tfvars.json";
@@ -120,6 +122,24 @@ export class RunFolders {
     }
     workdir.initialized = true;
     entry[1].busy = false;
+    entry[1].usedAt = Date.now();
+  }
+
+  /**
+   * The folders kept between runs, for the disk budget (disk-gc.ts): each with whether a run
+   * uses it now and a way to drop it that never touches a folder a run has taken meanwhile.
+   */
+  keptFolders(): { path: string; lastUsedMs: number; inUse: boolean; remove: () => Promise<void> }[] {
+    return [...this.kept.entries()].map(([id, kept]) => ({
+      path: kept.base,
+      lastUsedMs: kept.usedAt ?? 0,
+      inUse: kept.busy,
+      remove: async () => {
+        if (this.kept.get(id) !== kept || kept.busy) return;
+        this.kept.delete(id);
+        await rm(kept.base, { recursive: true, force: true });
+      },
+    }));
   }
 
   /** Removes the folder kept for a Stack that is gone. */

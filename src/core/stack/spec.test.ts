@@ -50,6 +50,18 @@ describe("validateStackSpec", () => {
     assert.deepEqual(validateStackSpec(minimal), []);
   });
 
+  it("refuses a timeout above the controller's limit, naming the limit and its flag", () => {
+    const limits = { maxTimeoutMs: 2 * 3_600_000 };
+    assert.deepEqual(validateStackSpec({ ...minimal, timeout: "2h" }, limits), []);
+    assert.deepEqual(validateStackSpec(minimal, limits), []);
+    const problems = validateStackSpec({ ...minimal, timeout: "5h" }, limits);
+    assert.equal(problems.length, 1);
+    assert.match(
+      problems[0] ?? "",
+      /^spec\.timeout: "5h" is above this controller's limit of 2h \(--max-stack-timeout\)/,
+    );
+  });
+
   it("names the field of each problem", () => {
     const problems = validateStackSpec({
       source: { repoURL: "", path: "../outside" },

@@ -270,6 +270,19 @@ export interface ResolvedStackSpec {
   serviceAccountName?: string;
 }
 
+/** What the controller allows beyond the spec's own rules (its flags, core/limits.ts). */
+export interface StackSpecLimits {
+  /** Longest spec.timeout accepted. */
+  maxTimeoutMs?: number;
+}
+
+/** "2h", "90m", "45s": the largest whole unit. */
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 1000)}s`;
+}
+
 /** Every default of a Stack spec, in one place. */
 export const STACK_DEFAULTS = {
   targetRevision: "HEAD",
@@ -340,7 +353,7 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
  * Problems with a spec, each naming the field (`spec.vars.region: ...`); empty when valid.
  * Checks only what can be known without reading the module or the cluster.
  */
-export function validateStackSpec(spec: StackSpec): string[] {
+export function validateStackSpec(spec: StackSpec, limits: StackSpecLimits = {}): string[] {
   const problems: string[] = [];
   const add = (field: string, message: string) => problems.push(`spec.${field}: ${message}`);
   if (!spec.source?.repoURL) add("source.repoURL", "is required");
@@ -384,6 +397,16 @@ export function validateStackSpec(spec: StackSpec): string[] {
   }
   if (spec.timeout !== undefined && !(parseDuration(spec.timeout) ?? 0)) {
     add("timeout", `"${spec.timeout}" is not a positive duration such as "20m"`);
+  } else if (
+    limits.maxTimeoutMs !== undefined &&
+    (parseDuration(spec.timeout ?? STACK_DEFAULTS.timeout) ?? 0) > limits.maxTimeoutMs
+  ) {
+    // Refused rather than cut short: a run stopped at a limit its author never saw would look
+    // like a hung provider.
+    add(
+      "timeout",
+      `"${spec.timeout}" is above this controller's limit of ${formatMs(limits.maxTimeoutMs)} (--max-stack-timeout): ask for at most that, or have the limit raised`,
+    );
   }
   const out = spec.writeOutputsToSecret;
   if (out) {
