@@ -94,11 +94,17 @@ export async function enforceRendered(
   objects: readonly KubeObject[],
 ): Promise<void> {
   const crdScopes = scopesDefinedBy(objects);
+  // Discovery refreshes on every unknown kind: ask once per apiVersion and kind.
+  const scopes = new Map<string, boolean | undefined>();
   const placements: RenderedPlacement[] = [];
   for (const obj of objects) {
     const ref = refOf(obj);
-    const type = await client.discovery.resourceFor(obj.apiVersion, obj.kind);
-    const namespaced = type ? type.namespaced : crdScopes.get(`${ref.group}/${ref.kind}`);
+    const key = `${obj.apiVersion}/${obj.kind}`;
+    if (!scopes.has(key)) {
+      const type = await client.discovery.resourceFor(obj.apiVersion, obj.kind);
+      scopes.set(key, type ? type.namespaced : crdScopes.get(`${ref.group}/${ref.kind}`));
+    }
+    const namespaced = scopes.get(key);
     if (namespaced) ref.namespace ||= app.spec.destination.namespace ?? "";
     else ref.namespace = "";
     // A namespaced object with no namespace at all is refused by the comparison, with its reason.
