@@ -17,7 +17,9 @@ export type RenderErrorCode =
   /** helm or kustomize exited with an error; the message carries theirs. */
   | "render-failed"
   /** A manifest file, the render's text or its object count is past the controller's limit. */
-  | "too-large";
+  | "too-large"
+  /** helm or kustomize cannot be confined on this host (src/isolation), so it is not run at all. */
+  | "sandbox-unavailable";
 
 export class RenderError extends Error {
   readonly code: RenderErrorCode;

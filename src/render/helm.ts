@@ -80,6 +80,7 @@ export async function renderHelm(render: HelmRender): Promise<KubeObject[]> {
         parameters === null ? null : parametersFile,
       ),
       cwd: repoRoot,
+      sandbox: options.unsandboxed ? null : { readOnly: [repoRoot], readWrite: [scratch] },
       env: {
         HOME: scratch,
         TMPDIR: scratch,

@@ -65,6 +65,7 @@ export async function renderKustomize(render: KustomizeRender): Promise<KubeObje
       binary: options.kustomizeBinary,
       args: ["build", target, "--load-restrictor", "LoadRestrictionsRootOnly"],
       cwd: repoRoot,
+      sandbox: options.unsandboxed ? null : { readOnly: [repoRoot], readWrite: [scratch] },
       env: { HOME: scratch, TMPDIR: scratch },
       timeoutMs: options.timeoutMs,
       maxOutputBytes: options.limits.maxRenderBytes,

@@ -5,13 +5,23 @@
 // controller's environment would let stray settings (HELM_DRIVER, KUBECONFIG with a default
 // namespace, HELM_PLUGINS, KUSTOMIZE_PLUGIN_HOME) change what a commit renders to, and the same
 // commit must render the same everywhere.
-import { mkdtemp, rm } from "node:fs/promises";
+//
+// Each run is also sandboxed (src/isolation): the tool sees the checkout read-only, its scratch
+// folder, its own binary and nothing else, and it has no network at all. A repository is
+// untrusted input, and both tools have fields that fetch URLs (kustomize generators' `files:`,
+// remote bases, helm's values.schema.json `$ref`s): instead of chasing each field, no request
+// can leave the sandbox, so a render cannot probe the controller's network or its metadata
+// endpoints. When the host cannot start the sandbox, renders fail rather than run unconfined,
+// unless the controller was started with --unsafe-unsandboxed-renders.
+import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
 import { findTool } from "../toolchain/catalog.ts";
 import { toolBinary } from "../toolchain/paths.ts";
-import { runCommand } from "../util/exec.ts";
+import { runSandboxed } from "../isolation/run.ts";
+import { requireSandbox, SandboxError } from "../isolation/sandbox.ts";
+import { type RunResult, runCommand } from "../util/exec.ts";
 import type { RenderLimits } from "./budget.ts";
 import { RenderError } from "./errors.ts";
 
@@ -26,6 +36,11 @@ export interface RenderOptions {
   scratchParent?: string;
   /** Bytes and objects one render may hold; default: core/limits.ts. */
   limits?: Partial<RenderLimits>;
+  /**
+   * Run helm and kustomize without the sandbox (`moor controller --unsafe-unsandboxed-renders`);
+   * default false: they run sandboxed, and a render fails when the sandbox cannot start.
+   */
+  unsandboxed?: boolean;
 }
 
 export type ResolvedRenderOptions = Required<Omit<RenderOptions, "limits">> & { limits: RenderLimits };
@@ -36,6 +51,7 @@ export function defaultRenderOptions(options: RenderOptions = {}): ResolvedRende
     kustomizeBinary: options.kustomizeBinary ?? toolBinary(findTool("kustomize"), "kustomize"),
     timeoutMs: options.timeoutMs ?? 120_000,
     scratchParent: options.scratchParent ?? tmpdir(),
+    unsandboxed: options.unsandboxed ?? false,
     limits: { ...pickRenderLimits(defaultLimits()), ...options.limits },
   };
 }
@@ -69,17 +85,45 @@ export interface ToolRun {
   hints?: { when: RegExp; say: string }[];
   /** Most bytes of output the tool may write: the render's size limit. */
   maxOutputBytes?: number;
+  /**
+   * What the tool may see besides its binary: the checkout (read-only) and its scratch folder
+   * (read-write). Null runs it unconfined (--unsafe-unsandboxed-renders).
+   */
+  sandbox: { readOnly: string[]; readWrite: string[] } | null;
 }
 
 /** Runs the tool and returns its standard output; any failure is a render-failed error. */
 export async function runTool(run: ToolRun): Promise<string> {
   const started = Date.now();
-  const result = await runCommand(run.binary, run.args, {
+  const options = {
     cwd: run.cwd,
     env: run.env,
     timeoutMs: run.timeoutMs,
     ...(run.maxOutputBytes !== undefined ? { maxOutputBytes: run.maxOutputBytes } : {}),
-  });
+  };
+  let result: RunResult;
+  if (run.sandbox) {
+    // bwrap would name the missing binary in its own words; keep the message that says what to do.
+    const found = await access(run.binary).then(
+      () => true,
+      () => false,
+    );
+    if (!found) result = { code: 127, stdout: "", stderr: "ENOENT" };
+    else {
+      const sandbox = await requireSandbox({ network: false, what: run.tool }).catch((err: unknown) => {
+        if (err instanceof SandboxError) throw new RenderError("sandbox-unavailable", err.message);
+        throw err;
+      });
+      const mounts = {
+        readOnly: [...run.sandbox.readOnly, run.binary],
+        readWrite: run.sandbox.readWrite,
+        network: false,
+      };
+      result = await runSandboxed(sandbox, mounts, run.binary, run.args, options);
+    }
+  } else {
+    result = await runCommand(run.binary, run.args, options);
+  }
   if (result.outputLimited) {
     throw new RenderError(
       "too-large",
