@@ -110,7 +110,7 @@ async function readStdin(): Promise<string> {
 
 const createCommand: Command = {
   path: ["app", "create"],
-  usage: `moor app create NAME --repo URL [--revision REV] [--path P] [--dest-namespace NS] [--dest-cluster NAME] [--sync-policy automated|none] [--auto-prune] [--self-heal] [--sync-option K=V]... [--helm-set k=v]... [--helm-values-file F]... [--release-name R] [--directory-recurse] [--upsert] [-f app.yaml] ${CLUSTER_FLAGS} [-o json|yaml]`,
+  usage: `moor app create NAME --repo URL [--revision REV] [--path P] [--dest-namespace NS] [--dest-cluster NAME] [--project P] [--sync-policy automated|none] [--auto-prune] [--self-heal] [--sync-option K=V]... [--helm-set k=v]... [--helm-values-file F]... [--release-name R] [--directory-recurse] [--upsert] [-f app.yaml] ${CLUSTER_FLAGS} [-o json|yaml]`,
   summary:
     "create an Application (server-side apply as moor-cli); an existing one is replaced only with --upsert",
   options: {
@@ -121,6 +121,7 @@ const createCommand: Command = {
     path: { type: "string" },
     "dest-namespace": { type: "string" },
     "dest-cluster": { type: "string" },
+    project: { type: "string" },
     "sync-policy": { type: "string" },
     "auto-prune": { type: "boolean" },
     "self-heal": { type: "boolean" },

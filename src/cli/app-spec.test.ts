@@ -181,6 +181,11 @@ describe("sameApplication", () => {
     assert.equal(sameApplication(existing({ labels: { extra: "x" } }), desired), true);
   });
 
+  it("reads no project as the default project the API server fills in", () => {
+    assert.equal(sameApplication(existing({}, { ...desired.spec, project: "default" }), desired), true);
+    assert.equal(sameApplication(existing({}, { ...desired.spec, project: "team-a" }), desired), false);
+  });
+
   it("sees a changed spec or a changed desired label", () => {
     assert.equal(sameApplication(existing({}, { ...desired.spec, suspend: true }), desired), false);
     const labelled = { ...desired, metadata: { ...desired.metadata, labels: { team: "web" } } };

@@ -5,6 +5,7 @@ import { APPLICATION_API_VERSION, type Application, type ApplicationSpec } from 
 import { diffObjects } from "../core/diff.ts";
 import { isPlainObject, jsonEqual } from "../core/json.ts";
 import { OBJECT_NAME } from "../core/objects.ts";
+import { DEFAULT_PROJECT } from "../core/project/project.ts";
 import { parseSyncOptions } from "../core/sync-plan.ts";
 import { stringValue, stringValues, type Values } from "./command.ts";
 import { nameAndNamespace, parseManifestDocument } from "./manifest-input.ts";
@@ -90,6 +91,8 @@ export function applicationFromFlags(input: CreateInput): Application {
   if (destNamespace !== undefined) spec.destination.namespace = destNamespace;
   const destCluster = stringValue(values, "dest-cluster");
   if (destCluster !== undefined) spec.destination.cluster = destCluster;
+  const project = stringValue(values, "project");
+  if (project !== undefined) spec.project = project;
 
   applySyncPolicy(spec, values);
   applyHelm(spec, values);
@@ -163,7 +166,7 @@ function applyHelm(spec: ApplicationSpec, values: Values): void {
  * labels and annotations desired carry the same values (the server's own metadata is ignored).
  */
 export function sameApplication(existing: Application, desired: Application): boolean {
-  if (!jsonEqual(existing.spec, desired.spec)) return false;
+  if (!jsonEqual(withProject(existing.spec), withProject(desired.spec))) return false;
   for (const field of ["labels", "annotations"] as const) {
     const want = desired.metadata[field] ?? {};
     const have = existing.metadata[field] ?? {};
@@ -180,5 +183,10 @@ export function specDifferences(actual: ApplicationSpec, desired: ApplicationSpe
     metadata: {},
     spec,
   });
-  return diffObjects(wrap(actual), wrap(desired)).changes.map((c) => c.path);
+  return diffObjects(wrap(withProject(actual)), wrap(withProject(desired))).changes.map((c) => c.path);
+}
+
+/** The API server fills in spec.project; an app that names none means the default one. */
+function withProject(spec: ApplicationSpec): ApplicationSpec {
+  return { ...spec, project: spec.project || DEFAULT_PROJECT };
 }

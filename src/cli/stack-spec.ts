@@ -4,6 +4,7 @@
 // controller would refuse never reaches the cluster. Pure, so every flag is unit-tested.
 import { isPlainObject, jsonEqual } from "../core/json.ts";
 import { OBJECT_NAME } from "../core/objects.ts";
+import { DEFAULT_PROJECT } from "../core/project/project.ts";
 import {
   DRIFT_MODES,
   type DriftMode,
@@ -199,7 +200,12 @@ function applyDependsOn(spec: StackSpec, values: Values, namespace: string): voi
  * annotations desired carry the same values (the server's and the controller's own are ignored).
  */
 export function sameStack(existing: Stack, desired: Stack): boolean {
-  if (!jsonEqual(existing.spec, desired.spec)) return false;
+  // The API server fills in spec.project; a Stack that names none means the default one.
+  const withProject = (spec: Stack["spec"]) => ({
+    ...spec,
+    project: (spec as { project?: string }).project || DEFAULT_PROJECT,
+  });
+  if (!jsonEqual(withProject(existing.spec), withProject(desired.spec))) return false;
   for (const field of ["labels", "annotations"] as const) {
     const want = desired.metadata[field] ?? {};
     const have = existing.metadata[field] ?? {};

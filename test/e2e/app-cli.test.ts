@@ -132,6 +132,8 @@ describe("moor app", () => {
     const got = await app(["get", name, "-o", "json"]);
     assert.equal(got.code, 0, got.stderr);
     assert.deepEqual(JSON.parse(got.stdout).spec, {
+      // The API server fills in the default project.
+      project: "default",
       source: { repoURL: REPO, path: "deploy" },
       destination: { namespace: "shop" },
       syncPolicy: { automated: { selfHeal: true }, syncOptions: ["CreateNamespace=true", "PruneLast=true"] },
