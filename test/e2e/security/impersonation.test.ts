@@ -346,6 +346,40 @@ describe("lockdown: syncs act as --default-service-account", () => {
     await deleteAppAndWait("imp-forbidden");
   });
 
+  it("a prune the account may not do: the sync stops there, Stalled Forbidden, and is not retried in a loop", async () => {
+    const ns = await createNamespace(`imp-prune-${suffix}`, namespaces);
+    await kubectlOk(["apply", "-f", "-"], {
+      input: tenantAccount(ns, "deployer", [
+        { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch", "create", "patch"] },
+      ]),
+    });
+    await git.commit(
+      "tenant",
+      { "prune/a.yaml": configMap("a"), "prune/b.yaml": configMap("b") },
+      "two objects",
+    );
+    await app("imp-prune", "prune", ns);
+    await waitForApp("imp-prune", "to sync both objects", syncedAndHealthy());
+
+    const syncsBefore = await counter(controller, "mooring_app_sync_total");
+    await git.commit("tenant", { "prune/b.yaml": null }, "drop b");
+    const stalled = await waitForApp("imp-prune", "to stall on the refused prune", stalledWith("Forbidden"));
+    const message = condition(stalled, "Stalled")?.message ?? "";
+    assert.match(
+      message,
+      new RegExp(`User "system:serviceaccount:${ns}:deployer" cannot delete resource "configmaps"`),
+    );
+    assert.match(message, /grant it the missing right/);
+    assert.equal(stalled.status?.operationState?.phase, "Failed");
+    // Kubernetes refused the delete: b is still there, and a was left as it was.
+    assert.ok(await exists("configmap", "b", ns));
+    assert.ok(await exists("configmap", "a", ns));
+
+    await sleep(15_000);
+    const syncs = (await counter(controller, "mooring_app_sync_total")) - syncsBefore;
+    assert.ok(syncs <= 2, `${syncs} sync attempts in about 15 s after a 403`);
+  });
+
   it("a cluster registered with --namespace-scope refuses objects outside its namespaces and cluster-scoped ones", async (t) => {
     const inside = await createNamespace(`imp-in-${suffix}`, namespaces);
     const outside = await createNamespace(`imp-out-${suffix}`, namespaces);
