@@ -239,7 +239,7 @@ export class AppReconciler {
     );
 
     // Source: the branch head, unless a rollback pinned an older commit.
-    const head = await this.gitStep(() =>
+    const head = await this.gitStep(app, () =>
       // A new or changed spec looks at Git afresh rather than at a head cached for other apps.
       this.deps.sources.head(
         source.repoURL,
@@ -276,9 +276,9 @@ export class AppReconciler {
       trigger = "rollback";
     }
     const revision = operation?.sync?.revision
-      ? await this.gitStep(() => this.deps.sources.head(source.repoURL, operation.sync?.revision ?? "", true))
+      ? await this.gitStep(app, () => this.deps.sources.head(source.repoURL, operation.sync?.revision ?? "", true))
       : (pin?.revision ?? head);
-    const fetched = await this.gitStep(() => this.deps.sources.fetch(source.repoURL, revision));
+    const fetched = await this.gitStep(app, () => this.deps.sources.fetch(source.repoURL, revision));
 
     // Destination and render.
     const target = await this.syncTarget(app, scope.project);
@@ -610,14 +610,19 @@ export class AppReconciler {
     return this.deps.namespace ?? CONTROLLER_NAMESPACE;
   }
 
-  private async gitStep<T>(fn: () => Promise<T>): Promise<T> {
+  private async gitStep<T>(app: Application, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
       if (err instanceof GitError) {
         // Unreachable and timeouts are transient; the rest need a human.
         if (err.code === "unreachable" || err.code === "timeout") throw err;
-        throw new StallError(sourceReason(err.code), err.message);
+        // A refused URL is the app's own doing: say which app, for Events read far from it.
+        const message =
+          err.code === "url-refused"
+            ? `application ${app.metadata.namespace}/${app.metadata.name}: ${err.message}`
+            : err.message;
+        throw new StallError(sourceReason(err.code), message);
       }
       throw err;
     }
