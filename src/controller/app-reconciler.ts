@@ -276,7 +276,9 @@ export class AppReconciler {
       trigger = "rollback";
     }
     const revision = operation?.sync?.revision
-      ? await this.gitStep(app, () => this.deps.sources.head(source.repoURL, operation.sync?.revision ?? "", true))
+      ? await this.gitStep(app, () =>
+          this.deps.sources.head(source.repoURL, operation.sync?.revision ?? "", true),
+        )
       : (pin?.revision ?? head);
     const fetched = await this.gitStep(app, () => this.deps.sources.fetch(source.repoURL, revision));
 
