@@ -11,6 +11,7 @@ import { KubeClient } from "../kube/client.ts";
 import { loadConfig } from "../kube/kubeconfig.ts";
 import type { ApiServer } from "../terraform/state-backend.ts";
 import { defaultTofuCliConfigPath, providerMirrors, writeProviderCliConfig } from "../toolchain/tofu.ts";
+import { reportConfinement } from "../isolation/startup.ts";
 import { mooringHome } from "../util/home.ts";
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from "../util/log.ts";
 import { type Command, EXIT, stringValue, type Values } from "./command.ts";
@@ -67,7 +68,7 @@ function intFlag(values: Values, name: string): number | undefined {
 export const controllerCommands: Command[] = [
   {
     path: ["controller"],
-    usage: `moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--multi-tenant] [--default-service-account NAME] [--log-level info] [--log-format json|text] ${LIMIT_USAGE}`,
+    usage: `moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--multi-tenant] [--default-service-account NAME] [--unsafe-unsandboxed-stacks] [--unsafe-unsandboxed-renders] [--log-level info] [--log-format json|text] ${LIMIT_USAGE}`,
     summary:
       "run the controller for Applications and Stacks in the foreground (metrics and health on --port)",
     options: {
@@ -86,6 +87,9 @@ export const controllerCommands: Command[] = [
       // Lockdown for clusters shared by several teams: no app syncs with the controller's rights.
       "multi-tenant": { type: "boolean" },
       "default-service-account": { type: "string" },
+      // tofu, helm and kustomize run in a sandbox; these run them unconfined where it cannot start.
+      "unsafe-unsandboxed-stacks": { type: "boolean" },
+      "unsafe-unsandboxed-renders": { type: "boolean" },
     },
     run: async (values) => {
       const level = (stringValue(values, "log-level") ?? "info") as LogLevel;
@@ -113,6 +117,9 @@ export const controllerCommands: Command[] = [
         if (typeof problem === "string") throw new UsageError(`--default-service-account: ${problem}`);
       }
       const multiTenant = values["multi-tenant"] === true;
+      const unsafeStacks = values["unsafe-unsandboxed-stacks"] === true;
+      const unsafeRenders = values["unsafe-unsandboxed-renders"] === true;
+      await reportConfinement(log, { unsafeStacks, unsafeRenders });
       const cliConfigFile = await writeProviderCliConfig(defaultTofuCliConfigPath(), providerMirrors());
       const controller = new Controller(client, destinations, log, {
         namespace,
@@ -121,6 +128,7 @@ export const controllerCommands: Command[] = [
           // tofu's state backend reaches this same cluster, as each Stack's ServiceAccount.
           apiServer,
           workRoot: join(mooringHome(), "stacks"),
+          sandbox: { unsafeUnsandboxed: unsafeStacks },
           ...(stackConcurrency ? { concurrency: stackConcurrency } : {}),
         },
         leaderElect: leaderElect === "true",
@@ -132,6 +140,7 @@ export const controllerCommands: Command[] = [
         ...(repoPollMs ? { repoPollMs } : {}),
         ...(identity ? { identity } : {}),
         allowLocalRepos: values["allow-local-repos"] === true,
+        unsafeUnsandboxedRenders: unsafeRenders,
         limits: limitsFromFlags(values),
       });
       let exitCode: number = EXIT.ok;

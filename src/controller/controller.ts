@@ -19,6 +19,7 @@ import { defaultLimits, type Limits } from "../core/limits.ts";
 import { RenderCache } from "../render/cache.ts";
 import { render } from "../render/render.ts";
 import type { ApiServer } from "../terraform/state-backend.ts";
+import { providerMirrors } from "../toolchain/tofu.ts";
 import type { Logger } from "../util/log.ts";
 import { AppReconciler, type DestinationLookup } from "./app-reconciler.ts";
 import { SourceResolver } from "./app-source.ts";
@@ -31,6 +32,7 @@ import { ControllerMetrics } from "./metrics.ts";
 import { WorkQueue } from "./queue.ts";
 import { cachedCredentialLookup, RepoCredentials } from "./repo-credentials.ts";
 import { StackReconciler } from "./stack-reconciler.ts";
+import type { StackSandboxOptions } from "./stack-run.ts";
 
 export interface ControllerOptions {
   /** Namespace of the controller's Lease, Projects and Secrets; default mooring. */
@@ -74,7 +76,14 @@ export interface ControllerOptions {
     workRoot: string;
     /** Stacks run at once; default 2 (tofu is CPU- and memory-hungry). */
     concurrency?: number;
+    /**
+     * How tofu is confined (src/isolation): sandboxed with the provider mirrors readable, unless
+     * unsafeUnsandboxed (--unsafe-unsandboxed-stacks). Default: sandboxed, the toolchain's mirrors.
+     */
+    sandbox?: Partial<StackSandboxOptions>;
   };
+  /** Run helm and kustomize unconfined (--unsafe-unsandboxed-renders); default false. */
+  unsafeUnsandboxedRenders?: boolean;
 }
 
 export class Controller {
@@ -131,6 +140,7 @@ export class Controller {
       identity: options.identity ?? `${hostname()}_${process.pid}`,
       tenancy: options.tenancy ?? SINGLE_TEAM,
       allowLocalRepos: options.allowLocalRepos ?? false,
+      unsafeUnsandboxedRenders: options.unsafeUnsandboxedRenders ?? false,
       ...(options.gitCacheDir ? { gitCacheDir: options.gitCacheDir } : {}),
       ...(options.stacks ? { stacks: options.stacks } : {}),
     };
@@ -212,7 +222,7 @@ export class Controller {
       }
     });
     projects.start();
-    const renderOptions = { limits: this.limits };
+    const renderOptions = { limits: this.limits, unsandboxed: this.options.unsafeUnsandboxedRenders };
     const reconciler = new AppReconciler({
       client: this.client,
       destinations: this.destinations,
@@ -267,6 +277,10 @@ export class Controller {
       ...(this.projects ? { projects: this.projects } : {}),
       controllerNamespace: this.options.namespace,
       workRoot: stacks.workRoot,
+      sandbox: {
+        unsafeUnsandboxed: stacks.sandbox?.unsafeUnsandboxed ?? false,
+        providerMirrors: stacks.sandbox?.providerMirrors ?? providerMirrors(),
+      },
       maxTimeoutMs: this.limits.maxStackTimeoutMs,
       signal: runs.signal,
     });

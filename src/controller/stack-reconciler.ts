@@ -51,7 +51,7 @@ import { forbiddenAs, StackIdentities } from "./stack-identity.ts";
 import { StateLocks } from "./stack-lock.ts";
 import { writeOutputs } from "./stack-outputs.ts";
 import { enforceStackProject } from "./stack-project.ts";
-import { StackRuns } from "./stack-run.ts";
+import { StackRuns, type StackSandboxOptions } from "./stack-run.ts";
 import { StackStatusWriter, stackRef } from "./stack-status.ts";
 import { RunFolders } from "./stack-workdir.ts";
 
@@ -74,6 +74,8 @@ export interface StackReconcilerDeps {
   apiServer: ApiServer;
   /** Parent folder for run folders. */
   workRoot: string;
+  /** How tofu is confined: in the host's sandbox, with the provider mirrors readable. */
+  sandbox: StackSandboxOptions;
   /** Longest spec.timeout accepted (--max-stack-timeout); default: no limit. */
   maxTimeoutMs?: number;
   /** Projects, to check each Stack against before fetching; absent: no project checks. */
@@ -106,6 +108,7 @@ export class StackReconciler {
       folders: this.folders,
       status: this.status,
       cliConfigFile: deps.cliConfigFile,
+      sandbox: deps.sandbox,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
   }

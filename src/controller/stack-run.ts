@@ -7,6 +7,11 @@
 //    Secret, if any, is this Stack's to write;
 // 3. fetches the commit, prepares the run folder (kept initialized between runs at the same
 //    commit, see stack-workdir.ts) and runs `tofu init` when the folder is new.
+// Before any of that, the run needs a sandbox for tofu (src/isolation): the module's HCL, its
+// providers and its local-exec commands run there, seeing the run folder, the tofu binary and
+// the provider mirrors only. Where the host cannot start one, the run is refused
+// (sandbox-unavailable) unless the controller was started with --unsafe-unsandboxed-stacks.
+import { dirname } from "node:path";
 // Closing it hands the folder back (kept only after a run that went well) and drops the client.
 import type { KubeObject } from "../core/objects.ts";
 import { resolveEnv } from "../core/stack/env.ts";
@@ -20,6 +25,7 @@ import {
 } from "../core/stack/spec.ts";
 import { resolveVars, tfvarsJson } from "../core/stack/vars.ts";
 import { sha256Hex } from "../terraform/hash.ts";
+import { SANDBOX_ADVICE, type Sandbox, hostSandbox } from "../isolation/sandbox.ts";
 import { TofuRunner } from "../terraform/runner.ts";
 import type { SourceResolver } from "./app-source.ts";
 import { StackError } from "./stack-errors.ts";
@@ -57,6 +63,15 @@ export interface StackRunsDeps {
   cliConfigFile: string;
   /** Aborted when this replica stops leading: running tofu is interrupted. */
   signal?: AbortSignal;
+  /** How tofu is confined. */
+  sandbox: StackSandboxOptions;
+}
+
+export interface StackSandboxOptions {
+  /** Run tofu unconfined (--unsafe-unsandboxed-stacks): a Stack's HCL can then read this host. */
+  unsafeUnsandboxed: boolean;
+  /** What every run may read besides its own folder: the provider mirrors the CLI configuration names. */
+  providerMirrors: readonly string[];
 }
 
 export class StackRuns {
@@ -64,6 +79,11 @@ export class StackRuns {
 
   constructor(deps: StackRunsDeps) {
     this.deps = deps;
+  }
+
+  /** The sandbox tofu runs in; a StackError where none can start and unconfined runs were not asked for. */
+  sandboxFor(stack: Stack): Promise<Sandbox | undefined> {
+    return sandboxOf(this.deps.sandbox, stack);
   }
 
   /** A token and client for the Stack's ServiceAccount; runs open their own. */
@@ -135,6 +155,7 @@ export class StackRuns {
     revision: string,
     log: string[],
   ): Promise<Run> {
+    const sandbox = await this.sandboxFor(stack);
     const identity = await this.identity(stack, spec, account);
     try {
       const inputs = await this.inputs(stack, spec, identity);
@@ -147,7 +168,7 @@ export class StackRuns {
         path: spec.source.path,
         tfvars: tfvarsJson(inputs.vars),
       });
-      const runner = this.runner(stack, spec, inputs, identity, work.homeDir, log);
+      const runner = this.runner(stack, spec, inputs, identity, work, sandbox, log);
       let ok = false;
       const end = async () => {
         try {
@@ -228,13 +249,24 @@ export class StackRuns {
     spec: ResolvedStackSpec,
     inputs: RunInputs,
     identity: RunIdentity,
-    homeDir: string,
+    work: Workdir,
+    sandbox: Sandbox | undefined,
     log: string[],
   ): TofuRunner {
     return new TofuRunner({
       stack: `${stack.metadata.namespace}/${stack.metadata.name}`,
       cliConfigFile: this.deps.cliConfigFile,
-      homeDir,
+      homeDir: work.homeDir,
+      ...(sandbox
+        ? {
+            sandbox: {
+              sandbox,
+              // The run's own folder: the copy of the repository and HOME, both below it.
+              readWrite: [dirname(work.root)],
+              readOnly: this.deps.sandbox.providerMirrors,
+            },
+          }
+        : {}),
       env: inputs.env,
       secrets: inputs.secrets,
       kubeAccess: identity.access,
@@ -245,6 +277,19 @@ export class StackRuns {
       ...(this.deps.signal ? { signal: this.deps.signal } : {}),
     });
   }
+}
+
+/** The host's sandbox for this run; none when the controller runs Stacks unconfined on purpose. */
+async function sandboxOf(options: StackSandboxOptions, stack: Stack): Promise<Sandbox | undefined> {
+  if (options.unsafeUnsandboxed) return undefined;
+  const probe = await hostSandbox({ network: true });
+  if (probe.ok) return probe.sandbox;
+  const { namespace, name } = stack.metadata;
+  throw new StackError(
+    "sandbox-unavailable",
+    `stack ${namespace}/${name} was not run: tofu cannot run sandboxed on this controller's host (${probe.reason}); ` +
+      `${SANDBOX_ADVICE}, or start the controller with --unsafe-unsandboxed-stacks`,
+  );
 }
 
 function decodeData(obj: KubeObject, kind: string): Record<string, string> {

@@ -5,6 +5,9 @@
 //   CHECKPOINT_DISABLE (no calls home), TF_DATA_DIR inside the module directory, and the
 //   Stack's own `env` — never the controller's environment, whose credentials are not the
 //   Stack's to use;
+// - in a sandbox when the controller gives one (src/isolation): tofu and everything a module
+//   starts (providers, local-exec) see the run folder, the binary, the provider mirror and
+//   nothing else of the host — not the controller's token, files or other Stacks' folders;
 // - under a time limit: past it the process is killed and a `timeout` error says so;
 // - with its output scrubbed of every secret value before it is returned, streamed, logged or
 //   put into an error.
@@ -28,6 +31,9 @@ import { createScrubber, type Scrubber } from "../core/stack/scrub.ts";
 import { findTool } from "../toolchain/catalog.ts";
 import { toolBinary } from "../toolchain/paths.ts";
 import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
+import { SANDBOX_PATH } from "../core/isolation/bwrap.ts";
+import { runSandboxed } from "../isolation/run.ts";
+import type { Sandbox } from "../isolation/sandbox.ts";
 import { type RunResult, runCommand } from "../util/exec.ts";
 import { hclString } from "./state-backend.ts";
 
@@ -114,11 +120,24 @@ export interface TofuRunnerOptions {
    * so that no run of a former leader holds the lock while the new one works. Default: none.
    */
   signal?: AbortSignal;
+  /**
+   * Runs every tofu process confined (src/isolation): it sees `readWrite` (the run folder, HOME
+   * included), its binary, the CLI configuration and `readOnly` (the provider mirrors), its own
+   * /proc and /tmp, and reaches the network (the API server). Default: none, tofu runs unconfined.
+   */
+  sandbox?: TofuSandbox;
+}
+
+/** What a confined tofu sees besides its binary and CLI configuration. */
+export interface TofuSandbox {
+  sandbox: Sandbox;
+  readWrite: readonly string[];
+  readOnly: readonly string[];
 }
 
 /** The runner's settings with defaults filled in; the environment and secrets are kept apart, unprintable. */
 export type TofuRunnerSettings = Required<
-  Omit<TofuRunnerOptions, "onOutput" | "env" | "secrets" | "signal" | "kubeAccess">
+  Omit<TofuRunnerOptions, "onOutput" | "env" | "secrets" | "signal" | "kubeAccess" | "sandbox">
 >;
 
 export function tofuRunnerDefaults(options: TofuRunnerOptions): TofuRunnerSettings {
@@ -208,6 +227,7 @@ export class TofuRunner {
   readonly #onOutput: ((text: string) => void) | undefined;
   readonly #scrubber: Scrubber;
   readonly #signal: AbortSignal | undefined;
+  readonly #sandbox: TofuSandbox | undefined;
   #sequence = 0;
 
   constructor(options: TofuRunnerOptions) {
@@ -223,6 +243,7 @@ export class TofuRunner {
       : {};
     this.#onOutput = options.onOutput;
     this.#signal = options.signal;
+    this.#sandbox = options.sandbox;
     this.#scrubber = createScrubber([
       ...Object.values(this.#env),
       ...(options.secrets ?? []),
@@ -373,7 +394,8 @@ export class TofuRunner {
     return {
       ...env,
       ...this.#kubeEnv,
-      PATH: this.settings.path,
+      // A sandbox shows only the system's programs.
+      PATH: this.#sandbox ? SANDBOX_PATH : this.settings.path,
       HOME: this.settings.homeDir,
       TF_CLI_CONFIG_FILE: this.settings.cliConfigFile,
       TF_DATA_DIR: join(resolve(dir), ".terraform"),
@@ -399,7 +421,8 @@ export class TofuRunner {
     const chunks: string[] = [];
     const stream = this.#onOutput ? this.#scrubber.stream(this.#onOutput) : undefined;
     const started = performance.now();
-    const result = await runCommand(this.settings.binary, fullArgs, {
+    const launch = this.#sandbox ? this.#sandboxed(this.#sandbox, dir) : runCommand;
+    const result = await launch(this.settings.binary, fullArgs, {
       cwd: dir,
       env: this.environment(dir),
       timeoutMs: limitMs,
@@ -423,6 +446,17 @@ export class TofuRunner {
     // show and output print data on stdout, not log: keep it out of the log.
     const log = structured ? this.scrub(chunks.join("")) : this.scrub(result.stderr);
     return { result, log, stderr: this.scrub(result.stderr), diagnostics, timedOut, limitMs };
+  }
+
+  /** runCommand's stand-in that starts tofu in the sandbox, working in `dir`. */
+  #sandboxed(confined: TofuSandbox, dir: string): typeof runCommand {
+    const mounts = {
+      readWrite: [...confined.readWrite],
+      readOnly: [...confined.readOnly, this.settings.binary, this.settings.cliConfigFile],
+      network: true,
+    };
+    return (file, args, options) =>
+      runSandboxed(confined.sandbox, mounts, file, args, { ...options, cwd: resolve(dir) });
   }
 
   #check(command: string, done: Finished, okCodes: readonly number[] = [0]): void {

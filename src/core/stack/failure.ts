@@ -32,6 +32,8 @@ export const STACK_ERROR_CODES = {
   "project-not-found": "ProjectNotFound",
   /** spec.project names a Project that is malformed. */
   "project-invalid": "InvalidProject",
+  /** tofu cannot be confined on the controller's host (no user namespaces, no bubblewrap). */
+  "sandbox-unavailable": "SandboxUnavailable",
 } as const;
 
 export type StackErrorCode = keyof typeof STACK_ERROR_CODES;
