@@ -508,3 +508,53 @@ describe("lockdown: an app without a ServiceAccount", () => {
     assert.equal(await exists("configmap", "plain", ns), false);
   });
 });
+
+describe("moor install --multi-tenant", () => {
+  const SA = "system:serviceaccount:mooring:mooring-controller";
+  const can = async (args: string[]) =>
+    (await kubectl(["auth", "can-i", ...args, `--as=${SA}`])).stdout.trim();
+
+  after(async () => {
+    // Leave the shared cluster with the default installation.
+    await moor(["install", "--kubeconfig", runSandboxKubeconfig()]);
+  });
+
+  it("leaves the controller no cluster-admin role, only its own work and impersonation", async () => {
+    await ensureInstalled();
+    assert.equal(
+      await can(["create", "deployments.apps", "-n", "default"]),
+      "yes",
+      "single-team: the manager role",
+    );
+    const res = await moor([
+      "install",
+      "--kubeconfig",
+      runSandboxKubeconfig(),
+      "--multi-tenant",
+      "-o",
+      "json",
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    const result = JSON.parse(res.stdout) as { objects: { object: string; action: string }[] };
+    assert.deepEqual(
+      result.objects.filter((o) => o.action === "deleted").map((o) => o.object),
+      ["ClusterRoleBinding/mooring-manager", "ClusterRole/mooring-manager"],
+    );
+    assert.equal((await kubectl(["get", "clusterrolebinding", "mooring-manager"])).code, 1);
+    assert.equal(await can(["create", "deployments.apps", "-n", "default"]), "no");
+    assert.equal(await can(["get", "secrets", "-n", "default"]), "no");
+    assert.equal(await can(["impersonate", "serviceaccounts", "-n", "default"]), "yes");
+    assert.equal(await can(["create", "serviceaccounts", "--subresource=token", "-n", "default"]), "yes");
+    assert.equal(await can(["impersonate", "users"]), "no");
+    assert.equal(await can(["impersonate", "groups"]), "no");
+    assert.equal(
+      await can(["patch", "applications.mooring.dev", "--subresource=status", "-n", "mooring"]),
+      "yes",
+    );
+
+    // Installing again in multi-tenant mode changes nothing.
+    const again = await moor(["install", "--kubeconfig", runSandboxKubeconfig(), "--multi-tenant"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /nothing changed/);
+  });
+});
