@@ -63,6 +63,14 @@ describe("runSandboxed", () => {
     await assert.rejects(stat(join(work, "ro", "x")));
   });
 
+  it("fails writes outside the writable folders and /tmp instead of letting them vanish", async () => {
+    const result = await sh("echo x > /planted");
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /Read-only file system/);
+    const scratch = await sh("echo x > /tmp/scratch && cat /tmp/scratch");
+    assert.equal(scratch.stdout, "x\n");
+  });
+
   it("passes only the environment it is given", async () => {
     process.env.MOORING_SANDBOX_TEST_SECRET = "leaked";
     try {

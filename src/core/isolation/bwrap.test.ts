@@ -51,6 +51,13 @@ describe("bwrapArgs", () => {
     assert.equal(args[args.indexOf("--json-status-fd") + 1], "2");
   });
 
+  it("makes the root read-only after every mount, so only the listed folders and /tmp take writes", () => {
+    const args = bwrapArgs(view, "/bin/tofu", [], 2);
+    const remount = args.indexOf("--remount-ro");
+    assert.equal(args[remount + 1], "/");
+    assert.ok(remount > args.lastIndexOf("--bind") && remount > args.lastIndexOf("--ro-bind"));
+  });
+
   it("cuts the network only when the view has none", () => {
     assert.ok(!bwrapArgs(view, "/bin/tofu", [], 2).includes("--unshare-net"));
     assert.ok(bwrapArgs({ ...view, network: false }, "/bin/helm", [], 2).includes("--unshare-net"));

@@ -10,7 +10,7 @@
 //
 // The base every sandbox gets is the system's programs (/usr, read-only, with the usual /bin and
 // /lib links), a private /tmp, a minimal /dev, and from /etc only what name resolution and TLS
-// read. No /root, /home, /var, no other /etc file, no service-account token
+// read. Everything but /tmp and the read-write folders is read-only, the root included. No /root, /home, /var, no other /etc file, no service-account token
 // (/var/run/secrets/...), nothing of Mooring's cache that is not listed.
 //
 // The environment is an allow-list: bwrap clears it (--clearenv) and sets only the given values.
@@ -127,7 +127,9 @@ export function bwrapArgs(
   for (const path of view.readWrite) binds.set(path, "--bind");
   for (const path of view.readOnly) binds.set(path, "--ro-bind");
   for (const path of sortByDepth([...binds.keys()])) out.push(binds.get(path) as string, path, path);
-  out.push("--chdir", view.cwd, "--clearenv");
+  // The root itself (a tmpfs holding the mount points) is made read-only last, so a write
+  // anywhere but the writable folders and /tmp fails loudly instead of vanishing with the sandbox.
+  out.push("--remount-ro", "/", "--chdir", view.cwd, "--clearenv");
   for (const [name, value] of Object.entries(view.env).sort(([a], [b]) => a.localeCompare(b))) {
     out.push("--setenv", name, value);
   }
