@@ -52,6 +52,9 @@ describe("runSandboxed", () => {
     assert.equal(result.stdout.trim(), join(work, "run"));
     assert.equal(await readFile(join(work, "run", "out.txt"), "utf8"), "visible\n");
     assert.equal(result.stderr, "", "bwrap's status lines are not the program's output");
+    const loud = await sh("echo to-stderr >&2; exit 4");
+    assert.equal(loud.code, 4);
+    assert.equal(loud.stderr, "to-stderr\n", "the program's stderr reaches the caller");
   });
 
   it("refuses writes to read-only folders and hides everything not listed", async () => {

@@ -3,9 +3,9 @@
 //
 // bwrap does not pass signals on: an interrupt sent to it kills bwrap, and with it (through
 // --die-with-parent) the program, before the program could react. tofu must get its SIGINT
-// itself, or it never releases the state lock. So bwrap reports the program's PID on its status
-// line (the first line of its stderr) and the interrupt goes straight to that PID; the kill after
-// the grace goes to bwrap, which takes the whole sandbox with it.
+// itself, or it never releases the state lock. So bwrap reports the program's PID on a status
+// pipe of its own and the interrupt goes straight to that PID; the kill after the grace goes to
+// bwrap, which takes the whole sandbox with it.
 import { bwrapArgs, childPidOf, type SandboxView } from "../core/isolation/bwrap.ts";
 import { ABORTED_CODE, type RunOptions, type RunResult, runCommand } from "../util/exec.ts";
 import type { Sandbox } from "./sandbox.ts";
@@ -13,8 +13,11 @@ import type { Sandbox } from "./sandbox.ts";
 /** What the program sees; the working folder and environment come from the run's options. */
 export type SandboxMounts = Pick<SandboxView, "readWrite" | "readOnly" | "network">;
 
-/** bwrap's status lines ({ "child-pid": … } first, { "exit-code": … } last), never the program's output. */
-const STATUS_LINE = /^\{ "(?:child-pid|exit-code)": \d+[^\n]*\}\n?/gm;
+/**
+ * bwrap's status channel: a pipe of its own (bwrap closes it in the sandbox; on stdout or stderr
+ * it would take the program's output with it).
+ */
+const STATUS_FD = 3;
 
 interface Stop {
   code: number;
@@ -41,7 +44,7 @@ export async function runSandboxed(
     cwd: options.cwd,
     env: definedOnly(env ?? {}),
   };
-  const argv = bwrapArgs(view, file, args, 2);
+  const argv = bwrapArgs(view, file, args, STATUS_FD);
   const kill = new AbortController();
   let pid: number | undefined;
   let stopped: Stop | undefined;
@@ -77,19 +80,17 @@ export async function runSandboxed(
       cwd: "/",
       env: {},
       signal: kill.signal,
-      onOutput: (chunk) => {
-        if (pid === undefined) pid = childPidOf(chunk);
-        const text = chunk.replace(STATUS_LINE, "");
-        if (text) onOutput?.(text);
+      ...(onOutput ? { onOutput } : {}),
+      onFd3: (chunk) => {
+        pid ??= childPidOf(chunk);
       },
     });
-    const stderr = result.stderr.replace(STATUS_LINE, "");
     const { aborted: _killedByUs, ...plain } = result;
-    if (!stopped) return { ...plain, stderr };
+    if (!stopped) return plain;
     return {
       ...plain,
       code: stopped.code,
-      stderr: `${stderr}\n${stopped.note}`,
+      stderr: `${plain.stderr}\n${stopped.note}`,
       ...(stopped.aborted ? { aborted: true as const } : {}),
     };
   } finally {

@@ -46,14 +46,12 @@ export async function probeSandbox(options: { network: boolean; bwrap?: string }
     cwd: "/tmp",
     env: { PATH: SANDBOX_PATH },
   };
-  const result = await runCommand(bwrap, bwrapArgs(view, "/usr/bin/true", [], 2), { timeoutMs: 10_000 });
+  const result = await runCommand(bwrap, bwrapArgs(view, "/usr/bin/true", [], 3), {
+    timeoutMs: 10_000,
+    onFd3: () => {},
+  });
   if (result.code === 0) return { ok: true, sandbox: { bwrap, system } };
-  const said = result.stderr
-    .replace(/^\{[^\n]*\}\n?/gm, "")
-    .trim()
-    .split("\n")
-    .slice(-3)
-    .join("; ");
+  const said = result.stderr.trim().split("\n").slice(-3).join("; ");
   return {
     ok: false,
     reason: `${bwrap} could not start a sandbox (exit ${result.code}): ${said || "no output"}`,

@@ -27,6 +27,12 @@ export interface RunOptions {
   /** Called with each chunk of combined output as it arrives; default: none. */
   onOutput?: (chunk: string) => void;
   /**
+   * Opens a fourth pipe as the program's file descriptor 3 and calls this with what it writes
+   * there: a wrapper's status channel, kept apart from the program's output (bubblewrap's
+   * --json-status-fd). Default: none.
+   */
+  onFd3?: (chunk: string) => void;
+  /**
    * Cancels the run: when it aborts, the program is stopped as at the time limit (`interrupt`
    * first when given, SIGKILL after its grace; SIGKILL at once otherwise), and the result says
    * `aborted` with code 130 (what a shell reports for a program stopped by Ctrl-C). A signal that
@@ -115,13 +121,16 @@ export function runCommand(
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: options.onFd3 ? ["pipe", "pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe"],
     });
+    const fd3 = options.onFd3 ? (child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }) : undefined;
+    fd3?.setEncoding("utf8").on("data", (chunk: string) => options.onFd3?.(chunk));
     const kill = (reason: StopReason) => {
       child.kill("SIGKILL");
       // A grandchild may still hold the output pipes open; stop reading instead of waiting.
       child.stdout.destroy();
       child.stderr.destroy();
+      fd3?.destroy();
       settleStopped(reason, reason.killed);
     };
     /** The first reason to stop wins; `interrupt` lets the program clean up before the kill. */

@@ -37,7 +37,7 @@ describe("bwrapArgs", () => {
   });
 
   it("runs as nobody in its own user, PID and IPC namespaces, dying with its parent", () => {
-    const args = bwrapArgs(view, "/bin/tofu", [], 2);
+    const args = bwrapArgs(view, "/bin/tofu", [], 3);
     for (const flag of [
       "--unshare-user",
       "--unshare-pid",
@@ -48,23 +48,23 @@ describe("bwrapArgs", () => {
       assert.ok(args.includes(flag), flag);
     }
     assert.equal(args[args.indexOf("--uid") + 1], "65534");
-    assert.equal(args[args.indexOf("--json-status-fd") + 1], "2");
+    assert.equal(args[args.indexOf("--json-status-fd") + 1], "3");
   });
 
   it("makes the root read-only after every mount, so only the listed folders and /tmp take writes", () => {
-    const args = bwrapArgs(view, "/bin/tofu", [], 2);
+    const args = bwrapArgs(view, "/bin/tofu", [], 3);
     const remount = args.indexOf("--remount-ro");
     assert.equal(args[remount + 1], "/");
     assert.ok(remount > args.lastIndexOf("--bind") && remount > args.lastIndexOf("--ro-bind"));
   });
 
   it("cuts the network only when the view has none", () => {
-    assert.ok(!bwrapArgs(view, "/bin/tofu", [], 2).includes("--unshare-net"));
+    assert.ok(!bwrapArgs(view, "/bin/tofu", [], 3).includes("--unshare-net"));
     assert.ok(bwrapArgs({ ...view, network: false }, "/bin/helm", [], 2).includes("--unshare-net"));
   });
 
   it("clears the environment and sets only the given variables", () => {
-    const args = bwrapArgs(view, "/bin/tofu", [], 2);
+    const args = bwrapArgs(view, "/bin/tofu", [], 3);
     const clear = args.indexOf("--clearenv");
     assert.ok(clear > 0);
     const set = args.flatMap((a, i) => (a === "--setenv" ? [`${args[i + 1]}=${args[i + 2]}`] : []));
