@@ -23,7 +23,7 @@ import { parseYamlWithin, RenderBudget } from "./budget.ts";
 import { RenderError } from "./errors.ts";
 import { parametersToValues, valuesFileText } from "./helm-parameters.ts";
 import { assertNoEscapingSymlinks, resolveInRepo } from "./path-safety.ts";
-import { type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
+import { NO_NETWORK, type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
 
 export interface HelmRender {
   repoRoot: string;
@@ -102,6 +102,10 @@ export async function renderHelm(render: HelmRender): Promise<KubeObject[]> {
         return out;
       },
       hints: [
+        {
+          when: NO_NETWORK,
+          say: "charts are rendered without network access: commit what the chart fetches (a values.schema.json $ref to a URL, for instance) to the chart",
+        },
         {
           when: /missing in charts\/ directory/,
           say: "charts are rendered without network access: run `helm dependency build` and commit the charts/ folder",

@@ -28,7 +28,7 @@ import type { KubeObject } from "../core/objects.ts";
 import { assertKustomizeStaysInRepo } from "./kustomize-roots.ts";
 import { parseYamlWithin, RenderBudget } from "./budget.ts";
 import { repoRelative } from "./path-safety.ts";
-import { type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
+import { NO_NETWORK, type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
 
 export interface KustomizeRender {
   repoRoot: string;
@@ -71,6 +71,10 @@ export async function renderKustomize(render: KustomizeRender): Promise<KubeObje
       maxOutputBytes: options.limits.maxRenderBytes,
       scrub: (text) => replacements.reduce((out, [from, to]) => out.replaceAll(from, to), text),
       hints: [
+        {
+          when: NO_NETWORK,
+          say: "renders have no network access: commit what the kustomization fetches (remote bases, generator files given as URLs) to the repository",
+        },
         {
           when: /enable-helm/,
           say: "charts inflated by a kustomization (helmCharts) are not rendered; point the Application at the chart folder instead",

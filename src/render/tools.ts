@@ -71,6 +71,9 @@ export async function withScratch<T>(parent: string, body: (dir: string) => Prom
   }
 }
 
+/** What a tool says when it tried the network, which a sandboxed render does not have. */
+export const NO_NETWORK = /dial tcp|connection refused|no such host|network is unreachable/i;
+
 export interface ToolRun {
   /** "helm" or "kustomize", for messages. */
   tool: string;
