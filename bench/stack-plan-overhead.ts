@@ -37,6 +37,9 @@
 //       output scrubbing) plus readSavedPlan of its plan file, on the prepared directory. For
 //       reference `tofu show -json` of the same plan file — what earlier versions ran on every
 //       plan instead of reading the file — is timed apart, not included;
+//   (d) sandboxed: (c) with the runner confined as the controller confines it (src/isolation:
+//       bubblewrap, the prepared directory read-write, binary, CLI configuration, mirrors and the
+//       kubeconfig read-only): what the sandbox adds to a plan, paired with (c) of the same run;
 //   init: TofuRunner.init in a fresh copy of the prepared directory: what the first run of a
 //       Stack at a new commit pays on top of (b).
 // One untimed warm-up round comes first (it also makes the controller's run folder). Default 7
@@ -52,6 +55,7 @@ import { REFRESH_ANNOTATION } from "../src/core/application.ts";
 import { summarisePlan } from "../src/core/stack/plan.ts";
 import type { Stack, StackSpec } from "../src/core/stack/spec.ts";
 import { tfvarsJson } from "../src/core/stack/vars.ts";
+import { hostSandbox, type Sandbox } from "../src/isolation/sandbox.ts";
 import { TofuRunner } from "../src/terraform/runner.ts";
 import { readSavedPlan } from "../src/terraform/saved-plan.ts";
 import { writeBackendOverride } from "../src/terraform/state-backend.ts";
@@ -101,9 +105,10 @@ export function planModule(): string {
 /** 20 ConfigMaps managed by the kubernetes provider in the sandbox. */
 export function kubernetesModule(): string {
   const blocks = [
-    'variable "kubeconfig" {\n  type = string\n}\n',
     'variable "namespace" {\n  type = string\n}\n',
-    'provider "kubernetes" {\n  config_path = var.kubeconfig\n}\n',
+    // Configured by the environment: the Stack's token in the controller's runs (which are
+    // sandboxed and see no kubeconfig), KUBE_CONFIG_PATH in the bench's own runs.
+    'provider "kubernetes" {}\n',
   ];
   for (let i = 0; i < RESOURCES; i++) {
     const n = String(i).padStart(2, "0");
@@ -150,7 +155,7 @@ const VARIANTS: Variant[] = [
     stack: "plan-k8s",
     path: "k8s20",
     module: kubernetesModule,
-    vars: (ctx) => ({ kubeconfig: ctx.sandbox.kubeconfig, namespace: STACK_NAMESPACE }),
+    vars: () => ({ namespace: STACK_NAMESPACE }),
     exitCode: 0,
   },
 ];
@@ -160,11 +165,13 @@ interface Prepared {
   base: string;
   dir: string;
   runner: TofuRunner;
+  /** The same runner, confined as the controller confines tofu. */
+  sandboxed: TofuRunner;
   env: Record<string, string>;
 }
 
-type Measure = "raw" | "runner" | "init" | "mooring";
-const MEASURES: Measure[] = ["raw", "runner", "init", "mooring"];
+type Measure = "raw" | "runner" | "sandboxed" | "init" | "mooring";
+const MEASURES: Measure[] = ["raw", "runner", "sandboxed", "init", "mooring"];
 
 function spec(
   ctx: BenchContext,
@@ -179,15 +186,27 @@ function spec(
   };
 }
 
-/** A runner set up as the controller's (same lock timeout, same CLI configuration), output dropped. */
-function benchRunner(variant: Variant, cliConfigFile: string, binary: string, homeDir: string): TofuRunner {
+/**
+ * A runner set up as the controller's (same lock timeout, same CLI configuration), output
+ * dropped; the kubernetes provider finds the cluster through KUBE_CONFIG_PATH.
+ */
+function benchRunner(
+  variant: Variant,
+  cliConfigFile: string,
+  binary: string,
+  homeDir: string,
+  kubeconfig: string,
+  sandbox?: { sandbox: Sandbox; readWrite: string[]; readOnly: string[] },
+): TofuRunner {
   return new TofuRunner({
     stack: `${STACK_NAMESPACE}/${variant.stack}`,
     cliConfigFile,
     homeDir,
     binary,
+    env: { KUBE_CONFIG_PATH: kubeconfig },
     lockTimeout: "60s",
     onOutput: () => {},
+    ...(sandbox ? { sandbox } : {}),
   });
 }
 
@@ -249,6 +268,8 @@ export async function stackPlanOverhead(ctx: BenchContext): Promise<Row[]> {
       providerMirrors(ctx.sandbox.env),
     );
     const binary = tofuBinary(ctx.sandbox.env);
+    const probe = await hostSandbox({ network: true });
+    if (!probe.ok) throw new Error(`the sandbox cannot start on this host: ${probe.reason}`);
     const prepared: Prepared[] = [];
     for (const variant of VARIANTS) {
       const base = join(work, variant.stack);
@@ -260,9 +281,15 @@ export async function stackPlanOverhead(ctx: BenchContext): Promise<Row[]> {
         access: { kubeconfig: ctx.sandbox.kubeconfig },
       });
       await writeFile(join(dir, VAR_FILE), tfvarsJson(variant.vars(ctx)), { mode: 0o600 });
-      const runner = benchRunner(variant, cliConfigFile, binary, join(base, "home"));
+      const kubeconfig = ctx.sandbox.kubeconfig;
+      const runner = benchRunner(variant, cliConfigFile, binary, join(base, "home"), kubeconfig);
+      const sandboxed = benchRunner(variant, cliConfigFile, binary, join(base, "home"), kubeconfig, {
+        sandbox: probe.sandbox,
+        readWrite: [base],
+        readOnly: [...providerMirrors(ctx.sandbox.env), kubeconfig],
+      });
       await runner.init(dir);
-      prepared.push({ variant, base, dir, runner, env: runner.environment(dir) });
+      prepared.push({ variant, base, dir, runner, sandboxed, env: runner.environment(dir) });
     }
 
     const rows: Row[] = [];
@@ -285,6 +312,7 @@ async function measureVariant(
   const samples: Record<Measure | "show", number[]> = {
     raw: [],
     runner: [],
+    sandboxed: [],
     init: [],
     mooring: [],
     show: [],
@@ -320,6 +348,20 @@ async function measureVariant(
     return { plan: t1 - t0, show: performance.now() - t1 };
   };
 
+  const sandboxed = async (): Promise<number> => {
+    const t0 = performance.now();
+    const planned = await p.sandboxed.plan(p.dir, {
+      out: "mooring.tfplan",
+      varFile: VAR_FILE,
+      allowUndeclaredVariables: true,
+    });
+    await readSavedPlan(planned.planFile);
+    const ms = performance.now() - t0;
+    if (planned.changes !== (variant.exitCode === 2))
+      throw new Error(`sandboxed TofuRunner.plan (${variant.label}) reported changes=${planned.changes}`);
+    return ms;
+  };
+
   const init = async (): Promise<number> => {
     const base = await mkdtemp(join(p.base, "init-"));
     try {
@@ -328,7 +370,7 @@ async function measureVariant(
         recursive: true,
         filter: (src) => !src.includes(".terraform") && !src.endsWith(".tfplan"),
       });
-      const fresh = benchRunner(variant, cliConfigFile, binary, join(base, "home"));
+      const fresh = benchRunner(variant, cliConfigFile, binary, join(base, "home"), ctx.sandbox.kubeconfig);
       const t0 = performance.now();
       await fresh.init(dir);
       return performance.now() - t0;
@@ -383,6 +425,7 @@ async function measureVariant(
       if (m === "raw") got.raw = await raw();
       else if (m === "init") got.init = await init();
       else if (m === "mooring") got.mooring = await mooring();
+      else if (m === "sandboxed") got.sandboxed = await sandboxed();
       else {
         const r = await runner();
         got.runner = r.plan;
@@ -435,6 +478,19 @@ async function measureVariant(
         showJsonMedianMs: round(m.show),
         note: "showJson: `tofu show -json` of the same plan, which Mooring no longer runs (reference only)",
       },
+    ),
+    rowFromSamples(
+      `6. plan, ${label}: (d) TofuRunner.plan + read plan file, sandboxed`,
+      "ms",
+      samples.sandboxed,
+      undefined,
+    ),
+    rowFromSamples(
+      `6. sandbox, ${label}: (d) sandboxed runner vs (c) runner`,
+      "%",
+      paired((i) => pct(at("sandboxed", i), at("runner", i))),
+      undefined,
+      { ratioOfMediansPct: round(pct(m.sandboxed, m.runner)), addedMedianMs: round(m.sandboxed - m.runner) },
     ),
     rowFromSamples(`6. plan, ${label}: (b) Mooring run`, "ms", samples.mooring, undefined, breakdown),
     rowFromSamples(

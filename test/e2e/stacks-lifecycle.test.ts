@@ -19,16 +19,13 @@ import {
   waitStack as waitStackIn,
 } from "../harness/stacks.ts";
 
+// The kubernetes provider is configured by nothing but the run's environment: tofu runs
+// sandboxed, as the Stack's ServiceAccount, and sees no kubeconfig file.
 const K8S_MODULE = `
-variable "kubeconfig" {
-  type = string
-}
 variable "namespace" {
   type = string
 }
-provider "kubernetes" {
-  config_path = var.kubeconfig
-}
+provider "kubernetes" {}
 resource "kubernetes_config_map" "settings" {
   metadata {
     name      = "db-settings"
@@ -147,7 +144,7 @@ describe("a Stack's life", () => {
       new RegExp(`Stack ${ns}/db`),
     );
     await createStack("db", "db", {
-      vars: { kubeconfig: runSandboxKubeconfig(), namespace: ns },
+      vars: { namespace: ns },
       approvePlan: "auto",
       writeOutputsToSecret: { name: "db-outputs" },
     });
@@ -226,7 +223,7 @@ describe("a Stack's life", () => {
       ],
     });
     await createStack("audited", "db", {
-      vars: { kubeconfig: runSandboxKubeconfig(), namespace: auditNs },
+      vars: { namespace: auditNs },
       approvePlan: "manual",
       driftDetection: { mode: "report", interval: "0" },
     });
