@@ -18,7 +18,8 @@ const view: SandboxView = {
 function binds(args: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--bind" || args[i] === "--ro-bind") out.push(`${args[i]} ${args[i + 1]} ${args[i + 2]}`);
+    if (args[i] === "--bind" || args[i] === "--ro-bind" || args[i] === "--ro-bind-try")
+      out.push(`${args[i]} ${args[i + 1]} ${args[i + 2]}`);
   }
   return out;
 }
@@ -28,11 +29,11 @@ describe("bwrapArgs", () => {
     const args = bwrapArgs(view, "/root/.cache/mooring/toolchain-v1/opentofu/bin/tofu", ["plan"], 2);
     assert.deepEqual(binds(args), [
       "--ro-bind /usr /usr",
-      "--ro-bind /etc/resolv.conf /etc/resolv.conf",
-      "--ro-bind /etc/ssl/certs /etc/ssl/certs",
+      "--ro-bind-try /etc/resolv.conf /etc/resolv.conf",
+      "--ro-bind-try /etc/ssl/certs /etc/ssl/certs",
       "--bind /root/.cache/mooring/stacks/team-a.web-x1 /root/.cache/mooring/stacks/team-a.web-x1",
-      "--ro-bind /root/.cache/mooring/toolchain-v1/null/mirror /root/.cache/mooring/toolchain-v1/null/mirror",
-      "--ro-bind /root/.cache/mooring/toolchain-v1/opentofu/bin/tofu /root/.cache/mooring/toolchain-v1/opentofu/bin/tofu",
+      "--ro-bind-try /root/.cache/mooring/toolchain-v1/null/mirror /root/.cache/mooring/toolchain-v1/null/mirror",
+      "--ro-bind-try /root/.cache/mooring/toolchain-v1/opentofu/bin/tofu /root/.cache/mooring/toolchain-v1/opentofu/bin/tofu",
     ]);
   });
 
@@ -55,7 +56,7 @@ describe("bwrapArgs", () => {
     const args = bwrapArgs(view, "/bin/tofu", [], 3);
     const remount = args.indexOf("--remount-ro");
     assert.equal(args[remount + 1], "/");
-    assert.ok(remount > args.lastIndexOf("--bind") && remount > args.lastIndexOf("--ro-bind"));
+    assert.ok(remount > args.lastIndexOf("--bind") && remount > args.lastIndexOf("--ro-bind-try"));
   });
 
   it("cuts the network only when the view has none", () => {
@@ -87,12 +88,12 @@ describe("bwrapArgs", () => {
       2,
     );
     assert.deepEqual(binds(args).slice(3), [
-      "--ro-bind /w /w",
+      "--ro-bind-try /w /w",
       "--bind /w/run /w/run",
-      "--ro-bind /w/run/config.tfrc /w/run/config.tfrc",
+      "--ro-bind-try /w/run/config.tfrc /w/run/config.tfrc",
     ]);
     const both = bwrapArgs({ ...view, readWrite: ["/w"], readOnly: ["/w"], cwd: "/w" }, "/bin/tofu", [], 2);
-    assert.ok(binds(both).includes("--ro-bind /w /w"));
+    assert.ok(binds(both).includes("--ro-bind-try /w /w"));
     assert.ok(!binds(both).includes("--bind /w /w"));
   });
 

@@ -119,13 +119,15 @@ export function bwrapArgs(
     "--tmpfs",
     "/tmp",
   ];
-  for (const path of view.system) out.push("--ro-bind", path, path);
+  for (const path of view.system) out.push("--ro-bind-try", path, path);
   // Parents before children: a folder bound inside another is mounted on top of it, so a writable
   // run folder inside a read-only tree stays writable and a read-only file inside it stays
-  // read-only. A path listed both ways is read-only.
+  // read-only. A path listed both ways is read-only. A read-only path missing on the host is left
+  // out (a provider mirror not built yet), as it would simply be absent outside the sandbox; a
+  // missing writable folder is an error.
   const binds = new Map<string, string>();
   for (const path of view.readWrite) binds.set(path, "--bind");
-  for (const path of view.readOnly) binds.set(path, "--ro-bind");
+  for (const path of view.readOnly) binds.set(path, "--ro-bind-try");
   for (const path of sortByDepth([...binds.keys()])) out.push(binds.get(path) as string, path, path);
   // The root itself (a tmpfs holding the mount points) is made read-only last, so a write
   // anywhere but the writable folders and /tmp fails loudly instead of vanishing with the sandbox.
