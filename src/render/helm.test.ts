@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import type { HelmSource } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
@@ -228,6 +230,24 @@ describe("helm failures", () => {
     const err = await templateError(repo);
     assert.equal(err.code, "render-failed");
     assert.match(err.message, /missing in charts\/ directory: redis; .*helm dependency build/);
+  });
+
+  it("sends no request for a values.schema.json $ref to a URL, and says charts render without network", async (t) => {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(String(req.url));
+      res.end(JSON.stringify({ type: "object" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => server.close());
+    const port = (server.address() as AddressInfo).port;
+    const repo = await repoWith({
+      "chart/values.schema.json": JSON.stringify({ $ref: `http://127.0.0.1:${port}/schema.json` }),
+    });
+    const err = await templateError(repo);
+    assert.equal(err.code, "render-failed");
+    assert.match(err.message, /rendered without network access/);
+    assert.deepEqual(requests, []);
   });
 
   it("never takes a release name for a flag", async () => {

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import type { KustomizeSource } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
@@ -176,15 +178,34 @@ describe("rendering with kustomize", () => {
     assert.match(err.message, /^app\/kustomization\.yaml is a symlink/);
   });
 
-  it("leaves kustomize's restrictor to refuse a file symlinked outside, and shows none of its content", async () => {
+  it("refuses a file symlinked outside (the sandbox does not even show it), and shows none of its content", async () => {
     const repo = await repoWith({
       "app/kustomization.yaml": "configMapGenerator: [{name: cfg, files: [secret.txt]}]\n",
       "app/secret.txt": { link: "../../outside/secret.txt" },
     });
     const err = await buildError(repo, "app");
     assert.equal(err.code, "render-failed");
-    assert.match(err.message, /security; file .* is not in or below/);
+    // Unsandboxed, kustomize's restrictor says "security; file ... is not in or below".
+    assert.match(err.message, /outside: no such file or directory/);
     assert.doesNotMatch(err.message, /hunter2/);
+  });
+
+  it("sends no request for a generator file given as a URL, and says renders have no network", async (t) => {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(String(req.url));
+      res.end("hunter2");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => server.close());
+    const port = (server.address() as AddressInfo).port;
+    const repo = await repoWith({
+      "app/kustomization.yaml": `configMapGenerator: [{name: cfg, files: [k=http://127.0.0.1:${port}/secret]}]\n`,
+    });
+    const err = await buildError(repo, "app");
+    assert.equal(err.code, "render-failed");
+    assert.match(err.message, /renders have no network access/);
+    assert.deepEqual(requests, []);
   });
 
   it("refuses a remote base instead of reaching for the network", async () => {
