@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { summarisePlan } from "../core/stack/plan.ts";
+import { hostSandbox, type Sandbox } from "../isolation/sandbox.ts";
 import { planId } from "../core/stack/plan-id.ts";
 import { runCommand } from "../util/exec.ts";
 import { sha256Hex } from "./hash.ts";
@@ -318,5 +319,75 @@ describe("TofuRunner", () => {
     );
     // A generous bound: catches a runner that does something slow, not scheduler noise.
     assert.ok(median(ours) - median(raw) < Math.max(100, median(raw)), "runner overhead out of bounds");
+  });
+});
+
+describe("TofuRunner in the sandbox", () => {
+  let sandbox: Sandbox;
+  let folder: string;
+  const outside = () => join(work, "controller-secret.txt");
+
+  before(async () => {
+    const probe = await hostSandbox({ network: true });
+    assert.ok(probe.ok, probe.ok ? "" : probe.reason);
+    sandbox = probe.sandbox;
+    folder = join(work, "sandboxed");
+    await mkdir(folder, { recursive: true });
+    await writeFile(outside(), "MARKER-outside");
+  });
+
+  function confined(name: string, extra: Record<string, string> = {}) {
+    const base = join(folder, name);
+    const dir = join(base, "module");
+    return {
+      base,
+      dir,
+      make: async () => {
+        await mkdir(dir, { recursive: true });
+        for (const [file, text] of Object.entries({ "main.tf": MODULE, ...extra })) {
+          await writeFile(join(dir, file), text);
+        }
+        await writeFile(join(dir, "vars.tfvars.json"), JSON.stringify({ name: "web" }));
+      },
+      tofu: runner(name, {
+        homeDir: join(base, "home"),
+        sandbox: { sandbox, readWrite: [base], readOnly: [] },
+      }),
+    };
+  }
+
+  it("plans and applies in its run folder", async () => {
+    const run = confined("works");
+    await run.make();
+    await run.tofu.init(run.dir);
+    const plan = await run.tofu.plan(run.dir, { out: "plan.bin", varFile: "vars.tfvars.json" });
+    assert.equal(plan.changes, true);
+    await run.tofu.apply(run.dir, plan.planFile);
+    assert.equal((await run.tofu.output(run.dir)).name?.value, "web");
+  });
+
+  it("cannot read a file of the host outside its run folder", async () => {
+    const run = confined("reader", { "steal.tf": `output "stolen" {\n  value = file("${outside()}")\n}\n` });
+    await run.make();
+    await run.tofu.init(run.dir);
+    const err = await rejectsWith(run.tofu.plan(run.dir, { out: "plan.bin", varFile: "vars.tfvars.json" }));
+    assert.match(err.message, /no file exists/i);
+    assert.doesNotMatch(err.message + err.log, /MARKER-outside/);
+  });
+
+  it("gets its interrupt itself at the time limit, so it stops cleanly", async () => {
+    const slow = `resource "terraform_data" "slow" {\n  provisioner "local-exec" {\n    command = "sleep 60"\n  }\n}\n`;
+    const run = confined("interrupt", { "slow.tf": slow });
+    await run.make();
+    await run.tofu.init(run.dir);
+    const plan = await run.tofu.plan(run.dir, { out: "plan.bin", varFile: "vars.tfvars.json" });
+    const started = performance.now();
+    const err = await rejectsWith(run.tofu.apply(run.dir, plan.planFile, { timeoutMs: 3000 }));
+    assert.equal(err.code, "timeout");
+    assert.match(err.log, /Interrupt received/);
+    assert.ok(
+      performance.now() - started < 25_000,
+      "tofu stopped on the interrupt, not at the kill after the grace",
+    );
   });
 });
