@@ -229,7 +229,12 @@ export class StackReconciler {
         await this.status.clearAnnotations(stack, [APPROVE_PLAN_ANNOTATION, APPROVED_BY_ANNOTATION]);
         // A failed apply goes through the queue's backoff before the next plan.
         if (status.lastApply?.planId === pending.id && status.lastApply.result === "failed") {
-          throw new Error(status.lastApply.message);
+          throw new TofuError({
+            code: "apply-failed",
+            stackRef: key,
+            command: "apply",
+            message: status.lastApply.message,
+          });
         }
         return { requeueAfterMs: 500 };
       }

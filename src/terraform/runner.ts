@@ -97,8 +97,9 @@ export interface TofuRunnerOptions {
   secrets?: readonly string[];
   /**
    * Who tofu is in the cluster: the run's ServiceAccount token and the API server, set as
-   * KUBE_HOST, KUBE_TOKEN and KUBE_CLUSTER_CA_CERT_DATA for the state backend and the kubernetes
-   * provider (names the Stack's own env may not set). The token is scrubbed from output.
+   * KUBE_HOST, KUBE_TOKEN and KUBE_CLUSTER_CA_CERT_DATA (and KUBE_LOAD_CONFIG_FILE=false) for the
+   * state backend and the kubernetes provider (names the Stack's own env may not set). The token
+   * is scrubbed from output.
    */
   kubeAccess?: { host: string; token: string; caPem?: string };
   /** Limit of each command in milliseconds; default 20 minutes. */
@@ -239,6 +240,9 @@ export class TofuRunner {
           KUBE_HOST: access.host,
           KUBE_TOKEN: access.token,
           ...(access.caPem ? { KUBE_CLUSTER_CA_CERT_DATA: access.caPem } : {}),
+          // The kubernetes provider 1.x otherwise looks for ~/.kube/config and, finding none,
+          // drops host and token and talks to localhost. 2.x no longer reads it.
+          KUBE_LOAD_CONFIG_FILE: "false",
         }
       : {};
     this.#onOutput = options.onOutput;

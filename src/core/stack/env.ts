@@ -28,6 +28,8 @@ const RESERVED_EXACT: Record<string, string> = {
   KUBE_TOKEN: "is set by Mooring: runs act as the Stack's ServiceAccount (spec.serviceAccountName)",
   KUBE_CLUSTER_CA_CERT_DATA:
     "is set by Mooring: runs act as the Stack's ServiceAccount (spec.serviceAccountName)",
+  KUBE_LOAD_CONFIG_FILE:
+    "is set by Mooring so that the kubernetes provider uses the token of the Stack's ServiceAccount",
 };
 const RESERVED_PREFIXES: [string, string][] = [
   ["TF_CLI_ARGS", "would add arguments to the commands Mooring runs"],
