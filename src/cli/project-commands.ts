@@ -3,6 +3,7 @@
 // platform team's right, so these commands run with the caller's own credentials and the API
 // server's RBAC decides who may.
 import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { jsonEqual } from "../core/json.ts";
 import { PROJECT_API_VERSION, PROJECT_KIND, type Project, projectNameOf } from "../core/project/project.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
@@ -42,7 +43,7 @@ class ProjectApi extends ResourceApi<StoredProject> {
     for (const kind of ["Application", "Stack"]) {
       let items: NamespacedObject[];
       try {
-        items = (await this.client.list(PROJECT_API_VERSION, kind, {})).items as NamespacedObject[];
+        items = await this.listEverywhere(kind);
       } catch (err) {
         // A cluster without Stacks has no Stacks naming the project; any other error counts.
         if (err instanceof KubeApiError && err.reason === "UnknownKind") continue;
@@ -53,6 +54,21 @@ class ProjectApi extends ResourceApi<StoredProject> {
       }
     }
     return users.sort();
+  }
+
+  /**
+   * Every object of a kind. Right after `moor install` changed a CRD, the API server answers 429
+   * ("storage is (re)initializing") for a second or two: that is waited out, briefly.
+   */
+  private async listEverywhere(kind: string): Promise<NamespacedObject[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.client.list(PROJECT_API_VERSION, kind, {})).items as NamespacedObject[];
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.status === 429) || attempt >= 10) throw err;
+        await sleep(500);
+      }
+    }
   }
 }
 
