@@ -223,10 +223,11 @@ export async function compareWithCluster(input: CompareInput): Promise<Compariso
     }
   });
 
+  // What Git dropped: objects the app managed before that are no longer rendered. An object still
+  // in Git is not dropped even when the server refused it (invalid, or forbidden to this identity).
   const desired = new Set<string>();
-  for (const o of objects) if (!o.hook && !o.error) desired.add(refKey(o.ref));
+  for (const o of objects) if (!o.hook) desired.add(refKey(o.ref));
 
-  // What Git dropped: objects the app managed before that are no longer rendered.
   const dropped = input.previouslyManaged.filter((r) => !desired.has(refKey(r)));
   const pruneCandidates: KubeObject[] = [];
   await mapLimit(dropped, limit, async (r) => {
