@@ -57,8 +57,9 @@ describe("moor install", () => {
         "ClusterRoleBinding/mooring-controller",
         "ClusterRoleBinding/mooring-manager",
         "RoleBinding/mooring/mooring-controller",
+        "Project/mooring/default",
       ],
-      "CRDs first, then the namespace, what lives in it, roles, and bindings",
+      "CRDs first, then the namespace, what lives in it, roles, bindings, and the default project",
     );
 
     // The CRD is Established and its kind served as soon as install returns.
@@ -180,6 +181,39 @@ rules:
       [["create", "pods", "-n", other], false],
       [["patch", "nodes"], false],
     ]);
+  });
+
+  it("creates a default project that allows what Mooring always did, and keeps a platform team's edits to it", async () => {
+    const project = JSON.parse(
+      await kubectlOk(["get", "projects.mooring.dev", "default", "-n", "mooring", "-o", "json"]),
+    );
+    assert.deepEqual(project.spec.sourceRepos, ["*"]);
+    assert.deepEqual(project.spec.destinations, [{ name: "*", server: "*", namespace: "*" }]);
+    await kubectlOk(
+      ["apply", "--server-side", "--force-conflicts", "--field-manager=platform-team", "-f", "-"],
+      {
+        input: JSON.stringify({
+          apiVersion: "mooring.dev/v1alpha1",
+          kind: "Project",
+          metadata: { name: "default", namespace: "mooring" },
+          spec: { sourceRepos: ["https://git.example.com/platform/*"] },
+        }),
+      },
+    );
+    try {
+      const result = await installJson();
+      const kept = result.objects.find((o) => o.object === "Project/mooring/default");
+      assert.equal(kept?.action, "skipped");
+      assert.match(kept?.reason ?? "", /changed by platform-team; those changes are kept/);
+      const after = JSON.parse(
+        await kubectlOk(["get", "projects.mooring.dev", "default", "-n", "mooring", "-o", "json"]),
+      );
+      assert.deepEqual(after.spec.sourceRepos, ["https://git.example.com/platform/*"]);
+    } finally {
+      // Give the shared cluster its default project back.
+      await kubectlOk(["delete", "projects.mooring.dev", "default", "-n", "mooring"]);
+      await installJson();
+    }
   });
 
   it("names the kubeconfig problem instead of failing obscurely", async () => {
