@@ -47,6 +47,7 @@ export async function runSandboxed(
   const argv = bwrapArgs(view, file, args, STATUS_FD);
   const kill = new AbortController();
   let pid: number | undefined;
+  let status = "";
   let stopped: Stop | undefined;
   let grace: NodeJS.Timeout | undefined;
   const stop = (reason: Stop) => {
@@ -82,7 +83,10 @@ export async function runSandboxed(
       signal: kill.signal,
       ...(onOutput ? { onOutput } : {}),
       onFd3: (chunk) => {
-        pid ??= childPidOf(chunk);
+        status += chunk;
+        // Whole lines only: a PID cut in two would name another process.
+        if (pid === undefined && status.includes("\n"))
+          pid = childPidOf(status.slice(0, status.indexOf("\n")));
       },
     });
     const { aborted: _killedByUs, ...plain } = result;
