@@ -65,6 +65,12 @@ export function owningApp(obj: KubeObject): AppKey | null {
 export class DriftWatcher {
   private readonly clusters = new Map<string, Watched>();
   private readonly pending = new Map<AppKey, DriftRecord[]>();
+  /**
+   * Changes already handled, as `uid@resourceVersion/type`: watches of different identities can
+   * see the same object (a cluster-wide one and a ServiceAccount's per-namespace one), and one
+   * change must be recorded once.
+   */
+  private readonly seen = new Set<string>();
   private readonly wake: (app: AppKey, urgent: boolean) => void;
   private readonly now: () => Date;
   private stopped = false;
@@ -128,6 +134,10 @@ export class DriftWatcher {
     if (!informer.hasSynced) return; // the initial list is not a change
     const app = owningApp(event.object);
     if (!app) return;
+    const change = `${event.object.metadata.uid ?? ""}@${event.object.metadata.resourceVersion ?? ""}/${event.type}`;
+    if (this.seen.has(change)) return;
+    this.seen.add(change);
+    if (this.seen.size > 10_000) this.seen.delete(this.seen.values().next().value as string);
     const ref = refOf(event.object);
     const base = {
       group: ref.group,
