@@ -143,7 +143,7 @@ async function readStdin(): Promise<string> {
 
 const createCommand: Command = {
   path: ["stack", "create"],
-  usage: `moor stack create NAME --repo URL [--revision R] [--path P] [--workspace W] [--approve auto|manual] [--var k=v]... [--var-json k=JSON]... [--destroy-on-delete] [--outputs-secret NAME] [--drift-interval 1h] [--drift-mode report|remediate] [--depends-on [NS/]NAME]... [--upsert] [-f stack.yaml] ${CLUSTER_FLAGS} [-o json|yaml]`,
+  usage: `moor stack create NAME --repo URL [--revision R] [--path P] [--workspace W] [--service-account SA] [--approve auto|manual] [--var k=v]... [--var-json k=JSON]... [--destroy-on-delete] [--outputs-secret NAME] [--drift-interval 1h] [--drift-mode report|remediate] [--depends-on [NS/]NAME]... [--upsert] [-f stack.yaml] ${CLUSTER_FLAGS} [-o json|yaml]`,
   summary: "create a Stack (server-side apply as moor-cli); an existing one is replaced only with --upsert",
   options: {
     ...clusterOptions,
@@ -152,6 +152,8 @@ const createCommand: Command = {
     revision: { type: "string" },
     path: { type: "string" },
     workspace: { type: "string" },
+    // The ServiceAccount plans and applies act as (spec.serviceAccountName).
+    "service-account": { type: "string" },
     approve: { type: "string" },
     var: { type: "string", multiple: true },
     "var-json": { type: "string", multiple: true },

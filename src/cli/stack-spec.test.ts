@@ -29,6 +29,7 @@ describe("stackFromFlags", () => {
         revision: "v2",
         path: "stacks/db",
         workspace: "prod",
+        "service-account": "db-runner",
         approve: "auto",
         var: ["region=eu-west-1", "dsn=a=b"],
         "var-json": ['zones=["a","b"]', "size=3", 'tags={"team":"data"}'],
@@ -43,6 +44,7 @@ describe("stackFromFlags", () => {
     assert.deepEqual(stack.spec, {
       source: { repoURL: REPO, targetRevision: "v2", path: "stacks/db" },
       workspace: "prod",
+      serviceAccountName: "db-runner",
       vars: { region: "eu-west-1", dsn: "a=b", zones: ["a", "b"], size: 3, tags: { team: "data" } },
       approvePlan: "auto",
       destroyOnDelete: true,
@@ -122,6 +124,11 @@ describe("stackFromFlags", () => {
       "a workspace that is not a DNS label",
       { name: "db", values: { repo: REPO, workspace: "Prod" } },
       /spec.workspace: "Prod" must be a lower-case DNS label/,
+    ],
+    [
+      "a ServiceAccount name that is not one",
+      { name: "db", values: { repo: REPO, "service-account": "Runner_1" } },
+      /spec.serviceAccountName: "Runner_1" is not a valid ServiceAccount name/,
     ],
     [
       "a path outside the repository",

@@ -102,6 +102,8 @@ export function stackFromFlags(input: StackCreateInput): Stack {
   if (path !== undefined) spec.source.path = path;
   const workspace = stringValue(values, "workspace");
   if (workspace !== undefined) spec.workspace = workspace;
+  const account = stringValue(values, "service-account");
+  if (account !== undefined) spec.serviceAccountName = account;
 
   applyVars(spec, values);
   const approve = stringValue(values, "approve");
