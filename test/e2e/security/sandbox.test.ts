@@ -77,7 +77,8 @@ describe("attack: tofu and the renderers reaching beyond their sandbox", () => {
   let controller: RunningController;
   let recorder: Awaited<ReturnType<typeof startRecorder>>;
   let tokenMarker = `MARKER-token-${suffix}`;
-  let createdToken = false;
+  /** The topmost folder of the token path this test made, removed afterwards. */
+  let createdTokenRoot: string | undefined;
   const hostSecret = join(runHome(), `host-secret-${suffix}`);
   const hostMarker = `MARKER-host-${suffix}`;
   const planted = join(toolchainRoot(runEnv()), `planted-${suffix}.txt`);
@@ -136,9 +137,9 @@ describe("attack: tofu and the renderers reaching beyond their sandbox", () => {
     if (existsSync(TOKEN_PATH)) {
       tokenMarker = (await readFile(TOKEN_PATH, "utf8")).trim();
     } else {
-      await mkdir(join(TOKEN_PATH, ".."), { recursive: true });
+      createdTokenRoot = await mkdir(join(TOKEN_PATH, ".."), { recursive: true });
       await writeFile(TOKEN_PATH, tokenMarker);
-      createdToken = true;
+      createdTokenRoot ??= TOKEN_PATH;
     }
     await writeFile(hostSecret, hostMarker);
     // A line of the controller's kubeconfig that holds a credential.
@@ -198,7 +199,7 @@ describe("attack: tofu and the renderers reaching beyond their sandbox", () => {
     for (const app of ["sandbox-generator", "sandbox-remote-base", "sandbox-chart"])
       await deleteApp(app).catch(() => {});
     await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
-    if (createdToken) await rm(TOKEN_PATH, { force: true });
+    if (createdTokenRoot) await rm(createdTokenRoot, { recursive: true, force: true });
     await rm(hostSecret, { force: true });
     await rm(planted, { force: true });
   });
