@@ -19,6 +19,7 @@ import {
   projectNameOf,
   subjectOf,
 } from "../core/project/project.ts";
+import { parseSyncOptions } from "../core/sync-plan.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { IN_CLUSTER } from "./destinations.ts";
 import type { ProjectLookup } from "./projects.ts";
@@ -110,6 +111,15 @@ export async function enforceRendered(
     // A namespaced object with no namespace at all is refused by the comparison, with its reason.
     if (namespaced && ref.namespace === "") continue;
     placements.push({ ref, namespaced });
+  }
+  // CreateNamespace makes the sync create a Namespace, a cluster-scoped kind like any other
+  // (as in Argo CD, the project must allow it).
+  const destinationNamespace = app.spec.destination.namespace;
+  if (destinationNamespace && parseSyncOptions(app.spec.syncPolicy?.syncOptions).options.createNamespace) {
+    placements.push({
+      ref: { group: "", kind: "Namespace", namespace: "", name: destinationNamespace },
+      namespaced: false,
+    });
   }
   const violations = checkRendered(scope.project, scope.subject, scope.cluster, placements);
   if (violations.length > 0) {

@@ -12,6 +12,7 @@
 // app but never deletes what it already deployed.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ApplicationSpec } from "../../../src/core/application.ts";
 import type { ProjectSpec } from "../../../src/core/project/project.ts";
 import { type AppView, condition } from "../../harness/apps.ts";
@@ -161,13 +162,17 @@ describe("projects keep a team's Applications inside their bounds", () => {
     repoURL: string,
     path: string,
     destination = TEAM_NS,
+    syncOptions: string[] = [],
   ) {
     apps.push([namespace, name]);
     await applyAppIn(namespace, name, {
       project: PROJECT,
       source: { repoURL, targetRevision: "main", path },
       destination: { namespace: destination },
-      syncPolicy: { automated: { prune: true, selfHeal: true } },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        ...(syncOptions.length > 0 ? { syncOptions } : {}),
+      },
     });
   }
 
@@ -213,6 +218,28 @@ describe("projects keep a team's Applications inside their bounds", () => {
       await exists("configmap", "next-to-binding", TEAM_NS),
       false,
       "the harmless object waits too",
+    );
+    // Only the project's author can fix this: the app is looked at again at the resync pace (20 s
+    // here), not retried in a loop every time its repository is polled (1 s here).
+    const attempts = () =>
+      controller.logs.filter((l) => l.msg === "reconcile failed" && l.app === `mooring/crb-${suffix}`).length;
+    const seen = attempts();
+    assert.ok(seen >= 1, "the refusal is logged");
+    await sleep(6000);
+    assert.ok(attempts() - seen <= 1, `${attempts() - seen} attempts in 6 s`);
+  });
+
+  it("refuses CreateNamespace when the project does not allow Namespaces", async () => {
+    await createApp("mooring", `ns-${suffix}`, git.url("team-a/config"), "good", TEAM_NS, [
+      "CreateNamespace=true",
+    ]);
+    await refused(
+      "mooring",
+      `ns-${suffix}`,
+      "ProjectViolation",
+      new RegExp(
+        `Namespace/${TEAM_NS} \\(cluster-scoped kind Namespace\\) is not in project ${PROJECT}'s clusterResourceWhitelist`,
+      ),
     );
   });
 
