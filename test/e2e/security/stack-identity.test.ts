@@ -196,6 +196,20 @@ describe("attack: a Stack reaching beyond its own ServiceAccount", () => {
       "name",
     ]);
     assert.match(state, /tfstate-default/);
+    // The run's token (a JWT) is in no log: not the Stack's, not the controller's.
+    const jwt = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/;
+    const log = await kubectlOk([
+      "get",
+      "configmap",
+      "stack-log-own",
+      "-n",
+      teamA,
+      "-o",
+      "jsonpath={.data.log}",
+    ]);
+    assert.ok(log.length > 0, "the run's log was written, as the Stack's account");
+    assert.doesNotMatch(log, jwt);
+    assert.ok(!controller.logs.some((l) => jwt.test(JSON.stringify(l))), "no token in the controller's log");
   });
 
   it("writing into team B is refused by RBAC, the Stack says so, and nothing lands in team B", async () => {
