@@ -158,6 +158,7 @@ describe("app tables", () => {
     const summary = renderAppSummary(withOp, NOW);
     for (const line of [
       "Name:        mooring/shop",
+      "Project:     default",
       "Destination: in-cluster, namespace shop",
       "Sync policy: automated (prune)",
       "Sync:        Synced to 2222222222",

@@ -3,6 +3,7 @@
 import type { ApplicationStatus, HistoryEntry, ResourceStatus } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { type Condition, findCondition } from "../core/conditions.ts";
+import { projectNameOf } from "../core/project/project.ts";
 import { age, type Column, renderTable } from "./output.ts";
 
 /** Commits are shown by their first 10 characters, as the controller's messages do. */
@@ -128,6 +129,7 @@ export function renderAppSummary(app: Application, now = Date.now()): string {
   const { source, destination } = app.spec;
   const rows: [string, string][] = [
     ["Name", `${app.metadata.namespace}/${app.metadata.name}`],
+    ["Project", projectNameOf(app)],
     ["Repo", source.repoURL],
     ["Path", source.path || "."],
     ["Target", source.targetRevision || "HEAD"],
