@@ -22,6 +22,10 @@ describe("parseRepoLocation", () => {
     assert.deepEqual(parsed.segments, ["r"]);
   });
 
+  it("names one repository whatever the case of its .git suffix and a trailing slash", () => {
+    assert.ok(sameRepository(loc("HTTP://127.0.0.1:8080/APP.GIT/"), loc("http://127.0.0.1:8080/app")));
+  });
+
   it("fills in the default port and lower-cases host and path", () => {
     assert.deepEqual(loc("HTTPS://Git.Example.com/Org/Repo.git/"), {
       scheme: "https",

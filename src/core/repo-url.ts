@@ -51,13 +51,25 @@ export function parseRepoLocation(text: string): RepoLocation | undefined {
     scheme: parts.scheme,
     host: parts.host,
     port: parts.port || (DEFAULT_PORTS[parts.scheme] ?? ""),
-    segments: path
-      .toLowerCase()
-      .split("/")
-      .filter((segment) => segment !== ""),
+    segments: segmentsOf(path),
     userinfo: (parts.scheme === "https" || parts.scheme === "http") && hasUserinfo(url),
     local,
   };
+}
+
+/** Lower-case path segments; a final `.git` (in any case) names the same repository. */
+function segmentsOf(path: string): string[] {
+  const segments = path
+    .toLowerCase()
+    .split("/")
+    .filter((segment) => segment !== "");
+  const last = segments.at(-1);
+  if (last?.endsWith(".git")) {
+    const bare = last.slice(0, -".git".length);
+    if (bare === "") segments.pop();
+    else segments[segments.length - 1] = bare;
+  }
+  return segments;
 }
 
 function hasUserinfo(url: string): boolean {
