@@ -34,6 +34,13 @@ describe("checkSourceRepo", () => {
       message: "Application team-a/web: repository https://x/y.git is not in project team-a's sourceRepos",
     });
   });
+  it("never repeats a password from the URL in its message", () => {
+    const decision = checkSourceRepo(p, APP, "https://user:s3cret@evil.example/x.git");
+    assert.equal(
+      decision.allowed ? "" : decision.message,
+      "Application team-a/web: repository https://evil.example/x.git is not in project team-a's sourceRepos",
+    );
+  });
   it("lets a ! entry win over a matching allow", () => {
     const decision = checkSourceRepo(p, APP, "https://git.example.com/team-a/secrets.git");
     assert.equal(decision.allowed, false);

@@ -3,7 +3,7 @@
 // and the project, ready for a condition, an Event or the command line.
 import { globMatch, isDeny, negatableMatch } from "./glob.ts";
 import type { DestinationRef, GroupKind, Project, ProjectDecision, ProjectRule } from "./project.ts";
-import { repoMatches } from "./repo-url.ts";
+import { redactRepoURL, repoMatches } from "./repo-url.ts";
 
 const ALLOWED: ProjectDecision = { allowed: true };
 
@@ -17,17 +17,19 @@ function refused(rule: ProjectRule, message: string): ProjectDecision {
  */
 export function checkSourceRepo(project: Project, subject: string, repoURL: string): ProjectDecision {
   const name = project.metadata.name;
+  // A password in the URL must not reach a condition or an Event.
+  const shown = redactRepoURL(repoURL);
   const entries = project.spec.sourceRepos ?? [];
   for (const entry of entries) {
     if (isDeny(entry) && repoMatches(entry.slice(1), repoURL)) {
       return refused(
         "sourceRepos",
-        `${subject}: repository ${repoURL} is denied by project ${name}'s sourceRepos entry "${entry}"`,
+        `${subject}: repository ${shown} is denied by project ${name}'s sourceRepos entry "${entry}"`,
       );
     }
   }
   if (entries.some((entry) => !isDeny(entry) && repoMatches(entry, repoURL))) return ALLOWED;
-  return refused("sourceRepos", `${subject}: repository ${repoURL} is not in project ${name}'s sourceRepos`);
+  return refused("sourceRepos", `${subject}: repository ${shown} is not in project ${name}'s sourceRepos`);
 }
 
 /**

@@ -138,3 +138,8 @@ export function repoMatches(pattern: string, repoURL: string): boolean {
     globMatch(p.path, r.path)
   );
 }
+
+/** The address as messages may show it: any user name and password taken out. */
+export function redactRepoURL(repoURL: string): string {
+  return repoURL.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1");
+}
