@@ -8,24 +8,20 @@
 //
 // The pieces: which step to take and how a failure is classified are pure
 // (src/core/stack/step.ts, failure.ts); the project check (stack-project.ts) comes before any
-// fetch; a run's identity, inputs and folder (stack-run.ts), state-lock handling
-// (stack-lock.ts), status writing (stack-status.ts) and outputs (stack-outputs.ts) each have
-// their own module. Everything a run touches in the cluster it touches as the Stack's
-// ServiceAccount; the controller's own identity writes only the Stack object and its Events.
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+// fetch; the plan and apply steps (stack-steps.ts), a run's identity, inputs and folder
+// (stack-run.ts), state-lock handling (stack-lock.ts), status writing (stack-status.ts) and
+// outputs (stack-outputs.ts) each have their own module. Everything a run touches in the cluster
+// it touches as the Stack's ServiceAccount; the controller's own identity writes only the Stack
+// object and its Events.
 import { REFRESH_ANNOTATION } from "../core/application.ts";
-import type { Standing } from "../core/conditions.ts";
 import { cliApproval, decideApproval } from "../core/stack/approval.ts";
 import { classifyFailure } from "../core/stack/failure.ts";
 import type { StackServiceAccount } from "../core/stack/identity.ts";
-import { formatCounts, limitResources, summarisePlan } from "../core/stack/plan.ts";
-import { planId } from "../core/stack/plan-id.ts";
+import { formatCounts } from "../core/stack/plan.ts";
 import {
   APPROVE_PLAN_ANNOTATION,
   APPROVED_BY_ANNOTATION,
   DRIFT_CHECK_ANNOTATION,
-  type PlanPurpose,
   type ResolvedStackSpec,
   type Stack,
   type StackStatus,
@@ -34,25 +30,21 @@ import {
   validateStackSpec,
 } from "../core/stack/spec.ts";
 import { decideStep, restingStanding } from "../core/stack/step.ts";
-import { undeclaredVariables } from "../core/stack/vars.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
-import { sha256Hex } from "../terraform/hash.ts";
-import { loadPlan, prunePlans, savePlan } from "../terraform/plan-store.ts";
 import { TofuError } from "../terraform/runner.ts";
-import { readSavedPlan } from "../terraform/saved-plan.ts";
 import type { ApiServer } from "../terraform/state-backend.ts";
 import type { Logger } from "../util/log.ts";
 import type { SourceResolver } from "./app-source.ts";
 import type { ProjectLookup } from "./projects.ts";
 import type { ProcessResult } from "./queue.ts";
-import { failureSource, StackError } from "./stack-errors.ts";
+import { failureSource } from "./stack-errors.ts";
 import { forbiddenAs, StackIdentities } from "./stack-identity.ts";
 import { StateLocks } from "./stack-lock.ts";
-import { writeOutputs } from "./stack-outputs.ts";
 import { enforceStackProject } from "./stack-project.ts";
 import { StackRuns, type StackSandboxOptions } from "./stack-run.ts";
 import { StackStatusWriter, stackRef } from "./stack-status.ts";
+import { StackSteps } from "./stack-steps.ts";
 import { RunFolders } from "./stack-workdir.ts";
 
 export const DESTROY_FINALIZER = "mooring.dev/stack-destroy";
@@ -94,6 +86,7 @@ export class StackReconciler {
   private readonly locks: StateLocks;
   private readonly status: StackStatusWriter;
   private readonly runs: StackRuns;
+  private readonly steps: StackSteps;
   /** Run folders, kept initialized between runs of a Stack at the same commit. */
   readonly folders: RunFolders;
 
@@ -110,6 +103,12 @@ export class StackReconciler {
       cliConfigFile: deps.cliConfigFile,
       sandbox: deps.sandbox,
       ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    this.steps = new StackSteps({
+      runs: this.runs,
+      locks: this.locks,
+      status: this.status,
+      events: deps.events,
     });
   }
 
@@ -225,7 +224,7 @@ export class StackReconciler {
         cli: cliApproval(stack.metadata.annotations),
       });
       if (decision.decision === "apply") {
-        await this.apply(stack, spec, account, status, revision, pending.id, decision.approvedBy);
+        await this.steps.apply(stack, spec, account, status, revision, pending.id, decision.approvedBy);
         await this.status.clearAnnotations(stack, [APPROVE_PLAN_ANNOTATION, APPROVED_BY_ANNOTATION]);
         // A failed apply goes through the queue's backoff before the next plan.
         if (status.lastApply?.planId === pending.id && status.lastApply.result === "failed") {
@@ -254,7 +253,7 @@ export class StackReconciler {
       await this.status.finish(stack, status, restingStanding(status));
       return { requeueAfterMs: step.requeueAfterMs };
     }
-    const moved = await this.plan(stack, spec, account, status, revision, step.purpose, confirm);
+    const moved = await this.steps.plan(stack, spec, account, status, revision, step.purpose, confirm);
     if (refresh || driftCheck)
       await this.status.clearAnnotations(stack, [REFRESH_ANNOTATION, DRIFT_CHECK_ANNOTATION]);
     return { requeueAfterMs: moved ? 0 : 200 };
@@ -357,7 +356,7 @@ export class StackReconciler {
     const pending =
       status.lastPlan?.pending && status.lastPlan.purpose === "destroy" ? status.lastPlan : undefined;
     if (!pending) {
-      await this.plan(stack, spec, account, status, revision, "destroy");
+      await this.steps.plan(stack, spec, account, status, revision, "destroy");
       if (!status.lastPlan?.pending) {
         await this.removeFinalizer(stack);
         return undefined;
@@ -379,7 +378,7 @@ export class StackReconciler {
       });
       return { requeueAfterMs: 5000 };
     }
-    await this.apply(stack, spec, account, status, pending.revision, pending.id, decision.approvedBy);
+    await this.steps.apply(stack, spec, account, status, pending.revision, pending.id, decision.approvedBy);
     if (status.lastApply?.planId === pending.id && status.lastApply.result === "succeeded") {
       await this.deps.events.record(stack, "Normal", "Destroyed", `destroyed with plan ${pending.id}`);
       await this.removeFinalizer(stack);
@@ -392,206 +391,5 @@ export class StackReconciler {
     await this.deps.client.mergePatch(stackRef(stack), {
       metadata: { finalizers: (stack.metadata.finalizers ?? []).filter((f) => f !== DESTROY_FINALIZER) },
     });
-  }
-
-  private async plan(
-    stack: Stack,
-    spec: ResolvedStackSpec,
-    account: StackServiceAccount,
-    status: StackStatus,
-    revision: string,
-    purpose: PlanPurpose,
-    confirm?: Promise<string>,
-  ): Promise<"moved" | undefined> {
-    const log: string[] = [];
-    const run = await this.runs.start(
-      stack,
-      spec,
-      account,
-      status,
-      revision,
-      `planning ${revision.slice(0, 10)}`,
-      log,
-    );
-    const { work, runner, inputs, identity } = run;
-    const subject = `${stack.metadata.namespace}/${stack.metadata.name}`;
-    try {
-      const planned = await this.locks.unlockingStale(stack, identity.client, runner, work.moduleDir, () =>
-        runner.plan(work.moduleDir, {
-          out: "mooring.tfplan",
-          varFile: work.varFile,
-          allowUndeclaredVariables: true,
-          ...(purpose === "destroy" ? { destroy: true } : {}),
-        }),
-      );
-      if (confirm && (await confirm) !== revision) return "moved";
-      const saved = await readSavedPlan(planned.planFile);
-      const summary = summarisePlan(saved);
-      const undeclared = undeclaredVariables(
-        { values: inputs.vars, ...inputs.declaredCheck } as Parameters<typeof undeclaredVariables>[0],
-        summary.declaredVariables,
-      );
-      if (undeclared.errors.length > 0) {
-        throw new StackError("undeclared-variable", `${undeclared.errors.join("; ")}; nothing was applied`);
-      }
-      const id = planId(
-        saved.identity,
-        { revision, path: spec.source.path, workspace: spec.workspace, purpose },
-        sha256Hex,
-      );
-      const { resources, omitted } = limitResources(summary.resources);
-      status.lastPlan = {
-        id,
-        revision,
-        createdAt: new Date().toISOString(),
-        purpose,
-        summary: summary.counts,
-        resources,
-        ...(omitted > 0 ? { resourcesOmitted: omitted } : {}),
-        outputs: summary.outputs.map((o) => o.name),
-        pending: summary.changes,
-      };
-      if (purpose === "drift" || summary.drifted.length > 0) {
-        status.drift = {
-          checkedAt: new Date().toISOString(),
-          drifted: summary.drifted.length > 0,
-          resources: summary.drifted,
-        };
-      } else {
-        status.drift = { checkedAt: new Date().toISOString(), drifted: false, resources: [] };
-      }
-      delete status.lastError;
-      // The plan is stored (as the Stack's account) before the status names it, so whoever reads
-      // the id can load it.
-      const storePlan = async () => {
-        if (!summary.changes) return;
-        await savePlan(
-          identity.client,
-          { namespace: stack.metadata.namespace, name: stack.metadata.name, uid: stack.metadata.uid ?? "" },
-          { planId: id, planFile: await readFile(planned.planFile), text: planned.log },
-        ).catch((err: unknown) => {
-          throw forbiddenAs(err, subject, account, "store the plan in Secrets of its namespace");
-        });
-        await prunePlans(identity.client, stack.metadata, [id]);
-        await this.deps.events.record(
-          stack,
-          "Normal",
-          "PlanCreated",
-          `plan ${id} for ${revision.slice(0, 10)}: ${formatCounts(summary.counts)}`,
-        );
-      };
-      await Promise.all([storePlan(), this.runs.saveLog(run, stack, log.join(""))]);
-      status.observedGeneration = stack.metadata.generation;
-      const standing: Standing = summary.changes
-        ? {
-            state: "progressing",
-            reason: "AwaitingApproval",
-            message: `plan ${id} (${formatCounts(summary.counts)}) waits for approval`,
-          }
-        : restingStanding(status);
-      await this.status.finish(stack, status, standing);
-    } catch (err) {
-      run.failed();
-      await this.runs.saveLog(run, stack, log.join(""));
-      throw err;
-    } finally {
-      await run.end();
-    }
-  }
-
-  private async apply(
-    stack: Stack,
-    spec: ResolvedStackSpec,
-    account: StackServiceAccount,
-    status: StackStatus,
-    revision: string,
-    id: string,
-    approvedBy: string,
-  ): Promise<void> {
-    const log: string[] = [];
-    const run = await this.runs.start(
-      stack,
-      spec,
-      account,
-      status,
-      revision,
-      `applying plan ${id} (approved by ${approvedBy})`,
-      log,
-    );
-    const { work, runner, identity } = run;
-    const subject = `${stack.metadata.namespace}/${stack.metadata.name}`;
-    try {
-      const stored = await loadPlan(identity.client, stack.metadata, id).catch((err: unknown) => {
-        throw forbiddenAs(err, subject, account, "read the plan's Secrets in its namespace");
-      });
-      if (!stored)
-        throw new StackError(
-          "plan-missing",
-          `plan ${id} is no longer stored; run \`moor stack plan ${stack.metadata.name} --refresh\``,
-        );
-      const planFile = join(work.moduleDir, "approved.tfplan");
-      await writeFile(planFile, stored.planFile, { mode: 0o600 });
-      let result: "succeeded" | "failed" = "succeeded";
-      let message = `applied plan ${id}`;
-      try {
-        await this.locks.unlockingStale(stack, identity.client, runner, work.moduleDir, () =>
-          runner.apply(work.moduleDir, planFile),
-        );
-      } catch (err) {
-        // Interrupted because this replica stopped leading: the new leader owns the Stack now and
-        // records what happened; writing a failed apply from here would only race it.
-        if (err instanceof TofuError && err.code === "interrupted") throw err;
-        message = err instanceof Error ? err.message : String(err);
-        if (/saved plan is stale/i.test(message)) {
-          // The state moved on since the plan was made — typically the plan was applied by a
-          // run whose controller died before recording it. Nothing is applied twice: plan again.
-          await this.deps.events.record(
-            stack,
-            "Normal",
-            "PlanStale",
-            `plan ${id} no longer matches the state; planning again`,
-          );
-          if (status.lastPlan?.id === id) {
-            status.lastPlan.pending = false;
-            status.lastPlan.revision = "";
-          }
-          await this.runs.saveLog(run, stack, log.join(""));
-          await this.status.write(stack, status);
-          return;
-        }
-        result = "failed";
-      }
-      status.lastApply = { planId: id, approvedBy, appliedAt: new Date().toISOString(), result, message };
-      if (status.lastPlan?.id === id) status.lastPlan.pending = false;
-      if (result === "succeeded") {
-        const outputs = await runner.output(work.moduleDir);
-        if (spec.writeOutputsToSecret) {
-          const target = spec.writeOutputsToSecret;
-          await writeOutputs(identity.client, stack, target, outputs).catch((err: unknown) => {
-            throw forbiddenAs(err, subject, account, `write its outputs to Secret ${target.name}`);
-          });
-          status.outputsSecret = target.name;
-        }
-        status.drift = { checkedAt: new Date().toISOString(), drifted: false, resources: [] };
-        await this.deps.events.record(stack, "Normal", "Applied", `${message} (approved by ${approvedBy})`);
-        await prunePlans(identity.client, stack.metadata, []);
-      } else {
-        status.lastError = message;
-        await this.deps.events.record(stack, "Warning", "ApplyFailed", message);
-      }
-      await this.runs.saveLog(run, stack, log.join(""));
-      await this.status.finish(
-        stack,
-        status,
-        result === "succeeded"
-          ? restingStanding(status)
-          : { state: "failed", reason: "ApplyFailed", message },
-      );
-    } catch (err) {
-      run.failed();
-      throw err;
-    } finally {
-      await run.end();
-    }
   }
 }
