@@ -380,6 +380,45 @@ describe("lockdown: syncs act as --default-service-account", () => {
     assert.ok(syncs <= 2, `${syncs} sync attempts in about 15 s after a 403`);
   });
 
+  it("a hook the account may not run: the sync stops before the objects after it, Stalled Forbidden", async () => {
+    const ns = await createNamespace(`imp-hook-${suffix}`, namespaces);
+    await kubectlOk(["apply", "-f", "-"], {
+      input: tenantAccount(ns, "deployer", [{ apiGroups: [""], resources: ["configmaps"] }]),
+    });
+    await git.commit(
+      "tenant",
+      {
+        "hook/config.yaml": configMap("after-hook"),
+        "hook/migrate.yaml": `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    mooring.dev/hook: PreSync
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{ name: migrate, image: busybox }]
+`,
+      },
+      "a PreSync hook",
+    );
+    await app("imp-hook", "hook", ns);
+    const stalled = await waitForApp("imp-hook", "to stall on the refused hook", stalledWith("Forbidden"));
+    const message = condition(stalled, "Stalled")?.message ?? "";
+    assert.match(
+      message,
+      new RegExp(`User "system:serviceaccount:${ns}:deployer" cannot \\w+ resource "jobs"`),
+    );
+    assert.equal(await exists("job", "migrate", ns), false);
+    assert.equal(
+      await exists("configmap", "after-hook", ns),
+      false,
+      "nothing after the refused hook was applied",
+    );
+  });
+
   it("a cluster registered with --namespace-scope refuses objects outside its namespaces and cluster-scoped ones", async (t) => {
     const inside = await createNamespace(`imp-in-${suffix}`, namespaces);
     const outside = await createNamespace(`imp-out-${suffix}`, namespaces);
