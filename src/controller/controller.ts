@@ -208,7 +208,11 @@ export class Controller {
       { concurrency: this.options.concurrency },
     );
     this.queue = queue;
-    const drift = new DriftWatcher((app, urgent) => (urgent ? queue.add(app) : queue.addAfter(app, 1000)));
+    const drift = new DriftWatcher(
+      (app, urgent) => (urgent ? queue.add(app) : queue.addAfter(app, 1000)),
+      undefined,
+      (message) => this.log.warn(message),
+    );
     this.drift = drift;
     // Projects are read from memory; a changed project requeues the apps and Stacks naming it.
     const projects = new ProjectCache(this.client, { namespace: this.options.namespace });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { KubeObject, ManagedFieldsEntry } from "../core/objects.ts";
-import { driftManager, owningApp } from "./drift.ts";
+import { KubeApiError, type KubeClient } from "../kube/client.ts";
+import { DriftWatcher, driftManager, owningApp } from "./drift.ts";
 
 function deployment(managedFields: ManagedFieldsEntry[]): KubeObject {
   return {
@@ -64,4 +65,37 @@ it("finds the owning app from the tracking annotation, and nothing without one",
   assert.equal(owningApp(obj), null);
   obj.metadata.annotations = { "mooring.dev/tracking-id": "mooring/shop:apps/Deployment:shop/web" };
   assert.equal(owningApp(obj), "mooring/shop");
+});
+
+describe("DriftWatcher", () => {
+  it("says once when the API server refuses a watch, naming the kind, namespace and identity", async () => {
+    const refused: string[] = [];
+    let lists = 0;
+    const client = {
+      list: async () => {
+        lists++;
+        throw new KubeApiError(
+          403,
+          "Forbidden",
+          'configmaps is forbidden: User "system:serviceaccount:shop:deployer" cannot list resource "configmaps"',
+        );
+      },
+    } as unknown as KubeClient;
+    const watcher = new DriftWatcher(
+      () => {},
+      undefined,
+      (message) => refused.push(message),
+    );
+    watcher.watch("in-cluster|shop:deployer", client, [
+      { apiVersion: "v1", kind: "ConfigMap", namespace: "shop" },
+    ]);
+    const deadline = Date.now() + 5000;
+    while (lists < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    watcher.stop();
+    assert.equal(refused.length, 1, "said once, though the informer retries");
+    assert.match(
+      refused[0] ?? "",
+      /^drift watch of ConfigMap in namespace shop on in-cluster\|shop:deployer refused: .*cannot list resource "configmaps"/,
+    );
+  });
 });

@@ -12,7 +12,7 @@ import {
   refOf,
   TRACKING_ANNOTATION,
 } from "../core/objects.ts";
-import type { KubeClient } from "../kube/client.ts";
+import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import { MANAGED_LABEL } from "./compare.ts";
 import { Informer, type InformerEvent } from "./informer.ts";
 
@@ -75,10 +75,21 @@ export class DriftWatcher {
   private readonly now: () => Date;
   private stopped = false;
 
-  /** wake(app, urgent): urgent for drift, not urgent for status changes that only affect health. */
-  constructor(wake: (app: AppKey, urgent: boolean) => void, now: () => Date = () => new Date()) {
+  private readonly onRefused: (message: string) => void;
+
+  /**
+   * wake(app, urgent): urgent for drift, not urgent for status changes that only affect health.
+   * onRefused: told once per watch that the API server refuses (403) — the identity may apply a
+   * kind but not list or watch it, so drift there goes unnoticed until the next resync.
+   */
+  constructor(
+    wake: (app: AppKey, urgent: boolean) => void,
+    now: () => Date = () => new Date(),
+    onRefused: (message: string) => void = () => {},
+  ) {
     this.wake = wake;
     this.now = now;
+    this.onRefused = onRefused;
   }
 
   /**
@@ -103,6 +114,12 @@ export class DriftWatcher {
         kind,
         ...(namespace ? { namespace } : {}),
         labelSelector: `${MANAGED_LABEL}=true`,
+        onError: (err, failures) => {
+          if (failures !== 1 || !(err instanceof KubeApiError && err.status === 403)) return;
+          this.onRefused(
+            `drift watch of ${kind} ${namespace ? `in namespace ${namespace}` : "across the cluster"} on ${scope} refused: ${err.message}; grant list and watch on it so drift is seen at once (until then it is found at the resync)`,
+          );
+        },
       });
       informer.on((event) => this.onEvent(informer, event));
       cluster.informers.set(key, informer);

@@ -15,6 +15,8 @@ export interface InformerOptions {
   kind: string;
   namespace?: string;
   labelSelector?: string;
+  /** Told about each failed list or watch (the informer retries on its own); default none. */
+  onError?: (err: unknown, failures: number) => void;
 }
 
 export function objectKey(obj: KubeObject): string {
@@ -149,6 +151,7 @@ export class Informer {
       } catch (err) {
         this.lastError = err;
         failures++;
+        this.options.onError?.(err, failures);
         resourceVersion = null;
         await sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)), undefined, { signal }).catch(
           () => {},
