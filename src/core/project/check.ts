@@ -65,7 +65,7 @@ export function checkDestination(
     }
   }
   if (matched && !denied) return ALLOWED;
-  const where = destination.namespace ? `namespace ${destination.namespace}` : "cluster scope";
+  const where = destination.namespace ? `namespace ${destination.namespace}` : "no namespace";
   const cluster = destination.server ? `${destination.name} (${destination.server})` : destination.name;
   return refused(
     "destinations",
