@@ -100,6 +100,7 @@ export const controllerCommands: Command[] = [
       const leaderElect = stringValue(values, "leader-elect") ?? "true";
       if (leaderElect !== "true" && leaderElect !== "false")
         throw new UsageError("--leader-elect must be true or false");
+      const limits = limitsFromFlags(values);
       const log = createLogger({ level, format, fields: { component: "controller" } });
       const { client, namespace, apiServer } = clientFromFlags(values);
       const destinations = new Destinations(client, namespace);
@@ -141,7 +142,7 @@ export const controllerCommands: Command[] = [
         ...(identity ? { identity } : {}),
         allowLocalRepos: values["allow-local-repos"] === true,
         unsafeUnsandboxedRenders: unsafeRenders,
-        limits: limitsFromFlags(values),
+        limits,
       });
       let exitCode: number = EXIT.ok;
       let finished: () => void = () => {};
