@@ -15,6 +15,9 @@
 // Userinfo never takes part in the comparison; it is reported so callers can refuse it.
 import { repoParts } from "./project/repo-url.ts";
 
+/** Userinfo taken out of a URL, for labels, logs and status: one helper for the whole product. */
+export { redactRepoURL } from "./project/repo-url.ts";
+
 export interface RepoLocation {
   /** https, http, ssh, git or file. */
   scheme: string;
@@ -109,9 +112,4 @@ export function prefixCovers(prefix: RepoLocation, repo: RepoLocation): boolean 
 /** How specific a prefix is: more segments win over fewer. */
 export function prefixLength(prefix: RepoLocation): number {
   return prefix.segments.length;
-}
-
-/** The URL with any userinfo of a scheme://user:pass@host URL removed, for labels, logs and status. */
-export function redactRepoURL(url: string): string {
-  return url.replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1");
 }
