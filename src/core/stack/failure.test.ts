@@ -42,6 +42,17 @@ describe("classifying why a Stack's run stopped", () => {
     assert.deepEqual(classifyFailure({ from: "workdir" }), { reason: "SourceFailed", stall: true });
   });
 
+  it("stalls on a refused repository URL or an oversized repository, naming which", () => {
+    assert.deepEqual(classifyFailure({ from: "git", code: "url-refused" }), {
+      reason: "RepositoryURLRefused",
+      stall: true,
+    });
+    assert.deepEqual(classifyFailure({ from: "git", code: "too-large" }), {
+      reason: "RepositoryTooLarge",
+      stall: true,
+    });
+  });
+
   it("reads a 403 as forbidden and stalls, never as something that may pass", () => {
     assert.deepEqual(classifyFailure({ from: "kube", status: 403 }), { reason: "Forbidden", stall: true });
     assert.deepEqual(classifyFailure({ from: "kube", status: 500 }), { reason: "ApiError", stall: false });

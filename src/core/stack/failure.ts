@@ -68,6 +68,12 @@ const TOFU_REASONS: Record<string, string> = {
  */
 const TRANSIENT_STACK = new Set<StackErrorCode>(["service-account-not-found"]);
 
+/** Git refusals with a reason of their own, as an Application reports them. */
+const GIT_REASONS: Record<string, string> = {
+  "url-refused": "RepositoryURLRefused",
+  "too-large": "RepositoryTooLarge",
+};
+
 /** Git failures that may pass by themselves; every other git failure needs a fix. */
 const TRANSIENT_GIT = new Set(["unreachable", "timeout"]);
 
@@ -81,7 +87,7 @@ export function classifyFailure(source: FailureSource): FailureClass {
         stall: source.code === "invalid-config",
       };
     case "git":
-      return { reason: "SourceFailed", stall: !TRANSIENT_GIT.has(source.code) };
+      return { reason: GIT_REASONS[source.code] ?? "SourceFailed", stall: !TRANSIENT_GIT.has(source.code) };
     case "workdir":
       return { reason: "SourceFailed", stall: true };
     case "kube":
