@@ -115,8 +115,8 @@ export function matchCredentials(
   const template = located
     .filter((l) => l.secret.type === "repo-creds" && prefixCovers(l.at, wanted))
     .sort((a, b) => prefixLength(b.at) - prefixLength(a.at) || byPreference(a.secret, b.secret))[0]?.secret;
-  const found = exact && !hasCredentials(exact.credentials) && template ? template : (exact ?? template);
-  if (wanted.userinfo) refuseUserinfo(repoURL, wanted, found, secrets);
+  const applying = [exact, template].find((s) => s !== undefined && hasCredentials(s.credentials));
+  if (wanted.userinfo) refuseUserinfo(repoURL, wanted, applying, secrets);
   if (exact && template) return { ...template.credentials, ...exact.credentials };
   if (exact) return { ...exact.credentials };
   if (template) return { ...template.credentials };
@@ -140,7 +140,7 @@ function refuseUserinfo(
   const text = repoURL.trim().toLowerCase();
   const lookalike = secrets.find((s) => {
     const stored = s.url.trim().toLowerCase();
-    return stored !== "" && text.startsWith(stored);
+    return stored !== "" && text.startsWith(stored) && hasCredentials(s.credentials);
   });
   if (lookalike) {
     throw new GitError(
