@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { collectDiskGarbage, type DiskArea, folderBytes, gitCacheAreas } from "./disk-gc.ts";
+import { folderBytes } from "../util/disk.ts";
+import { collectDiskGarbage, type DiskArea, gitCacheAreas } from "./disk-gc.ts";
 
 const HOUR = 3_600_000;
 

@@ -2,12 +2,13 @@
 // decides what goes). Each cache says what it holds through a DiskArea: its entries, when each
 // was last used, which are in use now, and how to remove one. Sizes are measured here by walking
 // the folders (symbolic links are counted, never followed).
-import { lstat, readdir, rename, rm, stat } from "node:fs/promises";
+import { readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { chooseEvictions, type DiskEntry } from "../core/disk-budget.ts";
 import { formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
 import { cacheLayout } from "../git/cache.ts";
 import type { GitSource } from "../git/source.ts";
+import { folderBytes } from "../util/disk.ts";
 import type { Logger } from "../util/log.ts";
 import type { RunFolders } from "./stack-workdir.ts";
 
@@ -76,22 +77,6 @@ export async function collectDiskGarbage(
     });
   }
   return { removed, totalBytes: decision.totalBytes, remainingBytes: decision.remainingBytes };
-}
-
-/** Bytes taken by the files below a folder; 0 when it is gone. */
-export async function folderBytes(path: string): Promise<number> {
-  let total = 0;
-  const pending = [path];
-  while (pending.length > 0) {
-    const current = pending.pop() as string;
-    const info = await lstat(current).catch(() => null);
-    if (!info) continue;
-    total += info.size;
-    if (!info.isDirectory()) continue;
-    const names = await readdir(current).catch(() => [] as string[]);
-    for (const name of names) pending.push(join(current, name));
-  }
-  return total;
 }
 
 /** The sub-folders of a folder, `depth` levels down, with their modification time. */

@@ -1,6 +1,7 @@
 // GitSource against real repositories: served over smart HTTP by git http-backend, and read
 // through file:// URLs and plain paths.
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -278,17 +279,35 @@ describe("GitSource on local repositories", () => {
   }
 
   it("refuses to check out a commit whose files pass the size limit, writing nothing", async () => {
+    // 200 KB of one letter: a few hundred bytes in the mirror, 200 KB checked out.
+    const compressible = await server.createRepo("compressible", { "big.yaml": "x".repeat(200_000) });
     const small = new GitSource({
       cacheDir: join(cacheDir, "small"),
       allowLocalRepos: true,
-      maxRepoBytes: 10,
+      maxRepoBytes: 100_000,
     });
-    const error = await rejectsWith(small.checkout(server.path("local"), sha), "too-large");
+    const error = await rejectsWith(small.checkout(server.path("compressible"), compressible), "too-large");
     assert.match(
       error.message,
-      /holds 16 bytes of files, more than the limit of 10 bytes per checkout \(--max-repo-size\)/,
+      /holds 195.3 KiB of files, more than the limit of 97.7 KiB per checkout \(--max-repo-size\)/,
     );
     assert.deepEqual(await readdir(join(cacheDir, "small", "trees")), []);
+  });
+
+  it("removes a mirror that a fetch grew past the size limit, and says so", async () => {
+    const noise = await server.createRepo("noise", { "blob.bin": randomBytes(300_000).toString("base64") });
+    const small = new GitSource({
+      cacheDir: join(cacheDir, "noisy"),
+      allowLocalRepos: true,
+      maxRepoBytes: 100_000,
+    });
+    const error = await rejectsWith(small.checkout(server.path("noise"), noise), "too-large");
+    assert.match(
+      error.message,
+      /takes .* once fetched, more than the limit of 97.7 KiB per repository \(--max-repo-size\)/,
+    );
+    assert.deepEqual(await readdir(join(cacheDir, "noisy", "repos")), []);
+    assert.deepEqual(await readdir(join(cacheDir, "noisy", "tmp")), []);
   });
 
   it("refuses a URL git would run a command for, before running git", async () => {

@@ -5,9 +5,10 @@
 // Each repository is fetched into one bare mirror, and only when a commit it is asked for is
 // missing; each commit's files are written once. Work on one repository runs one call at a time.
 
-import { mkdtemp, utimes } from "node:fs/promises";
+import { mkdtemp, rename, rm, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
+import { folderBytes } from "../util/disk.ts";
 import { mooringHome } from "../util/home.ts";
 import { localGitEnv, withRemoteAccess } from "./access.ts";
 import {
@@ -236,7 +237,8 @@ export class GitSource {
     await this.#prepared;
     if (await pathExists(join(repo.mirror, "HEAD"))) return;
     const fresh = await mkdtemp(join(this.#layout.tmp, "mirror-"));
-    await runGit(["init", "--quiet", "--bare", fresh], this.#localRun(repo, "init"));
+    // No template: sample hooks and the like have no use in a mirror and only take room.
+    await runGit(["init", "--quiet", "--bare", "--template=", fresh], this.#localRun(repo, "init"));
     await moveIntoPlace(fresh, repo.mirror);
   }
 
@@ -275,6 +277,7 @@ export class GitSource {
         run,
       ),
     );
+    await this.#checkMirrorSize(repo);
     const fetched = await this.#commitInMirror(repo, revision);
     if (fetched !== undefined) return fetched;
     if (FULL_SHA.test(revision)) {
@@ -294,11 +297,30 @@ export class GitSource {
         ),
       );
       if (direct.code === 0) {
+        await this.#checkMirrorSize(repo);
         const reached = await this.#commitInMirror(repo, revision);
         if (reached !== undefined) return reached;
       }
     }
     throw this.#revisionNotFound(repo, revision);
+  }
+
+  /**
+   * git has no limit on what a fetch may download, so a mirror that grew past the repository
+   * size limit is removed again (moved aside first, so no reader meets half of it) and the
+   * fetch reported as too large; the next fetch starts from nothing. Must run under the lock.
+   */
+  async #checkMirrorSize(repo: Repo): Promise<void> {
+    const bytes = await folderBytes(repo.mirror);
+    if (bytes <= this.#maxRepoBytes) return;
+    const aside = await mkdtemp(join(this.#layout.tmp, "oversized-"));
+    await rename(repo.mirror, join(aside, "mirror"));
+    await rm(aside, { recursive: true, force: true });
+    throw new GitError(
+      "too-large",
+      `repository ${repo.address.url} takes ${formatBytes(bytes)} once fetched, more than the limit of ${formatBytes(this.#maxRepoBytes)} per repository (${LIMIT_FLAGS.maxRepoBytes}): keep large files out of its history, or raise the limit`,
+      repo.address.url,
+    );
   }
 
   async #commitInMirror(repo: Repo, revision: string): Promise<string | undefined> {
