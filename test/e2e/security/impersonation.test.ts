@@ -10,8 +10,12 @@
 // - in lockdown, an app whose project names no ServiceAccount is refused;
 // - a cluster registered with --namespace-scope refuses objects outside its namespaces.
 import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
+import { parse } from "yaml";
 import {
   type AppView,
   applyApp,
@@ -595,5 +599,96 @@ describe("moor install --multi-tenant", () => {
     const again = await moor(["install", "--kubeconfig", runSandboxKubeconfig(), "--multi-tenant"]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /nothing changed/);
+  });
+
+  it("a controller with only its own least-privilege account syncs apps as their project's ServiceAccount", async (t) => {
+    // What runs in a Pod of a multi-tenant install: the controller's own token, no manager role.
+    const installed = await moor(["install", "--kubeconfig", runSandboxKubeconfig(), "--multi-tenant"]);
+    assert.equal(installed.code, 0, installed.stderr);
+    const dir = await mkdtemp(join(tmpdir(), "mooring-sa-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const token = (
+      await kubectlOk(["create", "token", "mooring-controller", "-n", "mooring", "--duration=1h"])
+    ).trim();
+    const config = parse(await readFile(runSandboxKubeconfig(), "utf8"));
+    const server = new URL(config.clusters[0].cluster.server);
+    await writeFile(join(dir, "token"), token);
+    await writeFile(
+      join(dir, "ca.crt"),
+      Buffer.from(config.clusters[0].cluster["certificate-authority-data"], "base64"),
+    );
+    await writeFile(join(dir, "namespace"), "mooring");
+
+    const ns = `imp-pod-${suffix}`;
+    await kubectlOk(["create", "namespace", ns]);
+    t.after(() => kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]));
+    await kubectlOk(["apply", "-f", "-"], {
+      input: tenantAccount(ns, "deployer", [{ apiGroups: [""], resources: ["configmaps"] }]),
+    });
+    const git = await startGitServer();
+    t.after(() => git.close());
+    await git.createRepo("pod", { "app/config.yaml": configMap("from-pod") }, "initial");
+
+    // A multi-tenant default project allows nothing: the team gets its own.
+    const project = `pod-${suffix}`;
+    await kubectlOk(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Project",
+        metadata: { name: project, namespace: "mooring" },
+        spec: {
+          sourceRepos: [git.url("pod")],
+          destinations: [{ name: "in-cluster", namespace: ns }],
+          destinationServiceAccounts: [
+            { name: "in-cluster", namespace: ns, defaultServiceAccount: "deployer" },
+          ],
+        },
+      }),
+    });
+    t.after(() => kubectl(["delete", "project", project, "-n", "mooring", "--ignore-not-found"]));
+
+    const controller = await startController({
+      kubeconfig: null,
+      args: ["--multi-tenant"],
+      env: {
+        KUBECONFIG: "",
+        HOME: dir,
+        KUBERNETES_SERVICE_HOST: server.hostname,
+        KUBERNETES_SERVICE_PORT: server.port,
+        MOORING_SERVICE_ACCOUNT_DIR: dir,
+      },
+    });
+    t.after(() => controller.stop());
+    t.after(async () => {
+      await kubectl([
+        "patch",
+        "application",
+        "imp-pod",
+        "-n",
+        "mooring",
+        "--type=merge",
+        "-p",
+        '{"metadata":{"finalizers":null}}',
+      ]);
+      await kubectl([
+        "delete",
+        "application",
+        "imp-pod",
+        "-n",
+        "mooring",
+        "--ignore-not-found",
+        "--wait=false",
+      ]);
+    });
+    await applyApp("imp-pod", {
+      project,
+      source: { repoURL: git.url("pod"), targetRevision: "main", path: "app" },
+      destination: { namespace: ns },
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
+    } as never);
+    await waitForApp("imp-pod", "to sync as the deployer account", syncedAndHealthy());
+    assert.ok(await exists("configmap", "from-pod", ns));
+    await deleteAppAndWait("imp-pod");
+    assert.equal(await exists("configmap", "from-pod", ns), false);
   });
 });
