@@ -107,7 +107,7 @@ export function kubernetesModule(): string {
   const blocks = [
     'variable "namespace" {\n  type = string\n}\n',
     // Configured by the environment: the Stack's token in the controller's runs (which are
-    // sandboxed and see no kubeconfig), KUBE_CONFIG_PATH in the bench's own runs.
+    // sandboxed and see no kubeconfig), the kubeconfig named in KUBE_CONFIG in the bench's own runs.
     'provider "kubernetes" {}\n',
   ];
   for (let i = 0; i < RESOURCES; i++) {
@@ -188,7 +188,7 @@ function spec(
 
 /**
  * A runner set up as the controller's (same lock timeout, same CLI configuration), output
- * dropped; the kubernetes provider finds the cluster through KUBE_CONFIG_PATH.
+ * dropped; the kubernetes provider finds the cluster through the kubeconfig named in its environment.
  */
 function benchRunner(
   variant: Variant,
@@ -203,7 +203,8 @@ function benchRunner(
     cliConfigFile,
     homeDir,
     binary,
-    env: { KUBE_CONFIG_PATH: kubeconfig },
+    // KUBE_CONFIG for the kubernetes provider 1.x of the toolchain, KUBE_CONFIG_PATH for 2.x.
+    env: { KUBE_CONFIG: kubeconfig, KUBE_CONFIG_PATH: kubeconfig },
     lockTimeout: "60s",
     onOutput: () => {},
     ...(sandbox ? { sandbox } : {}),
