@@ -10,6 +10,7 @@ import { durationOr } from "../core/duration.ts";
 import { jsonEqual } from "../core/json.ts";
 import { mergePatchFrom } from "../core/merge-patch.ts";
 import { formatRef, type KubeObject, refKey, TRACKING_ANNOTATION, trackingId } from "../core/objects.ts";
+import { type Project, projectNameOf } from "../core/project/project.ts";
 import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
 import { parseSyncOptions } from "../core/sync-plan.ts";
 import { GitError } from "../git/errors.ts";
@@ -20,7 +21,6 @@ import { RenderError } from "../render/errors.ts";
 import { render } from "../render/render.ts";
 import type { RenderOptions } from "../render/tools.ts";
 import type { Logger } from "../util/log.ts";
-import { type Project, projectNameOf } from "../core/project/project.ts";
 import {
   appSubject,
   enforceBeforeFetch,
@@ -52,8 +52,8 @@ import {
   type ResolvedDestination,
   resolveSyncTarget,
   type SyncTarget,
-  stallOnForbidden,
   SyncTargetRefused,
+  stallOnForbidden,
   TARGET_STALL_REASONS,
   watchTargets,
 } from "./sync-target.ts";
@@ -661,6 +661,7 @@ export class AppReconciler {
       destination: await this.destination(app.spec.destination.cluster),
       project,
       policy: this.deps.tenancy ?? SINGLE_TEAM,
+      controllerNamespace: this.controllerNamespace,
     });
   }
 

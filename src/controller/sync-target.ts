@@ -30,8 +30,8 @@ import {
 } from "../core/sync-identity.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import type { Comparison } from "./compare.ts";
-import type { WatchTarget } from "./drift.ts";
 import { IN_CLUSTER } from "./destinations.ts";
+import type { WatchTarget } from "./drift.ts";
 
 /** A destination as the reconciler sees it (destinations.ts resolves them). */
 export interface ResolvedDestination {
@@ -97,6 +97,8 @@ export function resolveSyncTarget(input: {
   /** The app's Project, when it exists (the project checks refuse an app whose project is missing). */
   project: Project | undefined;
   policy: TenancyPolicy;
+  /** Where the controller runs; see syncIdentity. */
+  controllerNamespace: string;
 }): SyncTarget {
   const { app, destination, policy } = input;
   const project = projectNameOf(app) || DEFAULT_PROJECT;
@@ -108,6 +110,7 @@ export function resolveSyncTarget(input: {
   });
   const identity = syncIdentity({
     app: { namespace: app.metadata.namespace ?? "", name: app.metadata.name ?? "" },
+    controllerNamespace: input.controllerNamespace,
     project,
     destination: { cluster: destination.name, ...(namespace ? { namespace } : {}) },
     ...(account ? { projectServiceAccount: account } : {}),

@@ -12,6 +12,7 @@ import {
 
 const base: IdentityInput = {
   app: { namespace: "mooring", name: "shop" },
+  controllerNamespace: "mooring",
   project: "team-a",
   destination: { cluster: "in-cluster", namespace: "shop" },
   policy: SINGLE_TEAM,
@@ -80,6 +81,27 @@ describe("which identity a sync acts as", () => {
 
   it("keeps today's behaviour for single-team installs: the controller's own identity", () => {
     assert.deepEqual(syncIdentity(base), { type: "controller" });
+  });
+
+  it("never lends the controller's identity to an Application in a team's namespace", () => {
+    const identity = syncIdentity({ ...base, app: { namespace: "team-a", name: "shop" } });
+    assert.equal(identity.type, "refused");
+    if (identity.type !== "refused") return;
+    assert.equal(identity.reason, "ServiceAccountRequired");
+    assert.match(identity.message, /^Application team-a\/shop: .*only for Applications in namespace mooring/);
+    assert.match(identity.message, /destinationServiceAccounts/);
+  });
+
+  it("runs an Application in a team's namespace as the project's or the default ServiceAccount", () => {
+    const app = { namespace: "team-a", name: "shop" };
+    assert.equal(
+      syncIdentity({ ...base, app, projectServiceAccount: { namespace: "shop", name: "deployer" } }).type,
+      "service-account",
+    );
+    assert.equal(
+      syncIdentity({ ...base, app, policy: { multiTenant: false, defaultServiceAccount: "gitops" } }).type,
+      "service-account",
+    );
   });
 
   it("refuses a ServiceAccount without a namespace when the app has no destination namespace", () => {

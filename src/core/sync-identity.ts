@@ -7,7 +7,11 @@
 //   2. the controller's `--default-service-account NAME`, in the destination namespace (Flux's
 //      flag of the same name);
 //   3. nobody: in lockdown mode (`--multi-tenant`) the app is refused; otherwise the controller
-//      acts with its own identity, as single-team installs always have.
+//      acts with its own identity, as single-team installs always have — but only for an
+//      Application in the controller namespace, where only the platform team writes. An
+//      Application in a team's namespace (admitted by a project's sourceNamespaces) is written by
+//      that team, and Mooring never lends its own rights to an object a tenant wrote: it needs a
+//      ServiceAccount even in single-team mode.
 import type { Standing } from "./conditions.ts";
 
 export interface ServiceAccountRef {
@@ -35,6 +39,8 @@ export type IdentityRefusal = "ServiceAccountRequired" | "InvalidServiceAccount"
 
 export interface IdentityInput {
   app: { namespace: string; name: string };
+  /** Where the controller runs: only Applications there may act as the controller itself. */
+  controllerNamespace: string;
   project: string;
   destination: { cluster: string; namespace?: string };
   /** The account the project's destinationServiceAccounts names for this destination. */
@@ -108,6 +114,13 @@ export function syncIdentity(input: IdentityInput): SyncIdentity {
       type: "refused",
       reason: "ServiceAccountRequired",
       message: `${appName}: the controller runs in multi-tenant mode and project ${project} names no ServiceAccount for ${where}; add one to the project's destinationServiceAccounts (or start the controller with --default-service-account NAME)`,
+    };
+  }
+  if (app.namespace !== input.controllerNamespace) {
+    return {
+      type: "refused",
+      reason: "ServiceAccountRequired",
+      message: `${appName}: the controller acts with its own identity only for Applications in namespace ${input.controllerNamespace}, and project ${project} names no ServiceAccount for ${where}; add one to the project's destinationServiceAccounts (or start the controller with --default-service-account NAME)`,
     };
   }
   return { type: "controller" };

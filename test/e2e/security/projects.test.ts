@@ -24,6 +24,7 @@ const suffix = Date.now().toString(36);
 const PROJECT = `team-a-${suffix}`;
 const TEAM_NS = `team-a-${suffix}`;
 const OTHER_NS = `team-b-${suffix}`;
+const DEPLOYER = { server: "*", namespace: TEAM_NS, defaultServiceAccount: "deployer" };
 
 const configMap = (name: string, namespace?: string) =>
   `apiVersion: v1
@@ -123,12 +124,25 @@ describe("projects keep a team's Applications inside their bounds", () => {
     });
     await stranger.createRepo("team-a/config", { "good/settings.yaml": configMap("from-stranger") });
     for (const ns of [TEAM_NS, OTHER_NS]) await kubectlOk(["create", "namespace", ns]);
+    // Apps in a team's namespace never act as the controller: they sync as the team's deployer,
+    // which may edit its own namespace only.
+    await kubectlOk(["create", "serviceaccount", "deployer", "-n", TEAM_NS]);
+    await kubectlOk([
+      "create",
+      "rolebinding",
+      "deployer-edit",
+      "--clusterrole=edit",
+      `--serviceaccount=${TEAM_NS}:deployer`,
+      "-n",
+      TEAM_NS,
+    ]);
     const gitPort = new URL(git.url("x")).port;
     await applyProject({
       description: "team A",
       sourceRepos: [`http://127.0.0.1:${gitPort}/team-a/*`, `${quiet.url("team-a/config")}`],
       destinations: [{ name: "in-cluster", namespace: TEAM_NS }],
       sourceNamespaces: [TEAM_NS],
+      destinationServiceAccounts: [DEPLOYER],
     });
     controller = await startController();
   });
@@ -352,6 +366,7 @@ describe("projects keep a team's Applications inside their bounds", () => {
       sourceRepos: [`http://127.0.0.1:${new URL(git.url("x")).port}/team-a/*`],
       destinations: [{ name: "in-cluster", namespace: `${TEAM_NS}-new` }],
       sourceNamespaces: [TEAM_NS],
+      destinationServiceAccounts: [DEPLOYER],
     });
     // The project change requeues the app at once, long before the 20 s resync.
     const started = Date.now();
@@ -363,5 +378,22 @@ describe("projects keep a team's Applications inside their bounds", () => {
     );
     assert.ok(Date.now() - started < 15_000, "requeued by the project change");
     assert.equal(await exists("configmap", "settings", TEAM_NS), true, "what it deployed stays");
+  });
+
+  it("never lends the controller's own rights to an app in a team's namespace", async () => {
+    // Single-team mode, and the project allows the destination but names no ServiceAccount.
+    await applyProject({
+      description: "team A, no deployer",
+      sourceRepos: [`http://127.0.0.1:${new URL(git.url("x")).port}/team-a/*`],
+      destinations: [{ name: "in-cluster", namespace: TEAM_NS }],
+      sourceNamespaces: [TEAM_NS],
+    });
+    await refused(
+      TEAM_NS,
+      "web",
+      "ServiceAccountRequired",
+      /own identity only for Applications in namespace mooring/,
+    );
+    assert.equal(await exists("configmap", "settings", TEAM_NS), true, "nothing was pruned");
   });
 });
