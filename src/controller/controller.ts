@@ -32,7 +32,7 @@ import { ControllerMetrics } from "./metrics.ts";
 import { WorkQueue } from "./queue.ts";
 import { cachedCredentialLookup, RepoCredentials } from "./repo-credentials.ts";
 import { StackReconciler } from "./stack-reconciler.ts";
-import type { StackSandboxOptions } from "./stack-run.ts";
+import type { StackSandboxOptions } from "./stack-sandbox.ts";
 
 export interface ControllerOptions {
   /** Namespace of the controller's Lease, Projects and Secrets; default mooring. */

@@ -25,10 +25,11 @@ import {
 } from "../core/stack/spec.ts";
 import { resolveVars, tfvarsJson } from "../core/stack/vars.ts";
 import { sha256Hex } from "../terraform/hash.ts";
-import { SANDBOX_ADVICE, type Sandbox, hostSandbox } from "../isolation/sandbox.ts";
+import type { Sandbox } from "../isolation/sandbox.ts";
 import { TofuRunner } from "../terraform/runner.ts";
 import type { SourceResolver } from "./app-source.ts";
 import { StackError } from "./stack-errors.ts";
+import { type StackSandboxOptions, stackSandbox } from "./stack-sandbox.ts";
 import { forbiddenAs, type RunIdentity, type StackIdentities } from "./stack-identity.ts";
 import { checkOutputsSecret } from "./stack-outputs.ts";
 import type { StackStatusWriter } from "./stack-status.ts";
@@ -67,13 +68,6 @@ export interface StackRunsDeps {
   sandbox: StackSandboxOptions;
 }
 
-export interface StackSandboxOptions {
-  /** Run tofu unconfined (--unsafe-unsandboxed-stacks): a Stack's HCL can then read this host. */
-  unsafeUnsandboxed: boolean;
-  /** What every run may read besides its own folder: the provider mirrors the CLI configuration names. */
-  providerMirrors: readonly string[];
-}
-
 export class StackRuns {
   private readonly deps: StackRunsDeps;
 
@@ -83,7 +77,7 @@ export class StackRuns {
 
   /** The sandbox tofu runs in; a StackError where none can start and unconfined runs were not asked for. */
   sandboxFor(stack: Stack): Promise<Sandbox | undefined> {
-    return sandboxOf(this.deps.sandbox, stack);
+    return stackSandbox(this.deps.sandbox, stack);
   }
 
   /** A token and client for the Stack's ServiceAccount; runs open their own. */
@@ -277,19 +271,6 @@ export class StackRuns {
       ...(this.deps.signal ? { signal: this.deps.signal } : {}),
     });
   }
-}
-
-/** The host's sandbox for this run; none when the controller runs Stacks unconfined on purpose. */
-async function sandboxOf(options: StackSandboxOptions, stack: Stack): Promise<Sandbox | undefined> {
-  if (options.unsafeUnsandboxed) return undefined;
-  const probe = await hostSandbox({ network: true });
-  if (probe.ok) return probe.sandbox;
-  const { namespace, name } = stack.metadata;
-  throw new StackError(
-    "sandbox-unavailable",
-    `stack ${namespace}/${name} was not run: tofu cannot run sandboxed on this controller's host (${probe.reason}); ` +
-      `${SANDBOX_ADVICE}, or start the controller with --unsafe-unsandboxed-stacks`,
-  );
 }
 
 function decodeData(obj: KubeObject, kind: string): Record<string, string> {
