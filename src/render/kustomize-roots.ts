@@ -33,22 +33,36 @@ export async function assertKustomizeStaysInRepo(repoRoot: string, dir: string):
     if (!file) continue; // kustomize itself reports a folder that is not a kustomization
     // The kustomization file itself may be a link out of the repository; never read one.
     await followInRepo(repoRoot, file);
-    for (const entry of await rootEntries(file)) {
+    for (const entry of await rootEntries(repoRoot, file)) {
       const next = await checkEntry(repoRoot, file, entry);
       if (next) pending.push(next);
     }
   }
 }
 
-/** The string entries of the root-naming fields; inline YAML (generators can be) is skipped. */
-async function rootEntries(file: string): Promise<string[]> {
+/**
+ * The string entries of the root-naming fields; inline YAML (generators can be) is skipped. A
+ * kustomization this check cannot read is refused rather than handed to kustomize, whose YAML
+ * reader might see entries this one did not: the check fails closed.
+ */
+async function rootEntries(repoRoot: string, file: string): Promise<string[]> {
   let doc: unknown;
   try {
     doc = parse(await readFile(file, "utf8"));
-  } catch {
-    return []; // malformed: kustomize reports it with its own message
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw new RenderError(
+      "invalid-manifest",
+      `${repoRelative(repoRoot, file)} is not valid YAML (${why}); fix the kustomization in the repository`,
+    );
   }
-  if (typeof doc !== "object" || doc === null) return [];
+  if (doc === null || doc === undefined) return [];
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw new RenderError(
+      "invalid-manifest",
+      `${repoRelative(repoRoot, file)} is not a kustomization (a YAML mapping); fix it in the repository`,
+    );
+  }
   const entries: string[] = [];
   for (const field of ROOT_FIELDS) {
     const value = (doc as Record<string, unknown>)[field];

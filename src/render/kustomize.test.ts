@@ -208,6 +208,16 @@ describe("rendering with kustomize", () => {
     assert.deepEqual(requests, []);
   });
 
+  it("refuses a kustomization its pre-check cannot read, rather than letting kustomize decide", async () => {
+    const repo = await repoWith({ "app/kustomization.yaml": "resources: [base\n  - ../../outside\n" });
+    const err = await buildError(repo, "app");
+    assert.equal(err.code, "invalid-manifest");
+    assert.match(
+      err.message,
+      /^app\/kustomization\.yaml is not valid YAML .*; fix the kustomization in the repository$/,
+    );
+  });
+
   it("refuses a remote base instead of reaching for the network", async () => {
     const repo = await repoWith({
       "app/kustomization.yaml": "resources: [https://github.com/example/shop//deploy?ref=v1]\n",
