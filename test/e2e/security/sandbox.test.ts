@@ -6,6 +6,8 @@
 //   started with: the plan fails, the Stack says which file, the content appears nowhere;
 // - a local-exec provisioner reading a host file outside its run folder: the apply fails;
 // - a local_file resource writing into the toolchain folder: the apply fails, no file appears;
+// - a local-exec listing the folder that holds every Stack's run folder: it sees its own only, not the
+//   kept folder of a Stack applied next to it;
 // - a kustomize configMapGenerator reading `files:` from a URL, and a remote base: the local
 //   HTTP server receives no request and the Application stalls with a clear message;
 // - a helm chart whose values.schema.json has a $ref to a URL: no request.
@@ -69,6 +71,21 @@ terraform {
 resource "local_file" "plant" {
   filename = ${JSON.stringify(path)}
   content  = "planted by a Stack"
+}
+`;
+
+/** Lists the parent of every run folder; the run log shows what the sandbox lets it see. */
+const neighbourLister = (workRoot: string) => `
+resource "terraform_data" "look" {
+  provisioner "local-exec" {
+    command = "echo listing-begins; ls -1 ${workRoot}; echo listing-ends"
+  }
+}
+`;
+
+const SMALL_MODULE = `
+resource "terraform_data" "a" {
+  input = "a"
 }
 `;
 
@@ -157,6 +174,8 @@ describe("attack: tofu and the renderers reaching beyond their sandbox", () => {
         "kubeconfig/main.tf": fileOutput(runSandboxKubeconfig()),
         "exec/main.tf": localExecReader(hostSecret),
         "write/main.tf": localFileWriter(planted),
+        "lister/main.tf": neighbourLister(join(runHome(), "stacks")),
+        "small/main.tf": SMALL_MODULE,
       },
       "modules that reach for the host",
     );
@@ -234,6 +253,32 @@ describe("attack: tofu and the renderers reaching beyond their sandbox", () => {
     const failed = await failedApply("write");
     assert.match(failed.status?.lastApply?.message ?? "", /read-only file system|permission denied/i);
     assert.equal(existsSync(planted), false, `${planted} was not written`);
+  });
+
+  it("a local-exec sees its own run folder only, not the kept folder of a Stack next to it", async () => {
+    await createStack("neighbour", "small");
+    await waitStack(ns, "neighbour", "to apply", (s) => s.status?.lastApply?.result === "succeeded", 180_000);
+    await createStack("lister", "lister");
+    await waitStack(ns, "lister", "to apply", (s) => s.status?.lastApply?.result === "succeeded", 180_000);
+    const log = await kubectlOk([
+      "get",
+      "configmap",
+      "stack-log-lister",
+      "-n",
+      ns,
+      "-o",
+      "jsonpath={.data.log}",
+    ]);
+    const said = log
+      .split("\n")
+      .filter((line) => line.includes("(local-exec): "))
+      .map((line) => line.slice(line.indexOf("(local-exec): ") + "(local-exec): ".length).trim());
+    const entries = said.slice(said.indexOf("listing-begins") + 1, said.indexOf("listing-ends"));
+    assert.deepEqual(
+      entries.map((e) => e.replace(/-[^-]+$/, "")),
+      [`${ns}.lister`],
+      `the listing shows the Stack's own folder only: ${JSON.stringify(entries)}`,
+    );
   });
 
   it("kustomize generator files and a remote base given as URLs send no request; the apps stall saying why", async () => {
