@@ -223,6 +223,13 @@ describe("attack: tofu and the renderers reaching beyond their sandbox", () => {
     await rm(planted, { force: true });
   });
 
+  it("the controller says at start that Stacks and renders run sandboxed", () => {
+    const said = controller.logs.map((entry) => String(entry.msg));
+    assert.ok(said.includes("Stacks (tofu) run sandboxed"), JSON.stringify(said.slice(0, 10)));
+    assert.ok(said.includes("renders (helm, kustomize) run sandboxed"));
+    assert.ok(!said.some((msg) => msg.startsWith("UNSAFE")));
+  });
+
   it("a Stack reading the service-account token with file() fails its plan, and the token appears nowhere", async () => {
     await createStack("token", "token");
     const failed = await failedPlan("token");
