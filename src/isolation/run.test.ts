@@ -135,6 +135,24 @@ describe("runSandboxed", () => {
     assert.equal(await readFile(join(work, "run", "cleaned"), "utf8"), "cleaned\n");
   });
 
+  it("interrupts the program itself when it writes past the output cap", async () => {
+    const script = `trap 'echo capped > capped; exit 3' INT; while :; do echo spam; done`;
+    const result = await runSandboxed(
+      sandbox,
+      { readWrite: [join(work, "run")], readOnly: [], network: false },
+      "/bin/bash",
+      ["-c", script],
+      {
+        cwd: join(work, "run"),
+        env: { PATH: "/usr/bin:/bin" },
+        maxOutputBytes: 10_000,
+        interrupt: { signal: "SIGINT", graceMs: 5000 },
+      },
+    );
+    assert.equal(result.outputLimited, true);
+    assert.equal(await readFile(join(work, "run", "capped"), "utf8"), "capped\n");
+  });
+
   it("reports a run cancelled through its signal as aborted", async () => {
     const cancel = new AbortController();
     setTimeout(() => cancel.abort(), 300);

@@ -1,4 +1,4 @@
-// Running a program inside the sandbox, with the same contract as runCommand: time limit,
+// Running a program inside the sandbox, with runCommand's contract: time limit, output cap,
 // cancellation through an AbortSignal, an interrupt signal first and a kill after a grace.
 //
 // bwrap does not pass signals on: an interrupt sent to it kills bwrap, and with it (through
@@ -7,7 +7,7 @@
 // pipe of its own and the interrupt goes straight to that PID; the kill after the grace goes to
 // bwrap, which takes the whole sandbox with it.
 import { bwrapArgs, childPidOf, type SandboxView } from "../core/isolation/bwrap.ts";
-import { ABORTED_CODE, type RunOptions, type RunResult, runCommand } from "../util/exec.ts";
+import { type RunOptions, type RunResult, runCommand } from "../util/exec.ts";
 import type { Sandbox } from "./sandbox.ts";
 
 /** What the program sees; the working folder and environment come from the run's options. */
@@ -18,12 +18,6 @@ export type SandboxMounts = Pick<SandboxView, "readWrite" | "readOnly" | "networ
  * it would take the program's output with it).
  */
 const STATUS_FD = 3;
-
-interface Stop {
-  code: number;
-  aborted: boolean;
-  note: string;
-}
 
 /**
  * Runs `file args` in the sandbox. `options.cwd` (required) must lie in the mounts and
@@ -36,72 +30,36 @@ export async function runSandboxed(
   args: readonly string[],
   options: RunOptions & { cwd: string },
 ): Promise<RunResult> {
-  const { timeoutMs, interrupt, signal, onOutput, env, ...rest } = options;
-  if (signal?.aborted) return runCommand(file, args, { signal });
+  const { interrupt, env, ...rest } = options;
   const view: SandboxView = {
     ...mounts,
     system: sandbox.system,
     cwd: options.cwd,
     env: definedOnly(env ?? {}),
   };
-  const argv = bwrapArgs(view, file, args, STATUS_FD);
-  const kill = new AbortController();
   let pid: number | undefined;
   let status = "";
-  let stopped: Stop | undefined;
-  let grace: NodeJS.Timeout | undefined;
-  const stop = (reason: Stop) => {
-    if (stopped) return;
-    stopped = reason;
-    if (interrupt && pid !== undefined) {
-      try {
-        process.kill(pid, interrupt.signal);
-      } catch {
-        // Already gone.
-      }
-      grace = setTimeout(() => kill.abort(), interrupt.graceMs);
-      grace.unref();
-    } else {
-      kill.abort();
+  /** The interrupt goes to the program itself; before bwrap named it, there is nothing to interrupt. */
+  const deliver = (signal: NodeJS.Signals): boolean => {
+    if (pid === undefined) return false;
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
     }
   };
-  const onAbort = () =>
-    stop({ code: ABORTED_CODE, aborted: true, note: `${file} was interrupted: its run was cancelled` });
-  signal?.addEventListener("abort", onAbort, { once: true });
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(
-          () => stop({ code: 124, aborted: false, note: `${file} was interrupted after ${timeoutMs} ms` }),
-          timeoutMs,
-        );
-  try {
-    const result = await runCommand(sandbox.bwrap, argv, {
-      ...rest,
-      cwd: "/",
-      env: {},
-      signal: kill.signal,
-      ...(onOutput ? { onOutput } : {}),
-      onFd3: (chunk) => {
-        status += chunk;
-        // Whole lines only: a PID cut in two would name another process.
-        if (pid === undefined && status.includes("\n"))
-          pid = childPidOf(status.slice(0, status.indexOf("\n")));
-      },
-    });
-    const { aborted: _killedByUs, ...plain } = result;
-    if (!stopped) return plain;
-    return {
-      ...plain,
-      code: stopped.code,
-      stderr: `${plain.stderr}\n${stopped.note}`,
-      ...(stopped.aborted ? { aborted: true as const } : {}),
-    };
-  } finally {
-    clearTimeout(timer);
-    clearTimeout(grace);
-    signal?.removeEventListener("abort", onAbort);
-  }
+  return runCommand(sandbox.bwrap, bwrapArgs(view, file, args, STATUS_FD), {
+    ...rest,
+    cwd: "/",
+    env: {},
+    ...(interrupt ? { interrupt: { ...interrupt, deliver } } : {}),
+    onFd3: (chunk) => {
+      status += chunk;
+      // Whole lines only: a PID cut in two would name another process.
+      if (pid === undefined && status.includes("\n")) pid = childPidOf(status.slice(0, status.indexOf("\n")));
+    },
+  });
 }
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -16,7 +16,16 @@ export interface RunOptions {
    * own (OpenTofu stops cleanly on SIGINT and releases its state lock); then SIGKILL. Default:
    * SIGKILL at once.
    */
-  interrupt?: { signal: NodeJS.Signals; graceMs: number };
+  interrupt?: {
+    signal: NodeJS.Signals;
+    graceMs: number;
+    /**
+     * Delivers the signal; false when it cannot (the program is then killed at once). Default:
+     * to the program started. A wrapper that does not pass signals on (bubblewrap) sends it to
+     * the program it runs instead.
+     */
+    deliver?: (signal: NodeJS.Signals) => boolean;
+  };
   /**
    * Most bytes of output (stdout and stderr together) kept from the program; past it the program
    * is stopped as at the time limit (`interrupt` first when given) and the result says
@@ -142,7 +151,12 @@ export function runCommand(
         kill(reason);
         return;
       }
-      child.kill(options.interrupt.signal);
+      const { deliver, signal } = options.interrupt;
+      if (!deliver) child.kill(signal);
+      else if (!deliver(signal)) {
+        kill(reason);
+        return;
+      }
       grace = setTimeout(() => kill(reason), options.interrupt.graceMs);
       grace.unref();
     };
