@@ -9,13 +9,13 @@
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import { type Application, CONTROLLER_NAMESPACE } from "../core/application.ts";
+import { defaultLimits, type Limits } from "../core/limits.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { projectNameOf } from "../core/project/project.ts";
 import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
 import { GitSource } from "../git/source.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { EventRecorder } from "../kube/events.ts";
-import { defaultLimits, type Limits } from "../core/limits.ts";
 import { RenderCache } from "../render/cache.ts";
 import { render } from "../render/render.ts";
 import type { ApiServer } from "../terraform/state-backend.ts";
@@ -27,8 +27,8 @@ import { collectDiskGarbage, type DiskArea, gitCacheAreas, runFolderArea } from 
 import { DriftWatcher } from "./drift.ts";
 import { Informer, objectKey } from "./informer.ts";
 import { LeaderElector } from "./leader.ts";
-import { ProjectCache } from "./projects.ts";
 import { ControllerMetrics } from "./metrics.ts";
+import { ProjectCache } from "./projects.ts";
 import { WorkQueue } from "./queue.ts";
 import { cachedCredentialLookup, RepoCredentials } from "./repo-credentials.ts";
 import { StackReconciler } from "./stack-reconciler.ts";

@@ -6,7 +6,7 @@
 //
 // The controller itself needs only `create` on `serviceaccounts/token` for this: it never reads
 // a Stack's Secrets, state or Leases with its own rights.
-import { serviceAccountUser, type StackServiceAccount } from "../core/stack/identity.ts";
+import { type StackServiceAccount, serviceAccountUser } from "../core/stack/identity.ts";
 import { KubeApiError, KubeClient } from "../kube/client.ts";
 import type { ApiServer } from "../terraform/state-backend.ts";
 import { StackError } from "./stack-errors.ts";

@@ -6,7 +6,7 @@
 // names none (destinationServiceAccounts, matched like an Application's destination).
 import { checkBeforeFetch } from "../core/project/enforce.ts";
 import { IN_CLUSTER_SERVER, projectNameOf, serviceAccountFor, subjectOf } from "../core/project/project.ts";
-import { stackServiceAccount, type StackServiceAccount } from "../core/stack/identity.ts";
+import { type StackServiceAccount, stackServiceAccount } from "../core/stack/identity.ts";
 import type { ResolvedStackSpec, Stack } from "../core/stack/spec.ts";
 import { IN_CLUSTER } from "./destinations.ts";
 import type { ProjectLookup } from "./projects.ts";

@@ -24,14 +24,14 @@ import {
   stackLogConfigMapName,
 } from "../core/stack/spec.ts";
 import { resolveVars, tfvarsJson } from "../core/stack/vars.ts";
-import { sha256Hex } from "../terraform/hash.ts";
 import type { Sandbox } from "../isolation/sandbox.ts";
+import { sha256Hex } from "../terraform/hash.ts";
 import { TofuRunner } from "../terraform/runner.ts";
 import type { SourceResolver } from "./app-source.ts";
 import { StackError } from "./stack-errors.ts";
-import { type StackSandboxOptions, stackSandbox } from "./stack-sandbox.ts";
 import { forbiddenAs, type RunIdentity, type StackIdentities } from "./stack-identity.ts";
 import { checkOutputsSecret } from "./stack-outputs.ts";
+import { type StackSandboxOptions, stackSandbox } from "./stack-sandbox.ts";
 import type { StackStatusWriter } from "./stack-status.ts";
 import type { RunFolders, Workdir } from "./stack-workdir.ts";
 

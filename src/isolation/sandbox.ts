@@ -6,7 +6,7 @@
 // real run uses and reports bwrap's own words when that fails, so the message says what is wrong.
 import { access, constants } from "node:fs/promises";
 import { delimiter, join } from "node:path";
-import { bwrapArgs, SANDBOX_PATH, SYSTEM_FILES, type SandboxView } from "../core/isolation/bwrap.ts";
+import { bwrapArgs, SANDBOX_PATH, type SandboxView, SYSTEM_FILES } from "../core/isolation/bwrap.ts";
 import { runCommand } from "../util/exec.ts";
 
 /** A working bubblewrap on this host. */

@@ -7,12 +7,13 @@
 // in both tools. A symlink is followed only when it stays inside the repository; one that points
 // out is an error rather than a skipped file, because silently dropping a file would make its
 // objects look deleted from Git, and pruning would delete them from the cluster.
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { DirectorySource } from "../core/application.ts";
-import type { KubeObject } from "../core/objects.ts";
 import { defaultLimits } from "../core/limits.ts";
+import type { KubeObject } from "../core/objects.ts";
 import { parseYamlWithin, RenderBudget } from "./budget.ts";
 import { compileGlob } from "./glob.ts";
 import { parseJsonManifest } from "./manifests.ts";

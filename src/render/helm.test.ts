@@ -6,9 +6,9 @@ import type { HelmSource } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { RenderError } from "./errors.ts";
 import { templateArgs } from "./helm.ts";
-import { defaultRenderOptions } from "./tools.ts";
 import { type RenderInput, render } from "./render.ts";
 import { inputFor, makeRepo, names, type TestRepo, type Tree } from "./test-repo.ts";
+import { defaultRenderOptions } from "./tools.ts";
 
 const repos: TestRepo[] = [];
 after(() => Promise.all(repos.map((r) => r.remove())));

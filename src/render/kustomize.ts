@@ -25,8 +25,8 @@ import { join, relative } from "node:path";
 import { stringify } from "yaml";
 import type { KustomizeSource } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
-import { assertKustomizeStaysInRepo } from "./kustomize-roots.ts";
 import { parseYamlWithin, RenderBudget } from "./budget.ts";
+import { assertKustomizeStaysInRepo } from "./kustomize-roots.ts";
 import { repoRelative } from "./path-safety.ts";
 import { NO_NETWORK, type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
 

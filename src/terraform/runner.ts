@@ -17,6 +17,8 @@
 // the outputs Secret needs them), so callers must never log what they return.
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { SANDBOX_PATH } from "../core/isolation/bwrap.ts";
+import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
 import {
   classifyFailure,
   firstErrorBlock,
@@ -28,12 +30,10 @@ import {
 } from "../core/stack/diagnostics.ts";
 import { reservedEnvReason } from "../core/stack/env.ts";
 import { createScrubber, type Scrubber } from "../core/stack/scrub.ts";
-import { findTool } from "../toolchain/catalog.ts";
-import { toolBinary } from "../toolchain/paths.ts";
-import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
-import { SANDBOX_PATH } from "../core/isolation/bwrap.ts";
 import { runSandboxed } from "../isolation/run.ts";
 import type { Sandbox } from "../isolation/sandbox.ts";
+import { findTool } from "../toolchain/catalog.ts";
+import { toolBinary } from "../toolchain/paths.ts";
 import { type RunResult, runCommand } from "../util/exec.ts";
 import { hclString } from "./state-backend.ts";
 

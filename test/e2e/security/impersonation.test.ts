@@ -13,9 +13,11 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "yaml";
+import { KubeClient } from "../../../src/kube/client.ts";
+import { loadConfig } from "../../../src/kube/kubeconfig.ts";
 import {
   type AppView,
   applyApp,
@@ -24,8 +26,6 @@ import {
   syncedAndHealthy,
   waitForApp,
 } from "../../harness/apps.ts";
-import { KubeClient } from "../../../src/kube/client.ts";
-import { loadConfig } from "../../../src/kube/kubeconfig.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../../harness/controller.ts";
 import { runSandboxKubeconfig } from "../../harness/env.ts";
