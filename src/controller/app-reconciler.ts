@@ -6,6 +6,7 @@
 import type { ApplicationStatus, DriftRecord, PinStatus } from "../core/app-status.ts";
 import { type Application, CONTROLLER_NAMESPACE, REFRESH_ANNOTATION } from "../core/application.ts";
 import { applyStanding, type Standing } from "../core/conditions.ts";
+import { crossNamespaceDependency } from "../core/dependencies.ts";
 import { durationOr } from "../core/duration.ts";
 import { jsonEqual } from "../core/json.ts";
 import { mergePatchFrom } from "../core/merge-patch.ts";
@@ -167,6 +168,30 @@ export class AppReconciler {
         observedGeneration: generation,
       });
       return undefined;
+    }
+
+    const crossNamespace = crossNamespaceDependency(
+      { kind: "Application", namespace: app.metadata.namespace, name: app.metadata.name },
+      (app.spec.dependsOn ?? []).map((d) => ({
+        kind: d.kind ?? "Stack",
+        namespace: d.namespace ?? app.metadata.namespace,
+        name: d.name,
+      })),
+      this.controllerNamespace,
+    );
+    if (crossNamespace) {
+      await this.deps.events.record(app, "Warning", "CrossNamespaceDependency", crossNamespace);
+      await this.writeStatus(app, {
+        ...baseStatus(previous),
+        conditions: applyStanding(
+          previous.conditions ?? [],
+          { state: "stalled", reason: "CrossNamespaceDependency", message: crossNamespace },
+          now,
+          generation,
+        ),
+        observedGeneration: generation,
+      });
+      return { requeueAfterMs: jittered(this.deps.resyncMs ?? 180_000) };
     }
 
     const waitingFor = await this.unreadyDependency(app);

@@ -13,7 +13,8 @@
 // outputs (stack-outputs.ts) each have their own module. Everything a run touches in the cluster
 // it touches as the Stack's ServiceAccount; the controller's own identity writes only the Stack
 // object and its Events.
-import { REFRESH_ANNOTATION } from "../core/application.ts";
+import { CONTROLLER_NAMESPACE, REFRESH_ANNOTATION } from "../core/application.ts";
+import { crossNamespaceDependency } from "../core/dependencies.ts";
 import { cliApproval, decideApproval } from "../core/stack/approval.ts";
 import { classifyFailure } from "../core/stack/failure.ts";
 import type { StackServiceAccount } from "../core/stack/identity.ts";
@@ -157,6 +158,20 @@ export class StackReconciler {
           state: "failed",
           reason: "Suspended",
           message: "spec.suspend is true",
+        });
+        return undefined;
+      }
+      const crossNamespace = crossNamespaceDependency(
+        { kind: "Stack", namespace, name },
+        spec.dependsOn.map((d) => ({ kind: "Stack", namespace: d.namespace, name: d.name })),
+        this.deps.controllerNamespace ?? CONTROLLER_NAMESPACE,
+      );
+      if (crossNamespace) {
+        await this.deps.events.record(stack, "Warning", "CrossNamespaceDependency", crossNamespace);
+        await this.status.finish(stack, status, {
+          state: "stalled",
+          reason: "CrossNamespaceDependency",
+          message: crossNamespace,
         });
         return undefined;
       }

@@ -359,6 +359,23 @@ describe("projects keep a team's Applications inside their bounds", () => {
     assert.equal(await exists("configmap", "settings", TEAM_NS), true, "another app's object survives");
   });
 
+  it("refuses an app that waits on another team's Stack, without telling it whether that Stack is Ready", async () => {
+    apps.push([TEAM_NS, "peek"]);
+    await applyAppIn(TEAM_NS, "peek", {
+      project: PROJECT,
+      source: { repoURL: git.url("team-a/config"), targetRevision: "main", path: "good" },
+      destination: { namespace: TEAM_NS },
+      dependsOn: [{ kind: "Stack", name: "vpc", namespace: OTHER_NS }],
+    });
+    const app = await refused(
+      TEAM_NS,
+      "peek",
+      "CrossNamespaceDependency",
+      new RegExp(`^Application ${TEAM_NS}/peek: dependsOn Stack ${OTHER_NS}/vpc is in another namespace`),
+    );
+    assert.doesNotMatch(condition(app, "Stalled")?.message ?? "", /Ready|waiting/);
+  });
+
   it("marks an app whose project was narrowed afterwards, and prunes nothing", async () => {
     await waitForAppIn(TEAM_NS, "web", "to be Synced", (a) => a.status?.sync.status === "Synced");
     await applyProject({

@@ -306,6 +306,21 @@ describe("attack: a Stack reaching beyond its own ServiceAccount", () => {
     assert.equal(stranger.requests, 0, "the unlisted repository was not contacted");
   });
 
+  it("a Stack waiting on another team's Stack is refused, without learning whether it is Ready", async () => {
+    await createStack("peek", {
+      source: { repoURL: git.url("team-a"), targetRevision: "main", path: "small" },
+      dependsOn: [{ name: "vpc", namespace: teamB }],
+    });
+    const stalled = await stackIn("peek", "to stall", (s) => condition(s, "Stalled")?.status === "True");
+    const reason = condition(stalled, "Stalled");
+    assert.equal(reason?.reason, "CrossNamespaceDependency");
+    assert.match(
+      reason?.message ?? "",
+      new RegExp(`^Stack ${teamA}/peek: dependsOn Stack ${teamB}/vpc is in another namespace`),
+    );
+    assert.doesNotMatch(reason?.message ?? "", /waiting/);
+  });
+
   it("a Stack naming no account runs as the one its project names for its namespace", async () => {
     await createStack("projected", {
       project,
