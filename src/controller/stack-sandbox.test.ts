@@ -6,7 +6,7 @@ import { failureSource, StackError } from "./stack-errors.ts";
 import { stackSandbox } from "./stack-sandbox.ts";
 
 const stack = { metadata: { namespace: "team-a", name: "web" } } as Stack;
-const sandbox = { bwrap: "/usr/bin/bwrap", system: [] };
+const sandbox = { bwrap: "/usr/bin/bwrap", system: [], drop: "user-namespace" as const };
 const unavailable = async () => ({
   ok: false as const,
   reason: "bwrap: setting up uid map: Permission denied",

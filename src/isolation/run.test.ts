@@ -66,6 +66,22 @@ describe("runSandboxed", () => {
     await assert.rejects(stat(join(work, "ro", "x")));
   });
 
+  it("runs as a uid of its own on the host when the controller is root, so its files are not root's", async (t) => {
+    if (sandbox.drop !== "setuid") {
+      t.skip("the controller is not root here: the user namespace is what separates the program");
+      return;
+    }
+    const result = await sh("id -u; echo mine > owned.txt");
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trim(), "65534");
+    assert.equal((await stat(join(work, "run", "owned.txt"))).uid, 65534, "owned by 65534 on the host");
+    // A root-only file inside a folder it may read stays closed to it.
+    await writeFile(join(work, "ro", "root-only.txt"), "MARKER-root-only\n", { mode: 0o600 });
+    const denied = await sh(`cat ${join(work, "ro", "root-only.txt")}`);
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /Permission denied/);
+  });
+
   it("fails writes outside the writable folders and /tmp instead of letting them vanish", async () => {
     const result = await sh("echo x > /planted");
     assert.notEqual(result.code, 0);

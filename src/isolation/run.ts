@@ -6,7 +6,9 @@
 // itself, or it never releases the state lock. So bwrap reports the program's PID on a status
 // pipe of its own and the interrupt goes straight to that PID; the kill after the grace goes to
 // bwrap, which takes the whole sandbox with it.
-import { bwrapArgs, childPidOf, type SandboxView } from "../core/isolation/bwrap.ts";
+import { lchown, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { bwrapArgs, childPidOf, SANDBOX_UID, type SandboxView } from "../core/isolation/bwrap.ts";
 import { type RunOptions, type RunResult, runCommand } from "../util/exec.ts";
 import type { Sandbox } from "./sandbox.ts";
 
@@ -49,7 +51,9 @@ export async function runSandboxed(
       return false;
     }
   };
-  return runCommand(sandbox.bwrap, bwrapArgs(view, file, args, STATUS_FD), {
+  // As root, the program runs as the host's uid 65534: what it may write must be that uid's.
+  if (sandbox.drop === "setuid") for (const path of mounts.readWrite) await handOver(path);
+  return runCommand(sandbox.bwrap, bwrapArgs(view, file, args, STATUS_FD, sandbox.drop), {
     ...rest,
     cwd: "/",
     env: {},
@@ -66,4 +70,18 @@ function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
   return out;
+}
+
+/**
+ * Gives a writable folder, and everything in it, to the sandbox's uid. The controller, being root,
+ * keeps reading and removing it; links are changed themselves, never followed.
+ */
+async function handOver(path: string): Promise<void> {
+  await lchown(path, SANDBOX_UID, SANDBOX_UID);
+  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) await handOver(child);
+    else await lchown(child, SANDBOX_UID, SANDBOX_UID);
+  }
 }

@@ -1,12 +1,20 @@
 // Whether this host can confine a program with bubblewrap, found out once by trying it.
 //
-// bubblewrap needs unprivileged user namespaces. Debian enables them; a Kubernetes Pod's default
+// Run by root (development machines, CI), bubblewrap needs no user namespace: it mounts as root and
+// the program drops to uid 65534 through setpriv. Anyone else's bubblewrap needs unprivileged user
+// namespaces. Debian enables them; a Kubernetes Pod's default
 // seccomp profile (RuntimeDefault) may forbid creating them, and some hardened kernels turn them
 // off. Rather than guess from sysctls, the probe starts `true` in exactly the kind of sandbox a
 // real run uses and reports bwrap's own words when that fails, so the message says what is wrong.
 import { access, constants } from "node:fs/promises";
 import { delimiter, join } from "node:path";
-import { bwrapArgs, SANDBOX_PATH, type SandboxView, SYSTEM_FILES } from "../core/isolation/bwrap.ts";
+import {
+  bwrapArgs,
+  type DropPrivileges,
+  SANDBOX_PATH,
+  type SandboxView,
+  SYSTEM_FILES,
+} from "../core/isolation/bwrap.ts";
 import { runCommand } from "../util/exec.ts";
 
 /** A working bubblewrap on this host. */
@@ -15,6 +23,13 @@ export interface Sandbox {
   readonly bwrap: string;
   /** The files of /etc shown to sandboxed programs (those of SYSTEM_FILES present here). */
   readonly system: readonly string[];
+  /** How programs lose the controller's identity: a separate host uid when it runs as root. */
+  readonly drop: DropPrivileges;
+}
+
+/** Root can give the program a uid of its own on the host; anyone else relies on a user namespace. */
+export function dropPrivilegesHere(): DropPrivileges {
+  return process.getuid?.() === 0 ? "setuid" : "user-namespace";
 }
 
 export type SandboxProbe = { ok: true; sandbox: Sandbox } | { ok: false; reason: string };
@@ -34,7 +49,11 @@ export class SandboxError extends Error {
 }
 
 /** Tries bubblewrap with and without a network namespace of its own. */
-export async function probeSandbox(options: { network: boolean; bwrap?: string }): Promise<SandboxProbe> {
+export async function probeSandbox(options: {
+  network: boolean;
+  bwrap?: string;
+  drop?: DropPrivileges;
+}): Promise<SandboxProbe> {
   const bwrap = options.bwrap ?? (await findBwrap());
   if (!bwrap) return { ok: false, reason: `bwrap was not found in ${SANDBOX_PATH}` };
   const system = await existing(SYSTEM_FILES);
@@ -46,11 +65,12 @@ export async function probeSandbox(options: { network: boolean; bwrap?: string }
     cwd: "/tmp",
     env: { PATH: SANDBOX_PATH },
   };
-  const result = await runCommand(bwrap, bwrapArgs(view, "/usr/bin/true", [], 3), {
+  const drop = options.drop ?? dropPrivilegesHere();
+  const result = await runCommand(bwrap, bwrapArgs(view, "/usr/bin/true", [], 3, drop), {
     timeoutMs: 10_000,
     onFd3: () => {},
   });
-  if (result.code === 0) return { ok: true, sandbox: { bwrap, system } };
+  if (result.code === 0) return { ok: true, sandbox: { bwrap, system, drop } };
   const said = result.stderr.trim().split("\n").slice(-3).join("; ");
   return {
     ok: false,

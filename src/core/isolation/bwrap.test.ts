@@ -111,6 +111,54 @@ describe("bwrapArgs", () => {
   });
 });
 
+describe("bwrapArgs as root (setuid)", () => {
+  const tofu = "/root/.cache/mooring/toolchain-v1/opentofu/bin/tofu";
+  const args = bwrapArgs(view, tofu, ["plan"], 3, "setuid");
+
+  it("starts the program through setpriv as the host's uid 65534, without capabilities", () => {
+    const program = args.slice(args.indexOf("--") + 1);
+    assert.deepEqual(program, [
+      "/usr/bin/setpriv",
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      "--inh-caps=-all",
+      "--bounding-set=-all",
+      "--no-new-privs",
+      "--",
+      tofu,
+      "plan",
+    ]);
+    assert.ok(!args.includes("--unshare-user"), "no user namespace: the uid is a real one");
+  });
+
+  it("makes the empty folders leading to mount points traversable, before anything is mounted in them", () => {
+    const dirs: string[] = [];
+    for (let i = 0; i < args.length; i++) if (args[i] === "--dir") dirs.push(args[i + 1] as string);
+    assert.deepEqual(dirs, [
+      "/etc",
+      "/root",
+      "/etc/ssl",
+      "/root/.cache",
+      "/root/.cache/mooring",
+      "/root/.cache/mooring/stacks",
+      "/root/.cache/mooring/toolchain-v1",
+      "/root/.cache/mooring/toolchain-v1/null",
+      "/root/.cache/mooring/toolchain-v1/opentofu",
+      "/root/.cache/mooring/toolchain-v1/opentofu/bin",
+    ]);
+    assert.equal(args[args.indexOf("/root") - 2], "0755");
+    assert.ok(args.indexOf("/root") < args.indexOf("--bind"), "folders first, then the mounts");
+  });
+
+  it("keeps the user namespace when the controller is not root", () => {
+    const plain = bwrapArgs(view, tofu, ["plan"], 3);
+    assert.ok(plain.includes("--unshare-user"));
+    assert.ok(!plain.includes("/usr/bin/setpriv"));
+    assert.ok(!plain.includes("--dir"));
+  });
+});
+
 describe("childPidOf", () => {
   it("reads the program's PID from bwrap's status line", () => {
     assert.equal(childPidOf('{ "child-pid": 9999, "ipc-namespace": 4026532180 }'), 9999);

@@ -1,7 +1,7 @@
 // What a sandboxed tool may see, and the bubblewrap command line that shows it exactly that.
 //
-// bubblewrap (`bwrap`) starts a program in fresh namespaces: its own user namespace (it runs as
-// uid/gid 65534, "nobody", with no capabilities), its own PID and IPC namespaces (it sees only its
+// bubblewrap (`bwrap`) starts a program in fresh namespaces: it runs as uid/gid 65534, "nobody",
+// with no capabilities (see DropPrivileges for how), its own PID and IPC namespaces (it sees only its
 // own processes, /proc included), optionally its own network namespace (no interface but a
 // loopback that leads nowhere), and a root folder that is an empty tmpfs. Into that root go only
 // the folders listed here, each at the SAME absolute path as outside: tofu writes absolute paths
@@ -20,6 +20,22 @@
 
 /** Where the sandbox runs as. */
 export const SANDBOX_UID = 65534;
+
+/**
+ * How the program loses the controller's identity.
+ * - `user-namespace` (the controller is not root, as in its Pod): bwrap makes a user namespace in
+ *   which the program is uid 65534; on the host it stays the controller's uid, and the mount
+ *   namespace is what keeps the controller's files out of reach.
+ * - `setuid` (the controller runs as root: development machines, CI): no user namespace is needed,
+ *   bwrap sets up the mounts as root and the program is started through `setpriv` as the host's
+ *   uid and gid 65534 with no capabilities, no bounding set and no_new_privs: a separate
+ *   unprivileged user on the host too, so a file it can reach outside the view is still guarded by
+ *   its permissions. Its writable folders must belong to that uid (the adapter hands them over).
+ */
+export type DropPrivileges = "user-namespace" | "setuid";
+
+/** setpriv, from util-linux (Debian's essential packages): how `setuid` mode drops root. */
+export const SETPRIV = "/usr/bin/setpriv";
 
 export interface SandboxView {
   /** Folders and files the program may change (its run or scratch folder). */
@@ -79,15 +95,13 @@ export function bwrapArgs(
   program: string,
   args: readonly string[],
   statusFd: number,
+  drop: DropPrivileges = "user-namespace",
 ): string[] {
   const problems = viewProblems(view);
   if (problems.length > 0) throw new Error(`invalid sandbox view: ${problems.join("; ")}`);
+  const id = String(SANDBOX_UID);
   const out = [
-    "--unshare-user",
-    "--uid",
-    String(SANDBOX_UID),
-    "--gid",
-    String(SANDBOX_UID),
+    ...(drop === "user-namespace" ? ["--unshare-user", "--uid", id, "--gid", id] : []),
     "--unshare-pid",
     "--unshare-ipc",
     "--unshare-uts",
@@ -116,9 +130,18 @@ export function bwrapArgs(
     "/proc",
     "--dev",
     "/dev",
+    // Root's tmpfs would be root's alone; the program's private /tmp must take its writes.
+    ...(drop === "setuid" ? ["--perms", "1777"] : []),
     "--tmpfs",
     "/tmp",
   ];
+  // bwrap makes the folders leading to a mount point private to its owner (root); a program that
+  // is not root in the host's eyes could not walk through them, so they are made plainly
+  // traversable. They are empty: the mounts are all they hold.
+  if (drop === "setuid") {
+    const bound = [...view.system, ...view.readWrite, ...view.readOnly];
+    for (const dir of mountPointParents(bound)) out.push("--perms", "0755", "--dir", dir);
+  }
   for (const path of view.system) out.push("--ro-bind-try", path, path);
   // Parents before children: a folder bound inside another is mounted on top of it, so a writable
   // run folder inside a read-only tree stays writable and a read-only file inside it stays
@@ -135,8 +158,41 @@ export function bwrapArgs(
   for (const [name, value] of Object.entries(view.env).sort(([a], [b]) => a.localeCompare(b))) {
     out.push("--setenv", name, value);
   }
-  out.push("--", program, ...args);
+  out.push("--");
+  if (drop === "setuid") {
+    out.push(
+      SETPRIV,
+      `--reuid=${id}`,
+      `--regid=${id}`,
+      "--clear-groups",
+      "--inh-caps=-all",
+      "--bounding-set=-all",
+      "--no-new-privs",
+      "--",
+    );
+  }
+  out.push(program, ...args);
   return out;
+}
+
+/**
+ * The folders that lead to the mount points and that bwrap creates itself: every ancestor of a
+ * bound path that is neither bound nor inside a bound folder or one of the base folders (whose
+ * own permissions then apply), shallowest first.
+ */
+function mountPointParents(bound: readonly string[]): string[] {
+  const covered = [...bound, "/usr", "/proc", "/dev"];
+  const parents = new Set<string>();
+  for (const path of bound) {
+    const parts = path.split("/").filter((p) => p !== "");
+    for (let i = 1; i < parts.length; i++) {
+      const dir = `/${parts.slice(0, i).join("/")}`;
+      if (dir === "/tmp") continue;
+      if (covered.some((c) => isUnder(dir, c))) continue;
+      parents.add(dir);
+    }
+  }
+  return sortByDepth([...parents]);
 }
 
 /** bwrap's first status line: the program's PID in the host's PID namespace. */
