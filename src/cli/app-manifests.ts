@@ -14,7 +14,7 @@ import { formatRef, type KubeObject } from "../core/objects.ts";
 import { parseSyncOptions } from "../core/sync-plan.ts";
 import { GitError } from "../git/errors.ts";
 import { GitSource } from "../git/source.ts";
-import type { KubeClient } from "../kube/client.ts";
+import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import { RenderError } from "../render/errors.ts";
 import { render } from "../render/render.ts";
 import { AppError } from "./app-client.ts";
@@ -115,7 +115,12 @@ export async function liveObjects(
   const missing: string[] = [];
   for (const r of resources) {
     const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
-    const live = await destination.get(apiVersion, r.kind, r.namespace, r.name).catch(() => null);
+    // get answers null for a 404. A kind the cluster no longer serves holds no such object either;
+    // any other failure (a 403, an outage) is an error, never "missing".
+    const live = await destination.get(apiVersion, r.kind, r.namespace, r.name).catch((err: unknown) => {
+      if (err instanceof KubeApiError && err.reason === "UnknownKind") return null;
+      throw err;
+    });
     if (live) objects.push(live);
     else missing.push(formatRef(r));
   }
