@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import type { KubeObject } from "./objects.ts";
 import {
   defaultAppSyncOptions,
+  deleteHookPhases,
   hookDeletePolicies,
   hookPhases,
   isHook,
@@ -10,6 +11,7 @@ import {
   type Parsed,
   parseSyncOptions,
   syncWave,
+  unknownHookTypes,
 } from "./sync-annotations.ts";
 
 function job(annotations: Record<string, string> = {}): KubeObject {
@@ -89,6 +91,12 @@ describe("isHook and hookPhases", () => {
     ["maps Helm's post-upgrade to PostSync", { "helm.sh/hook": "post-upgrade" }, true, ["PostSync"]],
     ["never runs a Helm hook with no sync equivalent", { "helm.sh/hook": "pre-delete,test" }, true, []],
     [
+      "leaves deletion hooks out of the sync phases",
+      { "mooring.dev/hook": "PreDelete,PostSync" },
+      true,
+      ["PostSync"],
+    ],
+    [
       "prefers ours over Helm's",
       { "mooring.dev/hook": "PostSync", "helm.sh/hook": "pre-install" },
       true,
@@ -102,18 +110,40 @@ describe("isHook and hookPhases", () => {
     });
   }
 
-  it("reports an unknown hook name with the names it accepts", () => {
-    const parsed = hookPhases(job({ "mooring.dev/hook": "PreSync,PreDeploy" }));
+  it("ignores an unknown hook name with a warning that names it and the names accepted", () => {
+    const obj = job({ "mooring.dev/hook": "PreSync,PreDeploy" });
+    assert.deepEqual(value(hookPhases(obj)), ["PreSync"]);
     assert.equal(
-      errorOf(parsed),
-      'Job/shop/db-migrate: annotation mooring.dev/hook: unknown hook "PreDeploy"; use one of PreSync, Sync, PostSync, SyncFail, Skip',
+      unknownHookTypes(obj)?.message,
+      'Job/shop/db-migrate: annotation mooring.dev/hook: unknown hook "PreDeploy" ignored; use one of PreSync, Sync, PostSync, SyncFail, PreDelete, PostDelete, Skip',
     );
+    assert.equal(unknownHookTypes(job({ "mooring.dev/hook": "PreSync" })), undefined);
     assert.equal(
       isHook(job({ "mooring.dev/hook": "PreDeploy" })),
       true,
       "still a hook, so never applied as an object",
     );
   });
+});
+
+describe("deleteHookPhases", () => {
+  const cases: [string, Record<string, string>, string[]][] = [
+    ["an ordinary object runs at no deletion", {}, []],
+    ["a sync hook runs at no deletion", { "mooring.dev/hook": "PreSync" }, []],
+    [
+      "reads PreDelete and PostDelete",
+      { "argocd.argoproj.io/hook": "PostDelete,PreDelete" },
+      ["PostDelete", "PreDelete"],
+    ],
+    [
+      "maps Helm's pre-delete and post-delete",
+      { "helm.sh/hook": "pre-delete,post-delete,test" },
+      ["PreDelete", "PostDelete"],
+    ],
+  ];
+  for (const [name, annotations, phases] of cases) {
+    it(name, () => assert.deepEqual(deleteHookPhases(job(annotations)), phases));
+  }
 });
 
 describe("hookDeletePolicies", () => {

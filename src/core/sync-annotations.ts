@@ -6,6 +6,8 @@
 // - Hook (`mooring.dev/hook`): an object that is run rather than kept in sync — typically a Job
 //   doing a migration before the rollout (PreSync), a smoke test after it (PostSync), or a
 //   notification when the sync fails (SyncFail). `Skip` marks an object never to be applied.
+//   PreDelete and PostDelete hooks run only when the whole Application is deleted. A hook type
+//   this version does not know is a warning on that object (it is left out), never an error.
 // - Hook delete policy (`mooring.dev/hook-delete-policy`): when a finished hook object is deleted.
 // - Sync options (`mooring.dev/sync-options`, `Key=value` pairs): per-object exceptions such as
 //   `Prune=false` for an object that must outlive its removal from Git.
@@ -18,8 +20,16 @@ import { formatRef, type KubeObject, type ObjectRef, refOf } from "./objects.ts"
 export const SYNC_PHASES = ["PreSync", "Sync", "PostSync", "SyncFail"] as const;
 export type SyncPhase = (typeof SYNC_PHASES)[number];
 
+/**
+ * Phases of an Application's deletion (Argo CD 3.3): PreDelete hooks run before the managed
+ * objects are deleted (a backup, draining a queue), PostDelete hooks after they are gone (cleaning
+ * up outside the cluster). They never run during a sync.
+ */
+export const DELETE_PHASES = ["PreDelete", "PostDelete"] as const;
+export type DeletePhase = (typeof DELETE_PHASES)[number];
+
 /** Hook names users may write: a phase, or Skip (never applied, never pruned). */
-export const HOOK_TYPES = [...SYNC_PHASES, "Skip"] as const;
+export const HOOK_TYPES = [...SYNC_PHASES, ...DELETE_PHASES, "Skip"] as const;
 export type HookType = (typeof HOOK_TYPES)[number];
 
 export const HOOK_DELETE_POLICIES = ["HookSucceeded", "HookFailed", "BeforeHookCreation"] as const;
@@ -41,12 +51,14 @@ const HELM_HOOK = "helm.sh/hook";
 const HELM_HOOK_WEIGHT = "helm.sh/hook-weight";
 const HELM_HOOK_DELETE_POLICY = "helm.sh/hook-delete-policy";
 
-/** Helm hooks that have a sync equivalent; any other Helm hook (pre-delete, test...) is never run. */
-const HELM_HOOK_PHASES: Readonly<Record<string, SyncPhase>> = {
+/** Helm hooks that have an equivalent; any other Helm hook (test, rollback...) is never run. */
+const HELM_HOOK_PHASES: Readonly<Record<string, SyncPhase | DeletePhase>> = {
   "pre-install": "PreSync",
   "pre-upgrade": "PreSync",
   "post-install": "PostSync",
   "post-upgrade": "PostSync",
+  "pre-delete": "PreDelete",
+  "post-delete": "PostDelete",
 };
 
 const HELM_DELETE_POLICIES: Readonly<Record<string, HookDeletePolicy>> = {
@@ -118,30 +130,53 @@ export function isHook(obj: KubeObject): boolean {
 }
 
 /**
- * The phases a hook runs in, in the order written; empty for objects that are not hooks and for
- * hooks that never run (`Skip`, or a Helm hook such as pre-delete that has no sync equivalent).
+ * The sync phases a hook runs in, in the order written; empty for objects that are not hooks and
+ * for hooks that never run in a sync (`Skip`, a deletion hook, a Helm hook such as `test` with no
+ * equivalent, or a name Mooring does not know — see unknownHookTypes).
  */
 export function hookPhases(obj: KubeObject): Parsed<SyncPhase[]> {
+  return { ok: true, value: hookTypes(obj).filter(isSyncPhase) };
+}
+
+/** The deletion phases a hook runs in (PreDelete, PostDelete), in the order written. */
+export function deleteHookPhases(obj: KubeObject): DeletePhase[] {
+  return hookTypes(obj).filter(isDeletePhase);
+}
+
+/**
+ * A hook type this version does not know is a warning on that object, never an error that stops
+ * the whole app (Argo CD ignores such names too): the object is not applied and runs nowhere.
+ * Returns the warning, naming the object, the names and the ones accepted; undefined when none.
+ */
+export function unknownHookTypes(obj: KubeObject): PlanError | undefined {
   const found = firstAnnotation(obj, HOOK_ANNOTATIONS);
-  if (found) {
-    const phases: SyncPhase[] = [];
-    for (const name of listOf(found.value)) {
-      if (!(HOOK_TYPES as readonly string[]).includes(name)) {
-        const known = HOOK_TYPES.join(", ");
-        return fail(
-          obj,
-          "UnknownHook",
-          `annotation ${found.key}: unknown hook "${name}"; use one of ${known}`,
-        );
-      }
-      if (name !== "Skip" && !phases.includes(name as SyncPhase)) phases.push(name as SyncPhase);
-    }
-    return { ok: true, value: phases };
-  }
-  const helm = obj.metadata.annotations?.[HELM_HOOK];
-  if (helm === undefined) return { ok: true, value: [] };
-  const phases = listOf(helm).flatMap((name) => HELM_HOOK_PHASES[name] ?? []);
-  return { ok: true, value: [...new Set(phases)] };
+  if (!found) return undefined;
+  const unknown = listOf(found.value).filter((name) => !(HOOK_TYPES as readonly string[]).includes(name));
+  if (unknown.length === 0) return undefined;
+  const names = unknown.map((name) => `"${name}"`).join(", ");
+  const problem = `annotation ${found.key}: unknown hook ${names} ignored; use one of ${HOOK_TYPES.join(", ")}`;
+  const error = fail<never>(obj, "UnknownHook", problem);
+  return error.ok ? undefined : error.error;
+}
+
+/** Every known hook type the object names, ours or Argo CD's first, else Helm's, without repeats. */
+function hookTypes(obj: KubeObject): (SyncPhase | DeletePhase)[] {
+  const found = firstAnnotation(obj, HOOK_ANNOTATIONS);
+  const names = found
+    ? listOf(found.value)
+    : listOf(obj.metadata.annotations?.[HELM_HOOK] ?? "").flatMap((name) => HELM_HOOK_PHASES[name] ?? []);
+  const known = names.filter(
+    (name): name is SyncPhase | DeletePhase => isSyncPhase(name) || isDeletePhase(name),
+  );
+  return [...new Set(known)];
+}
+
+function isSyncPhase(name: string): name is SyncPhase {
+  return (SYNC_PHASES as readonly string[]).includes(name);
+}
+
+function isDeletePhase(name: string): name is DeletePhase {
+  return (DELETE_PHASES as readonly string[]).includes(name);
 }
 
 /** When a hook object is deleted; BeforeHookCreation (delete the previous run's) by default. */

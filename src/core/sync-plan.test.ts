@@ -239,10 +239,9 @@ describe("planSync", () => {
 
   it("returns every malformed annotation as an error, and no steps", () => {
     const badWave = object("apps/v1", "Deployment", "api", { "mooring.dev/sync-wave": "first" });
-    const badHook = object("batch/v1", "Job", "seed", { "mooring.dev/hook": "PreInstall" });
     const badPrune = object("v1", "ConfigMap", "old", { "mooring.dev/sync-options": "Prune=never" });
     const plan = planSync({
-      desired: [badWave, badHook, deployment],
+      desired: [badWave, deployment],
       live: [badPrune],
       diffs: [diff(badPrune, "delete")],
       options: { prune: true },
@@ -253,11 +252,33 @@ describe("planSync", () => {
       plan.errors.map((e) => `${e.code} ${e.message}`),
       [
         'InvalidSyncWave Deployment/shop/api: annotation mooring.dev/sync-wave: "first" is not an integer wave',
-        'UnknownHook Job/shop/seed: annotation mooring.dev/hook: unknown hook "PreInstall"; use one of PreSync, Sync, PostSync, SyncFail, Skip',
         'InvalidSyncOption ConfigMap/shop/old: annotation mooring.dev/sync-options: sync option "Prune=never": value must be one of true, false',
       ],
     );
     assert.deepEqual(plan.errors[0]?.ref, refOf(badWave));
+  });
+
+  it("leaves a hook of an unknown type out with a warning, and syncs the rest", () => {
+    const badHook = object("batch/v1", "Job", "seed", { "mooring.dev/hook": "PreInstall" });
+    const plan = planSync({ desired: [badHook, deployment], live: [], diffs: [] });
+    assert.deepEqual(plan.errors, []);
+    assert.deepEqual(planned(plan), ["Sync 0 apply: Deployment/shop/web"]);
+    const warning =
+      'Job/shop/seed: annotation mooring.dev/hook: unknown hook "PreInstall" ignored; use one of PreSync, Sync, PostSync, SyncFail, PreDelete, PostDelete, Skip';
+    assert.deepEqual(
+      plan.warnings.map((w) => `${w.code} ${w.message}`),
+      [`UnknownHook ${warning}`],
+    );
+    assert.deepEqual(plan.skipped, [{ ref: refOf(badHook), reason: warning }]);
+  });
+
+  it("keeps deletion hooks out of the sync", () => {
+    const preDelete = object("batch/v1", "Job", "backup", { "argocd.argoproj.io/hook": "PreDelete" });
+    const plan = planSync({ desired: [preDelete, deployment], live: [], diffs: [] });
+    assert.deepEqual(planned(plan), ["Sync 0 apply: Deployment/shop/web"]);
+    assert.deepEqual(plan.skipped, [
+      { ref: refOf(preDelete), reason: "runs only when the Application is deleted (PreDelete hook)" },
+    ]);
   });
 
   it("reports a prune whose live object it was not given", () => {

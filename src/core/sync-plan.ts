@@ -12,17 +12,21 @@
 import type { ObjectDiff } from "./diff.ts";
 import { formatRef, type KubeObject, type ObjectRef, refKey, refOf } from "./objects.ts";
 import {
+  deleteHookPhases,
   hookPhases,
   isHook,
   objectSyncOptions,
   type PlanError,
   type SyncPhase,
   syncWave,
+  unknownHookTypes,
 } from "./sync-annotations.ts";
 
 export {
   type AppSyncOptions,
+  type DeletePhase,
   defaultAppSyncOptions,
+  deleteHookPhases,
   type HookDeletePolicy,
   hookDeletePolicies,
   hookPhases,
@@ -118,6 +122,8 @@ export interface SyncPlan {
   skipped: SkippedObject[];
   /** Malformed annotations; a plan with errors must not run, so it has no steps. */
   errors: PlanError[];
+  /** Problems on one object that do not stop the sync (an unknown hook type): shown, not fatal. */
+  warnings: PlanError[];
 }
 
 export interface SyncPlanOptions {
@@ -145,21 +151,30 @@ export interface SyncPlanInput {
 
 const NEVER_RUN = "never applied: a Skip hook, or a Helm hook with no sync phase";
 
+/** Why a hook with no sync phase is left out of the sync. */
+function neverRun(obj: KubeObject): string {
+  const deletion = deleteHookPhases(obj);
+  if (deletion.length > 0) return `runs only when the Application is deleted (${deletion.join(", ")} hook)`;
+  return unknownHookTypes(obj)?.message ?? NEVER_RUN;
+}
+
 const PHASE_ORDER: Readonly<Record<SyncPhase, number>> = { PreSync: 0, Sync: 1, PostSync: 2, SyncFail: 3 };
 // Within a wave of the Sync phase: apply the objects, run that wave's Sync hooks, then prune.
 const ACTION_ORDER: Readonly<Record<StepAction, number>> = { apply: 0, hook: 1, prune: 2 };
 
 export function planSync(input: SyncPlanInput): SyncPlan {
   const options = { ...defaultSyncPlanOptions(), ...input.options };
-  const draft: Draft = { placed: [], pruneLast: [], skipped: [], errors: [] };
+  const draft: Draft = { placed: [], pruneLast: [], skipped: [], errors: [], warnings: [] };
   placeDesired(input, options, draft);
   placePrunes(input, options, draft);
-  if (draft.errors.length > 0) return { steps: [], onFail: [], skipped: draft.skipped, errors: draft.errors };
+  const { skipped, errors, warnings } = draft;
+  if (errors.length > 0) return { steps: [], onFail: [], skipped, errors, warnings };
   return {
     steps: withPruneLast(group(draft.placed.filter((step) => step.phase !== "SyncFail")), draft.pruneLast),
     onFail: group(draft.placed.filter((step) => step.phase === "SyncFail")),
-    skipped: draft.skipped,
+    skipped,
     errors: [],
+    warnings,
   };
 }
 
@@ -169,6 +184,7 @@ interface Draft {
   pruneLast: KubeObject[];
   skipped: SkippedObject[];
   errors: PlanError[];
+  warnings: PlanError[];
 }
 
 function placeDesired(input: SyncPlanInput, options: SyncPlanOptions, draft: Draft): void {
@@ -178,9 +194,11 @@ function placeDesired(input: SyncPlanInput, options: SyncPlanOptions, draft: Dra
     const syncOptions = objectSyncOptions(obj);
     if (!syncOptions.ok) draft.errors.push(syncOptions.error);
     if (isHook(obj)) {
+      const unknown = unknownHookTypes(obj);
+      if (unknown) draft.warnings.push(unknown);
       const phases = hookPhases(obj);
       if (!phases.ok) draft.errors.push(phases.error);
-      else if (phases.value.length === 0) draft.skipped.push({ ref: refOf(obj), reason: NEVER_RUN });
+      else if (phases.value.length === 0) draft.skipped.push({ ref: refOf(obj), reason: neverRun(obj) });
       else if (wave !== undefined) for (const phase of phases.value) place(draft, phase, wave, "hook", obj);
       continue;
     }
