@@ -30,7 +30,7 @@ import {
   UNLOCK_ANNOTATION,
   validateStackSpec,
 } from "../core/stack/spec.ts";
-import { decideStep, restingStanding } from "../core/stack/step.ts";
+import { decideStep, nextDriftCheck, restingStanding } from "../core/stack/step.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import { TofuError } from "../terraform/runner.ts";
@@ -252,6 +252,15 @@ export class StackReconciler {
           });
         }
         return { requeueAfterMs: 500 };
+      }
+      if (decision.decision === "wait" && decision.reason === "DriftReported") {
+        // Report mode: the drift stays, whatever approvePlan says, until someone approves the id.
+        await this.status.finish(stack, status, {
+          state: "failed",
+          reason: "Drifted",
+          message: decision.message,
+        });
+        return { requeueAfterMs: nextDriftCheck(spec.driftDetection.intervalMs, status, Date.now()) };
       }
       if (decision.decision === "refuse") {
         await this.deps.events.record(stack, "Warning", decision.reason, decision.message);

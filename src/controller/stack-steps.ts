@@ -7,6 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Standing } from "../core/conditions.ts";
+import { driftLeftInPlace } from "../core/stack/approval.ts";
 import type { StackServiceAccount } from "../core/stack/identity.ts";
 import { formatCounts, limitResources, summarisePlan } from "../core/stack/plan.ts";
 import { planId } from "../core/stack/plan-id.ts";
@@ -132,13 +133,17 @@ export class StackSteps {
       };
       await Promise.all([storePlan(), this.deps.runs.saveLog(run, stack, log.join(""))]);
       status.observedGeneration = stack.metadata.generation;
-      const standing: Standing = summary.changes
-        ? {
-            state: "progressing",
-            reason: "AwaitingApproval",
-            message: `plan ${id} (${formatCounts(summary.counts)}) waits for approval`,
-          }
-        : restingStanding(status);
+      const leftInPlace = purpose === "drift" && summary.changes && spec.driftDetection.mode === "report";
+      if (summary.drifted.length > 0) await this.recordDrift(stack, spec, summary.drifted, id, leftInPlace);
+      const standing: Standing = leftInPlace
+        ? { state: "failed", reason: "Drifted", message: driftLeftInPlace(subject, id) }
+        : summary.changes
+          ? {
+              state: "progressing",
+              reason: "AwaitingApproval",
+              message: `plan ${id} (${formatCounts(summary.counts)}) waits for approval`,
+            }
+          : restingStanding(status);
       await this.deps.status.finish(stack, status, standing);
     } catch (err) {
       run.failed();
@@ -147,6 +152,25 @@ export class StackSteps {
     } finally {
       await run.end();
     }
+  }
+
+  /**
+   * An Event for drift a plan found: in report mode it is left in place and the Event names the
+   * plan that would put it back; otherwise that plan is on its way (remediation or approval).
+   */
+  private async recordDrift(
+    stack: Stack,
+    spec: ResolvedStackSpec,
+    drifted: readonly { address: string }[],
+    id: string,
+    leftInPlace: boolean,
+  ): Promise<void> {
+    const subject = `${stack.metadata.namespace}/${stack.metadata.name}`;
+    const what = `changed outside OpenTofu: ${drifted.map((r) => r.address).join(", ")}`;
+    const message = leftInPlace
+      ? `${what}; ${driftLeftInPlace(subject, id)}`
+      : `${what}; plan ${id} puts it back (driftDetection.mode: ${spec.driftDetection.mode})`;
+    await this.deps.events.record(stack, "Warning", "DriftDetected", message);
   }
 
   async apply(

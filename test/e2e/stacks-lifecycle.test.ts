@@ -146,6 +146,7 @@ describe("a Stack's life", () => {
     await createStack("db", "db", {
       vars: { namespace: ns },
       approvePlan: "auto",
+      driftDetection: { mode: "remediate" },
       writeOutputsToSecret: { name: "db-outputs" },
     });
     await waitStack("db", "to be Ready", (s) => condition(s, "Ready")?.status === "True");
@@ -193,8 +194,7 @@ describe("a Stack's life", () => {
       ["kubernetes_config_map.settings"],
     );
     assert.equal(drifted.status?.lastPlan?.purpose, "drift");
-    // Report mode: the fix waits for approval like any plan... but this Stack is auto-approved,
-    // so its drift plan is applied as it would be after `moor stack approve`.
+    // Remediate mode: the drift plan is applied as it would be after `moor stack approve`.
     await waitStack(
       "db",
       "to put it back",

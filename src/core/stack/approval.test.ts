@@ -77,10 +77,59 @@ describe("decideApproval", () => {
       by: "drift-remediation",
     },
     {
-      name: "a drift plan waits like any other when drift is only reported",
+      name: "a drift plan is reported and left in place when drift is only reported",
       input: { pending: { id: PENDING, purpose: "drift", changes: true }, driftMode: "report" },
       decision: "wait",
-      reason: "AwaitingApproval",
+      reason: "DriftReported",
+    },
+    {
+      name: "auto approval does not apply a drift plan in report mode",
+      input: {
+        pending: { id: PENDING, purpose: "drift", changes: true },
+        driftMode: "report",
+        approvePlan: "auto",
+      },
+      decision: "wait",
+      reason: "DriftReported",
+    },
+    {
+      name: "an older id in Git does not hide reported drift behind a stale approval",
+      input: {
+        pending: { id: PENDING, purpose: "drift", changes: true },
+        driftMode: "report",
+        approvePlan: OLDER,
+      },
+      decision: "wait",
+      reason: "DriftReported",
+    },
+    {
+      name: "auto approval still applies a drift plan when drift is remediated",
+      input: {
+        pending: { id: PENDING, purpose: "drift", changes: true },
+        driftMode: "remediate",
+        approvePlan: "auto",
+      },
+      decision: "apply",
+      reason: "AutoApproved",
+    },
+    {
+      name: "in report mode an approval of the drift plan's id puts the drift back",
+      input: {
+        pending: { id: PENDING, purpose: "drift", changes: true },
+        driftMode: "report",
+        approvePlan: "auto",
+        cli: { planId: PENDING, by: "carol" },
+      },
+      decision: "apply",
+      reason: "Approved",
+      by: "carol",
+    },
+    {
+      name: "in report mode the drift plan's id committed to Git puts the drift back",
+      input: { pending: { id: PENDING, purpose: "drift", changes: true }, approvePlan: PENDING },
+      decision: "apply",
+      reason: "Approved",
+      by: "git",
     },
     {
       name: "remediation does not approve a plan of new changes from Git",
@@ -115,6 +164,16 @@ describe("decideApproval", () => {
     assert.equal(result.decision, "refuse");
     assert.match(result.message, new RegExp(`${OLDER}.*${PENDING}`));
     assert.match(result.message, /moor stack plan db/);
+  });
+
+  it("says reported drift was left in place, naming the plan id that puts it back", () => {
+    const result = decideApproval({
+      ...base,
+      approvePlan: "auto",
+      pending: { id: PENDING, purpose: "drift", changes: true },
+    });
+    assert.match(result.message, /left in place \(driftDetection\.mode: report\)/);
+    assert.match(result.message, new RegExp(`moor stack approve db ${PENDING}`));
   });
 
   it("tells a waiting user the command that approves the plan", () => {

@@ -3,9 +3,10 @@
 // for one plan can never carry over to a different one.
 //
 // Ways a plan gets approved, checked in this order:
-// - approvePlan "auto": every plan is applied as soon as it is made.
-// - drift remediation: a drift plan (the changes that put drifted resources back) of a Stack
-//   with driftDetection.mode "remediate".
+// - approvePlan "auto": every plan is applied as soon as it is made, except a drift plan (the
+//   changes that put drifted resources back) of a Stack with driftDetection.mode "report": report
+//   means the drift is shown and left in place, whatever approvePlan says.
+// - drift remediation: a drift plan of a Stack with driftDetection.mode "remediate".
 // - the CLI: `moor stack approve NAME PLAN_ID` sets the annotation mooring.dev/approve-plan to
 //   the id and mooring.dev/approved-by to the user; the controller removes both once it acts.
 // - Git: approvePlan set to a plan id approves that plan (as in tofu-controller).
@@ -50,7 +51,7 @@ export type ApprovalDecision =
       reason: "AutoApproved" | "DriftRemediation" | "Approved";
       message: string;
     }
-  | { decision: "wait"; planId: string; reason: "AwaitingApproval"; message: string }
+  | { decision: "wait"; planId: string; reason: "AwaitingApproval" | "DriftReported"; message: string }
   | {
       decision: "refuse";
       planId: string;
@@ -88,7 +89,8 @@ export function decideApproval(input: ApprovalInput): ApprovalDecision {
       reason,
       message: `plan ${id} of stack ${stack} ${how}`,
     }) as const;
-  if (approvePlan === "auto")
+  const reportOnly = pending.purpose === "drift" && input.driftMode === "report";
+  if (approvePlan === "auto" && !reportOnly)
     return apply("auto", "AutoApproved", "is applied automatically (approvePlan: auto)");
   if (pending.purpose === "drift" && input.driftMode === "remediate") {
     return apply(
@@ -100,6 +102,9 @@ export function decideApproval(input: ApprovalInput): ApprovalDecision {
   if (cli?.planId === id) return apply(cli.by, "Approved", `was approved by ${cli.by}`);
   if (approvePlan === id) return apply("git", "Approved", "was approved in Git (spec.approvePlan)");
   if (cli) return stale(input, id, cli.planId, `moor stack approve (by ${cli.by})`);
+  if (reportOnly) {
+    return { decision: "wait", planId: id, reason: "DriftReported", message: driftLeftInPlace(stack, id) };
+  }
   if (approvePlan !== "manual") {
     if (!isPlanId(approvePlan)) {
       return {
@@ -118,6 +123,15 @@ export function decideApproval(input: ApprovalInput): ApprovalDecision {
     reason: "AwaitingApproval",
     message: `plan ${id} of stack ${stack} waits for approval: review it with \`moor stack plan ${nameOf(stack)}\`, then run \`moor stack approve ${nameOf(stack)} ${id}\``,
   };
+}
+
+/** What a Stack in report mode says about drift a check found: left in place, and how to put it back. */
+export function driftLeftInPlace(stack: string, planId: string): string {
+  const name = nameOf(stack);
+  return (
+    `drift found in stack ${stack} and left in place (driftDetection.mode: report): plan ${planId} puts it back; ` +
+    `review it with \`moor stack plan ${name}\`, then run \`moor stack approve ${name} ${planId}\`, or set driftDetection.mode: remediate`
+  );
 }
 
 function stale(input: ApprovalInput, id: string, approvedId: string, where: string): ApprovalDecision {

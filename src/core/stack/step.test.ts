@@ -70,6 +70,21 @@ describe("the step a Stack's reconcile takes", () => {
     assert.equal(decideStep(inputs(settled, { driftIntervalMs: 0, nowMs: NOW + 10 * HOUR })).step, "idle");
   });
 
+  it("checks drift again when a check is due while a drift plan waits, but not an apply plan", () => {
+    const drift = plan({ pending: true, purpose: "drift" });
+    const asked = { driftCheck: "2026-01-01T11:45:00Z" };
+    assert.deepEqual(decideStep(inputs({ ...settled, lastPlan: drift }, asked)), {
+      step: "plan",
+      purpose: "drift",
+    });
+    assert.deepEqual(decideStep(inputs({ ...settled, lastPlan: drift }, { nowMs: NOW + HOUR })), {
+      step: "plan",
+      purpose: "drift",
+    });
+    assert.equal(decideStep(inputs({ ...settled, lastPlan: drift })).step, "apply");
+    assert.equal(decideStep(inputs({ ...settled, lastPlan: plan({ pending: true }) }, asked)).step, "apply");
+  });
+
   it("plans again after the last plan's apply failed, to show what remains", () => {
     const status: StackStatus = {
       ...settled,

@@ -1,7 +1,8 @@
 // What a Stack's reconcile does next, decided from its status and what was asked of it. There are
 // three steps, in this order of precedence:
 // - apply: a plan waits for approval and its inputs still hold (same commit, same spec, no
-//   refresh asked) — it is applied once approved, or keeps waiting;
+//   refresh asked, and for a drift plan no newer drift check due) — it is applied once
+//   approved, or keeps waiting;
 // - plan: the inputs changed, a refresh or drift check was asked, a periodic drift check is due,
 //   or the last apply failed (a fresh plan shows what remains); a plan made only because a drift
 //   check is due has the purpose "drift", any other "apply";
@@ -39,11 +40,14 @@ export function decideStep(inputs: StepInputs): StackStep {
     !status.lastPlan ||
     status.lastPlan.revision !== inputs.revision ||
     status.observedGeneration !== inputs.generation;
-  if (pending && !inputsChanged && !refresh) return { step: "apply", pending };
   const lastCheck = Date.parse(status.drift?.checkedAt ?? status.lastApply?.appliedAt ?? "") || 0;
   const driftDue =
     (inputs.driftCheck !== "" && inputs.driftCheck > (status.drift?.checkedAt ?? "")) ||
     (inputs.driftIntervalMs > 0 && inputs.nowMs - lastCheck >= inputs.driftIntervalMs);
+  // A drift plan left waiting (report mode) is checked again when a check is due: the drift may
+  // have grown, or been put back by hand, and the report must say so.
+  const recheck = pending?.purpose === "drift" && driftDue;
+  if (pending && !inputsChanged && !refresh && !recheck) return { step: "apply", pending };
   const applyFailed =
     status.lastApply?.result === "failed" && status.lastApply.planId === status.lastPlan?.id;
   if (!inputsChanged && !refresh && !driftDue && !pending && !applyFailed) {
@@ -62,10 +66,14 @@ export function nextDriftCheck(intervalMs: number, status: StackStatus, nowMs: n
 /** How a Stack stands when no run is under way: drifted, or ready with what was applied last. */
 export function restingStanding(status: StackStatus): Standing {
   if (status.drift?.drifted) {
+    const plan =
+      status.lastPlan?.pending && status.lastPlan.purpose === "drift" ? status.lastPlan.id : undefined;
     return {
       state: "failed",
       reason: "Drifted",
-      message: "infrastructure drifted; approve the drift plan to put it back",
+      message: plan
+        ? `infrastructure drifted and is left in place: approve plan ${plan} to put it back`
+        : "infrastructure drifted; approve the drift plan to put it back",
     };
   }
   const applied = status.lastApply;
