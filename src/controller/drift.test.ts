@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { KubeObject, ManagedFieldsEntry } from "../core/objects.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
-import { DriftWatcher, driftManager, owningApp } from "./drift.ts";
+import { changedApp, DriftWatcher, driftManager, owningApp } from "./drift.ts";
 
 function deployment(managedFields: ManagedFieldsEntry[]): KubeObject {
   return {
@@ -65,6 +65,49 @@ it("finds the owning app from the tracking annotation, and nothing without one",
   assert.equal(owningApp(obj), null);
   obj.metadata.annotations = { "mooring.dev/tracking-id": "mooring/shop:apps/Deployment:shop/web" };
   assert.equal(owningApp(obj), "mooring/shop");
+});
+
+describe("changedApp", () => {
+  const claimed = (id: string | undefined) => {
+    const obj = deployment([]);
+    if (id !== undefined) obj.metadata.annotations = { "mooring.dev/tracking-id": id };
+    return obj;
+  };
+  const shop = "mooring/shop:apps/Deployment:shop/web";
+  const cases: { name: string; old: string | undefined; now: string | undefined; app: string | null }[] = [
+    { name: "an unchanged claim names its app", old: shop, now: shop, app: "mooring/shop" },
+    {
+      name: "a claim rewritten to another app is drift of the app that had it",
+      old: shop,
+      now: "mooring/other:apps/Deployment:shop/web",
+      app: "mooring/shop",
+    },
+    {
+      name: "a claim rewritten to nonsense is drift of the app that had it",
+      old: shop,
+      now: "x",
+      app: "mooring/shop",
+    },
+    {
+      name: "a removed claim is drift of the app that had it",
+      old: shop,
+      now: undefined,
+      app: "mooring/shop",
+    },
+    {
+      name: "a claim put on an object nobody owned names the new app",
+      old: undefined,
+      now: shop,
+      app: "mooring/shop",
+    },
+    { name: "no claim before or after: nobody", old: undefined, now: undefined, app: null },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.equal(changedApp(claimed(c.old), claimed(c.now)), c.app));
+  }
+  it("without the old object, the claim now", () => {
+    assert.equal(changedApp(undefined, claimed(shop)), "mooring/shop");
+  });
 });
 
 describe("DriftWatcher", () => {

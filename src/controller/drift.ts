@@ -3,6 +3,8 @@
 // other than ours, we note who made the change — the field manager in metadata.managedFields that
 // touched it, such as kubectl-edit or kubectl-scale — and wake the owning app at once. With
 // selfHeal on, the app's next reconcile puts the object back; otherwise the drift is reported.
+// Rewriting or removing an object's tracking annotation is such a change too: it is drift of the
+// app that claimed the object before, whatever the annotation names now.
 import type { DriftRecord } from "../core/app-status.ts";
 import { FIELD_MANAGER } from "../core/application.ts";
 import {
@@ -60,6 +62,15 @@ function entryKey(e: ManagedFieldsEntry): string {
 export function owningApp(obj: KubeObject): AppKey | null {
   const claim = parseTrackingId(obj.metadata.annotations?.[TRACKING_ANNOTATION] ?? "");
   return claim ? `${claim.app.namespace}/${claim.app.name}` : null;
+}
+
+/**
+ * The app a change is drift for: the one that claimed the object before the change. Someone
+ * who rewrites or removes the tracking annotation takes the object away from its app, which is
+ * drift of that app (its sync writes the annotation back), not news for whoever is named now.
+ */
+export function changedApp(old: KubeObject | undefined, current: KubeObject): AppKey | null {
+  return (old ? owningApp(old) : null) ?? owningApp(current);
 }
 
 export class DriftWatcher {
@@ -149,7 +160,7 @@ export class DriftWatcher {
 
   private onEvent(informer: Informer, event: InformerEvent): void {
     if (!informer.hasSynced) return; // the initial list is not a change
-    const app = owningApp(event.object);
+    const app = event.type === "modified" ? changedApp(event.old, event.object) : owningApp(event.object);
     if (!app) return;
     const change = `${event.object.metadata.uid ?? ""}@${event.object.metadata.resourceVersion ?? ""}/${event.type}`;
     if (this.seen.has(change)) return;
