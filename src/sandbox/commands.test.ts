@@ -51,9 +51,9 @@ describe("sandbox process command lines", () => {
     );
   });
 
-  it("has kwok play only the nodes annotated as fake, with the stages it was given", () => {
+  it("has kwok play only the nodes annotated as fake, with the sandbox's merged stages", () => {
     assert.equal(flag(specs.kwok.args, "manage-nodes-with-annotation-selector"), "kwok.x-k8s.io/node=fake");
-    assert.equal(flag(specs.kwok.args, "config"), "/share/stages.yaml");
+    assert.equal(flag(specs.kwok.args, "config"), "/sb/a/kwok-stages.yaml");
   });
 
   it("starts every component exactly once, etcd first and the apiserver second", () => {

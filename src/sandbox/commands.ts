@@ -21,7 +21,10 @@ export interface Binaries {
   kubeControllerManager: string;
   kubeScheduler: string;
   kwok: string;
-  /** kwok's Stage definitions (node and pod lifecycles). */
+  /**
+   * kwokctl's default Stage definitions (node and pod lifecycles); kwok runs with these merged
+   * with Mooring's own, written to the layout's kwokStages at creation (stages.ts).
+   */
   kwokStages: string;
 }
 
@@ -114,7 +117,7 @@ export function processSpecs(layout: Layout, ports: Ports, bin: Binaries): Recor
       file: bin.kwok,
       args: [
         `--kubeconfig=${componentKubeconfig(layout, "kwok")}`,
-        `--config=${bin.kwokStages}`,
+        `--config=${layout.kwokStages}`,
         "--manage-all-nodes=false",
         `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
         `--server-address=127.0.0.1:${ports.kwok}`,

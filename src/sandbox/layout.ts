@@ -41,6 +41,8 @@ export interface Layout {
   /** The kubeconfig handed to users (admin, client certificate). */
   kubeconfig: string;
   state: string;
+  /** The Stages kwok runs with: kwokctl's defaults merged with Mooring's (stages.ts). */
+  kwokStages: string;
 }
 
 export function sandboxLayout(dir: string): Layout {
@@ -51,6 +53,7 @@ export function sandboxLayout(dir: string): Layout {
     logs: join(dir, "logs"),
     kubeconfig: join(dir, "kubeconfig"),
     state: join(dir, "state.json"),
+    kwokStages: join(dir, "kwok-stages.yaml"),
   };
 }
 

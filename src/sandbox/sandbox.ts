@@ -31,6 +31,7 @@ import {
 import { createPki, readCaPem, readClientPem } from "./pki.ts";
 import { freePorts, portIsFree } from "./ports.ts";
 import { startDetached, stopProcess } from "./processes.ts";
+import { MOORING_STAGE_FILES, mergeStages } from "./stages.ts";
 import { judgeHealth, readRecord, type SandboxHealth, type SandboxRecord, writeRecord } from "./state.ts";
 
 /** Stable error codes, so scripts and tests can tell failures apart. */
@@ -161,6 +162,7 @@ export async function createSandbox(name: string, options: CreateOptions = {}): 
     step("making certificates");
     await createPki(layout.pki);
     await writeKubeconfigs(layout, record);
+    await writeKwokStages(layout, binaries);
     await startComponents(layout, record, binaries, options, step);
     record.phase = "ready";
     await writeRecord(layout, record);
@@ -193,6 +195,14 @@ async function ensureBinaries(env: NodeJS.ProcessEnv, reporter?: InstallReporter
     kwok: bin("kwok", "kwok"),
     kwokStages: toolAsset(findTool("kwok"), "kwok-stages.yaml", env),
   };
+}
+
+/** kwokctl's default Stages with Mooring's laid over them, in the sandbox's folder. */
+async function writeKwokStages(layout: Layout, binaries: Binaries): Promise<void> {
+  const overrides = await Promise.all(
+    MOORING_STAGE_FILES.map(async (source) => ({ source, text: await readFile(source, "utf8") })),
+  );
+  await writeFile(layout.kwokStages, mergeStages(await readFile(binaries.kwokStages, "utf8"), overrides));
 }
 
 async function writeKubeconfigs(layout: Layout, record: SandboxRecord): Promise<void> {
