@@ -102,6 +102,20 @@ export interface PinStatus {
   pinnedAt: string;
 }
 
+/**
+ * A file of a plain-directory source left out because none of its documents is a Kubernetes
+ * object (no apiVersion, no kind: a values.yaml or a config file beside the manifests), as
+ * Argo CD leaves such files out.
+ */
+export interface SkippedFile {
+  /** Repository-relative path. */
+  path: string;
+  reason: string;
+}
+
+/** Skipped files listed in status.skipped; the rest are counted in the last entry's reason. */
+export const STATUS_SKIPPED_LIMIT = 20;
+
 export interface ApplicationStatus {
   observedGeneration?: number;
   sync: { status: SyncStatus; revision?: string; targetRevision?: string };
@@ -116,4 +130,6 @@ export interface ApplicationStatus {
   /** When the source was last compared against the cluster. */
   reconciledAt?: string;
   sourceType?: string;
+  /** Files of a plain-directory source that hold no Kubernetes objects and were left out. */
+  skipped?: SkippedFile[];
 }

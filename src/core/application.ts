@@ -19,8 +19,13 @@ export interface HelmParameter {
 }
 
 export interface HelmSource {
-  /** Values files relative to the chart directory (or repo-absolute when they start with /). */
+  /**
+   * Values files relative to the chart directory (or repo-absolute when they start with /); an
+   * entry with `*`, `?` or `[` is a glob, expanded in lexical order (Argo CD 3.4).
+   */
   valueFiles?: string[];
+  /** Leave out values files (and globs) that match nothing instead of failing; default false. */
+  ignoreMissingValueFiles?: boolean;
   /** Inline values as a YAML string (Argo CD's `values`). */
   values?: string;
   /** Inline values as an object (Argo CD's `valuesObject`); wins over `values`. */

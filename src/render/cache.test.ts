@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is a build variable reference, written as users write it
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { canonicalJson, RenderCache, renderCacheKey } from "./cache.ts";
@@ -186,6 +187,24 @@ describe("render cache keys", () => {
     const inside = renderCacheKey(SHA, { ...base, source: { repoURL: "r", path: "app" } });
     const escaping = renderCacheKey(SHA, { ...base, source: { repoURL: "r", path: "/../app" } });
     assert.notEqual(inside, escaping);
+  });
+
+  it("include the repository, target revision and Project only when the spec refers to build variables", () => {
+    const key = (helm: Record<string, unknown>, source: Record<string, string>, project?: string) =>
+      renderCacheKey(SHA, {
+        repoDir: "/x",
+        appName: "shop",
+        kubeVersion: "v1.36.3",
+        apiVersions: [],
+        ...(project ? { project } : {}),
+        source: { repoURL: "r", path: "chart", ...source, helm },
+      });
+    const plain = { values: "a: 1" };
+    assert.equal(key(plain, { targetRevision: "main" }, "a"), key(plain, { targetRevision: "v1" }, "b"));
+    const tagged = { parameters: [{ name: "tag", value: "$ARGOCD_APP_SOURCE_TARGET_REVISION" }] };
+    assert.notEqual(key(tagged, { targetRevision: "main" }), key(tagged, { targetRevision: "v1" }));
+    const byProject = { values: "team: ${ARGOCD_APP_PROJECT_NAME}" };
+    assert.notEqual(key(byProject, {}, "a"), key(byProject, {}, "b"));
   });
 
   it("are built from canonical JSON: sorted keys, no undefined fields", () => {

@@ -6,13 +6,16 @@
 // The key is (commit sha, path, sha256 of everything else that shapes the output): the tool
 // blocks of the source, the Application name and destination namespace (helm's release name
 // and namespace default to them), and the destination's kubeVersion and apiVersions (what
-// `.Capabilities` shows templates). repoURL and targetRevision are left out on purpose: the
-// commit sha already pins the content, so a branch and a tag at the same commit share a render.
+// `.Capabilities` shows templates). repoURL, targetRevision and the Project are left out on
+// purpose — the commit sha already pins the content, so a branch and a tag at the same commit
+// share a render — unless the tool blocks refer to build variables ($ARGOCD_APP_SOURCE_REPO_URL
+// and friends, core/build-env.ts), whose values then shape the output and join the key.
 //
 // Entries are deep copies in both directions — callers normalise and annotate the objects they
 // get, and must not reach into the cache's copy. Failures are not cached: a timeout or a missing
 // binary is worth retrying.
 import { createHash } from "node:crypto";
+import { mentionsBuildVariables } from "../core/build-env.ts";
 import { clone } from "../core/objects.ts";
 import { type RenderInput, type RenderResult, render } from "./render.ts";
 
@@ -57,7 +60,8 @@ export class RenderCache {
     this.#misses++;
     let pending = this.#inFlight.get(key);
     if (!pending) {
-      pending = this.#render(input).then((result) => {
+      // The commit is the revision the build variables describe.
+      pending = this.#render({ ...input, revision: input.revision ?? commitSha }).then((result) => {
         this.#store(key, clone(result));
         return result;
       });
@@ -107,10 +111,18 @@ export class RenderCache {
 /** The cache key of a render: `<sha>:<path>:<sha256 of the parameters>`. */
 export function renderCacheKey(commitSha: string, input: RenderInput): string {
   const { source } = input;
+  const tools = { directory: source.directory, kustomize: source.kustomize, helm: source.helm };
   const parameters = {
-    directory: source.directory,
-    kustomize: source.kustomize,
-    helm: source.helm,
+    ...tools,
+    // The values the build variables take, beyond those already in the key.
+    buildEnv: mentionsBuildVariables(canonicalJson(tools))
+      ? {
+          repoURL: source.repoURL,
+          targetRevision: source.targetRevision,
+          project: input.project,
+          revision: input.revision,
+        }
+      : undefined,
     appName: input.appName,
     destinationNamespace: input.destinationNamespace,
     kubeVersion: input.kubeVersion,

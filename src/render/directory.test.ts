@@ -156,8 +156,8 @@ describe("rejecting what is not a manifest", () => {
   });
 
   it("lists every missing field at once", async () => {
-    const err = await renderError({ "app/cm.yaml": "data:\n  a: b\n" });
-    assert.match(err.message, /has no apiVersion, kind, metadata; /);
+    const err = await renderError({ "app/cm.yaml": `${configMap("a")}---\ndata:\n  a: b\n` });
+    assert.match(err.message, /document 2 has no apiVersion, kind, metadata; /);
   });
 
   it("says when a name is not a string, as happens to an unquoted y or on", async () => {
@@ -178,11 +178,48 @@ describe("rejecting what is not a manifest", () => {
     assert.equal(objects[0]?.metadata.generateName, "migrate-");
   });
 
-  it("refuses a document that is a list or a plain value", async () => {
-    const list = await renderError({ "app/x.yaml": "- a\n- b\n" });
+  it("refuses a document that is a list or a plain value beside objects in the same file", async () => {
+    const list = await renderError({ "app/x.yaml": `- a\n- b\n---\n${configMap("a")}` });
     assert.match(list.message, /^app\/x\.yaml document 1 is a list, not a Kubernetes object/);
     const scalar = await renderError({ "app/x.yaml": `${configMap("a")}---\njust text\n` });
     assert.match(scalar.message, /document 2 is a string/);
+  });
+
+  it("skips files that hold no Kubernetes objects, as Argo CD does, and lists them", async () => {
+    const repo = await makeRepo({
+      "app/cm.yaml": configMap("kept"),
+      "app/values.yaml": "replicas: 2\nimage:\n  tag: v1\n",
+      "app/hosts.yaml": "- a.example.com\n---\n- b.example.com\n",
+      "app/package.json": '{"name": "tooling"}',
+      "app/empty.yaml": "# nothing\n",
+    });
+    repos.push(repo);
+    const result = await render(inputFor(repo, { source: { repoURL: "r", path: "app" } }));
+    assert.deepEqual(names(result.objects), ["ConfigMap/kept"]);
+    assert.deepEqual(
+      result.skipped?.map((s) => s.path),
+      ["app/hosts.yaml", "app/package.json", "app/values.yaml"],
+    );
+    assert.match(result.skipped?.[0]?.reason ?? "", /no document has apiVersion or kind/);
+  });
+
+  it("lists no more than the status limit of skipped files, and says how many more there are", async () => {
+    const tree: Tree = { "app/cm.yaml": configMap("kept") };
+    for (let i = 10; i < 35; i++) tree[`app/values-${i}.yaml`] = `n: ${i}\n`;
+    const repo = await makeRepo(tree);
+    repos.push(repo);
+    const result = await render(inputFor(repo, { source: { repoURL: "r", path: "app" } }));
+    assert.equal(result.skipped?.length, 20);
+    assert.match(result.skipped?.[19]?.reason ?? "", /\(5 more skipped files are not listed\)/);
+    const plain = await render(
+      inputFor(repo, { source: { repoURL: "r", path: "app", directory: { exclude: "values-*" } } }),
+    );
+    assert.equal(plain.skipped, undefined);
+  });
+
+  it("still refuses a document that has a kind but is not a valid object", async () => {
+    const err = await renderError({ "app/cm.yaml": "kind: ConfigMap\ndata: {}\n" });
+    assert.match(err.message, /^app\/cm\.yaml document 1 has no apiVersion, metadata; /);
   });
 
   it("names the List item at fault", async () => {

@@ -7,51 +7,87 @@
 // in both tools. A symlink is followed only when it stays inside the repository; one that points
 // out is an error rather than a skipped file, because silently dropping a file would make its
 // objects look deleted from Git, and pruning would delete them from the cluster.
+//
+// A file none of whose documents claims to be a Kubernetes object (no apiVersion, no kind) — a
+// chart's values.yaml, a config file, a list of hosts — is left out and reported as skipped, as
+// Argo CD leaves it out. The decision is per file, as in Argo CD: in a file that does hold
+// objects, a document without apiVersion and kind is far more likely a manifest whose header was
+// lost than a stray, so it is refused as before rather than dropped (and its object pruned).
 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { type SkippedFile, STATUS_SKIPPED_LIMIT } from "../core/app-status.ts";
 import type { DirectorySource } from "../core/application.ts";
 import { defaultLimits } from "../core/limits.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { parseYamlWithin, RenderBudget } from "./budget.ts";
 import { compileGlob } from "./glob.ts";
-import { parseJsonManifest } from "./manifests.ts";
+import { parseJsonManifest, toObjects } from "./manifests.ts";
 import { followInRepo, repoRelative } from "./path-safety.ts";
 
 /** The files a directory source reads: the extensions Argo CD reads (minus jsonnet). */
 const MANIFEST_FILE = /\.(ya?ml|json)$/;
+
+export interface DirectoryRender {
+  objects: KubeObject[];
+  /** Files left out for holding no Kubernetes objects, at most STATUS_SKIPPED_LIMIT. */
+  skipped: SkippedFile[];
+}
 
 export async function renderDirectory(
   repoRoot: string,
   dir: string,
   options: DirectorySource = {},
   budget: RenderBudget = new RenderBudget(defaultLimits()),
-): Promise<KubeObject[]> {
+): Promise<DirectoryRender> {
   const include = options.include ? compileGlob(options.include) : () => true;
   const exclude = options.exclude ? compileGlob(options.exclude) : () => false;
   const wanted = (name: string, relPath: string) =>
     MANIFEST_FILE.test(name) && !exclude(relPath) && include(relPath);
   const files = await listFiles(repoRoot, dir, options.recurse ?? false, wanted);
   const objects: KubeObject[] = [];
+  const skipped: string[] = [];
   for (const file of files) {
     const origin = repoRelative(repoRoot, file.path);
     // Sizes are checked before anything is read: a file may be larger than the memory we have.
     budget.checkFile(origin, (await stat(file.real)).size);
     const text = await readFile(file.real, "utf8");
+    const strays: { value: unknown; label: string }[] = [];
+    const notAnObject = (value: unknown, label: string) => strays.push({ value, label });
+    let parsed: KubeObject[];
     if (file.path.endsWith(".json")) {
-      const parsed = parseJsonManifest(text, origin);
+      parsed = parseJsonManifest(text, origin, notAnObject);
       budget.addObjects(origin, parsed.length);
-      objects.push(...parsed);
       await yieldToEventLoop();
     } else {
-      objects.push(...(await parseYamlWithin(text, { origin }, budget)));
+      parsed = await parseYamlWithin(text, { origin, notAnObject }, budget);
     }
+    const stray = strays[0];
+    if (stray && parsed.length > 0) toObjects(stray.value, stray.label); // refuses it, with the reason
+    if (stray) skipped.push(origin);
+    objects.push(...parsed);
   }
-  return objects;
+  return { objects, skipped: skippedList(skipped) };
 }
 
-interface FoundFile {
+const SKIP_REASON = "no document has apiVersion or kind: not Kubernetes objects";
+
+/** The skipped files as status lists them: the first ones by name, then how many more. */
+function skippedList(paths: string[]): SkippedFile[] {
+  if (paths.length <= STATUS_SKIPPED_LIMIT) return paths.map((path) => ({ path, reason: SKIP_REASON }));
+  const listed = paths.slice(0, STATUS_SKIPPED_LIMIT - 1).map((path) => ({ path, reason: SKIP_REASON }));
+  const rest = paths.length - listed.length;
+  return [
+    ...listed,
+    {
+      path: paths[listed.length] as string,
+      reason: `${SKIP_REASON} (${rest - 1} more skipped files are not listed)`,
+    },
+  ];
+}
+
+export interface FoundFile {
   /** Path as found in the tree (a symlink's own path, not its target's). */
   path: string;
   /** Where its content actually is, symlinks followed. */
@@ -62,7 +98,7 @@ interface FoundFile {
  * The wanted files below `root` in walk order. `wanted` sees the base name and the
  * "/"-separated path below `root`, which is what include/exclude globs match.
  */
-async function listFiles(
+export async function listFiles(
   repoRoot: string,
   root: string,
   recurse: boolean,

@@ -68,3 +68,36 @@ describe("glob matching time", () => {
     );
   });
 });
+
+describe("value file globs (path segments, as doublestar matches them)", () => {
+  const cases: [pattern: string, path: string, matches: boolean][] = [
+    ["values/*.yaml", "values/a.yaml", true],
+    ["values/*.yaml", "values/sub/a.yaml", false], // * stays within a segment
+    ["*.yaml", "sub/a.yaml", false],
+    ["envs/**/prod.yaml", "envs/prod.yaml", true], // ** may be no segment at all
+    ["envs/**/prod.yaml", "envs/eu/prod.yaml", true],
+    ["envs/**/prod.yaml", "envs/eu/west/prod.yaml", true],
+    ["envs/**/prod.yaml", "envs/eu/west/prod.yml", false],
+    ["envs/**/prod.yaml", "other/eu/prod.yaml", false],
+    ["**/*.yaml", "a.yaml", true],
+    ["**/*.yaml", "a/b/c.yaml", true],
+    ["envs/**", "envs/a/b.yaml", true],
+    ["envs/a**.yaml", "envs/ab.yaml", true], // ** inside a segment is one *
+    ["envs/a**.yaml", "envs/a/b.yaml", false],
+    ["v?.yaml", "v/.yaml", false],
+    ["v[!a].yaml", "v/.yaml", false],
+    ["{a,b}/*.yaml", "b/x.yaml", true],
+  ];
+  for (const [pattern, path, matches] of cases) {
+    it(`${pattern} ${matches ? "matches" : "does not match"} ${path}`, () => {
+      assert.equal(compileGlob(pattern, { segments: true })(path), matches);
+    });
+  }
+
+  it("stays linear with many ** segments", () => {
+    const started = performance.now();
+    const bomb = compileGlob(`${"**/a/".repeat(15)}b`, { segments: true });
+    assert.equal(bomb(`${"a/".repeat(2000)}c`), false);
+    assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
+  });
+});

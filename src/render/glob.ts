@@ -12,6 +12,12 @@
 //   {a,b}    any of the comma-separated alternatives (they may nest and contain globs)
 //   \x       the character x itself
 //
+// Helm value file globs (Argo CD 3.4) use the other dialect, that of the doublestar library
+// Argo CD matches them with, where a path is a list of segments (compileGlob's `segments`):
+//   *        any characters within one segment ("/" excluded); `?` and `[...]` never match "/"
+//   **       a whole segment of its own: any number of segments, none included, so
+//            `envs/**/prod.yaml` matches envs/prod.yaml and envs/eu/west/prod.yaml
+//
 // Patterns come from Applications, so from anyone who may write one; they must not be able to
 // stall the controller. A backtracking RegExp takes exponential time on `*a*a*a*...b` against a
 // long name (12 stars against 40 characters held the event loop, and with it the leader Lease,
@@ -23,8 +29,8 @@ import { RenderError } from "./errors.ts";
 type State =
   /** Consumes one character for which `test` holds. */
   | { type: "char"; test: (ch: number) => boolean; next: State | null }
-  /** `*`: consumes any run of characters, then continues at `next`. */
-  | { type: "star"; next: State | null }
+  /** `*`: consumes any run of characters ("/" only when `crossesSlash`), then continues at `next`. */
+  | { type: "star"; crossesSlash: boolean; next: State | null }
   /** `{a,b}`: continues at any of the alternatives. */
   | { type: "split"; outs: State[] }
   /** An empty alternative: continues at `next` without consuming anything. */
@@ -39,9 +45,14 @@ interface Fragment {
 
 type Open = Extract<State, { next: State | null }>;
 
+export interface GlobOptions {
+  /** Match path segments as doublestar does (see above) instead of Argo CD's `*`-crosses-"/"; default false. */
+  segments?: boolean;
+}
+
 /** Compiles a pattern; a malformed one (unclosed `[` or `{`) is an invalid-source error. */
-export function compileGlob(pattern: string): (path: string) => boolean {
-  const state = { pattern, pos: 0 };
+export function compileGlob(pattern: string, options: GlobOptions = {}): (path: string) => boolean {
+  const state: ParseState = { pattern, pos: 0, segments: options.segments ?? false };
   const body = parseSequence(state, false);
   if (state.pos < pattern.length) fail(pattern, `unexpected "${pattern[state.pos]}"`);
   const match: State = { type: "match" };
@@ -57,7 +68,7 @@ function run(start: State, path: string): boolean {
     const ch = char.codePointAt(0) as number;
     const stepped: State[] = [];
     for (const s of current) {
-      if (s.type === "star") stepped.push(s);
+      if (s.type === "star" && (s.crossesSlash || ch !== SLASH)) stepped.push(s);
       else if (s.type === "char" && s.next && s.test(ch)) stepped.push(s.next);
     }
     if (stepped.length === 0) return false;
@@ -93,7 +104,11 @@ function single(s: Open): Fragment {
 interface ParseState {
   pattern: string;
   pos: number;
+  /** The doublestar dialect: "/" separates segments. */
+  segments: boolean;
 }
+
+const SLASH = 0x2f;
 
 /**
  * Parses until the end, or (inside braces) until the "," or "}" that ends one alternative.
@@ -116,16 +131,17 @@ function parseSequence(state: ParseState, inBraces: boolean): Fragment | null {
     state.pos++;
     switch (ch) {
       case "*":
-        // `**` and `*` mean the same; consecutive stars add nothing but states.
-        while (pattern[state.pos] === "*") state.pos++;
-        append(single({ type: "star", next: null }));
+        append(parseStars(state));
         break;
       case "?":
-        append(single({ type: "char", test: () => true, next: null }));
+        append(single({ type: "char", test: state.segments ? (c) => c !== SLASH : () => true, next: null }));
         break;
-      case "[":
-        append(single({ type: "char", test: parseClass(state), next: null }));
+      case "[": {
+        const inClass = parseClass(state);
+        const test = state.segments ? (c: number) => c !== SLASH && inClass(c) : inClass;
+        append(single({ type: "char", test, next: null }));
         break;
+      }
       case "{":
         append(parseAlternatives(state));
         break;
@@ -144,6 +160,28 @@ function parseSequence(state: ParseState, inBraces: boolean): Fragment | null {
   }
   if (inBraces) fail(pattern, 'missing "}"');
   return sequence;
+}
+
+/** A run of stars, its first one already read. */
+function parseStars(state: ParseState): Fragment {
+  const { pattern } = state;
+  const first = state.pos - 1;
+  while (pattern[state.pos] === "*") state.pos++;
+  // Argo CD's dialect: `**` and `*` mean the same; consecutive stars add nothing but states.
+  if (!state.segments) return single({ type: "star", crossesSlash: true, next: null });
+  const double = state.pos - first >= 2;
+  const segmentStart = first === 0 || pattern[first - 1] === "/";
+  const segmentEnd = state.pos === pattern.length || pattern[state.pos] === "/";
+  if (!double || !segmentStart || !segmentEnd)
+    return single({ type: "star", crossesSlash: false, next: null });
+  if (state.pos === pattern.length) return single({ type: "star", crossesSlash: true, next: null });
+  // `**/`: nothing at all, or any run of characters that ends with "/" (whole segments).
+  state.pos++;
+  const none: Open = { type: "pass", next: null };
+  const some: Open = { type: "star", crossesSlash: true, next: null };
+  const slash = literal(SLASH);
+  some.next = slash.start;
+  return { start: { type: "split", outs: [none, some] }, ends: [none, ...slash.ends] };
 }
 
 function literal(code: number): Fragment {

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is a build variable reference, written as users write it
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -176,6 +177,42 @@ describe("rendering a Helm chart", () => {
     });
     assert.equal(data.color, "red,green");
     assert.equal(data.list, "a;b");
+  });
+
+  it("expands values file globs in lexical order, later files winning", async () => {
+    const repo = await repoWith({
+      "chart/values.d/20-size.yaml": "size: huge\ncolor: green\n",
+      "chart/values.d/10-color.yaml": "color: yellow\n",
+      "chart/values.d/notes.txt": "color: ignored\n",
+    });
+    const { data } = await configData(repo, { valueFiles: ["values.d/*.yaml"] });
+    assert.equal(data.color, "green");
+    assert.equal(data.size, "huge");
+    const err = await templateError(repo, { valueFiles: ["values.d/*.json"] });
+    assert.equal(err.code, "path-not-found");
+    const ignored = await configData(repo, {
+      valueFiles: ["values.d/*.json"],
+      ignoreMissingValueFiles: true,
+    });
+    assert.equal(ignored.data.color, "red");
+  });
+
+  it("expands build variables in parameters, inline values, values file paths and the release name", async () => {
+    const repo = await repoWith({ "chart/values-shop.yaml": "size: from-app-file\n" });
+    const { config, data } = await configData(
+      repo,
+      {
+        releaseName: "$ARGOCD_APP_NAME-rel",
+        valueFiles: ["values-${ARGOCD_APP_NAME}.yaml"],
+        valuesObject: { color: "$MOORING_APP_REVISION_SHORT" },
+        parameters: [{ name: "list", value: "{$ARGOCD_APP_PROJECT_NAME,$KUBE_VERSION,$HOME}" }],
+      },
+      { project: "team-a", revision: "0123456789abcdef" },
+    );
+    assert.equal(config.metadata.name, "shop-rel-shop");
+    assert.equal(data.size, "from-app-file");
+    assert.equal(data.color, "0123456");
+    assert.equal(data.list, "team-a;1.36.3;$HOME");
   });
 
   it("renders a chart whose dependencies are vendored in charts/", async () => {

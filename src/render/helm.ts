@@ -13,17 +13,22 @@
 // set, written to a values file so no value shows on helm's command line). Inline values and
 // parameters live in the Application and may carry secrets; they are masked in error messages.
 //
+// Build variables (core/build-env.ts: $ARGOCD_APP_NAME, $ARGOCD_APP_REVISION, ...) are expanded in
+// parameter values and values file paths, as Argo CD does, and also in the inline values and the
+// release name, which Argo CD leaves as written; values files are taken as committed.
+//
 // Charts are rendered offline: dependencies must be vendored in the chart's charts/ folder.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { HelmSource } from "../core/application.ts";
+import { type BuildEnv, expandBuildVariables, expandBuildVariablesDeep } from "../core/build-env.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { parseYamlWithin, RenderBudget } from "./budget.ts";
-import { RenderError } from "./errors.ts";
 import { parametersToValues, valuesFileText } from "./helm-parameters.ts";
-import { assertNoEscapingSymlinks, resolveInRepo } from "./path-safety.ts";
+import { assertNoEscapingSymlinks } from "./path-safety.ts";
 import { NO_NETWORK, type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
+import { resolveValueFiles } from "./value-files.ts";
 
 export interface HelmRender {
   repoRoot: string;
@@ -34,6 +39,8 @@ export interface HelmRender {
   destinationNamespace?: string;
   kubeVersion: string;
   apiVersions: string[];
+  /** The build variables the spec may refer to; default none (nothing is expanded). */
+  env?: BuildEnv;
   options: ResolvedRenderOptions;
   /** The render's budget; default: a fresh one from options.limits. */
   budget?: RenderBudget;
@@ -45,21 +52,20 @@ export const DEFAULT_HELM_NAMESPACE = "default";
 /** Shortest value worth masking; shorter ones cannot hide a secret but would garble messages. */
 const MIN_MASKED_LENGTH = 3;
 
-export async function renderHelm(render: HelmRender): Promise<KubeObject[]> {
+export async function renderHelm(unexpanded: HelmRender): Promise<KubeObject[]> {
+  const env = unexpanded.env ?? {};
+  const render = { ...unexpanded, helm: expandHelmSource(unexpanded.helm, env) };
   const { repoRoot, dir, helm, options } = render;
   // helm follows symlinks when it loads a chart, and `.Files.Get` would hand their content to
   // templates.
   await assertNoEscapingSymlinks(repoRoot, dir);
-  const valueFiles: string[] = [];
-  for (const file of helm.valueFiles ?? []) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
-      throw new RenderError(
-        "unsupported-source",
-        `values file "${file}" is a URL; rendering reads only the checked-out commit, so commit the file to the repository`,
-      );
-    }
-    valueFiles.push(await resolveInRepo(repoRoot, dir, file, "values file"));
-  }
+  const valueFiles = await resolveValueFiles({
+    repoRoot,
+    chartDir: dir,
+    valueFiles: helm.valueFiles ?? [],
+    ignoreMissing: helm.ignoreMissingValueFiles === true,
+    env,
+  });
   const stdout = await withScratch(options.scratchParent, async (scratch) => {
     const home = (name: string) => join(scratch, name);
     for (const name of ["config", "cache", "data"]) await mkdir(home(name));
@@ -141,6 +147,22 @@ export function templateArgs(
   if (parametersFile !== null) args.push(`--values=${parametersFile}`);
   args.push("--", helm.releaseName || render.appName, render.dir);
   return args;
+}
+
+/** The helm block with build variables expanded where they are honoured (see the header). */
+export function expandHelmSource(helm: HelmSource, env: BuildEnv): HelmSource {
+  if (Object.keys(env).length === 0) return helm;
+  const expanded: HelmSource = { ...helm };
+  if (helm.releaseName) expanded.releaseName = expandBuildVariables(helm.releaseName, env);
+  if (helm.values) expanded.values = expandBuildVariables(helm.values, env);
+  if (helm.valuesObject) expanded.valuesObject = expandBuildVariablesDeep(helm.valuesObject, env);
+  if (helm.parameters) {
+    expanded.parameters = helm.parameters.map((p) => ({
+      ...p,
+      value: expandBuildVariables(p.value ?? "", env),
+    }));
+  }
+  return expanded;
 }
 
 /** The inline values file content; valuesObject wins over values. JSON is YAML to helm. */

@@ -12,6 +12,9 @@
 // Entries that do not exist locally are what kustomize would fetch as remote bases (git URLs,
 // `github.com/org/repo//path?ref=v1`); rendering reads only the checked-out commit, so those are
 // refused up front instead of letting kustomize try the network.
+//
+// The walk also collects each kustomization's `helmCharts` (kustomize's helm chart inflator),
+// which kustomize-helm.ts checks: a chart must be vendored in the repository, never pulled.
 import { readFile, realpath, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parse } from "yaml";
@@ -22,10 +25,29 @@ import { followInRepo, isInside, repoRelative } from "./path-safety.ts";
 /** Fields whose entries may name another kustomization (a new root) rather than a file. */
 const ROOT_FIELDS = ["resources", "bases", "components", "generators", "transformers", "validators"] as const;
 
-/** Fails when the kustomization at `dir` reaches a folder outside `repoRoot` or a remote base. */
-export async function assertKustomizeStaysInRepo(repoRoot: string, dir: string): Promise<void> {
+/** A kustomization the build reaches, as far as the checks before the build need it. */
+export interface ReachedKustomization {
+  /** The kustomization file. */
+  file: string;
+  /** Its folder, symlinks resolved. */
+  dir: string;
+  /** Its `helmCharts` entries as written (kustomize validates them). */
+  helmCharts: unknown[];
+  /** Its `helmGlobals.chartHome`, when set. */
+  chartHome?: unknown;
+}
+
+/**
+ * Fails when the kustomization at `dir` reaches a folder outside `repoRoot` or a remote base;
+ * returns every kustomization it reaches.
+ */
+export async function assertKustomizeStaysInRepo(
+  repoRoot: string,
+  dir: string,
+): Promise<ReachedKustomization[]> {
   const pending = [dir];
   const seen = new Set<string>();
+  const reached: ReachedKustomization[] = [];
   for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
     if (seen.has(current)) continue;
     seen.add(current);
@@ -33,19 +55,28 @@ export async function assertKustomizeStaysInRepo(repoRoot: string, dir: string):
     if (!file) continue; // kustomize itself reports a folder that is not a kustomization
     // The kustomization file itself may be a link out of the repository; never read one.
     await followInRepo(repoRoot, file);
-    for (const entry of await rootEntries(repoRoot, file)) {
+    const doc = await readKustomization(repoRoot, file);
+    const helmGlobals = doc.helmGlobals as Record<string, unknown> | undefined;
+    reached.push({
+      file,
+      dir: current,
+      helmCharts: Array.isArray(doc.helmCharts) ? doc.helmCharts : [],
+      ...(helmGlobals && typeof helmGlobals === "object" ? { chartHome: helmGlobals.chartHome } : {}),
+    });
+    for (const entry of rootEntries(doc)) {
       const next = await checkEntry(repoRoot, file, entry);
       if (next) pending.push(next);
     }
   }
+  return reached;
 }
 
 /**
- * The string entries of the root-naming fields; inline YAML (generators can be) is skipped. A
- * kustomization this check cannot read is refused rather than handed to kustomize, whose YAML
- * reader might see entries this one did not: the check fails closed.
+ * The kustomization as a mapping. A kustomization this check cannot read is refused rather than
+ * handed to kustomize, whose YAML reader might see entries this one did not: the check fails
+ * closed.
  */
-async function rootEntries(repoRoot: string, file: string): Promise<string[]> {
+async function readKustomization(repoRoot: string, file: string): Promise<Record<string, unknown>> {
   let doc: unknown;
   try {
     doc = parse(await readFile(file, "utf8"));
@@ -56,16 +87,21 @@ async function rootEntries(repoRoot: string, file: string): Promise<string[]> {
       `${repoRelative(repoRoot, file)} is not valid YAML (${why}); fix the kustomization in the repository`,
     );
   }
-  if (doc === null || doc === undefined) return [];
+  if (doc === null || doc === undefined) return {};
   if (typeof doc !== "object" || Array.isArray(doc)) {
     throw new RenderError(
       "invalid-manifest",
       `${repoRelative(repoRoot, file)} is not a kustomization (a YAML mapping); fix it in the repository`,
     );
   }
+  return doc as Record<string, unknown>;
+}
+
+/** The string entries of the root-naming fields; inline YAML (generators can be) is skipped. */
+function rootEntries(doc: Record<string, unknown>): string[] {
   const entries: string[] = [];
   for (const field of ROOT_FIELDS) {
-    const value = (doc as Record<string, unknown>)[field];
+    const value = doc[field];
     if (!Array.isArray(value)) continue;
     for (const entry of value) {
       if (typeof entry === "string" && !entry.includes("\n")) entries.push(entry);

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is a build variable reference, written as users write it
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -224,6 +225,104 @@ describe("rendering with kustomize", () => {
     });
     const err = await buildError(repo, "app");
     assert.equal(err.code, "unsupported-source");
+  });
+});
+
+/** A kustomization inflating a chart vendored at charts/web, the folder kustomize looks in. */
+const HELM_CHARTS: Tree = {
+  "app/kustomization.yaml": `helmCharts:
+  - name: web
+    releaseName: shop
+    valuesInline: { color: blue }
+resources: [extra.yaml]
+`,
+  "app/extra.yaml": configMap("extra"),
+  "app/charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+  "app/charts/web/values.yaml": "color: red\n",
+  "app/charts/web/templates/cm.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-web
+data:
+  color: {{ .Values.color | quote }}
+  kubeMinor: {{ .Capabilities.KubeVersion.Minor | quote }}
+  hasWidgets: {{ .Capabilities.APIVersions.Has "example.com/v1" | quote }}
+`,
+};
+
+describe("kustomize helmCharts", () => {
+  it("inflates a chart vendored in the repository, for the destination's Kubernetes", async () => {
+    const repo = await repoWith(HELM_CHARTS);
+    const result = await render(
+      inputFor(repo, {
+        source: { repoURL: "r", path: "app" },
+        kubeVersion: "v1.34.1",
+        apiVersions: ["v1", "example.com/v1"],
+      }),
+    );
+    assert.deepEqual(names(result.objects).sort(), ["ConfigMap/extra", "ConfigMap/shop-web"]);
+    const inflated = result.objects.find((o) => o.metadata.name === "shop-web");
+    assert.deepEqual(inflated?.data, { color: "blue", kubeMinor: "34", hasWidgets: "true" });
+  });
+
+  it("refuses a chart it would have to download, naming it and saying to vendor it", async () => {
+    const repo = await repoWith({
+      "app/kustomization.yaml":
+        "helmCharts:\n  - name: redis\n    repo: https://charts.example.com\n    version: 1.2.3\n",
+    });
+    const err = await buildError(repo, "app");
+    assert.equal(err.code, "unsupported-source");
+    assert.match(
+      err.message,
+      /^app\/kustomization\.yaml helmCharts entry "redis" from https:\/\/charts\.example\.com is not in the repository at app\/charts\/redis-1\.2\.3\/redis; renders have no network, so charts must be vendored/,
+    );
+    assert.match(
+      err.message,
+      /helm pull redis --repo https:\/\/charts\.example\.com --version 1\.2\.3 --untar/,
+    );
+  });
+
+  it("refuses a chart home outside the kustomization's repository", async () => {
+    const absolute = await repoWith({
+      "app/kustomization.yaml": "helmGlobals: { chartHome: /etc }\nhelmCharts: [{ name: web }]\n",
+    });
+    assert.equal((await buildError(absolute, "app")).code, "invalid-source");
+    const climbing = await repoWith({
+      "app/kustomization.yaml": "helmGlobals: { chartHome: ../../.. }\nhelmCharts: [{ name: web }]\n",
+    });
+    assert.equal((await buildError(climbing, "app")).code, "path-escapes-repo");
+  });
+
+  it("refuses a vendored chart with a symlink out of the repository", async () => {
+    const repo = await repoWith({
+      ...HELM_CHARTS,
+      "app/charts/web/files/secret.txt": { link: "../../../../../outside/secret.txt" },
+    });
+    assert.equal((await buildError(repo, "app")).code, "path-escapes-repo");
+  });
+});
+
+describe("build variables in kustomize overrides", () => {
+  it("expands them in images and commonLabels, not in the name prefix", async () => {
+    const repo = await repoWith(BASE_AND_OVERLAY);
+    const result = await render(
+      inputFor(repo, {
+        source: {
+          repoURL: "r",
+          path: "base",
+          kustomize: {
+            images: ["nginx:${ARGOCD_APP_REVISION_SHORT_8}"],
+            commonLabels: { app: "$ARGOCD_APP_NAME" },
+            namePrefix: "$ARGOCD_APP_NAME",
+          },
+        },
+        revision: "fedcba9876543210",
+      }),
+    );
+    const deployment = find(result.objects, "Deployment") as Deployment;
+    assert.equal(deployment.spec.template.spec.containers[0]?.image, "nginx:fedcba98");
+    assert.equal(deployment.metadata.labels?.app, "shop");
+    assert.equal(deployment.metadata.name, "$ARGOCD_APP_NAMEweb");
   });
 });
 

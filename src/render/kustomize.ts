@@ -20,12 +20,18 @@
 // kustomization. The two differ only when the folder sets the same thing itself: an existing
 // namePrefix is extended (`prod-` + `web-` + name) rather than replaced, and an image override
 // matches the image name the folder outputs (after its own `images:` renames).
+//
+// Build variables (core/build-env.ts) are expanded in image overrides and commonLabels values, as
+// Argo CD expands them; namePrefix, nameSuffix, namespace and commonAnnotations are taken as
+// written. Charts a kustomization inflates (helmCharts) are covered in kustomize-helm.ts.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { stringify } from "yaml";
 import type { KustomizeSource } from "../core/application.ts";
+import { type BuildEnv, expandBuildVariables } from "../core/build-env.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { parseYamlWithin, RenderBudget } from "./budget.ts";
+import { checkHelmCharts, enableHelmArgs } from "./kustomize-helm.ts";
 import { assertKustomizeStaysInRepo } from "./kustomize-roots.ts";
 import { repoRelative } from "./path-safety.ts";
 import { NO_NETWORK, type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
@@ -35,14 +41,23 @@ export interface KustomizeRender {
   /** The source folder, resolved inside the repository. */
   dir: string;
   overrides: KustomizeSource;
+  /** The build variables the overrides may refer to; default none (nothing is expanded). */
+  env?: BuildEnv;
+  /** The destination's version and API versions, for charts inflated by helmCharts. */
+  kubeVersion: string;
+  apiVersions: string[];
   options: ResolvedRenderOptions;
   /** The render's budget; default: a fresh one from options.limits. */
   budget?: RenderBudget;
 }
 
 export async function renderKustomize(render: KustomizeRender): Promise<KubeObject[]> {
-  const { repoRoot, dir, overrides, options } = render;
-  await assertKustomizeStaysInRepo(repoRoot, dir);
+  const { repoRoot, dir, options } = render;
+  const overrides = expandOverrides(render.overrides, render.env ?? {});
+  const reached = await assertKustomizeStaysInRepo(repoRoot, dir);
+  const helmArgs = (await checkHelmCharts(repoRoot, reached))
+    ? enableHelmArgs(options.helmBinary, render.kubeVersion, render.apiVersions)
+    : [];
   const stdout = await withScratch(options.scratchParent, async (scratch) => {
     let target = dir;
     // Paths in kustomize's messages, as the user knows them.
@@ -63,9 +78,14 @@ export async function renderKustomize(render: KustomizeRender): Promise<KubeObje
     return runTool({
       tool: "kustomize",
       binary: options.kustomizeBinary,
-      args: ["build", target, "--load-restrictor", "LoadRestrictionsRootOnly"],
+      args: ["build", target, "--load-restrictor", "LoadRestrictionsRootOnly", ...helmArgs],
       cwd: repoRoot,
-      sandbox: options.unsandboxed ? null : { readOnly: [repoRoot], readWrite: [scratch] },
+      sandbox: options.unsandboxed
+        ? null
+        : {
+            readOnly: helmArgs.length > 0 ? [repoRoot, options.helmBinary] : [repoRoot],
+            readWrite: [scratch],
+          },
       env: { HOME: scratch, TMPDIR: scratch },
       timeoutMs: options.timeoutMs,
       maxOutputBytes: options.limits.maxRenderBytes,
@@ -76,8 +96,12 @@ export async function renderKustomize(render: KustomizeRender): Promise<KubeObje
           say: "renders have no network access: commit what the kustomization fetches (remote bases, generator files given as URLs) to the repository",
         },
         {
-          when: /enable-helm/,
-          say: "charts inflated by a kustomization (helmCharts) are not rendered; point the Application at the chart folder instead",
+          when: /must specify --enable-helm/,
+          say: "a HelmChartInflationGenerator listed under generators: is not rendered; list the chart under the kustomization's helmCharts: instead",
+        },
+        {
+          when: /missing in charts\/ directory/,
+          say: "charts are rendered without network access: run `helm dependency build` in the chart and commit its charts/ folder",
         },
       ],
     });
@@ -85,6 +109,19 @@ export async function renderKustomize(render: KustomizeRender): Promise<KubeObje
   const budget = render.budget ?? new RenderBudget(options.limits);
   budget.addBytes("kustomize build output", Buffer.byteLength(stdout));
   return parseYamlWithin(stdout, { origin: "kustomize build output" }, budget);
+}
+
+/** The overrides with build variables expanded where Argo CD expands them (see the header). */
+export function expandOverrides(overrides: KustomizeSource, env: BuildEnv): KustomizeSource {
+  if (Object.keys(env).length === 0) return overrides;
+  const expanded: KustomizeSource = { ...overrides };
+  if (overrides.images) expanded.images = overrides.images.map((image) => expandBuildVariables(image, env));
+  if (overrides.commonLabels) {
+    expanded.commonLabels = Object.fromEntries(
+      Object.entries(overrides.commonLabels).map(([key, value]) => [key, expandBuildVariables(value, env)]),
+    );
+  }
+  return expanded;
 }
 
 /** The overlay's kustomization for the spec's overrides; null when the spec sets none. */

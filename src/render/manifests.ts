@@ -35,6 +35,11 @@ export interface YamlOrigin {
   firstDocument?: number;
   /** Lines before this text, likewise; default 0. */
   firstLine?: number;
+  /**
+   * Receives each document that does not claim to be a Kubernetes object (no apiVersion and no
+   * kind, or not a mapping at all) instead of refusing it; default: such a document is refused.
+   */
+  notAnObject?: (value: unknown, label: string) => void;
 }
 
 /** Parses multi-document YAML; empty documents (blank, comments only, bare `---`) are skipped. */
@@ -52,13 +57,18 @@ export function parseYamlManifests(text: string, where: YamlOrigin): KubeObject[
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) return;
-    objects.push(...toObjects(value, label));
+    if (where.notAnObject && !claimsToBeObject(value)) where.notAnObject(value, label);
+    else objects.push(...toObjects(value, label));
   });
   return objects;
 }
 
 /** Parses a JSON file, which holds exactly one object (or one List). */
-export function parseJsonManifest(text: string, origin: string): KubeObject[] {
+export function parseJsonManifest(
+  text: string,
+  origin: string,
+  notAnObject?: YamlOrigin["notAnObject"],
+): KubeObject[] {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -66,7 +76,16 @@ export function parseJsonManifest(text: string, origin: string): KubeObject[] {
     // V8's message carries the position, e.g. "... at position 11 (line 3 column 1)".
     throw new RenderError("invalid-manifest", `${origin}: invalid JSON: ${(err as Error).message}`);
   }
+  if (notAnObject && !claimsToBeObject(value)) {
+    notAnObject(value, origin);
+    return [];
+  }
   return toObjects(value, origin);
+}
+
+/** A mapping with an apiVersion or a kind: meant as a Kubernetes object, so checked as one. */
+function claimsToBeObject(value: unknown): boolean {
+  return isRecord(value) && (value.apiVersion !== undefined || value.kind !== undefined);
 }
 
 function documentLabel(doc: Document.Parsed, index: number, where: YamlOrigin): string {

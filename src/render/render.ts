@@ -5,8 +5,14 @@
 // The result is the desired state exactly as the tools produce it. Namespaces are not filled in
 // here: whether a kind is namespaced is a fact of the destination cluster (discovery), so the
 // apply step sets the destination namespace on the objects that need one.
+//
+// The build environment (core/build-env.ts) is made here from the input, once, and handed to the
+// tool that expands it: helm (parameters, values, values file paths, release name) and kustomize
+// (images, commonLabels). A plain directory is read as committed.
 import { stat } from "node:fs/promises";
+import type { SkippedFile } from "../core/app-status.ts";
 import type { ApplicationSource } from "../core/application.ts";
+import { buildEnvironment } from "../core/build-env.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { RenderBudget } from "./budget.ts";
 import { detectTool, type RenderTool } from "./detect.ts";
@@ -32,11 +38,17 @@ export interface RenderInput {
    * group/version/kinds ("mooring.dev/v1alpha1/Application"), for `.Capabilities.APIVersions`.
    */
   apiVersions: string[];
+  /** The Application's Project, for $ARGOCD_APP_PROJECT_NAME; default "default". */
+  project?: string;
+  /** The commit rendered, for $ARGOCD_APP_REVISION; RenderCache fills it in from its key. */
+  revision?: string;
 }
 
 export interface RenderResult {
   tool: RenderTool;
   objects: KubeObject[];
+  /** Files of a plain directory left out for holding no Kubernetes objects; absent when none. */
+  skipped?: SkippedFile[];
 }
 
 export async function render(input: RenderInput, options: RenderOptions = {}): Promise<RenderResult> {
@@ -52,9 +64,23 @@ export async function render(input: RenderInput, options: RenderOptions = {}): P
   }
   const tool = await detectTool(dir, input.source);
   const budget = new RenderBudget(resolved.limits);
+  const { source } = input;
+  const env = buildEnvironment({
+    appName: input.appName,
+    destinationNamespace: input.destinationNamespace,
+    project: input.project,
+    revision: input.revision,
+    repoURL: source.repoURL,
+    path: source.path,
+    targetRevision: source.targetRevision,
+    kubeVersion: input.kubeVersion,
+    apiVersions: input.apiVersions,
+  });
   switch (tool) {
-    case "directory":
-      return { tool, objects: await renderDirectory(repoRoot, dir, input.source.directory ?? {}, budget) };
+    case "directory": {
+      const read = await renderDirectory(repoRoot, dir, input.source.directory ?? {}, budget);
+      return { tool, objects: read.objects, ...(read.skipped.length > 0 ? { skipped: read.skipped } : {}) };
+    }
     case "kustomize":
       return {
         tool,
@@ -62,6 +88,9 @@ export async function render(input: RenderInput, options: RenderOptions = {}): P
           repoRoot,
           dir,
           overrides: input.source.kustomize ?? {},
+          env,
+          kubeVersion: input.kubeVersion,
+          apiVersions: input.apiVersions,
           options: resolved,
           budget,
         }),
@@ -77,6 +106,7 @@ export async function render(input: RenderInput, options: RenderOptions = {}): P
           destinationNamespace: input.destinationNamespace,
           kubeVersion: input.kubeVersion,
           apiVersions: input.apiVersions,
+          env,
           options: resolved,
           budget,
         }),
