@@ -41,7 +41,8 @@ describe("assessHealth", () => {
   it("without a matching check the built-in rules decide", () => {
     assert.deepEqual(assessHealth(certificate, []), {
       status: "Degraded",
-      message: "DoesNotExist: Issuing certificate as Secret does not exist",
+      message:
+        'Issuing certificate as Secret does not exist; The certificate request has failed to complete and will be retried: Failed to wait for order resource "shop-tls-1-2731891212" to become ready: order is in "errored" state',
     });
   });
 

@@ -158,3 +158,41 @@ export function namespaceHealth(obj: KubeObject): HealthResult {
   }
   return { status: "Unknown", message: phase ? `namespace phase is ${phase}` : "namespace has no phase yet" };
 }
+
+/**
+ * Why the API server's availability controller may mark an APIService unavailable and what each
+ * reason means for the person waiting. The backing Service or its ready Pods not being there yet is
+ * the normal state while an extension API server is being installed: wait. A Service without the
+ * port the APIService names, or a server that is reached but answers discovery badly or not at
+ * all (wrong certificate, a network policy, a crashing handler), will not heal by waiting.
+ */
+const APISERVICE_REASONS: Readonly<Record<string, HealthResult["status"]>> = {
+  ServiceNotFound: "Progressing",
+  EndpointsNotFound: "Progressing",
+  MissingEndpoints: "Progressing",
+  ServicePortError: "Degraded",
+  FailedDiscoveryCheck: "Degraded",
+};
+
+/**
+ * An APIService tells the API server to proxy one group/version to another server (metrics-server
+ * for metrics.k8s.io, custom aggregated APIs). Its `Available` condition is written by the API
+ * server's availability controller: True once the backing Service has ready endpoints and answers
+ * discovery (or at once for local APIServices, served by the API server itself, reason Local).
+ * While it is not True every request to that group fails and discovery of the whole cluster is
+ * partial, so the APIService is not Healthy until then. Argo CD reads any not-True state as
+ * Progressing; Mooring says Degraded for the reasons that waiting will not fix.
+ */
+export function apiServiceHealth(obj: KubeObject): HealthResult {
+  const available = findCondition(conditions(obj), "Available");
+  if (!available) {
+    return {
+      status: "Progressing",
+      message: "waiting for the API server to check the service's availability",
+    };
+  }
+  if (available.status === "True") return { status: "Healthy", message: describe(available) };
+  const verdict =
+    (available.status === "False" && APISERVICE_REASONS[available.reason ?? ""]) || "Progressing";
+  return { status: verdict, message: describe(available) || "the API server cannot reach this API yet" };
+}

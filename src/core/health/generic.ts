@@ -18,12 +18,21 @@ function withMessage(status: HealthResult["status"], message: string): HealthRes
   return message ? { status, message } : { status };
 }
 
+/**
+ * An object being deleted stays until its finalizers are removed: whatever its status says, it is
+ * on its way out. Custom resources without a function of their own, built-in CEL checks included,
+ * are Progressing until then (Argo CD does the same before its health scripts).
+ */
+export function deletionHealth(obj: KubeObject): HealthResult | undefined {
+  if (!obj.metadata.deletionTimestamp) return undefined;
+  const finalizers = obj.metadata.finalizers ?? [];
+  const waiting = finalizers.length > 0 ? `: waiting for finalizers ${finalizers.join(", ")}` : "";
+  return { status: "Progressing", message: `being deleted${waiting}` };
+}
+
 export function genericHealth(obj: KubeObject): HealthResult {
-  if (obj.metadata.deletionTimestamp) {
-    const finalizers = obj.metadata.finalizers ?? [];
-    const waiting = finalizers.length > 0 ? `: waiting for finalizers ${finalizers.join(", ")}` : "";
-    return { status: "Progressing", message: `being deleted${waiting}` };
-  }
+  const deleting = deletionHealth(obj);
+  if (deleting) return deleting;
   if (spec(obj).suspend === true) return { status: "Suspended", message: "suspended (spec.suspend is true)" };
 
   const unseen = unobservedGeneration(obj, { absentMeansUnobserved: false });

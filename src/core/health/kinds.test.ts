@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import type { KubeObject } from "../objects.ts";
 import { assessHealth } from "./assess.ts";
+import { genericHealth } from "./generic.ts";
 import type { HealthResult } from "./status.ts";
 import { BUILTIN_HEALTH, builtinHealth, groupKindOf } from "./table.ts";
 
@@ -270,12 +271,12 @@ const CASES: Case[] = [
     },
   },
   {
-    behaviour: "a custom resource with Ready=False that is still reconciling is Progressing",
+    behaviour: "a Flux Kustomization retrying after a failed health check is Degraded and names the failure",
     fixture: "kustomization-reconciling.yaml",
     want: {
-      status: "Progressing",
+      status: "Degraded",
       message:
-        "ProgressingWithRetry: Detecting drift for revision main@sha1:9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b with a timeout of 5m0s",
+        "HealthCheckFailed: health check failed after 5m0s: timeout waiting for: [Deployment/shop/web status: 'InProgress']",
     },
   },
   {
@@ -297,9 +298,42 @@ const CASES: Case[] = [
     want: { status: "Degraded", message: "RetriesExceeded: Failed to install after 4 attempt(s)" },
   },
   {
-    behaviour: "a custom resource with Ready=False and no reconciliation under way is Degraded",
+    behaviour:
+      "a Certificate whose last request failed is Degraded and says why (built-in cert-manager check)",
     fixture: "certificate-not-ready.yaml",
-    want: { status: "Degraded", message: "DoesNotExist: Issuing certificate as Secret does not exist" },
+    want: {
+      status: "Degraded",
+      message:
+        'Issuing certificate as Secret does not exist; The certificate request has failed to complete and will be retried: Failed to wait for order resource "shop-tls-1-2731891212" to become ready: order is in "errored" state',
+    },
+  },
+  {
+    behaviour: "an APIService served by the API server itself is Healthy",
+    fixture: "apiservice-local.yaml",
+    want: { status: "Healthy", message: "Local: Local APIServices are always available" },
+  },
+  {
+    behaviour: "an APIService whose service answers discovery is Healthy",
+    fixture: "apiservice-available.yaml",
+    want: { status: "Healthy", message: "Passed: all checks passed" },
+  },
+  {
+    behaviour: "an APIService whose service has no ready endpoints is Progressing",
+    fixture: "apiservice-missing-endpoints.yaml",
+    want: {
+      status: "Progressing",
+      message:
+        'MissingEndpoints: endpointslices for service/metrics-server in "kube-system" have no addresses with port name "https"',
+    },
+  },
+  {
+    behaviour: "an APIService whose server fails the discovery check is Degraded",
+    fixture: "apiservice-failed-discovery.yaml",
+    want: {
+      status: "Degraded",
+      message:
+        'FailedDiscoveryCheck: failing or missing response from https://10.96.12.40:443/apis/metrics.k8s.io/v1beta1: Get "https://10.96.12.40:443/apis/metrics.k8s.io/v1beta1": dial tcp 10.96.12.40:443: i/o timeout',
+    },
   },
   {
     behaviour: "a ConfigMap, which has no status, is Healthy",
@@ -493,6 +527,53 @@ describe("built-in health edge cases", () => {
       want: { status: "Progressing", message: "waiting for the API server to establish the resource" },
     },
     {
+      behaviour: "an APIService the availability controller has not checked yet is Progressing",
+      obj: variant("apiservice-available.yaml", (a) => {
+        delete a.status;
+      }),
+      want: {
+        status: "Progressing",
+        message: "waiting for the API server to check the service's availability",
+      },
+    },
+    {
+      behaviour: "an APIService whose Service does not exist yet is Progressing",
+      obj: variant("apiservice-missing-endpoints.yaml", (a) => {
+        a.status.conditions[0].reason = "ServiceNotFound";
+        a.status.conditions[0].message = 'service/metrics-server in "kube-system" is not present';
+      }),
+      want: {
+        status: "Progressing",
+        message: 'ServiceNotFound: service/metrics-server in "kube-system" is not present',
+      },
+    },
+    {
+      behaviour: "an APIService naming a port its Service lacks is Degraded",
+      obj: variant("apiservice-missing-endpoints.yaml", (a) => {
+        a.status.conditions[0].reason = "ServicePortError";
+        a.status.conditions[0].message =
+          'service/metrics-server in "kube-system" is not listening on port 443';
+      }),
+      want: {
+        status: "Degraded",
+        message: 'ServicePortError: service/metrics-server in "kube-system" is not listening on port 443',
+      },
+    },
+    {
+      behaviour: "an APIService whose Service cannot be read is Progressing, not Degraded",
+      obj: variant("apiservice-missing-endpoints.yaml", (a) => {
+        a.status.conditions[0].status = "Unknown";
+        a.status.conditions[0].reason = "ServiceAccessError";
+        a.status.conditions[0].message =
+          'service/metrics-server in "kube-system" cannot be checked due to: timeout';
+      }),
+      want: {
+        status: "Progressing",
+        message:
+          'ServiceAccessError: service/metrics-server in "kube-system" cannot be checked due to: timeout',
+      },
+    },
+    {
       behaviour: "a custom resource being deleted is Progressing and names its finalizers",
       obj: variant("kustomization-ready.yaml", (k) => {
         k.metadata.deletionTimestamp = "2026-03-05T23:00:00Z";
@@ -514,6 +595,34 @@ describe("built-in health edge cases", () => {
       assert.deepEqual(builtinHealth(c.obj), c.want);
     });
   }
+
+  it("by the generic kstatus rules, a custom resource with Ready=False that is still reconciling is Progressing", () => {
+    assert.deepEqual(genericHealth(fixture("kustomization-reconciling.yaml")), {
+      status: "Progressing",
+      message:
+        "ProgressingWithRetry: Detecting drift for revision main@sha1:9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b with a timeout of 5m0s",
+    });
+  });
+
+  it("a custom resource of a kind without a built-in check follows the generic kstatus rules", () => {
+    const widget = (conditions: unknown[]) =>
+      variant("kustomization-ready.yaml", (k) => {
+        k.apiVersion = "widgets.example.com/v1";
+        k.kind = "Widget";
+        k.status.conditions = conditions;
+      });
+    assert.deepEqual(
+      builtinHealth(
+        widget([{ type: "Stalled", status: "True", reason: "InvalidSpec", message: "size is negative" }]),
+      ),
+      { status: "Degraded", message: "InvalidSpec: size is negative" },
+    );
+    assert.deepEqual(builtinHealth(widget([{ type: "Ready", status: "True", reason: "Succeeded" }])), {
+      status: "Healthy",
+      message: "Succeeded",
+    });
+    assert.deepEqual(builtinHealth(widget([])), { status: "Healthy" });
+  });
 
   it("reads a status of the wrong shape as absent instead of throwing", () => {
     const odd = variant("deployment-available.yaml", (d) => {

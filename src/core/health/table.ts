@@ -1,8 +1,12 @@
 // The built-in health functions, one per kind, keyed by group and kind. The version is not part
 // of the key: apps/v1 and apps/v1beta2 Deployments carry the same status fields. A kind not in
-// the table falls back to the generic kstatus rules.
+// the table is assessed by a built-in CEL check for its project's kinds (builtin/), and failing
+// that by the generic kstatus rules.
 import { groupOf, type KubeObject } from "../objects.ts";
+import { assessWithRules, BUILTIN_CHECKS, findBuiltinCheck } from "./builtin/index.ts";
+import { toCelValue } from "./cel.ts";
 import {
+  apiServiceHealth,
   customResourceDefinitionHealth,
   horizontalPodAutoscalerHealth,
   ingressHealth,
@@ -10,7 +14,7 @@ import {
   persistentVolumeClaimHealth,
   serviceHealth,
 } from "./cluster.ts";
-import { genericHealth } from "./generic.ts";
+import { deletionHealth, genericHealth } from "./generic.ts";
 import { jobHealth, podHealth } from "./pods.ts";
 import type { HealthResult } from "./status.ts";
 import { daemonSetHealth, deploymentHealth, replicaSetHealth, statefulSetHealth } from "./workloads.ts";
@@ -41,10 +45,19 @@ export const BUILTIN_HEALTH: ReadonlyMap<string, HealthFunction> = new Map([
   ["HorizontalPodAutoscaler.autoscaling", horizontalPodAutoscalerHealth],
   ["CustomResourceDefinition.apiextensions.k8s.io", customResourceDefinitionHealth],
   ["Namespace", namespaceHealth],
+  ["APIService.apiregistration.k8s.io", apiServiceHealth],
 ]);
 
-/** The built-in verdict for a live object: its kind's function, or the generic rules. */
+/**
+ * The built-in verdict for a live object: its kind's function; else, unless it is being deleted,
+ * the built-in CEL check that covers it; else the generic rules.
+ */
 export function builtinHealth(obj: KubeObject): HealthResult {
-  const assess = BUILTIN_HEALTH.get(groupKindOf(obj)) ?? genericHealth;
-  return assess(obj);
+  const assess = BUILTIN_HEALTH.get(groupKindOf(obj));
+  if (assess) return assess(obj);
+  const deleting = deletionHealth(obj);
+  if (deleting) return deleting;
+  const input = { object: toCelValue(obj) };
+  const check = findBuiltinCheck(obj, BUILTIN_CHECKS, input);
+  return check ? assessWithRules(obj, check, input) : genericHealth(obj);
 }
