@@ -40,8 +40,13 @@ export class AppApi extends ResourceApi<AppWithOperation> {
    * the other kinds of request are cleared explicitly).
    */
   async requestOperation(name: string, operation: Operation): Promise<AppWithOperation> {
-    const cleared = { sync: null, rollback: null, unpin: null, initiatedBy: null };
+    const cleared = { sync: null, rollback: null, unpin: null, terminate: null, initiatedBy: null };
     return this.patch(name, { operation: { ...cleared, ...operation } });
+  }
+
+  /** Asks the controller to stop the running operation; a sync or rollback already asked for stays. */
+  async requestTerminate(name: string, username: string): Promise<AppWithOperation> {
+    return this.patch(name, { operation: { terminate: true, initiatedBy: { username } } });
   }
 
   async requestRefresh(name: string, hard: boolean, annotation: string): Promise<AppWithOperation> {

@@ -9,11 +9,13 @@ import { FINALIZER, REFRESH_ANNOTATION } from "../controller/app-reconciler.ts";
 import type { Application } from "../core/application.ts";
 import { formatRef } from "../core/objects.ts";
 import { projectNameOf } from "../core/project/project.ts";
+import { isRunning } from "../core/sync-operation.ts";
 import { AppApi, AppError, type AppWithOperation, requesterName } from "./app-client.ts";
 import { DIFF_EXIT, type DiffReport, diffFromComparison, diffFromStatus } from "./app-diff.ts";
 import { compareDesired, desiredObjects, liveObjects, openDestination, yamlStream } from "./app-manifests.ts";
 import { applicationFromFlags, sameApplication, specDifferences } from "./app-spec.ts";
 import {
+  operationProgress,
   renderAppList,
   renderAppSummary,
   renderHistory,
@@ -446,6 +448,34 @@ const rollbackCommand: Command = {
   },
 };
 
+const terminateOpCommand: Command = {
+  path: ["app", "terminate-op"],
+  usage: `moor app terminate-op NAME ${CLUSTER_FLAGS} [-o json|yaml]`,
+  summary:
+    "stop the running sync of an Application: its running hooks are deleted, no further step runs, and it ends Failed",
+  options: { ...clusterOptions, ...outputOption },
+  run: async (values, args) => {
+    const name = oneName(args, "application", "moor app terminate-op NAME");
+    const output = parseOutputFormat(stringValue(values, "output"));
+    return withApps(values, async (api) => {
+      const app = await api.get(name);
+      const op = statusOf(app).operationState;
+      if (!op || !isRunning(op)) {
+        throw new AppError(
+          `application ${name} has no running operation to terminate${op ? ` (its last sync ${op.phase} ${op.finishedAt ? `at ${op.finishedAt}` : ""})`.trimEnd() : ""}`,
+        );
+      }
+      const updated = await api.requestTerminate(name, requesterName(values));
+      if (output === "json" || output === "yaml") print(renderStructured(forPrinting(updated), output));
+      else
+        print(
+          `termination of the running sync of application ${name} requested (${operationProgress(op)}); \`moor app get ${name}\` shows when it stopped`,
+        );
+      return EXIT.ok;
+    });
+  },
+};
+
 const unpinCommand: Command = {
   path: ["app", "unpin"],
   usage: `moor app unpin NAME ${CLUSTER_FLAGS}`,
@@ -620,6 +650,7 @@ export const appCommands: Command[] = [
   historyCommand,
   rollbackCommand,
   unpinCommand,
+  terminateOpCommand,
   waitCommand,
   deleteCommand,
   manifestsCommand,

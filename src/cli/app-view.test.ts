@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import type { ApplicationStatus, HistoryEntry } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import {
+  operationProgress,
   renderAppList,
   renderAppSummary,
   renderHistory,
@@ -190,5 +191,36 @@ describe("stalledCondition", () => {
     assert.equal(stalledCondition(app("a", stalled(2), 2))?.reason, "RenderFailed");
     assert.equal(stalledCondition(app("a", stalled(1), 2)), undefined, "the spec changed since");
     assert.equal(stalledCondition(app("a", healthy)), undefined);
+  });
+});
+
+describe("a running operation", () => {
+  const running = {
+    phase: "Running" as const,
+    trigger: "manual",
+    revision: SHA2,
+    message: "waiting for PreSync hook Job/shop/migrate to complete",
+    startedAt: "2026-03-01T11:59:00Z",
+    attempt: 1,
+    resources: [],
+    initiatedBy: { username: "ada" },
+    step: { phase: "PreSync", wave: 0, action: "hook" as const, index: 1, of: 3 },
+    waitingFor: {
+      message: "waiting for PreSync hook Job/shop/migrate to complete",
+      since: "2026-03-01T11:59:20Z",
+    },
+  };
+
+  it("moor app get shows its step, what it waits for and since when", () => {
+    const summary = renderAppSummary(app("shop", { ...healthy, operationState: running }), NOW);
+    assert.match(
+      summary,
+      /^Operation: +Running, wave 0 PreSync hooks 1\/3: waiting for PreSync hook Job\/shop\/migrate to complete \(for 40s\) \(manual by ada, 2222222222, started 60s ago\)$/m,
+    );
+    assert.doesNotMatch(summary, /Last sync/);
+  });
+
+  it("is empty once the operation finished", () => {
+    assert.equal(operationProgress({ ...running, phase: "Succeeded" }, NOW), "");
   });
 });

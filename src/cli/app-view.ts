@@ -1,9 +1,10 @@
 // How `moor app list|get|history` show Applications to people: tables and a summary, built from
 // the status the controller writes (src/core/app-status.ts). Pure: the clock is a parameter.
-import type { ApplicationStatus, HistoryEntry, ResourceStatus } from "../core/app-status.ts";
+import type { ApplicationStatus, HistoryEntry, OperationState, ResourceStatus } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { type Condition, findCondition } from "../core/conditions.ts";
 import { projectNameOf } from "../core/project/project.ts";
+import { describeStep, isRunning } from "../core/sync-operation.ts";
 import { age, type Column, renderTable } from "./output.ts";
 
 /** Commits are shown by their first 10 characters, as the controller's messages do. */
@@ -123,6 +124,23 @@ function conditionText(c: Condition): string {
   return `${c.status} (${c.reason}) ${oneLine(c.message)}`.trim();
 }
 
+/**
+ * A running operation in one line: its phase, the step it is on, what it waits for and since
+ * when ("Running, wave 0 PreSync hooks 1/3: waiting for PreSync hook Job/shop/migrate to complete
+ * (for 40s)"). Empty when no operation runs.
+ */
+export function operationProgress(op: OperationState | undefined, now = Date.now()): string {
+  if (!op || !isRunning(op)) return "";
+  const step = op.step ? `, ${describeStep(op.step)}` : "";
+  const waitingFor = op.waitingFor;
+  const detail = waitingFor
+    ? `: ${oneLine(waitingFor.message)} (for ${age(waitingFor.since, now)})`
+    : op.message
+      ? `: ${oneLine(op.message)}`
+      : "";
+  return `${op.phase}${step}${detail}`;
+}
+
 /** What `moor app get NAME` prints above the resources table. */
 export function renderAppSummary(app: Application, now = Date.now()): string {
   const status = statusOf(app);
@@ -162,7 +180,13 @@ export function renderAppSummary(app: Application, now = Date.now()): string {
   }
   if (status.pin) rows.push(["Pinned", pinNote(app).replace(/^\* pinned at /, "")]);
   const op = status.operationState;
-  if (op) {
+  if (op && isRunning(op)) {
+    const by = op.initiatedBy?.username;
+    rows.push([
+      "Operation",
+      `${operationProgress(op, now)} (${op.trigger}${by ? ` by ${by}` : ""}, ${shortSha(op.revision)}, started ${ago(op.startedAt, now)})`,
+    ]);
+  } else if (op) {
     const by = (op as { initiatedBy?: { username?: string } }).initiatedBy?.username;
     const when = ago(op.finishedAt ?? op.startedAt, now);
     rows.push([
@@ -172,10 +196,14 @@ export function renderAppSummary(app: Application, now = Date.now()): string {
   }
   const pending = (app as { operation?: Record<string, unknown> }).operation;
   if (pending) {
-    const what = ["sync", "rollback", "unpin"].filter((k) => pending[k] !== undefined).join(", ");
+    const what = ["sync", "rollback", "unpin", "terminate"]
+      .filter((k) => pending[k] !== undefined)
+      .join(", ");
     rows.push(["Pending", `${what || "operation"} requested, waiting for the controller`]);
   }
   if (status.reconciledAt) rows.push(["Compared", ago(status.reconciledAt, now)]);
+  if (status.skipped?.length)
+    rows.push(["Skipped", `${status.skipped.map((s) => s.path).join(", ")} (no objects)`]);
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   return rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`.trimEnd()).join("\n");
 }

@@ -201,3 +201,35 @@ describe("pollApp", () => {
     assert.equal(result.verdict.label, "still");
   });
 });
+
+describe("progress of a running sync", () => {
+  const running: OperationState = {
+    ...op("Running", T1, "sync started"),
+    step: { phase: "PreSync", wave: 0, action: "hook", index: 1, of: 3 },
+    waitingFor: { message: "waiting for PreSync hook Job/shop/migrate to complete", since: T1 },
+  };
+
+  it("says the step and what the sync waits for while it runs", () => {
+    const v = operationVerdict("shop", "sync", app({ operationState: running }), { startedAt: T0 });
+    assert.equal(v.state, "waiting");
+    assert.match(
+      v.label,
+      /^sync of application shop: Running, wave 0 PreSync hooks 1\/3: waiting for PreSync hook Job\/shop\/migrate to complete \(for \S+\)$/,
+    );
+  });
+
+  it("moor app wait shows the running sync instead of the health message", () => {
+    const v = readyVerdict(
+      "shop",
+      app({
+        operationState: running,
+        sync: { status: "OutOfSync" },
+        health: { status: "Missing", message: "not created yet" },
+      }),
+      { sync: true, health: true },
+    );
+    assert.equal(v.state, "waiting");
+    assert.match(v.label, /sync Running, wave 0 PreSync hooks 1\/3: waiting for PreSync hook/);
+    assert.doesNotMatch(v.label, /not created yet/);
+  });
+});

@@ -5,7 +5,7 @@
 // always bounded by a timeout.
 import { REFRESH_ANNOTATION } from "../controller/app-reconciler.ts";
 import type { Application } from "../core/application.ts";
-import { stalledCondition, statusOf } from "./app-view.ts";
+import { operationProgress, stalledCondition, statusOf } from "./app-view.ts";
 import { poll, type Verdict } from "./poll.ts";
 import type { Progress } from "./progress.ts";
 
@@ -69,7 +69,10 @@ export function operationVerdict(
   if (fresh && op.phase === "Failed") {
     return { state: "failed", label: `${what} of application ${name} failed: ${op.message}` };
   }
-  if (fresh) return { state: "waiting", label: `${what} of application ${name} running: ${op.message}` };
+  if (fresh) {
+    const progress = operationProgress(op) || op.message;
+    return { state: "waiting", label: `${what} of application ${name}: ${progress}` };
+  }
   const pending = (app as { operation?: unknown }).operation !== undefined;
   if (!pending) {
     const condition =
@@ -107,7 +110,10 @@ export function readyVerdict(name: string, app: Application | null, wanted: Read
   const observed =
     app.metadata.generation === undefined || status.observedGeneration === app.metadata.generation;
   const ok = observed && (!wanted.sync || sync === "Synced") && (!wanted.health || health === "Healthy");
-  const message = status.health?.message ?? status.conditions?.find((c) => c.type === "Ready")?.message;
+  const running = operationProgress(status.operationState);
+  const message = running
+    ? `sync ${running}`
+    : (status.health?.message ?? status.conditions?.find((c) => c.type === "Ready")?.message);
   const summary = `sync ${sync}, health ${health}${observed ? "" : ", spec change not yet observed"}${message && !ok ? `: ${message}` : ""}`;
   return ok
     ? {

@@ -3,7 +3,7 @@
 // or a lost event never leaves an app wrong for long. Failures land in status conditions and
 // events, never in a crash: a bad manifest, a missing revision or wrong credentials stall the app
 // with a message saying what to fix, and transient failures are retried with backoff.
-import type { ApplicationStatus, DriftRecord, PinStatus } from "../core/app-status.ts";
+import type { ApplicationStatus, DriftRecord, OperationState, PinStatus } from "../core/app-status.ts";
 import { type Application, CONTROLLER_NAMESPACE, REFRESH_ANNOTATION } from "../core/application.ts";
 import { applyStanding, type Standing } from "../core/conditions.ts";
 import { crossNamespaceDependency } from "../core/dependencies.ts";
@@ -13,6 +13,7 @@ import { mergePatchFrom } from "../core/merge-patch.ts";
 import { formatRef, type KubeObject, refKey, TRACKING_ANNOTATION, trackingId } from "../core/objects.ts";
 import { type Project, projectNameOf } from "../core/project/project.ts";
 import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
+import { describeStep, isRunning, startOperation } from "../core/sync-operation.ts";
 import { parseSyncOptions } from "../core/sync-plan.ts";
 import { GitError } from "../git/errors.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
@@ -44,7 +45,7 @@ import type { DriftWatcher } from "./drift.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import type { ProjectLookup } from "./projects.ts";
 import { jittered, type ProcessResult } from "./queue.ts";
-import { buildPlan, runSync } from "./sync.ts";
+import { advanceOperation, buildPlan, releaseOperationHooks, withSkipped } from "./sync.ts";
 import {
   blockedBeforeApply,
   FORBIDDEN_REASON,
@@ -69,6 +70,8 @@ export interface Operation {
   sync?: { revision?: string; prune?: boolean };
   rollback?: { id: number };
   unpin?: boolean;
+  /** Stop the running sync (`moor app terminate-op`). */
+  terminate?: boolean;
   initiatedBy?: { username?: string };
 }
 
@@ -216,7 +219,8 @@ export class AppReconciler {
     const operation = app.operation;
     const refresh =
       app.metadata.annotations?.[REFRESH_ANNOTATION] ?? app.metadata.annotations?.[ARGO_REFRESH_ANNOTATION];
-    const drift = this.deps.drift.take(key);
+    // Drift seen while an operation runs waits for it to end: the operation may put it back.
+    const drift = isRunning(previous.operationState) ? [] : this.deps.drift.take(key);
     try {
       return await this.compareAndSync(app, previous, { operation, refresh, drift, log });
     } catch (err) {
@@ -253,6 +257,11 @@ export class AppReconciler {
   ): Promise<ProcessResult | undefined> {
     const { operation, refresh, log } = request;
     const generation = app.metadata.generation;
+    // A running operation pins its revision and trigger; requests other than terminate wait for it.
+    const running: OperationState | undefined = isRunning(previous.operationState)
+      ? previous.operationState
+      : undefined;
+    const queued = Boolean(running && (operation?.sync || operation?.rollback || operation?.unpin));
     const source = app.spec.source;
     const targetRevision = source.targetRevision || "HEAD";
 
@@ -269,7 +278,7 @@ export class AppReconciler {
       this.deps.sources.head(
         source.repoURL,
         targetRevision,
-        Boolean(refresh || operation) || previous.observedGeneration !== generation,
+        Boolean(refresh || (operation && !queued)) || previous.observedGeneration !== generation,
       ),
     );
     let pin: PinStatus | undefined = previous.pin;
@@ -283,8 +292,8 @@ export class AppReconciler {
       );
       pin = undefined;
     }
-    if (operation?.unpin) pin = undefined;
-    if (operation?.rollback) {
+    if (operation?.unpin && !running) pin = undefined;
+    if (operation?.rollback && !running) {
       const entry = previous.history?.find((h) => h.id === operation.rollback?.id);
       if (!entry) {
         throw new StallError(
@@ -300,11 +309,13 @@ export class AppReconciler {
       };
       trigger = "rollback";
     }
-    const revision = operation?.sync?.revision
-      ? await this.gitStep(app, () =>
-          this.deps.sources.head(source.repoURL, operation.sync?.revision ?? "", true),
-        )
-      : (pin?.revision ?? head);
+    const revision = running
+      ? running.revision
+      : operation?.sync?.revision
+        ? await this.gitStep(app, () =>
+            this.deps.sources.head(source.repoURL, operation.sync?.revision ?? "", true),
+          )
+        : (pin?.revision ?? head);
     const fetched = await this.gitStep(app, () => this.deps.sources.fetch(source.repoURL, revision));
 
     // Destination and render.
@@ -318,8 +329,11 @@ export class AppReconciler {
       ...(app.spec.destination.namespace ? { destinationNamespace: app.spec.destination.namespace } : {}),
       kubeVersion: await client.discovery.serverVersion(),
       apiVersions: await client.discovery.apiVersions(),
+      // For the build variables ($ARGOCD_APP_PROJECT_NAME, $ARGOCD_APP_REVISION).
+      project: projectNameOf(app),
+      revision,
     };
-    let rendered: { tool: string; objects: KubeObject[] };
+    let rendered: { tool: string; objects: KubeObject[]; skipped?: ApplicationStatus["skipped"] };
     try {
       rendered =
         refresh === "hard"
@@ -357,13 +371,15 @@ export class AppReconciler {
       namespace: r.namespace,
       name: r.name,
     }));
-    let comparison = await compareWithCluster({
-      app,
-      rendered: rendered.objects,
-      client,
-      previouslyManaged,
-      createsNamespaces,
-    }).catch(stallOnForbidden(target));
+    const compareNow = () =>
+      compareWithCluster({
+        app,
+        rendered: rendered.objects,
+        client,
+        previouslyManaged,
+        createsNamespaces,
+      }).catch(stallOnForbidden(target));
+    let comparison = await compareNow();
     this.deps.drift.watch(target.watchKey, client, watchTargets(target, comparison));
 
     const invalid = comparison.objects.filter((o) => o.error);
@@ -384,8 +400,8 @@ export class AppReconciler {
       ),
     );
 
-    if (!trigger && operation?.sync) trigger = "manual";
-    if (!trigger && automated && outOfSync) {
+    if (!trigger && operation?.sync && !queued) trigger = "manual";
+    if (!trigger && !running && automated && outOfSync) {
       if (drifted.length > 0 && automated.selfHeal) trigger = "self-heal";
       else if (syncKey !== lastKey || lastOp?.phase !== "Succeeded") trigger = "automated";
       else if (automated.selfHeal) trigger = "self-heal";
@@ -418,6 +434,13 @@ export class AppReconciler {
       }
     }
 
+    if (running) attempt = running.attempt;
+    // Stop requests: `moor app terminate-op`, or the app can no longer be synced (below).
+    let stop: { message: string } | undefined =
+      running && operation?.terminate
+        ? { message: `operation terminated by ${operation.initiatedBy?.username ?? "an unnamed user"}` }
+        : undefined;
+
     let operationState = lastOp;
     let history = previous.history ?? [];
     // Outside the cluster's namespace scope, or refused by the API server to this identity.
@@ -432,94 +455,118 @@ export class AppReconciler {
       await this.deps.events.record(app, "Warning", "InvalidManifest", standing.message);
       trigger = null;
     }
+    // A running operation that can no longer go on is stopped, so it never stays Running for good.
+    if (running) {
+      trigger = running.trigger;
+      if (standing && !stop) stop = { message: `sync stopped: ${standing.message}` };
+    }
 
     if (trigger) {
-      const startedAt = new Date().toISOString();
-      const deadline = Date.now() + durationOr(app.spec.syncTimeout, 300_000);
-      const prune = operation?.sync?.prune ?? automated?.prune ?? false;
+      const prune = running
+        ? (running.prune ?? false)
+        : (operation?.sync?.prune ?? automated?.prune ?? false);
       const plan = buildPlan({ comparison, options: syncOptions, prune });
       if (plan.errors.length > 0) {
-        throw new StallError("InvalidSyncAnnotations", plan.errors.map((e) => e.message).join("; "));
+        const message = plan.errors.map((e) => e.message).join("; ");
+        if (!running) throw new StallError("InvalidSyncAnnotations", message);
+        stop ??= { message: `sync stopped: ${message}` };
       }
-      log.info("sync started", { trigger, revision, steps: plan.steps.length });
-      const result = await runSync(
+      const persist = (state: OperationState) => this.persistOperation(app, state);
+      let state: OperationState;
+      if (running) state = running;
+      else {
+        state = withSkipped(
+          startOperation({
+            revision,
+            ...(generation !== undefined ? { generation } : {}),
+            trigger,
+            prune,
+            attempt,
+            ...(operation?.initiatedBy ? { initiatedBy: operation.initiatedBy } : {}),
+            now: new Date().toISOString(),
+          }),
+          plan,
+        );
+        log.info("sync started", { trigger, revision, steps: plan.steps.length });
+        // Status shows the operation from its first second, before anything is applied.
+        await persist(state);
+      }
+      const advanced = await advanceOperation(
         {
           client,
           app,
           comparison,
           options: syncOptions,
-          prune,
-          deadline,
+          deadline: Date.parse(state.startedAt) + durationOr(app.spec.syncTimeout, 300_000),
           ...(createNamespace ? { createNamespace } : {}),
+          ...(stop ? { stop } : {}),
+          persist,
         },
         plan,
+        state,
       );
-      this.deps.metrics.syncs.inc({ phase: result.phase, trigger });
-      // Drift noticed while this sync ran, on objects it just put back, was corrected by it.
-      const repaired = new Set(
-        result.resources
-          .filter((r) => r.result === "created" || r.result === "configured")
-          .map((r) => `${r.kind}/${r.namespace}/${r.name}`),
-      );
-      const late = this.deps.drift.take(appKey(app));
-      drifted.push(...late.filter((d) => repaired.has(`${d.kind}/${d.namespace}/${d.name}`)));
-      if (trigger === "automated" && drifted.length > 0) trigger = "self-heal";
-      operationState = {
-        phase: result.phase,
-        trigger,
-        revision,
-        message: result.message,
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        attempt,
-        resources: result.resources,
-        ...(result.forbidden ? { reason: FORBIDDEN_REASON } : {}),
-        ...(generation !== undefined ? { generation } : {}),
-        ...(operation?.initiatedBy ? { initiatedBy: operation.initiatedBy } : {}),
-      } as ApplicationStatus["operationState"];
-      const pruned = result.resources.filter((r) => r.result === "deleted");
-      if (result.phase === "Succeeded") {
-        const changed = result.resources.filter((r) => r.result === "created" || r.result === "configured");
-        await this.deps.events.record(
-          app,
-          "Normal",
-          trigger === "self-heal" ? "DriftCorrected" : "Synced",
-          trigger === "self-heal"
-            ? `reverted ${drifted.map((d) => `${d.kind}/${d.name} (changed by ${d.manager})`).join(", ") || "drift"}`
-            : `synced ${revision.slice(0, 10)} (${fetched.commit.subject}): ${changed.length} applied, ${pruned.length} pruned`,
+      operationState = advanced.state;
+      if (!isRunning(advanced.state)) {
+        const result = advanced.state;
+        const phase = result.phase === "Succeeded" ? "Succeeded" : "Failed";
+        this.deps.metrics.syncs.inc({ phase, trigger });
+        // Drift noticed while this sync ran, on objects it just put back, was corrected by it.
+        const repaired = new Set(
+          result.resources
+            .filter((r) => r.result === "created" || r.result === "configured")
+            .map((r) => `${r.kind}/${r.namespace}/${r.name}`),
         );
-        for (const d of drifted) this.deps.metrics.driftCorrections.inc({ manager: d.manager });
-        if (pruned.length > 0) {
+        const late = this.deps.drift.take(appKey(app));
+        drifted.push(...late.filter((d) => repaired.has(`${d.kind}/${d.namespace}/${d.name}`)));
+        if (trigger === "automated" && drifted.length > 0) trigger = "self-heal";
+        operationState = { ...result, trigger };
+        const pruned = result.resources.filter((r) => r.result === "deleted");
+        if (phase === "Succeeded") {
+          const changed = result.resources.filter((r) => r.result === "created" || r.result === "configured");
           await this.deps.events.record(
             app,
             "Normal",
-            "Pruned",
-            `pruned ${pruned.map((p) => formatRef({ group: p.group, kind: p.kind, namespace: p.namespace, name: p.name })).join(", ")}`,
+            trigger === "self-heal" ? "DriftCorrected" : "Synced",
+            trigger === "self-heal"
+              ? `reverted ${drifted.map((d) => `${d.kind}/${d.name} (changed by ${d.manager})`).join(", ") || "drift"}`
+              : `synced ${revision.slice(0, 10)} (${fetched.commit.subject}): ${changed.length} applied, ${pruned.length} pruned`,
           );
+          for (const d of drifted) this.deps.metrics.driftCorrections.inc({ manager: d.manager });
+          if (pruned.length > 0) {
+            await this.deps.events.record(
+              app,
+              "Normal",
+              "Pruned",
+              `pruned ${pruned.map((p) => formatRef({ group: p.group, kind: p.kind, namespace: p.namespace, name: p.name })).join(", ")}`,
+            );
+          }
+          if (trigger !== "self-heal")
+            history = appendHistory(app, history, fetched.commit, revision, trigger);
+        } else {
+          await this.deps.events.record(app, "Warning", "SyncFailed", result.message);
         }
-        if (trigger !== "self-heal") history = appendHistory(app, history, fetched.commit, revision, trigger);
-      } else {
-        await this.deps.events.record(app, "Warning", "SyncFailed", result.message);
-      }
-      // Observe the result. After a successful sync the API server's answers to the applies say
-      // what the cluster holds now; after a failure, what happened is less certain: compare again.
-      if (result.phase === "Succeeded") {
-        const prunedKeys = new Set(pruned.map((p) => refKey(p)));
-        comparison = observeSync(app, comparison, result.applied, prunedKeys);
-      } else {
-        comparison = await compareWithCluster({
-          app,
-          rendered: rendered.objects,
-          client,
-          previouslyManaged,
-          createsNamespaces,
-        }).catch(stallOnForbidden(target));
+        // Observe the result. After a sync done within this one look, the API server's answers to
+        // its applies say what the cluster holds now; otherwise (it waited, or failed) compare again.
+        if (phase === "Succeeded" && !running) {
+          const prunedKeys = new Set(pruned.map((p) => refKey(p)));
+          comparison = observeSync(app, comparison, advanced.applied, prunedKeys);
+        } else {
+          comparison = await compareNow();
+        }
       }
     }
 
     const health = appHealth(comparison, app);
     const synced = !isOutOfSync(comparison);
     const decide = (): Standing => {
+      if (operationState && isRunning(operationState)) {
+        const step = operationState.step ? ` (${describeStep(operationState.step)})` : "";
+        return {
+          state: "progressing",
+          reason: "Syncing",
+          message: `${operationState.waitingFor?.message ?? operationState.message}${step}`,
+        };
+      }
       const lastFailed = operationState?.phase === "Failed" && operationState.revision === revision;
       if (lastFailed && !synced && (operationState as { reason?: string }).reason === FORBIDDEN_REASON) {
         // Retrying cannot help until someone grants the right: stalled, not failed.
@@ -573,6 +620,7 @@ export class AppReconciler {
       ...(pin ? { pin } : {}),
       reconciledAt: now,
       sourceType: rendered.tool,
+      ...(rendered.skipped ? { skipped: rendered.skipped } : {}),
     };
     if (!synced && previous.sync?.status !== "OutOfSync" && !trigger) {
       await this.deps.events.record(app, "Normal", "OutOfSync", settled.message);
@@ -585,7 +633,12 @@ export class AppReconciler {
       health.status,
       source.repoURL,
     );
-    if (operation || refresh) await this.clearRequests(app, Boolean(operation), Boolean(refresh));
+    // A sync or rollback asked for while an operation runs stays until that operation ends.
+    if (queued && operation?.terminate) {
+      await this.deps.client.mergePatch(appRef(app), { operation: { terminate: null } });
+    }
+    if ((operation && !queued) || refresh)
+      await this.clearRequests(app, Boolean(operation) && !queued, Boolean(refresh));
 
     const resync = jittered(this.deps.resyncMs ?? 180_000);
     // Refused by RBAC or the cluster's scope: only a human fixes that, so look again at the resync
@@ -594,7 +647,9 @@ export class AppReconciler {
       return { requeueAfterMs: resync };
     }
     const poll = this.deps.sources.nextPollInMs(source.repoURL, targetRevision);
-    const progressing = health.status === "Progressing" ? 2000 : Number.POSITIVE_INFINITY;
+    // A running operation comes back on the watch of its hooks and objects, and at least this often.
+    const progressing =
+      health.status === "Progressing" || isRunning(operationState) ? 2000 : Number.POSITIVE_INFINITY;
     return {
       requeueAfterMs: Math.max(
         50,
@@ -653,6 +708,17 @@ export class AppReconciler {
       }
       throw err;
     }
+  }
+
+  /**
+   * Writes the operation state alone (a sync in progress), and remembers it as the app's status so
+   * that the full status written later patches from what is stored.
+   */
+  private async persistOperation(app: Application, state: OperationState): Promise<void> {
+    const previous = (app.status ?? {}) as Partial<ApplicationStatus>;
+    const patch = mergePatchFrom({ operationState: previous.operationState }, { operationState: state });
+    await this.deps.client.mergePatch(appRef(app), { status: patch }, "status");
+    app.status = { ...previous, operationState: state };
   }
 
   /** Writes status only when it changed beyond the reconcile timestamp, sparing the apiserver. */
@@ -726,6 +792,8 @@ export class AppReconciler {
     const status = (app.status ?? {}) as Partial<ApplicationStatus>;
     let remaining = 0;
     try {
+      // A sync cut short by the deletion leaves no hook behind holding Mooring's finalizer.
+      await releaseOperationHooks(client, status.operationState);
       for (const r of [...(status.resources ?? [])].reverse()) {
         const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
         const live = await client.get(apiVersion, r.kind, r.namespace, r.name).catch((err: unknown) => {

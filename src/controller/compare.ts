@@ -16,7 +16,7 @@ import {
   TRACKING_ANNOTATION,
   trackingId,
 } from "../core/objects.ts";
-import { isHook } from "../core/sync-plan.ts";
+import { type AppSyncOptions, isHook, objectSyncOptions, parseSyncOptions } from "../core/sync-plan.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
 
 /** Label on every managed object, so drift watches can select just our objects. */
@@ -155,8 +155,23 @@ function addTracking(obj: KubeObject, app: Application): void {
   obj.metadata.labels = { ...obj.metadata.labels, [MANAGED_LABEL]: "true" };
 }
 
+/**
+ * `Validate=false` (on the object, else on the app) asks the API server to ignore fields its schema
+ * does not know instead of refusing the object, as `kubectl apply --validate=false` does. The
+ * dry run of the compare and the apply of the sync must agree, or the app stalls as invalid.
+ */
+export function validationOf(
+  obj: KubeObject,
+  options: Pick<AppSyncOptions, "validate">,
+): { fieldValidation?: "Ignore" } {
+  const own = objectSyncOptions(obj);
+  const validate = (own.ok ? own.value.validate : undefined) ?? options.validate;
+  return validate === false ? { fieldValidation: "Ignore" } : {};
+}
+
 export async function compareWithCluster(input: CompareInput): Promise<Comparison> {
   const { app, client } = input;
+  const appOptions = parseSyncOptions(app.spec.syncPolicy?.syncOptions).options;
   const crdKinds = kindsDefinedBy(input.rendered);
   const limit = input.concurrency ?? 8;
   const objects = await mapLimit(input.rendered, limit, async (obj): Promise<ComparedObject> => {
@@ -192,7 +207,10 @@ export async function compareWithCluster(input: CompareInput): Promise<Compariso
       };
     }
     try {
-      const predicted = await client.apply(placed.desired, { dryRun: true });
+      const predicted = await client.apply(placed.desired, {
+        dryRun: true,
+        ...validationOf(placed.desired, appOptions),
+      });
       return { ref, desired: placed.desired, live, predicted, hook };
     } catch (err) {
       if (

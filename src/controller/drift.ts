@@ -17,6 +17,7 @@ import {
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import { MANAGED_LABEL } from "./compare.ts";
 import { Informer, type InformerEvent } from "./informer.ts";
+import { HOOK_OF_ANNOTATION } from "./sync.ts";
 
 export type AppKey = string;
 
@@ -160,6 +161,14 @@ export class DriftWatcher {
 
   private onEvent(informer: Informer, event: InformerEvent): void {
     if (!informer.hasSynced) return; // the initial list is not a change
+    // A hook changing (a Job finishing) is not drift: it wakes the app whose sync waits for it.
+    // (Hooks carry no tracking id; an object that has one is a managed object whatever it says.)
+    const annotations = event.object.metadata.annotations ?? {};
+    const hookOf = annotations[TRACKING_ANNOTATION] ? undefined : annotations[HOOK_OF_ANNOTATION];
+    if (hookOf) {
+      this.wake(hookOf, true);
+      return;
+    }
     const app = event.type === "modified" ? changedApp(event.old, event.object) : owningApp(event.object);
     if (!app) return;
     const change = `${event.object.metadata.uid ?? ""}@${event.object.metadata.resourceVersion ?? ""}/${event.type}`;

@@ -197,13 +197,14 @@ export function blockedBeforeApply(
 /**
  * What the drift watches of this app cover. The controller's own identity watches each kind
  * across the cluster; a ServiceAccount, usually allowed a few namespaces only, watches each kind
- * in the namespaces the app's objects live in (and cluster-wide for cluster-scoped kinds).
+ * in the namespaces the app's objects live in (and cluster-wide for cluster-scoped kinds). Hooks
+ * are watched too: a hook Job finishing is what moves a waiting sync operation on.
  */
 export function watchTargets(target: SyncTarget, comparison: Comparison): WatchTarget[] {
   const perNamespace = target.identity.type === "service-account";
   const seen = new Map<string, WatchTarget>();
   for (const o of comparison.objects) {
-    if (o.hook || o.error || o.deferred) continue;
+    if (o.error || o.deferred) continue;
     const { apiVersion, kind } = o.desired;
     const namespace = perNamespace ? o.desired.metadata.namespace : undefined;
     seen.set(`${apiVersion}/${kind}@${namespace ?? "*"}`, {

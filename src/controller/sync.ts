@@ -1,13 +1,41 @@
-// Sync: carry out a plan (core/sync-plan.ts) against a cluster. Steps run strictly in order —
-// PreSync hooks, then each wave's applies, hooks and prunes, then PostSync hooks — and a wave
-// starts only once the previous wave's objects are healthy, which is what makes waves useful
-// (a database before the app that migrates it). A CRD is waited for until Established before any
-// custom resource of its kind is applied. Any failure stops the sync and runs SyncFail hooks.
-import { setTimeout as sleep } from "node:timers/promises";
-import type { ResourceOutcome, ResourceResult } from "../core/app-status.ts";
+// Sync: carry out a plan (core/sync-plan.ts) against a cluster, as an operation that resumes.
+// Steps run strictly in order — PreSync hooks, then each wave's applies, hooks and prunes, then
+// PostSync hooks — and a wave starts only once the previous wave's objects are healthy, which is
+// what makes waves useful (a database before the app that migrates it). A CRD is established
+// before any custom resource of its kind is applied. Any failure stops the sync and runs SyncFail
+// hooks.
+//
+// Nothing here sleeps: `advanceOperation` does what can be done now (core/sync-operation.ts says
+// what), and as soon as the operation must wait — for a hook Job, a wave's health, a CRD — it
+// records what it waits for and returns, freeing the worker. The watch on hook and wave objects
+// brings the app back. Hooks carry the finalizer `mooring.dev/hook` until their outcome is in the
+// operation state, so a Job removed by its TTL, or deleted by hand after it finished, is still
+// known to have succeeded.
+import type { HookState, OperationState, ResourceOutcome, ResourceResult } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { assessHealth } from "../core/health/index.ts";
 import { formatRef, type KubeObject, type ObjectRef, refKey, refOf } from "../core/objects.ts";
+import {
+  atStep,
+  completeStep,
+  currentStep,
+  type Decision,
+  decideNext,
+  failing,
+  finishOperation,
+  HOOK_FINALIZER,
+  hookRef,
+  hookTemplate,
+  type Observation,
+  type ObservedHook,
+  recordHooks,
+  recordResources,
+  releaseHooks,
+  type StepAt,
+  terminating,
+  updateHooks,
+  waiting,
+} from "../core/sync-operation.ts";
 import {
   type AppSyncOptions,
   hookDeletePolicies,
@@ -17,42 +45,41 @@ import {
   type SyncStep,
 } from "../core/sync-plan.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
-import type { Comparison } from "./compare.ts";
+import { type Comparison, MANAGED_LABEL, validationOf } from "./compare.ts";
 
-export interface SyncRequest {
+/** On every hook Mooring creates: the Application it belongs to (`namespace/name`), for the watch. */
+export const HOOK_OF_ANNOTATION = "mooring.dev/hook-of";
+/** On every hook Mooring creates: the operation (its startedAt) that created it. */
+export const HOOK_OPERATION_ANNOTATION = "mooring.dev/hook-operation";
+
+export interface OperationRequest {
   client: KubeClient;
   app: Application;
   comparison: Comparison;
   options: AppSyncOptions;
-  /** Delete what Git no longer declares. */
-  prune: boolean;
   /** Give up (and fail the sync) at this time (ms since epoch). */
   deadline: number;
   /** Namespace to create first (CreateNamespace=true), if any. */
   createNamespace?: string;
-  /** Told about each step as it starts, for progress and events. */
-  onStep?: (step: SyncStep) => void;
+  /** Stop the operation now with this message (terminate-op, or the app can no longer sync). */
+  stop?: { message: string };
+  /** Writes the operation state to status: before the first apply, after creating hooks, on waiting. */
+  persist: (state: OperationState) => Promise<void>;
+  now?: () => Date;
 }
 
-export interface SyncOutcome {
-  phase: "Succeeded" | "Failed";
-  message: string;
-  resources: ResourceOutcome[];
-  /** What the API server answered to each apply, by refKey: the objects as they are now. */
+export interface Advanced {
+  /** Still Running (it waits: look again later), or finished. */
+  state: OperationState;
+  /** What the API server answered to each apply made in this call, by refKey. */
   applied: Map<string, KubeObject>;
-  /** The API server refused the identity the sync acts as (HTTP 403): retrying will not help. */
-  forbidden?: boolean;
 }
 
-class SyncFailure extends Error {
-  readonly forbidden: boolean;
-  constructor(message: string, forbidden = false) {
-    super(message);
-    this.forbidden = forbidden;
-  }
-}
-
-export function buildPlan(request: Pick<SyncRequest, "comparison" | "options" | "prune">): SyncPlan {
+export function buildPlan(request: {
+  comparison: Comparison;
+  options: AppSyncOptions;
+  prune: boolean;
+}): SyncPlan {
   const { comparison, options } = request;
   return planSync({
     desired: comparison.objects.filter((o) => !o.error).map((o) => o.desired),
@@ -84,89 +111,197 @@ function outcome(
   };
 }
 
-export async function runSync(request: SyncRequest, plan: SyncPlan): Promise<SyncOutcome> {
-  const resources: ResourceOutcome[] = [];
+/** The state of a new operation once the plan's skipped objects are recorded. */
+export function withSkipped(state: OperationState, plan: SyncPlan): OperationState {
+  return recordResources(
+    state,
+    plan.skipped.map((s) => outcome(s.ref, { phase: "Sync", wave: 0 }, "skipped", s.reason)),
+  );
+}
+
+// Enough for any plan; a guard against a decision that would not change the state.
+const MAX_ACTIONS = 2000;
+
+/**
+ * Moves the operation on as far as it goes without waiting, then returns it: Running with
+ * `waitingFor` set, or finished. Only single API round trips happen here.
+ */
+export async function advanceOperation(
+  request: OperationRequest,
+  plan: SyncPlan,
+  start: OperationState,
+): Promise<Advanced> {
+  const now = request.now ?? (() => new Date());
   const applied = new Map<string, KubeObject>();
   const liveBefore = new Map<string, KubeObject>();
   for (const o of request.comparison.objects) if (o.live) liveBefore.set(refKey(o.ref), o.live);
-  for (const s of plan.skipped)
-    resources.push(outcome(s.ref, { phase: "Sync", wave: 0 }, "skipped", s.reason));
-
-  try {
-    if (request.createNamespace) await ensureNamespace(request.client, request.createNamespace);
-    for (let i = 0; i < plan.steps.length; i++) {
-      const step = plan.steps[i] as SyncStep;
-      request.onStep?.(step);
-      await runStep(request, step, liveBefore, resources, applied);
-      const next = plan.steps[i + 1];
-      // Waves are sequenced on health: the next wave waits for this one to be ready.
-      if (next && step.action === "apply" && (next.wave !== step.wave || next.phase !== step.phase)) {
-        await waitHealthy(request, step.objects);
+  let state = start;
+  let namespaceReady = !request.createNamespace;
+  for (let n = 0; n < MAX_ACTIONS; n++) {
+    const liveHooks = new Map<string, KubeObject>();
+    const observed = await observe(request, plan, state, liveHooks);
+    const decision: Decision = decideNext({
+      plan,
+      state,
+      observed,
+      now: now().getTime(),
+      deadline: request.deadline,
+      timeout: request.app.spec.syncTimeout ?? "5m",
+    });
+    switch (decision.type) {
+      case "apply":
+      case "prune":
+      case "create-hooks": {
+        state = atStep(state, decision.at);
+        if (!namespaceReady && request.createNamespace) {
+          await ensureNamespace(request.client, request.createNamespace);
+          namespaceReady = true;
+        }
+        if (decision.type === "create-hooks") {
+          const created = await createHooks(request, decision.at, decision.hooks, state);
+          state = created.state;
+          await request.persist(state);
+          if (created.waitingFor) {
+            state = waiting(state, created.waitingFor, now().toISOString());
+            await request.persist(state);
+            return { state, applied };
+          }
+        } else {
+          state = await runObjects(request, decision, state, liveBefore, applied);
+        }
+        break;
       }
+      case "record-hooks":
+        state = updateHooks(state, decision.updates);
+        // The outcome is stored before any finalizer comes off: a restart cannot lose it.
+        await request.persist(state);
+        break;
+      case "release-hooks":
+        for (const hook of decision.hooks)
+          await releaseHook(request.client, hook, liveHooks.get(hook.uid), false);
+        state = releaseHooks(state, new Set(decision.hooks.map((h) => h.uid)));
+        break;
+      case "complete-step":
+        state = completeStep(atStep(state, decision.at), decision.at);
+        break;
+      case "wait":
+        state = waiting(atStep(state, decision.at), decision.message, now().toISOString());
+        await request.persist(state);
+        return { state, applied };
+      case "fail":
+        state = failing(state, decision.message);
+        break;
+      case "terminate":
+        if (state.phase !== "Terminating") {
+          state = terminating(state, decision.message);
+          await request.persist(state);
+        }
+        state = await releaseAll(request.client, state, liveHooks, "deleted: the operation was terminated");
+        state = finishOperation(state, "Failed", decision.message, now().toISOString());
+        return { state, applied };
+      case "finish":
+        state = await releaseAll(request.client, state, liveHooks, "deleted: the operation ended");
+        state = finishOperation(state, decision.phase, decision.message, now().toISOString());
+        return { state, applied };
     }
-    const changed = resources.filter((r) => r.result !== "unchanged" && r.result !== "skipped").length;
-    return {
-      phase: "Succeeded",
-      message: `synced: ${changed} changed, ${resources.length} handled`,
-      resources,
-      applied,
-    };
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const forbidden =
-      (err instanceof SyncFailure && err.forbidden) || (err instanceof KubeApiError && err.status === 403);
-    for (const step of plan.onFail) {
-      try {
-        await runStep(request, step, liveBefore, resources, applied);
-      } catch {
-        // A failing SyncFail hook must not hide the original failure.
-      }
-    }
-    return { phase: "Failed", message, resources, applied, ...(forbidden ? { forbidden } : {}) };
   }
+  state = waiting(state, "still working: more steps than one pass allows", now().toISOString());
+  await request.persist(state);
+  return { state, applied };
 }
 
-async function runStep(
-  request: SyncRequest,
-  step: SyncStep,
+/** Reads what the next decision depends on: the unreleased hooks, and the current apply step's objects. */
+async function observe(
+  request: OperationRequest,
+  plan: SyncPlan,
+  state: OperationState,
+  liveHooks: Map<string, KubeObject>,
+): Promise<Observation> {
+  const { client } = request;
+  const checks = request.app.spec.healthChecks ?? [];
+  const hooks = new Map<string, ObservedHook>();
+  for (const h of state.hooks ?? []) {
+    if (h.released) continue;
+    const live = await client.get(h.apiVersion, h.kind, h.namespace, h.name);
+    // Another object under the same name is not the hook this operation started.
+    if (!live || live.metadata.uid !== h.uid) continue;
+    liveHooks.set(h.uid, live);
+    const health = assessHealth(live, checks);
+    hooks.set(h.uid, {
+      health: health.status,
+      ...(health.message ? { message: health.message } : {}),
+      deleting: Boolean(live.metadata.deletionTimestamp),
+    });
+  }
+  const established = new Map<string, boolean>();
+  const health = new Map<string, { status: ReturnType<typeof assessHealth>["status"]; message?: string }>();
+  const at = state.phase === "Running" ? currentStep(plan, state) : null;
+  if (at?.step.action === "apply") {
+    const handled = new Set(
+      state.resources
+        .filter((r) => r.phase === at.step.phase && r.wave === at.step.wave)
+        .map((r) => refKey(r)),
+    );
+    const done = at.step.objects.filter((o) => handled.has(refKey(refOf(o))));
+    let refreshed = false;
+    for (const crd of done.filter((o) => o.kind === "CustomResourceDefinition")) {
+      const live = await client.get(crd.apiVersion, crd.kind, "", crd.metadata.name ?? "");
+      const conditions = (live?.status as { conditions?: { type: string; status: string }[] } | undefined)
+        ?.conditions;
+      const ok = Boolean(conditions?.some((c) => c.type === "Established" && c.status === "True"));
+      established.set(crd.metadata.name ?? "", ok);
+      // The new kind is served now; let discovery see it.
+      if (ok && !refreshed) {
+        await client.discovery.refresh();
+        refreshed = true;
+      }
+    }
+    if (done.length === at.step.objects.length) {
+      for (const obj of at.step.objects) {
+        const { namespace = "", name = "" } = obj.metadata;
+        const live = await client.get(obj.apiVersion, obj.kind, namespace, name);
+        const result = assessHealth(live, checks);
+        health.set(refKey(refOf(obj)), {
+          status: result.status,
+          ...(result.message ? { message: result.message } : {}),
+        });
+      }
+    }
+  }
+  return { hooks, health, established, ...(request.stop ? { stop: request.stop } : {}) };
+}
+
+async function runObjects(
+  request: OperationRequest,
+  decision: Extract<Decision, { type: "apply" | "prune" }>,
+  start: OperationState,
   liveBefore: Map<string, KubeObject>,
-  resources: ResourceOutcome[],
   applied: Map<string, KubeObject>,
-): Promise<void> {
-  for (const obj of step.objects) {
+): Promise<OperationState> {
+  let state = start;
+  const { step } = decision.at;
+  for (const obj of decision.objects) {
     const ref = refOf(obj);
-    checkDeadline(request);
     try {
-      if (step.action === "apply") {
+      if (decision.type === "apply") {
         const { result, after } = await applyOne(request, obj, liveBefore.get(refKey(ref)) ?? null);
         applied.set(refKey(ref), after);
-        resources.push(outcome(ref, step, result));
-      } else if (step.action === "prune") {
-        await pruneOne(request, obj);
-        resources.push(outcome(ref, step, "deleted"));
+        state = recordResources(state, [outcome(ref, step, result)]);
       } else {
-        const ok = await runHook(request, obj);
-        resources.push(outcome(ref, step, ok ? "hook-succeeded" : "hook-failed"));
-        if (!ok) throw new SyncFailure(`hook ${formatRef(ref)} failed`);
+        await pruneOne(request, obj);
+        state = recordResources(state, [outcome(ref, step, "deleted")]);
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (!(err instanceof SyncFailure)) resources.push(outcome(ref, step, "failed", message));
-      throw err instanceof SyncFailure
-        ? err
-        : new SyncFailure(message, err instanceof KubeApiError && err.status === 403);
+      state = recordResources(state, [outcome(ref, step, "failed", message)]);
+      return failing(state, message, err instanceof KubeApiError && err.status === 403);
     }
   }
-}
-
-function checkDeadline(request: SyncRequest): void {
-  if (Date.now() > request.deadline) {
-    throw new SyncFailure(`sync timed out (spec.syncTimeout ${request.app.spec.syncTimeout ?? "5m"})`);
-  }
+  return state;
 }
 
 async function applyOne(
-  request: SyncRequest,
+  request: OperationRequest,
   obj: KubeObject,
   before: KubeObject | null,
 ): Promise<{ result: ResourceResult; after: KubeObject }> {
@@ -180,32 +315,17 @@ async function applyOne(
       metadata: { ...obj.metadata, resourceVersion: before.metadata.resourceVersion },
     });
   } else {
-    after = await client.apply(obj);
+    after = await client.apply(obj, validationOf(obj, request.options));
   }
-  if (obj.kind === "CustomResourceDefinition") await waitEstablished(request, obj);
   if (!before) return { result: "created", after };
   const result =
     after.metadata.resourceVersion === before.metadata.resourceVersion ? "unchanged" : "configured";
   return { result, after };
 }
 
-async function waitEstablished(request: SyncRequest, crd: KubeObject): Promise<void> {
-  const name = crd.metadata.name ?? "";
-  while (true) {
-    checkDeadline(request);
-    const live = await request.client.get(crd.apiVersion, crd.kind, "", name);
-    const conditions = (live?.status as { conditions?: { type: string; status: string }[] } | undefined)
-      ?.conditions;
-    if (conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
-    await sleep(100);
-  }
-  // The new kind is served now; let discovery see it.
-  await request.client.discovery.refresh();
-}
-
 const POLICY = { foreground: "Foreground", background: "Background", orphan: "Orphan" } as const;
 
-async function pruneOne(request: SyncRequest, obj: KubeObject): Promise<void> {
+async function pruneOne(request: OperationRequest, obj: KubeObject): Promise<void> {
   await request.client.delete(
     { ...refOf(obj), apiVersion: obj.apiVersion },
     { propagationPolicy: POLICY[request.options.prunePropagationPolicy] },
@@ -218,70 +338,163 @@ async function ensureNamespace(client: KubeClient, name: string): Promise<void> 
   await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
 }
 
-/** Runs a hook (usually a Job) to completion; returns whether it succeeded. */
-async function runHook(request: SyncRequest, hook: KubeObject): Promise<boolean> {
-  const { client } = request;
-  const policies = hookDeletePolicies(hook);
-  const deletePolicies = policies.ok ? policies.value : ["BeforeHookCreation"];
-  const ref = refOf(hook);
-  const target = { ...ref, apiVersion: hook.apiVersion };
-  let created: KubeObject;
-  if (hook.metadata.name) {
-    if (deletePolicies.includes("BeforeHookCreation")) {
-      await client.delete(target, { propagationPolicy: "Background" });
-      await waitGone(request, hook);
-    }
-    created = await client.apply(hook);
-  } else {
-    created = await client.create(hook);
-  }
-  const createdRef = { ...refOf(created), apiVersion: created.apiVersion };
-  let succeeded = false;
-  while (true) {
-    checkDeadline(request);
-    const live = await client.get(created.apiVersion, created.kind, createdRef.namespace, createdRef.name);
-    const health = assessHealth(live, request.app.spec.healthChecks ?? []);
-    if (health.status === "Healthy") {
-      succeeded = true;
-      break;
-    }
-    if (health.status === "Degraded" || health.status === "Missing") break;
-    await sleep(150);
-  }
-  if (
-    (succeeded && deletePolicies.includes("HookSucceeded")) ||
-    (!succeeded && deletePolicies.includes("HookFailed"))
-  ) {
-    await client.delete(createdRef, { propagationPolicy: "Background" });
-  }
-  return succeeded;
+/** The hook as Mooring creates it: its finalizer, the watch's label, and whose operation it is. */
+function markedHook(hook: KubeObject, app: Application, operation: string): KubeObject {
+  return {
+    ...hook,
+    metadata: {
+      ...hook.metadata,
+      labels: { ...hook.metadata.labels, [MANAGED_LABEL]: "true" },
+      annotations: {
+        ...hook.metadata.annotations,
+        [HOOK_OF_ANNOTATION]: `${app.metadata.namespace}/${app.metadata.name}`,
+        [HOOK_OPERATION_ANNOTATION]: operation,
+      },
+      finalizers: [...(hook.metadata.finalizers ?? []).filter((f) => f !== HOOK_FINALIZER), HOOK_FINALIZER],
+    },
+  };
 }
 
-async function waitGone(request: SyncRequest, obj: KubeObject): Promise<void> {
-  const { namespace = "", name = "" } = obj.metadata;
-  while (await request.client.get(obj.apiVersion, obj.kind, namespace, name)) {
-    checkDeadline(request);
-    await sleep(100);
-  }
-}
-
-/** Waits until every object of a wave is Healthy (or Suspended); Degraded fails the sync. */
-async function waitHealthy(request: SyncRequest, objects: readonly KubeObject[]): Promise<void> {
-  const checks = request.app.spec.healthChecks ?? [];
-  let pending = [...objects];
-  while (pending.length > 0) {
-    checkDeadline(request);
-    const still: KubeObject[] = [];
-    for (const obj of pending) {
-      const { namespace = "", name = "" } = obj.metadata;
-      const live = await request.client.get(obj.apiVersion, obj.kind, namespace, name);
-      const health = assessHealth(live, checks);
-      if (health.status === "Degraded") {
-        throw new SyncFailure(`${formatRef(refOf(obj))} is Degraded: ${health.message ?? "no detail"}`);
+/**
+ * Creates every hook of a step (they run together). A named hook left by an earlier sync is
+ * deleted first under BeforeHookCreation; until it is gone the step waits for it. A named hook
+ * this same operation created before a restart is adopted, not created again.
+ */
+async function createHooks(
+  request: OperationRequest,
+  at: StepAt,
+  hooks: KubeObject[],
+  start: OperationState,
+): Promise<{ state: OperationState; waitingFor?: string }> {
+  const { client, app } = request;
+  let state = start;
+  const gone: string[] = [];
+  const records: HookState[] = [];
+  for (const hook of hooks) {
+    const policies = hookDeletePolicies(hook);
+    const deletePolicies = policies.ok ? policies.value : ["BeforeHookCreation"];
+    const body = markedHook(hook, app, start.startedAt);
+    let created: KubeObject | null = null;
+    try {
+      if (hook.metadata.name) {
+        const { namespace = "", name } = hook.metadata;
+        const existing = await client.get(hook.apiVersion, hook.kind, namespace, name);
+        const ours = existing?.metadata.annotations?.[HOOK_OPERATION_ANNOTATION] === start.startedAt;
+        if (existing && ours) created = existing;
+        else if (existing && deletePolicies.includes("BeforeHookCreation")) {
+          await releaseObject(client, existing, !existing.metadata.deletionTimestamp);
+          gone.push(formatRef(refOf(existing)));
+          continue;
+        } else created = await client.apply(body);
+      } else {
+        created = await client.create(body);
       }
-      if (health.status !== "Healthy" && health.status !== "Suspended") still.push(obj);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 409) {
+        gone.push(formatRef(refOf(hook)));
+        continue;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      state = recordHooks(state, records);
+      state = recordResources(state, [outcome(refOf(hook), at.step, "hook-failed", message)]);
+      return { state: failing(state, `${at.step.phase} hook ${formatRef(refOf(hook))}: ${message}`) };
     }
-    pending = still;
-    if (pending.length > 0) await sleep(200);
+    records.push({
+      apiVersion: created.apiVersion,
+      kind: created.kind,
+      namespace: created.metadata.namespace ?? "",
+      name: created.metadata.name ?? "",
+      uid: created.metadata.uid ?? "",
+      phase: at.step.phase,
+      wave: at.step.wave,
+      template: hookTemplate(hook),
+      state: "Running",
+    });
   }
+  state = recordHooks(state, records);
+  if (gone.length > 0) {
+    return {
+      state,
+      waitingFor: `waiting for the previous ${gone.join(", ")} to be deleted before the ${at.step.phase} hook runs again (BeforeHookCreation)`,
+    };
+  }
+  return { state };
+}
+
+/** Takes Mooring's finalizer off an object and, when asked, deletes it. */
+async function releaseObject(client: KubeClient, live: KubeObject, remove: boolean): Promise<void> {
+  const ref = { ...refOf(live), apiVersion: live.apiVersion };
+  const finalizers = live.metadata.finalizers ?? [];
+  if (finalizers.includes(HOOK_FINALIZER)) {
+    try {
+      await client.mergePatch(ref, {
+        metadata: {
+          finalizers: finalizers.filter((f) => f !== HOOK_FINALIZER),
+          resourceVersion: live.metadata.resourceVersion,
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+    }
+  }
+  if (remove) await client.delete(ref, { propagationPolicy: "Background" });
+}
+
+/** A hook whose outcome is recorded: off comes the finalizer, and the delete policy applies. */
+async function releaseHook(
+  client: KubeClient,
+  hook: HookState,
+  live: KubeObject | undefined,
+  deleteAnyway: boolean,
+): Promise<void> {
+  if (!live) return;
+  const policies = hookDeletePolicies(live);
+  const deletePolicies = policies.ok ? policies.value : [];
+  const remove =
+    deleteAnyway ||
+    (hook.state === "Succeeded" && deletePolicies.includes("HookSucceeded")) ||
+    (hook.state === "Failed" && deletePolicies.includes("HookFailed"));
+  await releaseObject(client, live, remove && !live.metadata.deletionTimestamp);
+}
+
+/**
+ * At the end of an operation no hook keeps Mooring's finalizer: finished ones are released as
+ * usual, running ones (a terminate, a timeout) are deleted, as Argo CD's terminate does.
+ */
+async function releaseAll(
+  client: KubeClient,
+  start: OperationState,
+  liveHooks: Map<string, KubeObject>,
+  runningMessage: string,
+): Promise<OperationState> {
+  let state = start;
+  const running = (state.hooks ?? []).filter((h) => h.state === "Running");
+  if (running.length > 0) {
+    state = updateHooks(
+      state,
+      running.map((h) => ({
+        uid: h.uid,
+        state: "Failed" as const,
+        message: `${formatRef(hookRef(h))} ${runningMessage}`,
+      })),
+    );
+  }
+  const wasRunning = new Set(running.map((h) => h.uid));
+  const open = (state.hooks ?? []).filter((h) => !h.released);
+  for (const hook of open) {
+    const live =
+      liveHooks.get(hook.uid) ?? (await client.get(hook.apiVersion, hook.kind, hook.namespace, hook.name));
+    if (!live || live.metadata.uid !== hook.uid) continue;
+    await releaseHook(client, hook, live, wasRunning.has(hook.uid));
+  }
+  return releaseHooks(state, new Set(open.map((h) => h.uid)));
+}
+
+/** When an Application goes away mid-operation: its hooks lose Mooring's finalizer and running ones go. */
+export async function releaseOperationHooks(
+  client: KubeClient,
+  state: OperationState | undefined,
+): Promise<void> {
+  if (!state?.hooks?.some((h) => !h.released)) return;
+  await releaseAll(client, state, new Map(), "deleted: the Application was deleted");
 }

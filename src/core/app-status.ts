@@ -49,17 +49,73 @@ export interface ResourceOutcome {
   message?: string;
 }
 
+/**
+ * A sync is an operation that runs across many reconciles (Argo CD's operation state): Running
+ * while it applies, waits for hooks and waves, Terminating while a stop request is carried out,
+ * then Succeeded or Failed. Everything needed to resume it after a restart is kept here.
+ */
+export const OPERATION_PHASES = ["Running", "Terminating", "Succeeded", "Failed"] as const;
+export type OperationPhase = (typeof OPERATION_PHASES)[number];
+
+/** A step of the plan, named by what it is rather than where it sits, so a recomputed plan finds it. */
+export interface StepId {
+  phase: string;
+  wave: number;
+  action: "apply" | "hook" | "prune";
+}
+
+/** The step an operation is on, with its place in the plan (index counts from 1). */
+export interface OperationStep extends StepId {
+  index: number;
+  of: number;
+}
+
+/** A hook object the operation created, found again by uid after a restart. */
+export interface HookState {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  /** The object's actual name (generateName filled in). */
+  name: string;
+  uid: string;
+  /** The sync phase and wave it ran in. */
+  phase: string;
+  wave: number;
+  /** Which rendered hook it came from: `Kind/namespace/name`, or the generateName with a `*`. */
+  template: string;
+  state: "Running" | "Succeeded" | "Failed";
+  message?: string;
+  /** Mooring has removed its finalizer and applied the delete policy: it is done with the object. */
+  released?: boolean;
+}
+
 export interface OperationState {
-  phase: "Running" | "Succeeded" | "Failed";
+  phase: OperationPhase;
   /** automated, manual (moor app sync), self-heal, rollback. */
   trigger: string;
   revision: string;
+  /** The Application generation the operation syncs. */
+  generation?: number;
+  /** Whether this operation prunes. */
+  prune?: boolean;
   message: string;
   startedAt: string;
   finishedAt?: string;
   /** Attempts made so far for this revision (1 for the first). */
   attempt: number;
   resources: ResourceOutcome[];
+  /** The step being carried out while Running. */
+  step?: OperationStep;
+  /** The last step finished: steps up to it are never run again. */
+  completed?: StepId;
+  /** What a Running operation waits for, and since when. */
+  waitingFor?: { message: string; since: string };
+  hooks?: HookState[];
+  /** Why the sync failed while its SyncFail hooks still run. */
+  failure?: { message: string; forbidden?: boolean };
+  initiatedBy?: { username?: string };
+  /** Set when the API server refused the sync's identity (forbidden). */
+  reason?: string;
 }
 
 export interface CommitMeta {

@@ -41,6 +41,11 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** Take over fields owned by other managers (conflicts are overwritten); default true. */
   force?: boolean;
+  /**
+   * What the server does with fields its schema does not know: Strict refuses the object, Ignore
+   * drops them (`Validate=false`); default: not sent, the server's own default.
+   */
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
 }
 
 export class KubeClient {
@@ -147,6 +152,7 @@ export class KubeClient {
       force: String(options.force ?? true),
     });
     if (options.dryRun) params.set("dryRun", "All");
+    if (options.fieldValidation) params.set("fieldValidation", options.fieldValidation);
     const path = `${this.pathFor(type, ref.namespace, ref.name)}?${params}`;
     const res = await this.rest.request<KubeObject | StatusBody>("PATCH", path, {
       body: obj,
