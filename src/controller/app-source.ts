@@ -77,7 +77,8 @@ export class SourceResolver {
   async fetch(repoURL: string, sha: string): Promise<ResolvedSource> {
     const creds = await this.credentialsFor(repoURL);
     try {
-      const dir = await this.git.checkout(repoURL, sha, creds);
+      // Submodules are looked up by their own URLs, as any repository is.
+      const dir = await this.git.checkout(repoURL, sha, creds, (url) => this.credentialsFor(url));
       const commit = await this.git.commitInfo(repoURL, sha, creds);
       this.onRemote("fetch", true);
       return { sha, dir, commit };

@@ -77,6 +77,42 @@ describe("withRemoteAccess", () => {
   });
 });
 
+/** git configuration given through the environment, as key → last value. */
+function gitConfig(env: NodeJS.ProcessEnv): Map<string, string> {
+  const config = new Map<string, string>();
+  for (let i = 0; i < Number(env.GIT_CONFIG_COUNT ?? 0); i++) {
+    config.set(env[`GIT_CONFIG_KEY_${i}`] ?? "", env[`GIT_CONFIG_VALUE_${i}`] ?? "");
+  }
+  return config;
+}
+
+describe("transports git may use", () => {
+  const cases = [
+    {
+      name: "ext never, file only with --allow-local-repos: refused by default",
+      allow: undefined,
+      file: "never",
+    },
+    { name: "file allowed with --allow-local-repos, ext still never", allow: true, file: "always" },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const config = gitConfig(
+        localGitEnv({
+          env: { PATH: "/usr/bin" },
+          timeoutMs: 1000,
+          ...(c.allow === undefined ? {} : { allowLocalRepos: c.allow }),
+        }),
+      );
+      assert.equal(config.get("protocol.allow"), "never");
+      assert.equal(config.get("protocol.ext.allow"), "never");
+      assert.equal(config.get("protocol.file.allow"), c.file);
+      assert.equal(config.get("protocol.https.allow"), "always");
+      assert.equal(config.get("protocol.ssh.allow"), "always");
+    });
+  }
+});
+
 describe("localGitEnv", () => {
   it("carries no credentials and forbids prompts", () => {
     const env = localGitEnv({ env: { PATH: "/usr/bin" }, timeoutMs: 1000 });

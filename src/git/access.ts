@@ -28,6 +28,8 @@ export interface AccessOptions {
   timeoutMs: number;
   /** A private directory for temporary key files. */
   tmpDir: string;
+  /** Whether git may read file:// URLs and local paths (--allow-local-repos); default false. */
+  allowLocalRepos?: boolean;
 }
 
 export interface RemoteAccess {
@@ -37,7 +39,9 @@ export interface RemoteAccess {
 }
 
 /** The environment for git commands that touch no remote (read-tree, rev-parse, show). */
-export function localGitEnv(options: Pick<AccessOptions, "env" | "timeoutMs">): NodeJS.ProcessEnv {
+export function localGitEnv(
+  options: Pick<AccessOptions, "env" | "timeoutMs" | "allowLocalRepos">,
+): NodeJS.ProcessEnv {
   return composeEnv(options, []);
 }
 
@@ -98,7 +102,7 @@ async function prepareSsh(dir: string, credentials: GitCredentials, timeoutMs: n
 }
 
 function composeEnv(
-  options: Pick<AccessOptions, "env" | "timeoutMs">,
+  options: Pick<AccessOptions, "env" | "timeoutMs" | "allowLocalRepos">,
   extra: readonly (readonly [string, string])[],
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -110,7 +114,12 @@ function composeEnv(
   const config: (readonly [string, string])[] = [
     // An empty helper list: no helper may hand out, or store, a password.
     ["credential.helper", ""],
-    // ext:: would run arbitrary commands; hooks configured by the user have no business here.
+    // Only the transports Mooring knows: ext:: would run arbitrary commands, and the controller's
+    // own disk (file://, plain paths) is read only with --allow-local-repos. Hooks configured by
+    // the user have no business here.
+    ["protocol.allow", "never"],
+    ...["http", "https", "ssh", "git"].map((name) => [`protocol.${name}.allow`, "always"] as const),
+    ["protocol.file.allow", options.allowLocalRepos === true ? "always" : "never"],
     ["protocol.ext.allow", "never"],
     ["core.hooksPath", "/dev/null"],
     // A stalled transfer gives up in time even when the git process itself is killed.

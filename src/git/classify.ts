@@ -95,6 +95,8 @@ function wordCause(cause: Cause, context: FailureContext): string {
       return `repository URL ${repo} is refused`;
     case "too-large":
       return `repository ${repo} is larger than this controller's limit`;
+    case "submodule-failed":
+      return `a submodule of ${repo} could not be read`;
   }
 }
 

@@ -13,6 +13,8 @@ export const GIT_ERROR_CODES = [
   "url-refused",
   /** The repository is larger than the controller's limit. */
   "too-large",
+  /** A submodule of the commit could not be read: the source is not whole, so it is not used. */
+  "submodule-failed",
 ] as const;
 
 export type GitErrorCode = (typeof GIT_ERROR_CODES)[number];

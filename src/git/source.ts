@@ -4,6 +4,10 @@
 // since a commit never changes), and who made it and why (commit metadata for status and audit).
 // Each repository is fetched into one bare mirror, and only when a commit it is asked for is
 // missing; each commit's files are written once. Work on one repository runs one call at a time.
+// A commit with submodules is read whole: each submodule is fetched into a mirror of its own, at
+// the commit the superproject records, under the same URL, credential and transport rules, and
+// its files are written at its path before the commit's folder is moved into place; when one
+// cannot be read the checkout fails naming it, and nothing of that commit is used.
 
 import { mkdtemp, rename, rm, utimes } from "node:fs/promises";
 import { join } from "node:path";
@@ -20,15 +24,33 @@ import {
   prepareCache,
   treePath,
 } from "./cache.ts";
-import { type FailureContext, failureMessage } from "./classify.ts";
+import { type FailureContext, failureMessage, gitDetail } from "./classify.ts";
 import { COMMIT_INFO_FORMAT, type CommitInfo, parseCommitInfo } from "./commit-info.ts";
 import { effectiveCredentials, type GitCredentials } from "./credentials.ts";
 import { GitError } from "./errors.ts";
 import { KeyedLock } from "./lock.ts";
 import { commitForRevision, FULL_SHA, parseLsRemote, SHORT_SHA } from "./refs.ts";
 import { type GitRunOptions, probeGit, runGit } from "./run.ts";
-import { materialiseTree, treeBytes } from "./tree.ts";
-import { parseRepoURL, type RepoAddress, RepoURLError, redactURLs, repoCacheKey } from "./url.ts";
+import {
+  isRelativeURL,
+  parseGitmodules,
+  resolveSubmoduleURL,
+  type Submodule,
+  SubmoduleError,
+  submodulesOf,
+} from "./submodules.ts";
+import { extractTree, materialiseTree, readTree, submoduleFolder, type TreeListing } from "./tree.ts";
+import { originOf, parseRepoURL, type RepoAddress, RepoURLError, redactURLs, repoCacheKey } from "./url.ts";
+
+/** Looks up stored credentials for a repository (a submodule's), or refuses its URL (url-refused). */
+export type CredentialLookup = (repoURL: string) => Promise<GitCredentials | undefined>;
+
+/** The failure of one submodule, worded once where it happened. */
+class SubmoduleFailure extends GitError {}
+
+/** A checkout reads at most this many submodules, nested at most this deep. */
+const MAX_SUBMODULES = 64;
+const MAX_SUBMODULE_DEPTH = 8;
 
 export interface GitSourceOptions {
   /** Where mirrors and commit trees are kept; default: `<mooring home>/git`. */
@@ -121,10 +143,18 @@ export class GitSource {
   }
 
   /**
-   * A directory holding the files of the commit. It is written once per commit and returned
-   * again on later calls without touching the network; callers must not modify it.
+   * A directory holding the files of the commit, its submodules' files included (see
+   * submodules.ts; `lookup` finds stored credentials for a submodule's URL). It is written once
+   * per commit and returned again on later calls without touching the network; callers must not
+   * modify it. A submodule that cannot be read fails the whole checkout ("submodule-failed"):
+   * a source is used whole or not at all.
    */
-  async checkout(repoURL: string, sha: string, credentials?: GitCredentials): Promise<string> {
+  async checkout(
+    repoURL: string,
+    sha: string,
+    credentials?: GitCredentials,
+    lookup?: CredentialLookup,
+  ): Promise<string> {
     const repo = await this.#open(repoURL);
     if (!FULL_SHA.test(sha)) {
       throw new GitError(
@@ -138,27 +168,152 @@ export class GitSource {
       await this.#markUsed(requested);
       return requested;
     }
-    return this.#locks.run(repo.key, async () => {
+    const prepared = await this.#locks.run(repo.key, async () => {
       const commit = await this.#ensureCommit(repo, sha.toLowerCase(), credentials);
       const target = treePath(this.#layout, repo.key, commit);
-      if (await pathExists(target)) return target;
-      const bytes = await treeBytes(repo.mirror, commit, this.#localRun(repo, "ls-tree"));
-      if (bytes > this.#maxRepoBytes) {
-        throw new GitError(
-          "too-large",
-          `commit ${commit.slice(0, 10)} of ${repo.address.url} holds ${formatBytes(bytes)} of files, more than the limit of ${formatBytes(this.#maxRepoBytes)} per checkout (${LIMIT_FLAGS.maxRepoBytes}): keep large files out of the repository, or raise the limit`,
-          repo.address.url,
-        );
-      }
-      await materialiseTree({
+      if (await pathExists(target)) return { target };
+      const listing = await readTree(repo.mirror, commit, this.#localRun(repo, "ls-tree"));
+      this.#checkCheckoutSize(repo, commit, listing.bytes);
+      const modules = await this.#submodules(repo, commit, listing);
+      const materialise = {
         mirror: repo.mirror,
         commit,
         target,
         tmpDir: this.#layout.tmp,
         run: this.#localRun(repo, "read-tree"),
-      });
-      return target;
+      };
+      if (modules.length === 0) {
+        await materialiseTree(materialise);
+        return { target };
+      }
+      return { target, later: { materialise, modules, bytes: listing.bytes } };
     });
+    if (!prepared.later) return prepared.target;
+    // Submodules are fetched outside this repository's lock: a submodule may be this very
+    // repository at another commit, or a repository whose own submodule is this one.
+    const { materialise, modules, bytes } = prepared.later;
+    const parent = { repo, commit: materialise.commit, credentials, prefix: "" };
+    const budget = { top: repo, commit: materialise.commit, bytes, count: 0 };
+    await materialiseTree({
+      ...materialise,
+      fill: (files) => this.#fillSubmodules(parent, files, modules, budget, 1, lookup),
+    });
+    return prepared.target;
+  }
+
+  #checkCheckoutSize(repo: Repo, commit: string, bytes: number, submodules = false): void {
+    if (bytes <= this.#maxRepoBytes) return;
+    throw new GitError(
+      "too-large",
+      `commit ${commit.slice(0, 10)} of ${repo.address.url} holds ${formatBytes(bytes)} of files${submodules ? " with its submodules" : ""}, more than the limit of ${formatBytes(this.#maxRepoBytes)} per checkout (${LIMIT_FLAGS.maxRepoBytes}): keep large files out of the repository, or raise the limit`,
+      repo.address.url,
+    );
+  }
+
+  /** The submodules a commit asks for: none without a .gitmodules (its gitlinks stay empty). */
+  async #submodules(repo: Repo, commit: string, listing: TreeListing): Promise<Submodule[]> {
+    if (listing.gitlinks.length === 0 || listing.gitmodulesMode === undefined) return [];
+    const where = `the .gitmodules of ${repo.address.url} at commit ${commit.slice(0, 10)}`;
+    if (listing.gitmodulesMode !== "100644" && listing.gitmodulesMode !== "100755") {
+      throw new GitError(
+        "submodule-failed",
+        `${where} is not a plain file: git refuses it too`,
+        repo.address.url,
+      );
+    }
+    const read = await probeGit(
+      [
+        `--git-dir=${repo.mirror}`,
+        "config",
+        "--blob",
+        `${commit}:.gitmodules`,
+        "--no-includes",
+        "--null",
+        "--list",
+      ],
+      this.#localRun(repo, "config"),
+    );
+    if (read.code !== 0) {
+      throw new GitError(
+        "submodule-failed",
+        `${where} cannot be read: fix its syntax (git: ${gitDetail(read.stderr)})`,
+        repo.address.url,
+      );
+    }
+    try {
+      return submodulesOf(listing.gitlinks, parseGitmodules(read.stdout));
+    } catch (error) {
+      if (!(error instanceof SubmoduleError)) throw error;
+      throw new GitError("submodule-failed", `${where}: ${error.message}`, repo.address.url);
+    }
+  }
+
+  /**
+   * Fetches each submodule at the commit its gitlink records and writes its files at its path
+   * inside `root` (the parent's files), then its own submodules, recursively. Credentials: what
+   * `lookup` finds for the submodule's URL (repository Secrets, matched as for any repository),
+   * or userinfo in that URL; a relative URL, which stays on the parent's host, falls back to
+   * the parent's credentials, as git's credential helpers would.
+   */
+  async #fillSubmodules(
+    parent: { repo: Repo; commit: string; credentials: GitCredentials | undefined; prefix: string },
+    root: string,
+    modules: readonly Submodule[],
+    budget: { top: Repo; commit: string; bytes: number; count: number },
+    depth: number,
+    lookup: CredentialLookup | undefined,
+  ): Promise<void> {
+    for (const module of modules) {
+      const path = `${parent.prefix}${module.path}`;
+      let shownURL = redactURLs(module.url);
+      try {
+        if (depth > MAX_SUBMODULE_DEPTH || ++budget.count > MAX_SUBMODULES) {
+          throw new SubmoduleError(
+            `more than ${MAX_SUBMODULES} submodules or ${MAX_SUBMODULE_DEPTH} levels of them: Mooring reads no more`,
+          );
+        }
+        const relative = isRelativeURL(module.url);
+        const url = resolveSubmoduleURL(parent.repo.address.url, module.url);
+        shownURL = redactURLs(url);
+        const repo = await this.#open(url);
+        shownURL = repo.address.url;
+        if (relative && originOf(repo.address) !== originOf(parent.repo.address)) {
+          throw new SubmoduleError(
+            `its relative URL "${module.url}" climbs off ${parent.repo.address.url}'s host`,
+          );
+        }
+        let credentials = await lookup?.(url);
+        if (credentials === undefined && relative) {
+          credentials = effectiveCredentials(parent.repo.address, parent.credentials);
+        }
+        const listing = await this.#locks.run(repo.key, async () => {
+          const commit = await this.#ensureCommit(repo, module.commit, credentials);
+          return readTree(repo.mirror, commit, this.#localRun(repo, "ls-tree"));
+        });
+        budget.bytes += listing.bytes;
+        this.#checkCheckoutSize(budget.top, budget.commit, budget.bytes, true);
+        const nested = await this.#submodules(repo, module.commit, listing);
+        const dir = await submoduleFolder(root, module.path);
+        await extractTree(
+          repo.mirror,
+          module.commit,
+          dir,
+          this.#layout.tmp,
+          this.#localRun(repo, "read-tree"),
+        );
+        const self = { repo, commit: module.commit, credentials, prefix: `${path}/` };
+        await this.#fillSubmodules(self, dir, nested, budget, depth + 1, lookup);
+      } catch (error) {
+        // A nested submodule's failure already names it, by its whole path.
+        if (error instanceof SubmoduleFailure) throw error;
+        if (!(error instanceof GitError || error instanceof SubmoduleError)) throw error;
+        throw new SubmoduleFailure(
+          "submodule-failed",
+          `submodule ${path} (${shownURL}) of ${parent.repo.address.url} at commit ${parent.commit.slice(0, 10)} could not be read, so nothing from this commit is used: ${error.message}`,
+          budget.top.address.url,
+        );
+      }
+    }
   }
 
   /** Author, committer, times and message of a commit, fetching it first when it is missing. */
@@ -354,7 +509,12 @@ export class GitSource {
     work: (run: GitRunOptions) => Promise<T>,
   ): Promise<T> {
     const effective = effectiveCredentials(repo.address, credentials);
-    const options = { env: this.#env, timeoutMs: this.timeoutMs, tmpDir: this.#layout.tmp };
+    const options = {
+      env: this.#env,
+      timeoutMs: this.timeoutMs,
+      tmpDir: this.#layout.tmp,
+      allowLocalRepos: this.#allowLocalRepos,
+    };
     return withRemoteAccess(repo.address, effective, options, (access) =>
       work({
         env: access.env,
@@ -368,7 +528,7 @@ export class GitSource {
 
   #localRun(repo: Repo, operation: string, revision?: string): GitRunOptions {
     return {
-      env: localGitEnv({ env: this.#env, timeoutMs: this.timeoutMs }),
+      env: localGitEnv({ env: this.#env, timeoutMs: this.timeoutMs, allowLocalRepos: this.#allowLocalRepos }),
       timeoutMs: this.timeoutMs,
       secrets: [],
       context: this.#context(repo, operation, revision),

@@ -135,3 +135,13 @@ export function repoCacheKey(address: RepoAddress): string {
 export function redactURLs(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@'"]*@/gi, "$1");
 }
+
+/**
+ * Scheme, login and host (with port) of an address: what a URL relative to another must keep.
+ * Every local path shares one origin, `file://`.
+ */
+export function originOf(address: RepoAddress): string {
+  const start = address.canonical.indexOf("://") + 3;
+  const slash = address.canonical.indexOf("/", start);
+  return slash < 0 ? address.canonical : address.canonical.slice(0, slash);
+}

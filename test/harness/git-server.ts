@@ -54,6 +54,12 @@ export interface GitServer {
   tag(name: string, tag: string, sha?: string, message?: string): Promise<void>;
   /** Points a branch at a commit (default: main). */
   branch(name: string, branch: string, sha?: string): Promise<void>;
+  /**
+   * Adds (or moves) a submodule at `path` of main: a `.gitmodules` entry with `url` (absolute, or
+   * relative such as ../lib.git) and a gitlink to `sha`, as `git submodule add` leaves them;
+   * returns the new commit. The submodule's repository need not exist.
+   */
+  submodule(name: string, path: string, url: string, sha: string): Promise<string>;
   /** Requests served so far, refused ones included. */
   readonly requests: number;
   close(): Promise<void>;
@@ -153,6 +159,15 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     },
     async branch(name, branch, sha = "refs/heads/main") {
       await git([`--git-dir=${bare(name)}`, "branch", "--force", branch, sha]);
+    },
+    async submodule(name, path, url, sha) {
+      const dir = clone(name);
+      await git(["-C", dir, "config", "--file", ".gitmodules", `submodule.${path}.path`, path]);
+      await git(["-C", dir, "config", "--file", ".gitmodules", `submodule.${path}.url`, url]);
+      await git(["-C", dir, "update-index", "--add", "--cacheinfo", `160000,${sha},${path}`]);
+      // An empty folder stands for a submodule not checked out; without it `add --all` drops it.
+      await mkdir(join(dir, path), { recursive: true });
+      return commit(name, {}, `submodule ${path} at ${sha.slice(0, 10)}`);
     },
     get requests() {
       return requests;
