@@ -69,9 +69,9 @@ export async function desiredObjects(
     // The command runs as the user, on files the user may read anyway.
     const git = new GitSource({ allowLocalRepos: true });
     // Reading repository Secrets needs rights a user may lack; then anonymous access is tried.
-    const credentials = await new RepoCredentials(client, namespace)
-      .credentialsFor(source.repoURL)
-      .catch(() => undefined);
+    const secrets = new RepoCredentials(client, namespace);
+    const lookup = (url: string) => secrets.credentialsFor(url).catch(() => undefined);
+    const credentials = await lookup(source.repoURL);
     const wanted = options.revision ?? (app.status as Partial<ApplicationStatus> | undefined)?.sync?.revision;
     try {
       revision = await git.resolveRevision(
@@ -79,7 +79,7 @@ export async function desiredObjects(
         wanted || source.targetRevision || "HEAD",
         credentials,
       );
-      repoDir = await git.checkout(source.repoURL, revision, credentials);
+      repoDir = await git.checkout(source.repoURL, revision, credentials, lookup);
     } catch (err) {
       if (err instanceof GitError) throw new AppError(`application ${name}: ${err.message}`);
       throw err;
