@@ -57,7 +57,11 @@ export function builtinHealth(obj: KubeObject): HealthResult {
   if (assess) return assess(obj);
   const deleting = deletionHealth(obj);
   if (deleting) return deleting;
-  const input = { object: toCelValue(obj) };
-  const check = findBuiltinCheck(obj, BUILTIN_CHECKS, input);
-  return check ? assessWithRules(obj, check, input) : genericHealth(obj);
+  let input: Record<string, unknown> | undefined;
+  const celInput = () => {
+    input ??= { object: toCelValue(obj) };
+    return input;
+  };
+  const check = findBuiltinCheck(obj, BUILTIN_CHECKS, celInput);
+  return check ? assessWithRules(obj, check, celInput()) : genericHealth(obj);
 }

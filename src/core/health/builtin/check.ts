@@ -14,6 +14,7 @@
 import type { KubeObject } from "../../objects.ts";
 import { groupOf } from "../../objects.ts";
 import { evaluateExpression, toCelValue } from "../cel.ts";
+import { conditions } from "../fields.ts";
 import type { HealthResult, HealthStatus } from "../status.ts";
 
 export interface HealthRule {
@@ -50,19 +51,21 @@ function covers(check: BuiltinCheck, group: string, kind: string): boolean {
 
 /**
  * The built-in check for an object: one naming its group and kind first, then one recognising
- * its shape. `input` is the object as CEL sees it (see `toCelValue`).
+ * its shape. Shapes are only looked for in objects with status conditions, so that ConfigMaps
+ * and Secrets are not converted for CEL on every assessment. `input` gives the object as CEL
+ * sees it (see `toCelValue`).
  */
 export function findBuiltinCheck(
   obj: KubeObject,
   checks: readonly BuiltinCheck[],
-  input: Record<string, unknown> = { object: toCelValue(obj) },
+  input: () => Record<string, unknown> = () => ({ object: toCelValue(obj) }),
 ): BuiltinCheck | undefined {
   const group = groupOf(obj.apiVersion);
   const named = checks.find((check) => covers(check, group, obj.kind));
-  if (named) return named;
+  if (named || conditions(obj).length === 0) return named;
   return checks.find((check) => {
     if (check.detect === undefined) return false;
-    const detected = evaluateExpression(check.detect, input, "bool");
+    const detected = evaluateExpression(check.detect, input(), "bool");
     return detected.ok && detected.value;
   });
 }
