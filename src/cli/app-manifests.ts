@@ -93,6 +93,9 @@ export async function desiredObjects(
       ...(app.spec.destination.namespace ? { destinationNamespace: app.spec.destination.namespace } : {}),
       kubeVersion: await destination.discovery.serverVersion(),
       apiVersions: await destination.discovery.apiVersions(),
+      // For the build variables, as the controller renders them.
+      project: app.spec.project,
+      ...(options.localDir ? {} : { revision }),
     });
     return { objects: rendered.objects, revision };
   } catch (err) {
