@@ -39,6 +39,15 @@ describeFixtures("Crossplane health", [
     want: { status: "Progressing", message: "Provisioning ..." },
   },
   {
+    behaviour: "a Provider whose package revision is unhealthy is Degraded",
+    fixture: "provider-unhealthy.yaml",
+    want: {
+      status: "Degraded",
+      message:
+        'UnhealthyPackageRevision: Package runtime health is "False" with message: provider package deployment is unavailable with message: Deployment does not have minimum availability.',
+    },
+  },
+  {
     behaviour: "a ProviderConfig, which never gets a status, is Healthy",
     fixture: "providerconfig-no-status.yaml",
     want: { status: "Healthy", message: "Resource is up-to-date." },

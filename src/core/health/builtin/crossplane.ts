@@ -12,7 +12,14 @@
 // a paused resource is Suspended (Argo CD: Degraded), and a resource without status is
 // Progressing unless it is one of the kinds that never get a status (Argo CD: Healthy).
 import type { BuiltinCheck } from "./check.ts";
-import { CONDITIONS, conditionField, conditionReason, hasCondition, literal } from "./snippets.ts";
+import {
+  CONDITIONS,
+  conditionField,
+  conditionReason,
+  conditionSummary,
+  hasCondition,
+  literal,
+} from "./snippets.ts";
 
 /** Kinds that are configuration only: their controllers never write a status. */
 const WITHOUT_STATUS = [
@@ -59,6 +66,12 @@ export const CROSSPLANE_CHECKS: readonly BuiltinCheck[] = [
         when: hasCondition("Synced", "False"),
         status: "Degraded",
         message: conditionField("Synced", "message"),
+      },
+      // A Provider, Configuration or Function package whose active revision is unhealthy.
+      {
+        when: conditionReason("Healthy", "UnhealthyPackageRevision"),
+        status: "Degraded",
+        message: conditionSummary("Healthy"),
       },
       {
         when: HEALTHY_TYPES.map((type) => hasCondition(type, "True")).join(" || "),
