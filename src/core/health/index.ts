@@ -1,8 +1,17 @@
 // Health assessment of live Kubernetes objects: a closed vocabulary with an order, one small
-// function per kind, generic kstatus rules for the rest, and user health checks in CEL.
+// function per kind, built-in CEL checks for popular custom resources, generic kstatus rules for
+// the rest, and user health checks in CEL.
 export { assessHealth, assessWithCheck, findHealthCheck } from "./assess.ts";
+export {
+  assessWithRules,
+  BUILTIN_CHECKS,
+  type BuiltinCheck,
+  findBuiltinCheck,
+  type HealthRule,
+} from "./builtin/index.ts";
 export { type Compiled, compileExpression, type Evaluated, evaluateExpression, toCelValue } from "./cel.ts";
 export {
+  apiServiceHealth,
   customResourceDefinitionHealth,
   horizontalPodAutoscalerHealth,
   ingressHealth,
@@ -10,7 +19,7 @@ export {
   persistentVolumeClaimHealth,
   serviceHealth,
 } from "./cluster.ts";
-export { genericHealth } from "./generic.ts";
+export { deletionHealth, genericHealth } from "./generic.ts";
 export { FAILING_WAITING_REASONS, jobHealth, podHealth } from "./pods.ts";
 export {
   compareHealth,
