@@ -556,7 +556,16 @@ export class AppReconciler {
       }
     }
 
-    const health = appHealth(comparison, app);
+    const objectsHealth = appHealth(comparison, app);
+    // While a sync runs (its PostSync hooks included) the app is not yet where it is going, so
+    // `moor app wait` and kstatus readers do not call it Healthy before the sync has ended.
+    const health =
+      operationState && isRunning(operationState) && objectsHealth.status !== "Degraded"
+        ? {
+            status: "Progressing" as const,
+            message: `sync running: ${operationState.waitingFor?.message ?? operationState.message}`,
+          }
+        : objectsHealth;
     const synced = !isOutOfSync(comparison);
     const decide = (): Standing => {
       if (operationState && isRunning(operationState)) {
@@ -650,10 +659,18 @@ export class AppReconciler {
     // A running operation comes back on the watch of its hooks and objects, and at least this often.
     const progressing =
       health.status === "Progressing" || isRunning(operationState) ? 2000 : Number.POSITIVE_INFINITY;
+    // A request that waited for the operation just ended is taken up at once.
+    const waitingRequest = queued && !isRunning(operationState) ? 50 : Number.POSITIVE_INFINITY;
     return {
       requeueAfterMs: Math.max(
         50,
-        Math.min(resync, poll || resync, retryDelayMs ?? Number.POSITIVE_INFINITY, progressing),
+        Math.min(
+          resync,
+          poll || resync,
+          retryDelayMs ?? Number.POSITIVE_INFINITY,
+          progressing,
+          waitingRequest,
+        ),
       ),
     };
   }
