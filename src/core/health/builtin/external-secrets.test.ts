@@ -15,6 +15,11 @@ describeFixtures("External Secrets health", [
     },
   },
   {
+    behaviour: "an OnChange ExternalSecret refreshed after its last Ready condition is Progressing",
+    fixture: "externalsecret-onchange-refreshing.yaml",
+    want: { status: "Progressing", message: "Waiting for ExternalSecret" },
+  },
+  {
     behaviour: "a new ExternalSecret is Progressing",
     fixture: "externalsecret-new.yaml",
     want: { status: "Progressing", message: "Waiting for ExternalSecret" },
