@@ -17,7 +17,8 @@ import {
   trackingId,
 } from "../core/objects.ts";
 import { type AppSyncOptions, isHook, objectSyncOptions, parseSyncOptions } from "../core/sync-plan.ts";
-import { KubeApiError, type KubeClient } from "../kube/client.ts";
+import { unknownFieldPaths, withoutFields } from "../core/unknown-fields.ts";
+import { type ApplyOptions, KubeApiError, type KubeClient } from "../kube/client.ts";
 
 /** Label on every managed object, so drift watches can select just our objects. */
 export const MANAGED_LABEL = "mooring.dev/managed";
@@ -155,18 +156,35 @@ function addTracking(obj: KubeObject, app: Application): void {
   obj.metadata.labels = { ...obj.metadata.labels, [MANAGED_LABEL]: "true" };
 }
 
+/** Validate=false on the object, else on the app: fields the schema does not declare are dropped. */
+function lenient(obj: KubeObject, options: Pick<AppSyncOptions, "validate">): boolean {
+  const own = objectSyncOptions(obj);
+  return ((own.ok ? own.value.validate : undefined) ?? options.validate) === false;
+}
+
 /**
- * `Validate=false` (on the object, else on the app) asks the API server to ignore fields its schema
- * does not know instead of refusing the object, as `kubectl apply --validate=false` does. The
- * dry run of the compare and the apply of the sync must agree, or the app stalls as invalid.
+ * Server-side apply (or its dry run) honouring `Validate=false`: the server refuses fields its
+ * schema does not declare even when told to ignore them, so the fields it names are taken out and
+ * the rest applied again (core/unknown-fields.ts), as `kubectl apply --validate=false` would
+ * drop them. The compare's dry run and the sync's apply both go through here, so they agree.
  */
-export function validationOf(
+export async function applyObject(
+  client: KubeClient,
   obj: KubeObject,
   options: Pick<AppSyncOptions, "validate">,
-): { fieldValidation?: "Ignore" } {
-  const own = objectSyncOptions(obj);
-  const validate = (own.ok ? own.value.validate : undefined) ?? options.validate;
-  return validate === false ? { fieldValidation: "Ignore" } : {};
+  apply: ApplyOptions = {},
+): Promise<KubeObject> {
+  if (!lenient(obj, options)) return client.apply(obj, apply);
+  let current = obj;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.apply(current, { ...apply, fieldValidation: "Ignore" });
+    } catch (err) {
+      const paths = err instanceof KubeApiError && attempt < 5 ? unknownFieldPaths(err.message) : [];
+      if (paths.length === 0) throw err;
+      current = withoutFields(current, paths);
+    }
+  }
 }
 
 export async function compareWithCluster(input: CompareInput): Promise<Comparison> {
@@ -207,10 +225,7 @@ export async function compareWithCluster(input: CompareInput): Promise<Compariso
       };
     }
     try {
-      const predicted = await client.apply(placed.desired, {
-        dryRun: true,
-        ...validationOf(placed.desired, appOptions),
-      });
+      const predicted = await applyObject(client, placed.desired, appOptions, { dryRun: true });
       return { ref, desired: placed.desired, live, predicted, hook };
     } catch (err) {
       if (

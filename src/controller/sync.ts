@@ -45,11 +45,11 @@ import {
   type SyncStep,
 } from "../core/sync-plan.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
-import { type Comparison, MANAGED_LABEL, validationOf } from "./compare.ts";
+import { applyObject, type Comparison, MANAGED_LABEL } from "./compare.ts";
 
 /** On every hook Mooring creates: the Application it belongs to (`namespace/name`), for the watch. */
 export const HOOK_OF_ANNOTATION = "mooring.dev/hook-of";
-/** On every hook Mooring creates: the operation (its startedAt) that created it. */
+/** On every hook Mooring creates: the operation (its startedAt), phase and wave that created it. */
 export const HOOK_OPERATION_ANNOTATION = "mooring.dev/hook-operation";
 
 export interface OperationRequest {
@@ -315,7 +315,7 @@ async function applyOne(
       metadata: { ...obj.metadata, resourceVersion: before.metadata.resourceVersion },
     });
   } else {
-    after = await client.apply(obj, validationOf(obj, request.options));
+    after = await applyObject(client, obj, request.options);
   }
   if (!before) return { result: "created", after };
   const result =
@@ -373,13 +373,14 @@ async function createHooks(
   for (const hook of hooks) {
     const policies = hookDeletePolicies(hook);
     const deletePolicies = policies.ok ? policies.value : ["BeforeHookCreation"];
-    const body = markedHook(hook, app, start.startedAt);
+    const marker = `${start.startedAt}/${at.step.phase}/${at.step.wave}`;
+    const body = markedHook(hook, app, marker);
     let created: KubeObject | null = null;
     try {
       if (hook.metadata.name) {
         const { namespace = "", name } = hook.metadata;
         const existing = await client.get(hook.apiVersion, hook.kind, namespace, name);
-        const ours = existing?.metadata.annotations?.[HOOK_OPERATION_ANNOTATION] === start.startedAt;
+        const ours = existing?.metadata.annotations?.[HOOK_OPERATION_ANNOTATION] === marker;
         if (existing && ours) created = existing;
         else if (existing && deletePolicies.includes("BeforeHookCreation")) {
           await releaseObject(client, existing, !existing.metadata.deletionTimestamp);
