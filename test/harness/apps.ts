@@ -99,3 +99,32 @@ export function syncedAndHealthy(revision?: string) {
 export function condition(app: AppView, type: string) {
   return app.status?.conditions?.find((c) => c.type === type);
 }
+
+/**
+ * The Applications a test file deploys, each into a namespace of its own (created by the sync),
+ * and their removal afterwards: `const fleet = appFleet(); ... fleet.deploy(...)`, then
+ * `after(() => fleet.remove())`.
+ */
+export function appFleet(suffix = Date.now().toString(36)) {
+  const apps: string[] = [];
+  const namespaces: string[] = [];
+  return {
+    /** Creates an app syncing `source` (automated, with pruning); returns its namespace. */
+    async deploy(name: string, source: ApplicationSpec["source"]): Promise<string> {
+      const ns = `${name}-${suffix}`;
+      apps.push(name);
+      namespaces.push(ns);
+      await applyApp(name, {
+        source,
+        destination: { namespace: ns },
+        syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+      });
+      return ns;
+    },
+    async remove(): Promise<void> {
+      for (const app of apps) await deleteApp(app);
+      for (const ns of namespaces)
+        await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
+    },
+  };
+}
