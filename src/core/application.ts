@@ -45,6 +45,8 @@ export interface KustomizeSource {
   images?: string[];
   commonLabels?: Record<string, string>;
   commonAnnotations?: Record<string, string>;
+  /** Expand build variables ($ARGOCD_APP_NAME, ...) in commonAnnotations values; default false. */
+  commonAnnotationsEnvsubst?: boolean;
   /** Namespace set on every namespaced object. */
   namespace?: string;
 }

@@ -303,6 +303,24 @@ describe("kustomize helmCharts", () => {
 });
 
 describe("build variables in kustomize overrides", () => {
+  it("expands them in commonAnnotations only when commonAnnotationsEnvsubst asks for it", async () => {
+    const repo = await repoWith(BASE_AND_OVERLAY);
+    const annotate = async (commonAnnotationsEnvsubst: boolean) => {
+      const result = await render(
+        inputFor(repo, {
+          source: {
+            repoURL: "r",
+            path: "base",
+            kustomize: { commonAnnotations: { owner: "$ARGOCD_APP_NAME" }, commonAnnotationsEnvsubst },
+          },
+        }),
+      );
+      return find(result.objects, "Deployment").metadata.annotations?.owner;
+    };
+    assert.equal(await annotate(true), "shop");
+    assert.equal(await annotate(false), "$ARGOCD_APP_NAME");
+  });
+
   it("expands them in images and commonLabels, not in the name prefix", async () => {
     const repo = await repoWith(BASE_AND_OVERLAY);
     const result = await render(

@@ -22,8 +22,8 @@
 // matches the image name the folder outputs (after its own `images:` renames).
 //
 // Build variables (core/build-env.ts) are expanded in image overrides and commonLabels values, as
-// Argo CD expands them; namePrefix, nameSuffix, namespace and commonAnnotations are taken as
-// written. Charts a kustomization inflates (helmCharts) are covered in kustomize-helm.ts.
+// Argo CD expands them, and in commonAnnotations values when `commonAnnotationsEnvsubst` is set;
+// namePrefix, nameSuffix and namespace are taken as written. Charts a kustomization inflates (helmCharts) are covered in kustomize-helm.ts.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { stringify } from "yaml";
@@ -116,11 +116,11 @@ export function expandOverrides(overrides: KustomizeSource, env: BuildEnv): Kust
   if (Object.keys(env).length === 0) return overrides;
   const expanded: KustomizeSource = { ...overrides };
   if (overrides.images) expanded.images = overrides.images.map((image) => expandBuildVariables(image, env));
-  if (overrides.commonLabels) {
-    expanded.commonLabels = Object.fromEntries(
-      Object.entries(overrides.commonLabels).map(([key, value]) => [key, expandBuildVariables(value, env)]),
-    );
-  }
+  const expandValues = (map: Record<string, string>) =>
+    Object.fromEntries(Object.entries(map).map(([key, value]) => [key, expandBuildVariables(value, env)]));
+  if (overrides.commonLabels) expanded.commonLabels = expandValues(overrides.commonLabels);
+  if (overrides.commonAnnotations && overrides.commonAnnotationsEnvsubst)
+    expanded.commonAnnotations = expandValues(overrides.commonAnnotations);
   return expanded;
 }
 
