@@ -12,6 +12,8 @@ export interface BenchContext {
   apps: number;
   /** Stacks in the drift-check benchmark (BENCH_STACKS, default 50). */
   stacks: number;
+  /** Apps with a slow PreSync hook in the slow-hooks benchmark (BENCH_HOOK_APPS, default 50). */
+  hookApps: number;
   /** Runs of a repeated benchmark: BENCH_RUNS when set, else the benchmark's default. */
   runs(defaultRuns: number): number;
   /** apiserver requests/s made by the cluster's own components with no controller running. */

@@ -20,53 +20,77 @@ const TARGET = "config-0";
 
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 
+/** One object to drift by hand and wait for: where it lives and how to read the value that drifts. */
+export interface HealTarget {
+  /** Collection path, e.g. /api/v1/namespaces/ns/configmaps. */
+  path: string;
+  name: string;
+  /** The value selfHeal puts back, read from an object of the collection. */
+  value(obj: KubeObject): unknown;
+  /** Makes the hand-made change (one request); its time counts. */
+  drift(): Promise<void>;
+}
+
+/**
+ * Milliseconds from the start of drift() until a watch on the object delivers the event in which
+ * target.value is back to what it was. Fails after timeoutMs.
+ */
+export async function timeHeal(ctx: BenchContext, target: HealTarget, timeoutMs: number): Promise<number> {
+  const live = await ctx.client.rest.get<KubeObject>(`${target.path}/${target.name}`);
+  if (live.status !== 200) throw new Error(`${target.path}/${target.name}: HTTP ${live.status}`);
+  const wanted = JSON.stringify(target.value(live.body));
+  const abort = new AbortController();
+  const query = new URLSearchParams({
+    watch: "1",
+    resourceVersion: live.body.metadata.resourceVersion ?? "",
+    fieldSelector: `metadata.name=${target.name}`,
+    timeoutSeconds: String(Math.ceil(timeoutMs / 1000) + 30),
+  });
+  const healed = new Promise<number>((resolve, reject) => {
+    let drifted = false;
+    ctx.client.rest
+      .stream(
+        `${target.path}?${query}`,
+        (line) => {
+          const event = JSON.parse(line) as { type: string; object: KubeObject };
+          if (event.type !== "MODIFIED") return;
+          if (JSON.stringify(target.value(event.object)) !== wanted) drifted = true;
+          else if (drifted) resolve(performance.now());
+        },
+        abort.signal,
+      )
+      .then((res) => reject(new Error(`watch ended (HTTP ${res.status}) before the value was back`)), reject);
+  });
+  healed.catch(() => {}); // observed below; a late rejection after abort is expected
+  try {
+    const t0 = performance.now();
+    await target.drift();
+    const t1 = await withTimeout(healed, timeoutMs, `${target.path}/${target.name} to be healed`);
+    return t1 - t0;
+  } finally {
+    abort.abort();
+  }
+}
+
 export async function driftToHealed(ctx: BenchContext): Promise<Row> {
   await deployTenObjectApp(ctx);
   const runs = ctx.runs(10);
   const samples: number[] = [];
   const path = `/api/v1/namespaces/${C2L_NAMESPACE}/configmaps`;
   for (let run = 1; run <= runs; run++) {
-    const live = (await ctx.client.get("v1", "ConfigMap", C2L_NAMESPACE, TARGET)) as ConfigMap | null;
-    const wanted = live?.data?.value;
-    if (!live || wanted === undefined) throw new Error(`ConfigMap ${C2L_NAMESPACE}/${TARGET} is missing`);
-    const abort = new AbortController();
-    const query = new URLSearchParams({
-      watch: "1",
-      resourceVersion: live.metadata.resourceVersion ?? "",
-      fieldSelector: `metadata.name=${TARGET}`,
-      timeoutSeconds: "30",
-    });
-    const healed = new Promise<number>((resolve, reject) => {
-      let drifted = false;
-      ctx.client.rest
-        .stream(
-          `${path}?${query}`,
-          (line) => {
-            const event = JSON.parse(line) as { type: string; object: ConfigMap };
-            if (event.type !== "MODIFIED") return;
-            if (event.object.data?.value !== wanted) drifted = true;
-            else if (drifted) resolve(performance.now());
-          },
-          abort.signal,
-        )
-        .then(
-          (res) => reject(new Error(`watch ended (HTTP ${res.status}) before the value was back`)),
-          reject,
-        );
-    });
-    healed.catch(() => {}); // observed below; a late rejection after abort is expected
-    try {
-      const t0 = performance.now();
-      const res = await ctx.client.rest.request("PATCH", `${path}/${TARGET}?fieldManager=bench`, {
-        body: { data: { value: `drifted-${run}` } },
-        contentType: "application/merge-patch+json",
-      });
-      if (res.status !== 200) throw new Error(`patch ${TARGET}: HTTP ${res.status} ${res.text}`);
-      const t1 = await withTimeout(healed, 10_000, `run ${run}: ${TARGET} to be healed`);
-      samples.push(t1 - t0);
-    } finally {
-      abort.abort();
-    }
+    const target: HealTarget = {
+      path,
+      name: TARGET,
+      value: (obj) => (obj as ConfigMap).data?.value,
+      drift: async () => {
+        const res = await ctx.client.rest.request("PATCH", `${path}/${TARGET}?fieldManager=bench`, {
+          body: { data: { value: `drifted-${run}` } },
+          contentType: "application/merge-patch+json",
+        });
+        if (res.status !== 200) throw new Error(`patch ${TARGET}: HTTP ${res.status} ${res.text}`);
+      },
+    };
+    samples.push(await timeHeal(ctx, target, 10_000));
     ctx.log(`drift-to-healed run ${run}/${runs}: ${Math.round(samples.at(-1) ?? 0)} ms`);
     await sleep(1000);
   }

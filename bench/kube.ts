@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ApplicationStatus } from "../src/core/app-status.ts";
 import type { ApplicationSpec } from "../src/core/application.ts";
 import type { KubeObject } from "../src/core/objects.ts";
-import type { KubeClient } from "../src/kube/client.ts";
+import type { KubeClient, WatchEvent } from "../src/kube/client.ts";
 
 export const APP_API = "mooring.dev/v1alpha1";
 export const APP_NAMESPACE = "mooring";
@@ -135,4 +135,29 @@ export async function backgroundRate(client: KubeClient, seconds: number): Promi
   await sleep(seconds * 1000);
   const after = await requestCounts(client);
   return total(countsDelta(after, before)) / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * Watches a collection from resourceVersion until the signal aborts, opening the watch again each
+ * time the server ends it, and calls onEvent for every change. Resolves once aborted.
+ */
+export async function watchUntilAborted(
+  client: KubeClient,
+  apiVersion: string,
+  kind: string,
+  options: { namespace?: string; resourceVersion: string },
+  onEvent: (event: WatchEvent) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  let resourceVersion = options.resourceVersion;
+  while (!signal.aborted) {
+    const watchOptions = { ...options, resourceVersion, timeoutSeconds: 300 };
+    const res = await client.watch(apiVersion, kind, watchOptions, onEvent, signal).catch((err) => {
+      if (signal.aborted) return undefined;
+      throw err;
+    });
+    if (!res) return;
+    if (res.expired) throw new Error(`the watch of ${kind} expired: the apiserver compacted its history`);
+    resourceVersion = res.resourceVersion;
+  }
 }

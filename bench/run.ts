@@ -6,6 +6,7 @@
 //   controller S:  6 Stack plan overhead, 7 drift check of N Stacks (each deletes its Stacks
 //                  afterwards, so no later controller reconciles them)
 //   controller A:  1 commit-to-live, 2 drift-to-healed (same 10-object app), then the app is deleted
+//   controller H:  8 slow hooks (its own controller, apps removed afterwards without it)
 //   no controller: background apiserver request rate (10 s), 5 apiserver SSA ceiling
 //   controller B:  3 N apps cold (B is spawned inside the measurement), 4 at rest with those apps
 // Stacks go first: their tofu runs would otherwise share the 2 cores with a 1,000-app controller.
@@ -17,7 +18,8 @@
 //
 // Knobs: BENCH_APPS (apps in 3/4, default 1000), BENCH_RUNS (runs of 1, 2, 5 and 6 instead of 7,
 // 10, 3 and 7), BENCH_REST_SECONDS (window of 4, default 30), BENCH_STACKS (Stacks in 7, default
-// 50), BENCH_ONLY (stacks: 6 and 7 only; apps: 1 to 5 only; all, the default: both).
+// 50), BENCH_HOOK_APPS (apps in 8, default 50), BENCH_ONLY (stacks: 6 and 7 only; apps: 1 to 5
+// and 8 only; hooks: 8 only; all, the default: everything).
 import { fileURLToPath } from "node:url";
 import { runCommand } from "../src/util/exec.ts";
 import { type GitServer, startGitServer } from "../test/harness/git-server.ts";
@@ -39,10 +41,12 @@ import {
   writeResults,
 } from "./report.ts";
 import { type BenchSandbox, createBenchSandbox } from "./sandbox.ts";
+import { slowHooks } from "./slow-hooks.ts";
 import { stackDriftCheck } from "./stack-drift-check.ts";
 import { stackPlanOverhead } from "./stack-plan-overhead.ts";
 
-const ONLY = ["stacks", "apps", "all"] as const;
+const ONLY = ["stacks", "apps", "hooks", "all"] as const;
+const SLOW_HOOKS = "8. slow hooks";
 type Only = (typeof ONLY)[number];
 
 function resultsFile(which: Only): string {
@@ -121,6 +125,7 @@ async function appBenchmarks(ctx: BenchContext): Promise<Row[]> {
   rows.push(...(await guarded("2. drift-to-healed", "<= 500 ms", () => driftToHealed(ctx))));
   await deleteApp(ctx, C2L_APP).catch((err) => log(`deleting app ${C2L_APP}: ${err}`));
   await first.stop();
+  rows.push(...(await guarded(SLOW_HOOKS, "", () => slowHooks(ctx))));
 
   ctx.backgroundRequestsPerSecond = await backgroundRate(ctx.client, 10);
   log(`background apiserver requests: ${ctx.backgroundRequestsPerSecond.toFixed(1)}/s`);
@@ -163,6 +168,7 @@ async function appBenchmarks(ctx: BenchContext): Promise<Row[]> {
 async function main(): Promise<number> {
   const apps = positiveInt("BENCH_APPS", 1000) as number;
   const stacks = positiveInt("BENCH_STACKS", 50) as number;
+  const hookApps = positiveInt("BENCH_HOOK_APPS", 50) as number;
   const runs = positiveInt("BENCH_RUNS");
   const which = only();
   const loadBefore = { uptime: await uptime(), ...machineLoad() };
@@ -197,11 +203,14 @@ async function main(): Promise<number> {
       git,
       apps,
       stacks,
+      hookApps,
       runs: (n) => runs ?? n,
       log,
     };
-    if (which !== "apps") rows.push(...(await guarded("6./7. stacks", "", () => stackBenchmarks(ctx))));
-    if (which !== "stacks") rows.push(...(await appBenchmarks(ctx)));
+    if (which === "hooks") rows.push(...(await guarded(SLOW_HOOKS, "", () => slowHooks(ctx))));
+    if (which === "stacks" || which === "all")
+      rows.push(...(await guarded("6./7. stacks", "", () => stackBenchmarks(ctx))));
+    if (which === "apps" || which === "all") rows.push(...(await appBenchmarks(ctx)));
   } catch (err) {
     log(`setup FAILED: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
     rows.push(failedRow("setup", "", err));
@@ -220,6 +229,7 @@ async function main(): Promise<number> {
       only: which,
       apps,
       stacks,
+      hookApps,
       runs: runs ?? "defaults",
       restSeconds: Number(process.env.BENCH_REST_SECONDS ?? 30),
     },
