@@ -18,7 +18,7 @@ const env = buildEnvironment({
   path: "charts/shop",
   targetRevision: "main",
   kubeVersion: "v1.36.3+k3s1",
-  apiVersions: ["v1", "apps/v1"],
+  apiVersions: ["v1", "apps/v1", "v1"],
 });
 
 it("describes the app, the commit and the destination under Argo CD's names and Mooring's twins", () => {
@@ -35,7 +35,7 @@ it("describes the app, the commit and the destination under Argo CD's names and 
     ["MOORING_APP_NAME", "shop"],
     ["MOORING_APP_REVISION_SHORT_8", "f913b6cb"],
     ["KUBE_VERSION", "1.36.3"],
-    ["KUBE_API_VERSIONS", "v1,apps/v1"],
+    ["KUBE_API_VERSIONS", "apps/v1,v1"],
   ];
   for (const [name, value] of expected) assert.equal(env[name], value, name);
 });

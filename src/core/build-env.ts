@@ -14,7 +14,7 @@
 //   ARGOCD_APP_SOURCE_TARGET_REVISION  spec.source.targetRevision
 //   KUBE_VERSION                       the destination's version without "v" or build
 //                                      metadata, e.g. 1.36.3
-//   KUBE_API_VERSIONS                  what the destination serves, comma-separated
+//   KUBE_API_VERSIONS                  what the destination serves, sorted, comma-separated
 // Each ARGOCD_APP_... name has a MOORING_APP_... twin with the same value.
 //
 // References are written `$NAME` or `${NAME}`. Argo CD expands them with Go's os.Expand, which
@@ -71,7 +71,8 @@ export function buildEnvironment(input: BuildEnvInput): BuildEnv {
   };
   const env: Record<string, string> = {
     KUBE_VERSION: semanticVersion(input.kubeVersion),
-    KUBE_API_VERSIONS: input.apiVersions.join(","),
+    // Sorted, as the render cache keys them: discovery's order must not change the output.
+    KUBE_API_VERSIONS: [...new Set(input.apiVersions)].sort().join(","),
   };
   for (const name of APP_NAMES) {
     env[`ARGOCD_APP_${name}`] = app[name];
