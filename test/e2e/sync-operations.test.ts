@@ -4,11 +4,11 @@
 // succeeded, fails when a running hook is deleted, and stops on `moor app terminate-op`.
 // Also `Validate=false`, which lets an object with fields the API server does not know through.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import type { OperationState } from "../../src/core/app-status.ts";
 import type { ApplicationSpec } from "../../src/core/application.ts";
 import { type AppView, applyApp, condition, getApp, waitForApp } from "../harness/apps.ts";
-import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
+import { eventually, kubectl, kubectlOk, moor, withNamespace } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
@@ -64,8 +64,6 @@ async function moorOk(args: string[]): Promise<string> {
 describe("syncs that take their time", () => {
   let git: GitServer;
   let controller: RunningController;
-  const suffix = Date.now().toString(36);
-  const namespaces: string[] = [];
 
   before(async () => {
     await ensureInstalled();
@@ -76,22 +74,18 @@ describe("syncs that take their time", () => {
   after(async () => {
     await controller?.stop();
     await git?.close();
-    for (const ns of namespaces)
-      await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
   });
 
-  function namespace(name: string): string {
-    const ns = `${name}-${suffix}`;
-    namespaces.push(ns);
-    return ns;
-  }
-
   async function createApp(
+    t: TestContext,
     name: string,
     files: Record<string, string>,
     options: { automated?: boolean; syncOptions?: string[] } = {},
   ): Promise<string> {
-    const ns = namespace(name);
+    t.after(async () => {
+      await kubectl(["delete", "application", name, "-n", "mooring", "--wait=false", "--ignore-not-found"]);
+    });
+    const ns = await withNamespace(t);
     await git.createRepo(name, files, "first");
     const spec: ApplicationSpec = {
       source: { repoURL: git.url(name), targetRevision: "main", path: "." },
@@ -105,12 +99,12 @@ describe("syncs that take their time", () => {
     return ns;
   }
 
-  it("shows a slow PreSync hook's sync as Running within seconds, and heals another app meanwhile", async () => {
-    const otherNs = await createApp("steady", { "settings.yaml": settings("v1") });
+  it("shows a slow PreSync hook's sync as Running within seconds, and heals another app meanwhile", async (t) => {
+    const otherNs = await createApp(t, "steady", { "settings.yaml": settings("v1") });
     await waitForApp("steady", "to be Synced", (a) => a.status?.sync.status === "Synced");
 
     const requested = Date.now();
-    const ns = await createApp("slow", {
+    const ns = await createApp(t, "slow", {
       "migrate.yaml": hookJob("migrate", { delay: "30s" }),
       "settings.yaml": settings("v1"),
     });
@@ -183,8 +177,8 @@ describe("syncs that take their time", () => {
     );
   });
 
-  it("starts two hooks of the same phase and wave together", async () => {
-    const ns = await createApp("pair", {
+  it("starts two hooks of the same phase and wave together", async (t) => {
+    const ns = await createApp(t, "pair", {
       "a.yaml": hookJob("first", { delay: "15s" }),
       "b.yaml": hookJob("second", { delay: "15s" }),
       "settings.yaml": settings("v1"),
@@ -207,8 +201,8 @@ describe("syncs that take their time", () => {
     await waitForApp("pair", "to finish its sync", (a) => op(a)?.phase === "Succeeded", 60_000);
   });
 
-  it("resumes a sync after the controller is killed mid-hook, without creating the hook again", async () => {
-    const ns = await createApp("restart", {
+  it("resumes a sync after the controller is killed mid-hook, without creating the hook again", async (t) => {
+    const ns = await createApp(t, "restart", {
       "migrate.yaml": hookJob("migrate", { delay: "20s", generateName: true }),
       "settings.yaml": settings("v1"),
     });
@@ -245,8 +239,8 @@ describe("syncs that take their time", () => {
     );
   });
 
-  it("counts a hook Job removed by ttlSecondsAfterFinished: 0 as succeeded", async () => {
-    const ns = await createApp("ttl", {
+  it("counts a hook Job removed by ttlSecondsAfterFinished: 0 as succeeded", async (t) => {
+    const ns = await createApp(t, "ttl", {
       "migrate.yaml": hookJob("migrate", { delay: "2s", extraSpec: "  ttlSecondsAfterFinished: 0\n" }),
       "settings.yaml": settings("v1"),
     });
@@ -266,8 +260,9 @@ describe("syncs that take their time", () => {
     );
   });
 
-  it("fails the sync when a running hook is deleted by hand, saying so", async () => {
+  it("fails the sync when a running hook is deleted by hand, saying so", async (t) => {
     const ns = await createApp(
+      t,
       "deleted",
       { "migrate.yaml": hookJob("migrate", { delay: "120s" }), "settings.yaml": settings("v1") },
       { automated: false },
@@ -290,8 +285,9 @@ describe("syncs that take their time", () => {
     assert.notEqual(cm.code, 0);
   });
 
-  it("stops a running sync on moor app terminate-op: hooks deleted, no finalizer left", async () => {
+  it("stops a running sync on moor app terminate-op: hooks deleted, no finalizer left", async (t) => {
     const ns = await createApp(
+      t,
       "stopme",
       { "migrate.yaml": hookJob("migrate", { delay: "120s" }), "settings.yaml": settings("v1") },
       { automated: false },
@@ -318,9 +314,9 @@ describe("syncs that take their time", () => {
     assert.equal(((await getApp("stopme")) as { operation?: unknown } & AppView).operation, undefined);
   });
 
-  it("applies an object with a field the API server does not know only under Validate=false", async () => {
+  it("applies an object with a field the API server does not know only under Validate=false", async (t) => {
     const odd = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n  bogus: yes\ndata:\n  value: "1"\nextraField: surprise\n`;
-    await createApp("strict", { "odd.yaml": odd });
+    await createApp(t, "strict", { "odd.yaml": odd });
     const refused = await waitForApp(
       "strict",
       "to refuse the unknown field",
@@ -330,7 +326,7 @@ describe("syncs that take their time", () => {
     assert.equal(condition(refused, "Stalled")?.reason, "InvalidManifest");
     assert.match(condition(refused, "Stalled")?.message ?? "", /extraField/);
 
-    const ns = await createApp("lenient", { "odd.yaml": odd }, { syncOptions: ["Validate=false"] });
+    const ns = await createApp(t, "lenient", { "odd.yaml": odd }, { syncOptions: ["Validate=false"] });
     const synced = await waitForApp(
       "lenient",
       "to be Synced",
