@@ -2,7 +2,7 @@
 // a checkout holds the submodules' files (nested too), at the commits the superproject records,
 // or fails naming the submodule that could not be read.
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -107,6 +107,16 @@ describe("GitSource with submodules", () => {
     });
     assert.equal(await readFile(join(found, "libs/private/base/config.yaml"), "utf8"), "private: true\n");
     assert.ok(asked.includes(locked.url("other")));
+  });
+
+  it("writes again, whole, a tree an older Mooring cached with empty submodule folders", async () => {
+    const commit = await open.submodule("app", "libs/common", "../lib.git", libFirst);
+    const dir = await source.checkout(open.url("app"), commit);
+    await rm(join(dir, "libs/common"), { recursive: true });
+    await mkdir(join(dir, "libs/common"));
+    const restarted = new GitSource({ cacheDir, timeoutMs: 20_000 });
+    const again = await restarted.checkout(open.url("app"), commit);
+    assert.equal(await readFile(join(again, "libs/common/base/config.yaml"), "utf8"), "version: 1\n");
   });
 
   it("leaves gitlinks empty in a commit without .gitmodules, as before", async () => {

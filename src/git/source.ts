@@ -9,7 +9,7 @@
 // its files are written at its path before the commit's folder is moved into place; when one
 // cannot be read the checkout fails naming it, and nothing of that commit is used.
 
-import { mkdtemp, rename, rm, utimes } from "node:fs/promises";
+import { mkdtemp, readdir, rename, rm, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
 import { folderBytes } from "../util/disk.ts";
@@ -103,6 +103,8 @@ export class GitSource {
   /** A commit's metadata never changes: read once per repository and commit, the newest kept. */
   readonly #commitInfos = new Map<string, CommitInfo>();
   #prepared: Promise<void> | undefined;
+  /** Cached trees seen to hold their submodules' files (see #whole). */
+  readonly #wholeTrees = new Set<string>();
   /** When each mirror and tree was last marked as used (its mtime), to mark it at most once a minute. */
   readonly #touched = new Map<string, number>();
 
@@ -164,7 +166,7 @@ export class GitSource {
       );
     }
     const requested = treePath(this.#layout, repo.key, sha.toLowerCase());
-    if (await pathExists(requested)) {
+    if ((await pathExists(requested)) && (await this.#whole(repo, sha.toLowerCase(), requested))) {
       await this.#markUsed(requested);
       return requested;
     }
@@ -188,7 +190,10 @@ export class GitSource {
       }
       return { target, later: { materialise, modules, bytes: listing.bytes } };
     });
-    if (!prepared.later) return prepared.target;
+    if (!prepared.later) {
+      this.#wholeTrees.add(prepared.target);
+      return prepared.target;
+    }
     // Submodules are fetched outside this repository's lock: a submodule may be this very
     // repository at another commit, or a repository whose own submodule is this one.
     const { materialise, modules, bytes } = prepared.later;
@@ -198,7 +203,41 @@ export class GitSource {
       ...materialise,
       fill: (files) => this.#fillSubmodules(parent, files, modules, budget, 1, lookup),
     });
+    this.#wholeTrees.add(prepared.target);
     return prepared.target;
+  }
+
+  /**
+   * Whether a tree found in the cache holds its submodules' files. Mooring before submodule
+   * support wrote trees with empty submodule folders; such a tree is removed (moved aside
+   * first) so that it is written again, whole. Checked once per tree and process, and only for
+   * trees with a .gitmodules.
+   */
+  async #whole(repo: Repo, commit: string, tree: string): Promise<boolean> {
+    if (this.#wholeTrees.has(tree)) return true;
+    let whole = !(await pathExists(join(tree, ".gitmodules")));
+    if (!whole) {
+      const listing = await readTree(repo.mirror, commit, this.#localRun(repo, "ls-tree")).catch(
+        () => undefined,
+      );
+      const modules = listing && (await this.#submodules(repo, commit, listing).catch(() => undefined));
+      const filled = async (m: Submodule) => (await readdir(join(tree, m.path)).catch(() => [])).length > 0;
+      whole = modules !== undefined && (await Promise.all(modules.map(filled))).every(Boolean);
+    }
+    if (whole) {
+      this.#wholeTrees.add(tree);
+      if (this.#wholeTrees.size > COMMIT_INFO_CACHE) {
+        this.#wholeTrees.delete(this.#wholeTrees.values().next().value as string);
+      }
+      return true;
+    }
+    await this.#locks.run(repo.key, async () => {
+      if (!(await pathExists(tree))) return;
+      const aside = await mkdtemp(join(this.#layout.tmp, "partial-"));
+      await rename(tree, join(aside, "tree"));
+      await rm(aside, { recursive: true, force: true });
+    });
+    return false;
   }
 
   #checkCheckoutSize(repo: Repo, commit: string, bytes: number, submodules = false): void {

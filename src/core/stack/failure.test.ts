@@ -53,6 +53,13 @@ describe("classifying why a Stack's run stopped", () => {
     });
   });
 
+  it("stalls on a submodule that cannot be read, even one whose server did not answer: a source is used whole", () => {
+    assert.deepEqual(classifyFailure({ from: "git", code: "submodule-failed" }), {
+      reason: "SourceFailed",
+      stall: true,
+    });
+  });
+
   it("reads a 403 as forbidden and stalls, never as something that may pass", () => {
     assert.deepEqual(classifyFailure({ from: "kube", status: 403 }), { reason: "Forbidden", stall: true });
     assert.deepEqual(classifyFailure({ from: "kube", status: 500 }), { reason: "ApiError", stall: false });
