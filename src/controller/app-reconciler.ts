@@ -6,6 +6,7 @@
 import type { ApplicationStatus, DriftRecord, OperationState, PinStatus } from "../core/app-status.ts";
 import { type Application, CONTROLLER_NAMESPACE, REFRESH_ANNOTATION } from "../core/application.ts";
 import { applyStanding, type Standing } from "../core/conditions.ts";
+import { type DeletionState, decideDeletion, deletionHookPlan } from "../core/deletion-hooks.ts";
 import { crossNamespaceDependency } from "../core/dependencies.ts";
 import { durationOr } from "../core/duration.ts";
 import { jsonEqual } from "../core/json.ts";
@@ -14,7 +15,7 @@ import { formatRef, type KubeObject, refKey, TRACKING_ANNOTATION, trackingId } f
 import { type Project, projectNameOf } from "../core/project/project.ts";
 import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
 import { describeStep, isRunning, startOperation } from "../core/sync-operation.ts";
-import { parseSyncOptions } from "../core/sync-plan.ts";
+import { deleteHookPhases, parseSyncOptions } from "../core/sync-plan.ts";
 import { GitError } from "../git/errors.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -40,7 +41,7 @@ import {
   mergeDrift,
   resourceStatuses,
 } from "./app-status-builder.ts";
-import { compareWithCluster, observeSync } from "./compare.ts";
+import { compareWithCluster, concretise, observeSync } from "./compare.ts";
 import type { DriftWatcher } from "./drift.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import type { ProjectLookup } from "./projects.ts";
@@ -231,8 +232,10 @@ export class AppReconciler {
         err instanceof StallError ? err.reason : refused ? err.standing.reason : "ReconcileError";
       log.warn("reconcile failed", { reason, error: message });
       await this.deps.events.record(app, "Warning", reason, message);
+      // What this pass already stored of a running operation stays (app.status has it).
+      const current = (app.status ?? {}) as Partial<ApplicationStatus>;
       await this.writeStatus(app, {
-        ...baseStatus(previous),
+        ...baseStatus(current),
         sync: { ...(previous.sync ?? {}), status: "Unknown" },
         conditions: applyStanding(
           previous.conditions ?? [],
@@ -243,7 +246,11 @@ export class AppReconciler {
         observedGeneration: generation,
         reconciledAt: now,
       });
-      if (operation || refresh) await this.clearRequests(app, Boolean(operation), Boolean(refresh));
+      // A terminate request stays until the operation it stops is over.
+      const keep = isRunning(current.operationState) && Boolean(operation?.terminate);
+      if ((operation && !keep) || refresh) {
+        await this.clearRequests(app, Boolean(operation) && !keep, Boolean(refresh));
+      }
       // Stalled needs a human: look again at the normal pace. Others: the queue's backoff.
       if (stalled) return { requeueAfterMs: jittered(this.deps.resyncMs ?? 180_000) };
       throw err;
@@ -322,28 +329,7 @@ export class AppReconciler {
     const target = await this.syncTarget(app, scope.project);
     // Every request of this sync acts as the target's identity (a ServiceAccount, or the controller).
     const client = target.client;
-    const renderInput = {
-      repoDir: fetched.dir,
-      source,
-      appName: app.metadata.name,
-      ...(app.spec.destination.namespace ? { destinationNamespace: app.spec.destination.namespace } : {}),
-      kubeVersion: await client.discovery.serverVersion(),
-      apiVersions: await client.discovery.apiVersions(),
-      // For the build variables ($ARGOCD_APP_PROJECT_NAME, $ARGOCD_APP_REVISION).
-      project: projectNameOf(app),
-      revision,
-    };
-    let rendered: { tool: string; objects: KubeObject[]; skipped?: ApplicationStatus["skipped"] };
-    try {
-      rendered =
-        refresh === "hard"
-          ? await render(renderInput, this.deps.renderOptions)
-          : await this.deps.renderCache.render(revision, renderInput);
-    } catch (err) {
-      if (err instanceof RenderError)
-        throw new StallError(err.code === "too-large" ? "RenderTooLarge" : "RenderFailed", `${err.message}`);
-      throw err;
-    }
+    const rendered = await this.renderRevision(app, client, fetched.dir, revision, refresh === "hard");
 
     // Project: every object's kind and namespace, before the cluster sees any of them.
     await this.projectStep(() => enforceRendered(scope, app, client, rendered.objects));
@@ -488,6 +474,10 @@ export class AppReconciler {
           plan,
         );
         log.info("sync started", { trigger, revision, steps: plan.steps.length });
+        // A hook type this version does not know is said on that object, and the sync goes on.
+        for (const warning of plan.warnings) {
+          await this.deps.events.record(app, "Warning", warning.code, warning.message);
+        }
         // Status shows the operation from its first second, before anything is applied.
         await persist(state);
       }
@@ -675,6 +665,37 @@ export class AppReconciler {
     };
   }
 
+  /** The app's objects at a fetched revision, rendered for its destination (cached unless hard). */
+  private async renderRevision(
+    app: Application,
+    client: KubeClient,
+    repoDir: string,
+    revision: string,
+    hard: boolean,
+  ): Promise<{ tool: string; objects: KubeObject[]; skipped?: ApplicationStatus["skipped"] }> {
+    const source = app.spec.source;
+    const renderInput = {
+      repoDir,
+      source,
+      appName: app.metadata.name,
+      ...(app.spec.destination.namespace ? { destinationNamespace: app.spec.destination.namespace } : {}),
+      kubeVersion: await client.discovery.serverVersion(),
+      apiVersions: await client.discovery.apiVersions(),
+      // For the build variables ($ARGOCD_APP_PROJECT_NAME, $ARGOCD_APP_REVISION).
+      project: projectNameOf(app),
+      revision,
+    };
+    try {
+      return hard
+        ? await render(renderInput, this.deps.renderOptions)
+        : await this.deps.renderCache.render(revision, renderInput);
+    } catch (err) {
+      if (err instanceof RenderError)
+        throw new StallError(err.code === "too-large" ? "RenderTooLarge" : "RenderFailed", `${err.message}`);
+      throw err;
+    }
+  }
+
   /** The first dependency (spec.dependsOn) that is not Ready, as `Kind ns/name`, or null. */
   private async unreadyDependency(app: Application): Promise<string | null> {
     for (const dep of app.spec.dependsOn ?? []) {
@@ -731,11 +752,19 @@ export class AppReconciler {
    * Writes the operation state alone (a sync in progress), and remembers it as the app's status so
    * that the full status written later patches from what is stored.
    */
-  private async persistOperation(app: Application, state: OperationState): Promise<void> {
+  private persistOperation(app: Application, state: OperationState): Promise<void> {
+    return this.persistStatus(app, { operationState: state });
+  }
+
+  /** Writes some fields of status alone, and remembers them as the app's status. */
+  private async persistStatus(app: Application, fields: Partial<ApplicationStatus>): Promise<void> {
     const previous = (app.status ?? {}) as Partial<ApplicationStatus>;
-    const patch = mergePatchFrom({ operationState: previous.operationState }, { operationState: state });
+    const before = Object.fromEntries(
+      Object.keys(fields).map((k) => [k, previous[k as keyof ApplicationStatus]]),
+    );
+    const patch = mergePatchFrom(before, fields);
     await this.deps.client.mergePatch(appRef(app), { status: patch }, "status");
-    app.status = { ...previous, operationState: state };
+    app.status = { ...previous, ...fields };
   }
 
   /** Writes status only when it changed beyond the reconcile timestamp, sparing the apiserver. */
@@ -807,39 +836,14 @@ export class AppReconciler {
     }
     const client = target.client;
     const status = (app.status ?? {}) as Partial<ApplicationStatus>;
-    let remaining = 0;
     try {
       // A sync cut short by the deletion leaves no hook behind holding Mooring's finalizer.
       await releaseOperationHooks(client, status.operationState);
-      for (const r of [...(status.resources ?? [])].reverse()) {
-        const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
-        const live = await client.get(apiVersion, r.kind, r.namespace, r.name).catch((err: unknown) => {
-          // A kind the cluster no longer serves has no objects left.
-          if (err instanceof KubeApiError && err.reason === "UnknownKind") return null;
-          throw err;
-        });
-        if (!live) continue;
-        // Status alone is no proof of ownership: only an object carrying this app's tracking id is
-        // the app's to delete.
-        const ref = { group: r.group, kind: r.kind, namespace: r.namespace, name: r.name };
-        if (live.metadata.annotations?.[TRACKING_ANNOTATION] !== trackingId(appKeyRef(app), ref)) continue;
-        remaining++;
-        if (!live.metadata.deletionTimestamp) {
-          await client.delete(
-            { group: r.group, kind: r.kind, namespace: r.namespace, name: r.name, apiVersion },
-            {
-              propagationPolicy: "Foreground",
-            },
-          );
-        }
-      }
+      const staged = await this.stagedDeletion(app, target, log);
+      if (staged !== "done") return staged;
     } catch (err) {
       if (isForbidden(err)) return this.deletionBlocked(app, forbiddenStanding(target, [err.message]));
       throw err;
-    }
-    if (remaining > 0) {
-      log.info("waiting for managed objects to be deleted", { remaining });
-      return { requeueAfterMs: 500 };
     }
     await this.deps.client.mergePatch(appRef(app), {
       metadata: { finalizers: (app.metadata.finalizers ?? []).filter((f) => f !== FINALIZER) },
@@ -847,6 +851,179 @@ export class AppReconciler {
     this.deps.metrics.removeApp(app.metadata.namespace, app.metadata.name);
     await this.deps.events.record(app, "Normal", "Deleted", "deleted the managed objects");
     return undefined;
+  }
+
+  /**
+   * Deletion in stages when the app's source declares PreDelete or PostDelete hooks (Argo CD 3.3):
+   * the PreDelete hooks run while every object still exists, then the objects are deleted, then
+   * the PostDelete hooks run; each stage is recorded in status.deletion, so a restart resumes it.
+   * Hooks run as operations, exactly like sync hooks. Without deletion hooks, the objects are
+   * simply deleted. "done" once nothing is left to do and the finalizer may go.
+   */
+  private async stagedDeletion(
+    app: Application,
+    target: SyncTarget,
+    log: Logger,
+  ): Promise<ProcessResult | "done"> {
+    const client = target.client;
+    const status = (app.status ?? {}) as Partial<ApplicationStatus>;
+    const revision = status.deletion?.revision ?? status.sync?.revision ?? status.operationState?.revision;
+    const hooks = revision ? await this.deletionHooks(app, client, revision, Boolean(status.deletion)) : [];
+    const has = {
+      PreDelete: hooks.some((h) => deleteHookPhases(h).includes("PreDelete")),
+      PostDelete: hooks.some((h) => deleteHookPhases(h).includes("PostDelete")),
+    };
+    let state: DeletionState | undefined = status.deletion;
+    if (!state) {
+      if (!has.PreDelete && !has.PostDelete) {
+        const remaining = await this.deleteManaged(app, client);
+        if (remaining === 0) return "done";
+        log.info("waiting for managed objects to be deleted", { remaining });
+        return { requeueAfterMs: 500 };
+      }
+      state = { stage: "PreDelete", revision: revision ?? "", startedAt: new Date().toISOString() };
+    }
+    // `moor app refresh` runs a failed deletion hook again.
+    const refresh =
+      app.metadata.annotations?.[REFRESH_ANNOTATION] ?? app.metadata.annotations?.[ARGO_REFRESH_ANNOTATION];
+    if (refresh && state.operation?.phase === "Failed") {
+      const { operation: _failed, ...rest } = state;
+      state = rest;
+      await this.clearRequests(app, false, true);
+    }
+    const options = parseSyncOptions(app.spec.syncPolicy?.syncOptions).options;
+    for (let n = 0; n < 10; n++) {
+      const remaining = state.stage === "Deleting" ? await this.deleteManaged(app, client) : 0;
+      const decision = decideDeletion({ state, hooks: has, remaining });
+      switch (decision.type) {
+        case "run-hooks": {
+          const plan = deletionHookPlan(hooks, decision.phase);
+          if (plan.errors.length > 0) {
+            const message = plan.errors.map((e) => e.message).join("; ");
+            return this.deletionBlocked(app, { state: "stalled", reason: "InvalidSyncAnnotations", message });
+          }
+          const started =
+            state.operation ??
+            startOperation({
+              revision: state.revision,
+              trigger: decision.phase,
+              prune: false,
+              attempt: 1,
+              now: new Date().toISOString(),
+            });
+          const at: DeletionState = state;
+          const advanced = await advanceOperation(
+            {
+              client,
+              app,
+              comparison: { objects: [], diffs: [], pruneCandidates: [] },
+              options,
+              deadline: Date.parse(started.startedAt) + durationOr(app.spec.syncTimeout, 300_000),
+              persist: (operation) => this.persistStatus(app, { deletion: { ...at, operation } }),
+            },
+            plan,
+            started,
+          );
+          state = { ...state, operation: advanced.state };
+          await this.persistStatus(app, { deletion: state });
+          if (isRunning(advanced.state)) return { requeueAfterMs: 2000 };
+          break;
+        }
+        case "delete-objects":
+          await this.persistStatus(app, { deletion: state });
+          log.info("waiting for managed objects to be deleted", { remaining });
+          return { requeueAfterMs: 500 };
+        case "advance":
+          state = { stage: decision.to, revision: state.revision, startedAt: state.startedAt };
+          break;
+        case "blocked": {
+          await this.persistStatus(app, { deletion: state });
+          const previous = (app.status ?? {}) as Partial<ApplicationStatus>;
+          await this.deps.events.record(app, "Warning", decision.reason, decision.message);
+          await this.writeStatus(app, {
+            ...previous,
+            conditions: applyStanding(
+              previous.conditions ?? [],
+              { state: "stalled", reason: decision.reason, message: decision.message },
+              new Date().toISOString(),
+              app.metadata.generation,
+            ),
+          });
+          return { requeueAfterMs: jittered(this.deps.resyncMs ?? 180_000) };
+        }
+        case "done":
+          return "done";
+      }
+    }
+    return { requeueAfterMs: 500 };
+  }
+
+  /**
+   * The deletion hooks the app's source declares at a revision, made concrete like any object
+   * (namespace defaulted). A source that cannot be read any more does not keep the app forever
+   * once its deletion has not started staging: it is deleted without hooks, and an Event says so.
+   */
+  private async deletionHooks(
+    app: Application,
+    client: KubeClient,
+    revision: string,
+    staged: boolean,
+  ): Promise<KubeObject[]> {
+    try {
+      const fetched = await this.gitStep(app, () =>
+        this.deps.sources.fetch(app.spec.source.repoURL, revision),
+      );
+      const rendered = await this.renderRevision(app, client, fetched.dir, revision, false);
+      const hooks: KubeObject[] = [];
+      for (const obj of rendered.objects) {
+        if (deleteHookPhases(obj).length === 0) continue;
+        const placed = await concretise(obj, app, client, new Set());
+        if (!placed.error) hooks.push(placed.desired);
+      }
+      return hooks;
+    } catch (err) {
+      if (staged) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      await this.deps.events.record(
+        app,
+        "Warning",
+        "DeletionHooksUnread",
+        `the source could not be read to find PreDelete and PostDelete hooks, so none run: ${message}`,
+      );
+      return [];
+    }
+  }
+
+  /**
+   * Deletes what the app manages (its objects as status lists them) and says how many are still
+   * there. The deletes act as the app's identity, like its syncs; only a 404 means an object is gone.
+   */
+  private async deleteManaged(app: Application, client: KubeClient): Promise<number> {
+    const status = (app.status ?? {}) as Partial<ApplicationStatus>;
+    let remaining = 0;
+    for (const r of [...(status.resources ?? [])].reverse()) {
+      const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+      const live = await client.get(apiVersion, r.kind, r.namespace, r.name).catch((err: unknown) => {
+        // A kind the cluster no longer serves has no objects left.
+        if (err instanceof KubeApiError && err.reason === "UnknownKind") return null;
+        throw err;
+      });
+      if (!live) continue;
+      // Status alone is no proof of ownership: only an object carrying this app's tracking id is
+      // the app's to delete.
+      const ref = { group: r.group, kind: r.kind, namespace: r.namespace, name: r.name };
+      if (live.metadata.annotations?.[TRACKING_ANNOTATION] !== trackingId(appKeyRef(app), ref)) continue;
+      remaining++;
+      if (!live.metadata.deletionTimestamp) {
+        await client.delete(
+          { group: r.group, kind: r.kind, namespace: r.namespace, name: r.name, apiVersion },
+          {
+            propagationPolicy: "Foreground",
+          },
+        );
+      }
+    }
+    return remaining;
   }
 
   /** The app is being deleted but its objects cannot be: say so, keep the finalizer, look again later. */

@@ -99,7 +99,7 @@ function kindsDefinedBy(objects: readonly KubeObject[]): Set<string> {
  * Makes a rendered object concrete for this app and cluster. Returns an error string when the
  * object cannot be placed (a namespaced object with no namespace anywhere).
  */
-async function concretise(
+export async function concretise(
   obj: KubeObject,
   app: Application,
   client: KubeClient,

@@ -422,23 +422,31 @@ async function createHooks(
   return { state };
 }
 
-/** Takes Mooring's finalizer off an object and, when asked, deletes it. */
-async function releaseObject(client: KubeClient, live: KubeObject, remove: boolean): Promise<void> {
-  const ref = { ...refOf(live), apiVersion: live.apiVersion };
-  const finalizers = live.metadata.finalizers ?? [];
-  if (finalizers.includes(HOOK_FINALIZER)) {
+/**
+ * Takes Mooring's finalizer off an object and, when asked, deletes it. The finalizer list is
+ * written with the resourceVersion it was read at, so no one else's finalizer is lost; a conflict
+ * (the Job's controller updated it meanwhile) reads it again.
+ */
+async function releaseObject(client: KubeClient, start: KubeObject, remove: boolean): Promise<void> {
+  const ref = { ...refOf(start), apiVersion: start.apiVersion };
+  let live: KubeObject | null = start;
+  for (let attempt = 0; live?.metadata.finalizers?.includes(HOOK_FINALIZER); attempt++) {
     try {
       await client.mergePatch(ref, {
         metadata: {
-          finalizers: finalizers.filter((f) => f !== HOOK_FINALIZER),
+          finalizers: (live.metadata.finalizers ?? []).filter((f) => f !== HOOK_FINALIZER),
           resourceVersion: live.metadata.resourceVersion,
         },
       });
+      break;
     } catch (err) {
-      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      if (err instanceof KubeApiError && err.status === 404) return;
+      if (!(err instanceof KubeApiError && err.status === 409) || attempt >= 4) throw err;
+      live = await client.get(start.apiVersion, start.kind, ref.namespace, ref.name);
+      if (live && live.metadata.uid !== start.metadata.uid) return;
     }
   }
-  if (remove) await client.delete(ref, { propagationPolicy: "Background" });
+  if (remove && live) await client.delete(ref, { propagationPolicy: "Background" });
 }
 
 /** A hook whose outcome is recorded: off comes the finalizer, and the delete policy applies. */

@@ -2,6 +2,7 @@
 // doing (health), what the last sync did (operationState), what drifted and who changed it,
 // and the history of deployed revisions. Field names follow Argo CD where they mean the same.
 import type { Condition } from "./conditions.ts";
+import type { DeletionState } from "./deletion-hooks.ts";
 import type { FieldChange } from "./diff.ts";
 import type { HealthStatus } from "./health/status.ts";
 
@@ -180,6 +181,8 @@ export interface ApplicationStatus {
   resources: ResourceStatus[];
   commit?: CommitMeta;
   operationState?: OperationState;
+  /** A deletion with PreDelete or PostDelete hooks, while it runs (core/deletion-hooks.ts). */
+  deletion?: DeletionState;
   history: HistoryEntry[];
   drift?: DriftRecord[];
   pin?: PinStatus;

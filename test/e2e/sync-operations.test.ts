@@ -4,55 +4,19 @@
 // succeeded, fails when a running hook is deleted, and stops on `moor app terminate-op`.
 // Also `Validate=false`, which lets an object with fields the API server does not know through.
 import assert from "node:assert/strict";
-import { after, before, describe, it, type TestContext } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import type { OperationState } from "../../src/core/app-status.ts";
 import type { ApplicationSpec } from "../../src/core/application.ts";
 import { type AppView, applyApp, condition, getApp, waitForApp } from "../harness/apps.ts";
 import { eventually, kubectl, kubectlOk, moor, withNamespace } from "../harness/cluster.ts";
-import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
-import { type GitServer, startGitServer } from "../harness/git-server.ts";
-
-/** A hook Job whose Pod the sandbox's kwok completes after `delay` (kwok's pod-complete stage). */
-function hookJob(
-  name: string,
-  options: { phase?: string; delay: string; generateName?: boolean; extraSpec?: string } = { delay: "0s" },
-): string {
-  const meta = options.generateName ? `generateName: ${name}-` : `name: ${name}`;
-  return `apiVersion: batch/v1
-kind: Job
-metadata:
-  ${meta}
-  annotations:
-    mooring.dev/hook: ${options.phase ?? "PreSync"}
-spec:
-  backoffLimit: 0
-${options.extraSpec ?? ""}  template:
-    metadata:
-      annotations:
-        pod-complete.stage.kwok.x-k8s.io/delay: "${options.delay}"
-    spec:
-      restartPolicy: Never
-      containers: [{ name: main, image: busybox }]
-`;
-}
+import { hookJob, jobsIn, sharedGitAndController } from "../harness/hooks.ts";
 
 const settings = (value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  value: "${value}"\n`;
 
 function op(app: AppView): OperationState | undefined {
   return app.status?.operationState;
-}
-
-async function jobs(ns: string): Promise<{ name: string; uid: string; finalizers: string[] }[]> {
-  const out = JSON.parse(await kubectlOk(["get", "jobs", "-n", ns, "-o", "json"])) as {
-    items: { metadata: { name: string; uid: string; finalizers?: string[] } }[];
-  };
-  return out.items.map((j) => ({
-    name: j.metadata.name,
-    uid: j.metadata.uid,
-    finalizers: j.metadata.finalizers ?? [],
-  }));
 }
 
 async function moorOk(args: string[]): Promise<string> {
@@ -62,19 +26,7 @@ async function moorOk(args: string[]): Promise<string> {
 }
 
 describe("syncs that take their time", () => {
-  let git: GitServer;
-  let controller: RunningController;
-
-  before(async () => {
-    await ensureInstalled();
-    git = await startGitServer();
-    controller = await startController();
-  });
-
-  after(async () => {
-    await controller?.stop();
-    await git?.close();
-  });
+  const shared = sharedGitAndController();
 
   async function createApp(
     t: TestContext,
@@ -86,9 +38,9 @@ describe("syncs that take their time", () => {
       await kubectl(["delete", "application", name, "-n", "mooring", "--wait=false", "--ignore-not-found"]);
     });
     const ns = await withNamespace(t);
-    await git.createRepo(name, files, "first");
+    await shared.git.createRepo(name, files, "first");
     const spec: ApplicationSpec = {
-      source: { repoURL: git.url(name), targetRevision: "main", path: "." },
+      source: { repoURL: shared.git.url(name), targetRevision: "main", path: "." },
       destination: { namespace: ns },
       syncPolicy: {
         ...(options.automated === false ? {} : { automated: { prune: true, selfHeal: true } }),
@@ -111,7 +63,10 @@ describe("syncs that take their time", () => {
     const running = await waitForApp(
       "slow",
       "to show its running PreSync hook",
-      (a) => op(a)?.phase === "Running" && /waiting for PreSync hook/.test(op(a)?.waitingFor?.message ?? ""),
+      (a) =>
+        op(a)?.phase === "Running" &&
+        /waiting for PreSync hook/.test(op(a)?.waitingFor?.message ?? "") &&
+        condition(a, "Reconciling") !== undefined,
       15_000,
     );
     assert.ok(Date.now() - requested < 15_000);
@@ -170,7 +125,7 @@ describe("syncs that take their time", () => {
     assert.equal(outcome?.result, "hook-succeeded");
     assert.equal(op(done)?.waitingFor, undefined);
     // Its finalizer came off once the outcome was recorded.
-    const [job] = await jobs(ns);
+    const [job] = await jobsIn(ns);
     assert.deepEqual(
       job?.finalizers.filter((f) => f.startsWith("mooring.dev")),
       [],
@@ -197,7 +152,7 @@ describe("syncs that take their time", () => {
       op(running)?.waitingFor?.message ?? "",
       /waiting for PreSync hooks Job\/\S+\/first, Job\/\S+\/second/,
     );
-    assert.deepEqual((await jobs(ns)).map((j) => j.name).sort(), ["first", "second"]);
+    assert.deepEqual((await jobsIn(ns)).map((j) => j.name).sort(), ["first", "second"]);
     await waitForApp("pair", "to finish its sync", (a) => op(a)?.phase === "Succeeded", 60_000);
   });
 
@@ -216,8 +171,7 @@ describe("syncs that take their time", () => {
     assert.ok(hook?.uid);
     assert.match(hook.name, /^migrate-/);
 
-    await controller.kill();
-    controller = await startController();
+    await shared.restart();
 
     const done = await waitForApp(
       "restart",
@@ -227,7 +181,7 @@ describe("syncs that take their time", () => {
     );
     assert.equal(op(done)?.startedAt, op(running)?.startedAt, "the same operation resumed");
     assert.equal(op(done)?.hooks?.[0]?.uid, hook.uid);
-    const all = await jobs(ns);
+    const all = await jobsIn(ns);
     assert.deepEqual(
       all.map((j) => j.uid),
       [hook.uid],
@@ -255,7 +209,7 @@ describe("syncs that take their time", () => {
     // Released, the TTL controller's delete goes through: nothing is left behind.
     await eventually(
       "the finished Job to be gone",
-      async () => ((await jobs(ns)).length === 0 ? true : undefined),
+      async () => ((await jobsIn(ns)).length === 0 ? true : undefined),
       30_000,
     );
   });
@@ -277,7 +231,7 @@ describe("syncs that take their time", () => {
     );
     await eventually(
       "the deleted Job to go",
-      async () => ((await jobs(ns)).length === 0 ? true : undefined),
+      async () => ((await jobsIn(ns)).length === 0 ? true : undefined),
       30_000,
     );
     // Nothing after the hook ran.
@@ -306,7 +260,7 @@ describe("syncs that take their time", () => {
     assert.equal(op(stopped)?.hooks?.[0]?.state, "Failed");
     await eventually(
       "the hook Job to go",
-      async () => ((await jobs(ns)).length === 0 ? true : undefined),
+      async () => ((await jobsIn(ns)).length === 0 ? true : undefined),
       30_000,
     );
     const cm = await kubectl(["get", "configmap", "settings", "-n", ns]);
