@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { KubeObject, ManagedFieldsEntry } from "../core/objects.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
-import { changedApp, DriftWatcher, driftManager, owningApp } from "./drift.ts";
+import { changedApp, DriftWatcher, driftManager, hookOwner, owningApp } from "./drift.ts";
 
 function deployment(managedFields: ManagedFieldsEntry[]): KubeObject {
   return {
@@ -58,6 +58,25 @@ describe("driftManager", () => {
     assert.equal(driftManager(deployment([ours]), deployment([reapplied])), null);
     assert.equal(driftManager(deployment([ours]), deployment([ours, controllerStatus])), null);
   });
+});
+
+it("wakes the app a hook belongs to, but never for a managed object that claims to be a hook", () => {
+  const job = (annotations: Record<string, string>): KubeObject => ({
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: "migrate", namespace: "shop", annotations },
+  });
+  assert.equal(hookOwner(job({ "mooring.dev/hook-of": "mooring/shop" })), "mooring/shop");
+  assert.equal(
+    hookOwner(
+      job({
+        "mooring.dev/hook-of": "mooring/other",
+        "mooring.dev/tracking-id": "mooring/shop:batch/Job:shop/migrate",
+      }),
+    ),
+    null,
+  );
+  assert.equal(hookOwner(job({})), null);
 });
 
 it("finds the owning app from the tracking annotation, and nothing without one", () => {

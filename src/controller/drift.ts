@@ -59,6 +59,16 @@ function entryKey(e: ManagedFieldsEntry): string {
   return `${e.manager}|${e.operation}|${e.subresource ?? ""}|${e.apiVersion}`;
 }
 
+/**
+ * The app whose sync created this hook (its `mooring.dev/hook-of`). Hooks carry no tracking id;
+ * an object that has one is a managed object, whatever else it says.
+ */
+export function hookOwner(obj: KubeObject): AppKey | null {
+  const annotations = obj.metadata.annotations ?? {};
+  if (annotations[TRACKING_ANNOTATION]) return null;
+  return annotations[HOOK_OF_ANNOTATION] || null;
+}
+
 /** The app that claims an object through its tracking annotation. */
 export function owningApp(obj: KubeObject): AppKey | null {
   const claim = parseTrackingId(obj.metadata.annotations?.[TRACKING_ANNOTATION] ?? "");
@@ -162,9 +172,7 @@ export class DriftWatcher {
   private onEvent(informer: Informer, event: InformerEvent): void {
     if (!informer.hasSynced) return; // the initial list is not a change
     // A hook changing (a Job finishing) is not drift: it wakes the app whose sync waits for it.
-    // (Hooks carry no tracking id; an object that has one is a managed object whatever it says.)
-    const annotations = event.object.metadata.annotations ?? {};
-    const hookOf = annotations[TRACKING_ANNOTATION] ? undefined : annotations[HOOK_OF_ANNOTATION];
+    const hookOf = hookOwner(event.object);
     if (hookOf) {
       this.wake(hookOf, true);
       return;

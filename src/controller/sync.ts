@@ -11,6 +11,7 @@
 // brings the app back. Hooks carry the finalizer `mooring.dev/hook` until their outcome is in the
 // operation state, so a Job removed by its TTL, or deleted by hand after it finished, is still
 // known to have succeeded.
+import { createHash } from "node:crypto";
 import type { HookState, OperationState, ResourceOutcome, ResourceResult } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { assessHealth } from "../core/health/index.ts";
@@ -49,6 +50,12 @@ import { applyObject, type Comparison, MANAGED_LABEL } from "./compare.ts";
 
 /** On every hook Mooring creates: the Application it belongs to (`namespace/name`), for the watch. */
 export const HOOK_OF_ANNOTATION = "mooring.dev/hook-of";
+/**
+ * On every hook Mooring creates: which run of which hook it is (a hash of the app, operation,
+ * phase, wave and rendered hook), so a hook created just before a restart is found again even
+ * when the server chose its name (generateName).
+ */
+export const HOOK_RUN_LABEL = "mooring.dev/hook-run";
 /** On every hook Mooring creates: the operation (its startedAt), phase and wave that created it. */
 export const HOOK_OPERATION_ANNOTATION = "mooring.dev/hook-operation";
 
@@ -339,12 +346,12 @@ async function ensureNamespace(client: KubeClient, name: string): Promise<void> 
 }
 
 /** The hook as Mooring creates it: its finalizer, the watch's label, and whose operation it is. */
-function markedHook(hook: KubeObject, app: Application, operation: string): KubeObject {
+function markedHook(hook: KubeObject, app: Application, operation: string, run: string): KubeObject {
   return {
     ...hook,
     metadata: {
       ...hook.metadata,
-      labels: { ...hook.metadata.labels, [MANAGED_LABEL]: "true" },
+      labels: { ...hook.metadata.labels, [MANAGED_LABEL]: "true", [HOOK_RUN_LABEL]: run },
       annotations: {
         ...hook.metadata.annotations,
         [HOOK_OF_ANNOTATION]: `${app.metadata.namespace}/${app.metadata.name}`,
@@ -374,7 +381,12 @@ async function createHooks(
     const policies = hookDeletePolicies(hook);
     const deletePolicies = policies.ok ? policies.value : ["BeforeHookCreation"];
     const marker = `${start.startedAt}/${at.step.phase}/${at.step.wave}`;
-    const body = markedHook(hook, app, marker);
+    const appKey = `${app.metadata.namespace}/${app.metadata.name}`;
+    const run = createHash("sha256")
+      .update(`${appKey}|${marker}|${hookTemplate(hook)}`)
+      .digest("hex")
+      .slice(0, 40);
+    const body = markedHook(hook, app, marker, run);
     let created: KubeObject | null = null;
     try {
       if (hook.metadata.name) {
@@ -388,7 +400,18 @@ async function createHooks(
           continue;
         } else created = await client.apply(body);
       } else {
-        created = await client.create(body);
+        // Created by this very run before a restart cut it short: the same hook, not a new one.
+        // (An identity that may create hooks but not list them just creates.)
+        const { items } = await client
+          .list(hook.apiVersion, hook.kind, {
+            namespace: hook.metadata.namespace ?? "",
+            labelSelector: `${HOOK_RUN_LABEL}=${run}`,
+          })
+          .catch((err: unknown) => {
+            if (err instanceof KubeApiError && err.status === 403) return { items: [] };
+            throw err;
+          });
+        created = items[0] ?? (await client.create(body));
       }
     } catch (err) {
       if (err instanceof KubeApiError && err.status === 409) {
