@@ -421,7 +421,10 @@ async function createHooks(
       const message = err instanceof Error ? err.message : String(err);
       state = recordHooks(state, records);
       state = recordResources(state, [outcome(refOf(hook), at.step, "hook-failed", message)]);
-      return { state: failing(state, `${at.step.phase} hook ${formatRef(refOf(hook))}: ${message}`) };
+      const forbidden = err instanceof KubeApiError && err.status === 403;
+      return {
+        state: failing(state, `${at.step.phase} hook ${formatRef(refOf(hook))}: ${message}`, forbidden),
+      };
     }
     records.push({
       apiVersion: created.apiVersion,
