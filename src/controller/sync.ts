@@ -144,9 +144,11 @@ export async function advanceOperation(
   for (const o of request.comparison.objects) if (o.live) liveBefore.set(refKey(o.ref), o.live);
   let state = start;
   let namespaceReady = !request.createNamespace;
+  // CRDs whose kinds discovery has been refreshed for in this call.
+  const discovery = new Set<string>();
   for (let n = 0; n < MAX_ACTIONS; n++) {
     const liveHooks = new Map<string, KubeObject>();
-    const observed = await observe(request, plan, state, liveHooks);
+    const observed = await observe(request, plan, state, liveHooks, discovery);
     const decision: Decision = decideNext({
       plan,
       state,
@@ -223,6 +225,7 @@ async function observe(
   plan: SyncPlan,
   state: OperationState,
   liveHooks: Map<string, KubeObject>,
+  discovered: Set<string>,
 ): Promise<Observation> {
   const { client } = request;
   const checks = request.app.spec.healthChecks ?? [];
@@ -250,17 +253,20 @@ async function observe(
         .map((r) => refKey(r)),
     );
     const done = at.step.objects.filter((o) => handled.has(refKey(refOf(o))));
-    let refreshed = false;
     for (const crd of done.filter((o) => o.kind === "CustomResourceDefinition")) {
+      if (discovered.has(crd.metadata.name ?? "")) {
+        established.set(crd.metadata.name ?? "", true);
+        continue;
+      }
       const live = await client.get(crd.apiVersion, crd.kind, "", crd.metadata.name ?? "");
       const conditions = (live?.status as { conditions?: { type: string; status: string }[] } | undefined)
         ?.conditions;
       const ok = Boolean(conditions?.some((c) => c.type === "Established" && c.status === "True"));
       established.set(crd.metadata.name ?? "", ok);
       // The new kind is served now; let discovery see it.
-      if (ok && !refreshed) {
+      if (ok) {
         await client.discovery.refresh();
-        refreshed = true;
+        discovered.add(crd.metadata.name ?? "");
       }
     }
     if (done.length === at.step.objects.length) {
