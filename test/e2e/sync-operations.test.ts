@@ -91,6 +91,22 @@ describe("syncs that take their time", () => {
       /Operation: +Running, wave 0 PreSync hooks 1\/\d: waiting for PreSync hook Job\/\S+\/migrate to complete \(for /,
     );
 
+    // `moor app wait` says, line by line, what the sync is waiting for (and gives up at its timeout).
+    const wait = await moor([
+      "app",
+      "wait",
+      "slow",
+      "--timeout",
+      "2s",
+      "--kubeconfig",
+      runSandboxKubeconfig(),
+    ]);
+    assert.notEqual(wait.code, 0);
+    assert.match(
+      wait.stderr,
+      /application slow: .*sync Running, wave 0 PreSync hooks 1\/\d: waiting for PreSync hook/,
+    );
+
     // Meanwhile someone edits the other app's ConfigMap: self-heal puts it back at once.
     await kubectlOk([
       "patch",
