@@ -172,6 +172,36 @@ describe("syncs that take their time", () => {
     await waitForApp("pair", "to finish its sync", (a) => op(a)?.phase === "Succeeded", 60_000);
   });
 
+  it("keeps the revision it started with while it runs, and syncs a newer commit after it ends", async (t) => {
+    const ns = await createApp(t, "pinned", {
+      "migrate.yaml": hookJob("migrate", { delay: "10s" }),
+      "settings.yaml": settings("v1"),
+    });
+    const running = await waitForApp("pinned", "to run its hook", (a) => op(a)?.phase === "Running", 15_000);
+    const first = op(running)?.revision;
+    const second = await shared.git.commit("pinned", { "settings.yaml": settings("v2") }, "second");
+    // The running sync goes on at its own revision...
+    const done = await waitForApp(
+      "pinned",
+      "to finish its first sync",
+      (a) => op(a)?.startedAt === op(running)?.startedAt && op(a)?.phase !== "Running",
+      60_000,
+    );
+    assert.equal(op(done)?.phase, "Succeeded");
+    assert.equal(op(done)?.revision, first);
+    // ...and the new commit is synced once it is over.
+    await waitForApp(
+      "pinned",
+      "to sync the second commit",
+      (a) => op(a)?.revision === second && op(a)?.phase === "Succeeded",
+      60_000,
+    );
+    assert.equal(
+      (await kubectlOk(["get", "configmap", "settings", "-n", ns, "-o", "jsonpath={.data.value}"])).trim(),
+      "v2",
+    );
+  });
+
   it("resumes a sync after the controller is killed mid-hook, without creating the hook again", async (t) => {
     const ns = await createApp(t, "restart", {
       "migrate.yaml": hookJob("migrate", { delay: "20s", generateName: true }),
