@@ -14,7 +14,7 @@ import { mergePatchFrom } from "../core/merge-patch.ts";
 import { formatRef, type KubeObject, refKey, TRACKING_ANNOTATION, trackingId } from "../core/objects.ts";
 import { type Project, projectNameOf } from "../core/project/project.ts";
 import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
-import { describeStep, isRunning, startOperation } from "../core/sync-operation.ts";
+import { describeStep, isRunning, startOperation, terminating } from "../core/sync-operation.ts";
 import { deleteHookPhases, parseSyncOptions } from "../core/sync-plan.ts";
 import { GitError } from "../git/errors.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
@@ -46,7 +46,14 @@ import type { DriftWatcher } from "./drift.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import type { ProjectLookup } from "./projects.ts";
 import { jittered, type ProcessResult } from "./queue.ts";
-import { advanceOperation, buildPlan, releaseOperationHooks, withSkipped } from "./sync.ts";
+import {
+  advanceOperation,
+  buildPlan,
+  releaseOperationHooks,
+  TERMINATED_REASON,
+  terminateOperation,
+  withSkipped,
+} from "./sync.ts";
 import {
   blockedBeforeApply,
   FORBIDDEN_REASON,
@@ -223,7 +230,13 @@ export class AppReconciler {
     // Drift seen while an operation runs waits for it to end: the operation may put it back.
     const drift = isRunning(previous.operationState) ? [] : this.deps.drift.take(key);
     try {
-      return await this.compareAndSync(app, previous, { operation, refresh, drift, log });
+      // A stop request is carried out first, needing neither the source nor a render, so that
+      // even a sync whose repository has gone can be terminated.
+      if (operation?.terminate && previous.operationState && isRunning(previous.operationState)) {
+        await this.terminate(app, previous.operationState, operation, log);
+      }
+      const current = (app.status ?? {}) as Partial<ApplicationStatus>;
+      return await this.compareAndSync(app, current, { operation, refresh, drift, log });
     } catch (err) {
       const refused = err instanceof SyncTargetRefused;
       const stalled = err instanceof StallError || refused;
@@ -393,6 +406,16 @@ export class AppReconciler {
       else if (automated.selfHeal) trigger = "self-heal";
     }
 
+    // A terminated sync is not started again on its own: a new commit or `moor app sync` does.
+    // (Its revision, not its generation, decides: the terminate request itself bumps generation.)
+    if (
+      (trigger === "automated" || trigger === "self-heal") &&
+      lastOp?.reason === TERMINATED_REASON &&
+      lastOp.revision === revision
+    ) {
+      trigger = null;
+    }
+
     // A failed automated sync of the same revision is retried with backoff, up to the limit.
     const retry = app.spec.syncPolicy?.retry;
     const limit = retry?.limit ?? 5;
@@ -421,11 +444,8 @@ export class AppReconciler {
     }
 
     if (running) attempt = running.attempt;
-    // Stop requests: `moor app terminate-op`, or the app can no longer be synced (below).
-    let stop: { message: string } | undefined =
-      running && operation?.terminate
-        ? { message: `operation terminated by ${operation.initiatedBy?.username ?? "an unnamed user"}` }
-        : undefined;
+    // The app can no longer be synced (below): the running operation is stopped.
+    let stop: { message: string } | undefined;
 
     let operationState = lastOp;
     let history = previous.history ?? [];
@@ -468,7 +488,10 @@ export class AppReconciler {
             trigger,
             prune,
             attempt,
-            ...(operation?.initiatedBy ? { initiatedBy: operation.initiatedBy } : {}),
+            // Who asked, for the syncs someone asked for (not automated ones).
+            ...(operation?.initiatedBy && (trigger === "manual" || trigger === "rollback")
+              ? { initiatedBy: operation.initiatedBy }
+              : {}),
             now: new Date().toISOString(),
           }),
           plan,
@@ -694,6 +717,27 @@ export class AppReconciler {
         throw new StallError(err.code === "too-large" ? "RenderTooLarge" : "RenderFailed", `${err.message}`);
       throw err;
     }
+  }
+
+  /**
+   * `moor app terminate-op`: the running operation's hooks that still run are deleted (their
+   * finalizers removed first), finished ones released, and it ends Failed, as Argo CD's terminate.
+   */
+  private async terminate(
+    app: Application,
+    state: OperationState,
+    operation: Operation,
+    log: Logger,
+  ): Promise<void> {
+    const message = `operation terminated by ${operation.initiatedBy?.username ?? "an unnamed user"}`;
+    const found = await this.deps.projects.get(projectNameOf(app), appSubject(app));
+    const target = await this.syncTarget(app, found.found ? found.project : undefined);
+    if (state.phase !== "Terminating") await this.persistOperation(app, terminating(state, message));
+    const done = await terminateOperation(target.client, state, message, new Date().toISOString());
+    await this.persistOperation(app, done);
+    log.info("sync terminated", { revision: state.revision, by: operation.initiatedBy?.username });
+    this.deps.metrics.syncs.inc({ phase: "Failed", trigger: state.trigger });
+    await this.deps.events.record(app, "Warning", "SyncFailed", message);
   }
 
   /** The first dependency (spec.dependsOn) that is not Ready, as `Kind ns/name`, or null. */

@@ -48,6 +48,9 @@ import {
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import { applyObject, type Comparison, MANAGED_LABEL } from "./compare.ts";
 
+/** operationState.reason of a sync stopped by `moor app terminate-op`: it is not retried. */
+export const TERMINATED_REASON = "Terminated";
+
 /** On every hook Mooring creates: the Application it belongs to (`namespace/name`), for the watch. */
 export const HOOK_OF_ANNOTATION = "mooring.dev/hook-of";
 /**
@@ -529,6 +532,17 @@ async function releaseAll(
     await releaseHook(client, hook, live, wasRunning.has(hook.uid));
   }
   return releaseHooks(state, new Set(open.map((h) => h.uid)));
+}
+
+/** Stops an operation: running hooks deleted, finished ones released; it ends Failed with the message. */
+export async function terminateOperation(
+  client: KubeClient,
+  state: OperationState,
+  message: string,
+  now: string,
+): Promise<OperationState> {
+  const released = await releaseAll(client, state, new Map(), "deleted: the operation was terminated");
+  return { ...finishOperation(released, "Failed", message, now), reason: TERMINATED_REASON };
 }
 
 /** When an Application goes away mid-operation: its hooks lose Mooring's finalizer and running ones go. */

@@ -314,6 +314,22 @@ describe("syncs that take their time", () => {
     assert.equal(((await getApp("stopme")) as { operation?: unknown } & AppView).operation, undefined);
   });
 
+  it("does not start a terminated automated sync again on its own", async (t) => {
+    const ns = await createApp(t, "halt", {
+      "migrate.yaml": hookJob("migrate", { delay: "120s" }),
+      "settings.yaml": settings("v1"),
+    });
+    await waitForApp("halt", "to run its hook", (a) => (op(a)?.hooks ?? []).length === 1, 20_000);
+    await moorOk(["app", "terminate-op", "halt"]);
+    const stopped = await waitForApp("halt", "to stop", (a) => op(a)?.phase === "Failed", 30_000);
+    // Past the first retry's backoff (5 s), nothing started again.
+    await new Promise((resolve) => setTimeout(resolve, 8000));
+    const later = await getApp("halt");
+    assert.equal(op(later)?.startedAt, op(stopped)?.startedAt);
+    assert.equal(op(later)?.phase, "Failed");
+    assert.deepEqual(await jobsIn(ns), []);
+  });
+
   it("applies an object with a field the API server does not know only under Validate=false", async (t) => {
     const odd = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n  bogus: yes\ndata:\n  value: "1"\nextraField: surprise\n`;
     await createApp(t, "strict", { "odd.yaml": odd });
