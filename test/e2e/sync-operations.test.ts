@@ -330,6 +330,23 @@ describe("syncs that take their time", () => {
     assert.deepEqual(await jobsIn(ns), []);
   });
 
+  it("deleting an app mid-sync deletes its running hook and leaves no finalizer behind", async (t) => {
+    const ns = await createApp(t, "dropped", {
+      "migrate.yaml": hookJob("migrate", { delay: "120s" }),
+      "settings.yaml": settings("v1"),
+    });
+    await waitForApp("dropped", "to run its hook", (a) => (op(a)?.hooks ?? []).length === 1, 20_000);
+    await kubectlOk(["delete", "application", "dropped", "-n", "mooring", "--wait=false"]);
+    await eventually(
+      "the app and its running hook to go",
+      async () => {
+        const app = await kubectl(["get", "application", "dropped", "-n", "mooring"]);
+        return app.code !== 0 && (await jobsIn(ns)).length === 0 ? true : undefined;
+      },
+      30_000,
+    );
+  });
+
   it("applies an object with a field the API server does not know only under Validate=false", async (t) => {
     const odd = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n  bogus: yes\ndata:\n  value: "1"\nextraField: surprise\n`;
     await createApp(t, "strict", { "odd.yaml": odd });
