@@ -912,7 +912,15 @@ export class AppReconciler {
     const client = target.client;
     const status = (app.status ?? {}) as Partial<ApplicationStatus>;
     const revision = status.deletion?.revision ?? status.sync?.revision ?? status.operationState?.revision;
-    const hooks = revision ? await this.deletionHooks(app, client, revision, Boolean(status.deletion)) : [];
+    let hooks: KubeObject[] = [];
+    try {
+      if (revision) hooks = await this.deletionHooks(app, client, revision, Boolean(status.deletion));
+    } catch (err) {
+      // A staged deletion whose source cannot be read any more waits, and says why.
+      if (!(err instanceof StallError)) throw err;
+      const message = `its deletion hooks cannot be read: ${err.message}`;
+      return this.deletionBlocked(app, { state: "stalled", reason: err.reason, message });
+    }
     const has = {
       PreDelete: hooks.some((h) => deleteHookPhases(h).includes("PreDelete")),
       PostDelete: hooks.some((h) => deleteHookPhases(h).includes("PostDelete")),
