@@ -49,7 +49,10 @@ describe("deleting an Application with deletion hooks", () => {
     const pre = await waitForApp(
       "staged",
       "to run its PreDelete hook",
-      (a) => a.status?.deletion?.stage === "PreDelete" && a.status.deletion.operation?.phase === "Running",
+      (a) =>
+        a.status?.deletion?.stage === "PreDelete" &&
+        a.status.deletion.operation?.phase === "Running" &&
+        a.status.deletion.operation.waitingFor !== undefined,
       20_000,
     );
     assert.match(
