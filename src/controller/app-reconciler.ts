@@ -806,6 +806,8 @@ export class AppReconciler {
     const before = Object.fromEntries(
       Object.keys(fields).map((k) => [k, previous[k as keyof ApplicationStatus]]),
     );
+    // A sync that looks again and still waits for the same thing writes nothing.
+    if (jsonEqual(JSON.parse(JSON.stringify(before)), JSON.parse(JSON.stringify(fields)))) return;
     const patch = mergePatchFrom(before, fields);
     await this.deps.client.mergePatch(appRef(app), { status: patch }, "status");
     app.status = { ...previous, ...fields };
