@@ -26,6 +26,7 @@ import {
   finishOperation,
   HOOK_FINALIZER,
   hookRef,
+  hooksWaitMessage,
   hookTemplate,
   type Observation,
   type ObservedHook,
@@ -171,13 +172,17 @@ export async function advanceOperation(
         }
         if (decision.type === "create-hooks") {
           const created = await createHooks(request, decision.at, decision.hooks, state);
-          state = created.state;
+          // Stored at once (a restart must know them), saying already what the step waits for.
+          const { phase, wave } = decision.at.step;
+          const running = (created.state.hooks ?? []).filter(
+            (h) => h.phase === phase && h.wave === wave && h.state === "Running",
+          );
+          const message =
+            created.waitingFor ??
+            (running.length > 0 && !created.state.failure ? hooksWaitMessage(phase, running) : null);
+          state = message ? waiting(created.state, message, now().toISOString()) : created.state;
           await request.persist(state);
-          if (created.waitingFor) {
-            state = waiting(state, created.waitingFor, now().toISOString());
-            await request.persist(state);
-            return { state, applied };
-          }
+          if (created.waitingFor) return { state, applied };
         } else {
           state = await runObjects(request, decision, state, liveBefore, applied);
         }

@@ -256,6 +256,12 @@ function upToCrds(pending: KubeObject[]): KubeObject[] {
   return pending.slice(0, end);
 }
 
+/** "waiting for PreSync hooks Job/shop/migrate, Job/shop/seed to complete". */
+export function hooksWaitMessage(phase: string, running: readonly HookState[]): string {
+  const what = `${phase} hook${running.length > 1 ? "s" : ""}`;
+  return `waiting for ${what} ${list(running.map((h) => formatRef(hookRef(h))))} to complete`;
+}
+
 function decideHooks(input: DecideInput, at: StepAt): Decision {
   const { state } = input;
   const { step } = at;
@@ -265,14 +271,7 @@ function decideHooks(input: DecideInput, at: StepAt): Decision {
   const toCreate = step.objects.filter((hook) => !templates.has(hookTemplate(hook)));
   if (toCreate.length > 0) return { type: "create-hooks", at, hooks: toCreate };
   const running = started.filter((h) => h.state === "Running");
-  if (running.length > 0) {
-    const what = `${step.phase} hook${running.length > 1 ? "s" : ""}`;
-    return {
-      type: "wait",
-      at,
-      message: `waiting for ${what} ${list(running.map((h) => formatRef(hookRef(h))))} to complete`,
-    };
-  }
+  if (running.length > 0) return { type: "wait", at, message: hooksWaitMessage(step.phase, running) };
   const failed = started.filter((h) => h.state === "Failed");
   if (failed.length > 0) {
     return {
