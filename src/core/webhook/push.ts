@@ -114,6 +114,7 @@ class FieldError extends Error {
 type Json = Record<string, unknown>;
 
 function object(value: unknown, field: string): Json {
+  if (value === undefined || value === null) throw new FieldError(field, "is required");
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new FieldError(field, "must be an object");
   return value as Json;
