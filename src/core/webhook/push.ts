@@ -5,7 +5,8 @@
 // `ref`/`after` and the repository's clone, ssh and web addresses; GitLab sends the same under
 // `project` ("Push Hook" for branches, "Tag Push Hook" for tags); Bitbucket Cloud sends a list of
 // `push.changes`, each with the `new` (or, for a deleted ref, only the `old`) branch or tag. A
-// deletion shows as an `after` of all zeros (or `deleted: true`, or Bitbucket's `new: null`).
+// deletion shows as an `after` of all zeros (or `deleted: true`, or Bitbucket's `new: null`);
+// Gitea and Forgejo announce a deleted branch with a separate `delete` event instead, not handled.
 // A ping (GitHub's `ping`, Bitbucket's `diagnostics:ping`) only checks the hook is wired up.
 //
 // This module reads a payload whose signature the server has already verified (see

@@ -3,9 +3,11 @@
 // `POST /api/v1/webhooks/{forge}` is reachable without a session: the shared secret configured
 // on both sides is the only credential. Each forge proves it knows the secret its own way:
 //   github     X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>
-//   gitea      X-Gitea-Signature: <hex HMAC-SHA256> (Forgejo: X-Forgejo-Signature, the same value);
-//              Gitea 1.19+ and Forgejo also send GitHub's X-Hub-Signature-256, checked when the
-//              native header is absent (a sender that only speaks GitHub's dialect)
+//   gitea      X-Gitea-Signature: <hex HMAC-SHA256> (Forgejo: X-Forgejo-Signature; both also send
+//              X-Gogs-Signature and GitHub's X-Hub-Signature-256 with the same digest, the latter
+//              checked when no native header came, for senders that only speak GitHub's dialect).
+//              Gitea signs the JSON it delivers, so a hook set to form encoding (where the body is
+//              `payload=<json>`) fails verification: configure Gitea hooks as application/json.
 //   gitlab     X-Gitlab-Token: the secret itself (GitLab signs nothing)
 //   bitbucket  X-Hub-Signature: sha256=<hex HMAC-SHA256> (Bitbucket Cloud and Data Center)
 //   generic    X-Mooring-Signature: sha256=<hex HMAC-SHA256>, for CI jobs and scripts
@@ -84,6 +86,7 @@ const PROOFS: Record<Forge, readonly Proof[]> = {
   gitea: [
     { kind: "hmac-sha256", header: "x-forgejo-signature", prefix: "" },
     { kind: "hmac-sha256", header: "x-gitea-signature", prefix: "" },
+    { kind: "hmac-sha256", header: "x-gogs-signature", prefix: "" },
     { kind: "hmac-sha256", header: "x-hub-signature-256", prefix: "sha256=" },
   ],
   gitlab: [{ kind: "token", header: "x-gitlab-token" }],
@@ -225,7 +228,7 @@ export function verifyWebhook(
 
 /**
  * The JSON a verified body carries. Forges send it as the body (`application/json`) or, when the
- * hook is set to form encoding (GitHub, Gitea), as the `payload` field of a form.
+ * hook is set to form encoding (GitHub signs such a body whole), as the `payload` field of a form.
  */
 export function readPayload(
   body: Uint8Array,
