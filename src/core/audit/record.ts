@@ -156,37 +156,68 @@ export function formatRecord(record: AuditRecord): string {
  * undefined are left out (as JSON.stringify does); anything JSON cannot carry exactly throws,
  * naming where it is, because a value that encodes differently tomorrow breaks the chain.
  */
-export function canonicalJson(value: unknown, where = "$"): string {
+export function canonicalJson(value: unknown): string {
+  try {
+    return encode(value);
+  } catch (error) {
+    if (!(error instanceof NotJson)) throw error;
+    throw new Error(`has ${error.what} at $${error.path.reverse().join("")}${error.suffix}`);
+  }
+}
+
+/** Thrown deep inside encode; each level on the way out adds its key, so the happy path builds no paths. */
+class NotJson extends Error {
+  readonly path: string[] = [];
+  readonly what: string;
+  readonly suffix: string;
+  constructor(what: string, suffix = "") {
+    super(what);
+    this.what = what;
+    this.suffix = suffix;
+  }
+}
+
+function encode(value: unknown): string {
   switch (typeof value) {
     case "string":
     case "boolean":
       return JSON.stringify(value);
     case "number":
-      if (!Number.isFinite(value)) throw new Error(`has a number JSON cannot carry at ${where}`);
+      if (!Number.isFinite(value)) throw new NotJson("a number JSON cannot carry");
       return JSON.stringify(value);
     case "object": {
       if (value === null) return "null";
       if (Array.isArray(value)) {
-        const items = value.map((item, i) => {
-          if (item === undefined) throw new Error(`has undefined in an array at ${where}[${i}]`);
-          return canonicalJson(item, `${where}[${i}]`);
-        });
-        return `[${items.join(",")}]`;
+        let text = "[";
+        for (let i = 0; i < value.length; i++) {
+          const item = value[i];
+          try {
+            if (item === undefined) throw new NotJson("undefined in an array");
+            text += (i ? "," : "") + encode(item);
+          } catch (error) {
+            if (error instanceof NotJson) error.path.push(`[${i}]`);
+            throw error;
+          }
+        }
+        return `${text}]`;
       }
-      if (
-        !isPlainObject(value) ||
-        (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
-      )
-        throw new Error(`has a value that is not plain JSON at ${where}`);
-      const members: string[] = [];
-      for (const key of Object.keys(value).sort()) {
-        const member = value[key];
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) throw new NotJson("a value that is not plain JSON");
+      const record = value as JsonMap;
+      let text = "{";
+      for (const key of Object.keys(record).sort()) {
+        const member = record[key];
         if (member === undefined) continue;
-        members.push(`${JSON.stringify(key)}:${canonicalJson(member, `${where}.${key}`)}`);
+        try {
+          text += `${text.length > 1 ? "," : ""}${JSON.stringify(key)}:${encode(member)}`;
+        } catch (error) {
+          if (error instanceof NotJson) error.path.push(`.${key}`);
+          throw error;
+        }
       }
-      return `{${members.join(",")}}`;
+      return `${text}}`;
     }
     default:
-      throw new Error(`has a ${typeof value} at ${where}, which JSON cannot carry`);
+      throw new NotJson(`a ${typeof value}`, ", which JSON cannot carry");
   }
 }
