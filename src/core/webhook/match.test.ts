@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { revisionFollowsUpdate, targetsRefreshedBy, type WatchedSource } from "./match.ts";
+import type { Application } from "../application.ts";
+import type { Stack } from "../stack/spec.ts";
+import { revisionFollowsUpdate, specSources, targetsRefreshedBy, type WatchedSource } from "./match.ts";
 import type { PushEvent, RefUpdate } from "./push.ts";
 
 const SHA = "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c";
@@ -184,5 +186,26 @@ describe("targetsRefreshedBy", () => {
   it("refreshes nothing when the payload names no readable repository", () => {
     const event: PushEvent = { ...push, repoURLs: ["not a url"] };
     assert.deepEqual(refreshed(event, [one("any", "not a url")]), []);
+  });
+});
+
+describe("specSources", () => {
+  it("reads the source of an Application and of a Stack from spec.source", () => {
+    const app = {
+      spec: { source: { repoURL: "https://git.example/a.git", targetRevision: "main", path: "k8s" } },
+    };
+    const stack = { spec: { source: { repoURL: "https://git.example/infra.git" }, approval: "manual" } };
+    assert.deepEqual(specSources(app), [app.spec.source]);
+    assert.deepEqual(specSources(stack), [stack.spec.source]);
+  });
+
+  it("takes the Application and Stack types as they are", () => {
+    const sourcesOfBoth = (app: Application, stack: Stack) => [...specSources(app), ...specSources(stack)];
+    assert.equal(typeof sourcesOfBoth, "function");
+  });
+
+  it("finds nothing to follow in an object without a source", () => {
+    assert.deepEqual(specSources({}), []);
+    assert.deepEqual(specSources({ spec: {} }), []);
   });
 });

@@ -27,6 +27,15 @@ export interface WatchedSource {
   targetRevision?: string;
 }
 
+/**
+ * The sources an Application or a Stack follows, for targetsRefreshedBy: both keep one at
+ * `spec.source` (Argo CD's field); an object without one follows nothing.
+ */
+export function specSources(object: { spec?: { source?: WatchedSource } }): WatchedSource[] {
+  const source = object.spec?.source;
+  return source === undefined || typeof source.repoURL !== "string" ? [] : [source];
+}
+
 /** A source the push refreshes, with the ref update that did it. */
 export interface PushMatch<T> {
   target: T;
