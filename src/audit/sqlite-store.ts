@@ -34,6 +34,7 @@ import {
   type AuditQuery,
   type AuditStore,
   AuditStoreError,
+  checkQuery,
   decodeCursor,
   encodeCursor,
   pageSize,
@@ -108,6 +109,8 @@ export class SqliteAuditStore implements AuditStore {
   readonly #insertStatement: StatementSync;
   readonly #getStatement: StatementSync;
   readonly #pageStatement: StatementSync;
+  /** list() statements by SQL text: one per combination of filters, a few dozen at most. */
+  readonly #listStatements = new Map<string, StatementSync>();
 
   constructor(options: SqliteAuditStoreOptions) {
     this.path = options.path;
@@ -171,6 +174,7 @@ export class SqliteAuditStore implements AuditStore {
 
   async list(query: AuditQuery = {}): Promise<AuditPage> {
     const db = this.#open();
+    checkQuery(query);
     const limit = pageSize(query);
     const order = query.order ?? "desc";
     const where: string[] = [];
@@ -202,7 +206,12 @@ export class SqliteAuditStore implements AuditStore {
       params.push(decodeCursor(query.cursor));
     }
     const sql = `SELECT ${COLUMNS} FROM audit_records ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq ${order === "desc" ? "DESC" : "ASC"} LIMIT ?`;
-    const rows = db.prepare(sql).all(...params, limit + 1) as unknown as Row[];
+    let statement = this.#listStatements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      this.#listStatements.set(sql, statement);
+    }
+    const rows = statement.all(...params, limit + 1) as unknown as Row[];
     const records = rows.slice(0, limit).map(fromRow);
     const last = records.at(-1);
     return rows.length > limit && last ? { records, nextCursor: encodeCursor(last.seq) } : { records };

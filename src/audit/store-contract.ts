@@ -259,6 +259,16 @@ export function auditStoreContract(name: string, factory: StoreFactory): void {
       ],
       ["a page size of 0", { limit: 0 }, /audit page size 0 must be between 1 and 1000/],
       ["a page size over the maximum", { limit: 5000 }, /audit page size 5000/],
+      [
+        "a time without a zone",
+        { since: "2026-12-02T13:00" },
+        /audit query since "2026-12-02T13:00" must be a UTC time/,
+      ],
+      [
+        "an unknown kind",
+        { kind: ["sync", "deploy" as AuditKind] },
+        /audit query kind "deploy" is not one of/,
+      ],
     ];
     for (const [what, query, message] of badQueries)
       it(`refuses ${what}`, () =>

@@ -7,7 +7,13 @@
 // and writes the records after it in one transaction that excludes every other writer, so no two
 // records ever share a seq or a predecessor. Stores never update or delete a record.
 import type { ChainHead } from "../core/audit/chain.ts";
-import type { AuditEntry, AuditKind, AuditRecord } from "../core/audit/record.ts";
+import {
+  AUDIT_KINDS,
+  AUDIT_TIME,
+  type AuditEntry,
+  type AuditKind,
+  type AuditRecord,
+} from "../core/audit/record.ts";
 
 /** What `list` returns records for. Every field is optional; absent means "any". */
 export interface AuditQuery {
@@ -76,6 +82,25 @@ export function decodeCursor(cursor: string): number {
       `audit cursor ${JSON.stringify(cursor)} is not one this server gave out; start again without a cursor`,
     );
   return Number(match[1]);
+}
+
+/** Refuses a query whose times or kinds no record can have, saying what was expected. */
+export function checkQuery(query: AuditQuery): void {
+  for (const field of ["since", "until"] as const) {
+    const time = query[field];
+    if (time !== undefined && !AUDIT_TIME.test(time))
+      throw new AuditStoreError(
+        "invalid-audit-query",
+        `audit query ${field} ${JSON.stringify(time)} must be a UTC time like 2026-12-02T13:00:00.000Z`,
+      );
+  }
+  const kinds = typeof query.kind === "string" ? [query.kind] : (query.kind ?? []);
+  for (const kind of kinds)
+    if (!(AUDIT_KINDS as readonly string[]).includes(kind))
+      throw new AuditStoreError(
+        "invalid-audit-query",
+        `audit query kind ${JSON.stringify(kind)} is not one of ${AUDIT_KINDS.join(", ")}`,
+      );
 }
 
 /** The page size a query asks for, with the default applied; refuses nonsense. */

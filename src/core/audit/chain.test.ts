@@ -6,7 +6,9 @@ import {
   type ChainProblemCode,
   EMPTY_HEAD,
   finishVerify,
+  formatAnchor,
   GENESIS_HASH,
+  parseAnchor,
   recordHash,
   seal,
   startVerify,
@@ -327,4 +329,23 @@ describe("verify", () => {
     assert.deepEqual(Object.keys(state.last), ["seq", "hash", "prevHash"]);
     assert.equal(state.count, 50);
   });
+});
+
+describe("anchors as text", () => {
+  it("reads back the head it wrote", () => {
+    const head = { seq: 1234, hash: "ab".repeat(32) };
+    assert.equal(formatAnchor(head), `mooring-audit-head seq=1234 hash=${"ab".repeat(32)}`);
+    assert.deepEqual(parseAnchor(`  ${formatAnchor(head)}\n`), head);
+  });
+  const notAnchors = [
+    "",
+    "mooring-audit-head seq=12",
+    `mooring-audit-head seq=-1 hash=${"a".repeat(64)}`,
+    `mooring-audit-head seq=1 hash=${"A".repeat(64)}`,
+    `mooring-audit-head seq=1 hash=${"a".repeat(63)}`,
+    `synced app web; mooring-audit-head seq=1 hash=${"a".repeat(64)}`,
+  ];
+  for (const text of notAnchors)
+    it(`reads no anchor from ${JSON.stringify(text.slice(0, 40))}`, () =>
+      assert.equal(parseAnchor(text), undefined));
 });

@@ -33,6 +33,22 @@ export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS_HASH };
 /** A head published outside the database (Kubernetes Event, log line): the chain must still contain it. */
 export type Anchor = ChainHead;
 
+const ANCHOR_TEXT = /^mooring-audit-head seq=(\d{1,15}) hash=([0-9a-f]{64})$/;
+
+/**
+ * An anchor as one line of text, for a Kubernetes Event message or a log field:
+ * `mooring-audit-head seq=12 hash=<64 hex>`. parseAnchor reads it back when verifying.
+ */
+export function formatAnchor(head: ChainHead): string {
+  return `mooring-audit-head seq=${head.seq} hash=${head.hash}`;
+}
+
+/** The anchor a line written by formatAnchor holds, or undefined when the text is not one. */
+export function parseAnchor(text: string): Anchor | undefined {
+  const match = ANCHOR_TEXT.exec(text.trim());
+  return match ? { seq: Number(match[1]), hash: match[2] as string } : undefined;
+}
+
 /** The hash a record must carry, computed from everything else in it. */
 export function recordHash(record: Omit<AuditRecord, "hash">, sha256: Sha256): string {
   const { seq, prevHash } = record;
