@@ -15,7 +15,9 @@
 import type { HookState, OperationState, OperationStep, ResourceOutcome, StepId } from "./app-status.ts";
 import type { HealthStatus } from "./health/status.ts";
 import { formatRef, groupOf, type KubeObject, type ObjectRef, refKey, refOf } from "./objects.ts";
-import type { SyncPlan, SyncStep } from "./sync-plan.ts";
+import { compareSteps, type SyncPlan, type SyncStep } from "./sync-plan.ts";
+
+export { compareSteps };
 
 /** The finalizer each hook carries until its outcome is recorded in the operation state. */
 export const HOOK_FINALIZER = "mooring.dev/hook";
@@ -73,18 +75,6 @@ export interface HookUpdate {
   uid: string;
   state: "Succeeded" | "Failed";
   message: string;
-}
-
-const PHASE_ORDER: Readonly<Record<string, number>> = { PreSync: 0, Sync: 1, PostSync: 2, SyncFail: 3 };
-const ACTION_ORDER: Readonly<Record<StepId["action"], number>> = { apply: 0, hook: 1, prune: 2 };
-
-/** Plan order of two steps: phase, then wave, then apply before hooks before prune. */
-export function compareSteps(a: StepId, b: StepId): number {
-  return (
-    (PHASE_ORDER[a.phase] ?? 9) - (PHASE_ORDER[b.phase] ?? 9) ||
-    a.wave - b.wave ||
-    ACTION_ORDER[a.action] - ACTION_ORDER[b.action]
-  );
 }
 
 export function stepId(step: StepId): StepId {

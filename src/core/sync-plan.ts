@@ -17,6 +17,7 @@ import {
   isHook,
   objectSyncOptions,
   type PlanError,
+  SYNC_PHASES,
   type SyncPhase,
   syncWave,
   unknownHookTypes,
@@ -158,7 +159,7 @@ function neverRun(obj: KubeObject): string {
   return unknownHookTypes(obj)?.message ?? NEVER_RUN;
 }
 
-const PHASE_ORDER: Readonly<Record<SyncPhase, number>> = { PreSync: 0, Sync: 1, PostSync: 2, SyncFail: 3 };
+const PHASE_ORDER: Readonly<Record<string, number>> = { PreSync: 0, Sync: 1, PostSync: 2, SyncFail: 3 };
 // Within a wave of the Sync phase: apply the objects, run that wave's Sync hooks, then prune.
 const ACTION_ORDER: Readonly<Record<StepAction, number>> = { apply: 0, hook: 1, prune: 2 };
 
@@ -264,6 +265,25 @@ function withPruneLast(steps: SyncStep[], objects: KubeObject[]): SyncStep[] {
   ];
 }
 
+/** What orders steps: a step, or a running operation's record of one. */
+export interface StepOrder {
+  phase: string;
+  wave: number;
+  action: StepAction;
+}
+
+/**
+ * Plan order of two steps: phase, then wave, then apply before hooks before prune. Deletion
+ * phases have plans of their own (deletion-hooks.ts), so they only ever meet each other here.
+ */
+export function compareSteps(a: StepOrder, b: StepOrder): number {
+  return (
+    (PHASE_ORDER[a.phase] ?? SYNC_PHASES.length) - (PHASE_ORDER[b.phase] ?? SYNC_PHASES.length) ||
+    a.wave - b.wave ||
+    ACTION_ORDER[a.action] - ACTION_ORDER[b.action]
+  );
+}
+
 /** Merges single-object placements into one step per (phase, wave, action), ordered. */
 function group(placed: readonly SyncStep[]): SyncStep[] {
   const steps = new Map<string, SyncStep>();
@@ -273,12 +293,7 @@ function group(placed: readonly SyncStep[]): SyncStep[] {
     if (step) step.objects.push(...objects);
     else steps.set(key, { phase, wave, action, objects: [...objects] });
   }
-  const ordered = [...steps.values()].sort(
-    (a, b) =>
-      PHASE_ORDER[a.phase] - PHASE_ORDER[b.phase] ||
-      a.wave - b.wave ||
-      ACTION_ORDER[a.action] - ACTION_ORDER[b.action],
-  );
+  const ordered = [...steps.values()].sort(compareSteps);
   for (const step of ordered) {
     const compare = step.action === "prune" ? compareForPrune : compareForApply;
     step.objects.sort((a, b) => compare(refOf(a), refOf(b)));
