@@ -25,6 +25,12 @@ export interface GoWrapperRecipe {
   packages: string[];
   /** The published version of a sibling module that the upstream go.mod replaces with a local path. */
   siblingVersion: (toolVersion: string) => string;
+  /**
+   * The path the module's own go.mod declares, when the proxy serves it under another one. Gitea
+   * 1.27 says `module gitea.dev` but is served only as `code.gitea.io/gitea` (gitea.dev answers
+   * 403), so the wrapper requires the declared path and replaces it with `module`.
+   */
+  declaredPath?: string;
 }
 
 /**
@@ -83,9 +89,12 @@ export interface Tool {
   versionArgs: { binary: string; args: string[] };
   /** Data files taken from the tool's module source, concatenated into share/<output>. */
   assets?: { module: string; files: string[]; output: string };
+  /** Whole folders copied from the tool's module source into share/<output>/ (Gitea's templates). */
+  staticDirs?: { module: string; dirs: string[]; output: string };
 }
 
 export const KUBERNETES_VERSION = "v1.36.3";
+export const GITEA_VERSION = "v1.27.3";
 
 function kubeVersionStamps(version: string): Record<string, string> {
   const [major, minor] = version.replace(/^v/, "").split(".");
@@ -277,6 +286,32 @@ export const TOOLS: readonly Tool[] = [
     stamps: { "github.com/opentofu/opentofu/version.dev": "no" },
     tags: [],
     versionArgs: { binary: "tofu", args: ["version"] },
+  },
+  {
+    // The forge that webhook and pull-request-preview tests push to (src/sandbox/gitea.ts).
+    name: "gitea",
+    version: GITEA_VERSION,
+    revision: 1,
+    recipe: {
+      kind: "go-wrapper",
+      module: "code.gitea.io/gitea",
+      declaredPath: "gitea.dev",
+      // The main package is the module root.
+      packages: ["gitea.dev"],
+      // Gitea's replaces point at published forks, never at local paths: nothing to re-point.
+      siblingVersion: (v) => v,
+    },
+    binaries: ["gitea"],
+    // Without it the binary and /api/v1/version say "development".
+    stamps: { "main.Version": GITEA_VERSION.replace(/^v/, "") },
+    // 1.27's default SQLite driver is pure Go (modernc.org/sqlite), so CGO_ENABLED=0 keeps SQLite;
+    // the old `sqlite sqlite_unlock_notify` tags select nothing now, and `bindata` needs generated
+    // files the module zip lacks, so templates, locales and images are read from disk instead.
+    tags: [],
+    versionArgs: { binary: "gitea", args: ["--version"] },
+    // Gitea's STATIC_ROOT_PATH: templates/, options/ (locales, licences) and public/ (images; the
+    // web UI's JS/CSS bundle is never built, the API and git over HTTP do not need it).
+    staticDirs: { module: "code.gitea.io/gitea", dirs: ["templates", "options", "public"], output: "gitea" },
   },
   ...TOFU_PROVIDERS,
 ];

@@ -1,6 +1,6 @@
 // Debian packages the toolchain and sandboxes rely on (openssl makes sandbox certificates; git is
 // the engine's source adapter; openssh serves deploy-key tests; bubblewrap confines tofu and the
-// renderers). Installed with apt-get when
+// renderers; PostgreSQL, gnupg and Chromium serve the audit, signed-commit and UI tests). Installed with apt-get when
 // missing and we are root; otherwise the error names the packages to install.
 import { runCommand } from "../util/exec.ts";
 import { ToolchainError } from "./install.ts";
@@ -14,6 +14,12 @@ export const DEBIAN_PACKAGES = [
   "openssh-server",
   // tofu, helm and kustomize run confined by bubblewrap (src/isolation).
   "bubblewrap",
+  // The audit store's PostgreSQL tests start a private server from /usr/lib/postgresql/15/bin.
+  "postgresql",
+  // Signed-commit verification: gpg checks OpenPGP signatures (ssh-keygen, from openssh-client, SSH ones).
+  "gnupg",
+  // The web UI is tested in real headless Chromium, driven by playwright-core.
+  "chromium",
 ] as const;
 
 export async function missingDebianPackages(packages: readonly string[]): Promise<string[]> {

@@ -131,6 +131,44 @@ describe("renderWrapperGoMod", () => {
   });
 });
 
+// Gitea 1.27.3: the go.mod declares a path the proxy does not serve (it serves the module as
+// code.gitea.io/gitea), and replaces dependencies with published versions only.
+const GITEA_LIKE = `module gitea.dev
+
+go 1.26.4
+
+require github.com/microsoft/go-mssqldb v1.9.8
+
+replace github.com/microsoft/go-mssqldb => github.com/microsoft/go-mssqldb v1.9.7
+`;
+
+describe("wrapper for a module served under another path than it declares", () => {
+  it("requires the declared path and replaces it with the served module at the same version", () => {
+    const upstream = parseGoMod(GITEA_LIKE);
+    const plan = planWrapper(upstream);
+    const wrapper = parseGoMod(
+      renderWrapperGoMod({
+        toolModule: "code.gitea.io/gitea",
+        declaredPath: upstream.module,
+        toolVersion: "v1.27.3",
+        goVersion: wrapperGoVersion(upstream.go),
+        siblings: plan.siblings,
+        siblingVersion: "v1.27.3",
+        unpublished: new Set(),
+        copied: plan.copied,
+      }),
+    );
+    assert.deepEqual([...wrapper.requires], [["gitea.dev", "v1.27.3"]]);
+    assert.deepEqual(
+      wrapper.replaces.map((r) => `${r.from} => ${r.to} ${r.toVersion ?? ""}`.trim()),
+      [
+        "gitea.dev => code.gitea.io/gitea v1.27.3",
+        "github.com/microsoft/go-mssqldb => github.com/microsoft/go-mssqldb v1.9.7",
+      ],
+    );
+  });
+});
+
 // The kubernetes provider v1.13.4: replaces without versions on the left, a local replace of a
 // module it does not require, and a go line from before module graph pruning.
 const PROVIDER_LIKE = `module github.com/hashicorp/terraform-provider-kubernetes

@@ -116,16 +116,23 @@ export interface WrapperInput {
   copied: Replace[];
   /** Other modules to replace with an empty stub at ./stub/x<index> (see TofuProviderRecipe.stubs). */
   stubs?: readonly string[];
+  /**
+   * The path the tool's go.mod declares when it differs from `toolModule`, the path the proxy
+   * serves it under: the wrapper requires this path and replaces it with `toolModule`.
+   */
+  declaredPath?: string;
 }
 
 /** The wrapper module's go.mod. `go mod tidy` fills in the rest of the graph. */
 export function renderWrapperGoMod(input: WrapperInput): string {
   const lines = ["module mooring.dev/toolchain/wrapper", "", `go ${input.goVersion}`, ""];
-  lines.push("require (", `\t${input.toolModule} ${input.toolVersion}`);
+  const required = input.declaredPath ?? input.toolModule;
+  lines.push("require (", `\t${required} ${input.toolVersion}`);
   for (const s of input.siblings) {
     if (!input.unpublished.has(s)) lines.push(`\t${s} ${input.siblingVersion}`);
   }
   lines.push(")", "", "replace (");
+  if (input.declaredPath) lines.push(`\t${input.declaredPath} => ${input.toolModule} ${input.toolVersion}`);
   input.siblings.forEach((s, index) => {
     const target = input.unpublished.has(s) ? stubDir(index) : `${s} ${input.siblingVersion}`;
     lines.push(`\t${s} => ${target}`);

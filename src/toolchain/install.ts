@@ -7,7 +7,7 @@
 // expects them (`mirror/<host>/<namespace>/<type>/<version>/<target>/`), and checked by tofu's
 // plugin handshake instead of a version flag.
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { CommandError, runChecked, runCommand } from "../util/exec.ts";
@@ -197,6 +197,10 @@ async function buildTool(
         step("collecting data files");
         await collectAssets(tool, tool.assets, scratch, go);
       }
+      if (tool.staticDirs) {
+        step(`copying ${tool.staticDirs.dirs.join(", ")} from the module source`);
+        await copyStaticDirs(tool, tool.staticDirs, scratch, go);
+      }
       step("checking the binary runs");
       const { binary, args } = tool.versionArgs;
       const check = await runChecked(join(scratch, "bin", binary), args, { timeoutMs: 30_000 });
@@ -276,6 +280,7 @@ interface WrapperSpec {
   packages: readonly string[];
   siblingVersion: (moduleVersion: string) => string;
   stubs?: readonly string[];
+  declaredPath?: string;
 }
 
 /** Builds `spec.packages` of `spec.module@moduleVersion` into scratch/bin/<outputs[i]>. */
@@ -331,6 +336,7 @@ async function buildWrapper(
     unpublished,
     copied: plan.copied,
     stubs,
+    ...(recipe.declaredPath ? { declaredPath: recipe.declaredPath } : {}),
   });
   await writeFile(join(scratch, "go.mod"), goMod);
   await writeFile(join(scratch, "tools.go"), renderToolsFile(recipe.packages));
@@ -441,6 +447,35 @@ async function collectAssets(
   }
   await mkdir(join(scratch, "share"), { recursive: true });
   await writeFile(join(scratch, "share", assets.output), parts.join("---\n"));
+}
+
+/**
+ * Copies whole folders of the module source into share/<output>/. The module cache keeps its
+ * files read-only; the copies are made writable so the cache folder can be replaced later.
+ */
+async function copyStaticDirs(
+  tool: Tool,
+  staticDirs: NonNullable<Tool["staticDirs"]>,
+  scratch: string,
+  go: GoRunner,
+): Promise<void> {
+  const module = staticDirs.module;
+  const { stdout } = await go(["mod", "download", "-json", `${module}@${tool.version}`], scratch);
+  const info = JSON.parse(stdout) as ModuleInfo;
+  if (!info.Dir) throw new ToolchainError(`could not locate the source of ${module}@${tool.version}`);
+  const target = join(scratch, "share", staticDirs.output);
+  for (const dir of staticDirs.dirs) {
+    await cp(join(info.Dir, dir), join(target, dir), { recursive: true });
+  }
+  await makeWritable(target);
+}
+
+async function makeWritable(path: string): Promise<void> {
+  const entries = await readdir(path, { withFileTypes: true, recursive: true });
+  await chmod(path, 0o755);
+  for (const entry of entries) {
+    await chmod(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o755 : 0o644);
+  }
 }
 
 /** The first line that carries a version number; tools print warnings before it at times. */
