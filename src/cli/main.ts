@@ -9,6 +9,7 @@ import { installCommands } from "./install-commands.ts";
 import { UsageError } from "./output.ts";
 import { projectCommands } from "./project-commands.ts";
 import { sandboxCommands } from "./sandbox-commands.ts";
+import { serverCommands } from "./server-commands.ts";
 import { stackCommands } from "./stack-commands.ts";
 import { toolchainCommands } from "./toolchain-commands.ts";
 import { upCommands } from "./up-commands.ts";
@@ -21,6 +22,7 @@ const commands: Command[] = [
   ...installCommands,
   ...clusterCommands,
   ...controllerCommands,
+  ...serverCommands,
   ...upCommands,
   ...appCommands,
   ...stackCommands,

@@ -1,0 +1,25 @@
+// What the API server's routes are given to work with. Every capability arrives here, built once
+// at start-up by `moor server` (src/cli/server-commands.ts), so a route never reads the
+// environment or opens a connection of its own, and a test can start the server on real parts.
+import type { AuditEntry } from "../core/audit/record.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { Logger } from "../util/log.ts";
+import type { Authenticator } from "./principal.ts";
+
+/** Where audit entries go; the audit writer (src/audit) batches them into the hash chain. */
+export interface AuditSink {
+  /** Queues an entry; never throws into the caller (a failed append is logged by the writer). */
+  record(entry: AuditEntry): unknown;
+}
+
+export interface ServerDeps {
+  authenticator: Authenticator;
+  audit: AuditSink;
+  /** Milliseconds since the epoch. */
+  clock: () => number;
+  log: Logger;
+  /** The cluster Mooring runs in, with the server's own identity. */
+  kube: KubeClient;
+  /** The controller namespace (`mooring`), where Applications, Secrets and settings live. */
+  namespace: string;
+}

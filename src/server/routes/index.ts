@@ -1,0 +1,18 @@
+// Every API route, in one list: `moor server` serves it and the OpenAPI document describes it.
+// Each resource's routes live in their own module; add a module's routes here.
+import type { ServerDeps } from "../context.ts";
+import { openApiDocument } from "../openapi.ts";
+import type { Route } from "../route.ts";
+import { metaRoutes, SERVER_VERSION } from "./meta.ts";
+
+export function allRoutes(_deps: ServerDeps): Route[] {
+  const routes: Route[] = [];
+  let document: unknown;
+  routes.push(
+    ...metaRoutes(() => {
+      document ??= openApiDocument(routes, SERVER_VERSION);
+      return document;
+    }),
+  );
+  return routes;
+}
