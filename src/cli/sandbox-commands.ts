@@ -1,4 +1,6 @@
 // `moor sandbox create|delete|list|kubeconfig`: local throwaway clusters (see src/sandbox/).
+
+import { createNamedGitea, deleteNamedGitea, GiteaError } from "../sandbox/gitea.ts";
 import {
   createSandbox,
   deleteSandbox,
@@ -131,6 +133,75 @@ export const sandboxCommands: Command[] = [
     run: async (values) => {
       printSandboxes(await listSandboxes(), stringValue(values, "output"));
       return EXIT.ok;
+    },
+  },
+  {
+    path: ["sandbox", "gitea", "create"],
+    usage: "moor sandbox gitea create NAME [--port N] [--timeout 60s] [-o json|yaml]",
+    summary:
+      "start a local Gitea (the toolchain's) on a loopback port; prints its URL and admin credentials once",
+    options: { port: { type: "string" }, timeout: { type: "string" }, ...outputOption },
+    run: async (values, args) => {
+      const name = oneName(args, "moor sandbox gitea create NAME");
+      const output = parseOutputFormat(stringValue(values, "output"));
+      const port = positiveInt(stringValue(values, "port"), "--port");
+      const readyTimeoutMs = durationMs(stringValue(values, "timeout"), "--timeout");
+      const progress = createProgress();
+      progress.step(`forge ${name}: starting Gitea`);
+      try {
+        const gitea = await createNamedGitea(name, {
+          ...(port !== undefined ? { port } : {}),
+          ...(readyTimeoutMs !== undefined ? { readyTimeoutMs } : {}),
+        });
+        progress.done(`forge ${name} is ready`);
+        const shown = {
+          name,
+          url: gitea.url,
+          adminUser: gitea.adminUser,
+          adminPassword: gitea.adminPassword,
+          adminToken: gitea.adminToken,
+        };
+        if (output === "json" || output === "yaml") {
+          process.stdout.write(`${renderStructured(shown, output)}\n`);
+        } else {
+          process.stdout.write(
+            `forge ${name} is running Gitea at ${gitea.url}\n` +
+              `  admin user:     ${gitea.adminUser}\n` +
+              `  admin password: ${gitea.adminPassword}\n` +
+              `  admin token:    ${gitea.adminToken}\n` +
+              "  (shown only now; delete it with: moor sandbox gitea delete " +
+              `${name})\n`,
+          );
+        }
+        return EXIT.ok;
+      } catch (err) {
+        progress.fail(`forge ${name}: start`);
+        throw err;
+      }
+    },
+  },
+  {
+    path: ["sandbox", "gitea", "delete"],
+    usage: "moor sandbox gitea delete NAME... [--ignore-not-found]",
+    summary: "stop local Gitea forges and remove their data",
+    options: { "ignore-not-found": { type: "boolean" } },
+    run: async (values, args) => {
+      if (args.length === 0) throw new UsageError("expected at least one forge name");
+      let failed = false;
+      for (const name of args) {
+        try {
+          await deleteNamedGitea(name);
+          process.stdout.write(`forge ${name} deleted\n`);
+        } catch (err) {
+          if (err instanceof GiteaError && err.code === "not-found" && values["ignore-not-found"] === true)
+            continue;
+          process.stderr.write(
+            `moor sandbox gitea delete: ${err instanceof Error ? err.message : String(err)}\n`,
+          );
+          failed = true;
+        }
+      }
+      return failed ? EXIT.failed : EXIT.ok;
     },
   },
   {
