@@ -2,9 +2,13 @@
 // kubeconfig or in cluster with its service account. SIGTERM and SIGINT shut it down gracefully.
 
 import { join } from "node:path";
+import { publishAnchorEvent } from "../audit/anchors.ts";
+import { defaultAuditDatabase, describeDatabase, openAuditStore } from "../audit/open.ts";
+import { AuditWriter } from "../audit/writer.ts";
 import { Controller } from "../controller/controller.ts";
 import { Destinations } from "../controller/destinations.ts";
 import { CONTROLLER_NAMESPACE } from "../core/application.ts";
+import type { ChainHead } from "../core/audit/chain.ts";
 import { parseDuration } from "../core/duration.ts";
 import { parseServiceAccount } from "../core/sync-identity.ts";
 import { reportConfinement } from "../isolation/startup.ts";
@@ -13,7 +17,7 @@ import { loadConfig } from "../kube/kubeconfig.ts";
 import type { ApiServer } from "../terraform/state-backend.ts";
 import { defaultTofuCliConfigPath, providerMirrors, writeProviderCliConfig } from "../toolchain/tofu.ts";
 import { mooringHome } from "../util/home.ts";
-import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from "../util/log.ts";
+import { createLogger, LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from "../util/log.ts";
 import { type Command, EXIT, stringValue, type Values } from "./command.ts";
 import { LIMIT_USAGE, limitOptions, limitsFromFlags } from "./limit-flags.ts";
 import { UsageError } from "./output.ts";
@@ -65,10 +69,33 @@ function intFlag(values: Values, name: string): number | undefined {
   return n;
 }
 
+/**
+ * The audit writer of a controller or server process, on the store `--database` names; anchors
+ * go to the log and through `publish` (a Kubernetes Event). A store that cannot be opened stops
+ * the process: running without the trail it was told to keep would lose records silently.
+ */
+export async function openAuditWriter(
+  database: string | undefined,
+  log: Logger,
+  anchorEveryMs: number | undefined,
+  publish: (head: ChainHead) => Promise<void>,
+): Promise<AuditWriter> {
+  const store = await openAuditStore(database).catch((err: unknown) => {
+    throw new Error(
+      `cannot open the audit store ${describeDatabase(database || defaultAuditDatabase())}: ${err instanceof Error ? err.message : String(err)}; check --database`,
+    );
+  });
+  return new AuditWriter(store, {
+    log,
+    publishAnchor: publish,
+    ...(anchorEveryMs !== undefined ? { anchorEveryMs } : {}),
+  });
+}
+
 export const controllerCommands: Command[] = [
   {
     path: ["controller"],
-    usage: `moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--multi-tenant] [--default-service-account NAME] [--unsafe-unsandboxed-stacks] [--unsafe-unsandboxed-renders] [--log-level info] [--log-format json|text] ${LIMIT_USAGE}`,
+    usage: `moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--multi-tenant] [--default-service-account NAME] [--unsafe-unsandboxed-stacks] [--unsafe-unsandboxed-renders] [--database URL|PATH] [--audit-anchor-interval 60s] [--log-level info] [--log-format json|text] ${LIMIT_USAGE}`,
     summary:
       "run the controller for Applications and Stacks in the foreground (metrics and health on --port)",
     options: {
@@ -90,6 +117,9 @@ export const controllerCommands: Command[] = [
       // tofu, helm and kustomize run in a sandbox; these run them unconfined where it cannot start.
       "unsafe-unsandboxed-stacks": { type: "boolean" },
       "unsafe-unsandboxed-renders": { type: "boolean" },
+      // The audit trail: a postgres:// URL or an SQLite file (default under MOORING_HOME).
+      database: { type: "string" },
+      "audit-anchor-interval": { type: "string" },
     },
     run: async (values) => {
       const level = (stringValue(values, "log-level") ?? "info") as LogLevel;
@@ -122,6 +152,14 @@ export const controllerCommands: Command[] = [
       const unsafeRenders = values["unsafe-unsandboxed-renders"] === true;
       await reportConfinement(log, { unsafeStacks, unsafeRenders });
       const cliConfigFile = await writeProviderCliConfig(defaultTofuCliConfigPath(), providerMirrors());
+      const database = stringValue(values, "database");
+      const anchorEveryMs = durationFlag(values, "audit-anchor-interval");
+      const audit = await openAuditWriter(database, log, anchorEveryMs, (head) =>
+        publishAnchorEvent(client, namespace, head, {
+          component: "mooring-controller",
+          instance: controller.audit.controller.name,
+        }),
+      );
       const controller = new Controller(client, destinations, log, {
         namespace,
         stacks: {
@@ -143,6 +181,7 @@ export const controllerCommands: Command[] = [
         allowLocalRepos: values["allow-local-repos"] === true,
         unsafeUnsandboxedRenders: unsafeRenders,
         limits,
+        audit,
       });
       let exitCode: number = EXIT.ok;
       let finished: () => void = () => {};
@@ -151,19 +190,26 @@ export const controllerCommands: Command[] = [
       });
       const shutdown = (signal: string) => {
         log.info("shutting down", { signal });
-        void controller.stop().then(finished);
+        void controller
+          .stop()
+          .then(() => audit.close())
+          .then(finished);
       };
       process.once("SIGTERM", () => shutdown("SIGTERM"));
       process.once("SIGINT", () => shutdown("SIGINT"));
       await controller.start(() => {
         // Like kube-controller-manager: a replica that lost its lease exits and is restarted.
         exitCode = EXIT.failed;
-        void controller.stop().then(finished);
+        void controller
+          .stop()
+          .then(() => audit.close())
+          .then(finished);
       });
       log.info("controller started", {
         namespace,
         metrics: `${controller.address}/metrics`,
         tenancy: multiTenant ? "multi-tenant" : "single-team",
+        audit: describeDatabase(database || defaultAuditDatabase()),
         ...(defaultServiceAccount ? { defaultServiceAccount } : {}),
       });
       await stopped;

@@ -8,6 +8,7 @@ import { type Application, CONTROLLER_NAMESPACE, REFRESH_ANNOTATION } from "../c
 import { applyStanding, type Standing } from "../core/conditions.ts";
 import { type DeletionState, decideDeletion, deletionHookPlan } from "../core/deletion-hooks.ts";
 import { crossNamespaceDependency } from "../core/dependencies.ts";
+import type { ObjectDiff } from "../core/diff.ts";
 import { durationOr } from "../core/duration.ts";
 import { jsonEqual } from "../core/json.ts";
 import { mergePatchFrom } from "../core/merge-patch.ts";
@@ -41,6 +42,7 @@ import {
   mergeDrift,
   resourceStatuses,
 } from "./app-status-builder.ts";
+import { type ControllerAudit, driftDetails, syncObjects } from "./audit.ts";
 import { compareWithCluster, concretise, observeSync } from "./compare.ts";
 import type { DriftWatcher } from "./drift.ts";
 import type { ControllerMetrics } from "./metrics.ts";
@@ -107,6 +109,8 @@ export interface ReconcilerDeps {
   namespace?: string;
   /** The Projects apps are checked against (projects.ts). */
   projects: ProjectLookup;
+  /** The audit trail: syncs, drift and refusals are recorded here (audit.ts). */
+  audit: ControllerAudit;
 }
 
 type AppWithOperation = Application & { operation?: Operation };
@@ -449,6 +453,8 @@ export class AppReconciler {
 
     let operationState = lastOp;
     let history = previous.history ?? [];
+    /** When a self-heal sync put the drifted objects back, for the audit trail. */
+    let healedAt: string | undefined;
     // Outside the cluster's namespace scope, or refused by the API server to this identity.
     let standing: Standing | null = blockedBeforeApply(target, comparison, createNamespace);
     if (standing) {
@@ -533,6 +539,8 @@ export class AppReconciler {
         drifted.push(...late.filter((d) => repaired.has(`${d.kind}/${d.namespace}/${d.name}`)));
         if (trigger === "automated" && drifted.length > 0) trigger = "self-heal";
         operationState = { ...result, trigger };
+        this.recordSync(app, operationState, comparison, fetched.commit, phase);
+        if (phase === "Succeeded" && trigger === "self-heal") healedAt = new Date().toISOString();
         const pruned = result.resources.filter((r) => r.result === "deleted");
         if (phase === "Succeeded") {
           const changed = result.resources.filter((r) => r.result === "created" || r.result === "configured");
@@ -624,6 +632,10 @@ export class AppReconciler {
     const settled: Standing = standing ?? decide();
     const now = new Date().toISOString();
     const driftLog = mergeDrift(previous.drift ?? [], drifted, trigger === "self-heal" ? now : undefined);
+    for (const d of drifted) {
+      this.deps.audit.record("drift-detected", app, driftDetails(d));
+      if (healedAt) this.deps.audit.record("drift-healed", app, driftDetails(d, healedAt));
+    }
     const status: ApplicationStatus = {
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
       sync: { status: synced ? "Synced" : "OutOfSync", revision, targetRevision },
@@ -736,8 +748,46 @@ export class AppReconciler {
     const done = await terminateOperation(target.client, state, message, new Date().toISOString());
     await this.persistOperation(app, done);
     log.info("sync terminated", { revision: state.revision, by: operation.initiatedBy?.username });
+    this.deps.audit.record(
+      "sync-terminated",
+      app,
+      { revision: state.revision, trigger: state.trigger, message },
+      this.deps.audit.actorFor(operation.initiatedBy?.username),
+    );
     this.deps.metrics.syncs.inc({ phase: "Failed", trigger: state.trigger });
     await this.deps.events.record(app, "Warning", "SyncFailed", message);
+  }
+
+  /**
+   * The audit record of a finished sync: the commit and its author, who asked for it (or
+   * "automated"), and the objects created, changed (fields, masked) and pruned.
+   */
+  private recordSync(
+    app: Application,
+    state: OperationState,
+    comparison: { diffs: ObjectDiff[] },
+    commit: { author: { name: string; email: string }; subject: string; committedAt: string },
+    phase: "Succeeded" | "Failed",
+  ): void {
+    const username = state.initiatedBy?.username;
+    this.deps.audit.record(
+      state.trigger === "rollback" ? "rollback" : "sync",
+      app,
+      {
+        revision: state.revision,
+        author: `${commit.author.name} <${commit.author.email}>`,
+        commitSubject: commit.subject,
+        committedAt: commit.committedAt,
+        trigger: state.trigger,
+        initiator: username ?? "automated",
+        phase,
+        ...(phase === "Failed" ? { message: state.message } : {}),
+        startedAt: state.startedAt,
+        ...(state.finishedAt ? { finishedAt: state.finishedAt } : {}),
+        ...syncObjects(state.resources, comparison.diffs),
+      },
+      this.deps.audit.actorFor(username),
+    );
   }
 
   /** The first dependency (spec.dependsOn) that is not Ready, as `Kind ns/name`, or null. */

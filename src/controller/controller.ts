@@ -8,6 +8,7 @@
 // at once. A replica that loses its Lease interrupts its tofu runs at once.
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
+import { type AuditRecorder, NO_AUDIT } from "../audit/writer.ts";
 import { type Application, CONTROLLER_NAMESPACE } from "../core/application.ts";
 import { defaultLimits, type Limits } from "../core/limits.ts";
 import type { KubeObject } from "../core/objects.ts";
@@ -23,6 +24,7 @@ import { providerMirrors } from "../toolchain/tofu.ts";
 import type { Logger } from "../util/log.ts";
 import { AppReconciler, type DestinationLookup } from "./app-reconciler.ts";
 import { SourceResolver } from "./app-source.ts";
+import { ControllerAudit } from "./audit.ts";
 import { collectDiskGarbage, type DiskArea, gitCacheAreas, runFolderArea } from "./disk-gc.ts";
 import { DriftWatcher } from "./drift.ts";
 import { Informer, objectKey } from "./informer.ts";
@@ -84,13 +86,20 @@ export interface ControllerOptions {
   };
   /** Run helm and kustomize unconfined (--unsafe-unsandboxed-renders); default false. */
   unsafeUnsandboxedRenders?: boolean;
+  /**
+   * Where syncs, drift, Stack plans, approvals, applies and unlocks are recorded (an AuditWriter,
+   * src/audit/writer.ts; the caller opens and closes it); default: nothing is recorded.
+   */
+  audit?: AuditRecorder;
 }
 
 export class Controller {
   readonly metrics = new ControllerMetrics();
+  /** The audit trail as the reconcilers record to it (`deps.audit`), as this replica. */
+  readonly audit: ControllerAudit;
   private readonly client: KubeClient;
   private readonly log: Logger;
-  private readonly options: Required<Omit<ControllerOptions, "gitCacheDir" | "stacks" | "limits">> &
+  private readonly options: Required<Omit<ControllerOptions, "gitCacheDir" | "stacks" | "limits" | "audit">> &
     Pick<ControllerOptions, "gitCacheDir" | "stacks">;
   private readonly limits: Limits;
   /** Keeps git caches and run folders within the disk budget while leading. */
@@ -145,6 +154,7 @@ export class Controller {
       ...(options.stacks ? { stacks: options.stacks } : {}),
     };
     this.limits = defaultLimits(options.limits);
+    this.audit = new ControllerAudit(options.audit ?? NO_AUDIT, this.options.identity);
   }
 
   /** The address /metrics is served on, once started. */
@@ -244,6 +254,7 @@ export class Controller {
       resyncMs: this.options.resyncMs,
       tenancy: this.options.tenancy,
       namespace: this.options.namespace,
+      audit: this.audit,
     });
     // Applications in every namespace: those outside the controller namespace are reconciled
     // only as far as their project's sourceNamespaces admits them (app-project.ts).
@@ -287,6 +298,7 @@ export class Controller {
       },
       maxTimeoutMs: this.limits.maxStackTimeoutMs,
       signal: runs.signal,
+      audit: this.audit,
     });
     const queue = new WorkQueue(
       (key) => reconciler.reconcile(key),

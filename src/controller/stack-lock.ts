@@ -23,12 +23,15 @@ import { TofuError, type TofuRunner } from "../terraform/runner.ts";
 import { stackLockLease } from "../terraform/state-backend.ts";
 import type { Logger } from "../util/log.ts";
 import { processesWorkingUnder } from "../util/processes.ts";
+import type { ControllerAudit } from "./audit.ts";
 
 export interface StateLocksDeps {
   events: EventRecorder;
   log: Logger;
   /** Parent folder of run folders: a process working in one of a Stack's is a live run. */
   workRoot: string;
+  /** The audit trail: unlocks asked for and stale locks released are recorded (audit.ts). */
+  audit: ControllerAudit;
 }
 
 export class StateLocks {
@@ -115,6 +118,12 @@ export class StateLocks {
       await client.mergePatch(ref, releaseLockPatch(lease));
     }
     this.deps.log.info(decision.message, { stack: `${namespace}/${name}`, requestedBy: by });
+    this.deps.audit.record(
+      "stack-unlock",
+      stack,
+      { lockId: requested, released: decision.release, message: decision.message },
+      this.deps.audit.actorFor(by === "someone" ? undefined : by),
+    );
     await this.deps.events.record(
       stack,
       decision.release ? "Normal" : "Warning",
@@ -157,6 +166,7 @@ export class StateLocks {
       createdAt: lock.createdMs === undefined ? undefined : new Date(lock.createdMs).toISOString(),
     });
     await this.deps.events.record(stack, "Warning", "StaleLockReleased", message);
+    this.deps.audit.record("stack-unlock", stack, { lockId: lock.id, released: true, stale: true, message });
     await runner.forceUnlock(dir, lock.id);
   }
 }

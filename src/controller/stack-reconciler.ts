@@ -37,6 +37,7 @@ import { TofuError } from "../terraform/runner.ts";
 import type { ApiServer } from "../terraform/state-backend.ts";
 import type { Logger } from "../util/log.ts";
 import type { SourceResolver } from "./app-source.ts";
+import type { ControllerAudit } from "./audit.ts";
 import type { ProjectLookup } from "./projects.ts";
 import type { ProcessResult } from "./queue.ts";
 import { failureSource } from "./stack-errors.ts";
@@ -81,6 +82,8 @@ export interface StackReconcilerDeps {
    * it releases the state lock before another replica, leading now, touches the state.
    */
   signal?: AbortSignal;
+  /** The audit trail: plans, approvals, applies and unlocks are recorded here (audit.ts). */
+  audit: ControllerAudit;
 }
 
 export class StackReconciler {
@@ -95,7 +98,12 @@ export class StackReconciler {
   constructor(deps: StackReconcilerDeps) {
     this.deps = deps;
     this.folders = new RunFolders(deps.workRoot, deps.apiServer);
-    this.locks = new StateLocks({ events: deps.events, log: deps.log, workRoot: deps.workRoot });
+    this.locks = new StateLocks({
+      events: deps.events,
+      log: deps.log,
+      workRoot: deps.workRoot,
+      audit: deps.audit,
+    });
     this.status = new StackStatusWriter(deps.client);
     this.runs = new StackRuns({
       sources: deps.sources,
@@ -111,6 +119,7 @@ export class StackReconciler {
       locks: this.locks,
       status: this.status,
       events: deps.events,
+      audit: deps.audit,
     });
   }
 
@@ -240,6 +249,18 @@ export class StackReconciler {
         cli: cliApproval(stack.metadata.annotations),
       });
       if (decision.decision === "apply") {
+        this.deps.audit.record(
+          "stack-approve",
+          stack,
+          {
+            planId: pending.id,
+            purpose: pending.purpose,
+            revision,
+            approvedBy: decision.approvedBy,
+            how: decision.reason,
+          },
+          decision.reason === "Approved" ? this.deps.audit.actorFor(decision.approvedBy) : undefined,
+        );
         await this.steps.apply(stack, spec, account, status, revision, pending.id, decision.approvedBy);
         await this.status.clearAnnotations(stack, [APPROVE_PLAN_ANNOTATION, APPROVED_BY_ANNOTATION]);
         // A failed apply goes through the queue's backoff before the next plan.

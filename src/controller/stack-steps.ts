@@ -19,6 +19,7 @@ import { sha256Hex } from "../terraform/hash.ts";
 import { loadPlan, prunePlans, savePlan } from "../terraform/plan-store.ts";
 import { TofuError } from "../terraform/runner.ts";
 import { readSavedPlan } from "../terraform/saved-plan.ts";
+import type { ControllerAudit } from "./audit.ts";
 import { StackError } from "./stack-errors.ts";
 import { forbiddenAs } from "./stack-identity.ts";
 import type { StateLocks } from "./stack-lock.ts";
@@ -31,6 +32,7 @@ export interface StackStepsDeps {
   locks: StateLocks;
   status: StackStatusWriter;
   events: EventRecorder;
+  audit: ControllerAudit;
 }
 
 export class StackSteps {
@@ -130,6 +132,13 @@ export class StackSteps {
           "PlanCreated",
           `plan ${id} for ${revision.slice(0, 10)}: ${formatCounts(summary.counts)}`,
         );
+        this.deps.audit.record("stack-plan", stack, {
+          planId: id,
+          revision,
+          purpose,
+          changes: formatCounts(summary.counts),
+          drifted: summary.drifted.map((r) => r.address),
+        });
       };
       await Promise.all([storePlan(), this.deps.runs.saveLog(run, stack, log.join(""))]);
       status.observedGeneration = stack.metadata.generation;
@@ -171,6 +180,12 @@ export class StackSteps {
       ? `${what}; ${driftLeftInPlace(subject, id)}`
       : `${what}; plan ${id} puts it back (driftDetection.mode: ${spec.driftDetection.mode})`;
     await this.deps.events.record(stack, "Warning", "DriftDetected", message);
+    this.deps.audit.record("drift-detected", stack, {
+      resources: drifted.map((r) => r.address),
+      planId: id,
+      mode: spec.driftDetection.mode,
+      leftInPlace,
+    });
   }
 
   async apply(
@@ -236,6 +251,7 @@ export class StackSteps {
         result = "failed";
       }
       status.lastApply = { planId: id, approvedBy, appliedAt: new Date().toISOString(), result, message };
+      this.deps.audit.record("stack-apply", stack, { planId: id, revision, approvedBy, result, message });
       if (status.lastPlan?.id === id) status.lastPlan.pending = false;
       if (result === "succeeded") {
         const outputs = await runner.output(work.moduleDir);
