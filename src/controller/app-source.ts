@@ -2,9 +2,19 @@
 // branch costs one `git ls-remote` (no download), so the result is shared by every app on the
 // same repo and revision and reused for the poll interval; a refresh forces a new look. Only a
 // new commit costs a fetch and an extraction, and each commit is extracted once.
+import { createHash } from "node:crypto";
+import type { SignatureKey } from "../core/project/signature.ts";
 import type { CommitInfo } from "../git/commit-info.ts";
 import type { GitCredentials } from "../git/credentials.ts";
+import type { CommitSignature } from "../git/signature.ts";
 import type { GitSource } from "../git/source.ts";
+
+/**
+ * How long a commit's signature check is reused. A key may expire or be revoked meanwhile, so
+ * the answer is not kept forever; a changed project (other keys) is another cache entry at once.
+ */
+const SIGNATURE_TTL_MS = 10 * 60_000;
+const SIGNATURE_CACHE = 1024;
 
 export interface ResolvedSource {
   sha: string;
@@ -33,6 +43,7 @@ export class SourceResolver {
   private readonly onRemote: (op: "ls-remote" | "fetch", ok: boolean) => void;
   private readonly heads = new Map<string, HeadEntry>();
   private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly signatures = new Map<string, { result: CommitSignature; at: number }>();
 
   constructor(git: GitSource, options: SourceResolverOptions = {}) {
     this.git = git;
@@ -71,6 +82,22 @@ export class SourceResolver {
     const cached = this.heads.get(`${repoURL}#${revision || "HEAD"}`);
     if (!cached) return 0;
     return Math.max(0, cached.at + this.pollIntervalMs - Date.now());
+  }
+
+  /**
+   * Whether a commit is signed by one of a project's keys (git/signature.ts). A commit's answer
+   * for the same keys is kept for a while, so a project's apps on one commit cost one check.
+   */
+  async verify(repoURL: string, sha: string, keys: readonly SignatureKey[]): Promise<CommitSignature> {
+    const key = `${repoURL}@${sha}#${createHash("sha256").update(JSON.stringify(keys)).digest("hex")}`;
+    const known = this.signatures.get(key);
+    if (known && Date.now() - known.at < SIGNATURE_TTL_MS) return known.result;
+    const result = await this.git.verifyCommit(repoURL, sha, keys, await this.credentialsFor(repoURL));
+    this.signatures.delete(key);
+    this.signatures.set(key, { result, at: Date.now() });
+    if (this.signatures.size > SIGNATURE_CACHE)
+      this.signatures.delete(this.signatures.keys().next().value as string);
+    return result;
   }
 
   /** The commit's files on disk (immutable, shared) and its metadata. */

@@ -12,6 +12,7 @@
 import { mkdtemp, readdir, rename, rm, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
+import type { SignatureKey } from "../core/project/signature.ts";
 import { folderBytes } from "../util/disk.ts";
 import { mooringHome } from "../util/home.ts";
 import { localGitEnv, withRemoteAccess } from "./access.ts";
@@ -31,6 +32,7 @@ import { GitError } from "./errors.ts";
 import { KeyedLock } from "./lock.ts";
 import { commitForRevision, FULL_SHA, parseLsRemote, SHORT_SHA } from "./refs.ts";
 import { type GitRunOptions, probeGit, runGit } from "./run.ts";
+import { type CommitSignature, verifyCommitSignature } from "./signature.ts";
 import {
   isRelativeURL,
   parseGitmodules,
@@ -382,6 +384,30 @@ export class GitSource {
       this.#commitInfos.delete(this.#commitInfos.keys().next().value as string);
     }
     return info;
+  }
+
+  /**
+   * Whether a commit is signed by one of a project's keys (signature.ts), fetching it into the
+   * mirror first when it is missing; nothing of it is checked out.
+   */
+  async verifyCommit(
+    repoURL: string,
+    sha: string,
+    keys: readonly SignatureKey[],
+    credentials?: GitCredentials,
+  ): Promise<CommitSignature> {
+    const repo = await this.#open(repoURL);
+    return this.#locks.run(repo.key, async () => {
+      const commit = await this.#ensureCommit(repo, sha.trim().toLowerCase(), credentials);
+      return verifyCommitSignature({
+        gitDir: repo.mirror,
+        sha: commit,
+        keys,
+        env: this.#localRun(repo, "verify-commit").env,
+        tmpDir: this.#layout.tmp,
+        timeoutMs: this.timeoutMs,
+      });
+    });
   }
 
   async #open(repoURL: string): Promise<Repo> {
