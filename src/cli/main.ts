@@ -2,6 +2,7 @@
 // rely on: 0 success, 1 the command failed, 2 it was called wrongly (unknown command or option).
 import { parseArgs } from "node:util";
 import { appCommands } from "./app-commands.ts";
+import { auditCommands } from "./audit-commands.ts";
 import { clusterCommands } from "./cluster-commands.ts";
 import { type Command, EXIT } from "./command.ts";
 import { controllerCommands } from "./controller-commands.ts";
@@ -27,6 +28,7 @@ const commands: Command[] = [
   ...appCommands,
   ...stackCommands,
   ...projectCommands,
+  ...auditCommands,
   {
     path: ["version"],
     usage: "moor version",
