@@ -4,6 +4,7 @@ import type { ServerDeps } from "../context.ts";
 import { openApiDocument } from "../openapi.ts";
 import type { Route } from "../route.ts";
 import { metaRoutes, SERVER_VERSION } from "./meta.ts";
+import { webhookRoutes } from "./webhooks.ts";
 
 export function allRoutes(_deps: ServerDeps): Route[] {
   const routes: Route[] = [];
@@ -14,5 +15,6 @@ export function allRoutes(_deps: ServerDeps): Route[] {
       return document;
     }),
   );
+  routes.push(...webhookRoutes());
   return routes;
 }
