@@ -1,0 +1,268 @@
+// User story: "I push to Gitea and my Application is live within seconds, with no polling; a forged
+// or replayed delivery changes nothing and is on record."
+//
+// Everything is real: Gitea (built by the toolchain) holds the repository and sends the webhook
+// itself, signed with the secret from its hook settings; `moor server` receives it; `moor
+// controller` deploys to the sandbox cluster. The controller polls Git only once an hour here, so
+// nothing but the webhook can explain a change going live within seconds. The forged, replayed
+// and oversized deliveries start from a delivery Gitea really sent (its delivery history keeps
+// the headers and body).
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { HookDelivery } from "../../src/sandbox/gitea.ts";
+import { applyApp, deleteApp, getApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
+import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
+import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
+import { sharedGitea, uniqueRepoName } from "../harness/gitea.ts";
+import { type RunningServer, startServer } from "../harness/server.ts";
+import { getStack } from "../harness/stacks.ts";
+
+const HOOK_SECRET = "e2e-gitea-hook-secret";
+const SUFFIX = Date.now().toString(36);
+const APP = `hooked-${SUFFIX}`;
+const STACK = `hooked-stack-${SUFFIX}`;
+const NAMESPACE = `webhooks-${SUFFIX}`;
+
+function configMap(value: string): string {
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeting\ndata:\n  message: ${value}\n`;
+}
+
+/** The audit entries `moor server` wrote to its log (no audit store is configured here). */
+function auditEntries(server: RunningServer): { kind: string; details: Record<string, unknown> }[] {
+  return server.logs.flatMap((line) =>
+    line.msg === "audit" && typeof line.audit === "object" && line.audit !== null
+      ? [line.audit as { kind: string; details: Record<string, unknown> }]
+      : [],
+  );
+}
+
+function auditFor(server: RunningServer, kind: string, deliveryId: string) {
+  return eventually(
+    `a ${kind} audit record for delivery ${deliveryId}`,
+    async () => auditEntries(server).find((e) => e.kind === kind && e.details.deliveryId === deliveryId),
+    10_000,
+  );
+}
+
+/** Headers of a recorded delivery that a forge sends (Gitea also records Content-Length and such). */
+function forgeHeaders(delivery: HookDelivery, overrides: Record<string, string> = {}): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(delivery.request?.headers ?? {})) {
+    if (/^x-/i.test(name) || /^content-type$/i.test(name)) headers.set(name, value);
+  }
+  for (const [name, value] of Object.entries(overrides)) headers.set(name, value);
+  return headers;
+}
+
+describe("webhooks from a real Gitea", { timeout: 300_000 }, () => {
+  let server: RunningServer;
+  let controller: RunningController;
+  let gitea: Awaited<ReturnType<typeof sharedGitea>>;
+  let owner = "";
+  let repo = "";
+  let cloneURL = "";
+  let hookId = 0;
+
+  /** The delivery Gitea made for the push that moved a ref to `sha`, once it was answered. */
+  function deliveryOf(sha: string): Promise<HookDelivery> {
+    return eventually(
+      `Gitea's delivery of the push of ${sha.slice(0, 8)}`,
+      async () =>
+        gitea
+          .hookDeliveries(hookId)
+          .find((d) => d.delivered && d.request !== null && JSON.parse(d.request.body).after === sha),
+      20_000,
+    );
+  }
+
+  before(async () => {
+    await ensureInstalled();
+    gitea = await sharedGitea();
+    await kubectlOk(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "mooring-webhook", namespace: "mooring" },
+        stringData: { gitea: HOOK_SECRET },
+      }),
+    });
+    server = await startServer();
+    // Git is polled once an hour: only the webhook can make a push go live within seconds.
+    controller = await startController({ args: ["--repo-poll-interval", "1h", "--resync", "1h"] });
+    const created = await gitea.client.createRepo(uniqueRepoName("apps"));
+    owner = created.owner;
+    repo = created.name;
+    cloneURL = created.cloneURL;
+    await gitea.client.commit({
+      owner,
+      repo,
+      branch: "main",
+      files: { "app/greeting.yaml": configMap("v1"), "stack/main.tf": "" },
+      message: "first",
+    });
+    hookId = await gitea.client.createHook(owner, repo, {
+      url: `${server.url}/webhooks/gitea`,
+      secret: HOOK_SECRET,
+    });
+    await applyApp(APP, {
+      source: { repoURL: cloneURL, targetRevision: "main", path: "app" },
+      destination: { namespace: NAMESPACE },
+      syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+    });
+    await waitForApp(APP, "synced and healthy", syncedAndHealthy());
+  });
+
+  after(async () => {
+    await deleteApp(APP).catch(() => {});
+    await kubectl(["delete", "stack", STACK, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
+    await kubectl(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=false"]);
+    await kubectl(["delete", "secret", "mooring-webhook", "-n", "mooring", "--ignore-not-found"]);
+    await controller?.stop();
+    await server?.stop();
+  });
+
+  let pushedDelivery: HookDelivery;
+
+  it("a push to the followed branch is live within seconds, refreshed by Gitea's signed delivery", async () => {
+    const sha = await gitea.client.commit({
+      owner,
+      repo,
+      branch: "main",
+      files: { "app/greeting.yaml": configMap("v2") },
+      message: "say v2",
+    });
+    const pushed = Date.now();
+    await waitForApp(APP, `synced at ${sha.slice(0, 8)}`, syncedAndHealthy(sha), 30_000);
+    const seconds = (Date.now() - pushed) / 1000;
+    const live = await kubectlOk([
+      "get",
+      "configmap",
+      "greeting",
+      "-n",
+      NAMESPACE,
+      "-o",
+      "jsonpath={.data.message}",
+    ]);
+    assert.equal(live, "v2");
+    process.stderr.write(`webhooks e2e: push to live in ${seconds.toFixed(1)} s\n`);
+
+    pushedDelivery = await deliveryOf(sha);
+    assert.equal(pushedDelivery.status, 200, pushedDelivery.responseBody);
+    const answer = JSON.parse(pushedDelivery.responseBody) as { refreshed: { kind: string; name: string }[] };
+    assert.deepEqual(
+      answer.refreshed.map((r) => `${r.kind}/${r.name}`),
+      [`Application/${APP}`],
+    );
+    const received = await auditFor(server, "webhook-received", pushedDelivery.uuid);
+    assert.deepEqual(received.details.refreshed, [`Application/mooring/${APP}`]);
+    assert.deepEqual(received.details.refs, ["refs/heads/main"]);
+  });
+
+  it("a push to another branch refreshes nothing", async () => {
+    const before = await getApp(APP);
+    const sha = await gitea.client.commit({
+      owner,
+      repo,
+      branch: "feature",
+      from: "main",
+      files: { "app/greeting.yaml": configMap("feature") },
+      message: "not for main",
+    });
+    const delivery = await deliveryOf(sha);
+    assert.equal(delivery.status, 200, delivery.responseBody);
+    assert.deepEqual((JSON.parse(delivery.responseBody) as { refreshed: unknown[] }).refreshed, []);
+    const now = await getApp(APP);
+    assert.equal(now.metadata.annotations?.["mooring.dev/refresh"], undefined);
+    assert.equal(now.status?.sync.revision, before.status?.sync.revision);
+    const live = await kubectlOk([
+      "get",
+      "configmap",
+      "greeting",
+      "-n",
+      NAMESPACE,
+      "-o",
+      "jsonpath={.data.message}",
+    ]);
+    assert.equal(live, "v2");
+  });
+
+  it("a tampered delivery is refused with 401 and audited, and refreshes nothing", async () => {
+    const request = pushedDelivery.request;
+    assert.ok(request);
+    // Same signature, body changed to point the branch elsewhere; a fresh delivery id.
+    const body = request.body.replace(/"after":\s*"[0-9a-f]+"/, `"after":"${"1".repeat(40)}"`);
+    assert.notEqual(body, request.body);
+    const res = await fetch(`${server.url}/webhooks/gitea`, {
+      method: "POST",
+      headers: forgeHeaders(pushedDelivery, { "X-Gitea-Delivery": "forged-1" }),
+      body,
+    });
+    assert.equal(res.status, 401);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "bad-signature");
+    // The delivery id of an unverified request is the sender's word: the record keeps the refusal.
+    await eventually(
+      "a webhook-refused audit record with bad-signature",
+      async () =>
+        auditEntries(server).find((e) => e.kind === "webhook-refused" && e.details.code === "bad-signature"),
+      10_000,
+    );
+    assert.equal((await getApp(APP)).metadata.annotations?.["mooring.dev/refresh"], undefined);
+  });
+
+  it("a replayed delivery is refused with 409 and audited", async () => {
+    const request = pushedDelivery.request;
+    assert.ok(request);
+    const res = await fetch(`${server.url}/webhooks/gitea`, {
+      method: "POST",
+      headers: forgeHeaders(pushedDelivery),
+      body: request.body,
+    });
+    assert.equal(res.status, 409);
+    const refused = await auditFor(server, "webhook-refused", pushedDelivery.uuid);
+    assert.equal(refused.details.code, "replayed-delivery");
+  });
+
+  it("a body over 1 MiB is refused with 413 and audited", async () => {
+    const request = pushedDelivery.request;
+    assert.ok(request);
+    const res = await fetch(`${server.url}/webhooks/gitea`, {
+      method: "POST",
+      headers: forgeHeaders(pushedDelivery, { "X-Gitea-Delivery": "oversized-1" }),
+      body: request.body + " ".repeat(1024 * 1024),
+    });
+    assert.equal(res.status, 413);
+    await eventually(
+      "a webhook-refused audit record with body-too-large",
+      async () =>
+        auditEntries(server).find((e) => e.kind === "webhook-refused" && e.details.code === "body-too-large"),
+      10_000,
+    );
+  });
+
+  it("a push asks a Stack following the branch to refresh", async () => {
+    await kubectlOk(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Stack",
+        metadata: { name: STACK, namespace: "mooring" },
+        // Suspended: the controller leaves it alone, so the refresh request stays visible.
+        spec: { source: { repoURL: cloneURL, targetRevision: "main", path: "stack" }, suspend: true },
+      }),
+    });
+    const sha = await gitea.client.commit({
+      owner,
+      repo,
+      branch: "main",
+      files: { "stack/main.tf": "# touched\n" },
+      message: "touch the stack",
+    });
+    const delivery = await deliveryOf(sha);
+    const answer = JSON.parse(delivery.responseBody) as { refreshed: { kind: string; name: string }[] };
+    assert.deepEqual(
+      answer.refreshed.map((r) => `${r.kind}/${r.name}`).sort(),
+      [`Application/${APP}`, `Stack/${STACK}`].sort(),
+    );
+    const stack = await getStack("mooring", STACK);
+    assert.equal(stack.metadata.annotations?.["mooring.dev/refresh"], "normal");
+  });
+});
