@@ -7,6 +7,7 @@ import type {
   Project,
   ProjectDestination,
 } from "../core/project/project.ts";
+import { describeSignatureKey } from "../core/project/signature.ts";
 import { age, renderTable } from "./output.ts";
 
 function groupKind(gk: GroupKind): string {
@@ -62,6 +63,12 @@ export function renderProjectSummary(project: Project, users: readonly string[])
         spec.destinationServiceAccounts?.map(serviceAccount),
         "none (syncs use the install's default identity)",
       ),
+    ],
+    [
+      "Signed commits",
+      spec.signatureKeys?.length
+        ? `required, by ${spec.signatureKeys.map(describeSignatureKey).join(", ")}`
+        : "not required",
     ],
     ["Used by", listText(users, "nothing")],
   ];

@@ -43,7 +43,7 @@ import type { ProcessResult } from "./queue.ts";
 import { failureSource } from "./stack-errors.ts";
 import { forbiddenAs, StackIdentities } from "./stack-identity.ts";
 import { StateLocks } from "./stack-lock.ts";
-import { enforceStackProject } from "./stack-project.ts";
+import { enforceStackProject, enforceStackSignature } from "./stack-project.ts";
 import { StackRuns } from "./stack-run.ts";
 import type { StackSandboxOptions } from "./stack-sandbox.ts";
 import { StackStatusWriter, stackRef } from "./stack-status.ts";
@@ -230,6 +230,10 @@ export class StackReconciler {
     driftCheck: string,
   ): Promise<ProcessResult | undefined> {
     const { revision, confirm } = await this.resolveHead(stack, spec, status, refresh);
+    // Signed commits: nothing is planned or applied from a commit the project refuses.
+    await enforceStackSignature(this.deps.projects, this.deps.sources, stack, spec, revision, (details) =>
+      this.deps.audit.record("commit-refused", stack, details),
+    );
     const step = decideStep({
       status,
       generation: stack.metadata.generation,

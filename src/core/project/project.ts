@@ -11,11 +11,15 @@
 // `default`); objects in the controller namespace may name any project, objects elsewhere only a
 // project whose sourceNamespaces lists their namespace.
 //
+// `signatureKeys` (signature.ts) makes the project accept only commits signed by one of its GPG
+// keys or SSH allowed signers.
+//
 // Every pattern is a wildcard glob (`*`, `?`; glob.ts). In destinations and sourceRepos a leading
 // `!` denies, and a deny wins over any allow.
 import { API_GROUP, API_VERSION } from "../application.ts";
 import type { KubeObject, ObjectMeta } from "../objects.ts";
 import { globMatch } from "./glob.ts";
+import type { SignatureKey } from "./signature.ts";
 
 export const PROJECT_KIND = "Project";
 export const PROJECT_API_VERSION = `${API_GROUP}/${API_VERSION}`;
@@ -66,6 +70,20 @@ export interface ProjectSpec {
   sourceNamespaces?: string[];
   /** Per destination, the ServiceAccount syncs run as; the first match wins. */
   destinationServiceAccounts?: DestinationServiceAccount[];
+  /** When set, only commits signed by one of these keys are rendered and applied (signature.ts). */
+  signatureKeys?: SignatureKey[];
+  /** Who may do what in this project: built-in or custom roles bound to users and SSO groups
+   * (parseProjectRoles in src/core/access/authorize.ts). */
+  roles?: ProjectRoleSpec[];
+}
+
+/** One entry of spec.roles as written; parseProjectRoles validates it. */
+export interface ProjectRoleSpec {
+  name: string;
+  description?: string;
+  verbs?: string[];
+  users?: string[];
+  groups?: string[];
 }
 
 export interface Project extends KubeObject {

@@ -5,6 +5,7 @@ import {
   allowedSignersFile,
   crc24,
   decideSignature,
+  describeSignatureKey,
   parseAllowedSigner,
   parseGpgListing,
   parseSignatureCheck,
@@ -117,6 +118,17 @@ describe("readArmoredPublicKey", () => {
     assert.ok(read.ok);
     // The checksum line is base64 of the CRC-24 of the decoded bytes.
     assert.equal(crc24(read.bytes), 0x889a77);
+  });
+});
+
+describe("describeSignatureKey", () => {
+  it("names a GPG key by the user id inside it, and an SSH key by its principal", () => {
+    assert.equal(describeSignatureKey({ gpg: ALICE_GPG }), "GPG Alice <alice@example.com>");
+    assert.equal(
+      describeSignatureKey({ gpg: ALICE_GPG, keyID: "0x34c3f0d8ce8528b4" }),
+      "GPG Alice <alice@example.com> (keyID 34C3F0D8CE8528B4)",
+    );
+    assert.equal(describeSignatureKey({ ssh: BOB_SSH }), "SSH bob@example.com (ssh-ed25519)");
   });
 });
 

@@ -170,6 +170,66 @@ export function readArmoredPublicKey(text: string): ArmorResult {
   return { ok: true, bytes };
 }
 
+const USER_ID_TAG = 13;
+
+/** The first user id of an armored public key (`Alice <alice@example.com>`), for display. */
+export function gpgUserId(armored: string): string | undefined {
+  const read = readArmoredPublicKey(armored);
+  if (!read.ok) return undefined;
+  const bytes = read.bytes;
+  let at = 0;
+  while (at < bytes.length) {
+    const first = bytes[at] ?? 0;
+    const tag = packetTag(first);
+    if (tag < 0) return undefined;
+    let length: number;
+    let body: number;
+    if (first & 0x40) {
+      // New format: one, two or five length octets (partial lengths do not occur in keys).
+      const l0 = bytes[at + 1] ?? 0;
+      if (l0 < 192) [length, body] = [l0, at + 2];
+      else if (l0 < 224) [length, body] = [((l0 - 192) << 8) + (bytes[at + 2] ?? 0) + 192, at + 3];
+      else if (l0 === 255)
+        [length, body] = [
+          (((bytes[at + 2] ?? 0) << 24) |
+            ((bytes[at + 3] ?? 0) << 16) |
+            ((bytes[at + 4] ?? 0) << 8) |
+            (bytes[at + 5] ?? 0)) >>>
+            0,
+          at + 6,
+        ];
+      else return undefined;
+    } else {
+      const type = first & 0x03;
+      if (type === 0) [length, body] = [bytes[at + 1] ?? 0, at + 2];
+      else if (type === 1) [length, body] = [((bytes[at + 1] ?? 0) << 8) | (bytes[at + 2] ?? 0), at + 3];
+      else if (type === 2)
+        [length, body] = [
+          (((bytes[at + 1] ?? 0) << 24) |
+            ((bytes[at + 2] ?? 0) << 16) |
+            ((bytes[at + 3] ?? 0) << 8) |
+            (bytes[at + 4] ?? 0)) >>>
+            0,
+          at + 5,
+        ];
+      else return undefined;
+    }
+    if (tag === USER_ID_TAG) return new TextDecoder().decode(bytes.slice(body, body + length));
+    at = body + length;
+  }
+  return undefined;
+}
+
+/** How `moor project get` shows an entry: `GPG Alice <alice@example.com>`, `SSH alice@example.com (ssh-ed25519)`. */
+export function describeSignatureKey(entry: SignatureKey): string {
+  if (entry.gpg !== undefined) {
+    const uid = gpgUserId(entry.gpg) ?? "key";
+    return `GPG ${uid}${entry.keyID ? ` (keyID ${normalizeKeyId(entry.keyID)})` : ""}`;
+  }
+  const signer = parseAllowedSigner(entry.ssh ?? "");
+  return signer.ok ? `SSH ${signer.principals} (${signer.keyType})` : "SSH (malformed)";
+}
+
 function packetTag(first: number): number {
   if ((first & 0x80) === 0) return -1;
   return first & 0x40 ? first & 0x3f : (first >> 2) & 0x0f;

@@ -24,6 +24,10 @@ describe("validateProject", () => {
             { server: "*", namespace: "team-a", defaultServiceAccount: "deployer" },
             { name: "prod", namespace: "*", defaultServiceAccount: "tenants:team-a" },
           ],
+          roles: [
+            { name: "deployer", description: "team A's developers", groups: ["team-a-devs"] },
+            { name: "ci", verbs: ["get", "list", "refresh"], users: ["bot"] },
+          ],
         }),
       ),
       [],
@@ -65,6 +69,28 @@ describe("validateProject", () => {
       "spec.sourceNamespaces must be a list of strings",
     ],
     ["a bad name", withSpec({}, "Team_A"), 'metadata.name "Team_A" is not a valid object name'],
+    [
+      "Argo CD's signatureKeys entry naming a keyring key",
+      withSpec({ signatureKeys: [{ keyID: "4AEE18F83AFDEB23" }] }),
+      "project team-a: spec.signatureKeys[0] has only keyID",
+    ],
+    [
+      "a signature key that is not a public key",
+      withSpec({ signatureKeys: [{ ssh: "ssh-ed25519 AAAA bob@example.com" }] }),
+      "project team-a: spec.signatureKeys[0].ssh holds a ssh-ed25519 key that is not valid base64",
+    ],
+    [
+      "a role with a verb Mooring does not know",
+      withSpec({ roles: [{ name: "ci", verbs: ["get", "deploy"], groups: ["ci"] }] }),
+      'project team-a: spec.roles[0].verbs: role ci: unknown verb "deploy"',
+    ],
+    [
+      "Argo CD's Casbin policies in a role",
+      withSpec({
+        roles: [{ name: "dev", policies: ["p, proj:team-a:dev, applications, get, team-a/*, allow"] }],
+      }),
+      "project team-a: spec.roles[0].policies is Argo CD's Casbin form",
+    ],
   ];
   for (const [name, obj, expected] of cases) {
     it(`refuses ${name}`, () => {

@@ -1,8 +1,10 @@
 // What a well-formed Project looks like. The controller refuses to enforce a malformed project
 // (every Application in it stalls, saying which field is wrong) rather than guess what was meant;
 // `moor project create` refuses it before it reaches the cluster.
+import { parseProjectRoles } from "../access/authorize.ts";
 import { OBJECT_NAME } from "../objects.ts";
 import { parseRepoPattern } from "./repo-url.ts";
+import { signatureKeyProblems } from "./signature.ts";
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -103,5 +105,10 @@ export function validateProject(obj: unknown): string[] {
         at(`${where}.kind`, "is required (a glob; * for any kind)");
     });
   }
+  objects("signatureKeys", (entry, where) => {
+    for (const [field, text] of signatureKeyProblems(entry)) at(`${where}${field}`, text);
+  });
+  const roles = parseProjectRoles(name || "(unnamed)", spec.roles);
+  if (!roles.ok) problems.push(...roles.problems);
   return problems;
 }

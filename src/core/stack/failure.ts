@@ -32,6 +32,10 @@ export const STACK_ERROR_CODES = {
   "project-not-found": "ProjectNotFound",
   /** spec.project names a Project that is malformed. */
   "project-invalid": "InvalidProject",
+  /** The project requires signed commits and the commit is not signed. */
+  "commit-unsigned": "UnsignedCommit",
+  /** The project requires signed commits and the commit's signature is not a good one by its keys. */
+  "commit-untrusted": "UntrustedSignature",
   /** tofu cannot be confined on the controller's host (no user namespaces, no bubblewrap). */
   "sandbox-unavailable": "SandboxUnavailable",
 } as const;
