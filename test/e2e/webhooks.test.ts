@@ -199,13 +199,16 @@ describe("webhooks from a real Gitea", { timeout: 300_000 }, () => {
     });
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, "bad-signature");
-    // The delivery id of an unverified request is the sender's word: the record keeps the refusal.
-    await eventually(
-      "a webhook-refused audit record with bad-signature",
+    // The delivery id of an unverified request is only the sender's word, and recorded as such.
+    const refused = await eventually(
+      "a webhook-refused audit record for the forged delivery",
       async () =>
-        auditEntries(server).find((e) => e.kind === "webhook-refused" && e.details.code === "bad-signature"),
+        auditEntries(server).find(
+          (e) => e.kind === "webhook-refused" && e.details.claimedDeliveryId === "forged-1",
+        ),
       10_000,
     );
+    assert.equal(refused.details.code, "bad-signature");
     assert.equal((await getApp(APP)).metadata.annotations?.["mooring.dev/refresh"], undefined);
   });
 

@@ -144,6 +144,9 @@ describe("POST /api/v1/webhooks/{forge}", () => {
     assert.equal(audit[0]?.kind, "webhook-refused");
     assert.equal(audit[0]?.details.code, "bad-signature");
     assert.equal(audit[0]?.details.forge, "gitea");
+    // Unverified, so kept apart from the delivery ids of verified deliveries.
+    assert.equal(audit[0]?.details.claimedDeliveryId, "d-forged");
+    assert.equal(audit[0]?.details.deliveryId, undefined);
   });
 
   it("refuses a replayed delivery id with 409 and audits it, refreshing nothing the second time", async () => {

@@ -15,8 +15,9 @@
 // (src/server/webhooks/receive.ts). Each Application and Stack whose repository and revision the
 // push moved gets the refresh annotation (`mooring.dev/refresh: normal`) the controller already
 // honours, all at once; the controller does the rest. Every delivery, verified or refused, leaves
-// an audit record (webhook-received / webhook-refused) with the forge and delivery id, never the
-// body. When the refresh cannot be written the delivery answers 503 and its id is forgotten, so
+// an audit record (webhook-received / webhook-refused) with the forge and delivery id (for a
+// delivery refused before its signature verified: `claimedDeliveryId`, the sender's word), never
+// the body. When the refresh cannot be written the delivery answers 503 and its id is forgotten, so
 // the forge's retry goes through.
 import { z } from "zod";
 import { APPLICATION_API_VERSION, REFRESH_ANNOTATION } from "../../core/application.ts";
@@ -32,7 +33,7 @@ import type { ServerDeps } from "../context.ts";
 import { defineRoute, type Route } from "../route.ts";
 import { readBodyLimited } from "../webhooks/body.ts";
 import { receiveWebhook } from "../webhooks/receive.ts";
-import { verifyWebhook, type WebhookRefusal } from "../webhooks/verify.ts";
+import { claimedDeliveryId, verifyWebhook, type WebhookRefusal } from "../webhooks/verify.ts";
 
 /** The Secret in the controller namespace holding one webhook secret per forge. */
 export const WEBHOOK_SECRET_NAME = "mooring-webhook";
@@ -99,13 +100,19 @@ export function webhookRoutes(options: WebhookRouteOptions = {}): Route[] {
               ...(address === undefined ? {} : { address }),
             },
           });
+        const claimed = claimedDeliveryId(forgeName, hono.req.raw.headers);
         const refuse = (refusal: { code: string; status: number; message: string; deliveryId?: string }) => {
           audit({
             kind: "webhook-refused",
             project: "",
             details: {
               forge: forgeName,
-              ...(refusal.deliveryId === undefined ? {} : { deliveryId: refusal.deliveryId }),
+              // deliveryId once the signature verified; before that only what the sender claims.
+              ...(refusal.deliveryId !== undefined
+                ? { deliveryId: refusal.deliveryId }
+                : claimed !== undefined
+                  ? { claimedDeliveryId: claimed }
+                  : {}),
               code: refusal.code,
               status: refusal.status,
               reason: refusal.message,

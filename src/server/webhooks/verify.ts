@@ -163,6 +163,17 @@ function tokenMatches(secrets: readonly string[], sent: string): boolean {
   return matched === 1;
 }
 
+/**
+ * The delivery id a request claims, before (or without) verification: for the audit record of a
+ * refused delivery, so a forged or mis-signed one can be told apart from the forge's own. Only a
+ * well-formed id (1 to 200 visible characters) is returned; it is the sender's word, not a fact.
+ */
+export function claimedDeliveryId(forge: string, headers: HeaderSource): string | undefined {
+  if (!isForge(forge)) return undefined;
+  const delivery = firstHeader(headers, DELIVERY_HEADERS[forge]);
+  return delivery !== undefined && DELIVERY_ID.test(delivery.value) ? delivery.value : undefined;
+}
+
 /** Check a delivery's size and signature, then read which event and delivery it is. */
 export function verifyWebhook(
   request: WebhookRequest,
