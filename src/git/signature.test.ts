@@ -3,7 +3,13 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createSigningKeys, localRepo, SigningClone, type SigningKeys } from "../../test/harness/signing.ts";
+import {
+  createSigningKeys,
+  localRepo,
+  revokedGpgPublicKey,
+  SigningClone,
+  type SigningKeys,
+} from "../../test/harness/signing.ts";
 import type { SignatureKey } from "../core/project/signature.ts";
 import { SignatureKeyError, verifyCommitSignature } from "./signature.ts";
 
@@ -88,6 +94,14 @@ describe("verifyCommitSignature with real gpg and ssh-keygen", () => {
   it("refuses a GPG signature when the project lists only SSH keys", async () => {
     const { decision } = await verify(commits.aliceGpg ?? "", [{ ssh: alice.sshPublicKey }]);
     assert.equal(decision.allowed, false);
+  });
+
+  it("refuses a commit signed by a key the project lists but whose owner revoked it", async () => {
+    const revoked = await revokedGpgPublicKey(alice);
+    const { check, decision } = await verify(commits.aliceGpg ?? "", [{ gpg: revoked }]);
+    assert.equal(check.status, "revoked");
+    assert.ok(!decision.allowed && decision.reason === "UntrustedSignature");
+    assert.match(!decision.allowed ? decision.why : "", /a key that has been revoked/);
   });
 
   it("names the entry whose keyID picks no key of its block", async () => {

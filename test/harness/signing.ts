@@ -67,6 +67,29 @@ export async function createSigningKeys(name: string, email: string): Promise<Si
   };
 }
 
+/**
+ * The keys' GPG public key as exported after its revocation (the certificate gpg wrote when it
+ * made the key), so a verifier holding it sees signatures by the key as made by a revoked key.
+ * The keys' own keyring is left as it was, so they can still sign.
+ */
+export async function revokedGpgPublicKey(keys: SigningKeys): Promise<string> {
+  const home = await mkdtemp(join(tmpdir(), "mooring-sign-revoke-"));
+  try {
+    const env = { ...process.env, GNUPGHOME: home, HOME: home, LC_ALL: "C" };
+    const certificate = await readFile(
+      join(keys.gnupgHome, "openpgp-revocs.d", `${keys.gpgFingerprint}.rev`),
+      "utf8",
+    );
+    // gpg puts a colon before the armor line so that the certificate is not imported by accident.
+    const armored = certificate.replace(/^:-----BEGIN/m, "-----BEGIN");
+    await runChecked("gpg", ["--batch", "--import"], { env, input: keys.gpgPublicKey });
+    await runChecked("gpg", ["--batch", "--import"], { env, input: armored });
+    return (await runChecked("gpg", ["--batch", "--armor", "--export", keys.gpgFingerprint], { env })).stdout;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
 /** git arguments that make `commit` sign with the keys' GPG or SSH key (none for "none"). */
 export function signingArgs(keys: SigningKeys, how: SignWith): string[] {
   if (how === "gpg") return ["-c", "gpg.format=openpgp", "-c", `user.signingkey=${keys.gpgFingerprint}`];
