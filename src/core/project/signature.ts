@@ -532,7 +532,9 @@ export function decideSignature(check: SignatureCheck, gpgAllowed: readonly stri
       return { allowed: false, reason: UNSIGNED_COMMIT_REASON, why: "is not signed" };
     case "unknown-key":
       return untrusted(
-        `is signed by ${check.format === "ssh" ? "SSH" : "GPG"} key ${check.key || "(unnamed)"}, which is not one of the project's signatureKeys`,
+        check.format === "ssh"
+          ? `is signed by SSH key ${check.key || "(unnamed)"}, which is not one of the project's signatureKeys (or its line's valid-after/valid-before dates exclude the commit's date)`
+          : `is signed by GPG key ${check.key || "(unnamed)"}, which is not one of the project's signatureKeys`,
       );
     case "bad-signature":
       return untrusted(
