@@ -10,7 +10,7 @@
 // cluster is reachable, and any file of anchor lines (`--anchors`, e.g. a saved controller log).
 // It prints OK with the count and the head, or names the first bad record and why, exiting 1.
 import { readFileSync } from "node:fs";
-import { fetchAnchorEvents, readAnchorLines } from "../audit/anchors.ts";
+import { chainId, fetchAnchorEvents, readAnchorLines } from "../audit/anchors.ts";
 import { defaultAuditDatabase, describeDatabase, openAuditStore } from "../audit/open.ts";
 import type { AuditQuery, AuditStore } from "../audit/store.ts";
 import { verifyStore } from "../audit/verify.ts";
@@ -169,7 +169,10 @@ function renderRecords(records: readonly AuditRecord[]): string {
 }
 
 /** Anchors from the cluster's Events (when reachable) and from `--anchors` files. */
-async function gatherAnchors(values: Values): Promise<{ anchors: Anchor[]; sources: string[] }> {
+async function gatherAnchors(
+  values: Values,
+  reader: AuditReader,
+): Promise<{ anchors: Anchor[]; sources: string[] }> {
   const anchors: Anchor[] = [];
   const sources: string[] = [];
   const file = stringValue(values, "anchors");
@@ -191,8 +194,14 @@ async function gatherAnchors(values: Values): Promise<{ anchors: Anchor[]; sourc
       const { client, namespace } = clientFromFlags(values);
       try {
         const found = await fetchAnchorEvents(client, namespace);
-        anchors.push(...found);
-        sources.push(`${found.length} from AuditAnchor Events in namespace ${namespace}`);
+        // Only this chain's anchors; an empty store keeps them all, so a chain emptied is caught.
+        const first = await reader.get(1);
+        const ours = first ? found.filter((a) => !a.chain || a.chain === chainId(first.hash)) : found;
+        anchors.push(...ours.map(({ seq, hash }) => ({ seq, hash })));
+        const foreign = found.length - ours.length;
+        sources.push(
+          `${ours.length} from AuditAnchor Events in namespace ${namespace}${foreign ? ` (${foreign} of other chains left out)` : ""}`,
+        );
       } finally {
         client.close();
       }
@@ -264,8 +273,10 @@ export const auditCommands: Command[] = [
       const format = stringValue(values, "output");
       if (format !== undefined && format !== "json")
         throw new UsageError("verify prints text, or JSON with -o json");
-      const { anchors, sources } = await gatherAnchors(values);
-      const result = await withReader(values, (reader) => verifyStore(reader as AuditStore, anchors));
+      const { anchors, sources, result } = await withReader(values, async (reader) => {
+        const gathered = await gatherAnchors(values, reader);
+        return { ...gathered, result: await verifyStore(reader as AuditStore, gathered.anchors) };
+      });
       if (format === "json")
         print(JSON.stringify({ ...result, anchorsFound: anchors.length, anchorSources: sources }, null, 2));
       else if (result.ok)

@@ -154,12 +154,17 @@ export const controllerCommands: Command[] = [
       const cliConfigFile = await writeProviderCliConfig(defaultTofuCliConfigPath(), providerMirrors());
       const database = stringValue(values, "database");
       const anchorEveryMs = durationFlag(values, "audit-anchor-interval");
-      const audit = await openAuditWriter(database, log, anchorEveryMs, (head) =>
-        publishAnchorEvent(client, namespace, head, {
-          component: "mooring-controller",
-          instance: controller.audit.controller.name,
-        }),
-      );
+      let firstRecordHash: string | undefined;
+      const audit = await openAuditWriter(database, log, anchorEveryMs, async (head) => {
+        firstRecordHash ??= (await audit.store.get(1))?.hash ?? head.hash;
+        await publishAnchorEvent(
+          client,
+          namespace,
+          head,
+          { component: "mooring-controller", instance: controller.audit.controller.name },
+          firstRecordHash,
+        );
+      });
       const controller = new Controller(client, destinations, log, {
         namespace,
         stacks: {
