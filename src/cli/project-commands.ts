@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { jsonEqual } from "../core/json.ts";
 import { PROJECT_API_VERSION, PROJECT_KIND, type Project, projectNameOf } from "../core/project/project.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
-import { type Command, EXIT, outputOption, stringValue, type Values } from "./command.ts";
+import { type Command, EXIT, outputOption, stringValue, stringValues, type Values } from "./command.ts";
 import { CLUSTER_FLAGS, forPrinting, oneName, print } from "./command-kit.ts";
 import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
 import { parseOutputFormat, renderStructured, UsageError } from "./output.ts";
@@ -94,7 +94,7 @@ async function readManifest(file: string): Promise<{ text: string; source: strin
 
 const createCommand: Command = {
   path: ["project", "create"],
-  usage: `moor project create NAME [--description TEXT] [--source-repo URL]... [--destination CLUSTER|SERVER,NAMESPACE]... [--allow-cluster-resource GROUP/KIND]... [--deny-cluster-resource GROUP/KIND]... [--allow-namespaced-resource GROUP/KIND]... [--deny-namespaced-resource GROUP/KIND]... [--source-namespace NS]... [--destination-service-account CLUSTER|SERVER,NAMESPACE,SA]... [--upsert] [-f project.yaml] ${CLUSTER_FLAGS} [-o json|yaml]`,
+  usage: `moor project create NAME [--description TEXT] [--source-repo URL]... [--destination CLUSTER|SERVER,NAMESPACE]... [--allow-cluster-resource GROUP/KIND]... [--deny-cluster-resource GROUP/KIND]... [--allow-namespaced-resource GROUP/KIND]... [--deny-namespaced-resource GROUP/KIND]... [--source-namespace NS]... [--destination-service-account CLUSTER|SERVER,NAMESPACE,SA]... [--gpg-key FILE]... [--ssh-signer LINE]... [--upsert] [-f project.yaml] ${CLUSTER_FLAGS} [-o json|yaml]`,
   summary: "create a Project (server-side apply as moor-cli); an existing one is replaced only with --upsert",
   options: {
     ...clusterOptions,
@@ -111,6 +111,7 @@ const createCommand: Command = {
       ...(args[0] ? { name: args[0] } : {}),
       values,
       ...(file !== undefined ? { manifest: await readManifest(file) } : {}),
+      gpgKeys: await Promise.all((stringValues(values, "gpg-key") ?? []).map(readManifest)),
     });
     const { name, namespace } = desired.metadata;
     return withProjects({ ...values, namespace }, async (api) => {

@@ -36,6 +36,21 @@ describe("project flags", () => {
 });
 
 describe("projectFromInput", () => {
+  it("requires signed commits by the keys --gpg-key and --ssh-signer give, and names a bad one", () => {
+    const ssh =
+      "alice@example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIM+xyHc0uSw499jXv9xQXvVPIpcenrQ3NYPyk93WLGQD";
+    const project = projectFromInput({ name: "signed", values: { "ssh-signer": [ssh] } });
+    assert.deepEqual(project.spec.signatureKeys, [{ ssh }]);
+    assert.throws(
+      () =>
+        projectFromInput({
+          name: "signed",
+          values: {},
+          gpgKeys: [{ text: "-----BEGIN PGP PRIVATE KEY BLOCK-----\n", source: "alice.asc" }],
+        }),
+      /project signed: spec.signatureKeys\[0\].gpg holds a private key/,
+    );
+  });
   it("builds a project from flags in the controller namespace", () => {
     const project = projectFromInput({
       name: "team-a",

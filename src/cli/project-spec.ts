@@ -12,6 +12,8 @@
 //   --deny-namespaced-resource GROUP/KIND        namespaceResourceBlacklist
 //   --source-namespace NS                        sourceNamespaces
 //   --destination-service-account CLUSTER,NAMESPACE,SA   destinationServiceAccounts
+//   --gpg-key FILE                               a signatureKeys entry: an armored GPG public key
+//   --ssh-signer LINE                            a signatureKeys entry: an allowed-signers line
 import {
   type DestinationServiceAccount,
   type GroupKind,
@@ -36,6 +38,8 @@ export const PROJECT_FLAG_OPTIONS = {
   "deny-namespaced-resource": { type: "string", multiple: true },
   "source-namespace": { type: "string", multiple: true },
   "destination-service-account": { type: "string", multiple: true },
+  "gpg-key": { type: "string", multiple: true },
+  "ssh-signer": { type: "string", multiple: true },
 } as const;
 
 /** `CLUSTER` or `SERVER` (a URL) as a destination's cluster fields. */
@@ -81,8 +85,11 @@ export function parseGroupKind(flag: string, value: string): GroupKind {
   return { group, kind };
 }
 
-/** The spec the flags describe; fields not given are left out. */
-export function specFromFlags(values: Values): ProjectSpec {
+/**
+ * The spec the flags describe; fields not given are left out. `gpgKeys` are the files --gpg-key
+ * named, read by the caller.
+ */
+export function specFromFlags(values: Values, gpgKeys: readonly { text: string }[] = []): ProjectSpec {
   const spec: ProjectSpec = {};
   const description = stringValue(values, "description");
   if (description !== undefined) spec.description = description;
@@ -102,6 +109,11 @@ export function specFromFlags(values: Values): ProjectSpec {
   if (list("destination-service-account").length > 0) {
     spec.destinationServiceAccounts = list("destination-service-account").map(parseDestinationServiceAccount);
   }
+  const signatureKeys = [
+    ...gpgKeys.map((k) => ({ gpg: k.text })),
+    ...list("ssh-signer").map((ssh) => ({ ssh })),
+  ];
+  if (signatureKeys.length > 0) spec.signatureKeys = signatureKeys;
   return spec;
 }
 
@@ -113,6 +125,8 @@ export function projectFromInput(input: {
   name?: string;
   values: Values;
   manifest?: { text: string; source: string };
+  /** The files --gpg-key named, read. */
+  gpgKeys?: { text: string; source: string }[];
 }): Project {
   const flagged = Object.keys(PROJECT_FLAG_OPTIONS).filter((flag) => input.values[flag] !== undefined);
   let spec: ProjectSpec;
@@ -130,7 +144,7 @@ export function projectFromInput(input: {
     metadata = doc.metadata as { name?: string; namespace?: string } | undefined;
     spec = (doc.spec ?? {}) as ProjectSpec;
   } else {
-    spec = specFromFlags(input.values);
+    spec = specFromFlags(input.values, input.gpgKeys);
   }
   const { name, namespace } = nameAndNamespace(
     input,
