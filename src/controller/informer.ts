@@ -15,6 +15,13 @@ export interface InformerOptions {
   kind: string;
   namespace?: string;
   labelSelector?: string;
+  /** A field selector, e.g. `involvedObject.apiVersion=mooring.dev/v1alpha1` for Events. */
+  fieldSelector?: string;
+  /**
+   * What is kept of each object, applied before it is stored or told to listeners: a copy without
+   * a Secret's values, say. Undefined leaves the object out (and removes an earlier copy).
+   */
+  transform?: (obj: KubeObject) => KubeObject | undefined;
   /** Told about each failed list or watch (the informer retries on its own); default none. */
   onError?: (err: unknown, failures: number) => void;
 }
@@ -83,13 +90,16 @@ export class Informer {
   }
 
   private async relist(): Promise<string> {
-    const { apiVersion, kind, namespace, labelSelector } = this.options;
+    const { apiVersion, kind, namespace, labelSelector, fieldSelector, transform } = this.options;
     const result = await this.client.list(apiVersion, kind, {
       ...(namespace ? { namespace } : {}),
       ...(labelSelector ? { labelSelector } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
     });
     const seen = new Set<string>();
-    for (const item of result.items) {
+    for (const listed of result.items) {
+      const item = transform ? transform(listed) : listed;
+      if (item === undefined) continue;
       const key = objectKey(item);
       seen.add(key);
       const old = this.store.get(key);
@@ -116,15 +126,17 @@ export class Informer {
   private handle(event: WatchEvent): void {
     const key = objectKey(event.object);
     const old = this.store.get(key);
-    if (event.type === "DELETED") {
+    const { transform } = this.options;
+    const object = transform ? transform(event.object) : event.object;
+    if (event.type === "DELETED" || object === undefined) {
       this.store.delete(key);
-      this.emit({ type: "deleted", object: event.object });
+      // Without a transform `object` is always there; with one, listeners never see what it dropped.
+      const gone = object ?? old;
+      if (gone !== undefined) this.emit({ type: "deleted", object: gone });
       return;
     }
-    this.store.set(key, event.object);
-    this.emit(
-      old ? { type: "modified", object: event.object, old } : { type: "added", object: event.object },
-    );
+    this.store.set(key, object);
+    this.emit(old ? { type: "modified", object, old } : { type: "added", object });
   }
 
   private async loop(): Promise<void> {
@@ -134,7 +146,7 @@ export class Informer {
     while (!signal.aborted) {
       try {
         if (resourceVersion === null) resourceVersion = await this.relist();
-        const { apiVersion, kind, namespace, labelSelector } = this.options;
+        const { apiVersion, kind, namespace, labelSelector, fieldSelector } = this.options;
         const result = await this.client.watch(
           apiVersion,
           kind,
@@ -142,6 +154,7 @@ export class Informer {
             resourceVersion,
             ...(namespace ? { namespace } : {}),
             ...(labelSelector ? { labelSelector } : {}),
+            ...(fieldSelector ? { fieldSelector } : {}),
           },
           (event) => this.handle(event),
           signal,

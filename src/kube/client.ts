@@ -125,10 +125,13 @@ export class KubeClient {
   async list(
     apiVersion: string,
     kind: string,
-    options: { namespace?: string; labelSelector?: string } = {},
+    options: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {},
   ): Promise<ListResult> {
     const type = await this.typeOf(apiVersion, kind);
-    const query = options.labelSelector ? `?labelSelector=${encodeURIComponent(options.labelSelector)}` : "";
+    const selectors = new URLSearchParams();
+    if (options.labelSelector) selectors.set("labelSelector", options.labelSelector);
+    if (options.fieldSelector) selectors.set("fieldSelector", options.fieldSelector);
+    const query = selectors.size > 0 ? `?${selectors}` : "";
     const res = await this.rest.get<
       { items: KubeObject[]; metadata: { resourceVersion: string } } | StatusBody
     >(this.pathFor(type, options.namespace) + query);
@@ -238,7 +241,13 @@ export class KubeClient {
   async watch(
     apiVersion: string,
     kind: string,
-    options: { namespace?: string; resourceVersion: string; labelSelector?: string; timeoutSeconds?: number },
+    options: {
+      namespace?: string;
+      resourceVersion: string;
+      labelSelector?: string;
+      fieldSelector?: string;
+      timeoutSeconds?: number;
+    },
     onEvent: (event: WatchEvent) => void,
     signal: AbortSignal,
   ): Promise<{ resourceVersion: string; expired: boolean }> {
@@ -250,6 +259,7 @@ export class KubeClient {
       timeoutSeconds: String(options.timeoutSeconds ?? 300),
     });
     if (options.labelSelector) params.set("labelSelector", options.labelSelector);
+    if (options.fieldSelector) params.set("fieldSelector", options.fieldSelector);
     let resourceVersion = options.resourceVersion;
     let expired = false;
     const res = await this.rest.stream(

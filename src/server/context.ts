@@ -4,6 +4,7 @@
 import type { AuditEntry } from "../core/audit/record.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../util/log.ts";
+import type { ServerCache } from "./cache.ts";
 import type { Authenticator } from "./principal.ts";
 
 /** Where audit entries go; the audit writer (src/audit) batches them into the hash chain. */
@@ -22,4 +23,9 @@ export interface ServerDeps {
   kube: KubeClient;
   /** The controller namespace (`mooring`), where Applications, Secrets and settings live. */
   namespace: string;
+  /**
+   * What the routes read: informer caches of Applications, Stacks, Projects, clusters,
+   * repositories and Events (./cache.ts). Absent (unit tests of other routes): reads answer 503.
+   */
+  cache?: ServerCache;
 }

@@ -95,7 +95,7 @@ function sourceOf(spec: Loose): { repoURL: string; path: string; targetRevision:
 }
 
 function withOptional<T extends object>(base: T, extra: Record<string, string | undefined>): T {
-  const out: Record<string, unknown> = { ...base };
+  const out = Object.assign({}, base) as Record<string, unknown>;
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) out[key] = value;
   return out as T;
 }

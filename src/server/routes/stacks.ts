@@ -1,0 +1,143 @@
+// Reading Stacks: the list (filtered, sorted, paged like Applications), one Stack, and its current
+// plan. The list and the Stack come from the informer cache; the plan's text is read from the
+// plan store (Secrets beside the Stack, src/terraform/plan-store.ts) when asked for, since it is
+// large and rarely read. That text is `tofu show` of the plan, scrubbed of the Stack's secret
+// values when it was made, with tofu's own `(sensitive value)` for attributes marked sensitive;
+// the binary plan file, which holds variable values in clear, never leaves the server.
+import { z } from "zod";
+import { pageOf } from "../../core/query/page.ts";
+import { STACK_SORTS, type StackSummary, stackFilter, stackSortKey } from "../../core/query/summaries.ts";
+import { loadPlan } from "../../terraform/plan-store.ts";
+import {
+  afterCursor,
+  answerOf,
+  cacheOf,
+  callerOf,
+  filtersFrom,
+  listQueryFields,
+  mayIn,
+  presentable,
+  projectsWith,
+  readNamespaced,
+} from "../cache-reads.ts";
+import { defineRoute, type Route } from "../route.ts";
+import { namespacedParams } from "../schemas.ts";
+
+const str = z.string();
+
+export const stackSummarySchema = z.object({
+  namespace: str,
+  name: str,
+  project: str,
+  labels: z.record(str, str),
+  source: z.object({ repoURL: str, path: str, targetRevision: str }),
+  ready: str.describe("the Ready condition: True, False or Unknown"),
+  reason: str.describe("the Ready condition's reason, e.g. Applied, PlanPending"),
+  drifted: z.boolean(),
+  pendingPlan: str.optional().describe("id of the plan waiting for approval"),
+  lastAppliedAt: str.optional(),
+  suspended: z.boolean(),
+  createdAt: str.optional(),
+});
+
+const listQuery = z.strictObject({ ...listQueryFields, sort: z.enum(STACK_SORTS).default("name") });
+
+const kubeObject = z.looseObject({
+  apiVersion: str,
+  kind: str,
+  metadata: z.looseObject({ name: str, namespace: str }),
+});
+
+const planCounts = z.object({
+  add: z.number(),
+  change: z.number(),
+  destroy: z.number(),
+  replace: z.number(),
+  forget: z.number(),
+  import: z.number(),
+  read: z.number(),
+});
+
+const planSchema = z.looseObject({
+  id: str,
+  revision: str,
+  createdAt: str,
+  purpose: str,
+  summary: planCounts,
+  resources: z.array(z.looseObject({ address: str, action: str })),
+  pending: z.boolean(),
+});
+
+export function stackRoutes(): Route[] {
+  return [
+    defineRoute({
+      method: "get",
+      path: "/stacks",
+      summary: "list the Stacks you may see: filtered, sorted, one page at a time (cursor)",
+      tag: "stacks",
+      query: listQuery,
+      response: z.object({
+        items: z.array(stackSummarySchema),
+        total: z.number().int(),
+        next: str.optional(),
+      }),
+      handle: async (ctx) => {
+        const subject = callerOf(ctx);
+        const cache = cacheOf(ctx.deps, "Stack");
+        const q = ctx.query;
+        const filters = filtersFrom(q);
+        const query = { sort: q.sort, order: q.order, filters };
+        const after = afterCursor(q.cursor, query);
+        const visible = projectsWith(subject, "list");
+        const matches = stackFilter(filters);
+        const page = pageOf(cache.stackRowsSorted(q.sort, q.order), {
+          keyOf: stackSortKey(q.sort),
+          order: q.order,
+          include: (row) => mayIn(visible, row.project) && matches(row),
+          limit: q.limit,
+          ...(after ? { after } : {}),
+        });
+        return answerOf<StackSummary>(page, query);
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/stacks/{namespace}/{name}",
+      summary: "one Stack: its spec and status as the cluster holds them, and its list row",
+      tag: "stacks",
+      params: namespacedParams,
+      response: z.object({ stack: kubeObject, summary: stackSummarySchema }),
+      handle: async (ctx) => {
+        const { object } = readNamespaced(ctx, "stack");
+        const summary = cacheOf(ctx.deps).stackSummary(ctx.params.namespace, ctx.params.name);
+        return {
+          stack: presentable(object) as z.input<typeof kubeObject>,
+          summary: summary as StackSummary,
+        };
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/stacks/{namespace}/{name}/plan",
+      summary: "the Stack's current plan: what it changes and tofu's text of it, secrets hidden",
+      tag: "stacks",
+      params: namespacedParams,
+      response: z.object({
+        plan: planSchema.nullable().describe("null until the Stack has made a plan"),
+        text: str.optional().describe("`tofu show` of the plan; absent once the stored plan was pruned"),
+      }),
+      handle: async (ctx) => {
+        const { object } = readNamespaced(ctx, "stack");
+        const status = (object.status ?? {}) as { lastPlan?: z.input<typeof planSchema> };
+        const plan = status.lastPlan;
+        if (plan === undefined) return { plan: null };
+        const stored = await loadPlan(
+          ctx.deps.kube,
+          { namespace: ctx.params.namespace, name: ctx.params.name },
+          plan.id,
+        );
+        return stored === null ? { plan } : { plan, text: stored.text };
+      },
+    }),
+  ];
+}
