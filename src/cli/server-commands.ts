@@ -2,6 +2,7 @@
 // cluster through informer caches and acts with its own service account, only after checking the
 // caller's roles in the target's project. SIGTERM and SIGINT shut it down.
 import { createApiApp } from "../server/app.ts";
+import { ServerCache } from "../server/cache.ts";
 import type { ServerDeps } from "../server/context.ts";
 import { listen } from "../server/listen.ts";
 import { NO_LOGIN } from "../server/principal.ts";
@@ -43,6 +44,14 @@ export const serverCommands: Command[] = [
     run: async (values) => {
       const log = createLogger({ ...logFlags(values), fields: { component: "server" } });
       const { client, namespace } = clientFromFlags(values);
+      // Reads are answered from informer caches; serve once they are filled, or after 20 s with
+      // the kinds still missing answering 503 until they are (a CRD not installed yet, say).
+      const cache = new ServerCache(client, { namespace, log });
+      cache.start();
+      if (!(await cache.waitForSync(20_000)))
+        log.warn("cache: still reading from the cluster; those reads answer 503 until done", {
+          unsynced: cache.unsynced(),
+        });
       const deps: ServerDeps = {
         authenticator: NO_LOGIN,
         audit: { record: (entry) => log.info("audit", { audit: entry }) },
@@ -50,6 +59,7 @@ export const serverCommands: Command[] = [
         log,
         kube: client,
         namespace,
+        cache,
       };
       const server = await listen(createApiApp(deps, allRoutes(deps)), {
         port: portFlag(values),
@@ -62,6 +72,7 @@ export const serverCommands: Command[] = [
         process.once("SIGTERM", resolve);
       });
       await server.close();
+      cache.stop();
       client.close();
       return EXIT.ok;
     },

@@ -3,7 +3,14 @@
 import type { ServerDeps } from "../context.ts";
 import { openApiDocument } from "../openapi.ts";
 import type { Route } from "../route.ts";
+import { applicationRoutes } from "./applications.ts";
+import { clusterRoutes } from "./clusters.ts";
+import { eventRoutes } from "./events.ts";
 import { metaRoutes, SERVER_VERSION } from "./meta.ts";
+import { projectRoutes } from "./projects.ts";
+import { repositoryRoutes } from "./repositories.ts";
+import { stackRoutes } from "./stacks.ts";
+import { streamRoutes } from "./stream.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
 export function allRoutes(_deps: ServerDeps): Route[] {
@@ -16,5 +23,7 @@ export function allRoutes(_deps: ServerDeps): Route[] {
     }),
   );
   routes.push(...webhookRoutes());
+  routes.push(...applicationRoutes(), ...stackRoutes(), ...eventRoutes(), ...projectRoutes());
+  routes.push(...clusterRoutes(), ...repositoryRoutes(), ...streamRoutes());
   return routes;
 }
