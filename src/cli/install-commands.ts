@@ -1,8 +1,10 @@
 // `moor install`: puts Mooring's CRDs, namespace, ServiceAccount and RBAC into a cluster (see
 // src/install/). Running it again changes nothing and says so.
+import { CONTROLLER_NAMESPACE } from "../core/application.ts";
 import { type InstallAction, type InstalledObject, type InstallResult, install } from "../install/install.ts";
 import { KubeClient } from "../kube/client.ts";
 import { loadConfig } from "../kube/kubeconfig.ts";
+import { INITIAL_ADMIN_SECRET, UserStore } from "../server/users.ts";
 import { type Command, EXIT, outputOption, stringValue } from "./command.ts";
 import { type Column, parseOutputFormat, renderStructured, renderTable, UsageError } from "./output.ts";
 
@@ -75,6 +77,13 @@ export const installCommands: Command[] = [
           multiTenant: values["multi-tenant"] === true,
         });
         printResult(result, format);
+        // The admin account, made once with a random password (never overwritten): see src/server/users.ts.
+        const admin = await new UserStore(client, CONTROLLER_NAMESPACE, Date.now).bootstrapAdmin();
+        if (admin.created) {
+          process.stderr.write(
+            `moor install: created the admin account; its password is in Secret ${CONTROLLER_NAMESPACE}/${INITIAL_ADMIN_SECRET} (moor up prints it); change it with moor account update-password\n`,
+          );
+        }
         return EXIT.ok;
       } finally {
         client.close();

@@ -1,17 +1,20 @@
 // The `moor` command line: a table of commands, each with its own options. Exit codes scripts can
 // rely on: 0 success, 1 the command failed, 2 it was called wrongly (unknown command or option).
 import { parseArgs } from "node:util";
+import { accountCommands } from "./account-commands.ts";
 import { appCommands } from "./app-commands.ts";
 import { auditCommands } from "./audit-commands.ts";
 import { clusterCommands } from "./cluster-commands.ts";
 import { type Command, EXIT } from "./command.ts";
 import { controllerCommands } from "./controller-commands.ts";
 import { installCommands } from "./install-commands.ts";
+import { loginCommands } from "./login-commands.ts";
 import { UsageError } from "./output.ts";
 import { projectCommands } from "./project-commands.ts";
 import { sandboxCommands } from "./sandbox-commands.ts";
 import { serverCommands } from "./server-commands.ts";
 import { stackCommands } from "./stack-commands.ts";
+import { tokenCommands } from "./token-commands.ts";
 import { toolchainCommands } from "./toolchain-commands.ts";
 import { upCommands } from "./up-commands.ts";
 
@@ -29,6 +32,9 @@ const commands: Command[] = [
   ...stackCommands,
   ...projectCommands,
   ...auditCommands,
+  ...loginCommands,
+  ...accountCommands,
+  ...tokenCommands,
   {
     path: ["version"],
     usage: "moor version",

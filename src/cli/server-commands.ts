@@ -5,12 +5,12 @@ import { createApiApp } from "../server/app.ts";
 import { ServerCache } from "../server/cache.ts";
 import type { ServerDeps } from "../server/context.ts";
 import { listen } from "../server/listen.ts";
-import { NO_LOGIN } from "../server/principal.ts";
 import { allRoutes } from "../server/routes/index.ts";
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from "../util/log.ts";
 import { type Command, EXIT, stringValue, type Values } from "./command.ts";
 import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
 import { UsageError } from "./output.ts";
+import { IDENTITY_USAGE, identityFromFlags, identityOptions } from "./server-identity.ts";
 
 function portFlag(values: Values): number {
   const text = stringValue(values, "port") ?? "8080";
@@ -32,7 +32,8 @@ export const serverCommands: Command[] = [
   {
     path: ["server"],
     usage:
-      "moor server [--port 8080] [--host 127.0.0.1] [--kubeconfig F] [--log-level L] [--log-format json|text]",
+      "moor server [--port 8080] [--host 127.0.0.1] [--kubeconfig F] [--log-level L] [--log-format json|text] " +
+      IDENTITY_USAGE,
     summary: "serve the Mooring API (/api/v1) for the cluster in the kubeconfig",
     options: {
       ...clusterOptions,
@@ -40,6 +41,7 @@ export const serverCommands: Command[] = [
       host: { type: "string" },
       "log-level": { type: "string" },
       "log-format": { type: "string" },
+      ...identityOptions,
     },
     run: async (values) => {
       const log = createLogger({ ...logFlags(values), fields: { component: "server" } });
@@ -52,8 +54,16 @@ export const serverCommands: Command[] = [
         log.warn("cache: still reading from the cluster; those reads answer 503 until done", {
           unsynced: cache.unsynced(),
         });
+      const login = await identityFromFlags(values, {
+        kube: client,
+        namespace,
+        log,
+        clock: Date.now,
+        projectRoles: () => cache.projectRoles(),
+      });
       const deps: ServerDeps = {
-        authenticator: NO_LOGIN,
+        authenticator: login.authenticator,
+        identity: login.identity,
         audit: { record: (entry) => log.info("audit", { audit: entry }) },
         clock: Date.now,
         log,
@@ -72,6 +82,7 @@ export const serverCommands: Command[] = [
         process.once("SIGTERM", resolve);
       });
       await server.close();
+      login.stop();
       cache.stop();
       client.close();
       return EXIT.ok;

@@ -17,13 +17,15 @@ function port(value: string | undefined, flag: string): number | undefined {
 export const upCommands: Command[] = [
   {
     path: ["up"],
-    usage: "moor up [--sandbox mooring] [--git-port 8090] [--metrics-port 8082] [--log-format text|json]",
+    usage:
+      "moor up [--sandbox mooring] [--git-port 8090] [--metrics-port 8082] [--server-port 8080] [--log-format text|json]",
     summary:
       "start a local cluster with Mooring, a demo Git repo and a demo app, and run the controller until Ctrl-C",
     options: {
       sandbox: { type: "string" },
       "git-port": { type: "string" },
       "metrics-port": { type: "string" },
+      "server-port": { type: "string" },
       "log-format": { type: "string" },
     },
     run: async (values) => {
@@ -32,12 +34,14 @@ export const upCommands: Command[] = [
       const progress = createProgress();
       const gitPort = port(stringValue(values, "git-port"), "--git-port");
       const metricsPort = port(stringValue(values, "metrics-port"), "--metrics-port");
+      const serverPort = port(stringValue(values, "server-port"), "--server-port");
       const sandbox = stringValue(values, "sandbox");
       const log = createLogger({ format, fields: { component: "controller" } });
       const running = await up({
         ...(sandbox ? { sandbox } : {}),
         ...(gitPort !== undefined ? { gitPort } : {}),
         ...(metricsPort !== undefined ? { metricsPort } : {}),
+        ...(serverPort !== undefined ? { serverPort } : {}),
         step: (label) => progress.step(label),
         done: (label) => progress.done(label),
         installReporter: progressReporter(progress),
@@ -52,6 +56,11 @@ export const upCommands: Command[] = [
           `  Cluster:     export KUBECONFIG=${k}`,
           `  Demo repo:   ${running.repo.url}  (working copy: ${running.repo.workdir})`,
           `  Metrics:     ${running.controller.address}/metrics`,
+          `  API:         ${running.server.url}/api/v1`,
+          running.adminPassword === undefined
+            ? "  Login:       admin (password in Secret mooring/mooring-initial-admin, printed by the first moor up)"
+            : `  Login:       admin / ${running.adminPassword}   (shown once; change it: moor account update-password)`,
+          `    npx moor login ${running.server.url} --username admin`,
           "",
           "  Change the demo and watch it sync:",
           `    cd ${running.repo.workdir}`,

@@ -4,6 +4,7 @@
 import type { AuditEntry } from "../core/audit/record.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../util/log.ts";
+import type { Identity } from "./authenticate.ts";
 import type { ServerCache } from "./cache.ts";
 import type { Authenticator } from "./principal.ts";
 
@@ -28,4 +29,6 @@ export interface ServerDeps {
    * repositories and Events (./cache.ts). Absent (unit tests of other routes): reads answer 503.
    */
   cache?: ServerCache;
+  /** Local accounts, sessions, API tokens and single sign-on (./authenticate.ts); absent: no login routes answer. */
+  identity?: Identity;
 }

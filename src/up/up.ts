@@ -7,10 +7,18 @@
 import { Controller } from "../controller/controller.ts";
 import { Destinations } from "../controller/destinations.ts";
 import type { Application } from "../core/application.ts";
+import { CONTROLLER_NAMESPACE } from "../core/application.ts";
 import { install } from "../install/install.ts";
 import { KubeClient } from "../kube/client.ts";
 import { loadConfig } from "../kube/kubeconfig.ts";
 import { createSandbox, getSandbox, SandboxError, type SandboxInfo } from "../sandbox/sandbox.ts";
+import { createApiApp } from "../server/app.ts";
+import { openIdentity } from "../server/authenticate.ts";
+import { ServerCache } from "../server/cache.ts";
+import type { ServerDeps } from "../server/context.ts";
+import { type ListeningServer, listen } from "../server/listen.ts";
+import { allRoutes } from "../server/routes/index.ts";
+import { initialAdminPassword, UserStore } from "../server/users.ts";
 import type { InstallReporter } from "../toolchain/install.ts";
 import { mooringHome } from "../util/home.ts";
 import type { Logger } from "../util/log.ts";
@@ -26,6 +34,8 @@ export interface UpOptions {
   metricsPort?: number;
   /** How often the controller looks at the demo repository; default 3 s. */
   repoPollMs?: number;
+  /** Port of the API server (`moor server`); default 8080, a free one if taken (0 = any). */
+  serverPort?: number;
   step: (label: string) => void;
   done: (label: string) => void;
   installReporter: InstallReporter;
@@ -37,6 +47,10 @@ export interface Running {
   repo: DemoRepo;
   controller: Controller;
   client: KubeClient;
+  /** The API server beside the controller. */
+  server: ListeningServer;
+  /** The admin password, when this run created the admin account; else undefined. */
+  adminPassword: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -97,15 +111,69 @@ export async function up(options: UpOptions): Promise<Running> {
     leaderElect: true,
   });
   await controller.start();
+
+  options.step("starting the API server");
+  const admin = await new UserStore(client, CONTROLLER_NAMESPACE, Date.now).bootstrapAdmin();
+  const api = await startApiServer(client, options);
+  options.done(`API server at ${api.server.url}/api/v1`);
   return {
     sandbox,
     repo,
     controller,
     client,
+    server: api.server,
+    adminPassword: admin.created ? await initialAdminPassword(client, CONTROLLER_NAMESPACE) : undefined,
     stop: async () => {
+      await api.server.close();
+      api.stop();
       await controller.stop();
       await repo.close();
       client.close();
+    },
+  };
+}
+
+/** `moor server` in this process: the API with logins, on serverPort (a free port if taken). */
+async function startApiServer(
+  client: KubeClient,
+  options: UpOptions,
+): Promise<{ server: ListeningServer; stop(): void }> {
+  const clock = Date.now;
+  const log = options.log;
+  const cache = new ServerCache(client, { namespace: CONTROLLER_NAMESPACE, log });
+  cache.start();
+  await cache.waitForSync(20_000);
+  const login = await openIdentity({
+    kube: client,
+    namespace: CONTROLLER_NAMESPACE,
+    log,
+    clock,
+    projectRoles: () => cache.projectRoles(),
+  });
+  const deps: ServerDeps = {
+    authenticator: login.authenticator,
+    identity: login.identity,
+    cache,
+    audit: { record: (entry) => log.info("audit", { audit: entry }) },
+    clock,
+    log,
+    kube: client,
+    namespace: CONTROLLER_NAMESPACE,
+  };
+  const app = createApiApp(deps, allRoutes(deps));
+  const port = options.serverPort ?? 8080;
+  let server: ListeningServer;
+  try {
+    server = await listen(app, { port, host: "127.0.0.1" });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+    server = await listen(app, { port: 0, host: "127.0.0.1" });
+  }
+  return {
+    server,
+    stop: () => {
+      login.stop();
+      cache.stop();
     },
   };
 }

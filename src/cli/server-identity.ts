@@ -1,0 +1,101 @@
+// `moor server`'s login flags, and the identity services built from them: local accounts,
+// sessions, API tokens, the login throttle and, when configured, single sign-on (OIDC).
+//
+//   --secure-cookies auto|always|never   Secure on the session cookie; auto: when the request came
+//                                        over https (or X-Forwarded-Proto: https); default auto
+//   --session-ttl 24h                    how long a login lasts
+//   --oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-redirect-url URL]
+//   [--oidc-groups-claim groups] [--oidc-username-claim preferred_username]
+//   [--oidc-scopes "openid profile email groups"]
+//
+// The OIDC client secret is read from a file, never given as a flag, so it does not show in ps.
+import { readFileSync } from "node:fs";
+import type { KubeClient } from "../kube/client.ts";
+import { type Identity, openIdentity, type ProjectRoles } from "../server/authenticate.ts";
+import { OidcLogin, oidcDefaults } from "../server/oidc.ts";
+import type { Authenticator } from "../server/principal.ts";
+import { parseLifetime } from "../server/routes/tokens.ts";
+import type { Logger } from "../util/log.ts";
+import { type Options, stringValue, type Values } from "./command.ts";
+import { UsageError } from "./output.ts";
+
+export const identityOptions: Options = {
+  "secure-cookies": { type: "string" },
+  "session-ttl": { type: "string" },
+  "oidc-issuer": { type: "string" },
+  "oidc-client-id": { type: "string" },
+  "oidc-client-secret-file": { type: "string" },
+  "oidc-redirect-url": { type: "string" },
+  "oidc-groups-claim": { type: "string" },
+  "oidc-username-claim": { type: "string" },
+  "oidc-scopes": { type: "string" },
+};
+
+export const IDENTITY_USAGE =
+  "[--secure-cookies auto|always|never] [--session-ttl 24h] [--oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-redirect-url URL] [--oidc-groups-claim groups]]";
+
+function oidcFromFlags(values: Values): OidcLogin | undefined {
+  const issuer = stringValue(values, "oidc-issuer");
+  const clientId = stringValue(values, "oidc-client-id");
+  if (issuer === undefined && clientId === undefined) return undefined;
+  if (issuer === undefined || clientId === undefined) {
+    throw new UsageError("single sign-on needs both --oidc-issuer and --oidc-client-id");
+  }
+  try {
+    new URL(issuer);
+  } catch {
+    throw new UsageError(`--oidc-issuer takes a URL, got "${issuer}"`);
+  }
+  const secretFile = stringValue(values, "oidc-client-secret-file");
+  let clientSecret: string | undefined;
+  if (secretFile !== undefined) {
+    try {
+      clientSecret = readFileSync(secretFile, "utf8").trim();
+    } catch (err) {
+      throw new UsageError(`cannot read --oidc-client-secret-file ${secretFile}: ${(err as Error).message}`);
+    }
+  }
+  const redirectUrl = stringValue(values, "oidc-redirect-url");
+  const groupsClaim = stringValue(values, "oidc-groups-claim");
+  const usernameClaim = stringValue(values, "oidc-username-claim");
+  const scopes = stringValue(values, "oidc-scopes");
+  return new OidcLogin(
+    oidcDefaults({
+      issuer,
+      clientId,
+      ...(clientSecret === undefined ? {} : { clientSecret }),
+      ...(redirectUrl === undefined ? {} : { redirectUrl }),
+      ...(groupsClaim === undefined ? {} : { groupsClaim }),
+      ...(usernameClaim === undefined ? {} : { usernameClaim }),
+      ...(scopes === undefined ? {} : { scopes: scopes.split(/[\s,]+/).filter(Boolean) }),
+    }),
+  );
+}
+
+/** Builds the identity services and the authenticator from the flags (openIdentity). */
+export async function identityFromFlags(
+  values: Values,
+  parts: {
+    kube: KubeClient;
+    namespace: string;
+    log: Logger;
+    clock: () => number;
+    projectRoles?: ProjectRoles;
+  },
+): Promise<{ identity: Identity; authenticator: Authenticator; stop(): void }> {
+  const secure = stringValue(values, "secure-cookies") ?? "auto";
+  if (secure !== "auto" && secure !== "always" && secure !== "never") {
+    throw new UsageError("--secure-cookies takes auto, always or never");
+  }
+  const ttlText = stringValue(values, "session-ttl");
+  const ttlMs = ttlText === undefined ? undefined : parseLifetime(ttlText);
+  if (ttlText !== undefined && ttlMs === undefined) {
+    throw new UsageError(`--session-ttl takes a duration such as 24h or 7d, got "${ttlText}"`);
+  }
+  const oidc = oidcFromFlags(values);
+  return openIdentity(parts, {
+    secureCookies: secure,
+    ...(ttlMs === undefined ? {} : { sessionTtlMs: ttlMs }),
+    ...(oidc === undefined ? {} : { oidc }),
+  });
+}
