@@ -8,11 +8,14 @@
 // and oversized deliveries start from a delivery Gitea really sent (its delivery history keeps
 // the headers and body).
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
+import { defaultAuditDatabase, openAuditStore } from "../../src/audit/open.ts";
 import type { HookDelivery } from "../../src/sandbox/gitea.ts";
 import { applyApp, deleteApp, getApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
+import { runEnv } from "../harness/env.ts";
 import { sharedGitea, uniqueRepoName } from "../harness/gitea.ts";
 import { type RunningServer, startServer } from "../harness/server.ts";
 import { getStack } from "../harness/stacks.ts";
@@ -22,24 +25,45 @@ const SUFFIX = Date.now().toString(36);
 const APP = `hooked-${SUFFIX}`;
 const STACK = `hooked-stack-${SUFFIX}`;
 const NAMESPACE = `webhooks-${SUFFIX}`;
+const FORGED_ID = `forged-${SUFFIX}`;
+const OVERSIZED_ID = `oversized-${SUFFIX}`;
 
 function configMap(value: string): string {
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeting\ndata:\n  message: ${value}\n`;
 }
 
-/** The audit entries `moor server` wrote to its log (no audit store is configured here). */
-function auditEntries(server: RunningServer): { kind: string; details: Record<string, unknown> }[] {
-  return server.logs.flatMap((line) =>
+type Audited = { kind: string; details: Record<string, unknown> };
+
+/**
+ * The webhook audit records `moor server` wrote: to its log while it has no audit store, and to
+ * the run's default audit database (`$MOORING_HOME/audit/audit.db`) once it has one.
+ */
+async function auditEntries(server: RunningServer): Promise<Audited[]> {
+  const fromLog = server.logs.flatMap((line) =>
     line.msg === "audit" && typeof line.audit === "object" && line.audit !== null
-      ? [line.audit as { kind: string; details: Record<string, unknown> }]
+      ? [line.audit as Audited]
       : [],
   );
+  const file = defaultAuditDatabase(runEnv());
+  if (!existsSync(file)) return fromLog;
+  const store = await openAuditStore(file);
+  try {
+    const stored: Audited[] = [];
+    for await (const record of store.iterate()) if (record.kind.startsWith("webhook-")) stored.push(record);
+    return [...fromLog, ...stored];
+  } finally {
+    await store.close();
+  }
 }
 
-function auditFor(server: RunningServer, kind: string, deliveryId: string) {
+function auditRecord(
+  server: RunningServer,
+  kind: string,
+  match: (details: Record<string, unknown>) => boolean,
+) {
   return eventually(
-    `a ${kind} audit record for delivery ${deliveryId}`,
-    async () => auditEntries(server).find((e) => e.kind === kind && e.details.deliveryId === deliveryId),
+    `a ${kind} audit record`,
+    async () => (await auditEntries(server)).find((e) => e.kind === kind && match(e.details)),
     10_000,
   );
 }
@@ -153,7 +177,11 @@ describe("webhooks from a real Gitea", { timeout: 300_000 }, () => {
       answer.refreshed.map((r) => `${r.kind}/${r.name}`),
       [`Application/${APP}`],
     );
-    const received = await auditFor(server, "webhook-received", pushedDelivery.uuid);
+    const received = await auditRecord(
+      server,
+      "webhook-received",
+      (d) => d.deliveryId === pushedDelivery.uuid,
+    );
     assert.deepEqual(received.details.refreshed, [`Application/mooring/${APP}`]);
     assert.deepEqual(received.details.refs, ["refs/heads/main"]);
   });
@@ -194,20 +222,13 @@ describe("webhooks from a real Gitea", { timeout: 300_000 }, () => {
     assert.notEqual(body, request.body);
     const res = await fetch(`${server.url}/webhooks/gitea`, {
       method: "POST",
-      headers: forgeHeaders(pushedDelivery, { "X-Gitea-Delivery": "forged-1" }),
+      headers: forgeHeaders(pushedDelivery, { "X-Gitea-Delivery": FORGED_ID }),
       body,
     });
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, "bad-signature");
     // The delivery id of an unverified request is only the sender's word, and recorded as such.
-    const refused = await eventually(
-      "a webhook-refused audit record for the forged delivery",
-      async () =>
-        auditEntries(server).find(
-          (e) => e.kind === "webhook-refused" && e.details.claimedDeliveryId === "forged-1",
-        ),
-      10_000,
-    );
+    const refused = await auditRecord(server, "webhook-refused", (d) => d.claimedDeliveryId === FORGED_ID);
     assert.equal(refused.details.code, "bad-signature");
     assert.equal((await getApp(APP)).metadata.annotations?.["mooring.dev/refresh"], undefined);
   });
@@ -221,7 +242,11 @@ describe("webhooks from a real Gitea", { timeout: 300_000 }, () => {
       body: request.body,
     });
     assert.equal(res.status, 409);
-    const refused = await auditFor(server, "webhook-refused", pushedDelivery.uuid);
+    const refused = await auditRecord(
+      server,
+      "webhook-refused",
+      (d) => d.deliveryId === pushedDelivery.uuid && d.code === "replayed-delivery",
+    );
     assert.equal(refused.details.code, "replayed-delivery");
   });
 
@@ -230,16 +255,12 @@ describe("webhooks from a real Gitea", { timeout: 300_000 }, () => {
     assert.ok(request);
     const res = await fetch(`${server.url}/webhooks/gitea`, {
       method: "POST",
-      headers: forgeHeaders(pushedDelivery, { "X-Gitea-Delivery": "oversized-1" }),
+      headers: forgeHeaders(pushedDelivery, { "X-Gitea-Delivery": OVERSIZED_ID }),
       body: request.body + " ".repeat(1024 * 1024),
     });
     assert.equal(res.status, 413);
-    await eventually(
-      "a webhook-refused audit record with body-too-large",
-      async () =>
-        auditEntries(server).find((e) => e.kind === "webhook-refused" && e.details.code === "body-too-large"),
-      10_000,
-    );
+    const refused = await auditRecord(server, "webhook-refused", (d) => d.claimedDeliveryId === OVERSIZED_ID);
+    assert.equal(refused.details.code, "body-too-large");
   });
 
   it("a push asks a Stack following the branch to refresh", async () => {

@@ -11,6 +11,7 @@ import { ReplayGuard } from "../../core/webhook/replay.ts";
 import { KubeApiError, type KubeClient } from "../../kube/client.ts";
 import { createLogger } from "../../util/log.ts";
 import { createApiApp } from "../app.ts";
+import type { ServerCache } from "../cache.ts";
 import type { ServerDeps } from "../context.ts";
 import { NO_LOGIN } from "../principal.ts";
 import { signWebhookBody } from "../webhooks/verify.ts";
@@ -45,6 +46,8 @@ function setup(
     secretData?: Record<string, string> | null;
     failPatch?: () => boolean;
     stacksServed?: boolean;
+    /** Serve the targets from a synced informer cache instead of LISTs. */
+    cached?: boolean;
   } = {},
 ) {
   const audit: AuditEntry[] = [];
@@ -84,6 +87,16 @@ function setup(
     log: createLogger({ level: "error", stream: { write: () => true } as unknown as NodeJS.WritableStream }),
     kube,
     namespace: "mooring",
+    ...(options.cached
+      ? {
+          cache: {
+            hasSynced: () => true,
+            // Informer items as the watch delivers them.
+            apps: { list: () => objects.filter((o) => o.kind === "Application") },
+            stacksInformer: { list: () => objects.filter((o) => o.kind === "Stack") },
+          } as unknown as ServerCache,
+        }
+      : {}),
   };
   const app = createApiApp(deps, webhookRoutes({ guard: new ReplayGuard() }));
   const deliver = (
@@ -204,6 +217,16 @@ describe("POST /api/v1/webhooks/{forge}", () => {
     assert.equal(res.status, 404);
     assert.equal(audit[0]?.kind, "webhook-refused");
     assert.equal(audit[0]?.actor.name, "unknown");
+  });
+
+  it("matches against the server's informer caches once synced, listing nothing from the API server", async () => {
+    const { deliver, patched, lists } = setup({ cached: true });
+    assert.equal((await deliver("d-cached")).status, 200);
+    assert.equal(lists(), 0);
+    assert.deepEqual(
+      patched.map((p) => p.ref),
+      ["Application/mooring/develop", "Stack/mooring/infra"],
+    );
   });
 
   it("still refreshes Applications on a cluster without the Stack CRD", async () => {

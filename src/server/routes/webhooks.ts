@@ -260,10 +260,21 @@ export function secretValuesOf(secret: KubeObject | null, forge: Forge): string[
   return values;
 }
 
-/** Every Application and Stack in the cluster; a kind whose CRD is not installed has none. */
+/**
+ * Every Application and Stack in the cluster, from the server's informer caches once they have
+ * listed (no round trip per delivery), else from the API server; a kind whose CRD is not
+ * installed has none.
+ */
 async function listTargets(deps: ServerDeps): Promise<KubeObject[]> {
+  const cached = (kind: "Application" | "Stack") => {
+    const cache = deps.cache;
+    if (cache === undefined || !cache.hasSynced(kind)) return undefined;
+    return (kind === "Application" ? cache.apps : cache.stacksInformer).list();
+  };
   const lists = await Promise.all(
     TARGET_KINDS.map(async ({ apiVersion, kind }) => {
+      const fromCache = cached(kind);
+      if (fromCache !== undefined) return fromCache.map((item) => ({ ...item, apiVersion, kind }));
       try {
         return (await deps.kube.list(apiVersion, kind)).items;
       } catch (err) {
