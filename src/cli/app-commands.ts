@@ -4,18 +4,35 @@
 // with --wait the CLI watches the status until the controller has answered, bounded by --timeout.
 // `diff --local|--revision` and `manifests` render and compare here, the way the controller would.
 import { readFileSync } from "node:fs";
-import type { Operation } from "../controller/app-reconciler.ts";
-import { FINALIZER, REFRESH_ANNOTATION } from "../controller/app-reconciler.ts";
+import {
+  deleteApp,
+  refreshApp,
+  rollbackApp,
+  type SyncOptions,
+  type SyncResource,
+  setAppSuspended,
+  syncApp,
+  terminateApp,
+  unpinApp,
+} from "../actions/app-actions.ts";
+import { REFRESH_ANNOTATION } from "../controller/app-reconciler.ts";
 import type { Application } from "../core/application.ts";
 import { formatRef } from "../core/objects.ts";
 import { projectNameOf } from "../core/project/project.ts";
-import { isRunning } from "../core/sync-operation.ts";
 import { AppApi, AppError, type AppWithOperation, requesterName } from "./app-client.ts";
 import { DIFF_EXIT, type DiffReport, diffFromComparison, diffFromStatus } from "./app-diff.ts";
 import { compareDesired, desiredObjects, liveObjects, openDestination, yamlStream } from "./app-manifests.ts";
+import {
+  remoteAction,
+  remoteApp,
+  remoteDelete,
+  remoteLogin,
+  remoteNamespace,
+  SERVER_FLAG,
+  serverOption,
+} from "./app-remote.ts";
 import { applicationFromFlags, sameApplication, specDifferences } from "./app-spec.ts";
 import {
-  operationProgress,
   renderAppList,
   renderAppSummary,
   renderHistory,
@@ -32,7 +49,7 @@ import {
   requestBefore,
   type Verdict,
 } from "./app-wait.ts";
-import { type Command, EXIT, outputOption, stringValue, type Values } from "./command.ts";
+import { type Command, EXIT, outputOption, stringValue, stringValues, type Values } from "./command.ts";
 import { CLUSTER_FLAGS, finish, forPrinting, oneName, print, seconds, timeoutFlag } from "./command-kit.ts";
 import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
 import { age, parseOutputFormat, renderStructured, UsageError } from "./output.ts";
@@ -52,20 +69,85 @@ async function withApps<T>(
   }
 }
 
-/** The controller must be free to act on a request: not suspended, not being deleted. */
-function assertActionable(app: Application, what: string): void {
-  const name = app.metadata.name;
-  if (app.metadata.deletionTimestamp)
-    throw new AppError(`application ${name} is being deleted; cannot ${what} it`);
-  if (app.spec.suspend) {
-    throw new AppError(
-      `application ${name} is suspended (spec.suspend), so the controller ignores requests; set spec.suspend to false to ${what} it`,
-    );
-  }
-}
-
 function controllerSilent(namespace: string, timeoutMs: number): string {
   return `the controller did not answer within ${seconds(timeoutMs)}: is it running? (\`moor controller\`, or the mooring-controller Deployment in namespace ${namespace})`;
+}
+
+/** Where an action goes: straight to the cluster, or through a Mooring server (./app-remote.ts). */
+interface AppTarget {
+  namespace: string;
+  find(name: string): Promise<AppWithOperation | null>;
+  /** Performs the action; answers the line to print and the app as read before the request. */
+  act(
+    action: "sync" | "refresh" | "rollback" | "unpin" | "suspend" | "resume",
+    name: string,
+    body: Record<string, unknown>,
+  ): Promise<{ message: string; app: AppWithOperation }>;
+}
+
+/** Runs work against the cluster (kubeconfig) or, logged in, through the server. */
+async function withTarget<T>(values: Values, work: (target: AppTarget) => Promise<T>): Promise<T> {
+  const login = remoteLogin(values);
+  if (login) {
+    const namespace = remoteNamespace(values);
+    const find = (name: string) => remoteApp(login, namespace, name);
+    return work({
+      namespace,
+      find,
+      act: async (action, name, body) => {
+        const app = await find(name);
+        if (!app) {
+          throw new AppError(
+            `application ${name} not found in namespace ${namespace}; \`moor app list -n ${namespace}\` lists the applications there`,
+          );
+        }
+        const answer = await remoteAction(login, "applications", namespace, name, action, body);
+        return { message: answer.message, app };
+      },
+    });
+  }
+  return withApps(values, (api) => {
+    const who = requesterName(values);
+    const { client, namespace } = api;
+    return work({
+      namespace,
+      find: (name) => api.find(name),
+      act: async (action, name, body) => {
+        switch (action) {
+          case "sync":
+            return syncApp(client, namespace, name, body as SyncOptions, who);
+          case "refresh":
+            return refreshApp(client, namespace, name, body as { hard?: boolean }, who);
+          case "rollback":
+            return rollbackApp(client, namespace, name, body as { id: number }, who);
+          case "unpin":
+            return unpinApp(client, namespace, name, {}, who);
+          case "suspend":
+          case "resume":
+            return setAppSuspended(client, namespace, name, { suspend: action === "suspend" }, who);
+        }
+      },
+    });
+  });
+}
+
+/** `--resource GROUP:KIND:NAME` or `GROUP:KIND:NAMESPACE/NAME`, as argocd app sync takes it. */
+export function parseResourceFlag(text: string): SyncResource {
+  const parts = text.split(":");
+  const [group, kind, target] = parts;
+  const slash = target?.indexOf("/") ?? -1;
+  const name = target && slash >= 0 ? target.slice(slash + 1) : target;
+  if (parts.length !== 3 || !kind || !name) {
+    throw new UsageError(
+      `--resource takes GROUP:KIND:NAME or GROUP:KIND:NAMESPACE/NAME (an empty GROUP for core kinds: :ConfigMap:shop/settings), got "${text}"`,
+    );
+  }
+  return {
+    group: group ?? "",
+    kind,
+    ...(target && slash >= 0 ? { namespace: target.slice(0, slash) } : {}),
+    name,
+  };
 }
 
 /** Asks for a refresh and waits for the controller's answer; returns the refreshed app. */
@@ -74,9 +156,18 @@ async function refreshAndWait(
   app: AppWithOperation,
   options: { hard: boolean; timeoutMs: number; progress: Progress },
 ): Promise<{ app: AppWithOperation; verdict: Verdict; timedOut: boolean }> {
-  const name = app.metadata.name;
   const hard = options.hard || app.metadata.annotations?.[REFRESH_ANNOTATION] === "hard";
-  await api.requestRefresh(name, hard, REFRESH_ANNOTATION);
+  await api.requestRefresh(app.metadata.name, hard, REFRESH_ANNOTATION);
+  return waitForRefresh(api, app, options);
+}
+
+/** Waits until the controller has answered a refresh request. */
+async function waitForRefresh(
+  api: Pick<AppTarget, "find">,
+  app: AppWithOperation,
+  options: { timeoutMs: number; progress: Progress },
+): Promise<{ app: AppWithOperation; verdict: Verdict; timedOut: boolean }> {
+  const name = app.metadata.name;
   const result = await pollApp(
     () => api.find(name),
     (current) => refreshVerdict(name, current),
@@ -86,7 +177,7 @@ async function refreshAndWait(
 }
 
 async function waitForOperation(
-  api: AppApi,
+  api: Pick<AppTarget, "find" | "namespace">,
   app: AppWithOperation,
   what: string,
   before: ReturnType<typeof requestBefore>,
@@ -226,14 +317,19 @@ const listCommand: Command = {
 
 const getCommand: Command = {
   path: ["app", "get"],
-  usage: `moor app get NAME ${CLUSTER_FLAGS} [-o table|json|yaml]`,
+  usage: `moor app get NAME ${CLUSTER_FLAGS} ${SERVER_FLAG} [-o table|json|yaml]`,
   summary: "show an Application: source, destination, sync and health, last sync, and its resources",
-  options: { ...clusterOptions, ...outputOption },
+  options: { ...clusterOptions, ...serverOption, ...outputOption },
   run: async (values, args) => {
     const name = oneName(args, "application", "moor app get NAME");
     const output = parseOutputFormat(stringValue(values, "output"));
-    return withApps(values, async (api) => {
-      const app = await api.get(name);
+    return withTarget(values, async (api) => {
+      const app = await api.find(name);
+      if (!app) {
+        throw new AppError(
+          `application ${name} not found in namespace ${api.namespace}; \`moor app list -n ${api.namespace}\` lists the applications there`,
+        );
+      }
       if (output === "json" || output === "yaml") print(renderStructured(forPrinting(app), output));
       else if (output === "name") print(app.metadata.name);
       else print(`${renderAppSummary(app)}\n\n${renderResources(statusOf(app).resources ?? [])}`);
@@ -375,12 +471,16 @@ const manifestsCommand: Command = {
 
 const syncCommand: Command = {
   path: ["app", "sync"],
-  usage: `moor app sync NAME [--revision REV] [--prune] [--wait] [--timeout 5m] ${CLUSTER_FLAGS}`,
-  summary: "ask the controller to sync an Application now; --wait waits for the result (exit 1 if it fails)",
+  usage: `moor app sync NAME [--revision REV] [--prune] [--dry-run] [--resource GROUP:KIND:[NAMESPACE/]NAME]... [--wait] [--timeout 5m] ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
+  summary:
+    "ask the controller to sync an Application now (--dry-run: change nothing; --resource: only those objects); --wait waits for the result (exit 1 if it fails)",
   options: {
     ...clusterOptions,
+    ...serverOption,
     revision: { type: "string" },
     prune: { type: "boolean" },
+    "dry-run": { type: "boolean" },
+    resource: { type: "string", multiple: true },
     wait: { type: "boolean" },
     timeout: { type: "string" },
   },
@@ -388,18 +488,17 @@ const syncCommand: Command = {
     const name = oneName(args, "application", "moor app sync NAME");
     const timeoutMs = timeoutFlag(values) ?? 300_000;
     const revision = stringValue(values, "revision");
-    return withApps(values, async (api) => {
-      const app = await api.get(name);
-      assertActionable(app, "sync");
+    const resources = stringValues(values, "resource")?.map(parseResourceFlag);
+    const options: SyncOptions = {
+      ...(revision ? { revision } : {}),
+      ...(values.prune === true ? { prune: true } : {}),
+      ...(values["dry-run"] === true ? { dryRun: true } : {}),
+      ...(resources ? { resources } : {}),
+    };
+    return withTarget(values, async (api) => {
+      const { app, message } = await api.act("sync", name, { ...options });
       const before = requestBefore(app);
-      const operation: Operation = {
-        sync: { ...(revision ? { revision } : {}), ...(values.prune === true ? { prune: true } : {}) },
-        initiatedBy: { username: requesterName(values) },
-      };
-      await api.requestOperation(name, operation);
-      print(
-        `sync of application ${name} requested${revision ? ` at revision ${revision}` : ""}${values.prune === true ? " with prune" : ""}`,
-      );
+      print(message);
       if (values.wait !== true) return EXIT.ok;
       return waitForOperation(api, app, "sync", before, timeoutMs);
     });
@@ -408,9 +507,9 @@ const syncCommand: Command = {
 
 const rollbackCommand: Command = {
   path: ["app", "rollback"],
-  usage: `moor app rollback NAME ID [--wait] [--timeout 5m] ${CLUSTER_FLAGS}`,
+  usage: `moor app rollback NAME ID [--wait] [--timeout 5m] ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
   summary: "deploy the revision of history entry ID again and pin the Application to it",
-  options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
+  options: { ...clusterOptions, ...serverOption, wait: { type: "boolean" }, timeout: { type: "string" } },
   run: async (values, args) => {
     if (args.length !== 2 || !args[0] || !args[1])
       throw new UsageError("expected an application name and a history ID");
@@ -422,26 +521,10 @@ const rollbackCommand: Command = {
       );
     }
     const timeoutMs = timeoutFlag(values) ?? 300_000;
-    return withApps(values, async (api) => {
-      const app = await api.get(name);
-      assertActionable(app, "roll back");
-      const history = statusOf(app).history ?? [];
-      const entry = history.find((h) => h.id === id);
-      if (history.length > 0 && !entry) {
-        throw new AppError(
-          `application ${name} has no history entry ${id} (it has ${history.map((h) => h.id).join(", ")}); \`moor app history ${name}\` lists them`,
-        );
-      }
+    return withTarget(values, async (api) => {
+      const { app, message } = await api.act("rollback", name, { id });
       const before = requestBefore(app);
-      await api.requestOperation(name, {
-        rollback: { id },
-        initiatedBy: { username: requesterName(values) },
-      });
-      const target = app.spec.source.targetRevision || "HEAD";
-      print(
-        `rollback of application ${name} to history ${id}${entry ? ` (${shortSha(entry.revision)})` : ""} requested\n` +
-          `the application stays pinned to that revision until a new commit arrives on ${target} or \`moor app unpin ${name}\``,
-      );
+      print(message);
       if (values.wait !== true) return EXIT.ok;
       return waitForOperation(api, app, "rollback", before, timeoutMs);
     });
@@ -450,27 +533,33 @@ const rollbackCommand: Command = {
 
 const terminateOpCommand: Command = {
   path: ["app", "terminate-op"],
-  usage: `moor app terminate-op NAME ${CLUSTER_FLAGS} [-o json|yaml]`,
+  usage: `moor app terminate-op NAME ${CLUSTER_FLAGS} ${SERVER_FLAG} [-o json|yaml]`,
   summary:
     "stop the running sync of an Application: its running hooks are deleted, no further step runs, and it ends Failed",
-  options: { ...clusterOptions, ...outputOption },
+  options: { ...clusterOptions, ...serverOption, ...outputOption },
   run: async (values, args) => {
     const name = oneName(args, "application", "moor app terminate-op NAME");
     const output = parseOutputFormat(stringValue(values, "output"));
+    const login = remoteLogin(values);
+    if (login) {
+      const namespace = remoteNamespace(values);
+      const answer = await remoteAction(login, "applications", namespace, name, "terminate");
+      if (output === "json" || output === "yaml") {
+        const updated = await remoteApp(login, namespace, name);
+        print(renderStructured(updated ? forPrinting(updated) : null, output));
+      } else print(answer.message);
+      return EXIT.ok;
+    }
     return withApps(values, async (api) => {
-      const app = await api.get(name);
-      const op = statusOf(app).operationState;
-      if (!op || !isRunning(op)) {
-        throw new AppError(
-          `application ${name} has no running operation to terminate${op ? ` (its last sync ${op.phase} ${op.finishedAt ? `at ${op.finishedAt}` : ""})`.trimEnd() : ""}`,
-        );
-      }
-      const updated = await api.requestTerminate(name, requesterName(values));
+      const { updated, message } = await terminateApp(
+        api.client,
+        api.namespace,
+        name,
+        {},
+        requesterName(values),
+      );
       if (output === "json" || output === "yaml") print(renderStructured(forPrinting(updated), output));
-      else
-        print(
-          `termination of the running sync of application ${name} requested (${operationProgress(op)}); \`moor app get ${name}\` shows when it stopped`,
-        );
+      else print(message);
       return EXIT.ok;
     });
   },
@@ -478,33 +567,44 @@ const terminateOpCommand: Command = {
 
 const unpinCommand: Command = {
   path: ["app", "unpin"],
-  usage: `moor app unpin NAME ${CLUSTER_FLAGS}`,
+  usage: `moor app unpin NAME ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
   summary: "release the pin a rollback set, so the Application follows its target revision again",
-  options: { ...clusterOptions },
+  options: { ...clusterOptions, ...serverOption },
   run: async (values, args) => {
     const name = oneName(args, "application", "moor app unpin NAME");
-    return withApps(values, async (api) => {
-      const app = await api.get(name);
-      assertActionable(app, "unpin");
-      const target = app.spec.source.targetRevision || "HEAD";
-      await api.requestOperation(name, { unpin: true, initiatedBy: { username: requesterName(values) } });
-      const pin = statusOf(app).pin;
-      print(
-        pin
-          ? `unpin of application ${name} requested: it leaves ${shortSha(pin.revision)} and follows ${target} again`
-          : `unpin of application ${name} requested (its status shows no pin); it follows ${target}`,
-      );
+    return withTarget(values, async (api) => {
+      print((await api.act("unpin", name, {})).message);
       return EXIT.ok;
     });
   },
 };
 
+function suspendCommand(suspend: boolean): Command {
+  const verb = suspend ? "suspend" : "resume";
+  return {
+    path: ["app", verb],
+    usage: `moor app ${verb} NAME ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
+    summary: suspend
+      ? "suspend an Application (spec.suspend): the controller neither compares, syncs nor heals it until it is resumed"
+      : "resume a suspended Application: the controller compares and syncs it again",
+    options: { ...clusterOptions, ...serverOption },
+    run: async (values, args) => {
+      const name = oneName(args, "application", `moor app ${verb} NAME`);
+      return withTarget(values, async (api) => {
+        print((await api.act(verb, name, {})).message);
+        return EXIT.ok;
+      });
+    },
+  };
+}
+
 const refreshCommand: Command = {
   path: ["app", "refresh"],
-  usage: `moor app refresh NAME [--hard] [--no-wait] [--timeout 60s] ${CLUSTER_FLAGS}`,
+  usage: `moor app refresh NAME [--hard] [--no-wait] [--timeout 60s] ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
   summary: "ask the controller to look at Git and the cluster again now (--hard: render without cache)",
   options: {
     ...clusterOptions,
+    ...serverOption,
     hard: { type: "boolean" },
     "no-wait": { type: "boolean" },
     timeout: { type: "string" },
@@ -513,20 +613,14 @@ const refreshCommand: Command = {
     const name = oneName(args, "application", "moor app refresh NAME");
     const timeoutMs = timeoutFlag(values) ?? 60_000;
     const hard = values.hard === true;
-    return withApps(values, async (api) => {
-      const app = await api.get(name);
-      assertActionable(app, "refresh");
+    return withTarget(values, async (api) => {
+      const { app, message } = await api.act("refresh", name, { hard });
       if (values["no-wait"] === true) {
-        await api.requestRefresh(
-          name,
-          hard || app.metadata.annotations?.[REFRESH_ANNOTATION] === "hard",
-          REFRESH_ANNOTATION,
-        );
-        print(`${hard ? "hard " : ""}refresh of application ${name} requested`);
+        print(message);
         return EXIT.ok;
       }
       const progress = createProgress();
-      const result = await refreshAndWait(api, app, { hard, timeoutMs, progress });
+      const result = await waitForRefresh(api, app, { timeoutMs, progress });
       const code = finish(
         progress,
         result.verdict,
@@ -594,10 +688,11 @@ const waitCommand: Command = {
 
 const deleteCommand: Command = {
   path: ["app", "delete"],
-  usage: `moor app delete NAME [--cascade=true|false] [--wait] [--timeout 5m] ${CLUSTER_FLAGS}`,
+  usage: `moor app delete NAME [--cascade=true|false] [--wait] [--timeout 5m] ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
   summary: "delete an Application and what it manages (--cascade=false keeps the managed objects)",
   options: {
     ...clusterOptions,
+    ...serverOption,
     cascade: { type: "string" },
     wait: { type: "boolean" },
     timeout: { type: "string" },
@@ -608,22 +703,7 @@ const deleteCommand: Command = {
     if (cascade !== "true" && cascade !== "false")
       throw new UsageError(`--cascade takes true or false, got "${cascade}"`);
     const timeoutMs = timeoutFlag(values) ?? 300_000;
-    return withApps(values, async (api) => {
-      await api.get(name);
-      if (cascade === "false") await api.orphan(name);
-      await api.delete(name);
-      const after = await api.find(name);
-      if (!after) {
-        print(`application ${name} deleted${cascade === "false" ? "; its managed objects were kept" : ""}`);
-        return EXIT.ok;
-      }
-      const finalizers = after.metadata.finalizers ?? [];
-      print(
-        finalizers.includes(FINALIZER)
-          ? `application ${name} is being deleted; the controller deletes its managed objects first`
-          : `application ${name} is being deleted, held by finalizers ${finalizers.join(", ")}`,
-      );
-      if (values.wait !== true) return EXIT.ok;
+    const waitForDeletion = async (api: Pick<AppTarget, "find" | "namespace">): Promise<number> => {
       const progress = createProgress();
       const result = await pollApp(
         () => api.find(name),
@@ -636,6 +716,26 @@ const deleteCommand: Command = {
         result.timedOut,
         `${controllerSilent(api.namespace, timeoutMs)}; to keep the managed objects instead: \`moor app delete ${name} --cascade=false\``,
       );
+    };
+    const login = remoteLogin(values);
+    if (login) {
+      const namespace = remoteNamespace(values);
+      const answer = await remoteDelete(login, "applications", namespace, name, `?cascade=${cascade}`);
+      print(answer.message);
+      if (answer.request.gone === true || values.wait !== true) return EXIT.ok;
+      return waitForDeletion({ namespace, find: (n) => remoteApp(login, namespace, n) });
+    }
+    return withApps(values, async (api) => {
+      const { gone, message } = await deleteApp(
+        api.client,
+        api.namespace,
+        name,
+        { cascade: cascade === "true" },
+        requesterName(values),
+      );
+      print(message);
+      if (gone || values.wait !== true) return EXIT.ok;
+      return waitForDeletion(api);
     });
   },
 };
@@ -650,6 +750,8 @@ export const appCommands: Command[] = [
   historyCommand,
   rollbackCommand,
   unpinCommand,
+  suspendCommand(true),
+  suspendCommand(false),
   terminateOpCommand,
   waitCommand,
   deleteCommand,

@@ -8,19 +8,27 @@
 // which adds 3: the command worked and changes are pending (plan) or the infrastructure drifted
 // (drift). tofu's own -detailed-exitcode uses 2 for that, which moor keeps for usage errors.
 import { readFileSync } from "node:fs";
+import {
+  type ApprovalResult,
+  applyStack,
+  approveStack,
+  assertNotSuspended,
+  deleteStack,
+  planStack,
+  unlockStack,
+} from "../actions/stack-actions.ts";
 import { projectNameOf } from "../core/project/project.ts";
 import { isPlanId } from "../core/stack/plan-id.ts";
-import {
-  APPROVE_PLAN_ANNOTATION,
-  APPROVED_BY_ANNOTATION,
-  type Stack,
-  type StackPlanStatus,
-  stackSpecDefaults,
-  UNLOCK_ANNOTATION,
-  UNLOCK_REQUESTED_BY_ANNOTATION,
-} from "../core/stack/spec.ts";
-import { describeStateLock } from "../core/stack/state-lock.ts";
+import { type Stack, type StackPlanStatus, stackSpecDefaults } from "../core/stack/spec.ts";
 import { requesterName } from "./app-client.ts";
+import {
+  remoteAction,
+  remoteDelete,
+  remoteLogin,
+  remoteNamespace,
+  SERVER_FLAG,
+  serverOption,
+} from "./app-remote.ts";
 import { type Command, EXIT, outputOption, stringValue, type Values } from "./command.ts";
 import { CLUSTER_FLAGS, finish, forPrinting, oneName, print, seconds, timeoutFlag } from "./command-kit.ts";
 import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
@@ -31,21 +39,17 @@ import {
   DRIFT_CHECK_ANNOTATION,
   SENSITIVE_OUTPUTS_ANNOTATION,
   STACK_LOG_KEY,
-  STACK_REFRESH_ANNOTATION,
   StackApi,
   StackError,
   stackLogConfigMapName,
 } from "./stack-client.ts";
 import { sameStack, stackFromFlags } from "./stack-spec.ts";
 import {
-  approvalProblem,
   blockingReason,
-  countsText,
   noPlanMessage,
   noStatusMessage,
   outputValues,
   parseSensitiveKeys,
-  pendingPlan,
   renderDrift,
   renderOutputs,
   renderPlanHeader,
@@ -91,6 +95,35 @@ async function withStacks<T>(
   }
 }
 
+/**
+ * Through a Mooring server (logged in, or --server): performs the action there and prints the
+ * server's answer. Waiting for the controller's answer needs the Stack's reads, which go through
+ * the cluster for now, so --wait is refused here.
+ */
+async function remoteStackAction(
+  values: Values,
+  name: string,
+  action: "approve" | "apply" | "unlock" | "delete",
+  body: Record<string, unknown> = {},
+): Promise<number | undefined> {
+  const login = remoteLogin(values);
+  if (!login) return undefined;
+  if (values.wait === true) {
+    throw new UsageError(
+      `--wait is not available through a server yet: drop it and follow the stack with \`moor stack get ${name}\`, or use --kubeconfig`,
+    );
+  }
+  const namespace = remoteNamespace(values);
+  const answer =
+    action === "delete"
+      ? await remoteDelete(login, "stacks", namespace, name)
+      : await remoteAction(login, "stacks", namespace, name, action, body);
+  print(answer.message);
+  const warning = answer.request.warning;
+  if (typeof warning === "string") process.stderr.write(`warning: ${warning}\n`);
+  return EXIT.ok;
+}
+
 function requireStatus(stack: Stack): void {
   if (!stack.status) throw new StackError(noStatusMessage(stack));
 }
@@ -99,15 +132,6 @@ function requirePlan(stack: Stack): StackPlanStatus {
   const plan = statusOf(stack).lastPlan;
   if (!plan) throw new StackError(noPlanMessage(stack));
   return plan;
-}
-
-/** Planning, applying and drift checks all stop while a Stack is suspended. */
-function assertNotSuspended(stack: Stack, what: string): void {
-  if (stack.spec.suspend) {
-    throw new StackError(
-      `stack ${stackId(stack)} is suspended (spec.suspend), so the controller does not ${what}; set spec.suspend to false first`,
-    );
-  }
 }
 
 function controllerSilent(stack: Stack, timeoutMs: number): string {
@@ -280,29 +304,26 @@ const getCommand: Command = {
 
 const deleteCommand: Command = {
   path: ["stack", "delete"],
-  usage: `moor stack delete NAME [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS}`,
+  usage: `moor stack delete NAME [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
   summary:
     "delete a Stack; with spec.destroyOnDelete its infrastructure is destroyed first (a destroy plan, approved like any other), else state and infrastructure are kept",
-  options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
+  options: { ...clusterOptions, ...serverOption, wait: { type: "boolean" }, timeout: { type: "string" } },
   run: async (values, args) => {
     const name = oneName(args, "stack", "moor stack delete NAME");
     const timeout = timeoutFlag(values);
+    const remote = await remoteStackAction(values, name, "delete");
+    if (remote !== undefined) return remote;
     return withStacks(values, async (api) => {
-      const stack = await api.get(name);
-      const timeoutMs = timeoutFor(timeout, stack);
-      const destroy = stackSpecDefaults(stack.spec, stack.metadata.namespace).destroyOnDelete;
-      await api.delete(name);
-      const after = await api.find(name);
-      if (!after) {
-        print(`stack ${name} deleted${destroy ? "" : "; its state and infrastructure were kept"}`);
-        return EXIT.ok;
-      }
-      print(
-        destroy
-          ? `stack ${name} is being deleted: the controller destroys its infrastructure first (a destroy plan, applied once approved${stackSpecDefaults(after.spec, after.metadata.namespace).approvePlan === "auto" ? ": approvePlan is auto" : ` — \`${stackCommand(`plan ${name}`, api.namespace)}\` shows it`})`
-          : `stack ${name} is being deleted; its state and infrastructure are kept`,
+      const { stack, after, message } = await deleteStack(
+        api.client,
+        api.namespace,
+        name,
+        {},
+        requesterName(values),
       );
-      if (values.wait !== true) return EXIT.ok;
+      const timeoutMs = timeoutFor(timeout, stack);
+      print(message);
+      if (!after || values.wait !== true) return EXIT.ok;
       return (await awaitStack(api, name, (s) => stackDeletedVerdict(name, s), timeoutMs, after)).code;
     });
   },
@@ -327,10 +348,9 @@ const planCommand: Command = {
     return withStacks(values, async (api) => {
       let stack = await api.get(name);
       if (values.refresh === true) {
-        assertNotSuspended(stack, "plan it");
+        stack = (await planStack(api.client, api.namespace, name, {}, requesterName(values))).stack;
         const timeoutMs = timeoutFor(timeout, stack);
         const before = stackBefore(stack);
-        await api.annotate(name, { [STACK_REFRESH_ANNOTATION]: "normal" });
         const result = await awaitStack(api, name, (s) => replanVerdict(name, s, before), timeoutMs, stack);
         if (result.code !== EXIT.ok || !result.stack) return EXIT.failed;
         stack = result.stack;
@@ -357,23 +377,19 @@ const planCommand: Command = {
 };
 
 /** Sets the approval annotations for planId; with --wait, waits for the apply and reports it. */
-async function approveAndMaybeWait(
+async function reportApproval(
   api: StackApi,
-  stack: Stack,
-  plan: StackPlanStatus,
+  approval: ApprovalResult,
   values: Values,
   timeout: number | undefined,
 ): Promise<number> {
+  const { stack, plan } = approval;
   const name = stack.metadata.name;
   const timeoutMs = timeoutFor(timeout, stack);
-  const user = requesterName(values);
   const before = { ...stackBefore(stack), purpose: plan.purpose };
-  await api.annotate(name, { [APPROVE_PLAN_ANNOTATION]: plan.id, [APPROVED_BY_ANNOTATION]: user });
-  print(`plan ${plan.id} of stack ${name} approved by ${user} (${plan.purpose}: ${countsText(plan)})`);
-  if (stack.spec.suspend) {
-    process.stderr.write(
-      `warning: stack ${stackId(stack)} is suspended (spec.suspend): the plan is applied once it is resumed, if it is still the pending plan then\n`,
-    );
+  print(approval.message);
+  if (approval.warning) {
+    process.stderr.write(`warning: ${approval.warning}\n`);
     if (values.wait === true) throw new StackError(`not waiting: stack ${stackId(stack)} is suspended`);
   }
   if (values.wait !== true) {
@@ -387,10 +403,10 @@ async function approveAndMaybeWait(
 
 const approveCommand: Command = {
   path: ["stack", "approve"],
-  usage: `moor stack approve NAME PLAN_ID [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS}`,
+  usage: `moor stack approve NAME PLAN_ID [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
   summary:
     "approve the pending plan PLAN_ID of a Stack (an id from an older plan is refused); --wait waits for the apply (exit 1 if it fails)",
-  options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
+  options: { ...clusterOptions, ...serverOption, wait: { type: "boolean" }, timeout: { type: "string" } },
   run: async (values, args) => {
     if (args.length !== 2 || !args[0] || !args[1]) {
       throw new UsageError("expected a stack name and a plan id (moor stack approve NAME PLAN_ID)");
@@ -402,29 +418,29 @@ const approveCommand: Command = {
       );
     }
     const timeout = timeoutFlag(values);
+    const remote = await remoteStackAction(values, name, "approve", { planId });
+    if (remote !== undefined) return remote;
     return withStacks(values, async (api) => {
-      const stack = await api.get(name);
-      const problem = approvalProblem(stack, planId);
-      if (problem) throw new StackError(problem);
-      return approveAndMaybeWait(api, stack, requirePlan(stack), values, timeout);
+      const approval = await approveStack(api.client, api.namespace, name, { planId }, requesterName(values));
+      return reportApproval(api, approval, values, timeout);
     });
   },
 };
 
 const applyCommand: Command = {
   path: ["stack", "apply"],
-  usage: `moor stack apply NAME [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS}`,
+  usage: `moor stack apply NAME [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
   summary:
     "approve whatever plan of a Stack is pending now (refused when nothing is); --wait waits for the apply (exit 1 if it fails)",
-  options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
+  options: { ...clusterOptions, ...serverOption, wait: { type: "boolean" }, timeout: { type: "string" } },
   run: async (values, args) => {
     const name = oneName(args, "stack", "moor stack apply NAME");
     const timeout = timeoutFlag(values);
+    const remote = await remoteStackAction(values, name, "apply");
+    if (remote !== undefined) return remote;
     return withStacks(values, async (api) => {
-      const stack = await api.get(name);
-      const pending = pendingPlan(stack);
-      if ("problem" in pending) throw new StackError(pending.problem);
-      return approveAndMaybeWait(api, stack, pending.plan, values, timeout);
+      const approval = await applyStack(api.client, api.namespace, name, {}, requesterName(values));
+      return reportApproval(api, approval, values, timeout);
     });
   },
 };
@@ -556,29 +572,27 @@ const UNLOCK_WAIT_MS = 2 * 60_000;
 
 const unlockCommand: Command = {
   path: ["stack", "unlock"],
-  usage: `moor stack unlock NAME LOCK_ID [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS}`,
+  usage: `moor stack unlock NAME LOCK_ID [--wait] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
   summary:
     "ask the controller to release the state lock LOCK_ID of a Stack, once you know its holder is gone (refused unless that lock is held); --wait waits for the release",
-  options: { ...clusterOptions, wait: { type: "boolean" }, timeout: { type: "string" } },
+  options: { ...clusterOptions, ...serverOption, wait: { type: "boolean" }, timeout: { type: "string" } },
   run: async (values, args) => {
     if (args.length !== 2 || !args[0] || !args[1]) {
       throw new UsageError("expected a stack name and a lock id (moor stack unlock NAME LOCK_ID)");
     }
     const [name, lockId] = args as [string, string];
     const timeoutMs = timeoutFlag(values) ?? UNLOCK_WAIT_MS;
+    const remote = await remoteStackAction(values, name, "unlock", { lockId });
+    if (remote !== undefined) return remote;
     return withStacks(values, async (api) => {
-      const stack = await api.get(name);
-      const held = await api.stateLock(stack);
-      if (!held)
-        throw new StackError(`the state of stack ${stackId(stack)} is not locked: nothing to release`);
-      if (held.id !== lockId) {
-        throw new StackError(
-          `the state of stack ${stackId(stack)} is locked by ${describeStateLock(held)}, not ${lockId}: make sure its holder is gone, then name that lock`,
-        );
-      }
-      const user = requesterName(values);
-      await api.annotate(name, { [UNLOCK_ANNOTATION]: lockId, [UNLOCK_REQUESTED_BY_ANNOTATION]: user });
-      print(`asked the controller to release ${describeStateLock(held)} of stack ${name}, for ${user}`);
+      const { stack, message } = await unlockStack(
+        api.client,
+        api.namespace,
+        name,
+        { lockId },
+        requesterName(values),
+      );
+      print(message);
       if (values.wait !== true) return EXIT.ok;
       const progress = createProgress();
       const result = await poll(

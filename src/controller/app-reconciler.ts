@@ -56,6 +56,7 @@ import {
   terminateOperation,
   withSkipped,
 } from "./sync.ts";
+import { finishDryRun, type SyncSelection, selectComparison } from "./sync-selection.ts";
 import {
   blockedBeforeApply,
   FORBIDDEN_REASON,
@@ -77,7 +78,8 @@ const ARGO_REFRESH_ANNOTATION = "argocd.argoproj.io/refresh";
 
 /** What a user asks for through `moor app sync|rollback|unpin` (the Application's `operation`). */
 export interface Operation {
-  sync?: { revision?: string; prune?: boolean };
+  /** A dry run, or only the chosen objects, narrows the sync (./sync-selection.ts). */
+  sync?: { revision?: string; prune?: boolean; dryRun?: boolean; resources?: SyncSelection[] };
   rollback?: { id: number };
   unpin?: boolean;
   /** Stop the running sync (`moor app terminate-op`). */
@@ -406,7 +408,9 @@ export class AppReconciler {
     if (!trigger && operation?.sync && !queued) trigger = "manual";
     if (!trigger && !running && automated && outOfSync) {
       if (drifted.length > 0 && automated.selfHeal) trigger = "self-heal";
-      else if (syncKey !== lastKey || lastOp?.phase !== "Succeeded") trigger = "automated";
+      // A dry run or a sync of chosen objects leaves the rest of the app to automated sync.
+      else if (syncKey !== lastKey || lastOp?.phase !== "Succeeded" || lastOp.dryRun || lastOp.selection)
+        trigger = "automated";
       else if (automated.selfHeal) trigger = "self-heal";
     }
 
@@ -477,7 +481,15 @@ export class AppReconciler {
       const prune = running
         ? (running.prune ?? false)
         : (operation?.sync?.prune ?? automated?.prune ?? false);
-      const plan = buildPlan({ comparison, options: syncOptions, prune });
+      // Chosen objects only (kept in the operation state while it runs), or a dry run.
+      const selection = running
+        ? running.selection
+        : trigger === "manual"
+          ? operation?.sync?.resources
+          : undefined;
+      const dryRun = !running && trigger === "manual" && operation?.sync?.dryRun === true;
+      const planned = selection ? selectComparison(comparison, selection) : comparison;
+      const plan = buildPlan({ comparison: planned, options: syncOptions, prune });
       if (plan.errors.length > 0) {
         const message = plan.errors.map((e) => e.message).join("; ");
         if (!running) throw new StallError("InvalidSyncAnnotations", message);
@@ -502,30 +514,40 @@ export class AppReconciler {
           }),
           plan,
         );
-        log.info("sync started", { trigger, revision, steps: plan.steps.length });
+        if (selection) state = { ...state, selection };
+        log.info("sync started", { trigger, revision, steps: plan.steps.length, dryRun, selection });
         // A hook type this version does not know is said on that object, and the sync goes on.
         for (const warning of plan.warnings) {
           await this.deps.events.record(app, "Warning", warning.code, warning.message);
         }
         // Status shows the operation from its first second, before anything is applied.
-        await persist(state);
+        if (!dryRun) await persist(state);
       }
-      const advanced = await advanceOperation(
-        {
-          client,
-          app,
-          comparison,
-          options: syncOptions,
-          deadline: Date.parse(state.startedAt) + durationOr(app.spec.syncTimeout, 300_000),
-          ...(createNamespace ? { createNamespace } : {}),
-          ...(stop ? { stop } : {}),
-          persist,
-        },
-        plan,
-        state,
-      );
+      const advanced = dryRun
+        ? { state: finishDryRun(state, plan, planned, new Date().toISOString()), applied: new Map() }
+        : await advanceOperation(
+            {
+              client,
+              app,
+              comparison: planned,
+              options: syncOptions,
+              deadline: Date.parse(state.startedAt) + durationOr(app.spec.syncTimeout, 300_000),
+              ...(createNamespace ? { createNamespace } : {}),
+              ...(stop ? { stop } : {}),
+              persist,
+            },
+            plan,
+            state,
+          );
       operationState = advanced.state;
-      if (!isRunning(advanced.state)) {
+      if (dryRun) {
+        await this.deps.events.record(
+          app,
+          "Normal",
+          "DryRun",
+          `sync of ${revision.slice(0, 10)}: ${advanced.state.message}`,
+        );
+      } else if (!isRunning(advanced.state)) {
         const result = advanced.state;
         const phase = result.phase === "Succeeded" ? "Succeeded" : "Failed";
         this.deps.metrics.syncs.inc({ phase, trigger });
@@ -561,7 +583,8 @@ export class AppReconciler {
               `pruned ${pruned.map((p) => formatRef({ group: p.group, kind: p.kind, namespace: p.namespace, name: p.name })).join(", ")}`,
             );
           }
-          if (trigger !== "self-heal")
+          // A sync of chosen objects did not deploy the revision as a whole: no history entry.
+          if (trigger !== "self-heal" && !selection)
             history = appendHistory(app, history, fetched.commit, revision, trigger);
         } else {
           await this.deps.events.record(app, "Warning", "SyncFailed", result.message);

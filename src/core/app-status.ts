@@ -99,6 +99,10 @@ export interface OperationState {
   generation?: number;
   /** Whether this operation prunes. */
   prune?: boolean;
+  /** A dry run: planned and checked by the API server, nothing changed, no history entry. */
+  dryRun?: boolean;
+  /** Only these objects are synced (hooks do not run); absent: the whole app. */
+  selection?: { group: string; kind: string; namespace?: string; name: string }[];
   message: string;
   startedAt: string;
   finishedAt?: string;

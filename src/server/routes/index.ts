@@ -3,12 +3,14 @@
 import type { ServerDeps } from "../context.ts";
 import { openApiDocument } from "../openapi.ts";
 import type { Route } from "../route.ts";
+import { appActionRoutes } from "./app-actions.ts";
 import { applicationRoutes } from "./applications.ts";
 import { clusterRoutes } from "./clusters.ts";
 import { eventRoutes } from "./events.ts";
 import { metaRoutes, SERVER_VERSION } from "./meta.ts";
 import { projectRoutes } from "./projects.ts";
 import { repositoryRoutes } from "./repositories.ts";
+import { stackActionRoutes } from "./stack-actions.ts";
 import { stackRoutes } from "./stacks.ts";
 import { streamRoutes } from "./stream.ts";
 import { webhookRoutes } from "./webhooks.ts";
@@ -25,5 +27,6 @@ export function allRoutes(_deps: ServerDeps): Route[] {
   routes.push(...webhookRoutes());
   routes.push(...applicationRoutes(), ...stackRoutes(), ...eventRoutes(), ...projectRoutes());
   routes.push(...clusterRoutes(), ...repositoryRoutes(), ...streamRoutes());
+  routes.push(...appActionRoutes(), ...stackActionRoutes());
   return routes;
 }

@@ -1,0 +1,272 @@
+// Application actions over HTTP: the same functions `moor app sync|refresh|rollback|...` calls
+// (src/actions/app-actions.ts), behind the caller's roles. Each route reads the Application once
+// to learn its project, asks `ctx.authorize` for the verb the action needs there (deployer:
+// sync, refresh, rollback and unpin, terminate, suspend and resume; admin: delete), performs the
+// action as the caller (its name becomes the operation's initiatedBy), records it in the audit
+// trail, and answers 202: the controller carries the request out on its own time, and the
+// Application's status (GET /applications/{namespace}/{name}, the event stream) shows the result.
+//
+// Audit kinds: a rollback is recorded as `rollback` and a refresh as `refresh`, the kinds the trail
+// has for them; every other action as `api-allowed` with the action named in its details. A
+// refusal is `api-denied` (written by ctx.authorize).
+import { z } from "zod";
+import { ActionError } from "../../actions/action-error.ts";
+import {
+  type AppActionResult,
+  deleteApp,
+  loadApp,
+  refreshApp,
+  rollbackApp,
+  setAppSuspended,
+  syncApp,
+  terminateApp,
+  unpinApp,
+} from "../../actions/app-actions.ts";
+import type { Verb } from "../../core/access/roles.ts";
+import type { AuditKind } from "../../core/audit/record.ts";
+import type { JsonMap } from "../../core/json.ts";
+import { projectNameOf } from "../../core/project/project.ts";
+import { KubeApiError, type KubeClient } from "../../kube/client.ts";
+import { ApiError } from "../errors.ts";
+import { defineRoute, type Route, type RouteContext } from "../route.ts";
+import { namespacedParams, objectName } from "../schemas.ts";
+
+/** What every action answers: accepted, which action on which object, and what was asked. */
+export const actionAccepted = z.object({
+  accepted: z.literal(true),
+  action: z.string(),
+  /** `namespace/name` of the Application or Stack. */
+  object: z.string(),
+  message: z.string(),
+  /** The request as written for the controller (sync options, plan id, lock id...). */
+  request: z.record(z.string(), z.unknown()),
+});
+export type ActionAccepted = z.infer<typeof actionAccepted>;
+
+/** An action's refusal as the API answers it: same message, the HTTP status from the code. */
+export function apiErrorOf(err: unknown): never {
+  if (err instanceof ActionError) {
+    const code = err.code === "invalid" ? "bad-request" : err.code;
+    throw new ApiError(code, err.message, { object: err.object });
+  }
+  if (err instanceof KubeApiError && err.status === 409) {
+    throw new ApiError(
+      "conflict",
+      `the object changed while the request was written: ${err.message}; try again`,
+    );
+  }
+  throw err;
+}
+
+/** Runs an action, turning its refusals into API errors. */
+export async function perform<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    return apiErrorOf(err);
+  }
+}
+
+/** The caller's name, as the controller records who asked. */
+export function initiatorOf(ctx: { subject: { name: string } | undefined }): string {
+  return ctx.subject?.name ?? "anonymous";
+}
+
+type AnyContext = RouteContext<{ namespace: string; name: string }, unknown, unknown>;
+
+/** Reads the app, checks the caller may do `verb` in its project; returns the project. */
+async function authorizeOnApp(ctx: AnyContext, verb: Verb): Promise<string> {
+  const { namespace, name } = ctx.params;
+  const app = await perform(() => loadApp(ctx.deps.kube, namespace, name));
+  const project = projectNameOf(app);
+  ctx.authorize({ verb, resource: "application", project, name: `${namespace}/${name}` });
+  return project;
+}
+
+function recordAndAnswer(
+  ctx: AnyContext,
+  project: string,
+  result: AppActionResult,
+  request: JsonMap,
+  kind: AuditKind = "api-allowed",
+): ActionAccepted {
+  const { namespace, name } = ctx.params;
+  ctx.audit({
+    kind,
+    project,
+    object: { group: "mooring.dev", kind: "Application", namespace, name },
+    details: { action: result.action, via: "api", ...request },
+  });
+  return {
+    accepted: true,
+    action: result.action,
+    object: `${namespace}/${name}`,
+    message: result.message,
+    request,
+  };
+}
+
+const syncResource = z.strictObject({
+  group: z
+    .string()
+    .max(253)
+    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?$/, {
+      message: "must be an API group ('' for the core group)",
+    }),
+  kind: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,62}$/, { message: "must be a Kubernetes kind" }),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "must be a namespace name" })
+    .optional(),
+  name: objectName,
+});
+
+const syncBody = z.strictObject({
+  revision: z.string().min(1).max(255).optional(),
+  prune: z.boolean().optional(),
+  dryRun: z.boolean().optional(),
+  resources: z.array(syncResource).min(1).max(500).optional(),
+});
+
+const empty = z.strictObject({});
+
+/** One action route: POST /applications/{namespace}/{name}/{path} answering 202. */
+function appAction<B extends z.ZodType>(spec: {
+  path: string;
+  summary: string;
+  body: B;
+  verb: Verb;
+  run: (ctx: AnyContext, body: z.output<B>, project: string) => Promise<ActionAccepted>;
+}): Route {
+  return defineRoute({
+    method: "post",
+    path: `/applications/{namespace}/{name}/${spec.path}`,
+    summary: spec.summary,
+    tag: "applications",
+    params: namespacedParams,
+    body: spec.body,
+    response: actionAccepted,
+    status: 202,
+    handle: async (ctx) => {
+      const project = await authorizeOnApp(ctx as AnyContext, spec.verb);
+      return spec.run(ctx as AnyContext, ctx.body as z.output<B>, project);
+    },
+  });
+}
+
+export function appActionRoutes(): Route[] {
+  const kube = (ctx: AnyContext): KubeClient => ctx.deps.kube;
+  return [
+    appAction({
+      path: "sync",
+      summary:
+        "ask the controller to sync the application now: a revision, prune, a dry run, or only the chosen objects",
+      body: syncBody,
+      verb: "sync",
+      run: async (ctx, body, project) => {
+        const { namespace, name } = ctx.params;
+        const result = await perform(() => syncApp(kube(ctx), namespace, name, body, initiatorOf(ctx)));
+        return recordAndAnswer(ctx, project, result, { ...result.operation.sync } as JsonMap);
+      },
+    }),
+    appAction({
+      path: "refresh",
+      summary:
+        "ask the controller to compare the application with Git and the cluster again (hard: no render cache)",
+      body: z.strictObject({ hard: z.boolean().optional() }),
+      verb: "refresh",
+      run: async (ctx, body, project) => {
+        const { namespace, name } = ctx.params;
+        const result = await perform(() =>
+          refreshApp(kube(ctx), namespace, name, { hard: body.hard === true }, initiatorOf(ctx)),
+        );
+        return recordAndAnswer(ctx, project, result, { hard: result.hard }, "refresh");
+      },
+    }),
+    appAction({
+      path: "rollback",
+      summary: "deploy the revision of history entry id again and pin the application to it",
+      body: z.strictObject({ id: z.number().int().min(1) }),
+      verb: "rollback",
+      run: async (ctx, body, project) => {
+        const { namespace, name } = ctx.params;
+        const result = await perform(() => rollbackApp(kube(ctx), namespace, name, body, initiatorOf(ctx)));
+        return recordAndAnswer(
+          ctx,
+          project,
+          result,
+          { id: body.id, ...(result.revision ? { revision: result.revision } : {}) },
+          "rollback",
+        );
+      },
+    }),
+    appAction({
+      path: "unpin",
+      summary: "release the pin a rollback set, so the application follows its target revision again",
+      body: empty,
+      verb: "rollback",
+      run: async (ctx, _body, project) => {
+        const { namespace, name } = ctx.params;
+        const result = await perform(() => unpinApp(kube(ctx), namespace, name, {}, initiatorOf(ctx)));
+        return recordAndAnswer(ctx, project, result, {});
+      },
+    }),
+    appAction({
+      path: "terminate",
+      summary: "stop the running sync: running hooks are deleted, no further step runs, it ends Failed",
+      body: empty,
+      verb: "terminate",
+      run: async (ctx, _body, project) => {
+        const { namespace, name } = ctx.params;
+        const result = await perform(() => terminateApp(kube(ctx), namespace, name, {}, initiatorOf(ctx)));
+        return recordAndAnswer(ctx, project, result, {});
+      },
+    }),
+    appAction({
+      path: "suspend",
+      summary: "suspend the application (spec.suspend): the controller leaves it alone until it is resumed",
+      body: empty,
+      verb: "suspend",
+      run: async (ctx, _body, project) => {
+        const { namespace, name } = ctx.params;
+        const result = await perform(() =>
+          setAppSuspended(kube(ctx), namespace, name, { suspend: true }, initiatorOf(ctx)),
+        );
+        return recordAndAnswer(ctx, project, result, { changed: result.changed });
+      },
+    }),
+    appAction({
+      path: "resume",
+      summary: "resume a suspended application: the controller compares and syncs it again",
+      body: empty,
+      verb: "suspend",
+      run: async (ctx, _body, project) => {
+        const { namespace, name } = ctx.params;
+        const result = await perform(() =>
+          setAppSuspended(kube(ctx), namespace, name, { suspend: false }, initiatorOf(ctx)),
+        );
+        return recordAndAnswer(ctx, project, result, { changed: result.changed });
+      },
+    }),
+    defineRoute({
+      method: "delete",
+      path: "/applications/{namespace}/{name}",
+      summary:
+        "delete the application and, with cascade (the default), the objects it manages; cascade=false keeps them",
+      tag: "applications",
+      params: namespacedParams,
+      query: z.strictObject({ cascade: z.enum(["true", "false"]).optional() }),
+      response: actionAccepted,
+      status: 202,
+      handle: async (ctx) => {
+        const project = await authorizeOnApp(ctx as AnyContext, "delete");
+        const { namespace, name } = ctx.params;
+        const cascade = ctx.query.cascade !== "false";
+        const result = await perform(() =>
+          deleteApp(ctx.deps.kube, namespace, name, { cascade }, initiatorOf(ctx)),
+        );
+        return recordAndAnswer(ctx as AnyContext, project, result, { cascade, gone: result.gone });
+      },
+    }),
+  ];
+}
