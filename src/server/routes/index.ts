@@ -3,6 +3,7 @@
 import type { ServerDeps } from "../context.ts";
 import { openApiDocument } from "../openapi.ts";
 import type { Route } from "../route.ts";
+import { accountRoutes } from "./account.ts";
 import { appActionRoutes } from "./app-actions.ts";
 import { applicationRoutes } from "./applications.ts";
 import { clusterRoutes } from "./clusters.ts";
@@ -10,9 +11,11 @@ import { eventRoutes } from "./events.ts";
 import { metaRoutes, SERVER_VERSION } from "./meta.ts";
 import { projectRoutes } from "./projects.ts";
 import { repositoryRoutes } from "./repositories.ts";
+import { sessionRoutes } from "./session.ts";
 import { stackActionRoutes } from "./stack-actions.ts";
 import { stackRoutes } from "./stacks.ts";
 import { streamRoutes } from "./stream.ts";
+import { tokenRoutes } from "./tokens.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
 export function allRoutes(_deps: ServerDeps): Route[] {
@@ -27,6 +30,7 @@ export function allRoutes(_deps: ServerDeps): Route[] {
   routes.push(...webhookRoutes());
   routes.push(...applicationRoutes(), ...stackRoutes(), ...eventRoutes(), ...projectRoutes());
   routes.push(...clusterRoutes(), ...repositoryRoutes(), ...streamRoutes());
+  routes.push(...sessionRoutes(), ...tokenRoutes(), ...accountRoutes());
   routes.push(...appActionRoutes(), ...stackActionRoutes());
   return routes;
 }
