@@ -22,8 +22,20 @@ const running = new Set<ControllerProcess>();
 export async function startController(
   env: NodeJS.ProcessEnv,
   kubeconfig: string,
+  /** Flags after the defaults (a later --repo-poll-interval wins). */
+  extraArgs: readonly string[] = [],
 ): Promise<ControllerProcess> {
-  const args = [MOOR, "controller", "--kubeconfig", kubeconfig, "--port", "0", "--repo-poll-interval", "60s"];
+  const args = [
+    MOOR,
+    "controller",
+    "--kubeconfig",
+    kubeconfig,
+    "--port",
+    "0",
+    "--repo-poll-interval",
+    "60s",
+    ...extraArgs,
+  ];
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
   const lines: string[] = [];
   let buffer = "";
