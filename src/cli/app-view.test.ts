@@ -132,6 +132,24 @@ describe("app tables", () => {
     assert.equal(renderHistory(app("new")), "application new has no deploy history yet");
   });
 
+  it("shows who signed each deployed commit when a project requires signatures", () => {
+    const signed = app("shop", {
+      history: [
+        entry(1, SHA1, "first", "automated"),
+        {
+          ...entry(2, SHA2, "second", "automated"),
+          signer: { format: "ssh", identity: "ada@example.com", key: "SHA256:abc" },
+        },
+      ],
+    });
+    assert.deepEqual(
+      renderHistory(signed)
+        .split("\n")
+        .map((line) => line.split(/\s{2,}/).at(-1)),
+      ["SIGNER", "unsigned", "ssh ada@example.com"],
+    );
+  });
+
   it("summarises source, destination, standing, last sync and a pending request", () => {
     const withOp = {
       ...app("shop", {

@@ -93,14 +93,21 @@ export function renderHistory(app: Application): string {
   const history: HistoryEntry[] = status.history ?? [];
   if (history.length === 0) return `application ${app.metadata.name} has no deploy history yet`;
   const pinned = status.pin?.historyId;
-  const table = renderTable(history, [
+  const columns: { header: string; value: (h: HistoryEntry) => string }[] = [
     { header: "ID", value: (h) => (h.id === pinned ? `${h.id}*` : String(h.id)) },
     { header: "DEPLOYED", value: (h) => timestamp(h.deployedAt) },
     { header: "REVISION", value: (h) => shortSha(h.revision) },
     { header: "AUTHOR", value: (h) => h.author },
     { header: "MESSAGE", value: (h) => firstLine(h.message) },
     { header: "TRIGGER", value: (h) => h.trigger },
-  ]);
+  ];
+  // Projects that require signed commits record who signed each deployed commit.
+  if (history.some((h) => h.signer))
+    columns.push({
+      header: "SIGNER",
+      value: (h) => (h.signer ? `${h.signer.format} ${h.signer.identity || h.signer.key}` : "unsigned"),
+    });
+  const table = renderTable(history, columns);
   if (!status.pin) return table;
   return `${table}\n${pinNote(app)}`;
 }

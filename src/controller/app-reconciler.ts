@@ -14,6 +14,7 @@ import { jsonEqual } from "../core/json.ts";
 import { mergePatchFrom } from "../core/merge-patch.ts";
 import { formatRef, type KubeObject, refKey, TRACKING_ANNOTATION, trackingId } from "../core/objects.ts";
 import { type Project, projectNameOf } from "../core/project/project.ts";
+import { describeSigner, type Signer } from "../core/project/signature.ts";
 import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
 import { describeStep, isRunning, startOperation, terminating } from "../core/sync-operation.ts";
 import { deleteHookPhases, parseSyncOptions } from "../core/sync-plan.ts";
@@ -43,6 +44,7 @@ import {
   resourceStatuses,
 } from "./app-status-builder.ts";
 import { type ControllerAudit, driftDetails, syncObjects } from "./audit.ts";
+import { CommitRefused, enforceSignedCommit } from "./commit-signature.ts";
 import { compareWithCluster, concretise, observeSync } from "./compare.ts";
 import type { DriftWatcher } from "./drift.ts";
 import type { ControllerMetrics } from "./metrics.ts";
@@ -342,6 +344,21 @@ export class AppReconciler {
             this.deps.sources.head(source.repoURL, operation.sync?.revision ?? "", true),
           )
         : (pin?.revision ?? head);
+    // Signed commits: a project with signatureKeys takes only commits signed by one of them; any
+    // other is refused here, before it is checked out, rendered or applied.
+    const signer = await this.projectStep(() =>
+      this.gitStep(app, () =>
+        enforceSignedCommit({
+          sources: this.deps.sources,
+          project: scope.project,
+          subject: scope.subject,
+          repoURL: source.repoURL,
+          sha: revision,
+          conditions: previous.conditions ?? [],
+          onRefused: (details) => this.deps.audit.record("commit-refused", app, details),
+        }),
+      ),
+    );
     const fetched = await this.gitStep(app, () => this.deps.sources.fetch(source.repoURL, revision));
 
     // Destination and render.
@@ -561,7 +578,7 @@ export class AppReconciler {
         drifted.push(...late.filter((d) => repaired.has(`${d.kind}/${d.namespace}/${d.name}`)));
         if (trigger === "automated" && drifted.length > 0) trigger = "self-heal";
         operationState = { ...result, trigger };
-        this.recordSync(app, operationState, comparison, fetched.commit, phase);
+        this.recordSync(app, operationState, comparison, fetched.commit, phase, signer);
         if (phase === "Succeeded" && trigger === "self-heal") healedAt = new Date().toISOString();
         const pruned = result.resources.filter((r) => r.result === "deleted");
         if (phase === "Succeeded") {
@@ -585,7 +602,7 @@ export class AppReconciler {
           }
           // A sync of chosen objects did not deploy the revision as a whole: no history entry.
           if (trigger !== "self-heal" && !selection)
-            history = appendHistory(app, history, fetched.commit, revision, trigger);
+            history = appendHistory(app, history, fetched.commit, revision, trigger, signer);
         } else {
           await this.deps.events.record(app, "Warning", "SyncFailed", result.message);
         }
@@ -670,6 +687,7 @@ export class AppReconciler {
         author: `${fetched.commit.author.name} <${fetched.commit.author.email}>`,
         message: fetched.commit.message.trim(),
         committedAt: fetched.commit.committedAt,
+        ...(signer ? { signer } : {}),
       },
       ...(operationState ? { operationState } : {}),
       history,
@@ -791,6 +809,7 @@ export class AppReconciler {
     comparison: { diffs: ObjectDiff[] },
     commit: { author: { name: string; email: string }; subject: string; committedAt: string },
     phase: "Succeeded" | "Failed",
+    signer?: Signer,
   ): void {
     const username = state.initiatedBy?.username;
     this.deps.audit.record(
@@ -801,6 +820,7 @@ export class AppReconciler {
         author: `${commit.author.name} <${commit.author.email}>`,
         commitSubject: commit.subject,
         committedAt: commit.committedAt,
+        ...(signer ? { signer: describeSigner(signer), signerKey: signer.key } : {}),
         trigger: state.trigger,
         initiator: username ?? "automated",
         phase,
@@ -838,7 +858,8 @@ export class AppReconciler {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof ProjectViolation) throw new StallError(err.reason, err.message);
+      if (err instanceof ProjectViolation || err instanceof CommitRefused)
+        throw new StallError(err.reason, err.message);
       throw err;
     }
   }

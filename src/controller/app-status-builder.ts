@@ -12,6 +12,7 @@ import type { Application } from "../core/application.ts";
 import { assessHealth, worstOf } from "../core/health/index.ts";
 import type { HealthStatus } from "../core/health/status.ts";
 import { formatRef, refKey, versionOf } from "../core/objects.ts";
+import type { Signer } from "../core/project/signature.ts";
 import { redactRepoURL } from "../core/repo-url.ts";
 import type { Comparison } from "./compare.ts";
 
@@ -92,6 +93,7 @@ export function appendHistory(
   commit: { author: { name: string; email: string }; message: string; committedAt: string },
   revision: string,
   trigger: string,
+  signer?: Signer,
 ): HistoryEntry[] {
   const id = (history.at(-1)?.id ?? 0) + 1;
   const entry: HistoryEntry = {
@@ -102,6 +104,7 @@ export function appendHistory(
     committedAt: commit.committedAt,
     deployedAt: new Date().toISOString(),
     trigger,
+    ...(signer ? { signer } : {}),
     source: {
       // Status is readable by more people than the spec's Secrets; a password in a URL stays out.
       repoURL: redactRepoURL(app.spec.source.repoURL),

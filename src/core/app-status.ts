@@ -5,6 +5,7 @@ import type { Condition } from "./conditions.ts";
 import type { DeletionState } from "./deletion-hooks.ts";
 import type { FieldChange } from "./diff.ts";
 import type { HealthStatus } from "./health/status.ts";
+import type { Signer } from "./project/signature.ts";
 
 export const SYNC_STATUSES = ["Synced", "OutOfSync", "Unknown"] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
@@ -128,6 +129,8 @@ export interface CommitMeta {
   author: string;
   message: string;
   committedAt: string;
+  /** Who signed the commit, when its project requires signed commits (project/signature.ts). */
+  signer?: Signer;
 }
 
 export interface HistoryEntry extends CommitMeta {
