@@ -19,7 +19,7 @@
 // Knobs: BENCH_APPS (apps in 3/4, default 1000), BENCH_RUNS (runs of 1, 2, 5 and 6 instead of 7,
 // 10, 3 and 7), BENCH_REST_SECONDS (window of 4, default 30), BENCH_STACKS (Stacks in 7, default
 // 50), BENCH_HOOK_APPS (apps in 8, default 50), BENCH_ONLY (stacks: 6 and 7 only; apps: 1 to 5
-// and 8 only; hooks: 8 only; all, the default: everything).
+// and 8 only; hooks: 8 only; gitea: 11 only; all, the default: everything).
 import { fileURLToPath } from "node:url";
 import { runCommand } from "../src/util/exec.ts";
 import { type GitServer, startGitServer } from "../test/harness/git-server.ts";
@@ -30,6 +30,7 @@ import { C2L_APP, commitToLive } from "./commit-to-live.ts";
 import type { BenchContext } from "./context.ts";
 import { startController, stopAllControllers } from "./controller.ts";
 import { driftToHealed } from "./drift-to-healed.ts";
+import { giteaPushToLive } from "./gitea-push-to-live.ts";
 import { APP_API, APP_NAMESPACE, backgroundRate, getApp, waitFor } from "./kube.ts";
 import {
   failedRow,
@@ -45,8 +46,9 @@ import { slowHooks } from "./slow-hooks.ts";
 import { stackDriftCheck } from "./stack-drift-check.ts";
 import { stackPlanOverhead } from "./stack-plan-overhead.ts";
 
-const ONLY = ["stacks", "apps", "hooks", "all"] as const;
+const ONLY = ["stacks", "apps", "hooks", "gitea", "all"] as const;
 const SLOW_HOOKS = "8. slow hooks";
+const GITEA_PUSH = "11. Gitea push to live";
 type Only = (typeof ONLY)[number];
 
 function resultsFile(which: Only): string {
@@ -210,6 +212,9 @@ async function main(): Promise<number> {
     if (which === "hooks") rows.push(...(await guarded(SLOW_HOOKS, "", () => slowHooks(ctx))));
     if (which === "stacks" || which === "all")
       rows.push(...(await guarded("6./7. stacks", "", () => stackBenchmarks(ctx))));
+    // Its own Gitea, server and controller, before the app benchmarks leave 1,000 apps behind.
+    if (which === "gitea" || which === "all")
+      rows.push(...(await guarded(GITEA_PUSH, "<= 2000 ms", () => giteaPushToLive(ctx))));
     if (which === "apps" || which === "all") rows.push(...(await appBenchmarks(ctx)));
   } catch (err) {
     log(`setup FAILED: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
