@@ -229,6 +229,16 @@ describe("a project that requires signed commits", () => {
     });
     assert.deepEqual(app.status?.commit?.signer, entry?.signer);
     assert.equal(condition(app, "Stalled"), undefined);
+    const synced = await eventually("the sync's audit record", async () => {
+      const store = await openAuditStore(database);
+      try {
+        const page = await store.list({ kind: "sync", project: PROJECT });
+        return page.records.find((r) => r.details.revision === sha);
+      } finally {
+        await store.close();
+      }
+    });
+    assert.equal(synced.details.signer, `GPG key ${alice.gpgFingerprint} (Alice <alice@example.com>)`);
   });
 
   it("applies a commit signed by an allowed SSH key", async () => {
