@@ -20,9 +20,12 @@
 // 10, 3 and 7), BENCH_REST_SECONDS (window of 4, default 30), BENCH_STACKS (Stacks in 7, default
 // 50), BENCH_HOOK_APPS (apps in 8, default 50), BENCH_ONLY (stacks: 6 and 7 only; apps: 1 to 5
 // and 8 only; hooks: 8 only; gitea: 11 only; all, the default: everything).
+// BENCH_ONLY=api: 10 only, the API's list and get with BENCH_API_APPS Applications (default
+// 10,000; BENCH_API_SAMPLES requests per case, default 300), with every controller stopped.
 import { fileURLToPath } from "node:url";
 import { runCommand } from "../src/util/exec.ts";
 import { type GitServer, startGitServer } from "../test/harness/git-server.ts";
+import { apiList } from "./api-list.ts";
 import { apiserverCeiling } from "./apiserver-ceiling.ts";
 import { atRest } from "./at-rest.ts";
 import { type ColdStartResult, coldStart } from "./cold-start.ts";
@@ -46,7 +49,7 @@ import { slowHooks } from "./slow-hooks.ts";
 import { stackDriftCheck } from "./stack-drift-check.ts";
 import { stackPlanOverhead } from "./stack-plan-overhead.ts";
 
-const ONLY = ["stacks", "apps", "hooks", "gitea", "all"] as const;
+const ONLY = ["stacks", "apps", "hooks", "gitea", "api", "all"] as const;
 const SLOW_HOOKS = "8. slow hooks";
 const GITEA_PUSH = "11. Gitea push to live";
 type Only = (typeof ONLY)[number];
@@ -216,6 +219,14 @@ async function main(): Promise<number> {
     if (which === "gitea" || which === "all")
       rows.push(...(await guarded(GITEA_PUSH, "<= 2000 ms", () => giteaPushToLive(ctx))));
     if (which === "apps" || which === "all") rows.push(...(await appBenchmarks(ctx)));
+    if (which === "api" || which === "all")
+      rows.push(
+        ...(await guarded("10. api list", "p99 < 100 ms", async () => {
+          // No controller may reconcile 10,000 apps meanwhile.
+          await stopAllControllers();
+          return apiList(ctx);
+        })),
+      );
   } catch (err) {
     log(`setup FAILED: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
     rows.push(failedRow("setup", "", err));
