@@ -94,14 +94,55 @@ const OBJECTS: Record<string, KubeObject[]> = {
   Event: [],
 };
 
-/** A cluster that lists OBJECTS and then watches quietly until stopped. */
+/** Watch callbacks by kind: a test calls them to play a change the cluster sends. */
+const watchers = new Map<
+  string,
+  (event: { type: "ADDED" | "MODIFIED" | "DELETED"; object: KubeObject }) => void
+>();
+
+/** A cluster that lists OBJECTS, then watches until stopped, sending what a test plays. */
 const fakeKube = {
   list: async (_apiVersion: string, kind: string) => ({ items: OBJECTS[kind] ?? [], resourceVersion: "1" }),
-  watch: (_a: string, _k: string, _o: unknown, _on: unknown, signal: AbortSignal) =>
-    new Promise((resolve) =>
+  watch: (_a: string, kind: string, _o: unknown, on: never, signal: AbortSignal) => {
+    watchers.set(kind, on);
+    return new Promise((resolve) =>
       signal.addEventListener("abort", () => resolve({ resourceVersion: "1", expired: false })),
-    ),
+    );
+  },
 } as unknown as KubeClient;
+
+function play(kind: string, type: "ADDED" | "MODIFIED" | "DELETED", object: KubeObject): void {
+  const on = watchers.get(kind);
+  assert.ok(on, `${kind} is watched`);
+  on({ type, object });
+}
+
+/** Reads server-sent events from a stream answer until `count` messages arrived. */
+async function readEvents(
+  res: Response,
+  count: number,
+): Promise<{ event: string; data: { name?: string } }[]> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const out: { event: string; data: { name?: string } }[] = [];
+  let buffer = "";
+  while (out.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end = buffer.indexOf("\n\n");
+    while (end >= 0) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(frame)?.[1];
+      const data = /^data: (.*)$/m.exec(frame)?.[1];
+      if (event && data) out.push({ event, data: JSON.parse(data) });
+      end = buffer.indexOf("\n\n");
+    }
+  }
+  await reader.cancel();
+  return out;
+}
 
 const subject = (name: string, extra: Partial<Subject> = {}): Subject => ({
   kind: "user",
@@ -261,6 +302,45 @@ describe("read routes over the informer cache", () => {
         ["team-b", ["viewer"]],
       ],
     );
+  });
+
+  it("streams changes a caller may see, and nothing of other projects", async () => {
+    const open = (who: string) =>
+      api.fetch(new Request("http://x/api/v1/stream", { headers: { authorization: `Bearer ${who}` } }));
+    const viewer = await open("a");
+    const admin = await open("admin");
+    assert.equal(viewer.status, 200);
+    assert.match(viewer.headers.get("content-type") ?? "", /text\/event-stream/);
+    const hidden = app("team-b", "secret-app", "team-b");
+    hidden.metadata.labels = { touched: "1" };
+    play("Application", "MODIFIED", hidden);
+    play("Application", "MODIFIED", app("team-a", "web-07", "team-a"));
+    play("Application", "DELETED", app("team-a", "web-24", "team-a"));
+    const seen = await readEvents(viewer, 2);
+    assert.deepEqual(
+      seen.map((m) => [m.event, (m.data as { type?: string }).type, m.data.name]),
+      [
+        ["application", "modified", "web-07"],
+        ["application", "deleted", "web-24"],
+      ],
+    );
+    const all = await readEvents(admin, 3);
+    assert.deepEqual(
+      all.map((m) => m.data.name),
+      ["secret-app", "web-07", "web-24"],
+    );
+    play("Application", "ADDED", app("team-a", "web-24", "team-a"));
+  });
+
+  it("drops a client that does not read instead of queueing for it", async () => {
+    const before = cache.subscribers;
+    const res = await api.fetch(
+      new Request("http://x/api/v1/stream", { headers: { authorization: "Bearer admin" } }),
+    );
+    assert.equal(cache.subscribers, before + 1);
+    for (let i = 0; i < 1100; i++) play("Application", "MODIFIED", app("team-a", "web-00", "team-a"));
+    assert.equal(cache.subscribers, before, "the slow stream unsubscribed");
+    await res.body?.cancel();
   });
 
   it("the OpenAPI document describes the read routes", async () => {

@@ -321,6 +321,11 @@ export class ServerCache {
     return () => this.listeners.delete(listener);
   }
 
+  /** Open subscriptions (live streams), for tests and metrics. */
+  get subscribers(): number {
+    return this.listeners.size;
+  }
+
   private tell(change: CacheChange): void {
     for (const listener of this.listeners) {
       try {
