@@ -329,6 +329,16 @@ describe("API tokens", () => {
     assert.equal((await w.fetch("/probe/team-a/approve/stack", { headers: ci })).status, 403);
     assert.equal((await w.fetch("/probe/team-b/list/application", { headers: ci })).status, 403);
 
+    // The last use is written back at most once a minute.
+    const writes = () => w.kube.calls.filter((c) => c === `patch Secret/mooring-token-${record.id}`).length;
+    assert.equal(writes(), 1);
+    w.advance(30_000);
+    await w.fetch("/probe/team-a/list/application", { headers: ci });
+    assert.equal(writes(), 1);
+    w.advance(30_000);
+    await w.fetch("/probe/team-a/list/application", { headers: ci });
+    assert.equal(writes(), 2);
+
     const list = await w.fetch("/tokens?project=team-a", { headers: admin });
     const text = await list.text();
     assert.match(text, new RegExp(record.id));
