@@ -1,6 +1,7 @@
 // User story: on a fresh machine, `moor up` brings up a cluster with Mooring and a demo app; the
 // engineer pushes a change to the demo repository over HTTP and sees it live; Ctrl-C stops the
-// controller cleanly, and the next `moor up` reuses the cluster.
+// controller cleanly, and the next `moor up` reuses the cluster. The API server runs beside the
+// controller; the first `moor up` prints the admin password once, and it logs in.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { after, describe, it } from "node:test";
@@ -19,10 +20,14 @@ interface Up {
 }
 
 function startUp(): Up {
-  const child = spawn(process.execPath, [MOOR, "up", "--git-port", "0", "--metrics-port", "0"], {
-    env: runEnv(),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [MOOR, "up", "--git-port", "0", "--metrics-port", "0", "--server-port", "0"],
+    {
+      env: runEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   let err = "";
   child.stdout?.setEncoding("utf8").on("data", (c: string) => {
@@ -64,6 +69,14 @@ describe("moor up", () => {
         180_000,
       );
       process.stderr.write("up-test: running\n");
+      const api = field(first.stdout(), /API: +(http:\/\/\S+)\/api\/v1/);
+      const password = field(first.stdout(), /Login: +admin \/ (\S+)/);
+      const login = await fetch(`${api}/api/v1/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "admin", password, session: "token" }),
+      });
+      assert.equal(login.status, 200, await login.clone().text());
       const kubeconfig = field(first.stdout(), /export KUBECONFIG=(\S+)/);
       const workdir = field(first.stdout(), /working copy: ([^)]+)\)/);
       await eventually("the demo to be deployed", async () => {
@@ -124,6 +137,7 @@ describe("moor up", () => {
         60_000,
       );
       assert.match(second.stderr(), /sandbox mooring is running \(reused\)/);
+      assert.match(second.stdout(), /Login: +admin \(password in Secret mooring\/mooring-initial-admin/);
     } finally {
       assert.equal(await exitAfterInterrupt(second), 0, `moor up exits 0 on Ctrl-C:\n${second.stderr()}`);
     }
