@@ -138,6 +138,18 @@ describe("logging in", () => {
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, "unauthenticated");
   });
 
+  it("refuses a Bearer that is no Mooring credential, but lets other schemes reach public routes", async () => {
+    const junk = await w.fetch("/session", { headers: { authorization: "Bearer not-a-token" } });
+    assert.equal(junk.status, 401);
+    assert.equal(w.audit.at(-1)?.kind, "api-denied");
+    const basic = await w.fetch("/session", {
+      method: "POST",
+      headers: { authorization: "Basic dXNlcjpwdw==" },
+      body: { username: "admin", password: w.adminPassword },
+    });
+    assert.equal(basic.status, 200);
+  });
+
   it("logs the bootstrapped admin in with an HttpOnly cookie, never the token in the answer", async () => {
     const res = await login(w, "admin", w.adminPassword);
     assert.equal(res.status, 200);

@@ -77,11 +77,14 @@ function refused(code: "unauthenticated" | "csrf-refused", message: string): Aut
   return { ok: false, code, message, refused: true };
 }
 
+/**
+ * The Bearer credential, if any. Other schemes (Basic, a forge's own header on a webhook) are not
+ * Mooring credentials and read as none, so a public route still answers them.
+ */
 function bearer(headers: Headers): string | undefined {
   const value = headers.get("authorization");
-  if (value === null) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
-  return match?.[1] ?? "";
+  if (value === null || !/^Bearer\s/i.test(value)) return undefined;
+  return value.replace(/^Bearer\s+/i, "").trim();
 }
 
 export class SessionAuthenticator implements Authenticator {
