@@ -24,7 +24,7 @@ import { parseProjectRoles } from "../core/access/authorize.ts";
 import { APPLICATION_API_VERSION } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { PROJECT_API_VERSION, PROJECT_KIND, projectNameOf } from "../core/project/project.ts";
-import { type SortOrder, sortRows } from "../core/query/page.ts";
+import { type SortKey, type SortOrder, sortRows } from "../core/query/page.ts";
 import {
   type AppSort,
   type AppSummary,
@@ -183,6 +183,53 @@ export function reduceEvent(event: KubeObject): KubeObject | undefined {
   };
 }
 
+/**
+ * Rows sorted one way per (sort, order) asked for, kept between requests. Sorting 10,000 rows
+ * costs ~10 ms here, and the controller rewrites statuses all the time, so a change does not
+ * throw the order away when it cannot move the row: a status update of an app sorted by name
+ * swaps the row in place. Only a change of a row's sort key, an added or a deleted row makes the
+ * next request sort again.
+ */
+export class SortedRows<S, K extends string> {
+  private readonly keyFor: (sort: K) => (row: Row<S>) => SortKey;
+  private readonly memo = new Map<
+    string,
+    { rows: Row<S>[]; index: Map<string, number>; keyOf: (row: Row<S>) => SortKey; valid: boolean }
+  >();
+
+  constructor(keyFor: (sort: K) => (row: Row<S>) => SortKey) {
+    this.keyFor = keyFor;
+  }
+
+  get(all: () => Row<S>[], sort: K, order: SortOrder): readonly Row<S>[] {
+    const name = `${sort}:${order}`;
+    const hit = this.memo.get(name);
+    if (hit?.valid) return hit.rows;
+    const keyOf = this.keyFor(sort);
+    const rows = sortRows(all(), keyOf, order);
+    const index = new Map(rows.map((row, i) => [`${row.namespace}/${row.name}`, i]));
+    this.memo.set(name, { rows, index, keyOf, valid: true });
+    return rows;
+  }
+
+  /** Tells every kept order that the row `key` changed from `old` to `next` (undefined: absent). */
+  changed(key: string, old: Row<S> | undefined, next: Row<S> | undefined): void {
+    for (const entry of this.memo.values()) {
+      if (!entry.valid) continue;
+      const at = entry.index.get(key);
+      if (old !== undefined && next !== undefined && at !== undefined) {
+        const [a0, a1, a2] = entry.keyOf(old);
+        const [b0, b1, b2] = entry.keyOf(next);
+        if (a0 === b0 && a1 === b1 && a2 === b2) {
+          entry.rows[at] = next;
+          continue;
+        }
+      }
+      entry.valid = false;
+    }
+  }
+}
+
 export interface ProjectRoles {
   name: string;
   roles: ProjectRole[];
@@ -206,10 +253,8 @@ export class ServerCache {
   readonly events: Informer;
   private readonly appRows = new Map<string, Row<AppSummary>>();
   private readonly stackRows = new Map<string, Row<StackSummary>>();
-  private appVersion = 0;
-  private stackVersion = 0;
-  private readonly sortedApps = new Map<string, { version: number; rows: Row<AppSummary>[] }>();
-  private readonly sortedStacks = new Map<string, { version: number; rows: Row<StackSummary>[] }>();
+  private readonly sortedApps = new SortedRows<AppSummary, AppSort>(appSortKey);
+  private readonly sortedStacks = new SortedRows<StackSummary, StackSort>(stackSortKey);
   private roles: ProjectRoles[] = [];
   /** resourceVersions of projects whose invalid roles were already logged. */
   private readonly loggedInvalid = new Set<string>();
@@ -340,17 +385,21 @@ export class ServerCache {
 
   private onApp(event: InformerEvent): void {
     const key = objectKey(event.object);
-    if (event.type === "deleted") this.appRows.delete(key);
-    else this.appRows.set(key, appRow(event.object));
-    this.appVersion++;
+    const old = this.appRows.get(key);
+    const next = event.type === "deleted" ? undefined : appRow(event.object);
+    if (next === undefined) this.appRows.delete(key);
+    else this.appRows.set(key, next);
+    this.sortedApps.changed(key, old, next);
     this.tell(this.change("Application", event));
   }
 
   private onStack(event: InformerEvent): void {
     const key = objectKey(event.object);
-    if (event.type === "deleted") this.stackRows.delete(key);
-    else this.stackRows.set(key, stackRow(event.object));
-    this.stackVersion++;
+    const old = this.stackRows.get(key);
+    const next = event.type === "deleted" ? undefined : stackRow(event.object);
+    if (next === undefined) this.stackRows.delete(key);
+    else this.stackRows.set(key, next);
+    this.sortedStacks.changed(key, old, next);
     this.tell(this.change("Stack", event));
   }
 
@@ -372,23 +421,13 @@ export class ServerCache {
     return this.stacksInformer.get(namespace, name);
   }
 
-  /** Application rows sorted by `sort`; the sorted copy is kept until an Application changes. */
+  /** Application rows sorted by `sort` (see SortedRows for when they are sorted again). */
   applicationRows(sort: AppSort, order: SortOrder): readonly Row<AppSummary>[] {
-    const memo = `${sort}:${order}`;
-    const hit = this.sortedApps.get(memo);
-    if (hit && hit.version === this.appVersion) return hit.rows;
-    const rows = sortRows([...this.appRows.values()], appSortKey(sort), order);
-    this.sortedApps.set(memo, { version: this.appVersion, rows });
-    return rows;
+    return this.sortedApps.get(() => [...this.appRows.values()], sort, order);
   }
 
   stackRowsSorted(sort: StackSort, order: SortOrder): readonly Row<StackSummary>[] {
-    const memo = `${sort}:${order}`;
-    const hit = this.sortedStacks.get(memo);
-    if (hit && hit.version === this.stackVersion) return hit.rows;
-    const rows = sortRows([...this.stackRows.values()], stackSortKey(sort), order);
-    this.sortedStacks.set(memo, { version: this.stackVersion, rows });
-    return rows;
+    return this.sortedStacks.get(() => [...this.stackRows.values()], sort, order);
   }
 
   /** The list row of one Application, as the list shows it. */
