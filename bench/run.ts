@@ -19,7 +19,8 @@
 // Knobs: BENCH_APPS (apps in 3/4, default 1000), BENCH_RUNS (runs of 1, 2, 5 and 6 instead of 7,
 // 10, 3 and 7), BENCH_REST_SECONDS (window of 4, default 30), BENCH_STACKS (Stacks in 7, default
 // 50), BENCH_HOOK_APPS (apps in 8, default 50), BENCH_ONLY (stacks: 6 and 7 only; apps: 1 to 5
-// and 8 only; hooks: 8 only; gitea: 11 only; all, the default: everything).
+// and 8 only; hooks: 8 only; gitea: 11 only; audit: 9 only, no cluster; all, the default: everything).
+// BENCH_AUDIT_RECORDS: records verified in 9 (default 1,000,000).
 // BENCH_ONLY=api: 10 only, the API's list and get with BENCH_API_APPS Applications (default
 // 10,000; BENCH_API_SAMPLES requests per case, default 300), with every controller stopped.
 import { fileURLToPath } from "node:url";
@@ -28,6 +29,7 @@ import { type GitServer, startGitServer } from "../test/harness/git-server.ts";
 import { apiList } from "./api-list.ts";
 import { apiserverCeiling } from "./apiserver-ceiling.ts";
 import { atRest } from "./at-rest.ts";
+import { auditBench } from "./audit.ts";
 import { type ColdStartResult, coldStart } from "./cold-start.ts";
 import { C2L_APP, commitToLive } from "./commit-to-live.ts";
 import type { BenchContext } from "./context.ts";
@@ -49,7 +51,7 @@ import { slowHooks } from "./slow-hooks.ts";
 import { stackDriftCheck } from "./stack-drift-check.ts";
 import { stackPlanOverhead } from "./stack-plan-overhead.ts";
 
-const ONLY = ["stacks", "apps", "hooks", "gitea", "api", "all"] as const;
+const ONLY = ["stacks", "apps", "hooks", "audit", "gitea", "api", "all"] as const;
 const SLOW_HOOKS = "8. slow hooks";
 const GITEA_PUSH = "11. Gitea push to live";
 type Only = (typeof ONLY)[number];
@@ -199,40 +201,46 @@ async function main(): Promise<number> {
   }
 
   try {
-    log("creating the sandbox and installing Mooring");
-    sandbox = await createBenchSandbox(log);
-    git = await startGitServer();
-    const ctx: BenchContext = {
-      sandbox,
-      client: sandbox.client,
-      git,
-      apps,
-      stacks,
-      hookApps,
-      runs: (n) => runs ?? n,
-      log,
-    };
-    if (which === "hooks") rows.push(...(await guarded(SLOW_HOOKS, "", () => slowHooks(ctx))));
-    if (which === "stacks" || which === "all")
-      rows.push(...(await guarded("6./7. stacks", "", () => stackBenchmarks(ctx))));
-    // Its own Gitea, server and controller, before the app benchmarks leave 1,000 apps behind.
-    if (which === "gitea" || which === "all")
-      rows.push(...(await guarded(GITEA_PUSH, "<= 2000 ms", () => giteaPushToLive(ctx))));
-    if (which === "apps" || which === "all") rows.push(...(await appBenchmarks(ctx)));
-    if (which === "api" || which === "all")
-      rows.push(
-        ...(await guarded("10. api list", "p99 < 100 ms", async () => {
-          // No controller may reconcile 10,000 apps meanwhile.
-          await stopAllControllers();
-          return apiList(ctx);
-        })),
-      );
+    // The audit trail needs no cluster: with BENCH_ONLY=audit no sandbox is made.
+    if (which !== "audit") {
+      log("creating the sandbox and installing Mooring");
+      sandbox = await createBenchSandbox(log);
+      git = await startGitServer();
+      const ctx: BenchContext = {
+        sandbox,
+        client: sandbox.client,
+        git,
+        apps,
+        stacks,
+        hookApps,
+        runs: (n) => runs ?? n,
+        log,
+      };
+      if (which === "hooks") rows.push(...(await guarded(SLOW_HOOKS, "", () => slowHooks(ctx))));
+      if (which === "stacks" || which === "all")
+        rows.push(...(await guarded("6./7. stacks", "", () => stackBenchmarks(ctx))));
+      // Its own Gitea, server and controller, before the app benchmarks leave 1,000 apps behind.
+      if (which === "gitea" || which === "all")
+        rows.push(...(await guarded(GITEA_PUSH, "<= 2000 ms", () => giteaPushToLive(ctx))));
+      if (which === "apps" || which === "all") rows.push(...(await appBenchmarks(ctx)));
+      if (which === "api" || which === "all")
+        rows.push(
+          ...(await guarded("10. api list", "p99 < 100 ms", async () => {
+            // No controller may reconcile 10,000 apps meanwhile.
+            await stopAllControllers();
+            return apiList(ctx);
+          })),
+        );
+    }
   } catch (err) {
     log(`setup FAILED: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
     rows.push(failedRow("setup", "", err));
   } finally {
     await cleanup();
   }
+  // Last, with no controller left running to share the cores with.
+  if (which === "audit" || which === "all")
+    rows.push(...(await guarded("9. audit trail", "", () => auditBench(log))));
 
   const loadAfter = { uptime: await uptime(), ...machineLoad() };
   log(`load after: ${loadAfter.uptime}`);
