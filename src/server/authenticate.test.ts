@@ -378,3 +378,61 @@ describe("API tokens", () => {
     assert.match(((await refused.json()) as { error: { message: string } }).error.message, /was revoked/);
   });
 });
+
+describe("local accounts", () => {
+  it("a global admin creates, resets and deletes accounts; their sessions end with them", async () => {
+    const w = await world();
+    const adminLogin = await login(w, "admin", w.adminPassword, "token");
+    const admin = { authorization: `Bearer ${((await adminLogin.json()) as { token: string }).token}` };
+    const created = await w.fetch("/accounts", {
+      method: "POST",
+      headers: admin,
+      body: { name: "carol", groups: ["b-team"] },
+    });
+    assert.equal(created.status, 201);
+    const { password } = (await created.json()) as { password: string };
+    assert.ok(password.length >= 16, "a generated password is answered once");
+    assert.equal(
+      (await w.fetch("/accounts", { method: "POST", headers: admin, body: { name: "carol" } })).status,
+      409,
+    );
+    const listed = await (await w.fetch("/accounts", { headers: admin })).text();
+    assert.match(listed, /"carol"/);
+    assert.doesNotMatch(listed, /scrypt|passwordHash/);
+
+    const carolLogin = await login(w, "carol", password, "token");
+    assert.equal(carolLogin.status, 200);
+    const carol = { authorization: `Bearer ${((await carolLogin.json()) as { token: string }).token}` };
+    const me = (await (await w.fetch("/account", { headers: carol })).json()) as { projects: unknown[] };
+    assert.deepEqual(
+      me.projects,
+      [{ project: "team-b", roles: ["viewer"], verbs: ["get", "list"] }],
+      "by group",
+    );
+    const denied = await w.fetch("/accounts", { headers: carol });
+    assert.equal(denied.status, 403, "only a global admin manages accounts");
+
+    w.advance(1);
+    const reset = await w.fetch("/accounts/carol/password", {
+      method: "PUT",
+      headers: admin,
+      body: { newPassword: "correct horse battery" },
+    });
+    assert.equal(reset.status, 200);
+    w.advance(1);
+    assert.equal(
+      (await w.fetch("/account", { headers: carol })).status,
+      401,
+      "the reset ended carol's session",
+    );
+    const again = await login(w, "carol", "correct horse battery", "token");
+    const carol2 = { authorization: `Bearer ${((await again.json()) as { token: string }).token}` };
+    assert.equal((await w.fetch("/accounts/admin", { method: "DELETE", headers: admin })).status, 400);
+    assert.equal((await w.fetch("/accounts/carol", { method: "DELETE", headers: admin })).status, 204);
+    assert.equal(
+      (await w.fetch("/account", { headers: carol2 })).status,
+      401,
+      "a deleted account's session ends",
+    );
+  });
+});

@@ -106,6 +106,35 @@ export class UserStore {
     return ok ? record : undefined;
   }
 
+  /** Every account, by name, without hashes. */
+  async list(): Promise<{ name: string; groups: string[]; passwordChangedAt: number }[]> {
+    const data = (await this.#secret(true))?.data ?? {};
+    return Object.keys(data)
+      .sort()
+      .map((name) => decode(name, data[name]))
+      .filter((r): r is UserRecord => r !== undefined)
+      .map(({ name, groups, passwordChangedAt }) => ({ name, groups, passwordChangedAt }));
+  }
+
+  /** Creates an account; false when the name is taken. */
+  async create(name: string, password: string, groups: readonly string[]): Promise<boolean> {
+    const passwordHash = await hashPassword(password);
+    return this.#update((data) => {
+      if (data[name] !== undefined) return false;
+      data[name] = encode({ name, passwordHash, groups: [...groups], passwordChangedAt: this.#clock() });
+      return true;
+    });
+  }
+
+  /** Deletes an account (its sessions end at their next request); false when there was none. */
+  async delete(name: string): Promise<boolean> {
+    return this.#update((data) => {
+      if (data[name] === undefined) return false;
+      delete data[name];
+      return true;
+    });
+  }
+
   /** Writes one account (compare-and-swap on the Secret, retried on a conflicting write). */
   async put(record: UserRecord): Promise<void> {
     await this.#update((data) => {

@@ -266,19 +266,19 @@ describe("moor server: login, sessions, CSRF, API tokens and roles", () => {
     assert.ok(!answers.some((a) => a.includes(adminPassword)), "nor in any answer");
   });
 
-  it("moor login, account, token create|list|revoke and logout work against the server", async () => {
+  it("moor login, account, account create|list|delete, token create|list|revoke and logout work against the server", async () => {
     const dir = await mkdtemp(join(tmpdir(), "moor-cli-login-"));
     const env = { ...runEnv(), MOORING_CONFIG_DIR: dir };
     const cli = (args: string[], input?: string) =>
       moor(args, { env, ...(input === undefined ? {} : { input }) });
     try {
       const origin = server.url.replace(/\/api\/v1$/, "");
-      const login = await cli(
+      const loggedIn = await cli(
         ["login", origin, "--username", "admin", "--password-stdin"],
         `${adminPassword}\n`,
       );
-      assert.equal(login.code, 0, login.stderr);
-      assert.match(login.stdout, /logged in to .* as admin \(global admin\)/);
+      assert.equal(loggedIn.code, 0, loggedIn.stderr);
+      assert.match(loggedIn.stdout, /logged in to .* as admin \(global admin\)/);
       assert.equal((await stat(join(dir, "logins.json"))).mode & 0o777, 0o600);
 
       const account = await cli(["account"]);
@@ -305,6 +305,27 @@ describe("moor server: login, sessions, CSRF, API tokens and roles", () => {
       const revoke = await cli(["token", "revoke", id]);
       assert.equal(revoke.code, 0, revoke.stderr);
       assert.equal((await call("/session", { headers: { authorization: `Bearer ${token}` } })).status, 401);
+
+      const erin = `erin-${suffix}`;
+      const made = await cli(["account", "create", erin, "--group", `${teamA}-devs`]);
+      assert.equal(made.code, 0, made.stderr);
+      const erinPassword = /password: (\S+)/.exec(made.stdout)?.[1] ?? "";
+      assert.ok(erinPassword.length >= 16, made.stdout);
+      const erinLogin = await login(erin, erinPassword);
+      assert.equal(erinLogin.status, 200);
+      assert.deepEqual(
+        (erinLogin.json.projects as { project: string; roles: string[] }[]).map((p) => [p.project, p.roles]),
+        [[teamA, ["deployer"]]],
+        "erin holds team-a's deployer role through the group",
+      );
+      assert.match((await cli(["account", "list"])).stdout, new RegExp(`${erin} +${teamA}-devs`));
+      assert.equal((await cli(["account", "delete", erin])).code, 0);
+      const erinSession = { authorization: `Bearer ${String(erinLogin.json.token)}` };
+      assert.equal(
+        (await call("/session", { headers: erinSession })).status,
+        401,
+        "a deleted account's session ends",
+      );
 
       const logout = await cli(["logout"]);
       assert.equal(logout.code, 0, logout.stderr);
