@@ -252,7 +252,7 @@ describe("moor server: login, sessions, CSRF, API tokens and roles", () => {
 
     // The Secret keeps the hash, never the token.
     const secret = await kubectlOk(["get", "secret", `mooring-token-${id}`, "-n", "mooring", "-o", "json"]);
-    const tokenSecret = token.split("_")[2] ?? "";
+    const tokenSecret = token.slice("moor_".length + 17);
     const decoded = Object.values((JSON.parse(secret) as { data: Record<string, string> }).data)
       .map((v) => Buffer.from(v, "base64").toString("utf8"))
       .join("\n");
