@@ -171,6 +171,29 @@ describe("audit trail: the controller records syncs and drift, and verify catche
     );
   });
 
+  it("records a sync someone asked for as theirs", async () => {
+    // What `moor app sync` and the API server write: the operation, with who asked.
+    await kubectlOk([
+      "patch",
+      "application",
+      app,
+      "-n",
+      "mooring",
+      "--type",
+      "merge",
+      "-p",
+      JSON.stringify({ operation: { sync: {}, initiatedBy: { username: "alice" } } }),
+    ]);
+    const manual = await eventually(
+      "the manual sync to reach the audit trail",
+      async () => (await exported()).records.find((r) => r.kind === "sync" && r.details.trigger === "manual"),
+      30_000,
+    );
+    assert.deepEqual(manual.actor, { type: "user", name: "alice" });
+    assert.equal(manual.details.initiator, "alice");
+    assert.equal(manual.details.revision, revision);
+  });
+
   it("never lets a Secret's values into the exported trail", async () => {
     const { text } = await exported();
     for (const value of [PASSWORD, `${PASSWORD}-rotated`, TOKEN, Buffer.from(TOKEN).toString("base64")])
