@@ -36,6 +36,17 @@ describe("diffFromStatus", () => {
     });
   });
 
+  it("names an object Git dropped as one to prune, and exits 1", () => {
+    const status: Partial<ApplicationStatus> = {
+      sync: { status: "OutOfSync" },
+      resources: [resource("old", { status: "OutOfSync", requiresPruning: true })],
+    };
+    assert.deepEqual(diffFromStatus("shop", status), {
+      text: "Deployment/shop/old\n  to prune: Git no longer declares it (`moor app sync --prune` deletes it)",
+      code: DIFF_EXIT.differs,
+    });
+  });
+
   it("exits 0 with nothing to print when Synced", () => {
     assert.deepEqual(
       diffFromStatus("shop", { sync: { status: "Synced" }, resources: [resource("web", {})] }),

@@ -28,6 +28,8 @@ function statusAction(r: ResourceStatus): ObjectDiff["action"] {
 function objectText(r: ResourceStatus): string {
   const ref = { group: r.group, kind: r.kind, namespace: r.namespace, name: r.name };
   if (r.error) return `${formatRef(ref)}\n  error: ${r.error}`;
+  if (r.requiresPruning)
+    return `${formatRef(ref)}\n  to prune: Git no longer declares it (\`moor app sync --prune\` deletes it)`;
   const changes = r.diff ?? [];
   if (changes.length === 0)
     return `${formatRef(ref)}\n  (out of sync; the controller recorded no field changes)`;

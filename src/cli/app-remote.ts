@@ -9,6 +9,7 @@
 // either way: the server answers with the message the CLI prints, and -o json|yaml prints the
 // object the server returns.
 import { CONTROLLER_NAMESPACE } from "../core/application.ts";
+import type { Stack } from "../core/stack/spec.ts";
 import type { ActionAccepted } from "../server/routes/app-actions.ts";
 import { ApiClientError, apiRequest, type Login, loadLogin, requireLogin } from "./api-client.ts";
 import type { AppWithOperation } from "./app-client.ts";
@@ -79,6 +80,21 @@ export async function remoteApp(
       `/applications/${segment(namespace)}/${segment(name)}`,
     );
     return answer.application;
+  } catch (err) {
+    if (err instanceof ApiClientError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+/** The Stack as the server holds it, or null once it is gone. */
+export async function remoteStack(login: Login, namespace: string, name: string): Promise<Stack | null> {
+  try {
+    const answer = await apiRequest<{ stack: Stack }>(
+      login,
+      "GET",
+      `/stacks/${segment(namespace)}/${segment(name)}`,
+    );
+    return answer.stack;
   } catch (err) {
     if (err instanceof ApiClientError && err.status === 404) return null;
     throw err;

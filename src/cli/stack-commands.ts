@@ -20,12 +20,14 @@ import {
 import { projectNameOf } from "../core/project/project.ts";
 import { isPlanId } from "../core/stack/plan-id.ts";
 import { type Stack, type StackPlanStatus, stackSpecDefaults } from "../core/stack/spec.ts";
+import { apiRequest } from "./api-client.ts";
 import { requesterName } from "./app-client.ts";
 import {
   remoteAction,
   remoteDelete,
   remoteLogin,
   remoteNamespace,
+  remoteStack,
   SERVER_FLAG,
   serverOption,
 } from "./app-remote.ts";
@@ -96,32 +98,105 @@ async function withStacks<T>(
 }
 
 /**
- * Through a Mooring server (logged in, or --server): performs the action there and prints the
- * server's answer. Waiting for the controller's answer needs the Stack's reads, which go through
- * the cluster for now, so --wait is refused here.
+ * Where a Stack command goes: straight to the cluster, or through a Mooring server
+ * (./app-remote.ts says which). Both answer the same results, so the output is the same.
  */
-async function remoteStackAction(
-  values: Values,
-  name: string,
-  action: "approve" | "apply" | "unlock" | "delete",
-  body: Record<string, unknown> = {},
-): Promise<number | undefined> {
+interface StackTarget {
+  namespace: string;
+  find(name: string): Promise<Stack | null>;
+  /** The stored `tofu show` text of a plan, or null when it is not kept. */
+  planText(name: string, planId: string): Promise<string | null>;
+  /** Asks for a new plan; answers the Stack as it was before. */
+  requestPlan(name: string): Promise<Stack>;
+  /** Approves planId, or (undefined) whatever plan is pending. */
+  approve(name: string, planId: string | undefined): Promise<ApprovalResult>;
+  remove(name: string): Promise<{ stack: Stack; after: Stack | null; message: string }>;
+}
+
+function notFound(name: string, namespace: string): StackError {
+  return new StackError(
+    `stack ${name} not found in namespace ${namespace}; \`moor stack list -n ${namespace}\` lists the stacks there`,
+  );
+}
+
+async function withStackTarget<T>(values: Values, work: (target: StackTarget) => Promise<T>): Promise<T> {
   const login = remoteLogin(values);
-  if (!login) return undefined;
-  if (values.wait === true) {
-    throw new UsageError(
-      `--wait is not available through a server yet: drop it and follow the stack with \`moor stack get ${name}\`, or use --kubeconfig`,
-    );
+  if (login) {
+    const namespace = remoteNamespace(values);
+    const find = (name: string) => remoteStack(login, namespace, name);
+    const get = async (name: string) => {
+      const stack = await find(name);
+      if (!stack) throw notFound(name, namespace);
+      return stack;
+    };
+    return work({
+      namespace,
+      find,
+      planText: async (name, planId) => {
+        const answer = await apiRequest<{ plan: { id: string } | null; text?: string }>(
+          login,
+          "GET",
+          `/stacks/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/plan`,
+        );
+        return answer.plan?.id === planId ? (answer.text ?? null) : null;
+      },
+      requestPlan: async (name) => {
+        const stack = await get(name);
+        await remoteAction(login, "stacks", namespace, name, "plan");
+        return stack;
+      },
+      approve: async (name, planId) => {
+        const stack = await get(name);
+        const answer = await remoteAction(
+          login,
+          "stacks",
+          namespace,
+          name,
+          planId === undefined ? "apply" : "approve",
+          planId === undefined ? {} : { planId },
+        );
+        const request = answer.request as {
+          planId: string;
+          purpose: string;
+          approvedBy: string;
+          warning?: string;
+        };
+        const seen = statusOf(stack).lastPlan;
+        const plan: StackPlanStatus =
+          seen?.id === request.planId
+            ? seen
+            : ({ ...seen, id: request.planId, purpose: request.purpose } as StackPlanStatus);
+        return {
+          action: planId === undefined ? "apply" : "approve",
+          stack,
+          plan,
+          approvedBy: request.approvedBy,
+          message: answer.message,
+          ...(request.warning ? { warning: request.warning } : {}),
+        };
+      },
+      remove: async (name) => {
+        const stack = await get(name);
+        const answer = await remoteDelete(login, "stacks", namespace, name);
+        return { stack, after: await find(name), message: answer.message };
+      },
+    });
   }
-  const namespace = remoteNamespace(values);
-  const answer =
-    action === "delete"
-      ? await remoteDelete(login, "stacks", namespace, name)
-      : await remoteAction(login, "stacks", namespace, name, action, body);
-  print(answer.message);
-  const warning = answer.request.warning;
-  if (typeof warning === "string") process.stderr.write(`warning: ${warning}\n`);
-  return EXIT.ok;
+  return withStacks(values, (api) => {
+    const who = requesterName(values);
+    const { client, namespace } = api;
+    return work({
+      namespace,
+      find: (name) => api.find(name),
+      planText: async (name, planId) => (await api.plan(name, planId))?.text ?? null,
+      requestPlan: async (name) => (await planStack(client, namespace, name, {}, who)).stack,
+      approve: (name, planId) =>
+        planId === undefined
+          ? applyStack(client, namespace, name, {}, who)
+          : approveStack(client, namespace, name, { planId }, who),
+      remove: (name) => deleteStack(client, namespace, name, {}, who),
+    });
+  });
 }
 
 function requireStatus(stack: Stack): void {
@@ -145,7 +220,7 @@ function controllerSilent(stack: Stack, timeoutMs: number): string {
  * and the Stack as last read.
  */
 async function awaitStack(
-  api: StackApi,
+  api: Pick<StackTarget, "find">,
   name: string,
   judge: (stack: Stack | null) => Verdict,
   timeoutMs: number,
@@ -311,16 +386,8 @@ const deleteCommand: Command = {
   run: async (values, args) => {
     const name = oneName(args, "stack", "moor stack delete NAME");
     const timeout = timeoutFlag(values);
-    const remote = await remoteStackAction(values, name, "delete");
-    if (remote !== undefined) return remote;
-    return withStacks(values, async (api) => {
-      const { stack, after, message } = await deleteStack(
-        api.client,
-        api.namespace,
-        name,
-        {},
-        requesterName(values),
-      );
+    return withStackTarget(values, async (api) => {
+      const { stack, after, message } = await api.remove(name);
       const timeoutMs = timeoutFor(timeout, stack);
       print(message);
       if (!after || values.wait !== true) return EXIT.ok;
@@ -333,11 +400,12 @@ const deleteCommand: Command = {
 
 const planCommand: Command = {
   path: ["stack", "plan"],
-  usage: `moor stack plan NAME [--refresh] [--detailed-exitcode] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS}`,
+  usage: `moor stack plan NAME [--refresh] [--detailed-exitcode] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
   summary:
     "print the current plan of a Stack as tofu shows it; --refresh re-plans first; --detailed-exitcode exits 3 when changes are pending",
   options: {
     ...clusterOptions,
+    ...serverOption,
     refresh: { type: "boolean" },
     "detailed-exitcode": { type: "boolean" },
     timeout: { type: "string" },
@@ -345,10 +413,11 @@ const planCommand: Command = {
   run: async (values, args) => {
     const name = oneName(args, "stack", "moor stack plan NAME");
     const timeout = timeoutFlag(values);
-    return withStacks(values, async (api) => {
-      let stack = await api.get(name);
+    return withStackTarget(values, async (api) => {
+      let stack = await api.find(name);
+      if (!stack) throw notFound(name, api.namespace);
       if (values.refresh === true) {
-        stack = (await planStack(api.client, api.namespace, name, {}, requesterName(values))).stack;
+        stack = await api.requestPlan(name);
         const timeoutMs = timeoutFor(timeout, stack);
         const before = stackBefore(stack);
         const result = await awaitStack(api, name, (s) => replanVerdict(name, s, before), timeoutMs, stack);
@@ -358,7 +427,7 @@ const planCommand: Command = {
         requireStatus(stack);
       }
       const plan = requirePlan(stack);
-      const stored = await api.plan(name, plan.id);
+      const stored = await api.planText(name, plan.id);
       print(renderPlanHeader(stack));
       if (!stored) {
         // The controller keeps a plan's file and text only while it may still be applied.
@@ -370,7 +439,7 @@ const planCommand: Command = {
           `the text of pending plan ${plan.id} of stack ${stackId(stack)} is not stored (no complete plan-${name}-${plan.id}-* Secrets); \`${stackCommand(`plan ${name} --refresh`, api.namespace)}\` makes a new plan`,
         );
       }
-      print(`\n${stored.text}`);
+      print(`\n${stored}`);
       return values["detailed-exitcode"] === true && plan.pending ? STACK_EXIT.pending : EXIT.ok;
     });
   },
@@ -378,7 +447,7 @@ const planCommand: Command = {
 
 /** Sets the approval annotations for planId; with --wait, waits for the apply and reports it. */
 async function reportApproval(
-  api: StackApi,
+  api: Pick<StackTarget, "find" | "namespace">,
   approval: ApprovalResult,
   values: Values,
   timeout: number | undefined,
@@ -418,12 +487,9 @@ const approveCommand: Command = {
       );
     }
     const timeout = timeoutFlag(values);
-    const remote = await remoteStackAction(values, name, "approve", { planId });
-    if (remote !== undefined) return remote;
-    return withStacks(values, async (api) => {
-      const approval = await approveStack(api.client, api.namespace, name, { planId }, requesterName(values));
-      return reportApproval(api, approval, values, timeout);
-    });
+    return withStackTarget(values, async (api) =>
+      reportApproval(api, await api.approve(name, planId), values, timeout),
+    );
   },
 };
 
@@ -436,12 +502,9 @@ const applyCommand: Command = {
   run: async (values, args) => {
     const name = oneName(args, "stack", "moor stack apply NAME");
     const timeout = timeoutFlag(values);
-    const remote = await remoteStackAction(values, name, "apply");
-    if (remote !== undefined) return remote;
-    return withStacks(values, async (api) => {
-      const approval = await applyStack(api.client, api.namespace, name, {}, requesterName(values));
-      return reportApproval(api, approval, values, timeout);
-    });
+    return withStackTarget(values, async (api) =>
+      reportApproval(api, await api.approve(name, undefined), values, timeout),
+    );
   },
 };
 
@@ -582,8 +645,17 @@ const unlockCommand: Command = {
     }
     const [name, lockId] = args as [string, string];
     const timeoutMs = timeoutFlag(values) ?? UNLOCK_WAIT_MS;
-    const remote = await remoteStackAction(values, name, "unlock", { lockId });
-    if (remote !== undefined) return remote;
+    const login = remoteLogin(values);
+    if (login) {
+      if (values.wait === true) {
+        throw new UsageError(
+          `--wait watches the lock's Lease, which needs the cluster: drop it and follow the stack with \`moor stack get ${name}\`, or use --kubeconfig`,
+        );
+      }
+      const answer = await remoteAction(login, "stacks", remoteNamespace(values), name, "unlock", { lockId });
+      print(answer.message);
+      return EXIT.ok;
+    }
     return withStacks(values, async (api) => {
       const { stack, message } = await unlockStack(
         api.client,

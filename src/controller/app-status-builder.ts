@@ -11,7 +11,7 @@ import {
 import type { Application } from "../core/application.ts";
 import { assessHealth, worstOf } from "../core/health/index.ts";
 import type { HealthStatus } from "../core/health/status.ts";
-import { formatRef, refKey, versionOf } from "../core/objects.ts";
+import { formatRef, refKey, refOf, versionOf } from "../core/objects.ts";
 import type { Signer } from "../core/project/signature.ts";
 import { redactRepoURL } from "../core/repo-url.ts";
 import type { Comparison } from "./compare.ts";
@@ -67,7 +67,7 @@ export function appHealth(
 export function resourceStatuses(comparison: Comparison, app: Application): ResourceStatus[] {
   const diffs = new Map(comparison.diffs.map((d) => [refKey(d.ref), d]));
   const checks = app.spec.healthChecks ?? [];
-  return comparison.objects
+  const listed = comparison.objects
     .filter((o) => !o.hook)
     .map((o) => {
       const diff = diffs.get(refKey(o.ref));
@@ -85,6 +85,23 @@ export function resourceStatuses(comparison: Comparison, app: Application): Reso
         ...(diff && diff.action !== "none" ? { diff: diff.changes.slice(0, STATUS_DIFF_LIMIT) } : {}),
       } satisfies ResourceStatus;
     });
+  // Objects Git dropped stay listed until pruned: the next comparison finds them from this list,
+  // so a sync with prune asked for later still deletes them.
+  const dropped = comparison.pruneCandidates.map((live): ResourceStatus => {
+    const ref = refOf(live);
+    const health = assessHealth(live, checks);
+    return {
+      group: ref.group,
+      version: versionOf(live.apiVersion),
+      kind: ref.kind,
+      namespace: ref.namespace,
+      name: ref.name,
+      status: "OutOfSync",
+      health: { status: health.status, ...(health.message ? { message: health.message } : {}) },
+      requiresPruning: true,
+    };
+  });
+  return [...listed, ...dropped];
 }
 
 export function appendHistory(

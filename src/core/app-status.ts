@@ -25,6 +25,11 @@ export interface ResourceStatus {
   error?: string;
   /** The first field changes, when OutOfSync (values of Secrets are masked). */
   diff?: FieldChange[];
+  /**
+   * Git no longer declares this object, which the app still manages: a sync with prune deletes
+   * it (Argo CD's `requiresPruning`). Listed so that it is not forgotten before it is pruned.
+   */
+  requiresPruning?: boolean;
 }
 
 /** What one sync did to one object. */

@@ -8,7 +8,8 @@
 //
 // Audit kinds: a rollback is recorded as `rollback` and a refresh as `refresh`, the kinds the trail
 // has for them; every other action as `api-allowed` with the action named in its details. A
-// refusal is `api-denied` (written by ctx.authorize).
+// refusal is `api-denied` (written by ctx.authorize): 403 when the caller sees the project but its
+// role lacks the verb, 404 (as for a missing object) when it holds no role there at all.
 import { z } from "zod";
 import { ActionError } from "../../actions/action-error.ts";
 import {
@@ -22,6 +23,7 @@ import {
   terminateApp,
   unpinApp,
 } from "../../actions/app-actions.ts";
+import { type AccessRequest, authorize } from "../../core/access/authorize.ts";
 import type { Verb } from "../../core/access/roles.ts";
 import type { AuditKind } from "../../core/audit/record.ts";
 import type { JsonMap } from "../../core/json.ts";
@@ -72,14 +74,35 @@ export function initiatorOf(ctx: { subject: { name: string } | undefined }): str
   return ctx.subject?.name ?? "anonymous";
 }
 
-type AnyContext = RouteContext<{ namespace: string; name: string }, unknown, unknown>;
+export type AnyContext = RouteContext<{ namespace: string; name: string }, unknown, unknown>;
+
+/**
+ * Checks the caller may do this (a refusal is audited by ctx.authorize). As with reads, a caller
+ * who holds no role that sees the object's project gets the same 404 as for an object that does
+ * not exist, so names in other teams' projects are not revealed; a caller who sees it but may not
+ * do this gets 403.
+ */
+export function authorizeAction(ctx: AnyContext, request: AccessRequest, missing: string): void {
+  try {
+    ctx.authorize(request);
+  } catch (err) {
+    const visible = ctx.subject !== undefined && authorize(ctx.subject, { ...request, verb: "get" }).allowed;
+    if (err instanceof ApiError && err.code === "forbidden" && !visible)
+      throw new ApiError("not-found", missing);
+    throw err;
+  }
+}
 
 /** Reads the app, checks the caller may do `verb` in its project; returns the project. */
 async function authorizeOnApp(ctx: AnyContext, verb: Verb): Promise<string> {
   const { namespace, name } = ctx.params;
   const app = await perform(() => loadApp(ctx.deps.kube, namespace, name));
   const project = projectNameOf(app);
-  ctx.authorize({ verb, resource: "application", project, name: `${namespace}/${name}` });
+  authorizeAction(
+    ctx,
+    { verb, resource: "application", project, name: `${namespace}/${name}` },
+    `application ${name} not found in namespace ${namespace}; \`moor app list -n ${namespace}\` lists the applications there`,
+  );
   return project;
 }
 

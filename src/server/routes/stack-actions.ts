@@ -22,17 +22,26 @@ import type { Verb } from "../../core/access/roles.ts";
 import type { AuditKind } from "../../core/audit/record.ts";
 import type { JsonMap } from "../../core/json.ts";
 import { projectNameOf } from "../../core/project/project.ts";
-import { defineRoute, type Route, type RouteContext } from "../route.ts";
+import { defineRoute, type Route } from "../route.ts";
 import { namespacedParams } from "../schemas.ts";
-import { type ActionAccepted, actionAccepted, initiatorOf, perform } from "./app-actions.ts";
-
-type AnyContext = RouteContext<{ namespace: string; name: string }, unknown, unknown>;
+import {
+  type ActionAccepted,
+  type AnyContext,
+  actionAccepted,
+  authorizeAction,
+  initiatorOf,
+  perform,
+} from "./app-actions.ts";
 
 async function authorizeOnStack(ctx: AnyContext, verb: Verb): Promise<string> {
   const { namespace, name } = ctx.params;
   const stack = await perform(() => loadStack(ctx.deps.kube, namespace, name));
   const project = projectNameOf(stack);
-  ctx.authorize({ verb, resource: "stack", project, name: `${namespace}/${name}` });
+  authorizeAction(
+    ctx,
+    { verb, resource: "stack", project, name: `${namespace}/${name}` },
+    `stack ${name} not found in namespace ${namespace}; \`moor stack list -n ${namespace}\` lists the stacks there`,
+  );
   return project;
 }
 
