@@ -11,7 +11,11 @@
 // viewer of one project) so the numbers measure the reads, not a login. Once the cache has listed
 // everything ("cache warm", also reported), each case is asked BENCH_API_SAMPLES times (default
 // 300) over real HTTP, one request at a time, after 20 unmeasured warm-up requests; the time runs
-// from sending the request to having read the whole body.
+// from sending the request to having read the whole body. Two cases run for 10 s, a request every
+// 10 ms, while statuses change (20 merge patches a second of app health, as a busy controller
+// writes them): sorted by name a change swaps the row in place; sorted by health most changes make
+// the next request sort the 10,000 rows again.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Subject } from "../src/core/access/authorize.ts";
 import type { KubeObject } from "../src/core/objects.ts";
 import { createApiApp } from "../src/server/app.ts";
@@ -29,6 +33,10 @@ const NAMESPACES = 10;
 const PROJECTS = 10;
 const CONCURRENCY = 12;
 const GOAL_MS = 100;
+const CHURN_PER_SECOND = 20;
+/** How long a case measured under changing statuses runs, one request every CHURN_PAUSE_MS. */
+const CHURN_SECONDS = 10;
+const CHURN_PAUSE_MS = 10;
 const HEALTH = ["Healthy", "Healthy", "Healthy", "Progressing", "Degraded", "Missing"];
 const SYNC = ["Synced", "Synced", "Synced", "OutOfSync", "Unknown"];
 
@@ -108,6 +116,44 @@ interface Case {
   name: string;
   who: "admin" | "viewer";
   path: () => string;
+  /** Measured while statuses change, as a running controller changes them. */
+  churn?: boolean;
+}
+
+/** Patches the health of one app after another (about CHURN_PER_SECOND a second) until stopped. */
+function churn(ctx: BenchContext, count: number): { stop(): Promise<number> } {
+  let running = true;
+  let patched = 0;
+  const loop = (async () => {
+    while (running) {
+      const i = (patched * 104_729) % count;
+      await ctx.client.mergePatch(
+        {
+          apiVersion: APP_API,
+          group: "mooring.dev",
+          kind: "Application",
+          namespace: namespaceOf(i),
+          name: appName(i),
+        },
+        {
+          status: {
+            health: { status: HEALTH[(patched + i) % HEALTH.length] },
+            reconciledAt: new Date().toISOString(),
+          },
+        },
+        "status",
+      );
+      patched++;
+      await sleep(1000 / CHURN_PER_SECOND);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return patched;
+    },
+  };
 }
 
 export async function apiList(ctx: BenchContext): Promise<Row[]> {
@@ -170,7 +216,7 @@ export async function apiList(ctx: BenchContext): Promise<Row[]> {
     }
     const filtered = await fetchJson(
       "admin",
-      "/applications?project=team-3&health=Degraded&sync=OutOfSync,Unknown",
+      "/applications?project=team-3&health=Degraded,Missing&sync=OutOfSync,Unknown",
     );
     let getIndex = 0;
     const cases: Case[] = [
@@ -183,7 +229,7 @@ export async function apiList(ctx: BenchContext): Promise<Row[]> {
       {
         name: "filtered page (project, health, sync)",
         who: "admin",
-        path: () => "/applications?project=team-3&health=Degraded&sync=OutOfSync,Unknown&limit=100",
+        path: () => "/applications?project=team-3&health=Degraded,Missing&sync=OutOfSync,Unknown&limit=100",
       },
       { name: "free-text search", who: "admin", path: () => "/applications?search=app-0123&limit=100" },
       {
@@ -193,6 +239,18 @@ export async function apiList(ctx: BenchContext): Promise<Row[]> {
           "/applications?selector=tier%3Dfront,shard%20in%20(1,2)&sort=lastSync&order=desc&limit=100",
       },
       { name: "first page as viewer of 1 project", who: "viewer", path: () => "/applications?limit=100" },
+      {
+        name: `first page by name, ${CHURN_PER_SECOND} status changes/s`,
+        who: "admin",
+        path: () => "/applications?limit=100",
+        churn: true,
+      },
+      {
+        name: `first page by health, ${CHURN_PER_SECOND} health changes/s`,
+        who: "admin",
+        path: () => "/applications?limit=100&sort=health",
+        churn: true,
+      },
       {
         name: "get one Application",
         who: "admin",
@@ -205,13 +263,17 @@ export async function apiList(ctx: BenchContext): Promise<Row[]> {
     const rows: Row[] = [];
     for (const c of cases) {
       for (let i = 0; i < 20; i++) await fetchJson(c.who, c.path());
+      const changes = c.churn ? churn(ctx, count) : undefined;
       const times: number[] = [];
-      for (let i = 0; i < samples; i++) {
+      const until = performance.now() + CHURN_SECONDS * 1000;
+      for (let i = 0; c.churn ? performance.now() < until : i < samples; i++) {
         const path = c.path();
         const t0 = performance.now();
         await fetchJson(c.who, path);
         times.push(performance.now() - t0);
+        if (c.churn) await sleep(CHURN_PAUSE_MS);
       }
+      const changed = await changes?.stop();
       const sorted = [...times].sort((a, b) => a - b);
       const p50 = percentile(sorted, 50);
       const p99 = percentile(sorted, 99);
@@ -220,6 +282,7 @@ export async function apiList(ctx: BenchContext): Promise<Row[]> {
         p50: round(p50),
         p99: round(p99),
         apps: count,
+        ...(changed === undefined ? {} : { statusChanges: changed }),
       });
       delete row.samples;
       rows.push({ ...row, goal: `p99 < ${GOAL_MS} ms`, met: p99 < GOAL_MS, note: `p99 ${round(p99)} ms` });
