@@ -41,6 +41,12 @@ export interface PostgresAuditStoreOptions {
   connectionString: string;
   /** Connections kept open at most; default 4. */
   maxConnections?: number;
+  /**
+   * How long connecting, and each statement (waiting for another writer's lock included), may
+   * take before failing; default 30,000 ms. A database that does not answer fails the append
+   * instead of holding every later one behind it.
+   */
+  timeoutMs?: number;
   /** Records per page when iterating; default 1,000. */
   iteratePageSize?: number;
   /** The chain's hash. Default: SHA-256 from node:crypto. */
@@ -102,7 +108,14 @@ interface Row {
 export async function openPostgresAuditStore(
   options: PostgresAuditStoreOptions,
 ): Promise<PostgresAuditStore> {
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 4 });
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 4,
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs + 5_000,
+  });
   // An idle connection the server dropped must not crash the process; the next query says why.
   pool.on("error", () => {});
   try {

@@ -110,6 +110,16 @@ describe("audit writer", () => {
     assert.deepEqual(logged.lost, [`${sampleEntry(3).time} ${sampleEntry(3).kind} team-a`]);
   });
 
+  it("drops entries past maxQueued while earlier ones wait, logging audit-queue-full", async () => {
+    const { store, writer, lines } = setup({ batchWindowMs: 20, maxQueued: 2 });
+    await Promise.all([0, 1, 2].map((i) => writer.record(sampleEntry(i))));
+    assert.equal((await store.head()).seq, 2);
+    assert.ok(lines.some((l) => l.code === "audit-queue-full" && l.time === sampleEntry(2).time));
+    await writer.record(sampleEntry(3));
+    assert.equal((await store.head()).seq, 3, "room again once the queue is stored");
+    await writer.close();
+  });
+
   it("publishes an anchor every N records, in the log and through publishAnchor", async () => {
     const published: ChainHead[] = [];
     const { store, writer, lines } = setup({

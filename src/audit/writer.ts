@@ -35,6 +35,11 @@ export interface AuditWriterOptions {
   batchWindowMs?: number;
   /** Entries in one append at most; a full batch is appended at once; default 500. */
   maxBatch?: number;
+  /**
+   * Entries waiting at most while the store is slow or down; past it new entries are dropped and
+   * logged (`audit-queue-full`) rather than filling memory; default 100,000.
+   */
+  maxQueued?: number;
   /** Publish an anchor after this many records; default 100. */
   anchorEvery?: number;
   /** Publish an anchor this often while records arrive; default 60 s. 0: only by count and on close. */
@@ -53,6 +58,9 @@ export class AuditWriter implements AuditRecorder {
   readonly #log: Logger;
   readonly #batchWindowMs: number;
   readonly #maxBatch: number;
+  readonly #maxQueued: number;
+  /** Entries handed to appends that have not finished yet. */
+  #inFlight = 0;
   readonly #anchorEvery: number;
   readonly #publishAnchor: ((head: ChainHead) => Promise<void>) | undefined;
   #queue: Queued[] = [];
@@ -71,6 +79,7 @@ export class AuditWriter implements AuditRecorder {
     this.#log = options.log;
     this.#batchWindowMs = options.batchWindowMs ?? 5;
     this.#maxBatch = options.maxBatch ?? 500;
+    this.#maxQueued = options.maxQueued ?? 100_000;
     this.#anchorEvery = options.anchorEvery ?? 100;
     this.#publishAnchor = options.publishAnchor;
     const every = options.anchorEveryMs ?? 60_000;
@@ -84,9 +93,14 @@ export class AuditWriter implements AuditRecorder {
 
   record(entry: AuditEntry): Promise<void> {
     const problems = checkEntry(entry);
-    if (problems.length > 0 || this.#closed) {
+    const full = this.#queue.length + this.#inFlight >= this.#maxQueued;
+    if (problems.length > 0 || this.#closed || full) {
       this.#log.error("audit entry dropped", {
-        code: this.#closed ? "audit-writer-closed" : "audit-entry-invalid",
+        code: this.#closed
+          ? "audit-writer-closed"
+          : problems.length > 0
+            ? "audit-entry-invalid"
+            : "audit-queue-full",
         kind: entry.kind,
         time: entry.time,
         ...(problems.length > 0 ? { problems: problems.map((p) => p.message) } : {}),
@@ -122,6 +136,7 @@ export class AuditWriter implements AuditRecorder {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const batch = this.#queue.splice(0, this.#maxBatch);
+    this.#inFlight += batch.length;
     if (this.#queue.length > 0) this.#timer = setTimeout(() => this.#appendNow(), 0);
     this.#tail = this.#tail.then(() => this.#append(batch));
   }
@@ -142,6 +157,7 @@ export class AuditWriter implements AuditRecorder {
         lost: batch.map((q) => `${q.entry.time} ${q.entry.kind} ${q.entry.project}`),
       });
     } finally {
+      this.#inFlight -= batch.length;
       for (const q of batch) q.done();
     }
   }
