@@ -142,8 +142,16 @@ async function serve(c: Context, route: Route, deps: ServerDeps): Promise<Respon
           path: c.req.path,
           code: authentication.code,
           reason: authentication.message,
+          ...(authentication.reason === undefined ? {} : { refusal: authentication.reason }),
+          ...(authentication.credential === undefined ? {} : { credential: authentication.credential }),
         },
       });
+      const { reason } = authentication;
+      throw new ApiError(
+        authentication.code,
+        authentication.message,
+        reason === undefined ? undefined : { reason },
+      );
     }
     throw new ApiError(authentication.code, authentication.message);
   }

@@ -250,7 +250,9 @@ describe("sessions and CSRF", () => {
     );
     const after = await w.fetch("/session", { headers: { authorization: `Bearer ${token}` } });
     assert.equal(after.status, 401);
-    assert.match(((await after.json()) as { error: { message: string } }).error.message, /ended at logout/);
+    const ended = (await after.json()) as { error: { message: string; reason: string } };
+    assert.match(ended.error.message, /ended at logout/);
+    assert.equal(ended.error.reason, "session-revoked");
     assert.deepEqual(w.audit.filter((e) => e.kind === "logout").length, 2);
   });
 
@@ -371,7 +373,17 @@ describe("API tokens", () => {
     assert.equal(w.audit.at(-1)?.kind, "token-revoked");
     const refused = await w.fetch("/probe/team-a/list/application", { headers: ci });
     assert.equal(refused.status, 401);
-    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /was revoked/);
+    const body = (await refused.json()) as { error: { message: string; reason: string } };
+    assert.match(body.error.message, /was revoked/);
+    assert.equal(body.error.reason, "token-revoked");
+    const denied = w.audit.at(-1);
+    assert.equal(denied?.kind, "api-denied");
+    assert.equal(denied?.details.refusal, "token-revoked");
+    assert.equal(
+      denied?.details.credential,
+      `token:${record.id}`,
+      "the audit names the token, never its secret",
+    );
   });
 });
 

@@ -39,7 +39,7 @@ import {
   SessionStore,
 } from "./sessions.ts";
 import { TokenStore } from "./token-store.ts";
-import { authenticateToken, TOKEN_PREFIX } from "./tokens.ts";
+import { authenticateToken, parseToken, TOKEN_PREFIX } from "./tokens.ts";
 import { ADMIN_USER, UserStore } from "./users.ts";
 
 export type ProjectRoles = () => readonly { name: string; roles: ProjectRole[] }[];
@@ -73,8 +73,20 @@ export function personSubject(
   };
 }
 
-function refused(code: "unauthenticated" | "csrf-refused", message: string): Authentication {
-  return { ok: false, code, message, refused: true };
+function refused(
+  code: "unauthenticated" | "csrf-refused",
+  message: string,
+  reason: string,
+  credential?: string,
+): Authentication {
+  return {
+    ok: false,
+    code,
+    message,
+    refused: true,
+    reason,
+    ...(credential === undefined ? {} : { credential }),
+  };
 }
 
 /**
@@ -102,6 +114,7 @@ export class SessionAuthenticator implements Authenticator {
       return refused(
         "unauthenticated",
         "Authorization is neither an API token (moor_...) nor a session: run moor login, or copy the token whole",
+        "malformed-credential",
       );
     }
     const cookie = readCookie(request.headers.get("cookie"), SESSION_COOKIE);
@@ -117,7 +130,15 @@ export class SessionAuthenticator implements Authenticator {
     const { tokens, clock, projectRoles, log } = this.#deps;
     const now = clock();
     const result = await authenticateToken(text, (id) => tokens.find(id), now);
-    if (!result.ok) return refused("unauthenticated", result.message);
+    if (!result.ok) {
+      const id = parseToken(text)?.id;
+      return refused(
+        "unauthenticated",
+        result.message,
+        result.code,
+        id === undefined ? undefined : `token:${id}`,
+      );
+    }
     const record = result.record;
     if (shouldRecordUse(record, now)) {
       tokens.recordUse(record.id, now).catch((err: unknown) => {
@@ -137,18 +158,30 @@ export class SessionAuthenticator implements Authenticator {
       message: "log in first: the session has ended",
     };
     const checked = await sessions.verify(text);
-    if (!checked.ok) return via === "bearer" ? refused("unauthenticated", checked.message) : anonymous;
+    if (!checked.ok) {
+      const sid = checked.code === "session-revoked" ? checked.sid : undefined;
+      return via === "bearer"
+        ? refused(
+            "unauthenticated",
+            checked.message,
+            checked.code,
+            sid === undefined ? undefined : `session:${sid}`,
+          )
+        : anonymous;
+    }
     const claims: SessionClaims = checked.claims;
     let groups = claims.groups;
     if (claims.kind === "user") {
       // A local account must still exist, and its password must not have changed since login.
       const user = await users.get(claims.sub);
       if (user === undefined || user.passwordChangedAt > claims.iat) {
-        const message =
+        const [message, reason] =
           user === undefined
-            ? `account ${claims.sub} no longer exists: log in with another account`
-            : "the password changed since this login: log in again";
-        return via === "bearer" ? refused("unauthenticated", message) : anonymous;
+            ? [`account ${claims.sub} no longer exists: log in with another account`, "account-deleted"]
+            : ["the password changed since this login: log in again", "password-changed"];
+        return via === "bearer"
+          ? refused("unauthenticated", message, reason, `session:${claims.sid}`)
+          : anonymous;
       }
       groups = user.groups;
     }
@@ -161,6 +194,8 @@ export class SessionAuthenticator implements Authenticator {
         return refused(
           "csrf-refused",
           `${request.method.toUpperCase()} with a session cookie needs the header X-CSRF-Token from the login answer or GET /api/v1/session`,
+          "csrf-token-missing-or-wrong",
+          `session:${claims.sid}`,
         );
       }
     }

@@ -24,7 +24,16 @@ export type Authentication =
   /** No credentials at all: anonymous. */
   | { ok: false; code: "unauthenticated"; message: string }
   /** Credentials given but refused (expired session, revoked token, CSRF token missing). */
-  | { ok: false; code: "unauthenticated" | "csrf-refused"; message: string; refused: true };
+  | {
+      ok: false;
+      code: "unauthenticated" | "csrf-refused";
+      message: string;
+      refused: true;
+      /** Why, as a stable code for scripts and the audit trail: token-revoked, session-expired... */
+      reason?: string;
+      /** Which credential was refused (`token:<id>`, `session:<id>`), never its secret. */
+      credential?: string;
+    };
 
 export interface Authenticator {
   authenticate(request: AuthRequest): Promise<Authentication>;

@@ -63,7 +63,7 @@ export type SessionRefusal = (typeof SESSION_REFUSALS)[number];
 
 export type SessionCheck =
   | { ok: true; claims: SessionClaims }
-  | { ok: false; code: SessionRefusal; message: string };
+  | { ok: false; code: SessionRefusal; message: string /** set for a revoked session */; sid?: string };
 
 function mac(key: Buffer, text: string): Buffer {
   return createHmac("sha256", key).update(text, "utf8").digest();
@@ -330,7 +330,12 @@ export class SessionStore {
     if (!checked.ok) return checked;
     await this.#refresh();
     if (this.#revoked.has(checked.claims.sid)) {
-      return { ok: false, code: "session-revoked", message: "session ended at logout: log in again" };
+      return {
+        ok: false,
+        code: "session-revoked",
+        message: "session ended at logout: log in again",
+        sid: checked.claims.sid,
+      };
     }
     return checked;
   }

@@ -248,6 +248,7 @@ describe("moor server: login, sessions, CSRF, API tokens and roles", () => {
     const after = await call("/applications", { headers: ci });
     assert.equal(after.status, 401);
     assert.match(String((after.json.error as { message: string }).message), /revoked/);
+    assert.equal((after.json.error as { reason: string }).reason, "token-revoked");
     assert.equal(audits("token-created").length >= 1 && audits("token-revoked").length >= 1, true);
 
     // The Secret keeps the hash, never the token.
