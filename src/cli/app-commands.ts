@@ -25,9 +25,11 @@ import { compareDesired, desiredObjects, liveObjects, openDestination, yamlStrea
 import {
   remoteAction,
   remoteApp,
+  remoteAppRows,
   remoteDelete,
   remoteLogin,
   remoteNamespace,
+  rowAsApplication,
   SERVER_FLAG,
   serverOption,
 } from "./app-remote.ts";
@@ -288,10 +290,11 @@ const createCommand: Command = {
 
 const listCommand: Command = {
   path: ["app", "list"],
-  usage: `moor app list [-A] [-p PROJECT] ${CLUSTER_FLAGS} [-o table|json|yaml|name]`,
+  usage: `moor app list [-A] [-p PROJECT] ${CLUSTER_FLAGS} ${SERVER_FLAG} [-o table|json|yaml|name]`,
   summary: "list Applications with their sync and health status, revision and source",
   options: {
     ...clusterOptions,
+    ...serverOption,
     ...outputOption,
     "all-namespaces": { type: "boolean", short: "A" },
     project: { type: "string", short: "p" },
@@ -300,6 +303,24 @@ const listCommand: Command = {
     if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
     const output = parseOutputFormat(stringValue(values, "output"));
     const all = values["all-namespaces"] === true;
+    const login = remoteLogin(values);
+    if (login) {
+      // Through the server: the list rows it serves (only the projects this login may see).
+      const namespace = remoteNamespace(values);
+      const project = stringValue(values, "project");
+      const rows = await remoteAppRows(login, {
+        ...(all ? {} : { namespace }),
+        ...(project ? { project } : {}),
+      });
+      if (output === "json" || output === "yaml") print(renderStructured(rows, output));
+      else if (output === "name") for (const r of rows) print(r.name);
+      else if (rows.length === 0)
+        process.stderr.write(
+          `no applications${project === undefined ? "" : ` of project ${project}`} in ${all ? "any namespace" : `namespace ${namespace}`}\n`,
+        );
+      else print(renderAppList(rows.map(rowAsApplication), { allNamespaces: all }));
+      return EXIT.ok;
+    }
     return withApps(values, async (api) => {
       const project = stringValue(values, "project");
       const apps = (await api.list(all)).filter((a) => project === undefined || projectNameOf(a) === project);

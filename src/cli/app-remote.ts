@@ -8,7 +8,7 @@
 // the target's project, and the controller records that name as who asked. The output is the same
 // either way: the server answers with the message the CLI prints, and -o json|yaml prints the
 // object the server returns.
-import { CONTROLLER_NAMESPACE } from "../core/application.ts";
+import { APPLICATION_API_VERSION, type Application, CONTROLLER_NAMESPACE } from "../core/application.ts";
 import type { Stack } from "../core/stack/spec.ts";
 import type { ActionAccepted } from "../server/routes/app-actions.ts";
 import { ApiClientError, apiRequest, type Login, loadLogin, requireLogin } from "./api-client.ts";
@@ -99,4 +99,50 @@ export async function remoteStack(login: Login, namespace: string, name: string)
     if (err instanceof ApiClientError && err.status === 404) return null;
     throw err;
   }
+}
+
+/** One row of `GET /applications`, as the server lists an Application. */
+export interface AppRow {
+  namespace: string;
+  name: string;
+  project: string;
+  source: { repoURL: string; path: string; targetRevision: string };
+  sync: string;
+  health: string;
+  revision?: string;
+  createdAt?: string;
+}
+
+/** Every row the server lists for these filters, page after page. */
+export async function remoteAppRows(
+  login: Login,
+  filters: { namespace?: string; project?: string },
+): Promise<AppRow[]> {
+  const rows: AppRow[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: "500", ...filters, ...(cursor ? { cursor } : {}) });
+    const page = await apiRequest<{ items: AppRow[]; next?: string }>(login, "GET", `/applications?${query}`);
+    rows.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return rows;
+}
+
+/** A row shaped as the Application the list table reads (name, source, sync, health, age). */
+export function rowAsApplication(row: AppRow): Application {
+  return {
+    apiVersion: APPLICATION_API_VERSION,
+    kind: "Application",
+    metadata: {
+      name: row.name,
+      namespace: row.namespace,
+      ...(row.createdAt ? { creationTimestamp: row.createdAt } : {}),
+    },
+    spec: { project: row.project, source: row.source, destination: {} },
+    status: {
+      sync: { status: row.sync, ...(row.revision ? { revision: row.revision } : {}) },
+      health: { status: row.health },
+    },
+  } as Application;
 }

@@ -376,6 +376,15 @@ describe("actions through the API: the same requests as the CLI, behind roles", 
     assert.match(synced.stdout, new RegExp(`sync of application ${WEB} requested`));
     const app = await finishedAfter(WEB, since, "to sync as asked through the server");
     assert.equal(op(app)?.phase, "Succeeded", op(app)?.message);
+    // Reads go through the server too, and show only the projects the login holds a role in.
+    const listed = await moor(["app", "list", "--server", server.origin, "-o", "name"], { env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(listed.stdout.trim().split("\n").sort(), [SLOW, WEB].sort());
+    const table = await moor(["app", "list", "--server", server.origin], { env });
+    assert.match(table.stdout, new RegExp(`^${WEB}\\s+(Synced|OutOfSync)\\s`, "m"));
+    const shown = await moor(["app", "get", WEB, "--server", server.origin, "-o", "json"], { env });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal(JSON.parse(shown.stdout).spec.project, TEAM_A);
     const asViewer = { ...env, MOORING_CONFIG_DIR: join(configDir, "viewer") };
     saveLogin({ server: server.origin, token: tokens.viewerA ?? "", username: "viewer-token" }, asViewer);
     const refused = await moor(["app", "sync", WEB, "--server", server.origin], { env: asViewer });
