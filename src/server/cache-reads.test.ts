@@ -6,6 +6,7 @@ import type { Subject } from "../core/access/authorize.ts";
 import type { AuditEntry } from "../core/audit/record.ts";
 import type { KubeObject } from "../core/objects.ts";
 import type { KubeClient } from "../kube/client.ts";
+import { savePlan } from "../terraform/plan-store.ts";
 import { createLogger } from "../util/log.ts";
 import { createApiApp } from "./app.ts";
 import { ServerCache } from "./cache.ts";
@@ -62,7 +63,36 @@ const OBJECTS: Record<string, KubeObject[]> = {
     ...Array.from({ length: 25 }, (_, i) => app("team-a", `web-${String(i).padStart(2, "0")}`, "team-a")),
     app("team-b", "secret-app", "team-b"),
   ],
-  Stack: [],
+  Stack: [
+    {
+      apiVersion: "mooring.dev/v1alpha1",
+      kind: "Stack",
+      metadata: { namespace: "infra", name: "db" },
+      spec: { project: "team-a", source: { repoURL: "https://git.example/org/infra.git", path: "db" } },
+      status: {
+        conditions: [
+          { type: "Ready", status: "False", reason: "PlanPending", message: "", lastTransitionTime: "t" },
+        ],
+        lastPlan: {
+          id: "p-0123456789abcdef",
+          revision: "abc",
+          createdAt: "2026-01-01T00:00:00Z",
+          purpose: "apply",
+          summary: { add: 1, change: 0, destroy: 0, replace: 0, forget: 0, import: 0, read: 0 },
+          resources: [
+            {
+              address: "terraform_data.db",
+              action: "create",
+              actions: ["create"],
+              type: "terraform_data",
+              name: "db",
+            },
+          ],
+          pending: true,
+        },
+      },
+    },
+  ],
   Project: ["team-a", "team-b"].map((name) => ({
     apiVersion: "mooring.dev/v1alpha1",
     kind: "Project",
@@ -101,8 +131,15 @@ const watchers = new Map<
 >();
 
 /** A cluster that lists OBJECTS, then watches until stopped, sending what a test plays. */
+/** Plan Secrets saved by the real plan store (src/terraform/plan-store.ts). */
+const PLAN_SECRETS: KubeObject[] = [];
+const PLAN_FILE_SECRET = "variable-value-in-the-binary-plan";
+
 const fakeKube = {
-  list: async (_apiVersion: string, kind: string) => ({ items: OBJECTS[kind] ?? [], resourceVersion: "1" }),
+  list: async (_apiVersion: string, kind: string, options: { labelSelector?: string } = {}) => ({
+    items: options.labelSelector?.includes("mooring.dev/plan-id") ? PLAN_SECRETS : (OBJECTS[kind] ?? []),
+    resourceVersion: "1",
+  }),
   watch: (_a: string, kind: string, _o: unknown, on: never, signal: AbortSignal) => {
     watchers.set(kind, on);
     return new Promise((resolve) =>
@@ -194,6 +231,15 @@ describe("read routes over the informer cache", () => {
   };
 
   before(async () => {
+    await savePlan(
+      { apply: async (secret: KubeObject) => PLAN_SECRETS.push(secret) } as unknown as KubeClient,
+      { namespace: "infra", name: "db" },
+      {
+        planId: "p-0123456789abcdef",
+        planFile: Buffer.from(PLAN_FILE_SECRET),
+        text: '+ resource "terraform_data" "db" {\n    input = (sensitive value)\n}',
+      },
+    );
     cache.start();
     assert.equal(await cache.waitForSync(5000), true);
   });
@@ -341,6 +387,20 @@ describe("read routes over the informer cache", () => {
     for (let i = 0; i < 1100; i++) play("Application", "MODIFIED", app("team-a", "web-00", "team-a"));
     assert.equal(cache.subscribers, before, "the slow stream unsubscribed");
     await res.body?.cancel();
+  });
+
+  it("lists a project's Stacks and shows the current plan's text, never the plan file", async () => {
+    const list = await get("a", "/stacks");
+    assert.deepEqual(
+      (list.body.items as { name: string; pendingPlan?: string }[]).map((s) => [s.name, s.pendingPlan]),
+      [["db", "p-0123456789abcdef"]],
+    );
+    const plan = await get("a", "/stacks/infra/db/plan");
+    assert.equal(plan.status, 200);
+    assert.equal((plan.body.plan as { id: string }).id, "p-0123456789abcdef");
+    assert.match(String(plan.body.text), /\(sensitive value\)/);
+    assert.deepEqual(Object.keys(plan.body).sort(), ["plan", "text"], "the plan file is not in the answer");
+    assert.equal((await get("admin", "/stacks/infra/none/plan")).status, 404);
   });
 
   it("the OpenAPI document describes the read routes", async () => {
