@@ -8,7 +8,7 @@ import { listen } from "../server/listen.ts";
 import { allRoutes } from "../server/routes/index.ts";
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from "../util/log.ts";
 import { type Command, EXIT, stringValue, type Values } from "./command.ts";
-import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
+import { clientFromFlags, clusterOptions, openAuditWriter } from "./controller-commands.ts";
 import { UsageError } from "./output.ts";
 import { IDENTITY_USAGE, identityFromFlags, identityOptions } from "./server-identity.ts";
 
@@ -32,7 +32,7 @@ export const serverCommands: Command[] = [
   {
     path: ["server"],
     usage:
-      "moor server [--port 8080] [--host 127.0.0.1] [--kubeconfig F] [--log-level L] [--log-format json|text] " +
+      "moor server [--port 8080] [--host 127.0.0.1] [--kubeconfig F] [--database URL|PATH] [--log-level L] [--log-format json|text] " +
       IDENTITY_USAGE,
     summary: "serve the Mooring API (/api/v1) for the cluster in the kubeconfig",
     options: {
@@ -41,11 +41,15 @@ export const serverCommands: Command[] = [
       host: { type: "string" },
       "log-level": { type: "string" },
       "log-format": { type: "string" },
+      database: { type: "string" },
       ...identityOptions,
     },
     run: async (values) => {
       const log = createLogger({ ...logFlags(values), fields: { component: "server" } });
       const { client, namespace } = clientFromFlags(values);
+      // The same audit chain as the controller's (`--database`, default the SQLite file under
+      // MOORING_HOME); the controller publishes the anchors, the server's are log lines only.
+      const audit = await openAuditWriter(stringValue(values, "database"), log, undefined, async () => {});
       // Reads are answered from informer caches; serve once they are filled, or after 20 s with
       // the kinds still missing answering 503 until they are (a CRD not installed yet, say).
       const cache = new ServerCache(client, { namespace, log });
@@ -64,7 +68,14 @@ export const serverCommands: Command[] = [
       const deps: ServerDeps = {
         authenticator: login.authenticator,
         identity: login.identity,
-        audit: { record: (entry) => log.info("audit", { audit: entry }) },
+        // Each record also goes to the log at debug level, for operators following a live server.
+        audit: {
+          record: (entry) => {
+            log.debug("audit", { audit: entry });
+            return audit.record(entry);
+          },
+        },
+        auditStore: audit.store,
         clock: Date.now,
         log,
         kube: client,
@@ -84,6 +95,7 @@ export const serverCommands: Command[] = [
       await server.close();
       login.stop();
       cache.stop();
+      await audit.close();
       client.close();
       return EXIT.ok;
     },

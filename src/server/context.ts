@@ -1,6 +1,7 @@
 // What the API server's routes are given to work with. Every capability arrives here, built once
 // at start-up by `moor server` (src/cli/server-commands.ts), so a route never reads the
 // environment or opens a connection of its own, and a test can start the server on real parts.
+import type { AuditStore } from "../audit/store.ts";
 import type { AuditEntry } from "../core/audit/record.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../util/log.ts";
@@ -29,6 +30,8 @@ export interface ServerDeps {
    * repositories and Events (./cache.ts). Absent (unit tests of other routes): reads answer 503.
    */
   cache?: ServerCache;
+  /** The audit trail the server and the controller append to, for the audit routes; absent: they answer 503. */
+  auditStore?: AuditStore;
   /** Local accounts, sessions, API tokens and single sign-on (./authenticate.ts); absent: no login routes answer. */
   identity?: Identity;
 }

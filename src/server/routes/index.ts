@@ -6,6 +6,7 @@ import type { Route } from "../route.ts";
 import { accountRoutes } from "./account.ts";
 import { appActionRoutes } from "./app-actions.ts";
 import { applicationRoutes } from "./applications.ts";
+import { auditRoutes } from "./audit.ts";
 import { clusterRoutes } from "./clusters.ts";
 import { eventRoutes } from "./events.ts";
 import { metaRoutes, SERVER_VERSION } from "./meta.ts";
@@ -32,5 +33,6 @@ export function allRoutes(_deps: ServerDeps): Route[] {
   routes.push(...clusterRoutes(), ...repositoryRoutes(), ...streamRoutes());
   routes.push(...sessionRoutes(), ...tokenRoutes(), ...accountRoutes());
   routes.push(...appActionRoutes(), ...stackActionRoutes());
+  routes.push(...auditRoutes());
   return routes;
 }
