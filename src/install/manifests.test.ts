@@ -27,6 +27,7 @@ import {
 interface Rule {
   apiGroups?: string[];
   resources?: string[];
+  resourceNames?: string[];
   verbs: string[];
   nonResourceURLs?: string[];
 }
@@ -73,14 +74,27 @@ describe("install manifests", () => {
     assert.ok(!objects.some((o) => o.kind === "Deployment"));
   });
 
-  it("bind every role to the mooring-controller service account that they install", () => {
+  it("bind every role to the one service account it is for, both installed", () => {
     find(objects, "ServiceAccount", "mooring-controller");
+    find(objects, "ServiceAccount", "mooring-server");
     const bindings = objects.filter((o) => o.kind.endsWith("Binding")) as Binding[];
-    assert.equal(bindings.length, 3);
+    const account: Record<string, string> = {
+      "mooring-controller": "mooring-controller",
+      "mooring-manager": "mooring-controller",
+      "mooring-server": "mooring-server",
+    };
+    assert.deepEqual(bindings.map((b) => `${b.kind}/${b.metadata.name}`).sort(), [
+      "ClusterRoleBinding/mooring-controller",
+      "ClusterRoleBinding/mooring-manager",
+      "ClusterRoleBinding/mooring-server",
+      "RoleBinding/mooring-controller",
+      "RoleBinding/mooring-server",
+    ]);
     for (const b of bindings) {
       assert.deepEqual(b.subjects, [
-        { kind: "ServiceAccount", name: "mooring-controller", namespace: "mooring" },
+        { kind: "ServiceAccount", name: account[b.metadata.name ?? ""], namespace: "mooring" },
       ]);
+      assert.equal(b.roleRef.name, b.metadata.name);
       find(objects, b.roleRef.kind, b.roleRef.name);
       if (b.kind === "RoleBinding") assert.equal(b.metadata.namespace, "mooring");
     }
@@ -232,6 +246,151 @@ describe("controller Deployment", () => {
       assert.deepEqual(probe.httpGet, { path: "/healthz", port: "http" });
     }
     assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
+  });
+});
+
+/** Whether some rule grants `verb` on `resource` named `name`; "*" asks for every name (no resourceNames). */
+function grantsOn(role: Role, group: string, resource: string, verb: string, name: string): boolean {
+  return role.rules.some(
+    (r) =>
+      grants({ ...role, rules: [r] }, group, resource, verb) &&
+      (r.resourceNames === undefined || (name !== "*" && r.resourceNames.includes(name))),
+  );
+}
+
+describe("moor server's roles", () => {
+  let cluster: Role;
+  let inMooring: Role;
+  before(async () => {
+    const objects = (await readInstallManifests(undefined, { multiTenant: true })).map((m) => m.object);
+    cluster = find<Role>(objects, "ClusterRole", "mooring-server");
+    inMooring = find<Role>(objects, "Role", "mooring-server");
+  });
+
+  it("let it read Applications and Stacks everywhere and make the requests its actions are", () => {
+    for (const resource of ["applications", "stacks"]) {
+      for (const verb of ["get", "list", "watch", "patch", "delete"]) {
+        assert.ok(grants(cluster, "mooring.dev", resource, verb), `${verb} ${resource}`);
+      }
+      for (const verb of ["create", "update"])
+        assert.ok(!grants(cluster, "mooring.dev", resource, verb), `no ${verb} ${resource}`);
+      for (const sub of ["status", "finalizers"])
+        assert.ok(!grants(cluster, "mooring.dev", `${resource}/${sub}`, "patch"), `${resource}/${sub}`);
+    }
+    assert.ok(grants(cluster, "", "events", "watch"), "the timelines");
+    assert.ok(!grants(cluster, "", "events", "create"), "no Events about other namespaces' objects");
+    assert.ok(grants(cluster, "coordination.k8s.io", "leases", "get"), "unlock reads the state lock");
+    assert.ok(!grants(cluster, "coordination.k8s.io", "leases", "update"), "the controller releases it");
+  });
+
+  it("let it keep accounts, sessions, tokens and webhook secrets in mooring, and no more", () => {
+    assert.equal(inMooring.metadata.namespace, "mooring");
+    assert.ok(grants(inMooring, "mooring.dev", "projects", "watch"));
+    assert.ok(!grants(inMooring, "mooring.dev", "projects", "patch"), "only the platform team writes roles");
+    for (const verb of ["get", "list", "watch", "create", "patch"]) {
+      assert.ok(grantsOn(inMooring, "", "secrets", verb, "*"), `${verb} secrets`);
+    }
+    for (const name of ["mooring-users", "mooring-revoked-sessions"]) {
+      assert.ok(grantsOn(inMooring, "", "secrets", "update", name), `update ${name}`);
+    }
+    assert.ok(!grantsOn(inMooring, "", "secrets", "update", "*"), "update only the Secrets it owns whole");
+    assert.ok(!grants(inMooring, "", "secrets", "delete"), "a revoked token stays, refused");
+    assert.ok(!grants(inMooring, "", "events", "create"), "the controller publishes the audit anchors");
+  });
+
+  it("give it no Secret outside mooring, no workload, no RBAC and no other identity", () => {
+    const dangerous: [string, string, string][] = [
+      ["", "secrets", "get"],
+      ["", "secrets", "list"],
+      ["", "secrets", "watch"],
+      ["", "pods", "create"],
+      ["", "pods/exec", "create"],
+      ["", "pods/exec", "get"],
+      ["", "pods/log", "get"],
+      ["", "configmaps", "get"],
+      ["", "serviceaccounts", "impersonate"],
+      ["", "serviceaccounts/token", "create"],
+      ["", "users", "impersonate"],
+      ["", "groups", "impersonate"],
+      ["", "namespaces", "delete"],
+      ["apps", "deployments", "patch"],
+      ["apps", "daemonsets", "create"],
+      ["batch", "jobs", "create"],
+      ["rbac.authorization.k8s.io", "clusterroles", "escalate"],
+      ["rbac.authorization.k8s.io", "clusterroles", "bind"],
+      ["rbac.authorization.k8s.io", "roles", "create"],
+      ["rbac.authorization.k8s.io", "clusterrolebindings", "create"],
+      ["rbac.authorization.k8s.io", "rolebindings", "update"],
+      ["mooring.dev", "projects", "update"],
+      ["apiextensions.k8s.io", "customresourcedefinitions", "update"],
+    ];
+    const allowed = dangerous.filter(([group, resource, verb]) => grants(cluster, group, resource, verb));
+    assert.deepEqual(allowed, [], "the ClusterRole grants none of these anywhere");
+    const inNamespace = dangerous.filter(
+      ([group, resource, verb]) => resource !== "secrets" && grants(inMooring, group, resource, verb),
+    );
+    assert.deepEqual(inNamespace, [], "nor does the Role in mooring");
+    for (const role of [cluster, inMooring]) {
+      assert.ok(
+        role.rules.every((r) => r.nonResourceURLs === undefined && ![...(r.verbs ?? [])].includes("*")),
+        `${role.kind} has no wildcard verbs and no non-resource URLs`,
+      );
+      assert.ok(
+        role.rules.every((r) => !(r.apiGroups ?? []).includes("*") && !(r.resources ?? []).includes("*")),
+        `${role.kind} names its groups and resources`,
+      );
+    }
+  });
+});
+
+describe("server Deployment", () => {
+  it("runs `moor server` as mooring-server like the controller, probed on /api/v1/healthz, behind a Service", async () => {
+    const objects = parseManifests(
+      await readFile(join(DEPLOY_DIR, "install/server.yaml"), "utf8"),
+      "install/server.yaml",
+    );
+    const controller = parseManifests(
+      await readFile(join(DEPLOY_DIR, "install/controller.yaml"), "utf8"),
+      "install/controller.yaml",
+    )[0] as unknown as { spec: { template: { spec: Record<string, unknown> } } };
+    const deployment = find(objects, "Deployment", "mooring-server") as unknown as {
+      spec: { template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> } };
+    };
+    const spec = deployment.spec.template.spec;
+    assert.equal(spec.serviceAccountName, "mooring-server");
+    assert.deepEqual(spec.securityContext, controller.spec.template.spec.securityContext);
+    const [container] = spec.containers as {
+      args: string[];
+      env: { name: string; value?: string }[];
+      ports: { containerPort: number; name: string }[];
+      readinessProbe: { httpGet: { path: string; port: string } };
+      livenessProbe: { httpGet: { path: string; port: string } };
+      securityContext: unknown;
+    }[];
+    const [controllerContainer] = controller.spec.template.spec.containers as { securityContext: unknown }[];
+    assert.ok(container && controllerContainer);
+    assert.equal(container.args[0], "server");
+    assert.ok(container.args.includes("--host=0.0.0.0"), "reachable on the Pod's IP");
+    assert.ok(container.args.includes("--port=8080"), "serves on the probed port");
+    assert.deepEqual(container.ports[0], { name: "http", containerPort: 8080, protocol: "TCP" });
+    assert.ok(container.env.some((e) => e.name === "MOORING_HOME" && e.value));
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      assert.deepEqual(probe.httpGet, { path: "/api/v1/healthz", port: "http" });
+    }
+    assert.deepEqual(container.securityContext, controllerContainer.securityContext);
+
+    const service = find(objects, "Service", "mooring-server") as unknown as {
+      spec: { type: string; selector: Record<string, string>; ports: { targetPort: string }[] };
+    };
+    assert.equal(service.spec.type, "ClusterIP", "exposed through a TLS proxy, not directly");
+    for (const [key, value] of Object.entries(service.spec.selector)) {
+      assert.equal(
+        deployment.spec.template.metadata.labels[key],
+        value,
+        `the Service selects the Pods by ${key}`,
+      );
+    }
+    assert.equal(service.spec.ports[0]?.targetPort, "http");
   });
 });
 

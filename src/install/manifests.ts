@@ -1,6 +1,7 @@
 // The objects `moor install` puts into the cluster Mooring runs in, read from deploy/: the CRDs,
-// the `mooring` namespace, the controller's ServiceAccount and its RBAC. The controller
-// Deployment (deploy/install/controller.yaml) is not among them: users apply it with their image.
+// the `mooring` namespace, the ServiceAccounts of the controller and of `moor server` and their
+// RBAC (every file of deploy/rbac). The Deployments (deploy/install/controller.yaml and
+// server.yaml) are not among them: users apply them with their image.
 //
 // Objects are applied in dependency order, declared as a table: CRDs first (the API must know a
 // kind before anything of that kind can exist), then the namespace, then what lives in it, then

@@ -1,8 +1,9 @@
 // User story: a platform engineer runs `moor install` against a cluster and gets Mooring's CRDs,
-// its namespace and a service account with least-privilege RBAC; running it again changes
-// nothing and says so. The controller's own permissions cover only its resources, Events and the
-// Secrets of its own namespace; the power to apply what Applications declare comes from one
-// separate role, `mooring-manager`, which users may narrow and which re-installs leave narrowed.
+// its namespace and service accounts for the controller and the API server with least-privilege
+// RBAC; running it again changes nothing and says so. The controller's own permissions cover only
+// its resources, Events and the Secrets of its own namespace; the power to apply what
+// Applications declare comes from one separate role, `mooring-manager`, which users may narrow
+// and which re-installs leave narrowed.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { InstallResult } from "../../src/install/install.ts";
@@ -50,13 +51,18 @@ describe("moor install", () => {
       first.objects.slice(crds.length).map((o) => o.object),
       [
         "Namespace/mooring",
+        "ServiceAccount/mooring/mooring-server",
         "ServiceAccount/mooring/mooring-controller",
         "ClusterRole/mooring-controller",
         "ClusterRole/mooring-manager",
+        "ClusterRole/mooring-server",
         "Role/mooring/mooring-controller",
+        "Role/mooring/mooring-server",
         "ClusterRoleBinding/mooring-controller",
         "ClusterRoleBinding/mooring-manager",
+        "ClusterRoleBinding/mooring-server",
         "RoleBinding/mooring/mooring-controller",
+        "RoleBinding/mooring/mooring-server",
         "Project/mooring/default",
       ],
       "CRDs first, then the namespace, what lives in it, roles, bindings, and the default project",
