@@ -6,6 +6,7 @@
 //   moor login SERVER --sso                         single sign-on in a browser: the CLI listens on
 //                                                  127.0.0.1 for the server to hand it the session
 //                                                  once the OpenID provider sent the user back
+//   echo "$TOKEN" | moor login SERVER --token-stdin  an API token instead of a session, for CI
 //   moor logout [--server SERVER]                   ends the session on the server, forgets it here
 //
 // Passwords are read from a terminal without echo or from stdin, never from a flag (flags show in
@@ -119,16 +120,29 @@ async function ssoLogin(server: string, timeoutMs: number): Promise<{ token: str
 
 const loginCommand: Command = {
   path: ["login"],
-  usage: "moor login SERVER [--username U] [--password-stdin] [--sso]",
+  usage: "moor login SERVER [--username U] [--password-stdin] [--sso] [--token-stdin]",
   summary: "log in to a Mooring API server (moor server) and keep the session for later commands",
   options: {
     username: { type: "string", short: "u" },
     "password-stdin": { type: "boolean" },
     sso: { type: "boolean" },
+    "token-stdin": { type: "boolean" },
   },
   run: async (values, args) => {
     if (args.length !== 1) throw new UsageError("give the server: moor login https://mooring.example.com");
     const server = normalizeServer(args[0] ?? "");
+    if (values["token-stdin"] === true) {
+      if (values.sso === true || values.username !== undefined || values["password-stdin"] === true) {
+        throw new UsageError("--token-stdin takes no --sso, --username or --password-stdin");
+      }
+      const token = ((await readStdinLines())[0] ?? "").trim();
+      if (!token.startsWith("moor_"))
+        throw new UsageError("stdin holds no API token (moor_...): copy it whole");
+      const me = await apiRequest<LoginAnswer>({ server, token, username: "" }, "get", "/session");
+      saveLogin({ server, token, username: me.username });
+      process.stdout.write(describeLogin(server, me));
+      return EXIT.ok;
+    }
     if (values.sso === true) {
       if (values.username !== undefined || values["password-stdin"] === true) {
         throw new UsageError("--sso takes no --username or password: the identity provider asks for them");
