@@ -284,7 +284,7 @@ describe("moor server under its own least-privilege ServiceAccount", { timeout: 
     assert.deepEqual(refused, [], "no cache was refused or left unfilled");
   });
 
-  it("made its own session key, keeps local accounts, and ends a session on logout", async () => {
+  it("made its own session key, keeps local accounts, and ends a session on logout for every replica", async () => {
     assert.equal(
       await jsonpath(["secret", "mooring-session-key", "-n", "mooring"], "{.metadata.name}"),
       "mooring-session-key",
@@ -299,12 +299,16 @@ describe("moor server under its own least-privilege ServiceAccount", { timeout: 
     const me = await call("/account", { token: erin });
     assert.equal(me.status, 200);
     assert.equal(me.json.username, ACCOUNT);
-    assert.deepEqual(me.json.projects, [
-      { project, roles: ["deployer"], verbs: (me.json.projects as { verbs: string[] }[])[0]?.verbs },
-    ]);
+    assert.deepEqual(
+      (me.json.projects as { project: string; roles: string[] }[]).map((p) => [p.project, p.roles]),
+      [[project, ["deployer"]]],
+      "the group from the account gives the project's role, read from the Projects cache",
+    );
 
     assert.equal((await call("/session", { method: "DELETE", token: erin })).status, 204);
     assert.equal((await call("/account", { token: erin })).status, 401, "a logged-out session is refused");
+    const revoked = await jsonpath(["secret", "mooring-revoked-sessions", "-n", "mooring"], "{.data}");
+    assert.equal(Object.keys(JSON.parse(revoked)).length, 1, "the revocation list other replicas read");
     assert.equal(
       (await call(`/accounts/${ACCOUNT}`, { method: "DELETE", token: adminToken })).status,
       204,
