@@ -7,12 +7,11 @@
 // password, token or hash appears in an answer, the server log or the audit trail.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { defaultAuditDatabase, openAuditStore } from "../../src/audit/open.ts";
+import { auditRecordsSince } from "../harness/audit.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled } from "../harness/controller.ts";
 import { runEnv } from "../harness/env.ts";
@@ -97,25 +96,7 @@ describe("moor server: login, sessions, CSRF, API tokens and roles", () => {
   const login = (username: string, password: string, session: "cookie" | "token" = "token", on = server) =>
     call("/session", { method: "POST", body: { username, password, session } }, on);
   const startedAt = new Date().toISOString();
-  type Audited = { kind: string; details: Record<string, unknown> };
-  /** The audit records of this run since the suite started: the server's log and its audit database. */
-  async function allAudits(): Promise<Audited[]> {
-    const fromLog = server.logs.flatMap((line) =>
-      line.msg === "audit" && typeof line.audit === "object" && line.audit !== null
-        ? [line.audit as Audited]
-        : [],
-    );
-    const file = defaultAuditDatabase(runEnv());
-    if (!existsSync(file)) return fromLog;
-    const store = await openAuditStore(file);
-    try {
-      const stored: Audited[] = [];
-      for await (const record of store.iterate()) if (record.time >= startedAt) stored.push(record);
-      return [...fromLog, ...stored];
-    } finally {
-      await store.close();
-    }
-  }
+  const allAudits = () => auditRecordsSince(server, startedAt);
   const audits = async (kind: string) => (await allAudits()).filter((entry) => entry.kind === kind);
 
   before(async () => {
