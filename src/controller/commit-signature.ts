@@ -12,8 +12,6 @@ import {
   refusalMessage,
   requiresSignedCommits,
   type Signer,
-  UNSIGNED_COMMIT_REASON,
-  UNTRUSTED_SIGNATURE_REASON,
 } from "../core/project/signature.ts";
 import { SignatureKeyError } from "../git/signature.ts";
 import { redactURLs } from "../git/url.ts";
@@ -84,9 +82,3 @@ export async function enforceSignedCommit(check: SignedCommitCheck): Promise<Sig
   }
   throw new CommitRefused(decision.reason, message);
 }
-
-/** Condition reasons of a refused commit (for callers that sort reasons). */
-export const COMMIT_REFUSED_REASONS: ReadonlySet<string> = new Set([
-  UNSIGNED_COMMIT_REASON,
-  UNTRUSTED_SIGNATURE_REASON,
-]);
