@@ -2,13 +2,11 @@
 // kubeconfig or in cluster with its service account. SIGTERM and SIGINT shut it down gracefully.
 
 import { join } from "node:path";
-import { publishAnchorEvent } from "../audit/anchors.ts";
-import { defaultAuditDatabase, describeDatabase, openAuditStore } from "../audit/open.ts";
-import { AuditWriter } from "../audit/writer.ts";
+import { defaultAuditDatabase, describeDatabase } from "../audit/open.ts";
+import { openAnchoredAuditWriter } from "../audit/open-writer.ts";
 import { Controller } from "../controller/controller.ts";
 import { Destinations } from "../controller/destinations.ts";
 import { CONTROLLER_NAMESPACE } from "../core/application.ts";
-import type { ChainHead } from "../core/audit/chain.ts";
 import { parseDuration } from "../core/duration.ts";
 import { parseServiceAccount } from "../core/sync-identity.ts";
 import { reportConfinement } from "../isolation/startup.ts";
@@ -17,7 +15,7 @@ import { loadConfig } from "../kube/kubeconfig.ts";
 import type { ApiServer } from "../terraform/state-backend.ts";
 import { defaultTofuCliConfigPath, providerMirrors, writeProviderCliConfig } from "../toolchain/tofu.ts";
 import { mooringHome } from "../util/home.ts";
-import { createLogger, LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from "../util/log.ts";
+import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from "../util/log.ts";
 import { type Command, EXIT, stringValue, type Values } from "./command.ts";
 import { LIMIT_USAGE, limitOptions, limitsFromFlags } from "./limit-flags.ts";
 import { UsageError } from "./output.ts";
@@ -67,29 +65,6 @@ function intFlag(values: Values, name: string): number | undefined {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} takes a whole number, got "${text}"`);
   return n;
-}
-
-/**
- * The audit writer of a controller or server process, on the store `--database` names; anchors
- * go to the log and through `publish` (a Kubernetes Event). A store that cannot be opened stops
- * the process: running without the trail it was told to keep would lose records silently.
- */
-export async function openAuditWriter(
-  database: string | undefined,
-  log: Logger,
-  anchorEveryMs: number | undefined,
-  publish: (head: ChainHead) => Promise<void>,
-): Promise<AuditWriter> {
-  const store = await openAuditStore(database).catch((err: unknown) => {
-    throw new Error(
-      `cannot open the audit store ${describeDatabase(database || defaultAuditDatabase())}: ${err instanceof Error ? err.message : String(err)}; check --database`,
-    );
-  });
-  return new AuditWriter(store, {
-    log,
-    publishAnchor: publish,
-    ...(anchorEveryMs !== undefined ? { anchorEveryMs } : {}),
-  });
 }
 
 export const controllerCommands: Command[] = [
@@ -154,17 +129,14 @@ export const controllerCommands: Command[] = [
       const cliConfigFile = await writeProviderCliConfig(defaultTofuCliConfigPath(), providerMirrors());
       const database = stringValue(values, "database");
       const anchorEveryMs = durationFlag(values, "audit-anchor-interval");
-      let firstRecordHash: string | undefined;
-      const audit = await openAuditWriter(database, log, anchorEveryMs, async (head) => {
-        firstRecordHash ??= (await audit.store.get(1))?.hash ?? head.hash;
-        await publishAnchorEvent(
-          client,
-          namespace,
-          head,
-          { component: "mooring-controller", instance: controller.audit.controller.name },
-          firstRecordHash,
-        );
-      });
+      const audit = await openAnchoredAuditWriter(
+        database,
+        log,
+        anchorEveryMs,
+        client,
+        namespace,
+        () => controller.audit.controller.name,
+      );
       const controller = new Controller(client, destinations, log, {
         namespace,
         stacks: {

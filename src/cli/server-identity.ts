@@ -10,12 +10,9 @@
 //
 // The OIDC client secret is read from a file, never given as a flag, so it does not show in ps.
 import { readFileSync } from "node:fs";
-import type { KubeClient } from "../kube/client.ts";
-import { type Identity, openIdentity, type ProjectRoles } from "../server/authenticate.ts";
+import type { IdentityOptions } from "../server/authenticate.ts";
 import { OidcLogin, oidcDefaults } from "../server/oidc.ts";
-import type { Authenticator } from "../server/principal.ts";
 import { parseLifetime } from "../server/routes/tokens.ts";
-import type { Logger } from "../util/log.ts";
 import { type Options, stringValue, type Values } from "./command.ts";
 import { UsageError } from "./output.ts";
 
@@ -72,17 +69,8 @@ function oidcFromFlags(values: Values): OidcLogin | undefined {
   );
 }
 
-/** Builds the identity services and the authenticator from the flags (openIdentity). */
-export async function identityFromFlags(
-  values: Values,
-  parts: {
-    kube: KubeClient;
-    namespace: string;
-    log: Logger;
-    clock: () => number;
-    projectRoles?: ProjectRoles;
-  },
-): Promise<{ identity: Identity; authenticator: Authenticator; stop(): void }> {
+/** The identity options in the flags: cookies, session lifetime, single sign-on. */
+export function identityOptionsFromFlags(values: Values): IdentityOptions {
   const secure = stringValue(values, "secure-cookies") ?? "auto";
   if (secure !== "auto" && secure !== "always" && secure !== "never") {
     throw new UsageError("--secure-cookies takes auto, always or never");
@@ -93,9 +81,9 @@ export async function identityFromFlags(
     throw new UsageError(`--session-ttl takes a duration such as 24h or 7d, got "${ttlText}"`);
   }
   const oidc = oidcFromFlags(values);
-  return openIdentity(parts, {
+  return {
     secureCookies: secure,
     ...(ttlMs === undefined ? {} : { sessionTtlMs: ttlMs }),
     ...(oidc === undefined ? {} : { oidc }),
-  });
+  };
 }

@@ -4,6 +4,7 @@
 // runs the controller in the foreground until Ctrl-C. The cluster outlives the command, so the
 // next `moor up` starts in seconds.
 
+import { openAnchoredAuditWriter } from "../audit/open-writer.ts";
 import { Controller } from "../controller/controller.ts";
 import { Destinations } from "../controller/destinations.ts";
 import type { Application } from "../core/application.ts";
@@ -12,12 +13,8 @@ import { install } from "../install/install.ts";
 import { KubeClient } from "../kube/client.ts";
 import { loadConfig } from "../kube/kubeconfig.ts";
 import { createSandbox, getSandbox, SandboxError, type SandboxInfo } from "../sandbox/sandbox.ts";
-import { createApiApp } from "../server/app.ts";
-import { openIdentity } from "../server/authenticate.ts";
-import { ServerCache } from "../server/cache.ts";
-import type { ServerDeps } from "../server/context.ts";
-import { type ListeningServer, listen } from "../server/listen.ts";
-import { allRoutes } from "../server/routes/index.ts";
+import type { ListeningServer } from "../server/listen.ts";
+import { startApiServer } from "../server/start.ts";
 import { initialAdminPassword, UserStore } from "../server/users.ts";
 import type { InstallReporter } from "../toolchain/install.ts";
 import { mooringHome } from "../util/home.ts";
@@ -105,7 +102,17 @@ export async function up(options: UpOptions): Promise<Running> {
   await client.apply(demoApplication(repo.url), { fieldManager: "moor-up" });
   options.done("Application mooring/demo created");
 
+  // The audit trail both write to: the default SQLite file under MOORING_HOME.
+  const audit = await openAnchoredAuditWriter(
+    undefined,
+    options.log,
+    undefined,
+    client,
+    CONTROLLER_NAMESPACE,
+    () => controller.audit.controller.name,
+  );
   const controller = new Controller(client, new Destinations(client), options.log, {
+    audit,
     port: options.metricsPort ?? 8082,
     repoPollMs: options.repoPollMs ?? 3000,
     leaderElect: true,
@@ -114,7 +121,14 @@ export async function up(options: UpOptions): Promise<Running> {
 
   options.step("starting the API server");
   const admin = await new UserStore(client, CONTROLLER_NAMESPACE, Date.now).bootstrapAdmin();
-  const api = await startApiServer(client, options);
+  const api = await startApiServer({
+    kube: client,
+    namespace: CONTROLLER_NAMESPACE,
+    log: options.log,
+    port: options.serverPort ?? 8080,
+    host: "127.0.0.1",
+    anyPortIfTaken: true,
+  });
   options.done(`API server at ${api.server.url}/api/v1`);
   return {
     sandbox,
@@ -124,56 +138,11 @@ export async function up(options: UpOptions): Promise<Running> {
     server: api.server,
     adminPassword: admin.created ? await initialAdminPassword(client, CONTROLLER_NAMESPACE) : undefined,
     stop: async () => {
-      await api.server.close();
-      api.stop();
+      await api.stop();
       await controller.stop();
+      await audit.close();
       await repo.close();
       client.close();
-    },
-  };
-}
-
-/** `moor server` in this process: the API with logins, on serverPort (a free port if taken). */
-async function startApiServer(
-  client: KubeClient,
-  options: UpOptions,
-): Promise<{ server: ListeningServer; stop(): void }> {
-  const clock = Date.now;
-  const log = options.log;
-  const cache = new ServerCache(client, { namespace: CONTROLLER_NAMESPACE, log });
-  cache.start();
-  await cache.waitForSync(20_000);
-  const login = await openIdentity({
-    kube: client,
-    namespace: CONTROLLER_NAMESPACE,
-    log,
-    clock,
-    projectRoles: () => cache.projectRoles(),
-  });
-  const deps: ServerDeps = {
-    authenticator: login.authenticator,
-    identity: login.identity,
-    cache,
-    audit: { record: (entry) => log.info("audit", { audit: entry }) },
-    clock,
-    log,
-    kube: client,
-    namespace: CONTROLLER_NAMESPACE,
-  };
-  const app = createApiApp(deps, allRoutes(deps));
-  const port = options.serverPort ?? 8080;
-  let server: ListeningServer;
-  try {
-    server = await listen(app, { port, host: "127.0.0.1" });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
-    server = await listen(app, { port: 0, host: "127.0.0.1" });
-  }
-  return {
-    server,
-    stop: () => {
-      login.stop();
-      cache.stop();
     },
   };
 }
