@@ -18,6 +18,9 @@ import type { Anchor } from "../core/audit/chain.ts";
 import { AUDIT_KINDS, type AuditKind, type AuditRecord, formatRecord } from "../core/audit/record.ts";
 import { parseDuration } from "../core/duration.ts";
 import { formatRef } from "../core/objects.ts";
+import type { Login } from "./api-client.ts";
+import { remoteLogin } from "./app-remote.ts";
+import { type RemoteVerify, remoteAuditReader, remoteVerify } from "./audit-remote.ts";
 import { type Command, EXIT, outputOption, stringValue, type Values } from "./command.ts";
 import { print } from "./command-kit.ts";
 import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
@@ -26,7 +29,7 @@ import { parseOutputFormat, renderStructured, renderTable, UsageError } from "./
 /** What the audit commands need of a store: reading only. */
 export type AuditReader = Pick<AuditStore, "list" | "get" | "iterate" | "head" | "close">;
 
-const databaseOption = { database: { type: "string" } } as const;
+const databaseOption = { database: { type: "string" }, server: { type: "string" } } as const;
 const filterOptions = {
   since: { type: "string" },
   until: { type: "string" },
@@ -36,10 +39,20 @@ const filterOptions = {
 } as const;
 const FILTER_USAGE =
   "[--since 2h|TIME] [--until TIME] [--project P] [--actor NAME] [--kind sync,drift-healed]";
-const DATABASE_USAGE = "[--database URL|PATH]";
+const DATABASE_USAGE = "[--database URL|PATH | --server URL]";
 
-/** The store to read: `--database`, else the controller's default file. The API server seam goes here. */
+/**
+ * Through a server (`--server`, or the current login when neither --database nor a kubeconfig is
+ * named, as `moor app` decides in ./app-remote.ts); otherwise the store `--database` names.
+ */
+function auditLogin(values: Values): Login | undefined {
+  return stringValue(values, "database") === undefined ? remoteLogin(values) : undefined;
+}
+
+/** The store to read: through the server when logged in, else `--database` or the controller's default file. */
 async function openReader(values: Values): Promise<AuditReader> {
+  const login = auditLogin(values);
+  if (login !== undefined) return remoteAuditReader(login);
   const database = stringValue(values, "database");
   try {
     return await openAuditStore(database);
@@ -215,6 +228,16 @@ async function gatherAnchors(
   return { anchors, sources };
 }
 
+/** One line for a verdict the server gave, worded like the local one. */
+function remoteVerdict(remote: RemoteVerify): string {
+  const head = remote.head as { seq?: number; hash?: string } | undefined;
+  const problem = remote.problem as { seq?: number; code?: string; message?: string } | undefined;
+  if (remote.ok) {
+    return `OK: ${String(remote.count)} records, head #${head?.seq} ${head?.hash}; ${String(remote.anchorsChecked)} of ${remote.anchors} anchors checked (verified by the server)`;
+  }
+  return `FAILED at record ${problem?.seq} (${problem?.code}): ${problem?.message}; ${String(remote.count)} records before it are intact`;
+}
+
 export const auditCommands: Command[] = [
   {
     path: ["audit", "list"],
@@ -273,6 +296,14 @@ export const auditCommands: Command[] = [
       const format = stringValue(values, "output");
       if (format !== undefined && format !== "json")
         throw new UsageError("verify prints text, or JSON with -o json");
+      const login = auditLogin(values);
+      if (login !== undefined) {
+        // The server verifies next to the database, against the anchor Events it can read.
+        const remote = await remoteVerify(login);
+        if (format === "json") print(JSON.stringify(remote, null, 2));
+        else print(remoteVerdict(remote));
+        return remote.ok ? EXIT.ok : EXIT.failed;
+      }
       const { anchors, sources, result } = await withReader(values, async (reader) => {
         const gathered = await gatherAnchors(values, reader);
         return { ...gathered, result: await verifyStore(reader as AuditStore, gathered.anchors) };

@@ -9,8 +9,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
+import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled } from "../harness/controller.ts";
+import { runEnv } from "../harness/env.ts";
 import { type RunningServer, startServer } from "../harness/server.ts";
 
 const suffix = randomBytes(3).toString("hex");
@@ -43,6 +44,7 @@ describe("moor server: the audit trail over the API", () => {
   let dir = "";
   let adminToken = "";
   let viewerToken = "";
+  let adminPassword = "";
 
   async function call(
     path: string,
@@ -76,6 +78,7 @@ describe("moor server: the audit trail over the API", () => {
       "jsonpath={.data.password}",
     ]);
     const password = Buffer.from(encoded, "base64").toString("utf8");
+    adminPassword = password;
     const login = await call("/session", undefined, {
       method: "POST",
       body: { username: "admin", password, session: "token" },
@@ -146,5 +149,34 @@ describe("moor server: the audit trail over the API", () => {
     assert.equal(verified.json.ok, true, verified.text);
     assert.equal((await call("/audit/verify", viewerToken)).status, 403);
     assert.equal((await call("/audit/verify", undefined)).status, 401);
+  });
+
+  it("moor audit list, show and verify go through the server once logged in", async () => {
+    const env = { ...runEnv(), MOORING_CONFIG_DIR: join(dir, "cli") };
+    const loggedIn = await moor(["login", server.origin, "--username", "admin", "--password-stdin"], {
+      env,
+      input: `${adminPassword}\n`,
+    });
+    assert.equal(loggedIn.code, 0, loggedIn.stderr);
+    const listed = await moor(
+      ["audit", "list", "--server", server.origin, "--kind", "login,login-failed", "-o", "json"],
+      {
+        env,
+      },
+    );
+    assert.equal(listed.code, 0, listed.stderr);
+    const records = JSON.parse(listed.stdout) as AuditRecordView[];
+    assert.ok(records.some((r) => r.kind === "login" && r.actor.name === "admin"));
+    assert.ok(records.every((r) => r.kind === "login" || r.kind === "login-failed"));
+    const first = records.at(-1);
+    assert.ok(first);
+    const shown = await moor(["audit", "show", String(first.seq), "--server", server.origin, "-o", "json"], {
+      env,
+    });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal((JSON.parse(shown.stdout) as AuditRecordView).seq, first.seq);
+    const verified = await moor(["audit", "verify", "--server", server.origin], { env });
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /^OK: \d+ records, head #\d+ [0-9a-f]{64}; .*verified by the server/);
   });
 });

@@ -14,9 +14,18 @@ export function runHome(): string {
   return home;
 }
 
-/** The environment for moor commands and library calls in this run. */
+/**
+ * The environment for moor commands and library calls in this run. Logins made by `moor login`
+ * stay in the run's folder, never in the user's ~/.config, so no test's login can send a later
+ * test's commands through a server.
+ */
 export function runEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, MOORING_HOME: runHome(), MOORING_TOOLCHAIN: toolchainRoot(process.env) };
+  return {
+    ...process.env,
+    MOORING_HOME: runHome(),
+    MOORING_TOOLCHAIN: toolchainRoot(process.env),
+    MOORING_CONFIG_DIR: `${runHome()}/config`,
+  };
 }
 
 export function runSandboxKubeconfig(): string {

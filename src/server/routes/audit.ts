@@ -28,7 +28,12 @@ const record = z.object({
 const listQuery = z.strictObject({
   project: z.string().max(253).optional(),
   actor: z.string().max(256).optional(),
-  kind: z.enum(AUDIT_KINDS).optional(),
+  /** One kind or several, comma-separated. */
+  kind: z
+    .string()
+    .transform((text) => text.split(",").map((kind) => kind.trim()))
+    .pipe(z.array(z.enum(AUDIT_KINDS)).min(1))
+    .optional(),
   since: z.string().optional(),
   until: z.string().optional(),
   order: z.enum(["asc", "desc"]).optional(),
