@@ -15,6 +15,7 @@ import { saveLogin } from "../../src/cli/api-client.ts";
 import type { Stack } from "../../src/core/stack/spec.ts";
 import { stackLockLease } from "../../src/terraform/state-backend.ts";
 import { type AppView, getApp, waitForApp } from "../harness/apps.ts";
+import { auditRecordsSince } from "../harness/audit.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runEnv } from "../harness/env.ts";
@@ -70,14 +71,12 @@ describe("actions through the API: the same requests as the CLI, behind roles", 
   const appAction = (token: string, name: string, action: string, body: unknown = {}) =>
     call(token, "POST", `/applications/mooring/${name}/${action}`, body);
 
-  /** Audit entries the server wrote so far (its log carries them until a store is configured). */
-  function audits(): {
-    kind: string;
-    actor: { name: string };
-    project: string;
-    details: Record<string, unknown>;
-  }[] {
-    return server.logs.flatMap((line) => (line.audit ? [line.audit as never] : []));
+  /** Audit records written since this file began: the server's log lines, or the run's audit database. */
+  const began = new Date().toISOString();
+  async function audits(): Promise<
+    { kind: string; actor: { name: string }; project: string; details: Record<string, unknown> }[]
+  > {
+    return (await auditRecordsSince(server, began)) as never;
   }
 
   async function applyObjects(objects: unknown[]): Promise<void> {
@@ -245,7 +244,7 @@ describe("actions through the API: the same requests as the CLI, behind roles", 
     assert.equal(foreign.status, 404, JSON.stringify(foreign.body));
     assert.equal(foreign.body.error?.code, "not-found");
     await eventually("both refusals in the audit trail", async () => {
-      const denied = audits().filter((a) => a.kind === "api-denied" && a.details.verb === "sync");
+      const denied = (await audits()).filter((a) => a.kind === "api-denied" && a.details.verb === "sync");
       return denied.some((a) => a.project === TEAM_A) && denied.some((a) => a.project === TEAM_B)
         ? true
         : undefined;
@@ -285,7 +284,7 @@ describe("actions through the API: the same requests as the CLI, behind roles", 
     assert.equal(await configMapVersion("one"), "v1");
     assert.equal(await configMapVersion("two"), undefined, "objects not chosen are left alone");
     const initiator = op(app)?.initiatedBy?.username;
-    const allowed = audits().filter((a) => a.kind === "api-allowed" && a.details.action === "sync");
+    const allowed = (await audits()).filter((a) => a.kind === "api-allowed" && a.details.action === "sync");
     assert.ok(allowed.length >= 2, JSON.stringify(allowed));
     assert.equal(initiator, allowed.at(-1)?.actor.name, "the controller records the API caller as who asked");
 
@@ -322,7 +321,7 @@ describe("actions through the API: the same requests as the CLI, behind roles", 
     assert.equal(op(app)?.phase, "Succeeded", op(app)?.message);
     assert.equal(await configMapVersion("one"), "v1");
     assert.ok(app.status?.pin, "pinned to the rolled-back revision");
-    assert.ok(audits().some((a) => a.kind === "rollback" && a.details.id === 1));
+    assert.ok((await audits()).some((a) => a.kind === "rollback" && a.details.id === 1));
     const absent = await appAction(tokens.deployerA ?? "", WEB, "rollback", { id: 99 });
     assert.equal(absent.status, 404, JSON.stringify(absent.body));
 
@@ -458,7 +457,7 @@ describe("actions through the API: the same requests as the CLI, behind roles", 
       (s) => s.status?.lastApply?.planId === planId && s.status.lastApply.result === "succeeded",
       180_000,
     );
-    const approver = audits().find((a) => a.kind === "stack-approve" && a.details.planId === planId);
+    const approver = (await audits()).find((a) => a.kind === "stack-approve" && a.details.planId === planId);
     assert.ok(approver, "the approval is audited");
     assert.equal(
       applied.status?.lastApply?.approvedBy,
@@ -540,6 +539,6 @@ describe("actions through the API: the same requests as the CLI, behind roles", 
       },
       90_000,
     );
-    assert.ok(audits().some((a) => a.kind === "stack-unlock" && a.details.lockId === "lock-by-hand"));
+    assert.ok((await audits()).some((a) => a.kind === "stack-unlock" && a.details.lockId === "lock-by-hand"));
   });
 });
