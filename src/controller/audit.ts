@@ -48,6 +48,21 @@ export class ControllerAudit {
     });
   }
 
+  /**
+   * Records a change of a Project itself: the record's project is the Project's own name.
+   * The actor is this replica, which saw the change; who made it goes in the details.
+   */
+  recordProject(kind: AuditKind, project: KubeObject, details: JsonMap): void {
+    void this.#recorder.record({
+      time: new Date().toISOString(),
+      kind,
+      actor: this.controller,
+      project: project.metadata.name ?? "",
+      object: refOf(project),
+      details,
+    });
+  }
+
   /** The actor of something a person asked for by name, else this replica. */
   actorFor(username: string | undefined): AuditActor {
     return username ? { type: "user", name: username } : this.controller;

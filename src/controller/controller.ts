@@ -30,6 +30,7 @@ import { DriftWatcher } from "./drift.ts";
 import { Informer, objectKey } from "./informer.ts";
 import { LeaderElector } from "./leader.ts";
 import { ControllerMetrics } from "./metrics.ts";
+import { recordProjectEvent } from "./project-audit.ts";
 import { ProjectCache } from "./projects.ts";
 import { WorkQueue } from "./queue.ts";
 import { cachedCredentialLookup, RepoCredentials } from "./repo-credentials.ts";
@@ -235,6 +236,8 @@ export class Controller {
         if (projectNameOf(obj) === name) this.stackQueue?.add(objectKey(obj));
       }
     });
+    // Every change of a Project's rules or roles goes to the audit trail, with who made it.
+    projects.onEvent((event, synced) => recordProjectEvent(this.audit, event, synced));
     projects.start();
     const renderOptions = { limits: this.limits, unsandboxed: this.options.unsafeUnsandboxedRenders };
     const reconciler = new AppReconciler({

@@ -16,7 +16,7 @@ import {
   validateProject,
 } from "../core/project/project.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
-import { Informer } from "./informer.ts";
+import { Informer, type InformerEvent } from "./informer.ts";
 
 /** Condition reason of a project that exists but is malformed. */
 export const INVALID_PROJECT_REASON = "InvalidProject";
@@ -71,6 +71,11 @@ export class ProjectCache implements ProjectLookup {
   /** Calls `listener` with the project's name whenever a Project is added, changed or deleted. */
   onChange(listener: (name: string) => void): void {
     this.informer.on((event) => listener(event.object.metadata.name ?? ""));
+  }
+
+  /** Calls `listener` with every informer event on Projects, and whether the first list is done. */
+  onEvent(listener: (event: InformerEvent, synced: boolean) => void): void {
+    this.informer.on((event) => listener(event, this.informer.hasSynced));
   }
 
   async get(name: string, subject: string): Promise<ProjectLookupResult> {
