@@ -2,8 +2,8 @@
 // `mooring-server`, with only the RBAC `moor install` gives it (deploy/rbac/server-*.yaml), and
 // everything the API offers still works: the caches fill, apps and stacks are listed and read,
 // the bootstrapped admin logs in and out, accounts and API tokens are made, used and revoked, a
-// sync, a Stack plan and unlock are requested, and a signed webhook delivery refreshes what the
-// push moved. What the server must never do — read a Secret outside `mooring`, touch workloads,
+// sync, a Stack plan and unlock are requested, a signed webhook delivery refreshes what the push
+// moved, and the audit trail is read and verified against the anchor Events. What the server must never do — read a Secret outside `mooring`, touch workloads,
 // grant itself more — Kubernetes refuses, so even a compromised server cannot.
 //
 // The server runs here as a Pod would: with a token of its ServiceAccount from the TokenRequest
@@ -412,6 +412,22 @@ describe("moor server under its own least-privilege ServiceAccount", { timeout: 
         `${kind} ${name} carries the refresh request`,
       );
     }
+  });
+
+  it("records what it did in the audit trail and verifies it against the anchor Events in mooring", async () => {
+    await eventually(
+      "the token minted above on record",
+      async () => {
+        const res = await call(`/audit?kind=token-created&project=${project}`, { token: adminToken });
+        assert.equal(res.status, 200, JSON.stringify(res.json));
+        const records = (res.json.records ?? []) as { actor: { name: string } }[];
+        return records.find((r) => r.actor.name === "admin");
+      },
+      20_000,
+    );
+    const verified = await call("/audit/verify", { token: adminToken });
+    assert.equal(verified.status, 200, JSON.stringify(verified.json));
+    assert.equal(typeof verified.json.anchors, "number");
   });
 
   it("deletes an app through the API", async () => {
