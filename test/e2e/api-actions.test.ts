@@ -375,6 +375,11 @@ describe("actions through the API: the same requests as the CLI, behind roles", 
     assert.match(synced.stdout, new RegExp(`sync of application ${WEB} requested`));
     const app = await finishedAfter(WEB, since, "to sync as asked through the server");
     assert.equal(op(app)?.phase, "Succeeded", op(app)?.message);
+    const refreshed = await moor(["app", "refresh", WEB, "--server", server.origin, "--timeout", "60s"], {
+      env,
+    });
+    assert.equal(refreshed.code, 0, refreshed.stderr);
+    assert.match(refreshed.stdout, new RegExp(`application ${WEB}: (Synced|OutOfSync)`));
     // Reads go through the server too, and show only the projects the login holds a role in.
     const listed = await moor(["app", "list", "--server", server.origin, "-o", "name"], { env });
     assert.equal(listed.code, 0, listed.stderr);
