@@ -4,6 +4,8 @@
 //   --secure-cookies auto|always|never   Secure on the session cookie; auto: when the request came
 //                                        over https (or X-Forwarded-Proto: https); default auto
 //   --session-ttl 24h                    how long a login lasts
+//   --proxy-hops 1                       reverse proxies in front (an ingress): the login throttle
+//                                        counts the client X-Forwarded-For names, not the proxy
 //   --oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-redirect-url URL]
 //   [--oidc-groups-claim groups] [--oidc-username-claim preferred_username]
 //   [--oidc-scopes "openid profile email groups"]
@@ -19,6 +21,7 @@ import { UsageError } from "./output.ts";
 export const identityOptions: Options = {
   "secure-cookies": { type: "string" },
   "session-ttl": { type: "string" },
+  "proxy-hops": { type: "string" },
   "oidc-issuer": { type: "string" },
   "oidc-client-id": { type: "string" },
   "oidc-client-secret-file": { type: "string" },
@@ -29,7 +32,7 @@ export const identityOptions: Options = {
 };
 
 export const IDENTITY_USAGE =
-  "[--secure-cookies auto|always|never] [--session-ttl 24h] [--oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-redirect-url URL] [--oidc-groups-claim groups]]";
+  "[--secure-cookies auto|always|never] [--session-ttl 24h] [--proxy-hops 0] [--oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-redirect-url URL] [--oidc-groups-claim groups]]";
 
 function oidcFromFlags(values: Values): OidcLogin | undefined {
   const issuer = stringValue(values, "oidc-issuer");
@@ -80,9 +83,17 @@ export function identityOptionsFromFlags(values: Values): IdentityOptions {
   if (ttlText !== undefined && ttlMs === undefined) {
     throw new UsageError(`--session-ttl takes a duration such as 24h or 7d, got "${ttlText}"`);
   }
+  const hopsText = stringValue(values, "proxy-hops") ?? "0";
+  const proxyHops = Number(hopsText);
+  if (!Number.isInteger(proxyHops) || proxyHops < 0 || proxyHops > 10) {
+    throw new UsageError(
+      `--proxy-hops takes the number of reverse proxies in front (0 to 10), got "${hopsText}"`,
+    );
+  }
   const oidc = oidcFromFlags(values);
   return {
     secureCookies: secure,
+    proxyHops,
     ...(ttlMs === undefined ? {} : { sessionTtlMs: ttlMs }),
     ...(oidc === undefined ? {} : { oidc }),
   };

@@ -58,7 +58,7 @@ interface World {
   advance(ms: number): void;
 }
 
-async function world(): Promise<World> {
+async function world(options: { proxyHops?: number } = {}): Promise<World> {
   const kube = fakeKube();
   let now = Date.UTC(2026, 0, 1);
   const clock = () => now;
@@ -81,6 +81,7 @@ async function world(): Promise<World> {
     ),
     projectRoles,
     secureCookies: "auto",
+    proxyHops: options.proxyHops ?? 0,
   };
   const audit: AuditEntry[] = [];
   const deps: ServerDeps = {
@@ -199,6 +200,26 @@ describe("logging in", () => {
     assert.match(
       ((await res.json()) as { error: { message: string } }).error.message,
       /too many failed logins from/,
+    );
+  });
+});
+
+describe("behind a reverse proxy", () => {
+  it("counts failures per client the proxy names, so one client's guessing does not slow another", async () => {
+    const w = await world({ proxyHops: 1 });
+    const from = (client: string, name: string) =>
+      w.fetch("/session", {
+        method: "POST",
+        headers: { "x-forwarded-for": client },
+        body: { username: name, password: "x" },
+      });
+    for (const name of ["a1", "a2", "a3", "a4", "a5"])
+      assert.equal((await from("198.51.100.7", name)).status, 401);
+    assert.equal((await from("198.51.100.7", "a6")).status, 429, "the guessing client is slowed");
+    assert.equal(
+      (await from("203.0.113.20", "b1")).status,
+      401,
+      "another client behind the same proxy is not",
     );
   });
 });

@@ -288,6 +288,27 @@ export interface Identity {
   secureCookies: "always" | "never" | "auto";
   /** Single sign-on, when configured. */
   oidc?: OidcLogin;
+  /**
+   * Reverse proxies in front of the server (an ingress: 1). The login throttle then counts the
+   * client the last proxy names in X-Forwarded-For, not the proxy itself; default 0 (no proxy).
+   */
+  proxyHops?: number;
+}
+
+/**
+ * The address a login attempt is counted under. Behind `hops` proxies, each appends the address
+ * it received the request from to X-Forwarded-For, so the client is the hops-th entry from the
+ * end; entries further left were written by the client and cannot be trusted. Without proxies, or
+ * without the header, the socket's peer.
+ */
+export function clientAddress(peer: string, forwardedFor: string | undefined | null, hops: number): string {
+  if (hops <= 0 || !forwardedFor) return peer;
+  const entries = forwardedFor
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  if (entries.length === 0) return peer;
+  return entries[Math.max(0, entries.length - hops)] ?? peer;
 }
 
 export interface IdentityOptions {
@@ -295,6 +316,8 @@ export interface IdentityOptions {
   secureCookies?: Identity["secureCookies"];
   /** Session lifetime; default a day (./sessions.ts). */
   sessionTtlMs?: number;
+  /** Reverse proxies in front of the server; default 0. */
+  proxyHops?: number;
   oidc?: OidcLogin;
 }
 
@@ -337,6 +360,7 @@ export async function openIdentity(
     projectRoles,
     secureCookies: options.secureCookies ?? "auto",
     ...(options.oidc === undefined ? {} : { oidc: options.oidc }),
+    proxyHops: options.proxyHops ?? 0,
   };
   const authenticator = new SessionAuthenticator({ sessions, users, tokens, projectRoles, clock, log });
   return { identity, authenticator, stop: () => lister?.stop() };

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { clientAddress } from "./authenticate.ts";
 import { groupsFrom, oidcDefaults, usernameFrom } from "./oidc.ts";
 import { parseLifetime } from "./routes/tokens.ts";
 
@@ -46,5 +47,18 @@ describe("token lifetimes", () => {
   ];
   for (const [text, expected] of cases) {
     it(`reads ${text} as ${expected ?? "not a lifetime"}`, () => assert.equal(parseLifetime(text), expected));
+  }
+});
+
+describe("the address a login attempt counts under", () => {
+  const cases: [string, string | undefined, number, string][] = [
+    ["the peer without proxies, whatever the header says", "203.0.113.9, 10.0.0.1", 0, "10.0.0.5"],
+    ["the client the one ingress saw", "203.0.113.9", 1, "203.0.113.9"],
+    ["not what the client wrote itself before the ingress's entry", "6.6.6.6, 203.0.113.9", 1, "203.0.113.9"],
+    ["the entry the outer of two proxies wrote", "6.6.6.6, 203.0.113.9, 10.0.0.2", 2, "203.0.113.9"],
+    ["the peer when the header is missing", undefined, 1, "10.0.0.5"],
+  ];
+  for (const [name, header, hops, expected] of cases) {
+    it(`is ${name}`, () => assert.equal(clientAddress("10.0.0.5", header, hops), expected));
   }
 });

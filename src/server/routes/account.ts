@@ -20,7 +20,7 @@ import { ApiError } from "../errors.ts";
 import { generatePassword } from "../passwords.ts";
 import { defineRoute, type Route } from "../route.ts";
 import { ADMIN_USER, passwordProblems, USER_NAME } from "../users.ts";
-import { identityOf, whoAmI, whoAmISchema } from "./session.ts";
+import { identityOf, throttledAddress, whoAmI, whoAmISchema } from "./session.ts";
 
 const accountName = z
   .string()
@@ -163,7 +163,10 @@ export function accountRoutes(): Route[] {
               : "an API token has no password: log in as a user to change a password",
           );
         }
-        const attempt = { account: subject.name, address: ctx.actor.address ?? "unknown" };
+        const attempt = {
+          account: subject.name,
+          address: throttledAddress(ctx.hono, ctx.actor.address, identity),
+        };
         const verdict = identity.throttle.check(attempt, ctx.deps.clock());
         if (!verdict.allowed) {
           const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));

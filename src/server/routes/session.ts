@@ -16,7 +16,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { type Subject, visibleProjects } from "../../core/access/authorize.ts";
-import { type Identity, personSubject } from "../authenticate.ts";
+import { clientAddress, type Identity, personSubject } from "../authenticate.ts";
 import type { ServerDeps } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { OIDC_FLOW_COOKIE, OIDC_FLOW_TTL_MS, OidcError, type OidcFlow } from "../oidc.ts";
@@ -88,6 +88,11 @@ async function currentSession(c: Context, identity: Identity): Promise<SessionCl
   return checked.ok ? checked.claims : undefined;
 }
 
+/** The address a login attempt counts under: the client behind `proxyHops` proxies, or the peer. */
+export function throttledAddress(c: Context, peer: string | undefined, identity: Identity): string {
+  return clientAddress(peer ?? "unknown", c.req.header("x-forwarded-for"), identity.proxyHops ?? 0);
+}
+
 export function secureRequest(c: Context, identity: Identity): boolean {
   if (identity.secureCookies !== "auto") return identity.secureCookies === "always";
   const forwarded = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
@@ -151,7 +156,10 @@ export function sessionRoutes(): Route[] {
       handle: async (ctx) => {
         const identity = identityOf(ctx.deps);
         const { username, password, session: mode } = ctx.body;
-        const attempt = { account: username, address: ctx.actor.address ?? "unknown" };
+        const attempt = {
+          account: username,
+          address: throttledAddress(ctx.hono, ctx.actor.address, identity),
+        };
         const now = ctx.deps.clock();
         const verdict = identity.throttle.check(attempt, now);
         if (!verdict.allowed) {
