@@ -12,6 +12,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Context, Hono } from "hono";
 import type { z } from "zod";
 import type { AuditEntry } from "../core/audit/record.ts";
+import { clientAddress } from "./authenticate.ts";
 import type { ServerDeps } from "./context.ts";
 import { ApiError, type ApiErrorCode } from "./errors.ts";
 import { actorOf } from "./principal.ts";
@@ -121,7 +122,13 @@ export function createApiApp(deps: ServerDeps, routes: readonly Route[]): Hono {
 }
 
 async function serve(c: Context, route: Route, deps: ServerDeps): Promise<Response> {
-  const address = peerAddress(c);
+  // Behind reverse proxies (`--proxy-hops`), the client's address is the one they forwarded; the
+  // audit trail and the login throttle both count under it.
+  const address = clientAddress(
+    peerAddress(c),
+    c.req.header("x-forwarded-for"),
+    deps.identity?.proxyHops ?? 0,
+  );
   const authentication = await deps.authenticator.authenticate({
     method: c.req.method,
     path: c.req.path,

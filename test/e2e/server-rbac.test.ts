@@ -380,6 +380,39 @@ describe("moor server under its own least-privilege ServiceAccount", { timeout: 
     assert.match(String((unlock.json.error as { message: string }).message), /is not locked/);
   });
 
+  it("answers a Stack's plan from its status, saying why the text is withheld from the plan store it may not read", async () => {
+    const lastPlan = {
+      id: "p-rbac-1",
+      revision: "0123456789abcdef0123456789abcdef01234567",
+      createdAt: new Date().toISOString(),
+      purpose: "apply",
+      summary: { add: 1, change: 0, destroy: 0, replace: 0, forget: 0, import: 0, read: 0 },
+      resources: [{ address: "terraform_data.a", action: "create" }],
+      pending: true,
+    };
+    await kubectlOk([
+      "patch",
+      "stack",
+      STACK,
+      "-n",
+      ns,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status: { lastPlan } }),
+    ]);
+    const answer = await eventually("the plan in the server's cache", async () => {
+      const res = await call(`/stacks/${ns}/${STACK}/plan`, { token: adminToken });
+      return (res.json.plan as { id?: string } | null)?.id === lastPlan.id ? res : undefined;
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.json));
+    assert.equal(answer.json.text, undefined);
+    assert.match(
+      String(answer.json.textWithheld),
+      new RegExp(`may not read the plan store \\(Secrets in namespace ${ns}\\)`),
+    );
+  });
+
   it("refreshes the app and the stack a signed webhook delivery names", async () => {
     await kubectlOk(["annotate", "application", APP, "-n", ns, "mooring.dev/refresh-"]);
     await kubectlOk(["annotate", "stack", STACK, "-n", ns, "mooring.dev/refresh-"]);

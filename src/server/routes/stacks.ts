@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { pageOf } from "../../core/query/page.ts";
 import { STACK_SORTS, type StackSummary, stackFilter, stackSortKey } from "../../core/query/summaries.ts";
+import { KubeApiError } from "../../kube/client.ts";
 import { loadPlan } from "../../terraform/plan-store.ts";
 import {
   afterCursor,
@@ -125,17 +126,32 @@ export function stackRoutes(): Route[] {
       response: z.object({
         plan: planSchema.nullable().describe("null until the Stack has made a plan"),
         text: str.optional().describe("`tofu show` of the plan; absent once the stored plan was pruned"),
+        textWithheld: str
+          .optional()
+          .describe("why the text is absent when the server may not read the plan store (least privilege)"),
       }),
       handle: async (ctx) => {
         const { object } = readNamespaced(ctx, "stack");
         const status = (object.status ?? {}) as { lastPlan?: z.input<typeof planSchema> };
         const plan = status.lastPlan;
         if (plan === undefined) return { plan: null };
-        const stored = await loadPlan(
-          ctx.deps.kube,
-          { namespace: ctx.params.namespace, name: ctx.params.name },
-          plan.id,
-        );
+        let stored: Awaited<ReturnType<typeof loadPlan>>;
+        try {
+          stored = await loadPlan(
+            ctx.deps.kube,
+            { namespace: ctx.params.namespace, name: ctx.params.name },
+            plan.id,
+          );
+        } catch (err) {
+          // The plan store is Secrets in the Stack's namespace, which an installed server may not
+          // read (deploy/rbac/server-role.yaml): the plan's changes are still answered from the
+          // Stack's status, and the caller is told where the full text is.
+          if (!(err instanceof KubeApiError) || err.status !== 403) throw err;
+          return {
+            plan,
+            textWithheld: `this server may not read the plan store (Secrets in namespace ${ctx.params.namespace}); moor stack plan show with a kubeconfig prints the text`,
+          };
+        }
         return stored === null ? { plan } : { plan, text: stored.text };
       },
     }),
