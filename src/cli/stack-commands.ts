@@ -104,8 +104,11 @@ async function withStacks<T>(
 interface StackTarget {
   namespace: string;
   find(name: string): Promise<Stack | null>;
-  /** The stored `tofu show` text of a plan, or null when it is not kept. */
-  planText(name: string, planId: string): Promise<string | null>;
+  /**
+   * The stored `tofu show` text of a plan, null when it is not kept, or why a server that may not
+   * read the plan store withholds it.
+   */
+  planText(name: string, planId: string): Promise<string | null | { withheld: string }>;
   /** Asks for a new plan; answers the Stack as it was before. */
   requestPlan(name: string): Promise<Stack>;
   /** Approves planId, or (undefined) whatever plan is pending. */
@@ -133,12 +136,14 @@ async function withStackTarget<T>(values: Values, work: (target: StackTarget) =>
       namespace,
       find,
       planText: async (name, planId) => {
-        const answer = await apiRequest<{ plan: { id: string } | null; text?: string }>(
-          login,
-          "GET",
-          `/stacks/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/plan`,
-        );
-        return answer.plan?.id === planId ? (answer.text ?? null) : null;
+        const answer = await apiRequest<{
+          plan: { id: string } | null;
+          text?: string;
+          textWithheld?: string;
+        }>(login, "GET", `/stacks/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/plan`);
+        if (answer.plan?.id !== planId) return null;
+        if (answer.textWithheld !== undefined) return { withheld: answer.textWithheld };
+        return answer.text ?? null;
       },
       requestPlan: async (name) => {
         const stack = await get(name);
@@ -439,7 +444,7 @@ const planCommand: Command = {
           `the text of pending plan ${plan.id} of stack ${stackId(stack)} is not stored (no complete plan-${name}-${plan.id}-* Secrets); \`${stackCommand(`plan ${name} --refresh`, api.namespace)}\` makes a new plan`,
         );
       }
-      print(`\n${stored}`);
+      print(typeof stored === "string" ? `\n${stored}` : `\n(${stored.withheld})`);
       return values["detailed-exitcode"] === true && plan.pending ? STACK_EXIT.pending : EXIT.ok;
     });
   },
