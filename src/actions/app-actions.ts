@@ -10,13 +10,13 @@
 // Each returns what was requested and the Application as it was read before, so a caller can wait
 // for the controller's answer (the CLI's --wait) or answer 202 at once (the API).
 
-import { AppApi, type AppWithOperation } from "../cli/app-client.ts";
-import { operationProgress, shortSha, statusOf } from "../cli/app-view.ts";
 import { FINALIZER, type Operation } from "../controller/app-reconciler.ts";
 import { type Application, REFRESH_ANNOTATION } from "../core/application.ts";
 import { isRunning } from "../core/sync-operation.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { ActionError, type Initiator } from "./action-error.ts";
+import { AppApi, type AppWithOperation } from "./app-client.ts";
+import { operationProgress, shortSha, statusOf } from "./status-text.ts";
 
 /** One object of the app to sync alone; namespace may be left out for cluster-scoped kinds. */
 export interface SyncResource {

@@ -11,8 +11,6 @@
 //   controller releases the state lock only while that very lock is held;
 // - delete: the Stack itself (its infrastructure is destroyed first only with spec.destroyOnDelete).
 
-import { STACK_REFRESH_ANNOTATION, StackApi } from "../cli/stack-client.ts";
-import { approvalProblem, countsText, noPlanMessage, pendingPlan, stackCommand } from "../cli/stack-view.ts";
 import { isPlanId } from "../core/stack/plan-id.ts";
 import {
   APPROVE_PLAN_ANNOTATION,
@@ -26,6 +24,8 @@ import {
 import { describeStateLock, type StateLock } from "../core/stack/state-lock.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { ActionError, type Initiator } from "./action-error.ts";
+import { approvalProblem, countsText, noPlanMessage, pendingPlan, stackCommand } from "./stack-checks.ts";
+import { STACK_REFRESH_ANNOTATION, StackApi } from "./stack-client.ts";
 
 export const STACK_ACTIONS = ["plan", "approve", "apply", "unlock", "delete"] as const;
 export type StackAction = (typeof STACK_ACTIONS)[number];

@@ -1,29 +1,19 @@
 // How `moor app list|get|history` show Applications to people: tables and a summary, built from
 // the status the controller writes (src/core/app-status.ts). Pure: the clock is a parameter.
-import type { ApplicationStatus, HistoryEntry, OperationState, ResourceStatus } from "../core/app-status.ts";
+
+import { oneLine, operationProgress, shortSha, statusOf } from "../actions/status-text.ts";
+import type { HistoryEntry, ResourceStatus } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { type Condition, findCondition } from "../core/conditions.ts";
 import { projectNameOf } from "../core/project/project.ts";
-import { describeStep, isRunning } from "../core/sync-operation.ts";
+import { isRunning } from "../core/sync-operation.ts";
 import { age, type Column, renderTable } from "./output.ts";
 
-/** Commits are shown by their first 10 characters, as the controller's messages do. */
-export function shortSha(sha: string | undefined): string {
-  return sha ? sha.slice(0, 10) : "";
-}
+export { operationProgress, shortSha, statusOf } from "../actions/status-text.ts";
 
 /** The first line of a (commit) message. */
 export function firstLine(text: string | undefined): string {
   return (text ?? "").trim().split("\n")[0]?.trim() ?? "";
-}
-
-/** Any text squeezed onto one line, for table cells. */
-function oneLine(text: string | undefined): string {
-  return (text ?? "").replace(/\s*\n\s*/g, " ").trim();
-}
-
-export function statusOf(app: Application): Partial<ApplicationStatus> {
-  return (app.status ?? {}) as Partial<ApplicationStatus>;
 }
 
 /** The Ready condition's message when the app is not Ready (empty when it is, or unknown). */
@@ -129,23 +119,6 @@ function syncPolicyText(app: Application): string {
 
 function conditionText(c: Condition): string {
   return `${c.status} (${c.reason}) ${oneLine(c.message)}`.trim();
-}
-
-/**
- * A running operation in one line: its phase, the step it is on, what it waits for and since
- * when ("Running, wave 0 PreSync hooks 1/3: waiting for PreSync hook Job/shop/migrate to complete
- * (for 40s)"). Empty when no operation runs.
- */
-export function operationProgress(op: OperationState | undefined, now = Date.now()): string {
-  if (!op || !isRunning(op)) return "";
-  const step = op.step ? `, ${describeStep(op.step)}` : "";
-  const waitingFor = op.waitingFor;
-  const detail = waitingFor
-    ? `: ${oneLine(waitingFor.message)} (for ${age(waitingFor.since, now)})`
-    : op.message
-      ? `: ${oneLine(op.message)}`
-      : "";
-  return `${op.phase}${step}${detail}`;
 }
 
 /** What `moor app get NAME` prints above the resources table. */

@@ -44,12 +44,5 @@ export class UsageError extends Error {
   }
 }
 
-/** Human-friendly age like kubectl's: 45s, 3m, 2h, 5d. */
-export function age(since: string, now = Date.now()): string {
-  const seconds = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
-  if (!Number.isFinite(seconds)) return "<unknown>";
-  if (seconds < 120) return `${seconds}s`;
-  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 172800) return `${Math.floor(seconds / 3600)}h`;
-  return `${Math.floor(seconds / 86400)}d`;
-}
+/** Human-friendly age like kubectl's: 45s, 3m, 2h, 5d (shared with the API server's actions). */
+export { age } from "../actions/status-text.ts";
