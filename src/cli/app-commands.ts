@@ -16,9 +16,11 @@ import {
   unpinApp,
 } from "../actions/app-actions.ts";
 import { REFRESH_ANNOTATION } from "../controller/app-reconciler.ts";
+import type { ApplicationStatus } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { formatRef } from "../core/objects.ts";
 import { projectNameOf } from "../core/project/project.ts";
+import { ApiClientError } from "./api-client.ts";
 import { AppApi, AppError, type AppWithOperation, requesterName } from "./app-client.ts";
 import { DIFF_EXIT, type DiffReport, diffFromComparison, diffFromStatus } from "./app-diff.ts";
 import { compareDesired, desiredObjects, liveObjects, openDestination, yamlStream } from "./app-manifests.ts";
@@ -56,6 +58,7 @@ import { CLUSTER_FLAGS, finish, forPrinting, oneName, print, seconds, timeoutFla
 import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
 import { age, parseOutputFormat, renderStructured, UsageError } from "./output.ts";
 import { createProgress, type Progress } from "./progress.ts";
+import { kubeconfigOnly, remoteDiffStatus } from "./reads-remote.ts";
 
 /** Runs work with the Applications API of the namespace in the flags; closes the client after. */
 async function withApps<T>(
@@ -87,6 +90,22 @@ interface AppTarget {
   ): Promise<{ message: string; app: AppWithOperation }>;
 }
 
+function appNotFound(name: string, namespace: string): AppError {
+  return new AppError(
+    `application ${name} not found in namespace ${namespace}; \`moor app list -n ${namespace}\` lists the applications there`,
+  );
+}
+
+/** The Application, or the same "not found" error either way goes. */
+async function getApp(
+  target: Pick<AppTarget, "find" | "namespace">,
+  name: string,
+): Promise<AppWithOperation> {
+  const app = await target.find(name);
+  if (!app) throw appNotFound(name, target.namespace);
+  return app;
+}
+
 /** Runs work against the cluster (kubeconfig) or, logged in, through the server. */
 async function withTarget<T>(values: Values, work: (target: AppTarget) => Promise<T>): Promise<T> {
   const login = remoteLogin(values);
@@ -98,11 +117,7 @@ async function withTarget<T>(values: Values, work: (target: AppTarget) => Promis
       find,
       act: async (action, name, body) => {
         const app = await find(name);
-        if (!app) {
-          throw new AppError(
-            `application ${name} not found in namespace ${namespace}; \`moor app list -n ${namespace}\` lists the applications there`,
-          );
-        }
+        if (!app) throw appNotFound(name, namespace);
         const answer = await remoteAction(login, "applications", namespace, name, action, body);
         return { message: answer.message, app };
       },
@@ -150,17 +165,6 @@ export function parseResourceFlag(text: string): SyncResource {
     ...(target && slash >= 0 ? { namespace: target.slice(0, slash) } : {}),
     name,
   };
-}
-
-/** Asks for a refresh and waits for the controller's answer; returns the refreshed app. */
-async function refreshAndWait(
-  api: AppApi,
-  app: AppWithOperation,
-  options: { hard: boolean; timeoutMs: number; progress: Progress },
-): Promise<{ app: AppWithOperation; verdict: Verdict; timedOut: boolean }> {
-  const hard = options.hard || app.metadata.annotations?.[REFRESH_ANNOTATION] === "hard";
-  await api.requestRefresh(app.metadata.name, hard, REFRESH_ANNOTATION);
-  return waitForRefresh(api, app, options);
 }
 
 /** Waits until the controller has answered a refresh request. */
@@ -383,7 +387,49 @@ async function computedDiff(api: AppApi, app: AppWithOperation, values: Values):
   }
 }
 
-async function statusDiff(api: AppApi, app: AppWithOperation, values: Values): Promise<DiffReport> {
+/**
+ * Where `moor app diff` reads the controller's last comparison from: the cluster, or the server
+ * (which serves each object's field changes apart from the Application).
+ */
+interface DiffSource extends Pick<AppTarget, "find" | "namespace"> {
+  /** Asks the controller to compare again (keeping a hard refresh already asked for). */
+  requestRefresh(app: AppWithOperation): Promise<void>;
+  /** The status with each object's recorded field changes. */
+  statusWithDiff(app: AppWithOperation): Promise<Partial<ApplicationStatus>>;
+}
+
+function clusterDiffSource(api: AppApi): DiffSource {
+  return {
+    namespace: api.namespace,
+    find: (name) => api.find(name),
+    requestRefresh: async (app) => {
+      const hard = app.metadata.annotations?.[REFRESH_ANNOTATION] === "hard";
+      await api.requestRefresh(app.metadata.name, hard, REFRESH_ANNOTATION);
+    },
+    statusWithDiff: async (app) => statusOf(app),
+  };
+}
+
+function serverDiffSource(login: NonNullable<ReturnType<typeof remoteLogin>>, namespace: string): DiffSource {
+  return {
+    namespace,
+    find: (name) => remoteApp(login, namespace, name),
+    requestRefresh: async (app) => {
+      const name = app.metadata.name;
+      try {
+        await remoteAction(login, "applications", namespace, name, "refresh", {});
+      } catch (err) {
+        if (!(err instanceof ApiClientError && err.status === 403)) throw err;
+        throw new AppError(
+          `${err.message}; pass --no-refresh to show the diff of its last comparison, which reading the application allows`,
+        );
+      }
+    },
+    statusWithDiff: (app) => remoteDiffStatus(login, app),
+  };
+}
+
+async function statusDiff(source: DiffSource, app: AppWithOperation, values: Values): Promise<DiffReport> {
   const name = app.metadata.name;
   let current = app;
   if (values["no-refresh"] === true) {
@@ -395,28 +441,30 @@ async function statusDiff(api: AppApi, app: AppWithOperation, values: Values): P
   } else {
     const timeoutMs = timeoutFlag(values) ?? 60_000;
     const progress = createProgress();
-    const refreshed = await refreshAndWait(api, app, { hard: false, timeoutMs, progress });
+    await source.requestRefresh(app);
+    const refreshed = await waitForRefresh(source, app, { timeoutMs, progress });
     if (refreshed.verdict.state !== "done") {
       progress.fail(
         refreshed.timedOut ? `refresh of application ${name}: no answer` : refreshed.verdict.label,
       );
       const when = statusOf(app).reconciledAt;
       throw new AppError(
-        `${refreshed.timedOut ? controllerSilent(api.namespace, timeoutMs) : refreshed.verdict.label}; pass --no-refresh to show the diff of its last comparison${when ? ` (${age(when)} ago)` : ""}`,
+        `${refreshed.timedOut ? controllerSilent(source.namespace, timeoutMs) : refreshed.verdict.label}; pass --no-refresh to show the diff of its last comparison${when ? ` (${age(when)} ago)` : ""}`,
       );
     }
     progress.done(refreshed.verdict.label);
     current = refreshed.app;
   }
-  return diffFromStatus(name, statusOf(current));
+  return diffFromStatus(name, await source.statusWithDiff(current));
 }
 
 const diffCommand: Command = {
   path: ["app", "diff"],
-  usage: `moor app diff NAME [--revision REV | --local DIR] [--no-refresh] [--timeout 60s] ${CLUSTER_FLAGS}`,
+  usage: `moor app diff NAME [--revision REV | --local DIR] [--no-refresh] [--timeout 60s] ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
   summary: "show what differs between Git and the cluster; exit 0 in sync, 1 differences, 2 error",
   options: {
     ...clusterOptions,
+    ...serverOption,
     revision: { type: "string" },
     local: { type: "string" },
     "no-refresh": { type: "boolean" },
@@ -427,13 +475,30 @@ const diffCommand: Command = {
     if (stringValue(values, "local") && stringValue(values, "revision")) {
       throw new UsageError("--local and --revision cannot be used together");
     }
+    const computed =
+      stringValue(values, "local") !== undefined || stringValue(values, "revision") !== undefined;
     try {
-      const report = await withApps(values, async (api) => {
-        const app = await api.get(name);
-        const computed =
-          stringValue(values, "local") !== undefined || stringValue(values, "revision") !== undefined;
-        return computed ? computedDiff(api, app, values) : statusDiff(api, app, values);
-      });
+      const login = remoteLogin(values);
+      const report = login
+        ? await (async () => {
+            if (computed) {
+              const flag = stringValue(values, "local") !== undefined ? "--local" : "--revision";
+              throw new AppError(
+                kubeconfigOnly(
+                  `moor app diff ${flag}`,
+                  "renders the manifests here and compares them with the cluster",
+                ),
+              );
+            }
+            const source = serverDiffSource(login, remoteNamespace(values));
+            return statusDiff(source, await getApp(source, name), values);
+          })()
+        : await withApps(values, async (api) => {
+            const app = await api.get(name);
+            return computed
+              ? computedDiff(api, app, values)
+              : statusDiff(clusterDiffSource(api), app, values);
+          });
       print(report.text);
       if (report.problem) process.stderr.write(`moor app diff: ${report.problem}\n`);
       return report.code;
@@ -661,14 +726,14 @@ const refreshCommand: Command = {
 
 const historyCommand: Command = {
   path: ["app", "history"],
-  usage: `moor app history NAME ${CLUSTER_FLAGS} [-o table|json|yaml]`,
+  usage: `moor app history NAME ${CLUSTER_FLAGS} ${SERVER_FLAG} [-o table|json|yaml]`,
   summary: "list the revisions an Application deployed, newest last; * marks the pinned one",
-  options: { ...clusterOptions, ...outputOption },
+  options: { ...clusterOptions, ...serverOption, ...outputOption },
   run: async (values, args) => {
     const name = oneName(args, "application", "moor app history NAME");
     const output = parseOutputFormat(stringValue(values, "output"));
-    return withApps(values, async (api) => {
-      const app = await api.get(name);
+    return withTarget(values, async (api) => {
+      const app = await getApp(api, name);
       if (output === "json" || output === "yaml")
         print(renderStructured(statusOf(app).history ?? [], output));
       else if (output === "name") for (const h of statusOf(app).history ?? []) print(String(h.id));
@@ -680,11 +745,12 @@ const historyCommand: Command = {
 
 const waitCommand: Command = {
   path: ["app", "wait"],
-  usage: `moor app wait NAME [--sync] [--health] [--timeout 5m] ${CLUSTER_FLAGS}`,
+  usage: `moor app wait NAME [--sync] [--health] [--timeout 5m] ${CLUSTER_FLAGS} ${SERVER_FLAG}`,
   summary:
     "wait until an Application is Synced and Healthy (default both); exit 1 on timeout or when it stalls",
   options: {
     ...clusterOptions,
+    ...serverOption,
     sync: { type: "boolean" },
     health: { type: "boolean" },
     timeout: { type: "string" },
@@ -694,8 +760,8 @@ const waitCommand: Command = {
     const timeoutMs = timeoutFlag(values) ?? 300_000;
     const either = values.sync === true || values.health === true;
     const wanted = { sync: !either || values.sync === true, health: !either || values.health === true };
-    return withApps(values, async (api) => {
-      await api.get(name);
+    return withTarget(values, async (api) => {
+      await getApp(api, name);
       const progress = createProgress();
       const result = await pollApp(
         () => api.find(name),

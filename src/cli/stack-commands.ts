@@ -20,6 +20,7 @@ import {
 import { projectNameOf } from "../core/project/project.ts";
 import { isPlanId } from "../core/stack/plan-id.ts";
 import { type Stack, type StackPlanStatus, stackSpecDefaults } from "../core/stack/spec.ts";
+import type { StateLock } from "../core/stack/state-lock.ts";
 import { apiRequest } from "./api-client.ts";
 import { requesterName } from "./app-client.ts";
 import {
@@ -37,6 +38,7 @@ import { clientFromFlags, clusterOptions } from "./controller-commands.ts";
 import { parseOutputFormat, renderStructured, UsageError } from "./output.ts";
 import { poll } from "./poll.ts";
 import { createProgress } from "./progress.ts";
+import { kubeconfigOnly, remoteStackOutputs, remoteStacks } from "./reads-remote.ts";
 import {
   DRIFT_CHECK_ANNOTATION,
   SENSITIVE_OUTPUTS_ANNOTATION,
@@ -204,6 +206,76 @@ async function withStackTarget<T>(values: Values, work: (target: StackTarget) =>
   });
 }
 
+/**
+ * What the read commands (list, get, outputs, drift) need, from the cluster or through the server.
+ * Through the server the state lock is not shown (its Lease is not served) and sensitive outputs
+ * are refused: they need a kubeconfig that may read the outputs Secret.
+ */
+interface StackReads {
+  namespace: string;
+  /** The Stacks of the namespace (all: of every namespace), of one project when given. */
+  list(all: boolean, project: string | undefined): Promise<Stack[]>;
+  get(name: string): Promise<Stack>;
+  stateLock(stack: Stack): Promise<StateLock | undefined>;
+  /** The outputs to print, or null when the Secret is missing. */
+  outputs(
+    stack: Stack,
+    secretName: string,
+    showSensitive: boolean,
+  ): Promise<{ shown: Record<string, string>; sensitiveListed: boolean } | null>;
+}
+
+async function withStackReads<T>(values: Values, work: (reads: StackReads) => Promise<T>): Promise<T> {
+  const login = remoteLogin(values);
+  if (login) {
+    const namespace = remoteNamespace(values);
+    return work({
+      namespace,
+      // Only the Stacks of projects this login may list.
+      list: (all, project) =>
+        remoteStacks(login, { ...(all ? {} : { namespace }), ...(project ? { project } : {}) }),
+      get: async (name) => {
+        const stack = await remoteStack(login, namespace, name);
+        if (!stack) throw notFound(name, namespace);
+        return stack;
+      },
+      stateLock: async () => undefined,
+      outputs: async (stack, _secretName, showSensitive) => {
+        if (showSensitive) {
+          throw new StackError(
+            kubeconfigOnly(
+              "moor stack outputs --show-sensitive",
+              "reads the outputs Secret itself (the server never serves a sensitive value)",
+            ),
+          );
+        }
+        const answer = await remoteStackOutputs(login, namespace, stack.metadata.name);
+        if (answer.withheld !== undefined) throw new StackError(answer.withheld);
+        if (!answer.found) return null;
+        return { shown: answer.outputs, sensitiveListed: answer.sensitiveListed };
+      },
+    });
+  }
+  return withStacks(values, (api) =>
+    work({
+      namespace: api.namespace,
+      list: async (all, project) =>
+        (await api.list(all)).filter((s) => project === undefined || projectNameOf(s) === project),
+      get: (name) => api.get(name),
+      stateLock: (stack) => api.stateLock(stack).catch(() => undefined),
+      outputs: async (_stack, secretName, showSensitive) => {
+        const secret = await api.secret(secretName);
+        if (!secret) return null;
+        const sensitive = parseSensitiveKeys(secret.metadata.annotations?.[SENSITIVE_OUTPUTS_ANNOTATION]);
+        return {
+          shown: outputValues(secret.data ?? {}, sensitive, showSensitive),
+          sensitiveListed: sensitive !== undefined,
+        };
+      },
+    }),
+  );
+}
+
 function requireStatus(stack: Stack): void {
   if (!stack.status) throw new StackError(noStatusMessage(stack));
 }
@@ -334,10 +406,11 @@ const createCommand: Command = {
 
 const listCommand: Command = {
   path: ["stack", "list"],
-  usage: `moor stack list [-A] [-p PROJECT] ${CLUSTER_FLAGS} [-o table|json|yaml|name]`,
+  usage: `moor stack list [-A] [-p PROJECT] ${CLUSTER_FLAGS} ${SERVER_FLAG} [-o table|json|yaml|name]`,
   summary: "list Stacks: readiness, current plan and whether it is pending, last apply, drift",
   options: {
     ...clusterOptions,
+    ...serverOption,
     ...outputOption,
     "all-namespaces": { type: "boolean", short: "A" },
     project: { type: "string", short: "p" },
@@ -346,11 +419,9 @@ const listCommand: Command = {
     if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
     const output = parseOutputFormat(stringValue(values, "output"));
     const all = values["all-namespaces"] === true;
-    return withStacks(values, async (api) => {
+    return withStackReads(values, async (api) => {
       const project = stringValue(values, "project");
-      const stacks = (await api.list(all)).filter(
-        (s) => project === undefined || projectNameOf(s) === project,
-      );
+      const stacks = await api.list(all, project);
       if (output === "json" || output === "yaml") print(renderStructured(stacks.map(forPrinting), output));
       else if (output === "name") for (const s of stacks) print(s.metadata.name);
       else if (stacks.length === 0)
@@ -365,18 +436,18 @@ const listCommand: Command = {
 
 const getCommand: Command = {
   path: ["stack", "get"],
-  usage: `moor stack get NAME ${CLUSTER_FLAGS} [-o table|json|yaml]`,
+  usage: `moor stack get NAME ${CLUSTER_FLAGS} ${SERVER_FLAG} [-o table|json|yaml]`,
   summary:
     "show a Stack: source, approval mode, conditions, state lock, last plan and its resources, last apply, outputs, drift",
-  options: { ...clusterOptions, ...outputOption },
+  options: { ...clusterOptions, ...serverOption, ...outputOption },
   run: async (values, args) => {
     const name = oneName(args, "stack", "moor stack get NAME");
     const output = parseOutputFormat(stringValue(values, "output"));
-    return withStacks(values, async (api) => {
+    return withStackReads(values, async (api) => {
       const stack = await api.get(name);
       if (output === "json" || output === "yaml") print(renderStructured(forPrinting(stack), output));
       else if (output === "name") print(stack.metadata.name);
-      else print(renderStackSummary(stack, Date.now(), await api.stateLock(stack).catch(() => undefined)));
+      else print(renderStackSummary(stack, Date.now(), await api.stateLock(stack)));
       return EXIT.ok;
     });
   },
@@ -517,14 +588,14 @@ const applyCommand: Command = {
 
 const outputsCommand: Command = {
   path: ["stack", "outputs"],
-  usage: `moor stack outputs NAME [--show-sensitive] ${CLUSTER_FLAGS} [-o table|json|yaml|name]`,
+  usage: `moor stack outputs NAME [--show-sensitive] ${CLUSTER_FLAGS} ${SERVER_FLAG} [-o table|json|yaml|name]`,
   summary: "print the outputs a Stack wrote to its Secret; sensitive values only with --show-sensitive",
-  options: { ...clusterOptions, ...outputOption, "show-sensitive": { type: "boolean" } },
+  options: { ...clusterOptions, ...serverOption, ...outputOption, "show-sensitive": { type: "boolean" } },
   run: async (values, args) => {
     const name = oneName(args, "stack", "moor stack outputs NAME");
     const output = parseOutputFormat(stringValue(values, "output"));
     const show = values["show-sensitive"] === true;
-    return withStacks(values, async (api) => {
+    return withStackReads(values, async (api) => {
       const stack = await api.get(name);
       requireStatus(stack);
       const secretName = statusOf(stack).outputsSecret;
@@ -537,21 +608,20 @@ const outputsCommand: Command = {
             : `stack ${stackId(stack)} does not write its outputs to a Secret: set spec.writeOutputsToSecret.name (\`${stackCommand(`create ${name} --outputs-secret NAME --upsert ...`, api.namespace)}\`)`,
         );
       }
-      const secret = await api.secret(secretName);
-      if (!secret) {
+      const read = await api.outputs(stack, secretName, show);
+      if (!read) {
         throw new StackError(
           `the outputs Secret ${secretName} of stack ${stackId(stack)} is not in namespace ${api.namespace}; the controller writes it again after the next apply`,
         );
       }
-      const sensitive = parseSensitiveKeys(secret.metadata.annotations?.[SENSITIVE_OUTPUTS_ANNOTATION]);
-      const shown = outputValues(secret.data ?? {}, sensitive, show);
+      const { shown, sensitiveListed } = read;
       if (output === "json" || output === "yaml") print(renderStructured(shown, output));
       else if (output === "name") for (const key of Object.keys(shown)) print(key);
       else print(renderOutputs(shown));
       const hidden = Object.values(shown).filter((v) => v === SENSITIVE_PLACEHOLDER).length;
       if (hidden > 0 && output !== "name") {
         process.stderr.write(
-          `${hidden} value(s) hidden as ${SENSITIVE_PLACEHOLDER}${sensitive === undefined ? " (the Secret does not say which outputs are sensitive, so all are treated as sensitive)" : ""}; pass --show-sensitive to print them\n`,
+          `${hidden} value(s) hidden as ${SENSITIVE_PLACEHOLDER}${sensitiveListed ? "" : " (the Secret does not say which outputs are sensitive, so all are treated as sensitive)"}; pass --show-sensitive to print them\n`,
         );
       }
       return EXIT.ok;
@@ -561,11 +631,12 @@ const outputsCommand: Command = {
 
 const driftCommand: Command = {
   path: ["stack", "drift"],
-  usage: `moor stack drift NAME [--check] [--detailed-exitcode] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS} [-o table|json|yaml]`,
+  usage: `moor stack drift NAME [--check] [--detailed-exitcode] ${TIMEOUT_FLAG} ${CLUSTER_FLAGS} ${SERVER_FLAG} [-o table|json|yaml]`,
   summary:
     "show the last drift check of a Stack; --check runs one now and waits for it; --detailed-exitcode exits 3 when drifted",
   options: {
     ...clusterOptions,
+    ...serverOption,
     ...outputOption,
     check: { type: "boolean" },
     "detailed-exitcode": { type: "boolean" },
@@ -575,33 +646,42 @@ const driftCommand: Command = {
     const name = oneName(args, "stack", "moor stack drift NAME");
     const output = parseOutputFormat(stringValue(values, "output"));
     const timeout = timeoutFlag(values);
-    return withStacks(values, async (api) => {
-      let stack = await api.get(name);
-      if (values.check === true) {
-        assertNotSuspended(stack, "check it for drift");
-        const timeoutMs = timeoutFor(timeout, stack);
-        const before = stackBefore(stack);
-        await api.annotate(name, { [DRIFT_CHECK_ANNOTATION]: new Date().toISOString() });
-        const result = await awaitStack(
-          api,
-          name,
-          (s) => driftCheckVerdict(name, s, before),
-          timeoutMs,
-          stack,
-        );
-        if (result.code !== EXIT.ok || !result.stack) return EXIT.failed;
-        stack = result.stack;
-      } else {
+    if (values.check === true && remoteLogin(values)) {
+      throw new StackError(
+        kubeconfigOnly(
+          "moor stack drift --check",
+          "asks the controller for a drift check, which the Mooring server does not serve as an action yet",
+        ),
+      );
+    }
+    if (values.check !== true) {
+      // Without --check, only the last drift check the status holds is read.
+      return withStackReads(values, async (api) => {
+        const stack = await api.get(name);
         requireStatus(stack);
-      }
-      const drift = statusOf(stack).drift;
-      if (output === "json" || output === "yaml") print(renderStructured(drift ?? null, output));
-      else if (output === "name") for (const r of drift?.resources ?? []) print(r.address);
-      else print(renderDrift(stack));
-      return values["detailed-exitcode"] === true && drift?.drifted ? STACK_EXIT.pending : EXIT.ok;
+        return printDrift(stack, output, values);
+      });
+    }
+    return withStacks(values, async (api) => {
+      const stack = await api.get(name);
+      assertNotSuspended(stack, "check it for drift");
+      const timeoutMs = timeoutFor(timeout, stack);
+      const before = stackBefore(stack);
+      await api.annotate(name, { [DRIFT_CHECK_ANNOTATION]: new Date().toISOString() });
+      const result = await awaitStack(api, name, (s) => driftCheckVerdict(name, s, before), timeoutMs, stack);
+      if (result.code !== EXIT.ok || !result.stack) return EXIT.failed;
+      return printDrift(result.stack, output, values);
     });
   },
 };
+
+function printDrift(stack: Stack, output: ReturnType<typeof parseOutputFormat>, values: Values): number {
+  const drift = statusOf(stack).drift;
+  if (output === "json" || output === "yaml") print(renderStructured(drift ?? null, output));
+  else if (output === "name") for (const r of drift?.resources ?? []) print(r.address);
+  else print(renderDrift(stack));
+  return values["detailed-exitcode"] === true && drift?.drifted ? STACK_EXIT.pending : EXIT.ok;
+}
 
 const logsCommand: Command = {
   path: ["stack", "logs"],

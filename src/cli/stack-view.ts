@@ -287,35 +287,7 @@ export function renderDrift(stack: Stack, now = Date.now()): string {
 
 // ---- outputs ---------------------------------------------------------------------------------
 
-/** Shown instead of a value tofu marks sensitive, unless --show-sensitive. */
-export const SENSITIVE_PLACEHOLDER = "(sensitive)";
-
-/**
- * The outputs Secret's values, base64-decoded. `sensitive` names the keys tofu marks sensitive,
- * or is undefined when the Secret does not say — then every value is treated as sensitive.
- * Sensitive values become "(sensitive)" unless showSensitive.
- */
-export function outputValues(
-  data: Readonly<Record<string, string>>,
-  sensitive: readonly string[] | undefined,
-  showSensitive: boolean,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(data).sort()) {
-    const hidden = !showSensitive && (sensitive === undefined || sensitive.includes(key));
-    out[key] = hidden ? SENSITIVE_PLACEHOLDER : Buffer.from(data[key] ?? "", "base64").toString("utf8");
-  }
-  return out;
-}
-
-/** The comma-separated key list of the sensitive-outputs annotation; undefined when absent. */
-export function parseSensitiveKeys(annotation: string | undefined): string[] | undefined {
-  if (annotation === undefined) return undefined;
-  return annotation
-    .split(",")
-    .map((k) => k.trim())
-    .filter(Boolean);
-}
+export { outputValues, parseSensitiveKeys, SENSITIVE_PLACEHOLDER } from "../actions/stack-outputs.ts";
 
 export function renderOutputs(values: Readonly<Record<string, string>>): string {
   const rows = Object.entries(values);

@@ -3,10 +3,14 @@
 // plan store (Secrets beside the Stack, src/terraform/plan-store.ts) when asked for, since it is
 // large and rarely read. That text is `tofu show` of the plan, scrubbed of the Stack's secret
 // values when it was made, with tofu's own `(sensitive value)` for attributes marked sensitive;
-// the binary plan file, which holds variable values in clear, never leaves the server.
+// the binary plan file, which holds variable values in clear, never leaves the server. The outputs
+// come from the Secret the Stack writes them to, sensitive ones always hidden (`moor stack outputs
+// --show-sensitive` needs a kubeconfig that may read that Secret).
 import { z } from "zod";
+import { outputValues, parseSensitiveKeys } from "../../actions/stack-outputs.ts";
 import { pageOf } from "../../core/query/page.ts";
 import { STACK_SORTS, type StackSummary, stackFilter, stackSortKey } from "../../core/query/summaries.ts";
+import { SENSITIVE_OUTPUTS_ANNOTATION } from "../../core/stack/spec.ts";
 import { KubeApiError } from "../../kube/client.ts";
 import { loadPlan } from "../../terraform/plan-store.ts";
 import {
@@ -153,6 +157,55 @@ export function stackRoutes(): Route[] {
           };
         }
         return stored === null ? { plan } : { plan, text: stored.text };
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/stacks/{namespace}/{name}/outputs",
+      summary: "the outputs a Stack wrote to its Secret; values tofu marks sensitive are never served",
+      tag: "stacks",
+      params: namespacedParams,
+      response: z.object({
+        secret: str.nullable().describe("the outputs Secret the status names; null until it names one"),
+        found: z.boolean().describe("whether that Secret exists"),
+        outputs: z.record(str, str).describe('every output, sensitive ones as "(sensitive)"'),
+        sensitiveListed: z
+          .boolean()
+          .describe("false when the Secret does not say which outputs are sensitive: then all are hidden"),
+        withheld: str
+          .optional()
+          .describe("why the outputs are absent when the server may not read the Secret"),
+      }),
+      handle: async (ctx) => {
+        const { namespace, name } = ctx.params;
+        const { object } = readNamespaced(ctx, "stack");
+        const secretName = ((object.status ?? {}) as { outputsSecret?: string }).outputsSecret;
+        const none = { outputs: {}, sensitiveListed: false };
+        if (!secretName) return { secret: null, found: false, ...none };
+        let secret: {
+          metadata: { annotations?: Record<string, string> };
+          data?: Record<string, string>;
+        } | null;
+        try {
+          secret = (await ctx.deps.kube.get("v1", "Secret", namespace, secretName)) as typeof secret;
+        } catch (err) {
+          // As with the plan store: an installed server may not read Secrets in the Stack's namespace.
+          if (!(err instanceof KubeApiError) || err.status !== 403) throw err;
+          return {
+            secret: secretName,
+            found: false,
+            ...none,
+            withheld: `this server may not read Secret ${secretName} in namespace ${namespace}; \`moor stack outputs ${name}\` with a kubeconfig prints the outputs`,
+          };
+        }
+        if (secret === null) return { secret: secretName, found: false, ...none };
+        const sensitive = parseSensitiveKeys(secret.metadata.annotations?.[SENSITIVE_OUTPUTS_ANNOTATION]);
+        return {
+          secret: secretName,
+          found: true,
+          outputs: outputValues(secret.data ?? {}, sensitive, false),
+          sensitiveListed: sensitive !== undefined,
+        };
       },
     }),
   ];
