@@ -30,7 +30,12 @@ export function isRunning(proc: RunningProcess): boolean {
     const stat = readFileSync(`/proc/${proc.pid}/stat`, "utf8");
     // A zombie (state Z) has exited and only waits to be reaped.
     const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return cmdline.split("\0")[0] === proc.file && state !== "Z";
+    if (state === "Z") return false;
+    // A process the kernel is still setting up (just forked, or in the middle of exec on a busy
+    // machine) can show an empty command line for a moment: alive, not yet the program. Reading
+    // that as "exited" once failed a sandbox's start-up with an etcd that never got to log.
+    if (cmdline === "") return true;
+    return cmdline.split("\0")[0] === proc.file;
   } catch {
     return false;
   }
