@@ -106,10 +106,12 @@ async function authorizeOnApp(ctx: AnyContext, verb: Verb): Promise<string> {
   return project;
 }
 
-function recordAndAnswer(
+/** Audits an accepted action on an Application or a Stack and answers 202 with what was asked. */
+export function acceptAction(
   ctx: AnyContext,
+  objectKind: "Application" | "Stack",
   project: string,
-  result: AppActionResult,
+  result: { action: string; message: string },
   request: JsonMap,
   kind: AuditKind = "api-allowed",
 ): ActionAccepted {
@@ -117,7 +119,7 @@ function recordAndAnswer(
   ctx.audit({
     kind,
     project,
-    object: { group: "mooring.dev", kind: "Application", namespace, name },
+    object: { group: "mooring.dev", kind: objectKind, namespace, name },
     details: { action: result.action, via: "api", ...request },
   });
   return {
@@ -127,6 +129,16 @@ function recordAndAnswer(
     message: result.message,
     request,
   };
+}
+
+function recordAndAnswer(
+  ctx: AnyContext,
+  project: string,
+  result: AppActionResult,
+  request: JsonMap,
+  kind: AuditKind = "api-allowed",
+): ActionAccepted {
+  return acceptAction(ctx, "Application", project, result, request, kind);
 }
 
 const syncResource = z.strictObject({

@@ -27,6 +27,7 @@ import { namespacedParams } from "../schemas.ts";
 import {
   type ActionAccepted,
   type AnyContext,
+  acceptAction,
   actionAccepted,
   authorizeAction,
   initiatorOf,
@@ -52,20 +53,7 @@ function recordAndAnswer(
   request: JsonMap,
   kind: AuditKind = "api-allowed",
 ): ActionAccepted {
-  const { namespace, name } = ctx.params;
-  ctx.audit({
-    kind,
-    project,
-    object: { group: "mooring.dev", kind: "Stack", namespace, name },
-    details: { action: result.action, via: "api", ...request },
-  });
-  return {
-    accepted: true,
-    action: result.action,
-    object: `${namespace}/${name}`,
-    message: result.message,
-    request,
-  };
+  return acceptAction(ctx, "Stack", project, result, request, kind);
 }
 
 const planIdField = z
