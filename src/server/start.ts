@@ -10,6 +10,7 @@ import { ServerCache } from "./cache.ts";
 import type { ServerDeps } from "./context.ts";
 import { type ListeningServer, listen } from "./listen.ts";
 import { allRoutes } from "./routes/index.ts";
+import { mountUi } from "./ui.ts";
 
 export interface ApiServerOptions {
   kube: KubeClient;
@@ -71,6 +72,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     cache,
   };
   const app = createApiApp(deps, allRoutes(deps));
+  // The web UI at `/` (ui/dist), after the API so /api/v1 answers first.
+  mountUi(app, { sso: login.identity?.oidc !== undefined });
   let server: ListeningServer;
   try {
     server = await listen(app, { port: options.port, host: options.host });

@@ -1,0 +1,65 @@
+// The shell: ask the server who we are (GET /session), then show the login page or the page the
+// address names. A 401 anywhere means the session ended (logged out elsewhere, expired, password
+// changed): back to the login page. Whether single sign-on is offered comes from the server, in a
+// <meta name="mooring-sso"> tag it writes into index.html.
+import { useEffect, useState } from "preact/hooks";
+import { ApiRequestError, getSession, logOut, setCsrfToken, type WhoAmI } from "./api.ts";
+import { Header } from "./components/header.tsx";
+import { ApplicationsPage } from "./pages/applications.tsx";
+import { LoginPage } from "./pages/login.tsx";
+import { navigate, useLocation } from "./router.ts";
+
+type Session = { state: "checking" } | { state: "anonymous" } | { state: "in"; who: WhoAmI };
+
+const ssoConfigured = document.querySelector('meta[name="mooring-sso"]')?.getAttribute("content") === "on";
+
+export function App() {
+  const [session, setSession] = useState<Session>({ state: "checking" });
+  const location = useLocation();
+
+  useEffect(() => {
+    getSession()
+      .then((who) => enter(who))
+      .catch((err: unknown) => {
+        if (!(err instanceof ApiRequestError && err.status === 401)) console.warn("GET /session failed", err);
+        setSession({ state: "anonymous" });
+      });
+  }, []);
+
+  const enter = (who: WhoAmI) => {
+    setCsrfToken(who.csrfToken);
+    setSession({ state: "in", who });
+    if (window.location.pathname === "/" || window.location.pathname === "/login") {
+      navigate("/applications", { replace: true });
+    }
+  };
+
+  const logout = async () => {
+    try {
+      await logOut();
+    } catch {
+      // Already ended on the server: the result for the user is the same.
+    }
+    setCsrfToken(undefined);
+    setSession({ state: "anonymous" });
+    navigate("/login");
+  };
+
+  if (session.state === "checking") return <p class="muted page">Loading…</p>;
+  if (session.state === "anonymous") return <LoginPage sso={ssoConfigured} onLoggedIn={enter} />;
+  return (
+    <>
+      <Header who={session.who} onLogout={logout} />
+      {location.path === "/applications" || location.path === "/" ? (
+        <ApplicationsPage who={session.who} query={location.query} />
+      ) : (
+        <main class="page">
+          <h1>Not found</h1>
+          <p>
+            There is no page at {location.path}. <a href="/applications">See the applications</a>.
+          </p>
+        </main>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,305 @@
+// The application list: one page of rows from GET /applications, filtered, searched and sorted by
+// the server (the browser never holds the whole fleet), paged with the server's cursor. The
+// filters live in the address bar, so a filtered list can be bookmarked or shared. Rows follow the
+// live stream: a changed app is updated in place; apps created meanwhile are announced, not
+// inserted, so the page a user is reading does not shift under them.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiRequestError, type AppRow, api, type Page, type WhoAmI } from "../api.ts";
+import {
+  type AppListState,
+  type AppSort,
+  HEALTH,
+  queryFromState,
+  SORTS,
+  SYNC,
+  stateFromQuery,
+} from "../app-query.ts";
+import { HealthBadge, SyncBadge } from "../components/badge.tsx";
+import { Ago } from "../components/time.tsx";
+import { navigate } from "../router.ts";
+import { subscribeApplications } from "../stream.ts";
+
+const PAGE_SIZE = 50;
+
+const SORT_LABELS: Record<AppSort, string> = {
+  name: "Name",
+  namespace: "Namespace",
+  project: "Project",
+  health: "Health (worst first)",
+  sync: "Sync",
+  lastSync: "Last sync",
+};
+
+type Load =
+  | { state: "loading" }
+  | { state: "failed"; message: string }
+  | { state: "loaded"; page: Page<AppRow> };
+
+export function ApplicationsPage({ who, query }: { who: WhoAmI; query: URLSearchParams }) {
+  const filters = stateFromQuery(query);
+  const apiQuery = queryFromState(filters).toString();
+  // Cursors of the pages before the current one (for Previous) and of the current one.
+  // They belong to one filter (the server refuses a cursor with other filters), so a new filter
+  // starts again at the first page.
+  const [paging, setPaging] = useState<{ query: string; cursors: string[] }>({
+    query: apiQuery,
+    cursors: [],
+  });
+  const cursors = paging.query === apiQuery ? paging.cursors : [];
+  const setCursors = (change: (cursors: string[]) => string[]) =>
+    setPaging({ query: apiQuery, cursors: change(cursors) });
+  const [load, setLoad] = useState<Load>({ state: "loading" });
+  const [added, setAdded] = useState(0);
+  const [reloads, setReloads] = useState(0);
+  const [now, setNow] = useState(Date.now());
+  const cursor = cursors.at(-1);
+
+  // `reloads` is a trigger: the stream reconnected or the user asked for the new rows.
+  useEffect(() => {
+    const abort = new AbortController();
+    const params = new URLSearchParams(apiQuery);
+    params.set("limit", String(PAGE_SIZE));
+    if (cursor !== undefined) params.set("cursor", cursor);
+    setLoad((old) => (old.state === "loaded" ? old : { state: "loading" }));
+    api<Page<AppRow>>(`/applications?${params}`, { signal: abort.signal })
+      .then((page) => {
+        setLoad({ state: "loaded", page });
+        setAdded(0);
+        setNow(Date.now());
+      })
+      .catch((err: unknown) => {
+        if (abort.signal.aborted) return;
+        setLoad({
+          state: "failed",
+          message:
+            err instanceof ApiRequestError ? err.message : `could not reach the server: ${String(err)}`,
+        });
+      });
+    return () => abort.abort();
+  }, [apiQuery, cursor, reloads]);
+
+  // Live rows: replace a listed row with its new summary; count the new ones.
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const apiQueryRef = useRef(apiQuery);
+  apiQueryRef.current = apiQuery;
+  useEffect(
+    () =>
+      subscribeApplications(
+        (change) => {
+          const current = loadRef.current;
+          if (current.state !== "loaded") return;
+          const index = current.page.items.findIndex(
+            (row) => row.namespace === change.namespace && row.name === change.name,
+          );
+          if (index < 0) {
+            // Announced only on the unfiltered list: whether a new app matches a filter is the
+            // server's to say, at the next listing.
+            if (change.type === "added" && apiQueryRef.current === "") setAdded((n) => n + 1);
+            return;
+          }
+          const items = [...current.page.items];
+          if (change.type === "deleted" || change.summary === undefined) items.splice(index, 1);
+          else items[index] = change.summary;
+          setLoad({ state: "loaded", page: { ...current.page, items } });
+          setNow(Date.now());
+        },
+        () => setReloads((n) => n + 1),
+      ),
+    [],
+  );
+
+  const update = (patch: Partial<AppListState>) => {
+    const next = queryFromState({ ...filters, ...patch }).toString();
+    navigate(`/applications${next ? `?${next}` : ""}`, { replace: "search" in patch });
+  };
+
+  const projects = who.projects.map((p) => p.project);
+  return (
+    <main class="page">
+      <h1>Applications</h1>
+      <form class="filters" aria-label="filters" onSubmit={(e) => e.preventDefault()}>
+        <SearchBox value={filters.search} onChange={(search) => update({ search })} />
+        <Select
+          label="Project"
+          value={filters.project}
+          options={projects}
+          onChange={(project) => update({ project })}
+        />
+        <Select
+          label="Health"
+          value={filters.health}
+          options={HEALTH}
+          onChange={(health) => update({ health })}
+        />
+        <Select label="Sync" value={filters.sync} options={SYNC} onChange={(sync) => update({ sync })} />
+        <label>
+          Sort by
+          <select
+            name="sort"
+            value={filters.sort}
+            onChange={(e) => update({ sort: e.currentTarget.value as AppSort })}
+          >
+            {SORTS.map((sort) => (
+              <option key={sort} value={sort}>
+                {SORT_LABELS[sort]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          class="secondary"
+          aria-label={
+            filters.order === "asc" ? "ascending; switch to descending" : "descending; switch to ascending"
+          }
+          onClick={() => update({ order: filters.order === "asc" ? "desc" : "asc" })}
+        >
+          {filters.order === "asc" ? "↑ Asc" : "↓ Desc"}
+        </button>
+      </form>
+      {added > 0 ? (
+        <p class="notice" role="status">
+          {added} new {added === 1 ? "application" : "applications"}.{" "}
+          <button type="button" class="link" onClick={() => setReloads((n) => n + 1)}>
+            Show
+          </button>
+        </p>
+      ) : null}
+      {load.state === "loading" ? <p class="muted">Loading…</p> : null}
+      {load.state === "failed" ? (
+        <p class="error" role="alert">
+          {load.message}
+        </p>
+      ) : null}
+      {load.state === "loaded" ? (
+        <>
+          <AppTable rows={load.page.items} now={now} />
+          <nav class="pager" aria-label="pages">
+            <span class="muted" data-testid="total">
+              {load.page.total} {load.page.total === 1 ? "application" : "applications"}
+            </span>
+            <button
+              type="button"
+              class="secondary"
+              disabled={cursors.length === 0}
+              onClick={() => setCursors((c) => c.slice(0, -1))}
+            >
+              Previous
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              disabled={load.page.next === undefined}
+              onClick={() => {
+                const next = load.page.next;
+                if (next !== undefined) setCursors((c) => [...c, next]);
+              }}
+            >
+              Next
+            </button>
+          </nav>
+        </>
+      ) : null}
+    </main>
+  );
+}
+
+function AppTable({ rows, now }: { rows: AppRow[]; now: number }) {
+  if (rows.length === 0) return <p class="muted">No applications match.</p>;
+  return (
+    <table class="apps">
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Health</th>
+          <th scope="col">Sync</th>
+          <th scope="col">Project</th>
+          <th scope="col">Repository and revision</th>
+          <th scope="col">Destination</th>
+          <th scope="col">Last sync</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={`${row.namespace}/${row.name}`} data-app={row.name}>
+            <th scope="row">
+              <span class="name">{row.name}</span>
+              <span class="muted small">{row.namespace}</span>
+            </th>
+            <td>
+              <HealthBadge health={row.health} />
+            </td>
+            <td>
+              <SyncBadge sync={row.sync} operation={row.operation} />
+              {row.suspended ? <span class="badge tone-quiet">suspended</span> : null}
+            </td>
+            <td>{row.project}</td>
+            <td class="source">
+              <span class="repo" title={row.source.repoURL}>
+                {row.source.repoURL}
+              </span>
+              <span class="muted small">
+                {row.source.path || "."} @ {row.source.targetRevision || "HEAD"}
+                {row.revision ? ` (${row.revision.slice(0, 7)})` : ""}
+              </span>
+            </td>
+            <td>
+              {row.destination.cluster}
+              <span class="muted small">{row.destination.namespace}</span>
+            </td>
+            <td>
+              <Ago at={row.lastSyncedAt} now={now} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Select({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  options: readonly string[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {label}
+      <select name={label.toLowerCase()} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        <option value="">All</option>
+        {options.map((option) => (
+          <option key={option} value={option}>
+            {option}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A search box that writes to the URL a moment after typing stops, not at every key. */
+function SearchBox({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  const [text, setText] = useState(value);
+  // The latest callback, so re-renders (live rows arriving) do not restart the wait.
+  const changed = useRef(onChange);
+  changed.current = onChange;
+  useEffect(() => setText(value), [value]);
+  useEffect(() => {
+    if (text === value) return;
+    const timer = setTimeout(() => changed.current(text), 250);
+    return () => clearTimeout(timer);
+  }, [text, value]);
+  return (
+    <label>
+      Search
+      <input type="search" name="search" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+    </label>
+  );
+}
