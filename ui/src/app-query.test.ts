@@ -1,0 +1,37 @@
+// The application list's address: what a user chose survives a reload or a shared link, and a
+// hand-edited address with nonsense falls back to the defaults instead of breaking the list.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DEFAULT_STATE, queryFromState, stateFromQuery } from "./app-query.ts";
+
+describe("the application list's filters in the address bar", () => {
+  const cases = [
+    { name: "the plain list has no query at all", state: DEFAULT_STATE, query: "" },
+    { name: "a search is kept", state: { ...DEFAULT_STATE, search: "web" }, query: "search=web" },
+    {
+      name: "filters and a non-default sort are kept, in a stable order",
+      state: { ...DEFAULT_STATE, health: "Degraded", project: "team-a", sort: "lastSync", order: "desc" },
+      query: "project=team-a&health=Degraded&sort=lastSync&order=desc",
+    },
+    {
+      name: "the default sort is left out",
+      state: { ...DEFAULT_STATE, sort: "name", sync: "OutOfSync" },
+      query: "sync=OutOfSync",
+    },
+  ] as const;
+  for (const { name, state, query } of cases) {
+    it(name, () => {
+      assert.equal(queryFromState(state).toString(), query);
+      assert.deepEqual(stateFromQuery(new URLSearchParams(query)), state);
+    });
+  }
+
+  it("reads an unknown sort or order as the defaults", () => {
+    const state = stateFromQuery(new URLSearchParams("sort=colour&order=sideways&search=api"));
+    assert.deepEqual(state, { ...DEFAULT_STATE, search: "api" });
+  });
+
+  it("drops a search of only spaces", () => {
+    assert.equal(queryFromState({ ...DEFAULT_STATE, search: "   " }).toString(), "");
+  });
+});
