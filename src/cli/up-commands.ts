@@ -56,6 +56,7 @@ export const upCommands: Command[] = [
           `  Cluster:     export KUBECONFIG=${k}`,
           `  Demo repo:   ${running.repo.url}  (working copy: ${running.repo.workdir})`,
           `  Metrics:     ${running.controller.address}/metrics`,
+          `  Web UI:      ${running.server.url}/`,
           `  API:         ${running.server.url}/api/v1`,
           running.adminPassword === undefined
             ? "  Login:       admin (password in Secret mooring/mooring-initial-admin, printed by the first moor up)"
