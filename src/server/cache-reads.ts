@@ -18,6 +18,7 @@ import {
   encodeCursor,
   MAX_PAGE_SIZE,
   type Page,
+  pageOf,
   type SortKey,
   type SortOrder,
 } from "../core/query/page.ts";
@@ -216,4 +217,29 @@ export function readNamespaced(
   const project = projectNameOf(object);
   authorizeRead(ctx, { resource, project, name: `${namespace}/${name}` }, message);
   return { object, project };
+}
+
+/**
+ * One page of a list the caller may see: the cursor checked against this very query, rows of
+ * projects the caller may not list dropped before counting and paging (so totals and cursors
+ * reveal nothing), then the rows the filters match.
+ */
+export function visibleListPage<S, R extends { project?: string | undefined; summary: S }>(
+  subject: Subject,
+  sorted: readonly R[],
+  query: { sort: string; order: SortOrder; filters: ListFilters; limit: number; cursor?: string | undefined },
+  keyOf: (row: R) => SortKey,
+  matches: (row: R) => boolean,
+): ListAnswer<S> {
+  const { sort, order, filters } = query;
+  const after = afterCursor(query.cursor, { sort, order, filters });
+  const visible = projectsWith(subject, "list");
+  const page = pageOf(sorted, {
+    keyOf,
+    order,
+    include: (row) => mayIn(visible, row.project) && matches(row),
+    limit: query.limit,
+    ...(after ? { after } : {}),
+  });
+  return answerOf<S>(page, { sort, order, filters });
 }

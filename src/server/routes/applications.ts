@@ -9,20 +9,16 @@
 import { z } from "zod";
 import { STATUS_DIFF_LIMIT } from "../../core/app-status.ts";
 import { SECRET_MASK } from "../../core/mask.ts";
-import { pageOf } from "../../core/query/page.ts";
 import { APP_SORTS, type AppSummary, appFilter, appSortKey } from "../../core/query/summaries.ts";
 import {
-  afterCursor,
-  answerOf,
   cacheOf,
   callerOf,
   filtersFrom,
   listQueryFields,
-  mayIn,
   presentable,
-  projectsWith,
   type ReadContext,
   readNamespaced,
+  visibleListPage,
 } from "../cache-reads.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute, type Route } from "../route.ts";
@@ -122,18 +118,13 @@ export function applicationRoutes(): Route[] {
           ...(q.health?.length ? { health: q.health } : {}),
           ...(q.sync?.length ? { sync: q.sync } : {}),
         };
-        const query = { sort: q.sort, order: q.order, filters };
-        const after = afterCursor(q.cursor, query);
-        const visible = projectsWith(subject, "list");
-        const matches = appFilter(filters);
-        const page = pageOf(cache.applicationRows(q.sort, q.order), {
-          keyOf: appSortKey(q.sort),
-          order: q.order,
-          include: (row) => mayIn(visible, row.project) && matches(row),
-          limit: q.limit,
-          ...(after ? { after } : {}),
-        });
-        return answerOf<AppSummary>(page, query);
+        return visibleListPage<AppSummary, ReturnType<typeof cache.applicationRows>[number]>(
+          subject,
+          cache.applicationRows(q.sort, q.order),
+          { sort: q.sort, order: q.order, filters, limit: q.limit, cursor: q.cursor },
+          appSortKey(q.sort),
+          appFilter(filters),
+        );
       },
     }),
     defineRoute({

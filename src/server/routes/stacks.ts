@@ -8,22 +8,18 @@
 // --show-sensitive` needs a kubeconfig that may read that Secret).
 import { z } from "zod";
 import { outputValues, parseSensitiveKeys } from "../../actions/stack-outputs.ts";
-import { pageOf } from "../../core/query/page.ts";
 import { STACK_SORTS, type StackSummary, stackFilter, stackSortKey } from "../../core/query/summaries.ts";
 import { SENSITIVE_OUTPUTS_ANNOTATION } from "../../core/stack/spec.ts";
 import { KubeApiError } from "../../kube/client.ts";
 import { loadPlan } from "../../terraform/plan-store.ts";
 import {
-  afterCursor,
-  answerOf,
   cacheOf,
   callerOf,
   filtersFrom,
   listQueryFields,
-  mayIn,
   presentable,
-  projectsWith,
   readNamespaced,
+  visibleListPage,
 } from "../cache-reads.ts";
 import { defineRoute, type Route } from "../route.ts";
 import { namespacedParams } from "../schemas.ts";
@@ -91,18 +87,13 @@ export function stackRoutes(): Route[] {
         const cache = cacheOf(ctx.deps, "Stack");
         const q = ctx.query;
         const filters = filtersFrom(q);
-        const query = { sort: q.sort, order: q.order, filters };
-        const after = afterCursor(q.cursor, query);
-        const visible = projectsWith(subject, "list");
-        const matches = stackFilter(filters);
-        const page = pageOf(cache.stackRowsSorted(q.sort, q.order), {
-          keyOf: stackSortKey(q.sort),
-          order: q.order,
-          include: (row) => mayIn(visible, row.project) && matches(row),
-          limit: q.limit,
-          ...(after ? { after } : {}),
-        });
-        return answerOf<StackSummary>(page, query);
+        return visibleListPage<StackSummary, ReturnType<typeof cache.stackRowsSorted>[number]>(
+          subject,
+          cache.stackRowsSorted(q.sort, q.order),
+          { sort: q.sort, order: q.order, filters, limit: q.limit, cursor: q.cursor },
+          stackSortKey(q.sort),
+          stackFilter(filters),
+        );
       },
     }),
     defineRoute({
