@@ -165,28 +165,42 @@ const syncBody = z.strictObject({
 
 const empty = z.strictObject({});
 
-/** One action route: POST /applications/{namespace}/{name}/{path} answering 202. */
-function appAction<B extends z.ZodType>(spec: {
+/** What one action route does once the caller is authorised. */
+export interface ActionSpec<B extends z.ZodType> {
   path: string;
   summary: string;
   body: B;
   verb: Verb;
   run: (ctx: AnyContext, body: z.output<B>, project: string) => Promise<ActionAccepted>;
-}): Route {
+}
+
+/**
+ * One action route: POST /{applications|stacks}/{namespace}/{name}/{path} answering 202, after
+ * `authorizeOn` has read the object and checked the caller's verb in its project.
+ */
+export function actionRoute<B extends z.ZodType>(
+  collection: "applications" | "stacks",
+  authorizeOn: (ctx: AnyContext, verb: Verb) => Promise<string>,
+  spec: ActionSpec<B>,
+): Route {
   return defineRoute({
     method: "post",
-    path: `/applications/{namespace}/{name}/${spec.path}`,
+    path: `/${collection}/{namespace}/{name}/${spec.path}`,
     summary: spec.summary,
-    tag: "applications",
+    tag: collection,
     params: namespacedParams,
     body: spec.body,
     response: actionAccepted,
     status: 202,
     handle: async (ctx) => {
-      const project = await authorizeOnApp(ctx as AnyContext, spec.verb);
+      const project = await authorizeOn(ctx as AnyContext, spec.verb);
       return spec.run(ctx as AnyContext, ctx.body as z.output<B>, project);
     },
   });
+}
+
+function appAction<B extends z.ZodType>(spec: ActionSpec<B>): Route {
+  return actionRoute("applications", authorizeOnApp, spec);
 }
 
 export function appActionRoutes(): Route[] {

@@ -26,9 +26,11 @@ import { defineRoute, type Route } from "../route.ts";
 import { namespacedParams } from "../schemas.ts";
 import {
   type ActionAccepted,
+  type ActionSpec,
   type AnyContext,
   acceptAction,
   actionAccepted,
+  actionRoute,
   authorizeAction,
   initiatorOf,
   perform,
@@ -60,27 +62,8 @@ const planIdField = z
   .string()
   .regex(/^p-[0-9a-f]{16}$/, { message: "must be a plan id (p- and 16 hex digits)" });
 
-function stackAction<B extends z.ZodType>(spec: {
-  path: string;
-  summary: string;
-  body: B;
-  verb: Verb;
-  run: (ctx: AnyContext, body: z.output<B>, project: string) => Promise<ActionAccepted>;
-}): Route {
-  return defineRoute({
-    method: "post",
-    path: `/stacks/{namespace}/{name}/${spec.path}`,
-    summary: spec.summary,
-    tag: "stacks",
-    params: namespacedParams,
-    body: spec.body,
-    response: actionAccepted,
-    status: 202,
-    handle: async (ctx) => {
-      const project = await authorizeOnStack(ctx as AnyContext, spec.verb);
-      return spec.run(ctx as AnyContext, ctx.body as z.output<B>, project);
-    },
-  });
+function stackAction<B extends z.ZodType>(spec: ActionSpec<B>): Route {
+  return actionRoute("stacks", authorizeOnStack, spec);
 }
 
 export function stackActionRoutes(): Route[] {
