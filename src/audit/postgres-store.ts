@@ -12,18 +12,11 @@
 // Each field of a record is its own column, the JSON parts as text exactly as hashed (jsonb
 // would reorder and renumber them), and reading rebuilds the record from the columns only.
 // PostgreSQL's bigint comes back from `pg` as a string; seq is turned back into a number here.
+
 import pg from "pg";
 import { type ChainHead, EMPTY_HEAD, type Sha256, seal } from "../core/audit/chain.ts";
-import {
-  type ActorType,
-  type AuditActor,
-  type AuditEntry,
-  type AuditKind,
-  type AuditRecord,
-  canonicalJson,
-  checkEntry,
-} from "../core/audit/record.ts";
-import type { ObjectRef } from "../core/objects.ts";
+import { type AuditEntry, type AuditKind, type AuditRecord, checkEntry } from "../core/audit/record.ts";
+import { type AuditRow, recordFromRow, rowValues } from "./rows.ts";
 import {
   type AuditPage,
   type AuditQuery,
@@ -90,20 +83,6 @@ const COLUMN_COUNT = 11;
 /** Rows per INSERT statement: 11 parameters each, well under PostgreSQL's 65,535. */
 const ROWS_PER_INSERT = 1000;
 
-interface Row {
-  seq: string;
-  prev_hash: string;
-  hash: string;
-  time: string;
-  kind: string;
-  actor_type: string;
-  actor_name: string;
-  actor_address: string | null;
-  project: string;
-  object: string | null;
-  details: string;
-}
-
 /** Connects, creates or checks the schema, and returns the store. */
 export async function openPostgresAuditStore(
   options: PostgresAuditStoreOptions,
@@ -161,7 +140,10 @@ export class PostgresAuditStore implements AuditStore {
               `(${Array.from({ length: COLUMN_COUNT }, (_, c) => `$${r * COLUMN_COUNT + c + 1}`).join(", ")})`,
           )
           .join(", ");
-        await client.query(`INSERT INTO audit_records (${COLUMNS}) VALUES ${values}`, chunk.flatMap(toRow));
+        await client.query(
+          `INSERT INTO audit_records (${COLUMNS}) VALUES ${values}`,
+          chunk.flatMap(rowValues),
+        );
       }
       await client.query("COMMIT");
       return records;
@@ -178,10 +160,11 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async get(seq: number): Promise<AuditRecord | undefined> {
-    const { rows } = await this.#open().query<Row>(`SELECT ${COLUMNS} FROM audit_records WHERE seq = $1`, [
-      seq,
-    ]);
-    return rows[0] ? fromRow(rows[0]) : undefined;
+    const { rows } = await this.#open().query<AuditRow>(
+      `SELECT ${COLUMNS} FROM audit_records WHERE seq = $1`,
+      [seq],
+    );
+    return rows[0] ? recordFromRow(rows[0]) : undefined;
   }
 
   async list(query: AuditQuery = {}): Promise<AuditPage> {
@@ -207,8 +190,8 @@ export class PostgresAuditStore implements AuditStore {
     if (query.cursor !== undefined)
       where.push(`seq ${order === "desc" ? "<" : ">"} ${param(decodeCursor(query.cursor))}`);
     const sql = `SELECT ${COLUMNS} FROM audit_records ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq ${order === "desc" ? "DESC" : "ASC"} LIMIT ${param(limit + 1)}`;
-    const { rows } = await pool.query<Row>(sql, params);
-    const records = rows.slice(0, limit).map(fromRow);
+    const { rows } = await pool.query<AuditRow>(sql, params);
+    const records = rows.slice(0, limit).map(recordFromRow);
     const last = records.at(-1);
     return rows.length > limit && last ? { records, nextCursor: encodeCursor(last.seq) } : { records };
   }
@@ -216,11 +199,11 @@ export class PostgresAuditStore implements AuditStore {
   async *iterate(fromSeq = 1): AsyncIterable<AuditRecord> {
     let next = fromSeq;
     for (;;) {
-      const { rows } = await this.#open().query<Row>(
+      const { rows } = await this.#open().query<AuditRow>(
         `SELECT ${COLUMNS} FROM audit_records WHERE seq >= $1 ORDER BY seq LIMIT $2`,
         [next, this.#iteratePageSize],
       );
-      for (const row of rows) yield fromRow(row);
+      for (const row of rows) yield recordFromRow(row);
       const last = rows.at(-1);
       if (!last || rows.length < this.#iteratePageSize) return;
       next = Number(last.seq) + 1;
@@ -280,47 +263,5 @@ async function migrate(pool: pg.Pool): Promise<void> {
     throw error;
   } finally {
     client.release();
-  }
-}
-
-function toRow(r: AuditRecord): unknown[] {
-  return [
-    r.seq,
-    r.prevHash,
-    r.hash,
-    r.time,
-    r.kind,
-    r.actor.type,
-    r.actor.name,
-    r.actor.address ?? null,
-    r.project,
-    r.object ? canonicalJson(r.object) : null,
-    canonicalJson(r.details),
-  ];
-}
-
-function fromRow(row: Row): AuditRecord {
-  const actor: AuditActor = { type: row.actor_type as ActorType, name: row.actor_name };
-  if (row.actor_address !== null) actor.address = row.actor_address;
-  const record: AuditRecord = {
-    seq: Number(row.seq),
-    time: row.time,
-    kind: row.kind as AuditKind,
-    actor,
-    project: row.project,
-    details: readJson(row.details) as AuditRecord["details"],
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-  if (row.object !== null) record.object = readJson(row.object) as ObjectRef;
-  return record;
-}
-
-/** A column's JSON; text changed in the database into something unreadable still comes back, so verify names the record. */
-function readJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { unreadable: text };
   }
 }

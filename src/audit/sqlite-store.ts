@@ -17,18 +17,11 @@
 // The API is synchronous: while another process holds the write lock, an append blocks this
 // process's event loop for up to busyTimeoutMs. Appends are short (one transaction per batch),
 // so the wait is too; callers that append often should batch.
+
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { type ChainHead, EMPTY_HEAD, type Sha256, seal } from "../core/audit/chain.ts";
-import {
-  type ActorType,
-  type AuditActor,
-  type AuditEntry,
-  type AuditKind,
-  type AuditRecord,
-  canonicalJson,
-  checkEntry,
-} from "../core/audit/record.ts";
-import type { ObjectRef } from "../core/objects.ts";
+import { type AuditEntry, type AuditKind, type AuditRecord, checkEntry } from "../core/audit/record.ts";
+import { type AuditRow, recordFromRow, rowValues } from "./rows.ts";
 import {
   type AuditPage,
   type AuditQuery,
@@ -80,20 +73,6 @@ CREATE TRIGGER IF NOT EXISTS audit_records_no_delete BEFORE DELETE ON audit_reco
 
 const COLUMNS =
   "seq, prev_hash, hash, time, kind, actor_type, actor_name, actor_address, project, object, details";
-
-interface Row {
-  seq: number;
-  prev_hash: string;
-  hash: string;
-  time: string;
-  kind: string;
-  actor_type: string;
-  actor_name: string;
-  actor_address: string | null;
-  project: string;
-  object: string | null;
-  details: string;
-}
 
 /** Opens (and creates or upgrades) the audit store in an SQLite file. */
 export function openSqliteAuditStore(options: SqliteAuditStoreOptions): SqliteAuditStore {
@@ -152,7 +131,7 @@ export class SqliteAuditStore implements AuditStore {
     try {
       const head = this.#readHead();
       const records = seal(entries, head, this.#sha256);
-      for (const r of records) this.#insertStatement.run(...toRow(r));
+      for (const r of records) this.#insertStatement.run(...(rowValues(r) as SQLInputValue[]));
       db.exec("COMMIT");
       return records;
     } catch (error) {
@@ -168,8 +147,8 @@ export class SqliteAuditStore implements AuditStore {
 
   async get(seq: number): Promise<AuditRecord | undefined> {
     this.#open();
-    const row = this.#getStatement.get(seq) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+    const row = this.#getStatement.get(seq) as AuditRow | undefined;
+    return row ? recordFromRow(row) : undefined;
   }
 
   async list(query: AuditQuery = {}): Promise<AuditPage> {
@@ -211,8 +190,8 @@ export class SqliteAuditStore implements AuditStore {
       statement = db.prepare(sql);
       this.#listStatements.set(sql, statement);
     }
-    const rows = statement.all(...params, limit + 1) as unknown as Row[];
-    const records = rows.slice(0, limit).map(fromRow);
+    const rows = statement.all(...params, limit + 1) as unknown as AuditRow[];
+    const records = rows.slice(0, limit).map(recordFromRow);
     const last = records.at(-1);
     return rows.length > limit && last ? { records, nextCursor: encodeCursor(last.seq) } : { records };
   }
@@ -221,11 +200,11 @@ export class SqliteAuditStore implements AuditStore {
     let next = fromSeq;
     for (;;) {
       this.#open();
-      const rows = this.#pageStatement.all(next, this.#iteratePageSize) as unknown as Row[];
-      for (const row of rows) yield fromRow(row);
+      const rows = this.#pageStatement.all(next, this.#iteratePageSize) as unknown as AuditRow[];
+      for (const row of rows) yield recordFromRow(row);
       const last = rows.at(-1);
       if (!last || rows.length < this.#iteratePageSize) return;
-      next = last.seq + 1;
+      next = Number(last.seq) + 1;
     }
   }
 
@@ -261,47 +240,5 @@ function migrate(db: DatabaseSync): void {
   } catch (error) {
     if (db.isTransaction) db.exec("ROLLBACK");
     throw error;
-  }
-}
-
-function toRow(r: AuditRecord): SQLInputValue[] {
-  return [
-    r.seq,
-    r.prevHash,
-    r.hash,
-    r.time,
-    r.kind,
-    r.actor.type,
-    r.actor.name,
-    r.actor.address ?? null,
-    r.project,
-    r.object ? canonicalJson(r.object) : null,
-    canonicalJson(r.details),
-  ];
-}
-
-function fromRow(row: Row): AuditRecord {
-  const actor: AuditActor = { type: row.actor_type as ActorType, name: row.actor_name };
-  if (row.actor_address !== null) actor.address = row.actor_address;
-  const record: AuditRecord = {
-    seq: row.seq,
-    time: row.time,
-    kind: row.kind as AuditKind,
-    actor,
-    project: row.project,
-    details: readJson(row.details) as AuditRecord["details"],
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-  if (row.object !== null) record.object = readJson(row.object) as ObjectRef;
-  return record;
-}
-
-/** A column's JSON; text changed in the file into something unreadable still comes back, so verify names the record. */
-function readJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { unreadable: text };
   }
 }
