@@ -5,8 +5,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiRequestError, getSession, logOut, setCsrfToken, type WhoAmI } from "./api.ts";
 import { Header } from "./components/header.tsx";
+import { ApplicationPage } from "./pages/application.tsx";
 import { ApplicationsPage } from "./pages/applications.tsx";
+import { AuditPage } from "./pages/audit.tsx";
+import { ClustersPage } from "./pages/clusters.tsx";
 import { LoginPage } from "./pages/login.tsx";
+import { ProjectsPage } from "./pages/projects.tsx";
+import { StackPage } from "./pages/stack.tsx";
+import { StacksPage } from "./pages/stacks.tsx";
 import { navigate, useLocation } from "./router.ts";
 
 type Session = { state: "checking" } | { state: "anonymous" } | { state: "in"; who: WhoAmI };
@@ -50,16 +56,35 @@ export function App() {
   return (
     <>
       <Header who={session.who} onLogout={logout} />
-      {location.path === "/applications" || location.path === "/" ? (
-        <ApplicationsPage who={session.who} query={location.query} />
-      ) : (
-        <main class="page">
-          <h1>Not found</h1>
-          <p>
-            There is no page at {location.path}. <a href="/applications">See the applications</a>.
-          </p>
-        </main>
-      )}
+      <Page who={session.who} path={location.path} query={location.query} />
     </>
+  );
+}
+
+/** The page an address names: /applications, /applications/NS/NAME, /stacks, /stacks/NS/NAME... */
+function Page({ who, path, query }: { who: WhoAmI; path: string; query: URLSearchParams }) {
+  const parts = path
+    .split("/")
+    .filter((part) => part !== "")
+    .map(decodeURIComponent);
+  const [section, namespace, name, ...rest] = parts;
+  const one = namespace !== undefined && name !== undefined && rest.length === 0;
+  if (parts.length === 0 || (section === "applications" && parts.length === 1))
+    return <ApplicationsPage who={who} query={query} />;
+  if (section === "applications" && one)
+    return <ApplicationPage who={who} namespace={namespace} name={name} query={query} />;
+  if (section === "stacks" && parts.length === 1) return <StacksPage who={who} query={query} />;
+  if (section === "stacks" && one)
+    return <StackPage who={who} namespace={namespace} name={name} query={query} />;
+  if (section === "projects" && parts.length === 1) return <ProjectsPage who={who} query={query} />;
+  if (section === "clusters" && parts.length === 1) return <ClustersPage who={who} query={query} />;
+  if (section === "audit" && parts.length === 1) return <AuditPage who={who} query={query} />;
+  return (
+    <main class="page">
+      <h1>Not found</h1>
+      <p>
+        There is no page at {path}. <a href="/applications">See the applications</a>.
+      </p>
+    </main>
   );
 }

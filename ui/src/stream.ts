@@ -1,32 +1,70 @@
 // The server's live stream (GET /api/v1/stream, server-sent events): a change to an Application
-// arrives as `event: application` with its new list row (`summary`), or `type: "deleted"`. The
-// browser's EventSource sends the session cookie and reconnects by itself when the server drops
-// a slow client; `onReconnect` tells the page to list again, since changes during the gap are lost.
+// or a Stack arrives as `event: application` / `event: stack` with its new list row (`summary`),
+// or `type: "deleted"`; a Kubernetes Event about one arrives as `event: event`. The browser's
+// EventSource sends the session cookie and reconnects by itself when the server drops a slow
+// client; `onReconnect` tells the page to read again, since changes during the gap are lost.
+// Every page subscribes for what it shows; one EventSource per subscription keeps pages
+// independent (the server bounds each connection's queue).
 import { API_ROOT, type AppRow } from "./api.ts";
 
-export interface AppChange {
+export interface ObjectChange<Row> {
   type: "added" | "modified" | "deleted";
   namespace: string;
   name: string;
-  summary?: AppRow;
+  summary?: Row;
+}
+
+export type AppChange = ObjectChange<AppRow>;
+
+/** A Kubernetes Event as the stream sends it (the fields the server's cache keeps). */
+export interface StreamEvent {
+  type: "added" | "modified" | "deleted";
+  event: {
+    reason?: string;
+    message?: string;
+    type?: string;
+    involvedObject?: { kind?: string; namespace?: string; name?: string };
+    lastTimestamp?: string;
+    count?: number;
+    [field: string]: unknown;
+  };
+}
+
+export interface StreamHandlers {
+  application?: (change: AppChange) => void;
+  // biome-ignore lint/suspicious/noExplicitAny: each page types the Stack rows it reads
+  stack?: (change: ObjectChange<any>) => void;
+  event?: (change: StreamEvent) => void;
+  /** The stream reconnected after a gap: read again. */
+  reconnect?: () => void;
+}
+
+export function subscribe(handlers: StreamHandlers): () => void {
+  const source = new EventSource(`${API_ROOT}/stream`);
+  let opened = false;
+  source.addEventListener("open", () => {
+    if (opened) handlers.reconnect?.();
+    opened = true;
+  });
+  for (const kind of ["application", "stack", "event"] as const) {
+    const handler = handlers[kind] as ((data: never) => void) | undefined;
+    if (handler === undefined) continue;
+    source.addEventListener(kind, (message) => {
+      let data: unknown;
+      try {
+        data = JSON.parse((message as MessageEvent<string>).data);
+      } catch {
+        return; // A message the UI cannot read is skipped; the next read shows the truth.
+      }
+      handler(data as never);
+    });
+  }
+  return () => source.close();
 }
 
 export function subscribeApplications(
   onChange: (change: AppChange) => void,
   onReconnect: () => void,
 ): () => void {
-  const source = new EventSource(`${API_ROOT}/stream`);
-  let opened = false;
-  source.addEventListener("open", () => {
-    if (opened) onReconnect();
-    opened = true;
-  });
-  source.addEventListener("application", (message) => {
-    try {
-      onChange(JSON.parse((message as MessageEvent<string>).data) as AppChange);
-    } catch {
-      // A message the UI cannot read is skipped; the next list shows the truth.
-    }
-  });
-  return () => source.close();
+  return subscribe({ application: onChange, reconnect: onReconnect });
 }

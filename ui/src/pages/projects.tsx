@@ -1,0 +1,10 @@
+// Placeholder until this page is built (issue 10).
+import type { WhoAmI } from "../api.ts";
+
+export function ProjectsPage(_props: { who: WhoAmI; query: URLSearchParams }) {
+  return (
+    <main class="page">
+      <h1>Projects</h1>
+    </main>
+  );
+}
