@@ -4,7 +4,7 @@
 // <meta name="mooring-sso"> tag it writes into index.html.
 import { useEffect, useState } from "preact/hooks";
 import { ApiRequestError, getSession, logOut, setCsrfToken, type WhoAmI } from "./api.ts";
-import { Header } from "./components/header.tsx";
+import { CONTENT_ID, Header } from "./components/header.tsx";
 import { ApplicationPage } from "./pages/application.tsx";
 import { ApplicationsPage } from "./pages/applications.tsx";
 import { AuditPage } from "./pages/audit.tsx";
@@ -56,7 +56,10 @@ export function App() {
   return (
     <>
       <Header who={session.who} onLogout={logout} />
-      <Page who={session.who} path={location.path} query={location.query} />
+      {/* Where "skip to content" moves the focus; the pages put their <main> inside. */}
+      <div id={CONTENT_ID} tabIndex={-1} class="content">
+        <Page who={session.who} path={location.path} query={location.query} />
+      </div>
     </>
   );
 }

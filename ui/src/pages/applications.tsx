@@ -2,12 +2,15 @@
 // the server (the browser never holds the whole fleet), paged with the server's cursor. The
 // filters live in the address bar, so a filtered list can be bookmarked or shared. Rows follow the
 // live stream: a changed app is updated in place; apps created meanwhile are announced, not
-// inserted, so the page a user is reading does not shift under them.
+// inserted, so the page a user is reading does not shift under them. Each row's name links to the
+// application's page.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiRequestError, type AppRow, api, type Page, type WhoAmI } from "../api.ts";
 import {
   type AppListState,
   type AppSort,
+  activeFilters,
+  DEFAULT_STATE,
   HEALTH,
   queryFromState,
   SORTS,
@@ -52,7 +55,20 @@ export function ApplicationsPage({ who, query }: { who: WhoAmI; query: URLSearch
   const [added, setAdded] = useState(0);
   const [reloads, setReloads] = useState(0);
   const [now, setNow] = useState(Date.now());
+  const [clusters, setClusters] = useState<string[]>([]);
   const cursor = cursors.at(-1);
+
+  // The cluster filter offers the clusters this user may see; the cluster Mooring runs in is
+  // always one of them ("in-cluster", the default destination).
+  useEffect(() => {
+    const abort = new AbortController();
+    api<{ items: { name: string }[] }>("/clusters", { signal: abort.signal })
+      .then((answer) => setClusters(answer.items.map((c) => c.name)))
+      .catch(() => {
+        // Only the filter's choices are poorer; the list itself still loads.
+      });
+    return () => abort.abort();
+  }, []);
 
   // `reloads` is a trigger: the stream reconnected or the user asked for the new rows.
   useEffect(() => {
@@ -111,20 +127,43 @@ export function ApplicationsPage({ who, query }: { who: WhoAmI; query: URLSearch
 
   const update = (patch: Partial<AppListState>) => {
     const next = queryFromState({ ...filters, ...patch }).toString();
-    navigate(`/applications${next ? `?${next}` : ""}`, { replace: "search" in patch });
+    // Typing (search, labels) replaces the history entry; a chosen filter is a step Back undoes.
+    navigate(`/applications${next ? `?${next}` : ""}`, { replace: "search" in patch || "selector" in patch });
   };
 
   const projects = who.projects.map((p) => p.project);
+  const clusterChoices = [...new Set(["in-cluster", ...clusters, filters.cluster].filter((c) => c !== ""))];
+  const narrowed = activeFilters(filters);
   return (
     <main class="page">
       <h1>Applications</h1>
       <form class="filters" aria-label="filters" onSubmit={(e) => e.preventDefault()}>
-        <SearchBox value={filters.search} onChange={(search) => update({ search })} />
+        <TypedFilter
+          label="Search"
+          name="search"
+          type="search"
+          value={filters.search}
+          onChange={(search) => update({ search })}
+        />
         <Select
           label="Project"
           value={filters.project}
           options={projects}
           onChange={(project) => update({ project })}
+        />
+        <Select
+          label="Cluster"
+          value={filters.cluster}
+          options={clusterChoices}
+          onChange={(cluster) => update({ cluster })}
+        />
+        <TypedFilter
+          label="Labels"
+          name="selector"
+          type="text"
+          placeholder="app=web,env in (dev,prod)"
+          value={filters.selector}
+          onChange={(selector) => update({ selector })}
         />
         <Select
           label="Health"
@@ -157,6 +196,15 @@ export function ApplicationsPage({ who, query }: { who: WhoAmI; query: URLSearch
         >
           {filters.order === "asc" ? "↑ Asc" : "↓ Desc"}
         </button>
+        {narrowed > 0 ? (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => update({ ...DEFAULT_STATE, sort: filters.sort, order: filters.order })}
+          >
+            Clear filters ({narrowed})
+          </button>
+        ) : null}
       </form>
       {added > 0 ? (
         <p class="notice" role="status">
@@ -208,53 +256,63 @@ export function ApplicationsPage({ who, query }: { who: WhoAmI; query: URLSearch
 function AppTable({ rows, now }: { rows: AppRow[]; now: number }) {
   if (rows.length === 0) return <p class="muted">No applications match.</p>;
   return (
-    <table class="apps">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Health</th>
-          <th scope="col">Sync</th>
-          <th scope="col">Project</th>
-          <th scope="col">Repository and revision</th>
-          <th scope="col">Destination</th>
-          <th scope="col">Last sync</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={`${row.namespace}/${row.name}`} data-app={row.name}>
-            <th scope="row">
-              <span class="name">{row.name}</span>
-              <span class="muted small">{row.namespace}</span>
-            </th>
-            <td>
-              <HealthBadge health={row.health} />
-            </td>
-            <td>
-              <SyncBadge sync={row.sync} operation={row.operation} />
-              {row.suspended ? <span class="badge tone-quiet">suspended</span> : null}
-            </td>
-            <td>{row.project}</td>
-            <td class="source">
-              <span class="repo" title={row.source.repoURL}>
-                {row.source.repoURL}
-              </span>
-              <span class="muted small">
-                {row.source.path || "."} @ {row.source.targetRevision || "HEAD"}
-                {row.revision ? ` (${row.revision.slice(0, 7)})` : ""}
-              </span>
-            </td>
-            <td>
-              {row.destination.cluster}
-              <span class="muted small">{row.destination.namespace}</span>
-            </td>
-            <td>
-              <Ago at={row.lastSyncedAt} now={now} />
-            </td>
+    <div class="table-scroll">
+      <table class="apps">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Health</th>
+            <th scope="col">Sync</th>
+            <th scope="col">Project</th>
+            <th scope="col">Repository and revision</th>
+            <th scope="col">Cluster and namespace</th>
+            <th scope="col">Last sync</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={`${row.namespace}/${row.name}`} data-app={row.name}>
+              <th scope="row">
+                <a
+                  class="name"
+                  href={`/applications/${encodeURIComponent(row.namespace)}/${encodeURIComponent(row.name)}`}
+                >
+                  {row.name}
+                </a>
+                <span class="muted small">{row.namespace}</span>
+                <Labels labels={row.labels} />
+              </th>
+              <td>
+                <HealthBadge health={row.health} />
+              </td>
+              <td>
+                <SyncBadge sync={row.sync} operation={row.operation} />
+                {row.suspended ? <span class="badge tone-quiet">suspended</span> : null}
+              </td>
+              <td>{row.project}</td>
+              <td class="source">
+                <span class="repo" title={row.source.repoURL}>
+                  {row.source.repoURL}
+                </span>
+                <span class="muted small">
+                  {row.source.path || "."} @ {row.source.targetRevision || "HEAD"}
+                  {row.revision ? ` (${row.revision.slice(0, 7)})` : ""}
+                </span>
+              </td>
+              <td class="destination">
+                <span data-testid="cluster">{row.destination.cluster}</span>
+                <span class="muted small" data-testid="destination-namespace">
+                  {row.destination.namespace}
+                </span>
+              </td>
+              <td>
+                <Ago at={row.lastSyncedAt} now={now} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -284,8 +342,37 @@ function Select({
   );
 }
 
-/** A search box that writes to the URL a moment after typing stops, not at every key. */
-function SearchBox({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+/** An app's labels, small under its name (the Labels filter matches them). */
+function Labels({ labels }: { labels: Record<string, string> }) {
+  const entries = Object.entries(labels ?? {});
+  if (entries.length === 0) return null;
+  return (
+    <span class="labels">
+      {entries.map(([key, value]) => (
+        <span key={key} class="label-chip">
+          {key}={value}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+/** A text filter that writes to the URL a moment after typing stops, not at every key. */
+function TypedFilter({
+  label,
+  name,
+  type,
+  placeholder,
+  value,
+  onChange,
+}: {
+  label: string;
+  name: string;
+  type: "search" | "text";
+  placeholder?: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
   const [text, setText] = useState(value);
   // The latest callback, so re-renders (live rows arriving) do not restart the wait.
   const changed = useRef(onChange);
@@ -298,8 +385,16 @@ function SearchBox({ value, onChange }: { value: string; onChange: (value: strin
   }, [text, value]);
   return (
     <label>
-      Search
-      <input type="search" name="search" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+      {label}
+      <input
+        type={type}
+        name={name}
+        value={text}
+        placeholder={placeholder}
+        spellcheck={false}
+        autocomplete="off"
+        onInput={(e) => setText(e.currentTarget.value)}
+      />
     </label>
   );
 }
