@@ -1,10 +1,14 @@
 // Reading Projects: the ones the caller holds a role in (all of them for a global admin), each
-// with its rules (source repositories, destinations) and roles. Another project answers 404,
+// with its rules (source repositories, destinations, the kinds it may apply, the namespaces its
+// Applications and Stacks may live in, the keys its commits must be signed with, by fingerprint
+// only) and roles, and how many Applications and Stacks it holds. Another project answers 404,
 // as if it did not exist (../cache-reads.ts).
 import { z } from "zod";
 import type { KubeObject } from "../../core/objects.ts";
+import type { ServerCache } from "../cache.ts";
 import { authorizeRead, cacheOf, callerOf, mayIn, presentable, projectsWith } from "../cache-reads.ts";
 import { ApiError } from "../errors.ts";
+import { summarizeKey } from "../key-fingerprints.ts";
 import { defineRoute, type Route } from "../route.ts";
 import { nameParams } from "../schemas.ts";
 
@@ -18,25 +22,71 @@ const roleSchema = z.object({
   groups: z.array(str),
 });
 
+const kindRef = z.object({ group: str, kind: str });
+
 export const projectSummarySchema = z.object({
   name: str,
   description: str.optional(),
   sourceRepos: z.array(str),
   destinations: z.array(z.looseObject({})),
+  clusterResourceWhitelist: z.array(kindRef).describe("cluster-scoped kinds it may apply; empty: none"),
+  clusterResourceBlacklist: z.array(kindRef),
+  namespaceResourceWhitelist: z
+    .array(kindRef)
+    .describe("namespaced kinds it may apply; empty: all but the blacklisted ones"),
+  namespaceResourceBlacklist: z.array(kindRef),
+  sourceNamespaces: z
+    .array(str)
+    .describe("namespaces its Applications and Stacks may live in, besides mooring"),
+  signatureKeys: z
+    .array(
+      z.object({
+        type: z.enum(["gpg", "ssh"]),
+        description: str,
+        fingerprint: str.optional(),
+        keyID: str.optional(),
+      }),
+    )
+    .describe("keys commits must be signed with, by fingerprint; the key blocks are not repeated"),
   roles: z
     .array(roleSchema)
     .describe("spec.roles as granted; an invalid list grants nothing and shows empty"),
+  counts: z.object({ applications: z.number(), stacks: z.number() }),
   createdAt: str.optional(),
 });
 
 type ProjectSummary = z.input<typeof projectSummarySchema>;
+type Counts = ProjectSummary["counts"];
 
-function summaryOf(project: KubeObject, roles: ProjectSummary["roles"]): ProjectSummary {
-  const spec = (project.spec ?? {}) as {
-    description?: unknown;
-    sourceRepos?: unknown;
-    destinations?: unknown;
+/** Applications and Stacks per project, from the cache's list rows. */
+function countsByProject(cache: ServerCache): Map<string, Counts> {
+  const counts = new Map<string, Counts>();
+  const of = (project: string) => {
+    const found = counts.get(project) ?? { applications: 0, stacks: 0 };
+    counts.set(project, found);
+    return found;
   };
+  for (const row of cache.applicationRows("name", "asc")) of(row.project).applications += 1;
+  for (const row of cache.stackRowsSorted("name", "asc")) of(row.project).stacks += 1;
+  return counts;
+}
+
+function kindRefs(value: unknown): { group: string; kind: string }[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((v) => {
+    const ref = (typeof v === "object" && v !== null ? v : {}) as { group?: unknown; kind?: unknown };
+    return typeof ref.kind === "string"
+      ? [{ group: typeof ref.group === "string" ? ref.group : "", kind: ref.kind }]
+      : [];
+  });
+}
+
+function summaryOf(
+  project: KubeObject,
+  roles: ProjectSummary["roles"],
+  counts: Counts = { applications: 0, stacks: 0 },
+): ProjectSummary {
+  const spec = (project.spec ?? {}) as Record<string, unknown>;
   const strings = (value: unknown) =>
     Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
   return {
@@ -46,7 +96,16 @@ function summaryOf(project: KubeObject, roles: ProjectSummary["roles"]): Project
     destinations: Array.isArray(spec.destinations)
       ? spec.destinations.filter((d): d is Record<string, unknown> => typeof d === "object" && d !== null)
       : [],
+    clusterResourceWhitelist: kindRefs(spec.clusterResourceWhitelist),
+    clusterResourceBlacklist: kindRefs(spec.clusterResourceBlacklist),
+    namespaceResourceWhitelist: kindRefs(spec.namespaceResourceWhitelist),
+    namespaceResourceBlacklist: kindRefs(spec.namespaceResourceBlacklist),
+    sourceNamespaces: strings(spec.sourceNamespaces),
+    signatureKeys: Array.isArray(spec.signatureKeys)
+      ? spec.signatureKeys.flatMap((entry) => summarizeKey(entry) ?? [])
+      : [],
     roles,
+    counts,
     ...(project.metadata.creationTimestamp ? { createdAt: project.metadata.creationTimestamp } : {}),
   };
 }
@@ -64,6 +123,7 @@ export function projectRoutes(): Route[] {
         const cache = cacheOf(ctx.deps, "Project");
         const visible = projectsWith(subject, "list");
         const roles = new Map(cache.projectRoles().map((p) => [p.name, p.roles]));
+        const counts = countsByProject(cache);
         const items = cache
           .projects()
           .filter((p) => mayIn(visible, p.metadata.name))
@@ -76,6 +136,7 @@ export function projectRoutes(): Route[] {
                 users: [...r.users],
                 groups: [...r.groups],
               })),
+              counts.get(p.metadata.name ?? ""),
             ),
           )
           .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -106,6 +167,7 @@ export function projectRoutes(): Route[] {
           summary: summaryOf(
             project,
             roles.map((r) => ({ ...r, verbs: [...r.verbs], users: [...r.users], groups: [...r.groups] })),
+            countsByProject(cache).get(name),
           ),
         };
       },
