@@ -71,7 +71,13 @@ describe("the list row of a Stack", () => {
       spec: { project: "team-a", source: { repoURL: "https://g/r", path: "tf" } },
       status: {
         conditions: [{ type: "Ready", status: "False", reason: "PlanPending" }],
-        lastPlan: { id: "p-0123456789abcdef", pending: true },
+        lastPlan: {
+          id: "p-0123456789abcdef",
+          revision: "abc123",
+          pending: true,
+          summary: { add: 2, change: 1, destroy: 1, replace: 1 },
+        },
+        lastApply: { appliedAt: "2026-01-02T00:00:00Z", result: "failed" },
         drift: { drifted: true },
       },
     });
@@ -80,6 +86,15 @@ describe("the list row of a Stack", () => {
     assert.equal(row.summary.reason, "PlanPending");
     assert.equal(row.summary.pendingPlan, "p-0123456789abcdef");
     assert.equal(row.summary.drifted, true);
+    assert.deepEqual(row.summary.lastPlan, {
+      id: "p-0123456789abcdef",
+      revision: "abc123",
+      add: 2,
+      change: 1,
+      destroy: 1,
+      pending: true,
+    });
+    assert.equal(row.summary.lastApplyResult, "failed");
   });
 });
 

@@ -52,8 +52,22 @@ export interface StackSummary {
   /** The id of a plan waiting for approval. */
   pendingPlan?: string;
   lastAppliedAt?: string;
+  /** The last apply's result: succeeded or failed. */
+  lastApplyResult?: string;
+  /** The last plan, pending or not: its id, the commit it was made from and what it changes. */
+  lastPlan?: StackPlanRow;
   suspended: boolean;
   createdAt?: string;
+}
+
+/** What a list row tells of a Stack's last plan (counts as `tofu plan` prints them). */
+export interface StackPlanRow {
+  id: string;
+  revision: string;
+  add: number;
+  change: number;
+  destroy: number;
+  pending: boolean;
 }
 
 /** A summary with what filtering and sorting read, computed once per object version. */
@@ -178,9 +192,12 @@ export function stackRow(stack: { metadata: object; spec?: unknown; status?: unk
     {
       pendingPlan: lastPlan.pending === true ? text(lastPlan.id) : undefined,
       lastAppliedAt: text(record(status.lastApply).appliedAt),
+      lastApplyResult: text(record(status.lastApply).result),
       createdAt: text(metadata.creationTimestamp),
     },
   );
+  const planRow = stackPlanRow(lastPlan);
+  if (planRow !== undefined) summary.lastPlan = planRow;
   return {
     summary,
     namespace,
@@ -188,6 +205,21 @@ export function stackRow(stack: { metadata: object; spec?: unknown; status?: unk
     project,
     labels,
     text: `${name}\n${source.repoURL}\n${source.path}`.toLowerCase(),
+  };
+}
+
+function stackPlanRow(plan: Loose): StackPlanRow | undefined {
+  const id = text(plan.id);
+  if (id === undefined) return undefined;
+  const counts = record(plan.summary);
+  const count = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : 0);
+  return {
+    id,
+    revision: text(plan.revision) ?? "",
+    add: count(counts.add),
+    change: count(counts.change),
+    destroy: count(counts.destroy),
+    pending: plan.pending === true,
   };
 }
 

@@ -23,6 +23,7 @@ import {
 } from "../cache-reads.ts";
 import { defineRoute, type Route } from "../route.ts";
 import { namespacedParams } from "../schemas.ts";
+import { stackStateRoutes } from "./stack-state.ts";
 
 const str = z.string();
 
@@ -37,11 +38,46 @@ export const stackSummarySchema = z.object({
   drifted: z.boolean(),
   pendingPlan: str.optional().describe("id of the plan waiting for approval"),
   lastAppliedAt: str.optional(),
+  lastApplyResult: str.optional().describe("the last apply's result: succeeded or failed"),
+  lastPlan: z
+    .object({
+      id: str,
+      revision: str,
+      add: z.number(),
+      change: z.number(),
+      destroy: z.number(),
+      pending: z.boolean(),
+    })
+    .optional()
+    .describe("the last plan, pending or not: its id, commit and counts"),
   suspended: z.boolean(),
   createdAt: str.optional(),
 });
 
-const listQuery = z.strictObject({ ...listQueryFields, sort: z.enum(STACK_SORTS).default("name") });
+/**
+ * The states a Stack list can be narrowed to, as a person triages them: plans waiting for their
+ * approval, infrastructure that drifted, Stacks not Ready (failed or stalled), Ready ones, and
+ * suspended ones.
+ */
+export const STACK_STATES = ["pending", "drifted", "failed", "ready", "suspended"] as const;
+type StackState = (typeof STACK_STATES)[number];
+
+const STATE_MATCHES: Record<StackState, (s: StackSummary) => boolean> = {
+  pending: (s) => s.pendingPlan !== undefined,
+  drifted: (s) => s.drifted,
+  failed: (s) => s.ready === "False" && s.pendingPlan === undefined,
+  ready: (s) => s.ready === "True",
+  suspended: (s) => s.suspended,
+};
+
+const listQuery = z.strictObject({
+  ...listQueryFields,
+  sort: z.enum(STACK_SORTS).default("name"),
+  state: z
+    .enum(STACK_STATES)
+    .optional()
+    .describe("pending (a plan awaits approval), drifted, failed (not Ready), ready, suspended"),
+});
 
 const kubeObject = z.looseObject({
   apiVersion: str,
@@ -87,12 +123,17 @@ export function stackRoutes(): Route[] {
         const cache = cacheOf(ctx.deps, "Stack");
         const q = ctx.query;
         const filters = filtersFrom(q);
+        const common = stackFilter(filters);
+        const state = q.state === undefined ? undefined : STATE_MATCHES[q.state];
+        // The state rides in the filters' `health` slot, which Stack rows do not otherwise read, so
+        // that a cursor stays bound to the state it was issued for.
+        const bound = q.state === undefined ? filters : { ...filters, health: [`state:${q.state}`] };
         return visibleListPage<StackSummary, ReturnType<typeof cache.stackRowsSorted>[number]>(
           subject,
           cache.stackRowsSorted(q.sort, q.order),
-          { sort: q.sort, order: q.order, filters, limit: q.limit, cursor: q.cursor },
+          { sort: q.sort, order: q.order, filters: bound, limit: q.limit, cursor: q.cursor },
           stackSortKey(q.sort),
-          stackFilter(filters),
+          state === undefined ? common : (row) => common(row) && state(row.summary),
         );
       },
     }),
@@ -150,6 +191,7 @@ export function stackRoutes(): Route[] {
         return stored === null ? { plan } : { plan, text: stored.text };
       },
     }),
+    ...stackStateRoutes(),
     defineRoute({
       method: "get",
       path: "/stacks/{namespace}/{name}/outputs",
