@@ -1,7 +1,9 @@
 // User story: an operator opens Mooring's web UI in a browser. `moor server` serves it at `/`;
 // the operator logs in as the bootstrapped admin (the password from the Secret
 // mooring-initial-admin), sees their applications with health and sync badges, narrows the list
-// with the search box (the address bar keeps the filter, so the link can be shared), watches a
+// with the search box and the project, cluster, label-selector, health and sync filters (the
+// address bar keeps them, so the link can be shared; a wrong selector is explained, not
+// swallowed), opens an app from its row, sees the page fit a laptop and a wide screen, watches a
 // row change in place when the app's status changes in the cluster, and logs out. The page runs
 // with no console errors under the server's Content-Security-Policy. Real headless Chromium
 // (Debian's), the real server, the sandbox cluster; screenshots land in test-artifacts/.
@@ -16,10 +18,12 @@ import { type RunningServer, startServer } from "../harness/server.ts";
 
 const suffix = randomBytes(3).toString("hex");
 const PROJECT = `ui-${suffix}`;
+const OTHER_CLUSTER = `east-${suffix}`;
 const APPS = [
-  { name: `ui-web-${suffix}`, health: "Healthy", sync: "Synced" },
-  { name: `ui-api-${suffix}`, health: "Progressing", sync: "OutOfSync" },
-  { name: `ui-db-${suffix}`, health: "Degraded", sync: "Synced" },
+  { name: `ui-web-${suffix}`, health: "Healthy", sync: "Synced", tier: "front", cluster: undefined },
+  { name: `ui-api-${suffix}`, health: "Progressing", sync: "OutOfSync", tier: "back", cluster: undefined },
+  // Deploys to a cluster not registered here; suspended, so nobody tries.
+  { name: `ui-db-${suffix}`, health: "Degraded", sync: "Synced", tier: "back", cluster: OTHER_CLUSTER },
 ] as const;
 
 /** What a person reads in an element. */
@@ -59,7 +63,7 @@ describe("the web UI: log in, the application list, search in the URL, live rows
       ...APPS.map((app) => ({
         apiVersion: "mooring.dev/v1alpha1",
         kind: "Application",
-        metadata: { name: app.name, namespace: "mooring" },
+        metadata: { name: app.name, namespace: "mooring", labels: { tier: app.tier } },
         spec: {
           project: PROJECT,
           source: {
@@ -67,7 +71,7 @@ describe("the web UI: log in, the application list, search in the URL, live rows
             targetRevision: "main",
             path: "web",
           },
-          destination: { namespace: PROJECT },
+          destination: { namespace: PROJECT, ...(app.cluster ? { cluster: app.cluster } : {}) },
           // Suspended: a controller another test starts on the shared cluster leaves them alone.
           suspend: true,
         },
@@ -128,10 +132,98 @@ describe("the web UI: log in, the application list, search in the URL, live rows
       assert.match(await text(row), new RegExp(PROJECT));
       assert.match(await text(row), /git\.example\.com/);
       assert.match(await text(row), /web @ main \(0123456\)/);
+      assert.equal(await text(row.getByTestId("cluster")), app.cluster ?? "in-cluster", app.name);
+      assert.equal(await text(row.getByTestId("destination-namespace")), PROJECT, app.name);
+      assert.match(await text(row), new RegExp(`tier=${app.tier}`));
     }
     assert.equal(await page.locator("tbody tr").count(), APPS.length);
     assert.equal(await text(page.getByTestId("total")), "3 applications");
     await browser.screenshot("ui-applications");
+  });
+
+  /** The names of the listed rows, once the list shows exactly `expected`. */
+  async function listed(expected: string[]): Promise<void> {
+    const { page } = browser;
+    await eventually(
+      `the list to show ${expected.join(", ") || "no app"}`,
+      async () => {
+        const names = await page
+          .locator("tbody tr")
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-app")));
+        assert.deepEqual(names.sort(), [...expected].sort());
+        return true;
+      },
+      30_000,
+    );
+  }
+
+  it("filters by cluster, label selector, health and sync, each kept in the address bar", async () => {
+    const { page } = browser;
+    const [web, api, db] = [APPS[0].name, APPS[1].name, APPS[2].name];
+    await page.getByLabel("Cluster").selectOption("in-cluster");
+    await page.waitForURL((url) => url.searchParams.get("cluster") === "in-cluster");
+    await listed([web, api]);
+    await page.getByLabel("Cluster").selectOption("");
+    await listed([web, api, db]);
+
+    await page.getByLabel("Labels").fill("tier=back");
+    await page.waitForURL((url) => url.searchParams.get("selector") === "tier=back");
+    await listed([api, db]);
+    await page.getByLabel("Sync").selectOption("OutOfSync");
+    await page.waitForURL((url) => url.searchParams.get("sync") === "OutOfSync");
+    await listed([api]);
+    // The address alone opens the same list with the same controls set.
+    await page.reload();
+    await listed([api]);
+    assert.equal(await page.getByLabel("Labels").inputValue(), "tier=back");
+    assert.equal(await page.getByLabel("Sync").inputValue(), "OutOfSync");
+    await page.getByLabel("Sync").selectOption("");
+    await page.getByLabel("Health").selectOption("Degraded");
+    await listed([db]);
+    await browser.screenshot("ui-applications-filtered");
+
+    // kubectl's set syntax works; a malformed selector is explained by the server's message.
+    await page.getByLabel("Health").selectOption("");
+    await page.getByLabel("Labels").fill("tier in (front)");
+    await listed([web]);
+    await page.getByLabel("Labels").fill("tier in (front");
+    const alert = page.getByRole("alert");
+    await alert.waitFor({ timeout: 30_000 });
+    assert.match(await text(alert), /selector/);
+
+    // "Clear filters" (search included) is the plain list again.
+    await page.getByRole("button", { name: /Clear filters/ }).click();
+    await page.waitForURL((url) => url.search === "");
+    for (const name of [web, api, db]) await page.locator(`tr[data-app="${name}"]`).waitFor();
+    assert.equal(await page.getByLabel("Labels").inputValue(), "");
+    await page.goto(`${server.origin}/applications?search=${suffix}`);
+    await listed([web, api, db]);
+  });
+
+  it("fits a laptop and a wide monitor: no sideways page scroll, the table scrolls in its box", async () => {
+    const { page } = browser;
+    for (const [width, height] of [
+      [1280, 800],
+      [2560, 1440],
+      [900, 700],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      const overflow = await page.evaluate<number>(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+      );
+      assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at ${width}x${height}`);
+      if (width === 1280) await browser.screenshot("ui-applications-1280");
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  it("opens an application's page from its row and comes back", async () => {
+    const { page } = browser;
+    const name = APPS[1].name;
+    await page.locator(`tr[data-app="${name}"]`).getByRole("link", { name }).click();
+    await page.waitForURL((url) => url.pathname === `/applications/mooring/${name}`);
+    await page.goBack();
+    await page.locator(`tr[data-app="${name}"]`).waitFor();
   });
 
   it("narrows the list with the search box and keeps the search in the address bar", async () => {
