@@ -24,11 +24,21 @@ function logFlags(values: Values): { level: LogLevel; format: LogFormat } {
   return { level, format };
 }
 
+function controllerUrlFlag(values: Values): string | undefined {
+  const text = stringValue(values, "controller-url");
+  if (text === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/]+/.test(text))
+    throw new UsageError(
+      `--controller-url takes an http(s) URL such as http://127.0.0.1:8082, got "${text}"`,
+    );
+  return text;
+}
+
 export const serverCommands: Command[] = [
   {
     path: ["server"],
     usage:
-      "moor server [--port 8080] [--host 127.0.0.1] [--kubeconfig F] [--database URL|PATH] [--log-level L] [--log-format json|text] " +
+      "moor server [--port 8080] [--host 127.0.0.1] [--kubeconfig F] [--database URL|PATH] [--controller-url URL] [--log-level L] [--log-format json|text] " +
       IDENTITY_USAGE,
     summary: "serve the Mooring API (/api/v1) for the cluster in the kubeconfig",
     options: {
@@ -38,12 +48,15 @@ export const serverCommands: Command[] = [
       "log-level": { type: "string" },
       "log-format": { type: "string" },
       database: { type: "string" },
+      // Where the controller's inspect endpoints are (trees, manifests, previews); default its Service.
+      "controller-url": { type: "string" },
       ...identityOptions,
     },
     run: async (values) => {
       const log = createLogger({ ...logFlags(values), fields: { component: "server" } });
       const { client, namespace } = clientFromFlags(values);
       const database = stringValue(values, "database");
+      const controllerUrl = controllerUrlFlag(values);
       const api = await startApiServer({
         kube: client,
         namespace,
@@ -52,6 +65,7 @@ export const serverCommands: Command[] = [
         host: stringValue(values, "host") ?? "127.0.0.1",
         identity: identityOptionsFromFlags(values),
         ...(database === undefined ? {} : { database }),
+        ...(controllerUrl === undefined ? {} : { controllerUrl }),
       });
       log.info("serving the Mooring API", { url: `${api.server.url}/api/v1` });
       process.stdout.write(`moor server: serving ${api.server.url}/api/v1\n`);

@@ -7,6 +7,7 @@ import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../util/log.ts";
 import type { Identity } from "./authenticate.ts";
 import type { ServerCache } from "./cache.ts";
+import type { InspectClient } from "./inspect-client.ts";
 import type { Authenticator } from "./principal.ts";
 
 /** Where audit entries go; the audit writer (src/audit) batches them into the hash chain. */
@@ -34,4 +35,6 @@ export interface ServerDeps {
   auditStore?: AuditStore;
   /** Local accounts, sessions, API tokens and single sign-on (./authenticate.ts); absent: no login routes answer. */
   identity?: Identity;
+  /** The controller's inspect endpoints (tree, object, preview); absent: those routes degrade or answer 503. */
+  inspect?: InspectClient;
 }

@@ -18,6 +18,10 @@ export const API_ERRORS = {
   "unsupported-media-type": 415,
   "too-many-requests": 429,
   "upstream-unavailable": 503,
+  /** The controller, which renders and reads the destinations for the inspect routes, did not answer. */
+  "controller-unreachable": 503,
+  /** The controller answered but could not render or compare the app (its message says why). */
+  "inspect-failed": 502,
   internal: 500,
 } as const;
 export type ApiErrorCode = keyof typeof API_ERRORS;
@@ -26,6 +30,7 @@ export type ApiErrorCode = keyof typeof API_ERRORS;
 const RETRYABLE: ReadonlySet<ApiErrorCode> = new Set([
   "too-many-requests",
   "upstream-unavailable",
+  "controller-unreachable",
   "conflict",
 ]);
 

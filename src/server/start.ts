@@ -2,12 +2,14 @@
 // then the listening socket. `moor server` and `moor up` both start it this way, so what the demo
 // serves is exactly what an installation serves.
 import { openAuditWriter } from "../audit/open-writer.ts";
+import { DEFAULT_CONTROLLER_URL } from "../core/inspect/protocol.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../util/log.ts";
 import { createApiApp } from "./app.ts";
 import { type IdentityOptions, openIdentity } from "./authenticate.ts";
 import { ServerCache } from "./cache.ts";
 import type { ServerDeps } from "./context.ts";
+import { InspectClient } from "./inspect-client.ts";
 import { type ListeningServer, listen } from "./listen.ts";
 import { allRoutes } from "./routes/index.ts";
 import { mountUi } from "./ui.ts";
@@ -26,6 +28,11 @@ export interface ApiServerOptions {
   identity?: IdentityOptions;
   /** How long to wait for the caches before serving; default 20 s. */
   cacheSyncMs?: number;
+  /**
+   * The controller's HTTP root, asked for resource trees, manifests and previews (it reads and
+   * renders; the server may not); default the in-cluster Service, DEFAULT_CONTROLLER_URL.
+   */
+  controllerUrl?: string;
 }
 
 export interface RunningApiServer {
@@ -70,6 +77,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     kube,
     namespace,
     cache,
+    inspect: new InspectClient({ url: options.controllerUrl ?? DEFAULT_CONTROLLER_URL, kube, namespace }),
   };
   const app = createApiApp(deps, allRoutes(deps));
   // The web UI at `/` (ui/dist), after the API so /api/v1 answers first.

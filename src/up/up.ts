@@ -128,6 +128,8 @@ export async function up(options: UpOptions): Promise<Running> {
     port: options.serverPort ?? 8080,
     host: "127.0.0.1",
     anyPortIfTaken: true,
+    // The controller above answers the resource trees, manifests and previews of the UI.
+    controllerUrl: controller.address,
   });
   options.done(`API server at ${api.server.url}/api/v1`);
   return {

@@ -5,6 +5,7 @@ import { openApiDocument } from "../openapi.ts";
 import type { Route } from "../route.ts";
 import { accountRoutes } from "./account.ts";
 import { appActionRoutes } from "./app-actions.ts";
+import { appInspectRoutes } from "./app-inspect.ts";
 import { applicationRoutes } from "./applications.ts";
 import { auditRoutes } from "./audit.ts";
 import { clusterRoutes } from "./clusters.ts";
@@ -29,7 +30,13 @@ export function allRoutes(_deps: ServerDeps): Route[] {
     }),
   );
   routes.push(...webhookRoutes());
-  routes.push(...applicationRoutes(), ...stackRoutes(), ...eventRoutes(), ...projectRoutes());
+  routes.push(
+    ...applicationRoutes(),
+    ...appInspectRoutes(),
+    ...stackRoutes(),
+    ...eventRoutes(),
+    ...projectRoutes(),
+  );
   routes.push(...clusterRoutes(), ...repositoryRoutes(), ...streamRoutes());
   routes.push(...sessionRoutes(), ...tokenRoutes(), ...accountRoutes());
   routes.push(...appActionRoutes(), ...stackActionRoutes());
