@@ -58,7 +58,7 @@ export function LoginPage({ sso, onLoggedIn }: { sso: boolean; onLoggedIn: (who:
         </button>
         {sso ? (
           <a class="button secondary" href={SSO_LOGIN_URL}>
-            Log in with SSO
+            Log in with single sign-on
           </a>
         ) : null}
       </form>
