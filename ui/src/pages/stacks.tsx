@@ -1,10 +1,327 @@
-// Placeholder until this page is built (issue 10).
-import type { WhoAmI } from "../api.ts";
+// The Stack list: Terraform / OpenTofu modules Mooring keeps applied, one page of rows from
+// GET /stacks, searched and filtered by the server (project, state: waiting for approval, drifted,
+// not ready...) and paged with its cursor. Each row says what most needs a person — a plan
+// waiting for approval comes first — with the last plan's counts as `tofu plan` prints them.
+// The filters live in the address bar; rows follow the live stream (`stack` changes) in place.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiRequestError, type Page, type WhoAmI } from "../api.ts";
+import { PlanCounts } from "../components/stack-counts.tsx";
+import { Ago } from "../components/time.tsx";
+import { navigate } from "../router.ts";
+import { listStacks, type StackRow } from "../stack-api.ts";
+import {
+  queryFromStackList,
+  STACK_SORTS,
+  STACK_STATE_LABELS,
+  STACK_STATES,
+  type StackListState,
+  type StackSort,
+  stackListFromQuery,
+  stackState,
+} from "../stack-view.ts";
+import { subscribe } from "../stream.ts";
+import "./stacks.css";
 
-export function StacksPage(_props: { who: WhoAmI; query: URLSearchParams }) {
+const PAGE_SIZE = 50;
+
+const SORT_LABELS: Record<StackSort, string> = {
+  name: "Name",
+  namespace: "Namespace",
+  project: "Project",
+  ready: "Ready (not ready first)",
+  lastApply: "Last apply",
+};
+
+type Load =
+  | { state: "loading" }
+  | { state: "failed"; message: string }
+  | { state: "loaded"; page: Page<StackRow> };
+
+export function StacksPage({ who, query }: { who: WhoAmI; query: URLSearchParams }) {
+  const filters = stackListFromQuery(query);
+  const apiQuery = queryFromStackList(filters).toString();
+  // Cursors belong to one query (the server refuses a cursor with other filters).
+  const [paging, setPaging] = useState<{ query: string; cursors: string[] }>({
+    query: apiQuery,
+    cursors: [],
+  });
+  const cursors = paging.query === apiQuery ? paging.cursors : [];
+  const setCursors = (change: (cursors: string[]) => string[]) =>
+    setPaging({ query: apiQuery, cursors: change(cursors) });
+  const [load, setLoad] = useState<Load>({ state: "loading" });
+  const [added, setAdded] = useState(0);
+  const [reloads, setReloads] = useState(0);
+  const [now, setNow] = useState(Date.now());
+  const cursor = cursors.at(-1);
+
+  useEffect(() => {
+    const abort = new AbortController();
+    const params = new URLSearchParams(apiQuery);
+    params.set("limit", String(PAGE_SIZE));
+    if (cursor !== undefined) params.set("cursor", cursor);
+    setLoad((old) => (old.state === "loaded" ? old : { state: "loading" }));
+    listStacks(params, abort.signal)
+      .then((page) => {
+        setLoad({ state: "loaded", page });
+        setAdded(0);
+        setNow(Date.now());
+      })
+      .catch((err: unknown) => {
+        if (abort.signal.aborted) return;
+        setLoad({
+          state: "failed",
+          message:
+            err instanceof ApiRequestError ? err.message : `could not reach the server: ${String(err)}`,
+        });
+      });
+    return () => abort.abort();
+  }, [apiQuery, cursor, reloads]);
+
+  // Live rows: a listed Stack is replaced by its new row; new ones are announced, not inserted.
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const apiQueryRef = useRef(apiQuery);
+  apiQueryRef.current = apiQuery;
+  useEffect(
+    () =>
+      subscribe({
+        stack: (change) => {
+          const current = loadRef.current;
+          if (current.state !== "loaded") return;
+          const index = current.page.items.findIndex(
+            (row) => row.namespace === change.namespace && row.name === change.name,
+          );
+          if (index < 0) {
+            if (change.type === "added" && apiQueryRef.current === "") setAdded((n) => n + 1);
+            return;
+          }
+          const items = [...current.page.items];
+          if (change.type === "deleted" || change.summary === undefined) items.splice(index, 1);
+          else items[index] = change.summary as StackRow;
+          setLoad({ state: "loaded", page: { ...current.page, items } });
+          setNow(Date.now());
+        },
+        reconnect: () => setReloads((n) => n + 1),
+      }),
+    [],
+  );
+
+  const update = (patch: Partial<StackListState>) => {
+    const next = queryFromStackList({ ...filters, ...patch }).toString();
+    navigate(`/stacks${next ? `?${next}` : ""}`, { replace: "search" in patch });
+  };
+
+  const projects = who.projects.map((p) => p.project);
   return (
-    <main class="page">
+    <main class="page stacks">
       <h1>Stacks</h1>
+      <p class="muted lead">
+        OpenTofu modules kept applied from Git: each change is planned, waits for approval by its plan id, and
+        is applied exactly as approved.
+      </p>
+      <form class="filters" aria-label="filters" onSubmit={(e) => e.preventDefault()}>
+        <SearchBox value={filters.search} onChange={(search) => update({ search })} />
+        <label>
+          Project
+          <select
+            name="project"
+            value={filters.project}
+            onChange={(e) => update({ project: e.currentTarget.value })}
+          >
+            <option value="">All</option>
+            {projects.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          State
+          <select
+            name="state"
+            value={filters.state}
+            onChange={(e) => update({ state: e.currentTarget.value })}
+          >
+            <option value="">All</option>
+            {STACK_STATES.map((s) => (
+              <option key={s} value={s}>
+                {STACK_STATE_LABELS[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Sort by
+          <select
+            name="sort"
+            value={filters.sort}
+            onChange={(e) => update({ sort: e.currentTarget.value as StackSort })}
+          >
+            {STACK_SORTS.map((sort) => (
+              <option key={sort} value={sort}>
+                {SORT_LABELS[sort]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          class="secondary"
+          aria-label={
+            filters.order === "asc" ? "ascending; switch to descending" : "descending; switch to ascending"
+          }
+          onClick={() => update({ order: filters.order === "asc" ? "desc" : "asc" })}
+        >
+          {filters.order === "asc" ? "↑ Asc" : "↓ Desc"}
+        </button>
+      </form>
+      {added > 0 ? (
+        <p class="notice" role="status">
+          {added} new {added === 1 ? "stack" : "stacks"}.{" "}
+          <button type="button" class="link" onClick={() => setReloads((n) => n + 1)}>
+            Show
+          </button>
+        </p>
+      ) : null}
+      {load.state === "loading" ? <p class="muted">Loading…</p> : null}
+      {load.state === "failed" ? (
+        <p class="error" role="alert">
+          {load.message}
+        </p>
+      ) : null}
+      {load.state === "loaded" ? (
+        <>
+          <StackTable rows={load.page.items} now={now} />
+          <nav class="pager" aria-label="pages">
+            <span class="muted" data-testid="total">
+              {load.page.total} {load.page.total === 1 ? "stack" : "stacks"}
+            </span>
+            <button
+              type="button"
+              class="secondary"
+              disabled={cursors.length === 0}
+              onClick={() => setCursors((c) => c.slice(0, -1))}
+            >
+              Previous
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              disabled={load.page.next === undefined}
+              onClick={() => {
+                const next = load.page.next;
+                if (next !== undefined) setCursors((c) => [...c, next]);
+              }}
+            >
+              Next
+            </button>
+          </nav>
+        </>
+      ) : null}
     </main>
+  );
+}
+
+function StackTable({ rows, now }: { rows: StackRow[]; now: number }) {
+  if (rows.length === 0) return <p class="muted">No stacks match.</p>;
+  return (
+    <div class="table-scroll">
+      <table class="data stack-list">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">State</th>
+            <th scope="col">Project</th>
+            <th scope="col">Repository and revision</th>
+            <th scope="col">Last plan</th>
+            <th scope="col">Drift</th>
+            <th scope="col">Last apply</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => {
+            const state = stackState(row);
+            const plan = row.lastPlan;
+            return (
+              <tr key={`${row.namespace}/${row.name}`} data-stack={row.name}>
+                <th scope="row">
+                  <a
+                    class="name"
+                    href={`/stacks/${encodeURIComponent(row.namespace)}/${encodeURIComponent(row.name)}`}
+                  >
+                    {row.name}
+                  </a>
+                  <span class="muted small">{row.namespace}</span>
+                </th>
+                <td>
+                  <span class={`badge tone-${state.tone}`} data-testid="state">
+                    {state.word}
+                  </span>
+                  {row.pendingPlan !== undefined && row.suspended ? (
+                    <span class="badge tone-warn">plan waiting</span>
+                  ) : null}
+                </td>
+                <td>{row.project}</td>
+                <td class="source">
+                  <span class="repo" title={row.source.repoURL}>
+                    {row.source.repoURL}
+                  </span>
+                  <span class="muted small">
+                    {row.source.path || "."} @ {row.source.targetRevision || "HEAD"}
+                    {plan?.revision ? ` (${plan.revision.slice(0, 7)})` : ""}
+                  </span>
+                </td>
+                <td data-testid="plan">
+                  {plan === undefined ? (
+                    <span class="muted">none yet</span>
+                  ) : (
+                    <>
+                      <PlanCounts add={plan.add} change={plan.change} destroy={plan.destroy} />
+                      <span class="muted small mono">
+                        {plan.id}
+                        {plan.pending ? " · waiting for approval" : ""}
+                      </span>
+                    </>
+                  )}
+                </td>
+                <td>
+                  {row.drifted ? (
+                    <span class="badge tone-warn" data-testid="drift">
+                      drifted
+                    </span>
+                  ) : (
+                    <span class="muted">none seen</span>
+                  )}
+                </td>
+                <td>
+                  <Ago at={row.lastAppliedAt} now={now} />
+                  {row.lastApplyResult === "failed" ? <span class="badge tone-bad">failed</span> : null}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A search box that writes to the URL a moment after typing stops, not at every key. */
+function SearchBox({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  const [text, setText] = useState(value);
+  const changed = useRef(onChange);
+  changed.current = onChange;
+  useEffect(() => setText(value), [value]);
+  useEffect(() => {
+    if (text === value) return;
+    const timer = setTimeout(() => changed.current(text), 250);
+    return () => clearTimeout(timer);
+  }, [text, value]);
+  return (
+    <label>
+      Search
+      <input type="search" name="search" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+    </label>
   );
 }
