@@ -864,6 +864,31 @@ export class AppReconciler {
     }
   }
 
+  /**
+   * For read-only inspection (inspect.ts): the client this app's syncs act through, after the
+   * project's checks a sync makes before fetching; with a revision (a commit, or a branch or tag
+   * resolved here), also the app's objects rendered at it, checked against the project as a sync
+   * checks them. Nothing is applied, recorded or written to status.
+   */
+  async inspection(
+    app: Application,
+    revision?: string,
+  ): Promise<{ client: KubeClient; rendered?: { revision: string; objects: KubeObject[] } }> {
+    const scope = await enforceBeforeFetch(this.deps.projects, app, this.controllerNamespace, () =>
+      projectCluster(app, async (cluster) => (await this.destination(cluster)).server),
+    );
+    const target = await this.syncTarget(app, scope.project);
+    if (revision === undefined) return { client: target.client };
+    const source = app.spec.source;
+    const sha = /^[0-9a-f]{40}$/.test(revision)
+      ? revision
+      : await this.deps.sources.head(source.repoURL, revision);
+    const fetched = await this.deps.sources.fetch(source.repoURL, sha);
+    const rendered = await this.renderRevision(app, target.client, fetched.dir, sha, false);
+    await enforceRendered(scope, app, target.client, rendered.objects);
+    return { client: target.client, rendered: { revision: sha, objects: rendered.objects } };
+  }
+
   private get controllerNamespace(): string {
     return this.deps.namespace ?? CONTROLLER_NAMESPACE;
   }

@@ -1,5 +1,6 @@
 // The Application controller process: leader election, an informer on Applications feeding a
-// keyed work queue, drift watches on managed objects, and /metrics and /healthz over HTTP.
+// keyed work queue, drift watches on managed objects, and /metrics and /healthz over HTTP, with
+// the read-only /inspect/v1 endpoints the API server asks for trees, manifests and previews.
 // Only the leader reconciles; a standby keeps campaigning and takes over when the leader's Lease
 // expires or is released on shutdown. Shutdown (SIGTERM) stops taking work and lets running
 // reconciles finish — Stack runs for up to a minute, still holding the Lease, since a new leader
@@ -28,6 +29,8 @@ import { ControllerAudit } from "./audit.ts";
 import { collectDiskGarbage, type DiskArea, gitCacheAreas, runFolderArea } from "./disk-gc.ts";
 import { DriftWatcher } from "./drift.ts";
 import { Informer, objectKey } from "./informer.ts";
+import { AppInspector } from "./inspect.ts";
+import { ensureInspectToken, serveInspect } from "./inspect-http.ts";
 import { LeaderElector } from "./leader.ts";
 import { ControllerMetrics } from "./metrics.ts";
 import { recordProjectEvent } from "./project-audit.ts";
@@ -125,6 +128,10 @@ export class Controller {
   private projects: ProjectCache | null = null;
   private drift: DriftWatcher | null = null;
   private server: Server | null = null;
+  /** Answers /inspect/v1 while leading (it renders through this term's reconciler). */
+  private inspector: AppInspector | null = null;
+  /** The bearer token inspect requests must carry (inspect-http.ts); undefined refuses them all. */
+  private inspectToken: string | undefined;
   private leader: LeaderElector | null = null;
   private leading = false;
   private leaderLoop: Promise<void> | null = null;
@@ -171,6 +178,7 @@ export class Controller {
   /** Starts serving metrics and campaigning; resolves once the HTTP server listens. */
   async start(onLostLeadership: () => void = () => {}): Promise<void> {
     this.onLostLeadership = onLostLeadership;
+    this.inspectToken = await ensureInspectToken(this.client, this.options.namespace, this.log);
     await this.serveHttp();
     if (!this.options.leaderElect) {
       this.startLeading();
@@ -275,6 +283,7 @@ export class Controller {
     });
     this.appInformer = informer;
     informer.start();
+    this.inspector = new AppInspector(this.client, reconciler);
     if (this.options.stacks) this.startStacks(sources, this.options.stacks);
   }
 
@@ -348,6 +357,7 @@ export class Controller {
   private stopLeading(): void {
     if (this.diskGc) clearInterval(this.diskGc);
     this.leading = false;
+    this.inspector = null;
     this.metrics.isLeader.set(0);
     this.stackInformer?.stop();
     // Another replica may lead already: our tofu runs must not keep the state locked under it.
@@ -399,6 +409,8 @@ export class Controller {
 
   private serveHttp(): Promise<void> {
     this.server = createServer((req, res) => {
+      const inspect = { token: () => this.inspectToken, inspector: () => this.inspector, log: this.log };
+      if (serveInspect(req, res, inspect)) return;
       if (req.url === "/metrics") {
         this.metrics.registry
           .metrics()

@@ -11,6 +11,8 @@ export interface RunningController {
   /** Parsed JSON log lines so far. */
   logs: Record<string, unknown>[];
   metricsUrl: string;
+  /** The controller's HTTP root (/metrics, /healthz, /inspect/v1), e.g. http://127.0.0.1:PORT. */
+  url: string;
   process: ChildProcess;
   /** Graceful stop (SIGTERM); resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -104,6 +106,9 @@ export async function startController(
     logs,
     get metricsUrl() {
       return metricsUrl;
+    },
+    get url() {
+      return metricsUrl.replace(/\/metrics$/, "");
     },
     process: child,
     exited,

@@ -31,6 +31,11 @@ export async function startServer(
     env?: NodeJS.ProcessEnv;
     /** How long to wait for "serving"; default 30 s. */
     startTimeoutMs?: number;
+    /**
+     * The controller the server asks for resource trees, manifests and previews
+     * (`--controller-url`): a running controller of test/harness/controller.ts, or its URL.
+     */
+    controller?: { url: string } | string;
   } = {},
 ): Promise<RunningServer> {
   const args = [
@@ -42,6 +47,12 @@ export async function startServer(
     options.kubeconfig ?? runSandboxKubeconfig(),
     "--log-level",
     "debug",
+    ...(options.controller
+      ? [
+          "--controller-url",
+          typeof options.controller === "string" ? options.controller : options.controller.url,
+        ]
+      : []),
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, args, {

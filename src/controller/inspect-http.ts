@@ -1,0 +1,156 @@
+// The controller's /inspect/v1 endpoints over HTTP (core/inspect/protocol.ts), beside /metrics.
+// Only the API server may ask: every request carries the bearer token kept in the Secret
+// `mooring-controller-inspect` of the controller namespace, created by the first controller that
+// starts (a random 32 bytes) and compared in constant time. Only GET; every answer within 30 s.
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  INSPECT_ERRORS,
+  INSPECT_PREFIX,
+  INSPECT_TIMEOUT_MS,
+  INSPECT_TOKEN_KEY,
+  INSPECT_TOKEN_SECRET,
+  type InspectErrorCode,
+} from "../core/inspect/protocol.ts";
+import { KubeApiError, type KubeClient } from "../kube/client.ts";
+import type { Logger } from "../util/log.ts";
+import { type AppInspector, InspectError } from "./inspect.ts";
+
+/**
+ * The inspect token: read from its Secret, or created when there is none. Two replicas starting
+ * at once both try; the loser of the create reads the winner's. Undefined when this identity may
+ * not create it (an install that makes it another way): inspect requests are then refused.
+ */
+export async function ensureInspectToken(
+  client: KubeClient,
+  namespace: string,
+  log: Logger,
+): Promise<string | undefined> {
+  const read = async () => {
+    const secret = await client.get("v1", "Secret", namespace, INSPECT_TOKEN_SECRET);
+    const encoded = (secret?.data as Record<string, string> | undefined)?.[INSPECT_TOKEN_KEY];
+    return encoded ? Buffer.from(encoded, "base64").toString("utf8") : undefined;
+  };
+  try {
+    const existing = await read();
+    if (existing) return existing;
+    const token = randomBytes(32).toString("hex");
+    await client.create({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        name: INSPECT_TOKEN_SECRET,
+        namespace,
+        labels: { "app.kubernetes.io/part-of": "mooring", "app.kubernetes.io/component": "controller" },
+      },
+      type: "Opaque",
+      data: { [INSPECT_TOKEN_KEY]: Buffer.from(token).toString("base64") },
+    });
+    return token;
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status === 409) return read();
+    log.warn("inspect endpoints disabled: cannot read or create their token Secret", {
+      secret: `${namespace}/${INSPECT_TOKEN_SECRET}`,
+      error: String(err),
+    });
+    return undefined;
+  }
+}
+
+function sameToken(given: string, expected: string): boolean {
+  // Hashing first makes both sides the same length, as timingSafeEqual needs.
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function answer(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+  res.end(JSON.stringify(body));
+}
+
+function refuse(res: ServerResponse, code: InspectErrorCode, message: string): void {
+  answer(res, INSPECT_ERRORS[code], { error: { code, message } });
+}
+
+const PATH = /^\/inspect\/v1\/applications\/([^/]+)\/([^/]+)\/(tree|object|preview)$/;
+
+export interface InspectHttpOptions {
+  /** The token requests must carry; undefined refuses every request. */
+  token: () => string | undefined;
+  /** The inspector of this leadership term; null on a standby. */
+  inspector: () => AppInspector | null;
+  log: Logger;
+  /** Default INSPECT_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/** Answers a request under /inspect/v1; returns false for any other path. */
+export function serveInspect(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: InspectHttpOptions,
+): boolean {
+  const url = new URL(req.url ?? "/", "http://controller");
+  if (!url.pathname.startsWith(`${INSPECT_PREFIX}/`)) return false;
+  const expected = options.token();
+  const header = req.headers.authorization ?? "";
+  const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
+  if (!expected || !given || !sameToken(given, expected)) {
+    res.setHeader("WWW-Authenticate", "Bearer");
+    refuse(res, "unauthorized", `inspect requests need the bearer token of Secret ${INSPECT_TOKEN_SECRET}`);
+    return true;
+  }
+  if (req.method !== "GET") {
+    refuse(res, "bad-request", "inspect endpoints answer GET only");
+    return true;
+  }
+  const match = PATH.exec(url.pathname);
+  if (!match) {
+    refuse(res, "not-found", `no inspect endpoint at ${url.pathname}`);
+    return true;
+  }
+  const inspector = options.inspector();
+  if (!inspector) {
+    refuse(res, "not-leader", "this controller replica is a standby; the leader answers inspect requests");
+    return true;
+  }
+  const [, ns = "", name = "", what] = match.map((part) => decodeURIComponent(part));
+  const q = url.searchParams;
+  const work =
+    what === "tree"
+      ? inspector.tree(ns, name)
+      : what === "object"
+        ? inspector.object(ns, name, {
+            group: q.get("group") ?? "",
+            kind: q.get("kind") ?? "",
+            namespace: q.get("namespace") ?? "",
+            name: q.get("name") ?? "",
+          })
+        : inspector.preview(ns, name, q.get("revision") ?? undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeoutMs = options.timeoutMs ?? INSPECT_TIMEOUT_MS;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new InspectError(
+            "timeout",
+            `inspecting ${ns}/${name} took longer than ${timeoutMs / 1000} s; retry`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  Promise.race([work, deadline])
+    .then((body) => answer(res, 200, body))
+    .catch((err: unknown) => {
+      if (err instanceof InspectError) return refuse(res, err.code, err.message);
+      options.log.warn("inspect request failed", { path: url.pathname, error: String(err) });
+      refuse(res, "inspect-failed", `inspecting ${ns}/${name} failed: ${(err as Error).message}`);
+    })
+    .finally(() => clearTimeout(timer));
+  // A late result of the abandoned work must not surface as an unhandled rejection.
+  work.catch(() => {});
+  return true;
+}
