@@ -1,0 +1,311 @@
+// User story: an approver opens the Stacks section of Mooring's web UI. A Stack with manual
+// approval has planned an OpenTofu module: the list shows it waiting for approval with "+2 ~0 -0";
+// its page shows the plan as a table — each resource with "create" and the attributes it sets —
+// and the plan id. A viewer of the project sees the same plan but is offered no Approve button
+// (and a forced approval is refused). The approver clicks Approve, a dialog repeats the plan id
+// and the counts (Escape closes it), they confirm, and without a reload the page shows the apply
+// in the history with their name, and the outputs — the sensitive one hidden, its value nowhere
+// in the page. No console errors. Real Chromium, server, controller, git, OpenTofu and cluster;
+// screenshots stacks.png and stack-plan.png land in test-artifacts/.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Locator, Page } from "playwright-core";
+import { type BrowserSession, openBrowser } from "../harness/browser.ts";
+import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
+import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
+import { type GitServer, startGitServer } from "../harness/git-server.ts";
+import { type RunningServer, startServer } from "../harness/server.ts";
+import { createStackNamespace, waitStack } from "../harness/stacks.ts";
+
+const suffix = randomBytes(3).toString("hex");
+const PROJECT = `ui-stacks-${suffix}`;
+const NS = `ui-stacks-${suffix}`;
+const STACK = `network-${suffix}`;
+const GREETING = `hello${suffix}`;
+const SECRET_OUTPUT = `token-for-${GREETING}`;
+const VIEWER = `viewer-${suffix}`;
+const VIEWER_PASSWORD = `viewer-password-${suffix}`;
+
+const MODULE = `
+variable "greeting" {
+  type = string
+}
+resource "terraform_data" "db" {
+  input = "\${var.greeting}-1"
+}
+resource "terraform_data" "cache" {
+  input = "cache"
+}
+output "endpoint" {
+  value = "db.internal:1"
+}
+output "token" {
+  value     = "token-for-\${var.greeting}"
+  sensitive = true
+}
+`;
+
+/** What a person reads in an element. */
+const text = async (locator: Locator) => ((await locator.textContent()) ?? "").trim();
+
+describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs with secrets hidden", () => {
+  let git: GitServer;
+  let controller: RunningController;
+  let server: RunningServer;
+  let browser: BrowserSession;
+  let databaseDir: string;
+  let adminPassword = "";
+  let planId = "";
+
+  async function logIn(page: Page, user: string, password: string, path: string): Promise<void> {
+    await page.goto(`${server.origin}${path}`);
+    await page.getByLabel("User name").fill(user);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Log in", exact: true }).click();
+  }
+
+  async function sessionToken(user: string, password: string): Promise<string> {
+    const res = await server.api("/session", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: user, password, session: "token" }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    return ((await res.json()) as { token: string }).token;
+  }
+
+  before(async () => {
+    await ensureInstalled();
+    databaseDir = await mkdtemp(join(tmpdir(), "mooring-ui-stacks-"));
+    const database = join(databaseDir, "audit.db");
+    await createStackNamespace(NS);
+    await kubectlOk(["apply", "--server-side", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Project",
+        metadata: { name: PROJECT, namespace: "mooring" },
+        spec: {
+          sourceRepos: ["*"],
+          destinations: [{ name: "in-cluster", namespace: NS }],
+          sourceNamespaces: [NS],
+          roles: [{ name: "viewer", groups: [`${PROJECT}-viewers`] }],
+        },
+      }),
+    });
+    git = await startGitServer();
+    await git.createRepo("infra", { "network/main.tf": MODULE }, "network module");
+    controller = await startController({ args: ["--database", database] });
+    server = await startServer({ args: ["--database", database] });
+    adminPassword = Buffer.from(
+      await kubectlOk([
+        "get",
+        "secret",
+        "mooring-initial-admin",
+        "-n",
+        "mooring",
+        "-o",
+        "jsonpath={.data.password}",
+      ]),
+      "base64",
+    ).toString("utf8");
+    const admin = await sessionToken("admin", adminPassword);
+    const created = await server.api("/accounts", {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: VIEWER, password: VIEWER_PASSWORD, groups: [`${PROJECT}-viewers`] }),
+    });
+    assert.equal(created.status, 201, await created.text());
+    await kubectlOk(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Stack",
+        metadata: { name: STACK, namespace: NS },
+        spec: {
+          project: PROJECT,
+          source: { repoURL: git.url("infra"), targetRevision: "main", path: "network" },
+          vars: { greeting: GREETING },
+          approvePlan: "manual",
+          writeOutputsToSecret: { name: `${STACK}-outputs` },
+        },
+      }),
+    });
+    browser = await openBrowser();
+  });
+
+  after(async () => {
+    const problems = controller?.logs.filter((l) => l.level === "error") ?? [];
+    if (problems.length > 0)
+      process.stderr.write(`controller errors:\n${problems.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    await browser?.close();
+    await server?.stop();
+    await controller?.stop();
+    await git?.close();
+    await kubectl(["delete", "namespace", NS, "--wait=false", "--ignore-not-found"]);
+    await kubectl(["delete", "projects.mooring.dev", PROJECT, "-n", "mooring", "--ignore-not-found"]);
+    if (databaseDir) await rm(databaseDir, { recursive: true, force: true });
+  });
+
+  it("lists the Stack waiting for approval with its plan's counts", async () => {
+    const planned = await waitStack(
+      NS,
+      STACK,
+      "to have a pending plan",
+      (s) => s.status?.lastPlan?.pending === true,
+      240_000,
+    );
+    planId = planned.status?.lastPlan?.id ?? "";
+    assert.match(planId, /^p-[0-9a-f]{16}$/);
+    const { page } = browser;
+    await logIn(page, "admin", adminPassword, `/stacks?search=${suffix}`);
+    const row = page.locator(`tr[data-stack="${STACK}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    assert.equal(await text(row.getByTestId("state")), "Waiting for approval");
+    assert.equal(await text(row.getByTestId("counts")), "+2 ~0 -0");
+    assert.equal(
+      await row.getByTestId("counts").getAttribute("aria-label"),
+      "2 to add, 0 to change, 0 to destroy",
+    );
+    assert.match(await text(row.getByTestId("plan")), new RegExp(planId));
+    assert.match(await text(row), new RegExp(PROJECT));
+    assert.match(await text(row), /network @ main/);
+    // The state filter is kept in the address and narrows the list on the server.
+    await page.getByLabel("State").selectOption("ready");
+    await page.waitForURL((url) => url.searchParams.get("state") === "ready");
+    await page.getByText("No stacks match.").waitFor({ timeout: 15_000 });
+    await page.getByLabel("State").selectOption("pending");
+    await row.waitFor({ timeout: 15_000 });
+    await browser.screenshot("stacks");
+  });
+
+  it("shows the plan as a table of resources with 'create' and the attributes they set", async () => {
+    const { page } = browser;
+    await page.locator(`tr[data-stack="${STACK}"] a.name`).click();
+    await page.waitForURL(`**/stacks/${NS}/${STACK}`);
+    await page.getByRole("heading", { name: STACK }).waitFor();
+    assert.equal(await text(page.getByTestId("plan-id")), planId);
+    const rows = page.locator("table.plan-table tbody tr");
+    await rows.first().waitFor();
+    const resources: string[] = [];
+    for (const r of await rows.all()) {
+      resources.push(`${await text(r.getByTestId("action"))} ${await r.getAttribute("data-resource")}`);
+    }
+    assert.deepEqual(resources.sort(), ["create terraform_data.cache", "create terraform_data.db"]);
+    // The changed attributes come from the plan's text: the input tofu will set.
+    const input = page.locator('tr[data-resource="terraform_data.db"] li[data-attribute="input"]');
+    assert.match(await text(input), new RegExp(`"${GREETING}-1"`));
+    assert.equal(await page.getByTestId("destroys").count(), 0, "nothing destroyed, nothing called out");
+    assert.match(await text(page.getByTestId("next-step")), new RegExp(`Plan ${planId} waits for approval`));
+    await browser.screenshot("stack-plan");
+  });
+
+  it("offers a viewer no Approve button, and refuses a viewer's forced approval", async () => {
+    const context = await browser.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      page.on("console", (message) => {
+        if (message.type() === "error")
+          browser.problems.push({ type: "console", text: message.text(), url: message.location().url });
+      });
+      page.on("pageerror", (error) =>
+        browser.problems.push({ type: "pageerror", text: String(error), url: page.url() }),
+      );
+      await logIn(page, VIEWER, VIEWER_PASSWORD, `/stacks/${NS}/${STACK}`);
+      await page.getByTestId("plan-id").waitFor({ timeout: 30_000 });
+      assert.equal(await text(page.getByTestId("plan-id")), planId);
+      assert.equal(await page.getByRole("button", { name: /Approve/ }).count(), 0);
+      assert.equal(await page.getByRole("button", { name: "Plan again" }).count(), 0);
+      assert.match(await text(page.getByTestId("next-step")), /approver role in project/);
+    } finally {
+      await context.close();
+    }
+    const viewer = await sessionToken(VIEWER, VIEWER_PASSWORD);
+    const forced = await server.api(`/stacks/${NS}/${STACK}/approve`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${viewer}`, "content-type": "application/json" },
+      body: JSON.stringify({ planId }),
+    });
+    assert.equal(forced.status, 403);
+    assert.equal(((await forced.json()) as { error: { code: string } }).error.code, "forbidden");
+  });
+
+  it("approves the plan from the page after a confirmation, then shows the apply and the outputs live", async () => {
+    const { page } = browser;
+    await page.evaluate(() => {
+      (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    const open = page.getByRole("button", { name: "Approve plan…" });
+    await open.click();
+    const dialog = page.getByRole("dialog", { name: `Approve plan ${planId}` });
+    await dialog.waitFor();
+    assert.equal(await text(dialog.getByTestId("dialog-plan-id")), planId);
+    assert.equal(await text(dialog.getByTestId("dialog-counts")), "2 to add, 0 to change, 0 to destroy");
+    // Focus starts inside the dialog, on Cancel; Escape closes it without approving.
+    assert.equal(
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document
+            .activeElement?.textContent,
+      ),
+      "Cancel",
+    );
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    await open.click();
+    await dialog.waitFor();
+    await dialog.getByRole("button", { name: `Approve ${planId}` }).click();
+    await dialog.waitFor({ state: "hidden", timeout: 30_000 });
+    const applied = await waitStack(
+      NS,
+      STACK,
+      "to apply the plan approved in the UI",
+      (s) => s.status?.lastApply?.planId === planId,
+      240_000,
+    );
+    assert.equal(applied.status?.lastApply?.result, "succeeded", applied.status?.lastApply?.message);
+    assert.equal(applied.status?.lastApply?.approvedBy, "admin");
+
+    // The page follows the stream: the outputs and the history appear without a reload.
+    const endpoint = page.locator('tr[data-output="endpoint"]');
+    await endpoint.waitFor({ timeout: 60_000 });
+    assert.equal(await text(endpoint.locator("td")), "db.internal:1");
+    const token = page.locator('tr[data-output="token"]');
+    assert.equal(await text(token.getByTestId("sensitive")), "sensitive: hidden");
+    const history = page.locator(`tr[data-apply="${planId}"]`);
+    await history.first().waitFor({ timeout: 60_000 });
+    assert.equal(await text(history.first().getByTestId("approver")), "admin");
+    assert.equal(await text(history.first().getByTestId("result")), "succeeded");
+    await eventually(
+      "the page to show the Stack ready",
+      async () => ((await text(page.getByTestId("state"))) === "Ready" ? true : undefined),
+      60_000,
+    );
+    assert.equal(
+      await page.getByRole("button", { name: "Approve plan…" }).count(),
+      0,
+      "nothing left to approve",
+    );
+    assert.equal(await text(page.getByTestId("lock")), "unlocked No run holds the state now.");
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+      true,
+      "the page was not reloaded",
+    );
+    // The sensitive output's value is nowhere in the page, not even hidden in the markup.
+    const html = await page.content();
+    assert.ok(!html.includes(SECRET_OUTPUT), "the sensitive output's value is not in the page");
+    await browser.screenshot("stack-applied");
+  });
+
+  it("ran with no console errors beyond the login page's session check", () => {
+    // Chromium logs every 401 as "Failed to load resource"; those of GET /session before logging
+    // in are the UI asking who we are, as intended. Anything else is a fault.
+    const unexpected = browser.problems.filter(
+      (p) => !(p.type === "console" && p.url.endsWith("/api/v1/session") && /\b401\b/.test(p.text)),
+    );
+    assert.deepEqual(unexpected, []);
+  });
+});
