@@ -46,11 +46,11 @@ function positive(name: string, fallback: number): number {
   return n;
 }
 
-function appName(i: number): string {
+export function appName(i: number): string {
   return `app-${String(i).padStart(5, "0")}`;
 }
 
-function namespaceOf(i: number): string {
+export function namespaceOf(i: number): string {
   return `bench-api-${i % NAMESPACES}`;
 }
 
@@ -59,7 +59,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, index)] ?? Number.NaN;
 }
 
-async function createApps(ctx: BenchContext, count: number): Promise<number> {
+export async function createApps(ctx: BenchContext, count: number): Promise<number> {
   const started = performance.now();
   for (let n = 0; n < NAMESPACES; n++) await ensureNamespace(ctx.client, `bench-api-${n}`);
   let done = 0;

@@ -39,7 +39,7 @@ function files(value: string): Record<string, string> {
 }
 
 /** The real `moor server` process, as users run it; `url` is its API root. */
-async function startMoorServer(env: NodeJS.ProcessEnv, kubeconfig: string) {
+export async function startMoorServer(env: NodeJS.ProcessEnv, kubeconfig: string) {
   const child = spawn(
     process.execPath,
     [MOOR, "server", "--port", "0", "--kubeconfig", kubeconfig, "--log-level", "warn"],

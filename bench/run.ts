@@ -23,6 +23,9 @@
 // BENCH_AUDIT_RECORDS: records verified in 9 (default 1,000,000).
 // BENCH_ONLY=api: 10 only, the API's list and get with BENCH_API_APPS Applications (default
 // 10,000; BENCH_API_SAMPLES requests per case, default 300), with every controller stopped.
+// BENCH_ONLY=ui: 12 only, the web UI in real Chromium with BENCH_API_APPS Applications (12a first
+// render of the list, 12b cluster change to the row; the fleet of 10 is reused under "all") and
+// 12c the bundle size of ui/dist (build it first: `npx vite build ui`).
 import { fileURLToPath } from "node:url";
 import { runCommand } from "../src/util/exec.ts";
 import { type GitServer, startGitServer } from "../test/harness/git-server.ts";
@@ -50,8 +53,10 @@ import { type BenchSandbox, createBenchSandbox } from "./sandbox.ts";
 import { slowHooks } from "./slow-hooks.ts";
 import { stackDriftCheck } from "./stack-drift-check.ts";
 import { stackPlanOverhead } from "./stack-plan-overhead.ts";
+import { uiBundle } from "./ui-bundle.ts";
+import { uiList } from "./ui-list.ts";
 
-const ONLY = ["stacks", "apps", "hooks", "audit", "gitea", "api", "all"] as const;
+const ONLY = ["stacks", "apps", "hooks", "audit", "gitea", "api", "ui", "all"] as const;
 const SLOW_HOOKS = "8. slow hooks";
 const GITEA_PUSH = "11. Gitea push to live";
 type Only = (typeof ONLY)[number];
@@ -231,6 +236,13 @@ async function main(): Promise<number> {
             return apiList(ctx);
           })),
         );
+      if (which === "ui" || which === "all")
+        rows.push(
+          ...(await guarded("12. ui list", "< 1000 ms", async () => {
+            await stopAllControllers();
+            return uiList(ctx);
+          })),
+        );
     }
   } catch (err) {
     log(`setup FAILED: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
@@ -238,6 +250,8 @@ async function main(): Promise<number> {
   } finally {
     await cleanup();
   }
+  if (which === "ui" || which === "all")
+    rows.push(...(await guarded("12c. ui bundle", "< 250 KB", () => uiBundle())));
   // Last, with no controller left running to share the cores with.
   if (which === "audit" || which === "all")
     rows.push(...(await guarded("9. audit trail", "", () => auditBench(log))));

@@ -383,18 +383,24 @@ function TypedFilter({
     const timer = setTimeout(() => changed.current(text), 250);
     return () => clearTimeout(timer);
   }, [text, value]);
-  return (
+  const props = {
+    name,
+    value: text,
+    ...(placeholder === undefined ? {} : { placeholder }),
+    spellcheck: false,
+    autocomplete: "off",
+    onInput: (e: { currentTarget: HTMLInputElement }) => setText(e.currentTarget.value),
+  };
+  // Two branches: the input's type decides which attributes Preact's types allow.
+  return type === "search" ? (
     <label>
       {label}
-      <input
-        type={type}
-        name={name}
-        value={text}
-        placeholder={placeholder}
-        spellcheck={false}
-        autocomplete="off"
-        onInput={(e) => setText(e.currentTarget.value)}
-      />
+      <input type="search" {...props} />
+    </label>
+  ) : (
+    <label>
+      {label}
+      <input type="text" {...props} />
     </label>
   );
 }
