@@ -340,6 +340,13 @@ async function buildWrapper(
   });
   await writeFile(join(scratch, "go.mod"), goMod);
   await writeFile(join(scratch, "tools.go"), renderToolsFile(recipe.packages));
+  // The upstream's own go.sum holds the hashes its maintainers checked in for every dependency.
+  // Seeding the wrapper with it means `go mod tidy` verifies downloads against those hashes and
+  // asks the checksum database only for modules the upstream did not list: the database does not
+  // answer for every module the proxy serves (gitea.dev/sdk v1.1.0 was 404 there in 2026-12).
+  const upstreamSums = join(main.Dir, "go.sum");
+  if (existsSync(upstreamSums))
+    await writeFile(join(scratch, "go.sum"), await readFile(upstreamSums, "utf8"));
   step("go mod tidy");
   await go(["mod", "tidy"], scratch);
   for (const [index, pkg] of recipe.packages.entries()) {
