@@ -62,6 +62,10 @@ describe("how an audit record reads", () => {
     assert.equal(viewOf({ kind: "sync", object: app, details: { phase: "Succeeded" } }).result, "Succeeded");
     assert.equal(viewOf({ kind: "sync", object: app, details: { phase: "Failed" } }).tone, "bad");
     assert.equal(viewOf({ kind: "rollback", object: app, details: { id: 1 } }).result, "done");
+    assert.equal(
+      viewOf({ kind: "rollback", object: app, details: { id: 1, via: "api" } }).result,
+      "accepted",
+    );
     assert.equal(viewOf({ kind: "login", details: {} }).action, "login");
   });
 

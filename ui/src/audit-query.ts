@@ -125,5 +125,7 @@ export function viewOf(record: {
     const bad = /fail|error|denied|refused/i.test(outcome);
     return { action, result: outcome, tone: bad ? "bad" : "good", object };
   }
-  return { action, result: record.kind === "api-allowed" ? "allowed" : "done", tone: "good", object };
+  // The API server records a request when it accepts it; the controller records what came of it.
+  if (record.kind === "api-allowed") return { action, result: "allowed", tone: "good", object };
+  return { action, result: details.via === "api" ? "accepted" : "done", tone: "good", object };
 }

@@ -154,7 +154,11 @@ function ChainStatus({ who }: { who: WhoAmI }) {
     status =
       result.count === 0
         ? "Chain verified: no records yet."
-        : `Chain verified up to record #${result.head.seq} (${result.count} records, ${result.anchorsChecked} of ${result.anchors} anchors checked) at ${verification.at.toLocaleTimeString()}.`;
+        : `Chain verified up to record #${result.head.seq} (${result.count} records; ${
+            result.anchors === 0
+              ? "no anchor published in the cluster yet"
+              : `${result.anchorsChecked} of ${result.anchors} anchors checked`
+          }) at ${verification.at.toLocaleTimeString()}.`;
   } else {
     const { problem } = verification.result;
     tone = "bad";
@@ -314,7 +318,7 @@ function RecordTable({ records }: { records: AuditRecord[] }) {
                   </time>
                 </td>
                 <td data-testid="actor">
-                  {record.actor.name}
+                  <span data-testid="actor-name">{record.actor.name}</span>
                   <span class="muted small">
                     {record.actor.type}
                     {record.actor.address ? ` from ${record.actor.address}` : ""}

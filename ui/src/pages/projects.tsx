@@ -95,7 +95,8 @@ function ProjectCard({ project }: { project: ProjectSummary }) {
             <dd>
               <List
                 items={project.destinations.map(
-                  (d) => `${d.name ?? d.server ?? "*"} / ${d.namespace ?? "*"}`,
+                  (d) =>
+                    `${d.name !== undefined ? `cluster ${d.name}` : `server ${d.server ?? "*"}`}, namespace ${d.namespace ?? "*"}`,
                 )}
                 empty="none: no cluster may be deployed to"
                 mono
@@ -214,5 +215,5 @@ function List({ items, empty, mono }: { items: readonly string[]; empty: string;
 }
 
 function Kinds({ kinds, empty }: { kinds: readonly KindRef[]; empty: string }) {
-  return <List items={kinds.map((k) => (k.group ? `${k.kind}.${k.group}` : k.kind))} empty={empty} mono />;
+  return <List items={kinds.map((k) => (k.group ? `${k.group}/${k.kind}` : k.kind))} empty={empty} mono />;
 }
