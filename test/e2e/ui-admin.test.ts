@@ -35,6 +35,7 @@ const SIGNED = `admin-signed-${suffix}`;
 const NS = `admin-ui-${suffix}`;
 const WEB = `admin-web-${suffix}`;
 const FAR = `admin-far-${suffix}`;
+const LIVE = `admin-live-${suffix}`;
 const REGISTERED = `admin-east-${suffix}`;
 const GONE = `admin-gone-${suffix}`;
 const GONE_TOKEN = `gone-token-${randomBytes(8).toString("hex")}`;
@@ -266,7 +267,7 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
     await controller?.stop();
     await git?.close();
     idp?.close();
-    for (const name of [WEB, FAR]) {
+    for (const name of [WEB, FAR, LIVE]) {
       await kubectl([
         "patch",
         "application",
@@ -332,6 +333,31 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
     assert.match(await text(signed), /SSH bob@example\.com \(ssh-ed25519\)/);
     assert.doesNotMatch(await page.content(), /AAAAC3NzaC1lZDI1NTE5/, "the key itself is not on the page");
     await browser.screenshot("projects");
+
+    // A new application in the project shows in its count without a reload.
+    await page.evaluate(() => {
+      (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    await kubectlOk(["apply", "--server-side", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Application",
+        metadata: { name: LIVE, namespace: "mooring" },
+        spec: {
+          project: PROJECT,
+          source: { repoURL: "https://git.example.com/live.git", targetRevision: "main", path: "." },
+          destination: { namespace: NS },
+          suspend: true,
+        },
+      }),
+    });
+    await eventually("the count to follow", async () =>
+      (await text(apps)) === "3 applications" ? true : undefined,
+    );
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+      true,
+    );
   });
 
   it("shows clusters reachable with their version and app count, and a gone one unreachable with the reason", async () => {
@@ -476,6 +502,13 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
     await page.getByRole("link", { name: "Projects" }).click();
     await page.locator(`section[data-project="${PROJECT}"]`).waitFor({ timeout: 15_000 });
     assert.equal(await page.locator(`section[data-project="${SIGNED}"]`).count(), 0, "not a member there");
+    // A project member reads their project's trail, not the whole chain.
+    await page.getByRole("link", { name: "Audit" }).click();
+    await page.locator("tbody tr[data-seq]").first().waitFor({ timeout: 15_000 });
+    const projects = await page.getByTestId("project").allTextContents();
+    assert.deepEqual([...new Set(projects)], [PROJECT]);
+    assert.match(await text(page.getByTestId("chain-status")), /for global admins/);
+    assert.equal(await page.getByRole("button", { name: "Verify" }).count(), 0);
     await page.getByRole("button", { name: "Log out" }).click();
     await page.getByLabel("User name").waitFor();
     const status = await page.evaluate(async () => (await fetch("/api/v1/session")).status);

@@ -328,7 +328,7 @@ function RecordTable({ records }: { records: AuditRecord[] }) {
                 <td data-testid="object" class="mono">
                   {view.object || <span class="muted">—</span>}
                 </td>
-                <td>{record.project || <span class="muted">—</span>}</td>
+                <td data-testid="project">{record.project || <span class="muted">—</span>}</td>
                 <td>
                   <span class={`badge tone-${view.tone}`}>{view.result}</span>
                   {view.reason ? <span class="small">{view.reason}</span> : null}

@@ -5,6 +5,7 @@
 // again a few seconds later. Credentials never reach the browser.
 import { useEffect, useState } from "preact/hooks";
 import { type ClusterConnection, type ClusterSummary, listClusters } from "../admin-api.ts";
+import { useReloadOnFleetChanges } from "../admin-live.ts";
 import { ApiRequestError, type WhoAmI } from "../api.ts";
 import { Ago } from "../components/time.tsx";
 import "./admin.css";
@@ -19,6 +20,8 @@ const RECHECK_MS = 5000;
 export function ClustersPage(_props: { who: WhoAmI; query: URLSearchParams }) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [reloads, setReloads] = useState(0);
+  // App counts follow the live stream; connection states are the server's to refresh (30 s).
+  useReloadOnFleetChanges(() => setReloads((n) => n + 1));
 
   useEffect(() => {
     const abort = new AbortController();

@@ -6,6 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { KindRef, ProjectSummary } from "../admin-api.ts";
 import { listProjects } from "../admin-api.ts";
+import { useReloadOnFleetChanges } from "../admin-live.ts";
 import { ApiRequestError, type WhoAmI } from "../api.ts";
 import "./admin.css";
 
@@ -16,6 +17,8 @@ type Load =
 
 export function ProjectsPage(_props: { who: WhoAmI; query: URLSearchParams }) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
+  const [reloads, setReloads] = useState(0);
+  useReloadOnFleetChanges(() => setReloads((n) => n + 1));
   useEffect(() => {
     const abort = new AbortController();
     listProjects(abort.signal)
@@ -29,7 +32,7 @@ export function ProjectsPage(_props: { who: WhoAmI; query: URLSearchParams }) {
         });
       });
     return () => abort.abort();
-  }, []);
+  }, [reloads]);
 
   return (
     <main class="page admin">
