@@ -4,8 +4,8 @@
 // users and single-sign-on groups, with links to the project's applications and stacks. On
 // /clusters they see the cluster Mooring runs in and a registered one as reachable with their
 // Kubernetes version and the apps deploying to each, and a registered cluster whose API server is
-// gone as unreachable with the reason, not as a broken page. After a sync and a rollback through
-// the API, /audit lists them with who asked and on which object; choosing a kind narrows the list
+// gone as unreachable with the reason, not as a broken page. After a sync, a rollback and a Stack
+// plan's approval through the API, /audit lists them with who asked and on which object; choosing a kind narrows the list
 // (the address keeps it), a record's details open under it, and the chain's status says it is
 // verified. A developer then signs in with single sign-on in the browser, through the real OpenID
 // provider's login page, lands logged in with their group's project, and logs out. No page logs a
@@ -28,6 +28,7 @@ import { ensureInstalled, type RunningController, startController } from "../har
 import { runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
 import { type RunningServer, startServer } from "../harness/server.ts";
+import { createStackNamespace, waitStack } from "../harness/stacks.ts";
 
 const suffix = randomBytes(3).toString("hex");
 const PROJECT = `admin-ui-${suffix}`;
@@ -36,6 +37,7 @@ const NS = `admin-ui-${suffix}`;
 const WEB = `admin-web-${suffix}`;
 const FAR = `admin-far-${suffix}`;
 const LIVE = `admin-live-${suffix}`;
+const STACK_NS = `admin-stack-${suffix}`;
 const REGISTERED = `admin-east-${suffix}`;
 const GONE = `admin-gone-${suffix}`;
 const GONE_TOKEN = `gone-token-${randomBytes(8).toString("hex")}`;
@@ -101,7 +103,13 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
     const database = join(dir, "audit.db");
     git = await startGitServer();
     await git.createRepo("site", { "web/cm.yaml": configMap("v1") }, "v1");
+    await git.createRepo(
+      "infra",
+      { "db/main.tf": 'resource "terraform_data" "db" {\n  input = "v1"\n}\n' },
+      "v1",
+    );
     await kubectlOk(["create", "namespace", NS]);
+    await createStackNamespace(STACK_NS);
     const objects = [
       {
         apiVersion: "mooring.dev/v1alpha1",
@@ -139,6 +147,16 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
           project: PROJECT,
           source: { repoURL: git.url("site"), targetRevision: "main", path: "web" },
           destination: { namespace: NS },
+        },
+      },
+      {
+        // Plans while the first pages are tested; its plan waits for an approval.
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Stack",
+        metadata: { name: "db", namespace: STACK_NS },
+        spec: {
+          source: { repoURL: git.url("infra"), targetRevision: "main", path: "db" },
+          approvePlan: "manual",
         },
       },
       {
@@ -390,7 +408,7 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
     await browser.screenshot("clusters");
   });
 
-  it("lists a sync and a rollback by the admin with their object, narrows by kind, opens details, and says the chain is verified", async () => {
+  it("lists a sync, a rollback and a Stack approval by the admin with their object, narrows by kind, opens details, and says the chain is verified", async () => {
     await waitForApp(WEB, "to be compared", (a) => a.status?.sync?.status === "OutOfSync", 120_000);
     let since = Date.now();
     assert.equal((await call("POST", `/applications/mooring/${WEB}/sync`, {})).status, 202);
@@ -406,6 +424,16 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
     const rollback = await call("POST", `/applications/mooring/${WEB}/rollback`, { id: 1 });
     assert.equal(rollback.status, 202, JSON.stringify(rollback.body));
     await finishedAfter(since, "to roll back");
+    const planned = await waitStack(
+      STACK_NS,
+      "db",
+      "to wait for approval",
+      (st) => st.status?.lastPlan?.pending === true,
+      300_000,
+    );
+    const planId = planned.status?.lastPlan?.id ?? "";
+    const approve = await call("POST", `/stacks/${STACK_NS}/db/approve`, { planId });
+    assert.equal(approve.status, 202, JSON.stringify(approve.body));
 
     const { page } = browser;
     await page.getByRole("link", { name: "Audit" }).click();
@@ -453,6 +481,24 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
       .click();
     assert.match(await text(page.getByTestId("details").first()), /"revision": "[0-9a-f]{7,}"/);
 
+    // The Stack's approval, by kind.
+    await page.getByLabel("Object").fill("");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByLabel("Kind").selectOption("stack-approve");
+    await page.waitForURL(
+      (url) => url.searchParams.get("kind") === "stack-approve" && !url.searchParams.has("object"),
+    );
+    const approval = page
+      .locator('tbody tr[data-kind="stack-approve"]')
+      .filter({ hasText: `Stack/${STACK_NS}/db` });
+    await approval.first().waitFor({ timeout: 30_000 });
+    assert.equal(await text(approval.first().getByTestId("actor-name")), "admin");
+    await approval
+      .first()
+      .getByRole("button", { name: /details of record/ })
+      .click();
+    assert.match(await text(page.getByTestId("details").first()), new RegExp(planId));
+
     await eventually(
       "the chain verified",
       async () => {
@@ -469,6 +515,9 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
         ? true
         : undefined,
     );
+    await page.getByRole("button", { name: "Clear" }).click();
+    await page.waitForURL((url) => url.search === "");
+    await eventually("the whole trail", async () => ((await rows.count()) > 3 ? true : undefined));
     await browser.screenshot("audit");
   });
 
