@@ -406,6 +406,9 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
     );
     assert.doesNotMatch(await page.content(), new RegExp(GONE_TOKEN), "credentials never reach the page");
     await browser.screenshot("clusters");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await browser.screenshot("clusters-dark");
+    await page.emulateMedia({ colorScheme: "light" });
   });
 
   it("lists a sync, a rollback and a Stack approval by the admin with their object, narrows by kind, opens details, and says the chain is verified", async () => {
@@ -498,6 +501,22 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
       .getByRole("button", { name: /details of record/ })
       .click();
     assert.match(await text(page.getByTestId("details").first()), new RegExp(planId));
+
+    // Free text finds the records that mention the plan, whatever their kind.
+    await page.getByLabel("Kind").selectOption("");
+    await page.getByLabel("Search").fill(planId);
+    await page.getByLabel("Search").press("Enter");
+    await page.waitForURL(
+      (url) => url.searchParams.get("search") === planId && !url.searchParams.has("kind"),
+    );
+    await eventually("only the plan's records", async () => {
+      const objects = await page.getByTestId("object").allTextContents();
+      return objects.length > 0 && objects.every((o) => o.trim() === `Stack/${STACK_NS}/db`)
+        ? objects
+        : undefined;
+    });
+    const kinds = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-kind")));
+    assert.ok(kinds.includes("stack-approve"), JSON.stringify(kinds));
 
     await eventually(
       "the chain verified",
