@@ -30,7 +30,7 @@ import { collectDiskGarbage, type DiskArea, gitCacheAreas, runFolderArea } from 
 import { DriftWatcher } from "./drift.ts";
 import { Informer, objectKey } from "./informer.ts";
 import { AppInspector } from "./inspect.ts";
-import { ensureInspectToken, serveInspect } from "./inspect-http.ts";
+import { ensureInspectToken, readInspectToken, serveInspect } from "./inspect-http.ts";
 import { LeaderElector } from "./leader.ts";
 import { ControllerMetrics } from "./metrics.ts";
 import { recordProjectEvent } from "./project-audit.ts";
@@ -132,6 +132,8 @@ export class Controller {
   private inspector: AppInspector | null = null;
   /** The bearer token inspect requests must carry (inspect-http.ts); undefined refuses them all. */
   private inspectToken: string | undefined;
+  /** When the token was last read again for a request carrying an unknown one (ms since epoch). */
+  private inspectTokenReadAt = 0;
   private leader: LeaderElector | null = null;
   private leading = false;
   private leaderLoop: Promise<void> | null = null;
@@ -407,9 +409,21 @@ export class Controller {
     return this.stopping;
   }
 
+  /** Reads the inspect token again, at most every 5 s (the API server may have made or rotated it). */
+  private async reloadInspectToken(): Promise<void> {
+    if (Date.now() - this.inspectTokenReadAt < 5000) return;
+    this.inspectTokenReadAt = Date.now();
+    this.inspectToken = (await readInspectToken(this.client, this.options.namespace)) ?? this.inspectToken;
+  }
+
   private serveHttp(): Promise<void> {
     this.server = createServer((req, res) => {
-      const inspect = { token: () => this.inspectToken, inspector: () => this.inspector, log: this.log };
+      const inspect = {
+        token: () => this.inspectToken,
+        reloadToken: () => this.reloadInspectToken(),
+        inspector: () => this.inspector,
+        log: this.log,
+      };
       if (serveInspect(req, res, inspect)) return;
       if (req.url === "/metrics") {
         this.metrics.registry

@@ -1,7 +1,10 @@
 // The controller's /inspect/v1 endpoints over HTTP (core/inspect/protocol.ts), beside /metrics.
 // Only the API server may ask: every request carries the bearer token kept in the Secret
-// `mooring-controller-inspect` of the controller namespace, created by the first controller that
-// starts (a random 32 bytes) and compared in constant time. Only GET; every answer within 30 s.
+// `mooring-controller-inspect` of the controller namespace (a random 32 bytes), compared in
+// constant time. Whichever of controller and server starts first creates the Secret; in a cluster
+// the controller's Role may only read Secrets (create cannot be narrowed to one name), so there the
+// server makes it and the controller reads it again, at most every few seconds, while requests
+// carry a token it does not know. Only GET; every answer within 30 s.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
@@ -16,23 +19,25 @@ import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import type { Logger } from "../util/log.ts";
 import { type AppInspector, InspectError } from "./inspect.ts";
 
+/** The token as its Secret holds it now; undefined when there is none. */
+export async function readInspectToken(client: KubeClient, namespace: string): Promise<string | undefined> {
+  const secret = await client.get("v1", "Secret", namespace, INSPECT_TOKEN_SECRET);
+  const encoded = (secret?.data as Record<string, string> | undefined)?.[INSPECT_TOKEN_KEY];
+  return encoded ? Buffer.from(encoded, "base64").toString("utf8") : undefined;
+}
+
 /**
- * The inspect token: read from its Secret, or created when there is none. Two replicas starting
- * at once both try; the loser of the create reads the winner's. Undefined when this identity may
- * not create it (an install that makes it another way): inspect requests are then refused.
+ * The inspect token: read from its Secret, or created when there is none. Two starting at once
+ * both try; the loser of the create reads the winner's. Undefined when this identity may not
+ * create it (in a cluster): the server creates it, and requests read it again then.
  */
 export async function ensureInspectToken(
   client: KubeClient,
   namespace: string,
   log: Logger,
 ): Promise<string | undefined> {
-  const read = async () => {
-    const secret = await client.get("v1", "Secret", namespace, INSPECT_TOKEN_SECRET);
-    const encoded = (secret?.data as Record<string, string> | undefined)?.[INSPECT_TOKEN_KEY];
-    return encoded ? Buffer.from(encoded, "base64").toString("utf8") : undefined;
-  };
   try {
-    const existing = await read();
+    const existing = await readInspectToken(client, namespace);
     if (existing) return existing;
     const token = randomBytes(32).toString("hex");
     await client.create({
@@ -48,8 +53,8 @@ export async function ensureInspectToken(
     });
     return token;
   } catch (err) {
-    if (err instanceof KubeApiError && err.status === 409) return read();
-    log.warn("inspect endpoints disabled: cannot read or create their token Secret", {
+    if (err instanceof KubeApiError && err.status === 409) return readInspectToken(client, namespace);
+    log.info("inspect token: not created here; reading it once the API server has made it", {
       secret: `${namespace}/${INSPECT_TOKEN_SECRET}`,
       error: String(err),
     });
@@ -78,6 +83,8 @@ const PATH = /^\/inspect\/v1\/applications\/([^/]+)\/([^/]+)\/(tree|object|previ
 export interface InspectHttpOptions {
   /** The token requests must carry; undefined refuses every request. */
   token: () => string | undefined;
+  /** Reads the token again (rate-limited by the caller) when a request carries an unknown one. */
+  reloadToken: () => Promise<void>;
   /** The inspector of this leadership term; null on a standby. */
   inspector: () => AppInspector | null;
   log: Logger;
@@ -93,27 +100,48 @@ export function serveInspect(
 ): boolean {
   const url = new URL(req.url ?? "/", "http://controller");
   if (!url.pathname.startsWith(`${INSPECT_PREFIX}/`)) return false;
-  const expected = options.token();
   const header = req.headers.authorization ?? "";
   const given = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
-  if (!expected || !given || !sameToken(given, expected)) {
+  const known = () => {
+    const expected = options.token();
+    return Boolean(expected && given && sameToken(given, expected));
+  };
+  const decide = () => {
+    if (known()) {
+      serveAuthorised(req, res, url, options);
+      return;
+    }
     res.setHeader("WWW-Authenticate", "Bearer");
     refuse(res, "unauthorized", `inspect requests need the bearer token of Secret ${INSPECT_TOKEN_SECRET}`);
-    return true;
-  }
+  };
+  if (known() || !given) decide();
+  else
+    options
+      .reloadToken()
+      .catch(() => {})
+      .then(decide);
+  return true;
+}
+
+function serveAuthorised(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  options: InspectHttpOptions,
+): void {
   if (req.method !== "GET") {
     refuse(res, "bad-request", "inspect endpoints answer GET only");
-    return true;
+    return;
   }
   const match = PATH.exec(url.pathname);
   if (!match) {
     refuse(res, "not-found", `no inspect endpoint at ${url.pathname}`);
-    return true;
+    return;
   }
   const inspector = options.inspector();
   if (!inspector) {
     refuse(res, "not-leader", "this controller replica is a standby; the leader answers inspect requests");
-    return true;
+    return;
   }
   const [, ns = "", name = "", what] = match.map((part) => decodeURIComponent(part));
   const q = url.searchParams;
@@ -150,7 +178,6 @@ export function serveInspect(
       refuse(res, "inspect-failed", `inspecting ${ns}/${name} failed: ${(err as Error).message}`);
     })
     .finally(() => clearTimeout(timer));
-  // A late result of the abandoned work must not surface as an unhandled rejection.
+  // A late result of abandoned work must not surface as an unhandled rejection.
   work.catch(() => {});
-  return true;
 }

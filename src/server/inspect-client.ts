@@ -1,10 +1,14 @@
 // The API server's door to the controller's inspect endpoints (core/inspect/protocol.ts). The
 // server never reads workloads, Pods or Secrets of applications itself; it asks the controller,
-// which reads with the app's own identity. The bearer token is read from the controller's Secret
-// in the controller namespace and re-read once when the controller refuses it (rotated).
+// which reads with the app's own identity. The bearer token lives in Secret
+// `mooring-controller-inspect` of the controller namespace: whichever of server and controller
+// starts first creates it (the server may create Secrets there; in a cluster the controller may
+// only read them), and it is re-read once when the controller refuses it (rotated).
+import { randomBytes } from "node:crypto";
 import { INSPECT_TIMEOUT_MS, INSPECT_TOKEN_KEY, INSPECT_TOKEN_SECRET } from "../core/inspect/protocol.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { ApiError } from "./errors.ts";
+import { ensureSecret } from "./sessions.ts";
 
 export interface InspectClientOptions {
   /** The controller's HTTP root, e.g. http://mooring-controller.mooring.svc:8080. */
@@ -70,12 +74,14 @@ export class InspectClient {
   private async currentToken(fresh: boolean): Promise<string> {
     if (this.token && !fresh) return this.token;
     const { kube, namespace } = this.options;
-    const secret = await kube.get("v1", "Secret", namespace, INSPECT_TOKEN_SECRET).catch(() => null);
+    const secret = await ensureSecret(kube, namespace, INSPECT_TOKEN_SECRET, () => ({
+      [INSPECT_TOKEN_KEY]: Buffer.from(randomBytes(32).toString("hex")).toString("base64"),
+    })).catch(() => null);
     const data = (secret?.data ?? {}) as Record<string, string>;
     const encoded = data[INSPECT_TOKEN_KEY];
     if (!encoded)
       throw new ControllerUnreachable(
-        `no inspect token yet: the controller creates Secret ${namespace}/${INSPECT_TOKEN_SECRET} when it starts`,
+        `cannot read or create the inspect token, Secret ${namespace}/${INSPECT_TOKEN_SECRET}`,
       );
     this.token = Buffer.from(encoded, "base64").toString("utf8");
     return this.token;
