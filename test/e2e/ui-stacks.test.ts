@@ -5,7 +5,8 @@
 // (and a forced approval is refused). The approver clicks Approve, a dialog repeats the plan id
 // and the counts (Escape closes it), they confirm, and without a reload the page shows the apply
 // in the history with their name, and the outputs — the sensitive one hidden, its value nowhere
-// in the page. No console errors. Real Chromium, server, controller, git, OpenTofu and cluster;
+// in the page. A state lock left by a dead run shows its holder and is released after a
+// confirmation. No console errors. Real Chromium, server, controller, git, OpenTofu and cluster;
 // screenshots stacks.png and stack-plan.png land in test-artifacts/.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -14,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Locator, Page } from "playwright-core";
+import { stackLockLease } from "../../src/terraform/state-backend.ts";
 import { type BrowserSession, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
@@ -298,6 +300,69 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
     const html = await page.content();
     assert.ok(!html.includes(SECRET_OUTPUT), "the sensitive output's value is not in the page");
     await browser.screenshot("stack-applied");
+  });
+
+  it("shows who holds a stuck state lock and releases it after a confirmation", async () => {
+    const { page } = browser;
+    // Someone's tofu died holding the state's lock (a Lease, as tofu's Kubernetes backend keeps it).
+    const lease = stackLockLease({ metadata: { name: STACK, namespace: NS }, spec: {} });
+    await kubectlOk(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: {
+          name: lease.name,
+          namespace: lease.namespace,
+          annotations: {
+            "app.terraform.io/lock-info": JSON.stringify({
+              ID: `lock-${suffix}`,
+              Who: "alice@laptop",
+              Operation: "OperationTypeApply",
+              Created: new Date().toISOString(),
+            }),
+          },
+        },
+        spec: { holderIdentity: `lock-${suffix}` },
+      }),
+    });
+    // A Lease is not a Stack: the page reads the lock when it loads.
+    await page.reload();
+    const lock = page.getByTestId("lock");
+    await eventually(
+      "the page to show the lock's holder",
+      async () => ((await text(lock)).includes("alice@laptop") ? true : undefined),
+      30_000,
+    );
+    assert.match(await text(lock), new RegExp(`lock-${suffix}`));
+    assert.match(await text(lock), /apply/);
+    await page.getByRole("button", { name: "Unlock…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Release the state lock" });
+    await dialog.waitFor();
+    assert.match(await text(dialog), new RegExp(`lock-${suffix}.*alice@laptop`));
+    await dialog.getByRole("button", { name: /^Unlock/ }).click();
+    await dialog.waitFor({ state: "hidden", timeout: 30_000 });
+    await eventually(
+      "the controller to release the lock",
+      async () => {
+        const holder = await kubectlOk([
+          "get",
+          "lease",
+          lease.name,
+          "-n",
+          lease.namespace,
+          "-o",
+          "jsonpath={.spec.holderIdentity}",
+        ]);
+        return holder === "" ? true : undefined;
+      },
+      120_000,
+    );
+    // The release is an Event on the Stack: the page reads again and shows the state unlocked.
+    await eventually(
+      "the page to show the state unlocked",
+      async () => ((await text(lock)).startsWith("unlocked") ? true : undefined),
+      60_000,
+    );
   });
 
   it("ran with no console errors beyond the login page's session check", () => {

@@ -92,43 +92,57 @@ export function stackStateRoutes(): Route[] {
           .describe("audit: read from the audit trail; status: only the last apply (no audit store)"),
       }),
       handle: async (ctx) => {
-        const { namespace, name } = ctx.params;
         const { object, project } = readNamespaced(ctx, "stack");
-        const status = (object as Stack).status ?? {};
-        const last = status.lastApply;
-        const fromStatus: ApplyEntry[] =
-          last === undefined
-            ? []
-            : [
-                {
-                  planId: last.planId,
-                  ...(status.lastPlan?.id === last.planId && status.lastPlan.revision
-                    ? { revision: status.lastPlan.revision }
-                    : {}),
-                  approvedBy: last.approvedBy,
-                  appliedAt: last.appliedAt,
-                  result: last.result,
-                  message: last.message,
-                },
-              ];
         const store = ctx.deps.auditStore;
-        if (store === undefined) return { items: fromStatus, source: "status" as const };
+        if (store === undefined) return applyHistory(object as Stack, undefined);
         const page = await store.list({ kind: "stack-apply", project, limit: AUDIT_SCAN_LIMIT });
-        const items = page.records
-          .filter(
-            (r) => r.object?.kind === "Stack" && r.object.namespace === namespace && r.object.name === name,
-          )
-          .map(applyOf);
-        const newest = fromStatus[0];
-        if (
-          newest !== undefined &&
-          !items.some((i) => i.planId === newest.planId && i.result === newest.result)
-        )
-          items.unshift(newest);
-        return { items: items.slice(0, APPLY_HISTORY_LIMIT), source: "audit" as const };
+        return applyHistory(object as Stack, page.records);
       },
     }),
   ];
+}
+
+/**
+ * The Stack's applies, newest first: its `stack-apply` records among `records` (newest first, as
+ * the store lists them), with the status's last apply put first when the store does not hold it
+ * yet; without an audit store (`records` undefined), the status's last apply alone.
+ */
+export function applyHistory(
+  stack: Stack,
+  records: readonly AuditRecord[] | undefined,
+): { items: ApplyEntry[]; source: "audit" | "status" } {
+  const { namespace, name } = stack.metadata;
+  const status = stack.status ?? {};
+  const last = status.lastApply;
+  const fromStatus: ApplyEntry[] =
+    last === undefined
+      ? []
+      : [
+          {
+            planId: last.planId,
+            ...(status.lastPlan?.id === last.planId && status.lastPlan.revision
+              ? { revision: status.lastPlan.revision }
+              : {}),
+            approvedBy: last.approvedBy,
+            appliedAt: last.appliedAt,
+            result: last.result,
+            message: last.message,
+          },
+        ];
+  if (records === undefined) return { items: fromStatus, source: "status" };
+  const items = records
+    .filter(
+      (r) =>
+        r.kind === "stack-apply" &&
+        r.object?.kind === "Stack" &&
+        r.object.namespace === namespace &&
+        r.object.name === name,
+    )
+    .map(applyOf);
+  const newest = fromStatus[0];
+  if (newest !== undefined && !items.some((i) => i.planId === newest.planId && i.result === newest.result))
+    items.unshift(newest);
+  return { items: items.slice(0, APPLY_HISTORY_LIMIT), source: "audit" };
 }
 
 function applyOf(record: AuditRecord): ApplyEntry {

@@ -63,7 +63,7 @@ export function StackPlanView({ answer, now }: { answer: StackPlanAnswer; now: n
       {answer.textWithheld ? (
         <p class="muted small">Changed attributes unavailable: {answer.textWithheld}</p>
       ) : null}
-      <ResourceTable plan={plan} text={text} />
+      <ResourceTable plan={plan} text={text} withheld={answer.textWithheld !== undefined} />
       {plan.resourcesOmitted ? (
         <p class="muted">
           {plan.resourcesOmitted} more changed resources are not listed here; the plan's text has them all.
@@ -89,7 +89,15 @@ export function StackPlanView({ answer, now }: { answer: StackPlanAnswer; now: n
   );
 }
 
-function ResourceTable({ plan, text }: { plan: StackPlan; text: PlanText | undefined }) {
+function ResourceTable({
+  plan,
+  text,
+  withheld,
+}: {
+  plan: StackPlan;
+  text: PlanText | undefined;
+  withheld: boolean;
+}) {
   if (plan.resources.length === 0)
     return <p class="muted">No resource changes: the infrastructure matches.</p>;
   return (
@@ -129,7 +137,13 @@ function ResourceTable({ plan, text }: { plan: StackPlan; text: PlanText | undef
                 </td>
                 <td>
                   {block === undefined ? (
-                    <span class="muted">{text === undefined ? "—" : "not in the plan text"}</span>
+                    <span class="muted">
+                      {text !== undefined
+                        ? "not in the plan text"
+                        : withheld
+                          ? "—"
+                          : "no longer stored (plans are pruned once applied)"}
+                    </span>
                   ) : block.attributes.length === 0 ? (
                     <span class="muted">none shown</span>
                   ) : (

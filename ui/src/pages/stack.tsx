@@ -281,7 +281,12 @@ export function StackPage({
 
       <section class="panel" aria-labelledby="stack-plan">
         <header>
-          <h2 id="stack-plan">Current plan</h2>
+          <h2 id="stack-plan">{plan?.plan?.pending === false ? "Last plan" : "Current plan"}</h2>
+          {plan?.plan && stack.status?.lastApply?.planId === plan.plan.id ? (
+            <span class={`badge tone-${stack.status.lastApply.result === "succeeded" ? "good" : "bad"}`}>
+              {stack.status.lastApply.result === "succeeded" ? "applied" : "apply failed"}
+            </span>
+          ) : null}
         </header>
         {plan === undefined ? (
           <p class="muted">The plan could not be read.</p>
@@ -481,9 +486,7 @@ function LockView({
         <dt>For</dt>
         <dd>{held.operation || "unknown"}</dd>
         <dt>Since</dt>
-        <dd>
-          <Ago at={held.createdAt} now={now} />
-        </dd>
+        <dd>{held.createdAt ? <Ago at={held.createdAt} now={now} /> : "unknown"}</dd>
       </dl>
       <p class="muted small">
         A run of Mooring's holds the lock while it plans or applies; it is released when the run ends.
