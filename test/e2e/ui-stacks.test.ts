@@ -32,16 +32,21 @@ const SECRET_OUTPUT = `token-for-${GREETING}`;
 const VIEWER = `viewer-${suffix}`;
 const VIEWER_PASSWORD = `viewer-password-${suffix}`;
 
-const MODULE = `
+const CACHE = `
+resource "terraform_data" "cache" {
+  input = "cache"
+}
+`;
+
+/** The module: the db's input ends in `version`; the cache is there unless left out. */
+const MODULE = (version: number, cache = true) => `
 variable "greeting" {
   type = string
 }
 resource "terraform_data" "db" {
-  input = "\${var.greeting}-1"
+  input = "\${var.greeting}-${version}"
 }
-resource "terraform_data" "cache" {
-  input = "cache"
-}
+${cache ? CACHE : ""}
 output "endpoint" {
   value = "db.internal:1"
 }
@@ -99,7 +104,7 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
       }),
     });
     git = await startGitServer();
-    await git.createRepo("infra", { "network/main.tf": MODULE }, "network module");
+    await git.createRepo("infra", { "network/main.tf": MODULE(1) }, "network module");
     controller = await startController({ args: ["--database", database] });
     server = await startServer({ args: ["--database", database] });
     adminPassword = Buffer.from(
@@ -363,6 +368,47 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
       async () => ((await text(lock)).startsWith("unlocked") ? true : undefined),
       60_000,
     );
+  });
+
+  it("shows a new commit's plan live: the update's attribute before and after, the destroy called out", async () => {
+    const { page } = browser;
+    // The module changes the db's input and drops the cache: one update, one destroy.
+    const sha = await git.commit("infra", { "network/main.tf": MODULE(2, false) }, "db input v2, no cache");
+    await page.getByRole("button", { name: "Plan again" }).click();
+    const replanned = await waitStack(
+      NS,
+      STACK,
+      "to plan the new commit",
+      (s) => s.status?.lastPlan?.pending === true && s.status.lastPlan.revision === sha,
+      240_000,
+    );
+    const newId = replanned.status?.lastPlan?.id ?? "";
+    await eventually(
+      "the page to show the new plan without a reload",
+      async () => ((await text(page.getByTestId("plan-id"))) === newId ? true : undefined),
+      60_000,
+    );
+    const actions: Record<string, string> = {};
+    for (const r of await page.locator("table.plan-table tbody tr").all()) {
+      actions[(await r.getAttribute("data-resource")) ?? ""] = await text(r.getByTestId("action"));
+    }
+    assert.deepEqual(actions, { "terraform_data.cache": "delete", "terraform_data.db": "update" });
+    const input = page.locator('tr[data-resource="terraform_data.db"] li[data-attribute="input"]');
+    assert.equal(await text(input.locator(".before")), `"${GREETING}-1"`);
+    assert.equal(await text(input.locator(".after")), `"${GREETING}-2"`);
+    assert.match(await text(page.getByTestId("destroys")), /destroys 1 resource: terraform_data\.cache/);
+    assert.equal(await text(page.locator(".stack-plan dl.facts").getByTestId("counts")), "+0 ~1 -1");
+    await page.getByRole("button", { name: "Approve plan…" }).click();
+    const dialog = page.getByRole("dialog", { name: `Approve plan ${newId}` });
+    await dialog.waitFor();
+    assert.equal(await text(dialog.getByTestId("dialog-counts")), "0 to add, 1 to change, 1 to destroy");
+    assert.match(await text(dialog), /It destroys 1: terraform_data\.cache/);
+    await browser.screenshot("stack-plan-destroy");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await browser.screenshot("stack-plan-dark");
+    await page.emulateMedia({ colorScheme: "light" });
   });
 
   it("ran with no console errors beyond the login page's session check", () => {
