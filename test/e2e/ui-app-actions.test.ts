@@ -309,6 +309,18 @@ describe("the application page: sync, dry run, rollback and unpin from the UI; a
     assert.match(await text(newest.getByTestId("history-author")), /Ada Lovelace/);
     assert.equal(await text(newest.getByTestId("history-message")), V2_MESSAGE);
     assert.equal(await configMapVersion(), "v2");
+    await eventually("the Synced event of the new revision at the top of Events", async () =>
+      (await text(page.locator('[data-testid="event-row"]').first())).includes(
+        `synced ${second.slice(0, 10)}`,
+      )
+        ? true
+        : undefined,
+    );
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+      true,
+      "every change since the push reached the page through the stream",
+    );
   });
 
   it("rolls back to the first revision from History after a confirmation showing what changes; Unpin is then offered", async () => {
@@ -354,6 +366,51 @@ describe("the application page: sync, dry run, rollback and unpin from the UI; a
       async () => ((await summary.getByTestId("pinned").count()) === 0 ? true : undefined),
       120_000,
     );
+  });
+
+  it("opens an object chosen in the tree and keeps it in the address, so a reload opens it again", async () => {
+    const { page } = admin;
+    await page.locator('[data-testid="tree-node"][data-kind="ConfigMap"]').first().click();
+    const view = page.getByTestId("object-view");
+    await view.waitFor();
+    await page.waitForURL((url) => url.searchParams.get("object") === `/ConfigMap/${NS}/shop-config`);
+    await page.reload();
+    await view.waitFor({ timeout: 30_000 });
+    assert.match(await text(view), /shop-config/);
+    await view.getByRole("button", { name: /Close/ }).click();
+    await view.waitFor({ state: "detached" });
+    await page.waitForURL((url) => !url.searchParams.has("object"));
+  });
+
+  it("shows a manual kubectl scale in Drift corrections with the field manager that made it", async () => {
+    const { page } = admin;
+    await kubectlOk(["scale", "deployment", "shop", "-n", NS, "--replicas=2"]);
+    const row = page.locator('[data-testid="drift-row"]').first();
+    await eventually(
+      "the scale to appear as drift",
+      async () => (/Deployment\/.*shop/.test(await text(row)) ? true : undefined),
+      120_000,
+    );
+    assert.match(await text(row.getByTestId("drift-manager")), /^kubectl/);
+    // Manual sync policy, no self-heal: the drift is reported, not put back.
+    assert.match(await text(row.getByTestId("drift-healed")), /not healed/);
+  });
+
+  it("suspends the app after a confirmation, then offers only Resume; Resume brings the actions back", async () => {
+    const { page } = admin;
+    const actions = page.getByTestId("actions");
+    await actions.getByRole("button", { name: "Suspend", exact: true }).click();
+    const dialog = page.getByTestId("suspend-dialog");
+    await dialog.getByRole("button", { name: "Suspend", exact: true }).click();
+    await dialog.waitFor({ state: "detached" });
+    const summary = page.getByRole("region", { name: "summary" });
+    await summary.getByTestId("suspended").waitFor({ timeout: 60_000 });
+    await eventually("only Resume to be offered", async () =>
+      (await actions.getByRole("button").allTextContents()).join(",") === "Resume" ? true : undefined,
+    );
+    await actions.getByRole("button", { name: "Resume", exact: true }).click();
+    await summary.getByTestId("suspended").waitFor({ state: "detached", timeout: 60_000 });
+    await actions.getByRole("button", { name: "Sync", exact: true }).waitFor();
   });
 
   it("shows a viewer the page with no Sync or Rollback, and refuses a sync forced from their browser with 403", async () => {
