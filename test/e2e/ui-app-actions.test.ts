@@ -5,7 +5,10 @@
 // the admin syncs all objects, and the app is Synced at the new revision, whose author and message
 // appear in History. Rolling back to the first revision from History shows, in its confirmation,
 // what would change (the server's preview); once confirmed the app runs the old revision, pinned,
-// and Unpin is offered. A viewer of the project sees the page without Sync or Rollback buttons, and
+// and Unpin is offered. The object chosen in the tree stays in the address; a `kubectl scale` shows
+// in Drift corrections with its field manager; Suspend (confirmed) leaves only Resume; a rollback
+// refused because someone suspended the app meanwhile shows the server's message and code in the
+// dialog. A viewer of the project sees the page without Sync or Rollback buttons, and
 // a sync forced from the viewer's browser is refused with 403. No console errors on either side.
 // Real Chromium, the real server and controller, a real git server and the sandbox cluster.
 import assert from "node:assert/strict";
@@ -413,6 +416,48 @@ describe("the application page: sync, dry run, rollback and unpin from the UI; a
     await actions.getByRole("button", { name: "Sync", exact: true }).waitFor();
   });
 
+  it("shows the server's refusal and its code in the dialog when the app was suspended meanwhile", async () => {
+    const { page } = admin;
+    await page
+      .getByRole("button", { name: /^Roll back to/ })
+      .first()
+      .click();
+    const dialog = page.getByTestId("rollback-dialog");
+    await dialog.waitFor();
+    // Someone else suspends the app while the dialog is open.
+    await kubectlOk([
+      "patch",
+      "application",
+      APP,
+      "-n",
+      "mooring",
+      "--type=merge",
+      "-p",
+      '{"spec":{"suspend":true}}',
+    ]);
+    await page.getByRole("region", { name: "summary" }).getByTestId("suspended").waitFor({ timeout: 60_000 });
+    await dialog.getByRole("button", { name: "Roll back", exact: true }).click();
+    const refusal = dialog.getByTestId("dialog-error");
+    await refusal.waitFor();
+    assert.match(await text(refusal), /is suspended.*\(conflict\)$/);
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    await kubectlOk([
+      "patch",
+      "application",
+      APP,
+      "-n",
+      "mooring",
+      "--type=merge",
+      "-p",
+      '{"spec":{"suspend":false}}',
+    ]);
+    await page
+      .getByTestId("actions")
+      .getByRole("button", { name: "Sync", exact: true })
+      .waitFor({ timeout: 60_000 });
+  });
+
   it("shows a viewer the page with no Sync or Rollback, and refuses a sync forced from their browser with 403", async () => {
     viewer = await openBrowser();
     const { page } = viewer;
@@ -443,10 +488,18 @@ describe("the application page: sync, dry run, rollback and unpin from the UI; a
 
   it("ran with no console errors beyond the ones the story provoked", () => {
     // Chromium logs every refused request as "Failed to load resource": GET /session before a login
-    // (401: the UI asks who is there) and the viewer's forced sync (403). Anything else is a fault.
+    // (401: the UI asks who is there), the rollback of a suspended app (409) and the viewer's forced
+    // sync (403). Anything else is a fault.
     const loggedOut = (p: ConsoleProblem) =>
       p.type === "console" && p.url.endsWith("/api/v1/session") && /\b401\b/.test(p.text);
-    assert.deepEqual(unexpected(admin.problems, loggedOut), []);
+    const refused = (p: ConsoleProblem) =>
+      p.type === "console" &&
+      p.url.endsWith(`/applications/mooring/${APP}/rollback`) &&
+      /\b409\b/.test(p.text);
+    assert.deepEqual(
+      unexpected(admin.problems, (p) => loggedOut(p) || refused(p)),
+      [],
+    );
     const forced = (p: ConsoleProblem) =>
       p.type === "console" && p.url.endsWith(`/applications/mooring/${APP}/sync`) && /\b403\b/.test(p.text);
     assert.deepEqual(
