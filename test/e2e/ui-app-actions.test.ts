@@ -221,6 +221,9 @@ describe("the application page: sync, dry run, rollback and unpin from the UI; a
       .first()
       .waitFor({ timeout: 60_000 });
     await admin.screenshot("app-page");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await admin.screenshot("app-page-dark");
+    await page.emulateMedia({ colorScheme: "light" });
   });
 
   it("shows a pushed commit as OutOfSync after Refresh, without reloading the page", async () => {
