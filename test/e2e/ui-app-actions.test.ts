@@ -315,6 +315,11 @@ describe("the application page: sync, dry run, rollback and unpin from the UI; a
     assert.match(await text(newest.getByTestId("history-author")), /Ada Lovelace/);
     assert.equal(await text(newest.getByTestId("history-message")), V2_MESSAGE);
     assert.equal(await configMapVersion(), "v2");
+    const node = page.locator('[data-testid="tree-node"][data-kind="ConfigMap"]').first();
+    await eventually("the tree to show the ConfigMap Synced too", async () => {
+      const said = await text(node);
+      return /Synced/.test(said) && !/OutOfSync/.test(said) ? true : undefined;
+    });
     await eventually("the Synced event of the new revision at the top of Events", async () =>
       (await text(page.locator('[data-testid="event-row"]').first())).includes(
         `synced ${second.slice(0, 10)}`,

@@ -55,9 +55,12 @@ export function ApplicationPage(props: {
   const [events, setEvents] = useState<AppEvent[]>([]);
   const [notice, setNotice] = useState<Notice | undefined>();
   const [rollback, setRollback] = useState<HistoryEntry | undefined>();
-  // Bumped to read the app again (stream change, reconnect) and to tell the tree to read again.
+  // Bumped to read the app again (stream change, reconnect, an accepted action).
   const [reads, setReads] = useState(0);
   const [eventReads, setEventReads] = useState(0);
+  // Bumped each time the app was read: the tree and the object view read again after the app, so
+  // that they never show an older state than the summary above them.
+  const [loads, setLoads] = useState(0);
   const [now, setNow] = useState(Date.now());
   const [node, setNode] = useState<TreeNode | undefined>();
   const selected = props.query.get("object") ?? undefined;
@@ -67,6 +70,7 @@ export function ApplicationPage(props: {
     fetchApp(namespace, name, abort.signal)
       .then((detail) => {
         setLoad({ state: "loaded", detail });
+        setLoads((n) => n + 1);
         setNow(Date.now());
       })
       .catch((err: unknown) => {
@@ -230,7 +234,7 @@ export function ApplicationPage(props: {
           namespace={namespace}
           name={name}
           appHealth={summary.health}
-          reload={reads}
+          reload={loads}
           {...(selected === undefined ? {} : { selected })}
           onSelect={(next) => select(next)}
         />
@@ -240,7 +244,7 @@ export function ApplicationPage(props: {
           namespace={namespace}
           name={name}
           node={node}
-          reload={reads}
+          reload={loads}
           onClose={() => select(undefined)}
         />
       ) : null}
