@@ -16,17 +16,18 @@ export interface ObjectChange<Row> {
 
 export type AppChange = ObjectChange<AppRow>;
 
-/** A Kubernetes Event as the stream sends it (the fields the server's cache keeps). */
+/** A Kubernetes Event as the stream sends it (src/server/cache.ts EventInfo). */
 export interface StreamEvent {
   type: "added" | "modified" | "deleted";
   event: {
-    reason?: string;
-    message?: string;
-    type?: string;
-    involvedObject?: { kind?: string; namespace?: string; name?: string };
+    type: string;
+    reason: string;
+    message: string;
+    count: number;
+    firstTimestamp?: string;
     lastTimestamp?: string;
-    count?: number;
-    [field: string]: unknown;
+    involved: { kind: string; namespace: string; name: string };
+    source?: string;
   };
 }
 

@@ -138,8 +138,8 @@ export function StackPage({
         if (change.namespace === namespace && change.name === name) again();
       },
       event: (change) => {
-        const involved = change.event.involvedObject;
-        if (involved?.kind === "Stack" && involved.namespace === namespace && involved.name === name) again();
+        const involved = change.event.involved;
+        if (involved.kind === "Stack" && involved.namespace === namespace && involved.name === name) again();
       },
       reconnect: again,
     });
