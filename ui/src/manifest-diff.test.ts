@@ -249,6 +249,12 @@ describe("foldUnchanged", () => {
     assert.deepEqual(shown.at(-1), { type: "fold", count: 11, from: 19 });
   });
 
+  it("folds nothing when nothing changed", () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `line ${i}`);
+    const rows = diffLines(lines, lines);
+    assert.deepEqual(foldUnchanged(rows), rows);
+  });
+
   it("leaves short runs alone", () => {
     const rows = diffLines(["a", "b", "c"], ["a", "B", "c"]);
     assert.deepEqual(foldUnchanged(rows), rows);

@@ -326,8 +326,12 @@ export function diffLines(left: readonly string[], right: readonly string[]): Di
 
 export type ShownRow = DiffRow | { type: "fold"; count: number; from: number };
 
-/** Runs of unchanged rows longer than 2*context+1 folded to their edges, so changes stand out. */
+/**
+ * Runs of unchanged rows longer than 2*context+1 folded to their edges, so changes stand out.
+ * With no change at all nothing is folded: the reader came to see the object.
+ */
 export function foldUnchanged(rows: readonly DiffRow[], context = 3): ShownRow[] {
+  if (rows.every((row) => row.type === "same")) return [...rows];
   const out: ShownRow[] = [];
   let k = 0;
   while (k < rows.length) {

@@ -241,6 +241,7 @@ function TreeBox({
       data-node-id={node.id}
       data-kind={node.kind}
       data-name={node.name}
+      data-parent={node.parent ?? ROOT_ID}
       aria-pressed={isSelected}
       aria-label={`${node.kind} ${node.name}, ${health}${node.managed && node.sync ? `, ${node.sync}` : ""}`}
       title={[`${node.kind} ${node.namespace ? `${node.namespace}/` : ""}${node.name}`, node.health?.message]
