@@ -411,6 +411,40 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
     await page.emulateMedia({ colorScheme: "light" });
   });
 
+  it("keeps the list live: a plan approved elsewhere turns the row Ready without a reload", async () => {
+    const { page } = browser;
+    await page.locator(".crumbs a", { hasText: "Stacks" }).click();
+    await page.waitForURL((url) => url.pathname === "/stacks");
+    await page.getByLabel("Search").fill(suffix);
+    const row = page.locator(`tr[data-stack="${STACK}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    assert.equal(await text(row.getByTestId("state")), "Waiting for approval");
+    assert.equal(await text(row.getByTestId("counts")), "+0 ~1 -1");
+    await page.evaluate(() => {
+      (globalThis as unknown as { listNotReloaded: boolean }).listNotReloaded = true;
+    });
+    const pending = (await waitStack(NS, STACK, "to wait", (s) => s.status?.lastPlan?.pending === true))
+      .status?.lastPlan?.id;
+    const admin = await sessionToken("admin", adminPassword);
+    const approved = await server.api(`/stacks/${NS}/${STACK}/approve`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ planId: pending }),
+    });
+    assert.equal(approved.status, 202, await approved.text());
+    await eventually(
+      "the row to turn Ready",
+      async () => ((await text(row.getByTestId("state"))) === "Ready" ? true : undefined),
+      240_000,
+    );
+    assert.doesNotMatch(await text(row.getByTestId("plan")), /waiting for approval/);
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { listNotReloaded?: boolean }).listNotReloaded),
+      true,
+      "the list was not reloaded",
+    );
+  });
+
   it("ran with no console errors beyond the login page's session check", () => {
     // Chromium logs every 401 as "Failed to load resource"; those of GET /session before logging
     // in are the UI asking who we are, as intended. Anything else is a fault.
