@@ -201,12 +201,45 @@ describe("the web UI's resource tree and object view: tree with health, diff, ma
     await view.getByRole("tab", { name: "Live" }).click();
     assert.match(await text(view.getByTestId("live-manifest")), /readyReplicas: 2/);
     await view.getByRole("tab", { name: "Diff" }).click();
-    await browser.screenshot("object-diff");
 
     // The arrow keys walk the tree: right from the Deployment is its ReplicaSet.
     await deployment.focus();
     await page.keyboard.press("ArrowRight");
     assert.equal(await page.locator(":focus").getAttribute("data-kind"), "ReplicaSet");
+  });
+
+  it("hides what Git does not set, such as an annotation added by hand, until asked to show it", async () => {
+    const { page } = browser;
+    // Another field manager's annotation is not drift: a sync would leave it alone.
+    await kubectlOk(["annotate", "deployment", "web", "-n", NS, "example.com/note=added-by-hand"]);
+    const view = page.getByTestId("object-view");
+    // Selecting the object again reads it again.
+    await node("ConfigMap", "web-config").click();
+    await eventually(
+      "the ConfigMap's view",
+      async () => (/web-config/.test(await text(view.locator("h2"))) ? true : undefined),
+      30_000,
+    );
+    await node("Deployment", "web").click();
+    await eventually(
+      "the Deployment's live manifest to hold the annotation",
+      async () => {
+        await view.getByRole("tab", { name: "Live" }).click();
+        return /example\.com\/note: added-by-hand/.test(await text(view.getByTestId("live-manifest")))
+          ? true
+          : undefined;
+      },
+      60_000,
+    );
+    await view.getByRole("tab", { name: "Diff" }).click();
+    assert.equal(await text(view.getByTestId("diff-summary")), "no difference");
+    assert.doesNotMatch(await text(view.getByTestId("diff-left")), /added-by-hand/);
+    await view.getByLabel("Show fields Git does not set").check();
+    assert.match(await text(view.getByTestId("diff-summary")), /^\d+ lines? differs?$/);
+    const removed = view.getByTestId("diff-left").locator('[data-change="removed"]');
+    assert.match((await removed.allTextContents()).join("\n"), /example\.com\/note: added-by-hand/);
+    await browser.screenshot("object-diff");
+    await view.getByLabel("Show fields Git does not set").uncheck();
   });
 
   it("shows a Pod's live manifest only: it is not declared in Git", async () => {
