@@ -325,6 +325,27 @@ describe("the web UI's resource tree and object view: tree with health, diff, ma
     await browser.screenshot("app-tree-healed");
   });
 
+  it("still shows the managed objects, and says why, when the controller cannot be reached", async () => {
+    const { page } = browser;
+    // Closed first: an open object view would ask for the object and get the (expected) 503.
+    await page.getByRole("button", { name: "Close the object view" }).click();
+    await page.getByTestId("object-view").waitFor({ state: "detached" });
+    await controller.stop();
+    try {
+      await page.goto(`${server.origin}/applications/mooring/${APP}`);
+      const note = page.getByTestId("tree-children-error");
+      await note.waitFor({ timeout: 60_000 });
+      assert.match(await text(note), /Only the managed objects are shown: .*retry/);
+      for (const kind of ["Deployment", "Service", "ConfigMap", "Secret"])
+        assert.equal(await node(kind).count(), 1, `${kind} is still drawn`);
+      assert.equal(await node("ReplicaSet").count(), 0);
+      assert.equal(await node("Pod").count(), 0);
+    } finally {
+      // The app's finalizer needs a controller to be deleted at the end.
+      controller = await startController();
+    }
+  });
+
   it("ran with no console errors", () => {
     // Chromium logs the 401 of GET /session before the login as "Failed to load resource": that
     // is the UI asking who we are, as intended. Anything else is a fault.
