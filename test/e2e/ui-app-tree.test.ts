@@ -176,6 +176,9 @@ describe("the web UI's resource tree and object view: tree with health, diff, ma
     }
     assert.match(await text(replicaSet), /replicas 2\/2/);
     await browser.screenshot("app-tree");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await browser.screenshot("app-tree-dark");
+    await page.emulateMedia({ colorScheme: "light" });
   });
 
   it("opens the Deployment from the keyboard and shows no difference between live and desired", async () => {

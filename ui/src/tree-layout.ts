@@ -66,7 +66,7 @@ const badness = (node: TreeNode) => HEALTH_BADNESS[node.health?.status ?? "Unkno
 export const ROOT_ID = "application" as const;
 
 export interface LayoutOptions {
-  /** Width of a box; default 230. */
+  /** Width of a box (a Pod name with its hashes fits); default 260. */
   nodeWidth: number;
   /** Height of a box; default 76. */
   nodeHeight: number;
@@ -83,7 +83,7 @@ export interface LayoutOptions {
 }
 
 export const DEFAULT_LAYOUT: LayoutOptions = {
-  nodeWidth: 230,
+  nodeWidth: 260,
   nodeHeight: 76,
   columnGap: 56,
   rowGap: 14,
