@@ -175,6 +175,7 @@ export function ApplicationsPage({ who, query }: { who: WhoAmI; query: URLSearch
         <label>
           Sort by
           <select
+            aria-label="Sort by"
             name="sort"
             value={filters.sort}
             onChange={(e) => update({ sort: e.currentTarget.value as AppSort })}
@@ -330,7 +331,13 @@ function Select({
   return (
     <label>
       {label}
-      <select name={label.toLowerCase()} value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+      {/* aria-label: a select's name is its label alone, not the label followed by every option. */}
+      <select
+        aria-label={label}
+        name={label.toLowerCase()}
+        value={value}
+        onChange={(e) => onChange(e.currentTarget.value)}
+      >
         <option value="">All</option>
         {options.map((option) => (
           <option key={option} value={option}>
