@@ -58,11 +58,19 @@ export function ResourceTree(props: {
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [polls, setPolls] = useState(0);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
-  const first = useRef(true);
+  const shownApp = useRef<string | undefined>(undefined);
   const canvas = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     const abort = new AbortController();
+    const app = `${namespace}/${name}`;
+    const first = shownApp.current !== app;
+    shownApp.current = app;
+    // Another app: never show the previous one's tree under this one's name.
+    if (first) {
+      setLoad({ state: "loading" });
+      setExpanded(new Set());
+    }
     const read = () =>
       fetchTree(namespace, name, abort.signal)
         .then((tree) => setLoad({ state: "loaded", tree }))
@@ -75,9 +83,7 @@ export function ResourceTree(props: {
             old.state === "loaded" ? { ...old, failed: message } : { state: "failed", message },
           );
         });
-    const settle = first.current ? 0 : SETTLE_MS;
-    first.current = false;
-    const timer = setTimeout(read, settle);
+    const timer = setTimeout(read, first ? 0 : SETTLE_MS);
     return () => {
       clearTimeout(timer);
       abort.abort();
