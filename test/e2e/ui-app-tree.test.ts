@@ -179,6 +179,15 @@ describe("the web UI's resource tree and object view: tree with health, diff, ma
     await page.emulateMedia({ colorScheme: "dark" });
     await browser.screenshot("app-tree-dark");
     await page.emulateMedia({ colorScheme: "light" });
+    // On a narrow screen the tree scrolls sideways inside its frame instead of widening the page.
+    await page.setViewportSize({ width: 760, height: 900 });
+    const frame = await page.locator(".tree-scroll").evaluate((el) => ({
+      scrolls: el.scrollWidth > el.clientWidth,
+      right: el.getBoundingClientRect().right,
+    }));
+    assert.equal(frame.scrolls, true);
+    assert.ok(frame.right <= 760, `the tree's frame ends within the window (${frame.right})`);
+    await page.setViewportSize({ width: 1440, height: 900 });
   });
 
   it("opens the Deployment from the keyboard and shows no difference between live and desired", async () => {
