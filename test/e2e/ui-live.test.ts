@@ -36,6 +36,7 @@ describe("the web UI follows a webhook push live, by keyboard, in dark mode", { 
   let owner = "";
   let repo = "";
   let firstSha = "";
+  let secondSha = "";
   let password = "";
 
   before(async () => {
@@ -104,6 +105,64 @@ describe("the web UI follows a webhook push live, by keyboard, in dark mode", { 
       };
     })()`);
 
+  /**
+   * Records, inside the page, every (sync badge, short revision) the element at `scope` shows from
+   * now on, as "Sync@abc1234" strings in window.seen; the revision is the first 7 hex digits in
+   * brackets or in a title under `revision`.
+   */
+  const recordBadges = (scope: string, revision: string) =>
+    browser.page.evaluate(`(() => {
+      window.seen = [];
+      window.notReloaded = true;
+      const read = () => {
+        const box = document.querySelector(${JSON.stringify(scope)});
+        if (box === null) return;
+        const sync = (box.querySelector('[data-testid="sync"]')?.textContent ?? "").trim();
+        const where = box.querySelector(${JSON.stringify(revision)});
+        const text = (where?.querySelector("[title]")?.getAttribute("title") ?? "") + " " + (where?.textContent ?? "");
+        // Character classes, not backslashes: this script is a template literal.
+        const full = /[0-9a-f]{40}/.exec(text);
+        const found = full ? full[0].slice(0, 7) : (/[(]([0-9a-f]{7})[)]/.exec(text)?.[1] ?? "");
+        const entry = sync + "@" + found;
+        if (window.seen.at(-1) !== entry) window.seen.push(entry);
+      };
+      read();
+      new MutationObserver(read).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    })()`);
+
+  /** Pushes a new greeting through Gitea and returns the badges the page showed until Synced at it. */
+  async function pushAndWatch(value: string, from: string): Promise<{ sha: string; seen: string[] }> {
+    const sha = await gitea.client.commit({
+      owner,
+      repo,
+      branch: "main",
+      files: { "app/greeting.yaml": configMap(value) },
+      message: `say ${value}`,
+    });
+    const target = `Synced@${sha.slice(0, 7)}`;
+    const seen = await eventually(
+      `the page to show ${target}`,
+      async () => {
+        const recorded = await browser.page.evaluate(() => (globalThis as unknown as Seen).seen ?? []);
+        return recorded.includes(target) ? recorded : undefined;
+      },
+      120_000,
+    );
+    process.stderr.write(`ui-live e2e: badges seen: ${seen.join(" -> ")}\n`);
+    assert.equal(seen[0], `Synced@${from.slice(0, 7)}`);
+    // Honest about auto-sync: the controller may start the sync in the same look that found the
+    // difference, so a visible OutOfSync is not guaranteed; but the sync's Running operation is
+    // written to the status before anything is applied, so the page shows OutOfSync or Syncing
+    // (or both) between the old commit and Synced at the new one.
+    const between = seen.slice(1, seen.indexOf(target));
+    assert.ok(
+      between.some((entry) => entry.startsWith("OutOfSync@") || entry.startsWith("Syncing@")),
+      `badges seen: ${seen.join(" -> ")}`,
+    );
+    assert.equal(await browser.page.evaluate(() => (globalThis as unknown as Seen).notReloaded), true);
+    return { sha, seen };
+  }
+
   it("keyboard only: log in, skip to the content, Tab to the app's row and open it with Enter", async () => {
     const { page } = browser;
     await page.goto(`${server.origin}/applications?search=${APP}`);
@@ -150,53 +209,26 @@ describe("the web UI follows a webhook push live, by keyboard, in dark mode", { 
       async () => ((await row.textContent())?.includes(`(${firstSha.slice(0, 7)})`) ? true : undefined),
       60_000,
     );
-    // Record every (sync badge, revision) the row shows from now on, from inside the page.
-    await page.evaluate(`(() => {
-      const app = ${JSON.stringify(APP)};
-      window.seen = [];
-      window.notReloaded = true;
-      const read = () => {
-        const tr = document.querySelector('tr[data-app="' + app + '"]');
-        if (tr === null) return;
-        const sync = (tr.querySelector('[data-testid="sync"]')?.textContent ?? "").trim();
-        const source = tr.querySelector("td.source")?.textContent ?? "";
-        const revision = /(([0-9a-f]{7}))/.exec(source)?.[1] ?? "";
-        const entry = sync + "@" + revision;
-        if (window.seen.at(-1) !== entry) window.seen.push(entry);
-      };
-      read();
-      new MutationObserver(read).observe(document.body, { subtree: true, childList: true, characterData: true });
-    })()`);
-
-    const sha = await gitea.client.commit({
-      owner,
-      repo,
-      branch: "main",
-      files: { "app/greeting.yaml": configMap("v2") },
-      message: "say v2",
-    });
-    const target = `Synced@${sha.slice(0, 7)}`;
-    const seen = await eventually(
-      `the row to show ${target}`,
-      async () => {
-        const recorded = await page.evaluate(() => (globalThis as unknown as Seen).seen ?? []);
-        return recorded.includes(target) ? recorded : undefined;
-      },
-      120_000,
-    );
-    process.stderr.write(`ui-live e2e: badges seen: ${seen.join(" -> ")}\n`);
-    assert.equal(seen[0], `Synced@${firstSha.slice(0, 7)}`);
-    // Honest about auto-sync: the controller may start the sync in the same look that found the
-    // difference, so a visible OutOfSync is not guaranteed; but the sync's Running operation is
-    // written to the status before anything is applied, so the row shows OutOfSync or Syncing
-    // (or both) between the old commit and Synced at the new one.
-    const between = seen.slice(1, seen.indexOf(target));
-    assert.ok(
-      between.some((entry) => entry.startsWith("OutOfSync@") || entry.startsWith("Syncing@")),
-      `badges seen: ${seen.join(" -> ")}`,
-    );
-    assert.equal(await page.evaluate(() => (globalThis as unknown as Seen).notReloaded), true);
+    await recordBadges(`tr[data-app="${APP}"]`, "td.source");
+    secondSha = (await pushAndWatch("v2", firstSha)).sha;
     await browser.screenshot("ui-live-synced");
+  });
+
+  it("on the application's page, the next push shows the same road to Synced, without a reload", async () => {
+    const { page } = browser;
+    await page.locator(`tr[data-app="${APP}"]`).getByRole("link", { name: APP }).click();
+    await page.waitForURL((url) => url.pathname === `/applications/mooring/${APP}`);
+    const revision = page.locator('.app-summary [data-testid="revision"]');
+    await eventually(
+      "the app page to show the second commit",
+      async () => ((await revision.innerHTML()).includes(secondSha.slice(0, 7)) ? true : undefined),
+      60_000,
+    );
+    await recordBadges(".app-summary", '[data-testid="revision"]');
+    await pushAndWatch("v3", secondSha);
+    await browser.screenshot("ui-live-app-page");
+    await page.goBack();
+    await page.locator(`tr[data-app="${APP}"]`).waitFor();
   });
 
   it("dark mode: the theme toggle overrides the system preference and is remembered", async () => {
