@@ -47,9 +47,18 @@ function positive(name: string, fallback: number): number {
 
 const now = () => performance.timeOrigin + performance.now();
 
+/** What the scripts in the page leave on window. A function predicate, not a string: the UI's CSP forbids eval. */
+type Probes = typeof globalThis & { __firstRowPainted?: number; __rowAt?: number; __sseAt?: number };
+
 export async function uiList(ctx: BenchContext): Promise<Row[]> {
   const count = positive("BENCH_API_APPS", 10_000);
-  const existing = await ctx.client.list(APP_API, "Application", { labelSelector: "shard" });
+  // Right after `moor install` the API server may still be initialising the CRD's storage.
+  const existing = await waitFor(
+    "the Application API to answer",
+    () => ctx.client.list(APP_API, "Application", { labelSelector: "shard" }),
+    60_000,
+    500,
+  );
   if (existing.items.length < count) {
     ctx.log(`12. ui: creating ${count} Applications`);
     await createApps(ctx, count);
@@ -112,7 +121,9 @@ export async function uiList(ctx: BenchContext): Promise<Row[]> {
       await context.addInitScript({ content: FIRST_ROW_PROBE });
       const page = await context.newPage();
       await page.goto(`${origin}/applications`);
-      await page.waitForFunction("window.__firstRowPainted !== undefined", undefined, { timeout: 60_000 });
+      await page.waitForFunction(() => (globalThis as Probes).__firstRowPainted !== undefined, undefined, {
+        timeout: 60_000,
+      });
       const times = await page.evaluate<{ painted: number; inDom: number; api: number }>(`(() => {
         const list = performance.getEntriesByType("resource").find((e) => e.name.includes("/api/v1/applications?"));
         return {
@@ -191,9 +202,13 @@ export async function uiList(ctx: BenchContext): Promise<Row[]> {
         { status: { health: { status: want } } },
         "status",
       );
-      await page.waitForFunction("window.__rowAt > 0 && window.__sseAt !== undefined", undefined, {
-        timeout: 30_000,
-      });
+      await page.waitForFunction(
+        () => ((globalThis as Probes).__rowAt ?? 0) > 0 && (globalThis as Probes).__sseAt !== undefined,
+        undefined,
+        {
+          timeout: 30_000,
+        },
+      );
       const seen = await page.evaluate<{ row: number; sse: number }>(
         "({ row: window.__rowAt, sse: window.__sseAt })",
       );
