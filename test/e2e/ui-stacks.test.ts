@@ -6,7 +6,8 @@
 // and the counts (Escape closes it), they confirm, and without a reload the page shows the apply
 // in the history with their name, and the outputs — the sensitive one hidden, its value nowhere
 // in the page. A state lock left by a dead run shows its holder and is released after a
-// confirmation. No console errors. Real Chromium, server, controller, git, OpenTofu and cluster;
+// confirmation; a hand edit of managed infrastructure shows in the drift report. No console
+// errors. Real Chromium, server, controller, git, OpenTofu and cluster;
 // screenshots stacks.png and stack-plan.png land in test-artifacts/.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -55,6 +56,24 @@ output "token" {
   sensitive = true
 }
 `;
+
+/** A module whose ConfigMap a person can edit by hand: drift for the drift report. */
+const DRIFT_MODULE = `
+variable "namespace" {
+  type = string
+}
+provider "kubernetes" {}
+resource "kubernetes_config_map" "settings" {
+  metadata {
+    name      = "ui-drift-settings"
+    namespace = var.namespace
+  }
+  data = {
+    host = "db.internal"
+  }
+}
+`;
+const DRIFTING = `drift-${suffix}`;
 
 /** What a person reads in an element. */
 const text = async (locator: Locator) => ((await locator.textContent()) ?? "").trim();
@@ -105,6 +124,8 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
     });
     git = await startGitServer();
     await git.createRepo("infra", { "network/main.tf": MODULE(1) }, "network module");
+    // Its own repository: commits to infra make no new plan of it.
+    await git.createRepo("settings", { "main.tf": DRIFT_MODULE }, "settings module");
     controller = await startController({ args: ["--database", database] });
     server = await startServer({ args: ["--database", database] });
     adminPassword = Buffer.from(
@@ -140,6 +161,20 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
         },
       }),
     });
+    await kubectlOk(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Stack",
+        metadata: { name: DRIFTING, namespace: NS },
+        spec: {
+          project: PROJECT,
+          source: { repoURL: git.url("settings"), targetRevision: "main" },
+          vars: { namespace: NS },
+          approvePlan: "manual",
+          driftDetection: { mode: "report", interval: "0" },
+        },
+      }),
+    });
     browser = await openBrowser();
   });
 
@@ -167,7 +202,7 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
     planId = planned.status?.lastPlan?.id ?? "";
     assert.match(planId, /^p-[0-9a-f]{16}$/);
     const { page } = browser;
-    await logIn(page, "admin", adminPassword, `/stacks?search=${suffix}`);
+    await logIn(page, "admin", adminPassword, `/stacks?search=${STACK}`);
     const row = page.locator(`tr[data-stack="${STACK}"]`);
     await row.waitFor({ timeout: 30_000 });
     assert.equal(await text(row.getByTestId("state")), "Waiting for approval");
@@ -443,6 +478,85 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
       true,
       "the list was not reloaded",
     );
+  });
+
+  it("reports drift: a hand edit shows as drifted, with the plan that would undo it", async () => {
+    const { page } = browser;
+    // Manual approval: nothing but the approved plan is ever applied, so the drift stays reported.
+    // Should the controller plan again before the approval lands, the newer id is approved too.
+    const admin = await sessionToken("admin", adminPassword);
+    let approvedId = "";
+    await waitStack(
+      NS,
+      DRIFTING,
+      "to apply its first plan",
+      (s) => {
+        if (s.status?.lastApply?.result === "succeeded") return true;
+        const pending = s.status?.lastPlan?.pending ? s.status.lastPlan.id : undefined;
+        if (pending !== undefined && pending !== approvedId) {
+          approvedId = pending;
+          void server.api(`/stacks/${NS}/${DRIFTING}/approve`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+            body: JSON.stringify({ planId: pending }),
+          });
+        }
+        return false;
+      },
+      240_000,
+    );
+    const edit = await kubectl(["edit", "configmap", "ui-drift-settings", "-n", NS], {
+      env: { EDITOR: "sed -i s/db.internal/db.hacked/" },
+    });
+    assert.equal(edit.code, 0, edit.stderr);
+    const asked = new Date().toISOString();
+    await kubectlOk([
+      "annotate",
+      "stack",
+      DRIFTING,
+      "-n",
+      NS,
+      `mooring.dev/drift-check=${asked}`,
+      "--overwrite",
+    ]);
+    await waitStack(
+      NS,
+      DRIFTING,
+      "to report drift",
+      (s) =>
+        (s.status?.drift?.checkedAt ?? "") > asked &&
+        s.status?.drift?.drifted === true &&
+        s.status.lastPlan?.purpose === "drift",
+      240_000,
+    );
+    await page.goto(`${server.origin}/stacks?search=${suffix}&state=drifted`);
+    const row = page.locator(`tr[data-stack="${DRIFTING}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    assert.equal(await text(row.getByTestId("drift")), "drifted");
+    assert.equal(await page.locator(`tr[data-stack="${STACK}"]`).count(), 0, "only drifted Stacks listed");
+    await row.locator("a.name").click();
+    const drift = page.getByTestId("drift");
+    await drift.waitFor({ timeout: 30_000 });
+    assert.match(await text(drift), /^drifted/);
+    assert.match(await text(drift), /kubernetes_config_map\.settings/);
+    assert.match(await text(page.locator(".stack-plan")), /drift: undoes changes made outside OpenTofu/);
+    // The plan that would put it back: an update of the ConfigMap's data, from the hand edit to Git.
+    await eventually(
+      "the drift plan's attributes",
+      async () => {
+        const data = page.locator(
+          'tr[data-resource="kubernetes_config_map.settings"] li[data-attribute="data"]',
+        );
+        const shown = await text(data);
+        return shown.includes("db.hacked") && shown.includes("db.internal") ? true : undefined;
+      },
+      30_000,
+    );
+    assert.equal(
+      await text(page.locator('tr[data-resource="kubernetes_config_map.settings"]').getByTestId("action")),
+      "update",
+    );
+    await browser.screenshot("stack-drift");
   });
 
   it("ran with no console errors beyond the login page's session check", () => {

@@ -274,7 +274,10 @@ export function StackPage({
           <dd>{approvalText(stack.spec.approvePlan)}</dd>
           <dt>Drift checks</dt>
           <dd>
-            every {stack.spec.driftDetection?.interval ?? "1h"}, {stack.spec.driftDetection?.mode ?? "report"}
+            {stack.spec.driftDetection?.interval === "0"
+              ? "off (on request only)"
+              : `every ${stack.spec.driftDetection?.interval ?? "1h"}`}
+            , {stack.spec.driftDetection?.mode ?? "report"}
           </dd>
           {stack.status?.lastError ? (
             <>
