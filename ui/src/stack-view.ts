@@ -122,10 +122,14 @@ export function nextStep(stack: StackObject, mayApprove: boolean): string | unde
     return `Stalled (${stalled.reason}): ${stalled.message}. Fix the cause in Git or the cluster; the Stack retries by itself.`;
   const plan = stack.status?.lastPlan;
   if (plan?.pending) {
-    const what =
-      plan.purpose === "drift" ? "undoes the drift" : plan.purpose === "destroy" ? "destroys" : "applies";
+    const effect =
+      plan.purpose === "drift"
+        ? ", undoing the drift"
+        : plan.purpose === "destroy"
+          ? ", destroying the Stack's infrastructure"
+          : "";
     return mayApprove
-      ? `Plan ${plan.id} waits for approval: review the changes below, then approve it; it ${what} exactly this plan.`
+      ? `Plan ${plan.id} waits for approval: review the changes below, then approve it; exactly this plan is applied${effect}.`
       : `Plan ${plan.id} waits for approval by someone with the approver role in project ${stack.spec.project ?? "default"}.`;
   }
   const ready = condition(stack, "Ready");
