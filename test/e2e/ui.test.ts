@@ -157,6 +157,11 @@ describe("the web UI: log in, the application list, search in the URL, live rows
     );
   }
 
+  const listedCount = (n: number) =>
+    eventually(`the list to show ${n} rows`, async () =>
+      (await browser.page.locator("tbody tr").count()) === n ? true : undefined,
+    );
+
   it("filters by cluster, label selector, health and sync, each kept in the address bar", async () => {
     const { page } = browser;
     const [web, api, db] = [APPS[0].name, APPS[1].name, APPS[2].name];
@@ -215,6 +220,37 @@ describe("the web UI: log in, the application list, search in the URL, live rows
       if (width === 1280) await browser.screenshot("ui-applications-1280");
     }
     await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  it("every section fits a laptop and a wide monitor without sideways page scroll", async () => {
+    const { page } = browser;
+    const sections = [
+      "/applications",
+      "/stacks",
+      "/projects",
+      "/clusters",
+      "/audit",
+      `/applications/mooring/${APPS[0].name}`,
+    ];
+    for (const [width, height] of [
+      [1280, 800],
+      [2560, 1440],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      for (const path of sections) {
+        await page.goto(`${server.origin}${path}`);
+        await page.locator("main h1").first().waitFor({ timeout: 30_000 });
+        // Let the page's own reads land before measuring.
+        await page.waitForLoadState("networkidle").catch(() => {});
+        const overflow = await page.evaluate<number>(
+          "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        );
+        assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px at ${width}x${height}`);
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${server.origin}/applications?search=${suffix}`);
+    await listedCount(APPS.length);
   });
 
   it("opens an application's page from its row and comes back", async () => {
