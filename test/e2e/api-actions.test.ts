@@ -14,6 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { saveLogin } from "../../src/cli/api-client.ts";
 import type { Stack } from "../../src/core/stack/spec.ts";
 import { stackLockLease } from "../../src/terraform/state-backend.ts";
+import { initialAdminPassword } from "../harness/admin.ts";
 import { type AppView, getApp, waitForApp } from "../harness/apps.ts";
 import { auditRecordsSince } from "../harness/audit.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
@@ -143,18 +144,7 @@ describe("actions through the API: the same requests as the CLI, behind roles", 
     ]);
     controller = await startController();
     server = await startServer();
-    const password = Buffer.from(
-      await kubectlOk([
-        "get",
-        "secret",
-        "mooring-initial-admin",
-        "-n",
-        "mooring",
-        "-o",
-        "jsonpath={.data.password}",
-      ]),
-      "base64",
-    ).toString("utf8");
+    const password = await initialAdminPassword();
     const login = await call(undefined, "POST", "/session", {
       username: "admin",
       password,

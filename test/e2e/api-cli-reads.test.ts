@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { initialAdminPassword } from "../harness/admin.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runEnv, runSandboxKubeconfig } from "../harness/env.ts";
@@ -103,18 +104,7 @@ describe("moor app and moor stack reads through the API once logged in, with no 
     ]);
     controller = await startController();
     server = await startServer();
-    const password = Buffer.from(
-      await kubectlOk([
-        "get",
-        "secret",
-        "mooring-initial-admin",
-        "-n",
-        "mooring",
-        "-o",
-        "jsonpath={.data.password}",
-      ]),
-      "base64",
-    ).toString("utf8");
+    const password = await initialAdminPassword();
 
     admin = await loggedOutEnv("admin");
     const loggedIn = await moor(["login", server.origin, "--username", "admin", "--password-stdin"], {

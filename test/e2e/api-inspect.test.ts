@@ -8,6 +8,7 @@
 // down the tree still shows the managed objects and says why the rest is missing.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { adminToken } from "../harness/admin.ts";
 import { waitForApp } from "../harness/apps.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
@@ -104,29 +105,6 @@ describe("inspecting an application through the API: tree, manifests, diff and p
   const objectPath = (group: string, kind: string, name: string) =>
     `${base}/object?group=${group}&kind=${kind}&namespace=${NS}&name=${name}`;
 
-  async function login(on: RunningServer): Promise<string> {
-    const password = Buffer.from(
-      await kubectlOk([
-        "get",
-        "secret",
-        "mooring-initial-admin",
-        "-n",
-        "mooring",
-        "-o",
-        "jsonpath={.data.password}",
-      ]),
-      "base64",
-    ).toString("utf8");
-    const res = await on.api("/session", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password, session: "token" }),
-    });
-    const body = (await res.json()) as { token: string };
-    assert.equal(res.status, 200, JSON.stringify(body));
-    return body.token;
-  }
-
   async function viewerToken(project: string): Promise<string> {
     return eventually(`a viewer token for ${project}`, async () => {
       const res = await server.api("/tokens", {
@@ -170,7 +148,7 @@ describe("inspecting an application through the API: tree, manifests, diff and p
     });
     controller = await startController();
     server = await startServer({ startTimeoutMs: 60_000, controller });
-    tokens.admin = await login(server);
+    tokens.admin = await adminToken(server);
     tokens.other = await viewerToken(OTHER);
     tokens.viewer = await viewerToken(TEAM);
     await waitForApp(
@@ -353,7 +331,7 @@ describe("inspecting an application through the API: tree, manifests, diff and p
   it("with the controller unreachable, the tree still shows the managed objects and says why", async () => {
     const lonely = await startServer({ startTimeoutMs: 60_000, controller: "http://127.0.0.1:9" });
     try {
-      const token = await login(lonely);
+      const token = await adminToken(lonely);
       const tree = await get<TreeAnswer>(`${base}/tree`, token, lonely);
       assert.equal(tree.status, 200, tree.text);
       assert.equal(tree.body.childrenError?.code, "controller-unreachable");

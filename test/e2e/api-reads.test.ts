@@ -7,6 +7,7 @@
 // exist. The real server, controller, cluster and git run; tokens come from the login routes.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { initialAdminPassword } from "../harness/admin.ts";
 import { waitForApp } from "../harness/apps.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
@@ -199,18 +200,7 @@ describe("reading through the API: lists, one app, history, diffs and the live s
     });
     controller = await startController();
     server = await startServer({ startTimeoutMs: 60_000 });
-    const password = Buffer.from(
-      await kubectlOk([
-        "get",
-        "secret",
-        "mooring-initial-admin",
-        "-n",
-        "mooring",
-        "-o",
-        "jsonpath={.data.password}",
-      ]),
-      "base64",
-    ).toString("utf8");
+    const password = await initialAdminPassword();
     const login = await post<{ token: string }>(undefined, "/session", {
       username: "admin",
       password,

@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Provider from "oidc-provider";
 import type { Locator } from "playwright-core";
+import { initialAdminPassword, adminToken as loginAdmin } from "../harness/admin.ts";
 import { type AppView, waitForApp } from "../harness/apps.ts";
 import { type BrowserSession, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
@@ -257,25 +258,8 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
     });
     handler = provider.callback();
 
-    password = Buffer.from(
-      await kubectlOk([
-        "get",
-        "secret",
-        "mooring-initial-admin",
-        "-n",
-        "mooring",
-        "-o",
-        "jsonpath={.data.password}",
-      ]),
-      "base64",
-    ).toString("utf8");
-    const login = await server.api("/session", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password, session: "token" }),
-    });
-    assert.equal(login.status, 200);
-    adminToken = String(((await login.json()) as { token: string }).token);
+    password = await initialAdminPassword();
+    adminToken = await loginAdmin(server, password);
     browser = await openBrowser();
   });
 

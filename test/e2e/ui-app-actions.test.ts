@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { Locator, Page } from "playwright-core";
+import { adminToken, initialAdminPassword } from "../harness/admin.ts";
 import { getApp, waitForApp } from "../harness/apps.ts";
 import { type BrowserSession, type ConsoleProblem, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
@@ -133,25 +134,8 @@ describe("the application page: sync, dry run, rollback and unpin from the UI; a
     server = await startServer({
       args: ["--controller-url", controller.metricsUrl.replace(/\/metrics$/, "")],
     });
-    adminPassword = Buffer.from(
-      await kubectlOk([
-        "get",
-        "secret",
-        "mooring-initial-admin",
-        "-n",
-        "mooring",
-        "-o",
-        "jsonpath={.data.password}",
-      ]),
-      "base64",
-    ).toString("utf8");
-    const login = await server.api("/session", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password: adminPassword, session: "token" }),
-    });
-    assert.equal(login.status, 200);
-    const token = String(((await login.json()) as { token: string }).token);
+    adminPassword = await initialAdminPassword();
+    const token = await adminToken(server, adminPassword);
     // The first deploy, so that the story starts from a Synced, Healthy app with one history entry.
     await eventually("the first sync to be accepted", async () => {
       const answer = await api(token, "POST", `/applications/mooring/${APP}/sync`, {});

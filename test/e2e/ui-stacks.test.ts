@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Locator, Page } from "playwright-core";
 import { stackLockLease } from "../../src/terraform/state-backend.ts";
+import { initialAdminPassword } from "../harness/admin.ts";
 import { type BrowserSession, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
@@ -128,18 +129,7 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
     await git.createRepo("settings", { "main.tf": DRIFT_MODULE }, "settings module");
     controller = await startController({ args: ["--database", database] });
     server = await startServer({ args: ["--database", database] });
-    adminPassword = Buffer.from(
-      await kubectlOk([
-        "get",
-        "secret",
-        "mooring-initial-admin",
-        "-n",
-        "mooring",
-        "-o",
-        "jsonpath={.data.password}",
-      ]),
-      "base64",
-    ).toString("utf8");
+    adminPassword = await initialAdminPassword();
     const admin = await sessionToken("admin", adminPassword);
     const created = await server.api("/accounts", {
       method: "POST",
