@@ -23,7 +23,7 @@ import Provider from "oidc-provider";
 import type { Locator } from "playwright-core";
 import { initialAdminPassword, adminToken as loginAdmin } from "../harness/admin.ts";
 import { type AppView, waitForApp } from "../harness/apps.ts";
-import { type BrowserSession, openBrowser } from "../harness/browser.ts";
+import { type BrowserSession, logIn, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
@@ -307,10 +307,7 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
 
   it("shows a project's rules, signature key fingerprints, roles with their verbs and members, and its counts", async () => {
     const { page } = browser;
-    await page.goto(`${server.origin}/projects`);
-    await page.getByLabel("User name").fill("admin");
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    await logIn(page, `${server.origin}/projects`, "admin", password);
     await page.getByTestId("who").waitFor({ timeout: 15_000 });
     await page.goto(`${server.origin}/projects`);
     const card = page.locator(`section[data-project="${PROJECT}"]`);

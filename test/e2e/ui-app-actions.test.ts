@@ -14,10 +14,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import type { Locator, Page } from "playwright-core";
+import type { Locator } from "playwright-core";
 import { adminToken, initialAdminPassword } from "../harness/admin.ts";
 import { getApp, waitForApp } from "../harness/apps.ts";
-import { type BrowserSession, type ConsoleProblem, openBrowser } from "../harness/browser.ts";
+import { type BrowserSession, type ConsoleProblem, logIn, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
@@ -58,13 +58,6 @@ const text = async (locator: Locator) => ((await locator.textContent()) ?? "").t
 /** Console problems other than those a test provoked on purpose. */
 function unexpected(problems: ConsoleProblem[], expected: (p: ConsoleProblem) => boolean): ConsoleProblem[] {
   return problems.filter((p) => !expected(p));
-}
-
-async function logIn(page: Page, origin: string, username: string, password: string): Promise<void> {
-  await page.goto(`${origin}/applications/mooring/${APP}`);
-  await page.getByLabel("User name").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in", exact: true }).click();
 }
 
 async function configMapVersion(): Promise<string | undefined> {
@@ -183,7 +176,7 @@ describe("the application page: sync, dry run, rollback and unpin from the UI; a
 
   it("shows the admin a Synced, Healthy app with its source, revision and first history entry", async () => {
     const { page } = admin;
-    await logIn(page, server.origin, "admin", adminPassword);
+    await logIn(page, `${server.origin}/applications/mooring/${APP}`, "admin", adminPassword);
     const summary = page.getByRole("region", { name: "summary" });
     await summary.waitFor({ timeout: 30_000 });
     assert.equal(await text(page.getByRole("heading", { level: 1 })), APP);
@@ -453,7 +446,7 @@ describe("the application page: sync, dry run, rollback and unpin from the UI; a
   it("shows a viewer the page with no Sync or Rollback, and refuses a sync forced from their browser with 403", async () => {
     viewer = await openBrowser();
     const { page } = viewer;
-    await logIn(page, server.origin, VIEWER, VIEWER_PASSWORD);
+    await logIn(page, `${server.origin}/applications/mooring/${APP}`, VIEWER, VIEWER_PASSWORD);
     const summary = page.getByRole("region", { name: "summary" });
     await summary.waitFor({ timeout: 30_000 });
     assert.equal(await text(summary.getByTestId("project")), PROJECT);

@@ -11,8 +11,9 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { Locator } from "playwright-core";
+import { initialAdminPassword } from "../harness/admin.ts";
 import { applyApp, deleteApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
-import { type BrowserSession, openBrowser } from "../harness/browser.ts";
+import { type BrowserSession, logIn, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
@@ -95,21 +96,13 @@ describe("the web UI's resource tree and object view: tree with health, diff, ma
       syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
     });
     await waitForApp(APP, "to be Synced and Healthy", syncedAndHealthy(), 180_000);
-    const encoded = await kubectlOk([
-      "get",
-      "secret",
-      "mooring-initial-admin",
-      "-n",
-      "mooring",
-      "-o",
-      "jsonpath={.data.password}",
-    ]);
     browser = await openBrowser();
-    const { page } = browser;
-    await page.goto(`${server.origin}/applications/mooring/${APP}`);
-    await page.getByLabel("User name").fill("admin");
-    await page.getByLabel("Password").fill(Buffer.from(encoded, "base64").toString("utf8"));
-    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    await logIn(
+      browser.page,
+      `${server.origin}/applications/mooring/${APP}`,
+      "admin",
+      await initialAdminPassword(),
+    );
   });
 
   after(async () => {

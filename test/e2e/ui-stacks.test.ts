@@ -15,10 +15,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Locator, Page } from "playwright-core";
+import type { Locator } from "playwright-core";
 import { stackLockLease } from "../../src/terraform/state-backend.ts";
 import { initialAdminPassword } from "../harness/admin.ts";
-import { type BrowserSession, openBrowser } from "../harness/browser.ts";
+import { type BrowserSession, logIn, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
@@ -87,13 +87,6 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
   let databaseDir: string;
   let adminPassword = "";
   let planId = "";
-
-  async function logIn(page: Page, user: string, password: string, path: string): Promise<void> {
-    await page.goto(`${server.origin}${path}`);
-    await page.getByLabel("User name").fill(user);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Log in", exact: true }).click();
-  }
 
   async function sessionToken(user: string, password: string): Promise<string> {
     const res = await server.api("/session", {
@@ -192,7 +185,7 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
     planId = planned.status?.lastPlan?.id ?? "";
     assert.match(planId, /^p-[0-9a-f]{16}$/);
     const { page } = browser;
-    await logIn(page, "admin", adminPassword, `/stacks?search=${STACK}`);
+    await logIn(page, `${server.origin}/stacks?search=${STACK}`, "admin", adminPassword);
     const row = page.locator(`tr[data-stack="${STACK}"]`);
     await row.waitFor({ timeout: 30_000 });
     assert.equal(await text(row.getByTestId("state")), "Waiting for approval");
@@ -245,7 +238,7 @@ describe("the web UI's Stacks: the plan as a table, approve by plan id, outputs 
       page.on("pageerror", (error) =>
         browser.problems.push({ type: "pageerror", text: String(error), url: page.url() }),
       );
-      await logIn(page, VIEWER, VIEWER_PASSWORD, `/stacks/${NS}/${STACK}`);
+      await logIn(page, `${server.origin}/stacks/${NS}/${STACK}`, VIEWER, VIEWER_PASSWORD);
       await page.getByTestId("plan-id").waitFor({ timeout: 30_000 });
       assert.equal(await text(page.getByTestId("plan-id")), planId);
       assert.equal(await page.getByRole("button", { name: /Approve/ }).count(), 0);

@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { Locator } from "playwright-core";
-import { type BrowserSession, openBrowser } from "../harness/browser.ts";
+import { initialAdminPassword } from "../harness/admin.ts";
+import { type BrowserSession, logIn, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled } from "../harness/controller.ts";
 import { type RunningServer, startServer } from "../harness/server.ts";
@@ -81,16 +82,7 @@ describe("the web UI: log in, the application list, search in the URL, live rows
       input: JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
     });
     for (const app of APPS) await writeStatus(app.name, app.health, app.sync);
-    const encoded = await kubectlOk([
-      "get",
-      "secret",
-      "mooring-initial-admin",
-      "-n",
-      "mooring",
-      "-o",
-      "jsonpath={.data.password}",
-    ]);
-    password = Buffer.from(encoded, "base64").toString("utf8");
+    password = await initialAdminPassword();
     server = await startServer();
     browser = await openBrowser();
   });
@@ -119,10 +111,7 @@ describe("the web UI: log in, the application list, search in the URL, live rows
 
   it("logs in as the admin and lists the apps with their health and sync badges", async () => {
     const { page } = browser;
-    await page.goto(`${server.origin}/applications?search=${suffix}`);
-    await page.getByLabel("User name").fill("admin");
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Log in", exact: true }).click();
+    await logIn(page, `${server.origin}/applications?search=${suffix}`, "admin", password);
     await page.locator(`tr[data-app="${APPS[0].name}"]`).waitFor({ timeout: 15_000 });
     assert.equal(await text(page.getByTestId("who")), "admin (admin)");
     for (const app of APPS) {

@@ -73,3 +73,15 @@ export async function openBrowser(options: { colorScheme?: "light" | "dark" } = 
     throw err;
   }
 }
+
+/**
+ * Opens `url` logged out and logs in through the UI's login form, as a person does: user name,
+ * password, the "Log in" button. Does not wait for what comes next; the test waits for what the
+ * user would see.
+ */
+export async function logIn(page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel("User name").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+}
