@@ -5,7 +5,7 @@
 // inserted, so the page a user is reading does not shift under them. Each row's name links to the
 // application's page.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiRequestError, type AppRow, api, type Page, type WhoAmI } from "../api.ts";
+import { type AppRow, api, type Page, type WhoAmI } from "../api.ts";
 import {
   type AppListState,
   type AppSort,
@@ -18,11 +18,11 @@ import {
   stateFromQuery,
 } from "../app-query.ts";
 import { HealthBadge, SyncBadge } from "../components/badge.tsx";
+import { LoadStatus } from "../components/load-status.tsx";
+import { Pager } from "../components/pager.tsx";
 import { Ago } from "../components/time.tsx";
+import { useLiveRows, usePagedList } from "../paged-list.ts";
 import { navigate } from "../router.ts";
-import { subscribeApplications } from "../stream.ts";
-
-const PAGE_SIZE = 50;
 
 const SORT_LABELS: Record<AppSort, string> = {
   name: "Name",
@@ -33,30 +33,16 @@ const SORT_LABELS: Record<AppSort, string> = {
   lastSync: "Last sync",
 };
 
-type Load =
-  | { state: "loading" }
-  | { state: "failed"; message: string }
-  | { state: "loaded"; page: Page<AppRow> };
-
 export function ApplicationsPage({ who, query }: { who: WhoAmI; query: URLSearchParams }) {
   const filters = stateFromQuery(query);
   const apiQuery = queryFromState(filters).toString();
-  // Cursors of the pages before the current one (for Previous) and of the current one.
-  // They belong to one filter (the server refuses a cursor with other filters), so a new filter
-  // starts again at the first page.
-  const [paging, setPaging] = useState<{ query: string; cursors: string[] }>({
+  const list = usePagedList<Page<AppRow>>({
     query: apiQuery,
-    cursors: [],
+    read: (params, signal) => api<Page<AppRow>>(`/applications?${params}`, { signal }),
+    nextOf: (page) => page.next,
   });
-  const cursors = paging.query === apiQuery ? paging.cursors : [];
-  const setCursors = (change: (cursors: string[]) => string[]) =>
-    setPaging({ query: apiQuery, cursors: change(cursors) });
-  const [load, setLoad] = useState<Load>({ state: "loading" });
-  const [added, setAdded] = useState(0);
-  const [reloads, setReloads] = useState(0);
-  const [now, setNow] = useState(Date.now());
+  const { added, now } = useLiveRows(list, apiQuery, "application");
   const [clusters, setClusters] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
 
   // The cluster filter offers the clusters this user may see; the cluster Mooring runs in is
   // always one of them ("in-cluster", the default destination).
@@ -69,61 +55,6 @@ export function ApplicationsPage({ who, query }: { who: WhoAmI; query: URLSearch
       });
     return () => abort.abort();
   }, []);
-
-  // `reloads` is a trigger: the stream reconnected or the user asked for the new rows.
-  useEffect(() => {
-    const abort = new AbortController();
-    const params = new URLSearchParams(apiQuery);
-    params.set("limit", String(PAGE_SIZE));
-    if (cursor !== undefined) params.set("cursor", cursor);
-    setLoad((old) => (old.state === "loaded" ? old : { state: "loading" }));
-    api<Page<AppRow>>(`/applications?${params}`, { signal: abort.signal })
-      .then((page) => {
-        setLoad({ state: "loaded", page });
-        setAdded(0);
-        setNow(Date.now());
-      })
-      .catch((err: unknown) => {
-        if (abort.signal.aborted) return;
-        setLoad({
-          state: "failed",
-          message:
-            err instanceof ApiRequestError ? err.message : `could not reach the server: ${String(err)}`,
-        });
-      });
-    return () => abort.abort();
-  }, [apiQuery, cursor, reloads]);
-
-  // Live rows: replace a listed row with its new summary; count the new ones.
-  const loadRef = useRef(load);
-  loadRef.current = load;
-  const apiQueryRef = useRef(apiQuery);
-  apiQueryRef.current = apiQuery;
-  useEffect(
-    () =>
-      subscribeApplications(
-        (change) => {
-          const current = loadRef.current;
-          if (current.state !== "loaded") return;
-          const index = current.page.items.findIndex(
-            (row) => row.namespace === change.namespace && row.name === change.name,
-          );
-          if (index < 0) {
-            // Announced only on the unfiltered list: whether a new app matches a filter is the
-            // server's to say, at the next listing.
-            if (change.type === "added" && apiQueryRef.current === "") setAdded((n) => n + 1);
-            return;
-          }
-          const items = [...current.page.items];
-          if (change.type === "deleted" || change.summary === undefined) items.splice(index, 1);
-          else items[index] = change.summary;
-          setLoad({ state: "loaded", page: { ...current.page, items } });
-          setNow(Date.now());
-        },
-        () => setReloads((n) => n + 1),
-      ),
-    [],
-  );
 
   const update = (patch: Partial<AppListState>) => {
     const next = queryFromState({ ...filters, ...patch }).toString();
@@ -210,44 +141,21 @@ export function ApplicationsPage({ who, query }: { who: WhoAmI; query: URLSearch
       {added > 0 ? (
         <p class="notice" role="status">
           {added} new {added === 1 ? "application" : "applications"}.{" "}
-          <button type="button" class="link" onClick={() => setReloads((n) => n + 1)}>
+          <button type="button" class="link" onClick={list.reload}>
             Show
           </button>
         </p>
       ) : null}
-      {load.state === "loading" ? <p class="muted">Loading…</p> : null}
-      {load.state === "failed" ? (
-        <p class="error" role="alert">
-          {load.message}
-        </p>
-      ) : null}
-      {load.state === "loaded" ? (
+      <LoadStatus load={list.load} />
+      {list.load.state === "loaded" ? (
         <>
-          <AppTable rows={load.page.items} now={now} />
-          <nav class="pager" aria-label="pages">
-            <span class="muted" data-testid="total">
-              {load.page.total} {load.page.total === 1 ? "application" : "applications"}
-            </span>
-            <button
-              type="button"
-              class="secondary"
-              disabled={cursors.length === 0}
-              onClick={() => setCursors((c) => c.slice(0, -1))}
-            >
-              Previous
-            </button>
-            <button
-              type="button"
-              class="secondary"
-              disabled={load.page.next === undefined}
-              onClick={() => {
-                const next = load.page.next;
-                if (next !== undefined) setCursors((c) => [...c, next]);
-              }}
-            >
-              Next
-            </button>
-          </nav>
+          <AppTable rows={list.load.value.items} now={now} />
+          <Pager
+            summary={`${list.load.value.total} ${list.load.value.total === 1 ? "application" : "applications"}`}
+            summaryId="total"
+            previous={list.previous}
+            next={list.next}
+          />
         </>
       ) : null}
     </main>

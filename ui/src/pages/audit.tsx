@@ -13,7 +13,8 @@ import {
   listAudit,
   verifyAudit,
 } from "../admin-api.ts";
-import { ApiRequestError, type WhoAmI } from "../api.ts";
+import type { WhoAmI } from "../api.ts";
+import { readFailure } from "../api-read.ts";
 import {
   AUDIT_KINDS,
   type AuditFilters,
@@ -23,18 +24,11 @@ import {
   toLocalInput,
   viewOf,
 } from "../audit-query.ts";
+import { LoadStatus } from "../components/load-status.tsx";
+import { Pager } from "../components/pager.tsx";
+import { usePagedList } from "../paged-list.ts";
 import { navigate } from "../router.ts";
 import "./admin.css";
-
-const PAGE_SIZE = 50;
-
-type Load =
-  | { state: "loading" }
-  | { state: "failed"; message: string }
-  | { state: "loaded"; page: AuditAnswer };
-
-const messageOf = (err: unknown) =>
-  err instanceof ApiRequestError ? err.message : `could not reach the server: ${String(err)}`;
 
 export function AuditPage({ who, query }: { who: WhoAmI; query: URLSearchParams }) {
   const chosen = filtersFromQuery(query);
@@ -44,28 +38,13 @@ export function AuditPage({ who, query }: { who: WhoAmI; query: URLSearchParams 
       ? { ...chosen, project: who.projects[0].project }
       : chosen;
   const apiQuery = queryFromFilters(filters).toString();
-  const [paging, setPaging] = useState<{ query: string; cursors: string[] }>({
+  // Each read shows "Loading…": a new filter's records replace the old ones, never mix with them.
+  const list = usePagedList<AuditAnswer>({
     query: apiQuery,
-    cursors: [],
+    read: listAudit,
+    nextOf: (page) => page.nextCursor,
+    keepShown: false,
   });
-  const cursors = paging.query === apiQuery ? paging.cursors : [];
-  const cursor = cursors.at(-1);
-  const [load, setLoad] = useState<Load>({ state: "loading" });
-  const [reloads, setReloads] = useState(0);
-
-  useEffect(() => {
-    const abort = new AbortController();
-    const params = new URLSearchParams(apiQuery);
-    params.set("limit", String(PAGE_SIZE));
-    if (cursor !== undefined) params.set("cursor", cursor);
-    setLoad({ state: "loading" });
-    listAudit(params, abort.signal)
-      .then((page) => setLoad({ state: "loaded", page }))
-      .catch((err: unknown) => {
-        if (!abort.signal.aborted) setLoad({ state: "failed", message: messageOf(err) });
-      });
-    return () => abort.abort();
-  }, [apiQuery, cursor, reloads]);
 
   const apply = (next: AuditFilters) => {
     const q = queryFromFilters(next).toString();
@@ -76,45 +55,24 @@ export function AuditPage({ who, query }: { who: WhoAmI; query: URLSearchParams 
     <main class="page admin">
       <header class="page-head">
         <h1>Audit</h1>
-        <button type="button" class="secondary" onClick={() => setReloads((n) => n + 1)}>
+        <button type="button" class="secondary" onClick={list.reload}>
           Refresh
         </button>
       </header>
       <ChainStatus who={who} />
       <FilterForm filters={filters} projects={who.projects.map((p) => p.project)} onApply={apply} />
-      {load.state === "loading" ? <p class="muted">Loading…</p> : null}
-      {load.state === "failed" ? (
-        <p class="error" role="alert">
-          {load.message}
-        </p>
-      ) : null}
-      {load.state === "loaded" ? (
+      <LoadStatus load={list.load} />
+      {list.load.state === "loaded" ? (
         <>
-          <RecordTable records={load.page.records} />
-          <nav class="pager" aria-label="pages">
-            <span class="muted" data-testid="shown">
-              {load.page.records.length} {load.page.records.length === 1 ? "record" : "records"} on this page
-            </span>
-            <button
-              type="button"
-              class="secondary"
-              disabled={cursors.length === 0}
-              onClick={() => setPaging({ query: apiQuery, cursors: cursors.slice(0, -1) })}
-            >
-              Newer
-            </button>
-            <button
-              type="button"
-              class="secondary"
-              disabled={load.page.nextCursor === undefined}
-              onClick={() => {
-                const next = load.page.nextCursor;
-                if (next !== undefined) setPaging({ query: apiQuery, cursors: [...cursors, next] });
-              }}
-            >
-              Older
-            </button>
-          </nav>
+          <RecordTable records={list.load.value.records} />
+          <Pager
+            summary={`${list.load.value.records.length} ${list.load.value.records.length === 1 ? "record" : "records"} on this page`}
+            summaryId="shown"
+            previous={list.previous}
+            next={list.next}
+            previousLabel="Newer"
+            nextLabel="Older"
+          />
         </>
       ) : null}
     </main>
@@ -133,7 +91,7 @@ function ChainStatus({ who }: { who: WhoAmI }) {
     setVerification({ state: "verifying" });
     verifyAudit()
       .then((result) => setVerification({ state: "done", result, at: new Date() }))
-      .catch((err: unknown) => setVerification({ state: "failed", message: messageOf(err) }));
+      .catch((err: unknown) => setVerification({ state: "failed", message: readFailure(err) }));
   };
   useEffect(() => {
     if (who.globalAdmin) verify();

@@ -4,9 +4,12 @@
 // waiting for approval comes first — with the last plan's counts as `tofu plan` prints them.
 // The filters live in the address bar; rows follow the live stream (`stack` changes) in place.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiRequestError, type Page, type WhoAmI } from "../api.ts";
+import type { Page, WhoAmI } from "../api.ts";
+import { LoadStatus } from "../components/load-status.tsx";
+import { Pager } from "../components/pager.tsx";
 import { PlanCounts } from "../components/stack-counts.tsx";
 import { Ago } from "../components/time.tsx";
+import { useLiveRows, usePagedList } from "../paged-list.ts";
 import { navigate } from "../router.ts";
 import { listStacks, type StackRow } from "../stack-api.ts";
 import {
@@ -19,10 +22,7 @@ import {
   stackListFromQuery,
   stackState,
 } from "../stack-view.ts";
-import { subscribe } from "../stream.ts";
 import "./stacks.css";
-
-const PAGE_SIZE = 50;
 
 const SORT_LABELS: Record<StackSort, string> = {
   name: "Name",
@@ -32,79 +32,15 @@ const SORT_LABELS: Record<StackSort, string> = {
   lastApply: "Last apply",
 };
 
-type Load =
-  | { state: "loading" }
-  | { state: "failed"; message: string }
-  | { state: "loaded"; page: Page<StackRow> };
-
 export function StacksPage({ who, query }: { who: WhoAmI; query: URLSearchParams }) {
   const filters = stackListFromQuery(query);
   const apiQuery = queryFromStackList(filters).toString();
-  // Cursors belong to one query (the server refuses a cursor with other filters).
-  const [paging, setPaging] = useState<{ query: string; cursors: string[] }>({
+  const list = usePagedList<Page<StackRow>>({
     query: apiQuery,
-    cursors: [],
+    read: listStacks,
+    nextOf: (page) => page.next,
   });
-  const cursors = paging.query === apiQuery ? paging.cursors : [];
-  const setCursors = (change: (cursors: string[]) => string[]) =>
-    setPaging({ query: apiQuery, cursors: change(cursors) });
-  const [load, setLoad] = useState<Load>({ state: "loading" });
-  const [added, setAdded] = useState(0);
-  const [reloads, setReloads] = useState(0);
-  const [now, setNow] = useState(Date.now());
-  const cursor = cursors.at(-1);
-
-  useEffect(() => {
-    const abort = new AbortController();
-    const params = new URLSearchParams(apiQuery);
-    params.set("limit", String(PAGE_SIZE));
-    if (cursor !== undefined) params.set("cursor", cursor);
-    setLoad((old) => (old.state === "loaded" ? old : { state: "loading" }));
-    listStacks(params, abort.signal)
-      .then((page) => {
-        setLoad({ state: "loaded", page });
-        setAdded(0);
-        setNow(Date.now());
-      })
-      .catch((err: unknown) => {
-        if (abort.signal.aborted) return;
-        setLoad({
-          state: "failed",
-          message:
-            err instanceof ApiRequestError ? err.message : `could not reach the server: ${String(err)}`,
-        });
-      });
-    return () => abort.abort();
-  }, [apiQuery, cursor, reloads]);
-
-  // Live rows: a listed Stack is replaced by its new row; new ones are announced, not inserted.
-  const loadRef = useRef(load);
-  loadRef.current = load;
-  const apiQueryRef = useRef(apiQuery);
-  apiQueryRef.current = apiQuery;
-  useEffect(
-    () =>
-      subscribe({
-        stack: (change) => {
-          const current = loadRef.current;
-          if (current.state !== "loaded") return;
-          const index = current.page.items.findIndex(
-            (row) => row.namespace === change.namespace && row.name === change.name,
-          );
-          if (index < 0) {
-            if (change.type === "added" && apiQueryRef.current === "") setAdded((n) => n + 1);
-            return;
-          }
-          const items = [...current.page.items];
-          if (change.type === "deleted" || change.summary === undefined) items.splice(index, 1);
-          else items[index] = change.summary as StackRow;
-          setLoad({ state: "loaded", page: { ...current.page, items } });
-          setNow(Date.now());
-        },
-        reconnect: () => setReloads((n) => n + 1),
-      }),
-    [],
-  );
+  const { added, now } = useLiveRows(list, apiQuery, "stack");
 
   const update = (patch: Partial<StackListState>) => {
     const next = queryFromStackList({ ...filters, ...patch }).toString();
@@ -179,44 +115,21 @@ export function StacksPage({ who, query }: { who: WhoAmI; query: URLSearchParams
       {added > 0 ? (
         <p class="notice" role="status">
           {added} new {added === 1 ? "stack" : "stacks"}.{" "}
-          <button type="button" class="link" onClick={() => setReloads((n) => n + 1)}>
+          <button type="button" class="link" onClick={list.reload}>
             Show
           </button>
         </p>
       ) : null}
-      {load.state === "loading" ? <p class="muted">Loading…</p> : null}
-      {load.state === "failed" ? (
-        <p class="error" role="alert">
-          {load.message}
-        </p>
-      ) : null}
-      {load.state === "loaded" ? (
+      <LoadStatus load={list.load} />
+      {list.load.state === "loaded" ? (
         <>
-          <StackTable rows={load.page.items} now={now} />
-          <nav class="pager" aria-label="pages">
-            <span class="muted" data-testid="total">
-              {load.page.total} {load.page.total === 1 ? "stack" : "stacks"}
-            </span>
-            <button
-              type="button"
-              class="secondary"
-              disabled={cursors.length === 0}
-              onClick={() => setCursors((c) => c.slice(0, -1))}
-            >
-              Previous
-            </button>
-            <button
-              type="button"
-              class="secondary"
-              disabled={load.page.next === undefined}
-              onClick={() => {
-                const next = load.page.next;
-                if (next !== undefined) setCursors((c) => [...c, next]);
-              }}
-            >
-              Next
-            </button>
-          </nav>
+          <StackTable rows={list.load.value.items} now={now} />
+          <Pager
+            summary={`${list.load.value.total} ${list.load.value.total === 1 ? "stack" : "stacks"}`}
+            summaryId="total"
+            previous={list.previous}
+            next={list.next}
+          />
         </>
       ) : null}
     </main>
