@@ -3,67 +3,45 @@
 // may be used in, and how many of the user's applications deploy to it (a link to that list).
 // The server asks each cluster at most every 30 s; while a first answer is pending the page asks
 // again a few seconds later. Credentials never reach the browser.
-import { useEffect, useState } from "preact/hooks";
-import { type ClusterConnection, type ClusterSummary, listClusters } from "../admin-api.ts";
+import { useEffect } from "preact/hooks";
+import { type ClusterConnection, listClusters } from "../admin-api.ts";
 import { useReloadOnFleetChanges } from "../admin-live.ts";
-import { ApiRequestError, type WhoAmI } from "../api.ts";
+import type { WhoAmI } from "../api.ts";
+import { useApiRead } from "../api-read.ts";
+import { LoadStatus } from "../components/load-status.tsx";
 import { Ago } from "../components/time.tsx";
 import "./admin.css";
-
-type Load =
-  | { state: "loading" }
-  | { state: "failed"; message: string }
-  | { state: "loaded"; items: ClusterSummary[]; at: number };
 
 const RECHECK_MS = 5000;
 
 export function ClustersPage(_props: { who: WhoAmI; query: URLSearchParams }) {
-  const [load, setLoad] = useState<Load>({ state: "loading" });
-  const [reloads, setReloads] = useState(0);
+  // `at`: when the answer came, the "now" its times are read against.
+  const { load, reload } = useApiRead(
+    (signal) => listClusters(signal).then(({ items }) => ({ items, at: Date.now() })),
+    [],
+  );
   // App counts follow the live stream; connection states are the server's to refresh (30 s).
-  useReloadOnFleetChanges(() => setReloads((n) => n + 1));
-
+  useReloadOnFleetChanges(reload);
+  // A cluster not checked yet: ask again shortly for the server's first answer.
   useEffect(() => {
-    const abort = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    listClusters(abort.signal)
-      .then(({ items }) => {
-        setLoad({ state: "loaded", items, at: Date.now() });
-        if (items.some((c) => c.connection.state === "unknown"))
-          timer = setTimeout(() => setReloads((n) => n + 1), RECHECK_MS);
-      })
-      .catch((err: unknown) => {
-        if (abort.signal.aborted) return;
-        setLoad({
-          state: "failed",
-          message:
-            err instanceof ApiRequestError ? err.message : `could not reach the server: ${String(err)}`,
-        });
-      });
-    return () => {
-      abort.abort();
-      clearTimeout(timer);
-    };
-  }, [reloads]);
+    if (load.state !== "loaded" || !load.value.items.some((c) => c.connection.state === "unknown")) return;
+    const timer = setTimeout(reload, RECHECK_MS);
+    return () => clearTimeout(timer);
+  }, [load]);
 
   return (
     <main class="page admin">
       <header class="page-head">
         <h1>Clusters</h1>
-        <button type="button" class="secondary" onClick={() => setReloads((n) => n + 1)}>
+        <button type="button" class="secondary" onClick={reload}>
           Refresh
         </button>
       </header>
-      {load.state === "loading" ? <p class="muted">Loading…</p> : null}
-      {load.state === "failed" ? (
-        <p class="error" role="alert">
-          {load.message}
-        </p>
-      ) : null}
-      {load.state === "loaded" && load.items.length === 0 ? (
+      <LoadStatus load={load} />
+      {load.state === "loaded" && load.value.items.length === 0 ? (
         <p class="muted">No cluster is visible to you: clusters are registered by global admins.</p>
       ) : null}
-      {load.state === "loaded" && load.items.length > 0 ? (
+      {load.state === "loaded" && load.value.items.length > 0 ? (
         <div class="table-scroll">
           <table class="data clusters">
             <thead>
@@ -78,7 +56,7 @@ export function ClustersPage(_props: { who: WhoAmI; query: URLSearchParams }) {
               </tr>
             </thead>
             <tbody>
-              {load.items.map((c) => (
+              {load.value.items.map((c) => (
                 <tr key={c.name} data-cluster={c.name}>
                   <th scope="row">
                     {c.name}
@@ -86,7 +64,7 @@ export function ClustersPage(_props: { who: WhoAmI; query: URLSearchParams }) {
                   </th>
                   <td class="mono">{c.server}</td>
                   <td>
-                    <Connection connection={c.connection} now={load.at} />
+                    <Connection connection={c.connection} now={load.value.at} />
                   </td>
                   <td data-testid="version">{c.connection.version ?? <span class="muted">unknown</span>}</td>
                   <td>
@@ -99,7 +77,7 @@ export function ClustersPage(_props: { who: WhoAmI; query: URLSearchParams }) {
                     {c.secretName ? (
                       <>
                         <span class="mono small">Secret {c.secretName}</span>
-                        <Ago at={c.createdAt} now={load.at} />
+                        <Ago at={c.createdAt} now={load.value.at} />
                       </>
                     ) : (
                       <span class="muted">where Mooring runs</span>

@@ -3,59 +3,35 @@
 // which keys must sign its commits) and its members: every role with the verbs it grants and the
 // users and single-sign-on groups bound to it. The counts link to the application and stack lists
 // filtered by the project.
-import { useEffect, useState } from "preact/hooks";
 import type { KindRef, ProjectSummary } from "../admin-api.ts";
 import { listProjects } from "../admin-api.ts";
 import { useReloadOnFleetChanges } from "../admin-live.ts";
-import { ApiRequestError, type WhoAmI } from "../api.ts";
+import type { WhoAmI } from "../api.ts";
+import { useApiRead } from "../api-read.ts";
+import { LoadStatus } from "../components/load-status.tsx";
 import "./admin.css";
 
-type Load =
-  | { state: "loading" }
-  | { state: "failed"; message: string }
-  | { state: "loaded"; items: ProjectSummary[] };
-
 export function ProjectsPage(_props: { who: WhoAmI; query: URLSearchParams }) {
-  const [load, setLoad] = useState<Load>({ state: "loading" });
-  const [reloads, setReloads] = useState(0);
-  useReloadOnFleetChanges(() => setReloads((n) => n + 1));
-  useEffect(() => {
-    const abort = new AbortController();
-    listProjects(abort.signal)
-      .then(({ items }) => setLoad({ state: "loaded", items }))
-      .catch((err: unknown) => {
-        if (abort.signal.aborted) return;
-        setLoad({
-          state: "failed",
-          message:
-            err instanceof ApiRequestError ? err.message : `could not reach the server: ${String(err)}`,
-        });
-      });
-    return () => abort.abort();
-  }, [reloads]);
+  const { load, reload } = useApiRead((signal) => listProjects(signal).then(({ items }) => items), []);
+  useReloadOnFleetChanges(reload);
 
   return (
     <main class="page admin">
       <h1>Projects</h1>
-      {load.state === "loading" ? <p class="muted">Loading…</p> : null}
-      {load.state === "failed" ? (
-        <p class="error" role="alert">
-          {load.message}
-        </p>
-      ) : null}
-      {load.state === "loaded" && load.items.length === 0 ? (
+      <LoadStatus load={load} />
+      {load.state === "loaded" && load.value.length === 0 ? (
         <p class="muted">You hold a role in no project yet; a project admin can add you to one.</p>
       ) : null}
       {load.state === "loaded" ? (
         <>
           <nav class="project-index" aria-label="projects">
-            {load.items.map((p) => (
+            {load.value.map((p) => (
               <a key={p.name} href={`#project-${p.name}`}>
                 {p.name}
               </a>
             ))}
           </nav>
-          {load.items.map((p) => (
+          {load.value.map((p) => (
             <ProjectCard key={p.name} project={p} />
           ))}
         </>
