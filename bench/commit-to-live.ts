@@ -14,6 +14,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeObject } from "../src/core/objects.ts";
 import type { KubeClient } from "../src/kube/client.ts";
+import { webDeployment, webService } from "../test/harness/manifests.ts";
 import type { BenchContext } from "./context.ts";
 import { APP_API, APP_NAMESPACE, applyApp, getApp, syncedAndHealthy, waitFor } from "./kube.ts";
 import { type Row, rowFromSamples } from "./report.ts";
@@ -26,32 +27,8 @@ const VALUE_ANNOTATION = "bench.mooring.dev/value";
 
 function files(value: string): Record<string, string> {
   const out: Record<string, string> = {
-    "app/deployment.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          env: [{ name: VALUE, value: "${value}" }]
-`,
-    "app/service.yaml": `apiVersion: v1
-kind: Service
-metadata:
-  name: web
-  annotations: { ${VALUE_ANNOTATION}: "${value}" }
-spec:
-  selector: { app: web }
-  ports: [{ port: 80, targetPort: 8080 }]
-`,
+    "app/deployment.yaml": webDeployment({ replicas: 1, env: { VALUE: value } }),
+    "app/service.yaml": webService({ targetPort: 8080, annotations: { [VALUE_ANNOTATION]: value } }),
   };
   for (let i = 0; i < CONFIGMAPS; i++) {
     out[`app/config-${i}.yaml`] = `apiVersion: v1

@@ -13,6 +13,7 @@ import { waitForApp } from "../harness/apps.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
+import { webDeployment, webService } from "../harness/manifests.ts";
 import { type RunningServer, startServer } from "../harness/server.ts";
 
 const suffix = Date.now().toString(36);
@@ -23,33 +24,9 @@ const OTHER = `inspect-other-${suffix}`;
 const SECRET_VALUE = "inspect-s3cr3t-password";
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
-const deployment = (env: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          env:
-            - { name: STAGE, value: "${env}" }
-`;
-const service = `apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector: { app: web }
-  ports:
-    - port: 80
-`;
+/** The web app; its env var STAGE is what a new commit changes. */
+const deployment = (stage: string) => webDeployment({ env: { STAGE: stage } });
+const service = webService();
 const secret = `apiVersion: v1
 kind: Secret
 metadata:

@@ -16,29 +16,13 @@ import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
+import { webDeployment } from "../harness/manifests.ts";
 
 const ANN = { name: "Ann Author", email: "ann@example.com" };
 const PASSWORD = "hunter2-audit-e2e-password";
 const TOKEN = "tok-3f9c-audit-e2e";
 
-function deployment(replicas: number): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-`;
-}
+const deployment = (replicas: number) => webDeployment({ replicas });
 
 function secret(password: string): string {
   return `apiVersion: v1

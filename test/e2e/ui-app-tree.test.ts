@@ -17,6 +17,7 @@ import { type BrowserSession, logIn, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
+import { webDeployment, webService } from "../harness/manifests.ts";
 import { type RunningServer, startServer } from "../harness/server.ts";
 
 const suffix = randomBytes(3).toString("hex");
@@ -27,31 +28,8 @@ const PASSWORD = `hunter2-${randomBytes(6).toString("hex")}`;
 const PASSWORD_B64 = Buffer.from(PASSWORD).toString("base64");
 
 const FILES = {
-  "app/deployment.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          ports: [{ containerPort: 8080 }]
-`,
-  "app/service.yaml": `apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector: { app: web }
-  ports: [{ port: 80, targetPort: 8080 }]
-`,
+  "app/deployment.yaml": webDeployment({ containerPort: 8080 }),
+  "app/service.yaml": webService({ targetPort: 8080 }),
   "app/config.yaml": `apiVersion: v1
 kind: ConfigMap
 metadata:
