@@ -51,6 +51,7 @@ export function useApiRead<T>(
     setLoad((old) => (keepShown && old.state === "loaded" ? old : { state: "loading" }));
     read(abort.signal)
       .then((value) => {
+        if (abort.signal.aborted) return; // a newer read (or leaving the view) supersedes this one
         setLoad({ state: "loaded", value });
         setReads((n) => n + 1);
       })

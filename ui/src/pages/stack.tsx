@@ -10,7 +10,9 @@
 // Buttons are offered by the caller's verbs in the Stack's project (permissions.ts); the server
 // checks every request again. The page follows the live stream and reads again on each change.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiRequestError, type WhoAmI } from "../api.ts";
+import type { WhoAmI } from "../api.ts";
+import { readFailure, useApiRead } from "../api-read.ts";
+import { LoadStatus } from "../components/load-status.tsx";
 import { PlanCounts } from "../components/stack-counts.tsx";
 import { ConfirmDialog } from "../components/stack-dialog.tsx";
 import { StackPlanView } from "../components/stack-plan.tsx";
@@ -55,21 +57,18 @@ interface Loaded {
   events: StackEvent[] | undefined;
   /** Parts that could not be read, with the server's reason. */
   problems: string[];
+  /** When the page was read: the "now" its times are shown against. */
+  at: number;
 }
 
-type Load = { state: "loading" } | { state: "failed"; message: string } | { state: "loaded"; data: Loaded };
-
 type Dialog = { kind: "approve"; planId: string } | { kind: "unlock"; lockId: string } | undefined;
-
-const reason = (err: unknown) =>
-  err instanceof ApiRequestError ? err.message : `could not reach the server: ${String(err)}`;
 
 async function loadAll(namespace: string, name: string): Promise<Loaded> {
   const { stack, summary } = await getStack(namespace, name);
   const problems: string[] = [];
   const part = <T,>(what: string, read: Promise<T>): Promise<T | undefined> =>
     read.catch((err: unknown) => {
-      problems.push(`${what}: ${reason(err)}`);
+      problems.push(`${what}: ${readFailure(err)}`);
       return undefined;
     });
   const [plan, outputs, lock, applies, events] = await Promise.all([
@@ -88,6 +87,7 @@ async function loadAll(namespace: string, name: string): Promise<Loaded> {
     applies: applies?.items,
     events: events?.items,
     problems,
+    at: Date.now(),
   };
 }
 
@@ -101,29 +101,11 @@ export function StackPage({
   namespace: string;
   name: string;
 }) {
-  const [load, setLoad] = useState<Load>({ state: "loading" });
-  const [version, setVersion] = useState(0);
-  const [now, setNow] = useState(Date.now());
+  const { load, reload } = useApiRead(() => loadAll(namespace, name), [namespace, name]);
   const [dialog, setDialog] = useState<Dialog>(undefined);
   const [busy, setBusy] = useState(false);
   const [dialogError, setDialogError] = useState<string | undefined>(undefined);
   const [notice, setNotice] = useState<{ text: string; error: boolean } | undefined>(undefined);
-
-  useEffect(() => {
-    let cancelled = false;
-    loadAll(namespace, name)
-      .then((data) => {
-        if (cancelled) return;
-        setLoad({ state: "loaded", data });
-        setNow(Date.now());
-      })
-      .catch((err: unknown) => {
-        if (!cancelled) setLoad({ state: "failed", message: reason(err) });
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [namespace, name, version]);
 
   // Live: any change to this Stack, or an Event about it, reads the page again (a burst of
   // changes is read once, a moment after it settles).
@@ -131,7 +113,7 @@ export function StackPage({
   useEffect(() => {
     const again = () => {
       clearTimeout(timer.current);
-      timer.current = setTimeout(() => setVersion((n) => n + 1), 300);
+      timer.current = setTimeout(reload, 300);
     };
     const unsubscribe = subscribe({
       stack: (change) => {
@@ -153,23 +135,21 @@ export function StackPage({
     return (
       <main class="page">
         <h1>{name}</h1>
-        <p class="muted">Loading…</p>
+        <LoadStatus load={load} />
       </main>
     );
   if (load.state === "failed")
     return (
       <main class="page">
         <h1>{name}</h1>
-        <p class="error" role="alert">
-          {load.message}
-        </p>
+        <LoadStatus load={load} />
         <p>
           <a href="/stacks">Back to the stacks</a>
         </p>
       </main>
     );
 
-  const { stack, summary, plan, outputs, lock, applies, events, problems } = load.data;
+  const { stack, summary, plan, outputs, lock, applies, events, problems, at: now } = load.value;
   const project = summary.project;
   const mayApprove = may(who, project, "approve");
   const mayPlan = may(who, project, "plan");
@@ -185,9 +165,9 @@ export function StackPage({
       const answer = await run();
       setDialog(undefined);
       setNotice({ text: answer.message, error: false });
-      setVersion((n) => n + 1);
+      reload();
     } catch (err) {
-      setDialogError(reason(err));
+      setDialogError(readFailure(err));
     } finally {
       setBusy(false);
     }
@@ -199,7 +179,7 @@ export function StackPage({
       const answer = await planStack(namespace, name);
       setNotice({ text: answer.message, error: false });
     } catch (err) {
-      setNotice({ text: reason(err), error: true });
+      setNotice({ text: readFailure(err), error: true });
     } finally {
       setBusy(false);
     }
