@@ -5,7 +5,7 @@
 // (ReplicaSet, Pod) is not in Git: it has only its live manifest. Secret values arrive masked and
 // are masked again here, so no value can reach the page.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { ApiRequestError } from "../api.ts";
+import { useApiRead } from "../api-read.ts";
 import {
   type DiffRow,
   foldUnchanged,
@@ -20,11 +20,6 @@ import "./object-view.css";
 
 type Tab = "Diff" | "Live" | "Desired";
 
-type Load =
-  | { state: "loading" }
-  | { state: "failed"; message: string }
-  | { state: "loaded"; detail: ObjectDetail; failed?: string };
-
 export function ObjectView(props: {
   namespace: string;
   name: string;
@@ -35,31 +30,20 @@ export function ObjectView(props: {
   const { namespace, name, node, reload } = props;
   const tabs: Tab[] = node.managed ? ["Diff", "Live", "Desired"] : ["Live"];
   const [tab, setTab] = useState<Tab>(tabs[0] as Tab);
-  const [load, setLoad] = useState<Load>({ state: "loading" });
-  const shownId = useRef(node.id);
   const tabList = useRef<HTMLDivElement>(null);
 
   // A new object starts on its first tab.
   useEffect(() => setTab(node.managed ? "Diff" : "Live"), [node.id, node.managed]);
 
-  useEffect(() => {
-    const abort = new AbortController();
-    const sameObject = shownId.current === node.id;
-    shownId.current = node.id;
-    // Another object: never show the previous one's manifests under this one's name.
-    if (!sameObject) setLoad({ state: "loading" });
-    fetchObject(namespace, name, node, abort.signal)
-      .then((detail) => setLoad({ state: "loaded", detail }))
-      .catch((err: unknown) => {
-        if (abort.signal.aborted) return;
-        const message =
-          err instanceof ApiRequestError ? err.message : `could not reach the server: ${String(err)}`;
-        setLoad((old) =>
-          old.state === "loaded" ? { ...old, failed: message } : { state: "failed", message },
-        );
-      });
-    return () => abort.abort();
-  }, [namespace, name, node.id, reload]);
+  // A failed re-read keeps the manifests on screen and says they may be out of date.
+  const { load } = useApiRead(
+    (signal) => fetchObject(namespace, name, node, signal),
+    [namespace, name, reload],
+    {
+      subject: node.id,
+      keepOnFailure: true,
+    },
+  );
 
   const onTabKey = (event: KeyboardEvent) => {
     const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
@@ -71,7 +55,7 @@ export function ObjectView(props: {
   };
 
   const idBase = `object-${node.id.replace(/[^A-Za-z0-9-]/g, "-")}`;
-  const detail = load.state === "loaded" ? load.detail : undefined;
+  const detail = load.state === "loaded" ? load.value : undefined;
   return (
     <section
       class="object-view panel"

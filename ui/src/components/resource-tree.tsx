@@ -6,8 +6,8 @@
 // read again whenever `reload` changes (the page bumps it at each live change of the app) and
 // every POLL_MS while shown, since Pods come and go without the app's status changing.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { ApiRequestError } from "../api.ts";
-import { type AppTree, fetchTree, type TreeNode } from "../tree-api.ts";
+import { useApiRead } from "../api-read.ts";
+import { fetchTree, type TreeNode } from "../tree-api.ts";
 import { type LaidOutNode, layoutTree, ROOT_ID } from "../tree-layout.ts";
 import { HealthBadge, SyncBadge } from "./badge.tsx";
 import "./resource-tree.css";
@@ -41,11 +41,6 @@ const KIND_SHORT: Record<string, string> = {
 const shortKind = (kind: string) =>
   KIND_SHORT[kind] ?? (kind.replace(/[^A-Z]/g, "").toLowerCase() || kind.slice(0, 3).toLowerCase());
 
-type Load =
-  | { state: "loading" }
-  | { state: "failed"; message: string }
-  | { state: "loaded"; tree: AppTree; failed?: string };
-
 export function ResourceTree(props: {
   namespace: string;
   name: string;
@@ -55,40 +50,18 @@ export function ResourceTree(props: {
   onSelect: (node: TreeNode) => void;
 }) {
   const { namespace, name, reload } = props;
-  const [load, setLoad] = useState<Load>({ state: "loading" });
   const [polls, setPolls] = useState(0);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
-  const shownApp = useRef<string | undefined>(undefined);
   const canvas = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    const abort = new AbortController();
-    const app = `${namespace}/${name}`;
-    const first = shownApp.current !== app;
-    shownApp.current = app;
-    // Another app: never show the previous one's tree under this one's name.
-    if (first) {
-      setLoad({ state: "loading" });
-      setExpanded(new Set());
-    }
-    const read = () =>
-      fetchTree(namespace, name, abort.signal)
-        .then((tree) => setLoad({ state: "loaded", tree }))
-        .catch((err: unknown) => {
-          if (abort.signal.aborted) return;
-          const message =
-            err instanceof ApiRequestError ? err.message : `could not reach the server: ${String(err)}`;
-          // A failed re-read keeps the last tree on screen and says it may be stale.
-          setLoad((old) =>
-            old.state === "loaded" ? { ...old, failed: message } : { state: "failed", message },
-          );
-        });
-    const timer = setTimeout(read, first ? 0 : SETTLE_MS);
-    return () => {
-      clearTimeout(timer);
-      abort.abort();
-    };
-  }, [namespace, name, reload, polls]);
+  // Another app starts afresh: never the previous one's tree under this one's name. A failed
+  // re-read keeps the last tree on screen and says it may be stale.
+  const { load } = useApiRead((signal) => fetchTree(namespace, name, signal), [reload, polls], {
+    subject: `${namespace}/${name}`,
+    keepOnFailure: true,
+    settleMs: SETTLE_MS,
+  });
+  useEffect(() => setExpanded(new Set()), [namespace, name]);
 
   useEffect(() => {
     const timer = setInterval(() => {
@@ -97,7 +70,7 @@ export function ResourceTree(props: {
     return () => clearInterval(timer);
   }, []);
 
-  const tree = load.state === "loaded" ? load.tree : undefined;
+  const tree = load.state === "loaded" ? load.value : undefined;
   const layout = useMemo(() => layoutTree(tree?.nodes ?? [], { expanded }), [tree, expanded]);
 
   const focusNode = (id: string | undefined) => {
