@@ -4,7 +4,7 @@
 // live stream: a changed app is updated in place; apps created meanwhile are announced, not
 // inserted, so the page a user is reading does not shift under them. Each row's name links to the
 // application's page.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { type AppRow, api, type Page, type WhoAmI } from "../api.ts";
 import {
   type AppListState,
@@ -18,6 +18,7 @@ import {
   stateFromQuery,
 } from "../app-query.ts";
 import { HealthBadge, SyncBadge } from "../components/badge.tsx";
+import { Select, SortControls, TypedFilter } from "../components/list-filters.tsx";
 import { LoadStatus } from "../components/load-status.tsx";
 import { Pager } from "../components/pager.tsx";
 import { Ago } from "../components/time.tsx";
@@ -103,31 +104,13 @@ export function ApplicationsPage({ who, query }: { who: WhoAmI; query: URLSearch
           onChange={(health) => update({ health })}
         />
         <Select label="Sync" value={filters.sync} options={SYNC} onChange={(sync) => update({ sync })} />
-        <label>
-          Sort by
-          <select
-            aria-label="Sort by"
-            name="sort"
-            value={filters.sort}
-            onChange={(e) => update({ sort: e.currentTarget.value as AppSort })}
-          >
-            {SORTS.map((sort) => (
-              <option key={sort} value={sort}>
-                {SORT_LABELS[sort]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button
-          type="button"
-          class="secondary"
-          aria-label={
-            filters.order === "asc" ? "ascending; switch to descending" : "descending; switch to ascending"
-          }
-          onClick={() => update({ order: filters.order === "asc" ? "desc" : "asc" })}
-        >
-          {filters.order === "asc" ? "↑ Asc" : "↓ Desc"}
-        </button>
+        <SortControls
+          sorts={SORTS}
+          labels={SORT_LABELS}
+          sort={filters.sort}
+          order={filters.order}
+          onChange={update}
+        />
         {narrowed > 0 ? (
           <button
             type="button"
@@ -225,38 +208,6 @@ function AppTable({ rows, now }: { rows: AppRow[]; now: number }) {
   );
 }
 
-function Select({
-  label,
-  value,
-  options,
-  onChange,
-}: {
-  label: string;
-  value: string;
-  options: readonly string[];
-  onChange: (value: string) => void;
-}) {
-  return (
-    <label>
-      {label}
-      {/* aria-label: a select's name is its label alone, not the label followed by every option. */}
-      <select
-        aria-label={label}
-        name={label.toLowerCase()}
-        value={value}
-        onChange={(e) => onChange(e.currentTarget.value)}
-      >
-        <option value="">All</option>
-        {options.map((option) => (
-          <option key={option} value={option}>
-            {option}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
-
 /** An app's labels, small under its name (the Labels filter matches them). */
 function Labels({ labels }: { labels: Record<string, string> }) {
   const entries = Object.entries(labels ?? {});
@@ -269,53 +220,5 @@ function Labels({ labels }: { labels: Record<string, string> }) {
         </span>
       ))}
     </span>
-  );
-}
-
-/** A text filter that writes to the URL a moment after typing stops, not at every key. */
-function TypedFilter({
-  label,
-  name,
-  type,
-  placeholder,
-  value,
-  onChange,
-}: {
-  label: string;
-  name: string;
-  type: "search" | "text";
-  placeholder?: string;
-  value: string;
-  onChange: (value: string) => void;
-}) {
-  const [text, setText] = useState(value);
-  // The latest callback, so re-renders (live rows arriving) do not restart the wait.
-  const changed = useRef(onChange);
-  changed.current = onChange;
-  useEffect(() => setText(value), [value]);
-  useEffect(() => {
-    if (text === value) return;
-    const timer = setTimeout(() => changed.current(text), 250);
-    return () => clearTimeout(timer);
-  }, [text, value]);
-  const props = {
-    name,
-    value: text,
-    ...(placeholder === undefined ? {} : { placeholder }),
-    spellcheck: false,
-    autocomplete: "off",
-    onInput: (e: { currentTarget: HTMLInputElement }) => setText(e.currentTarget.value),
-  };
-  // Two branches: the input's type decides which attributes Preact's types allow.
-  return type === "search" ? (
-    <label>
-      {label}
-      <input type="search" {...props} />
-    </label>
-  ) : (
-    <label>
-      {label}
-      <input type="text" {...props} />
-    </label>
   );
 }

@@ -1,10 +1,5 @@
-// The Stack list: Terraform / OpenTofu modules Mooring keeps applied, one page of rows from
-// GET /stacks, searched and filtered by the server (project, state: waiting for approval, drifted,
-// not ready...) and paged with its cursor. Each row says what most needs a person — a plan
-// waiting for approval comes first — with the last plan's counts as `tofu plan` prints them.
-// The filters live in the address bar; rows follow the live stream (`stack` changes) in place.
-import { useEffect, useRef, useState } from "preact/hooks";
 import type { Page, WhoAmI } from "../api.ts";
+import { Select, SortControls, TypedFilter } from "../components/list-filters.tsx";
 import { LoadStatus } from "../components/load-status.tsx";
 import { Pager } from "../components/pager.tsx";
 import { PlanCounts } from "../components/stack-counts.tsx";
@@ -56,61 +51,33 @@ export function StacksPage({ who, query }: { who: WhoAmI; query: URLSearchParams
         is applied exactly as approved.
       </p>
       <form class="filters" aria-label="filters" onSubmit={(e) => e.preventDefault()}>
-        <SearchBox value={filters.search} onChange={(search) => update({ search })} />
-        <label>
-          Project
-          <select
-            name="project"
-            value={filters.project}
-            onChange={(e) => update({ project: e.currentTarget.value })}
-          >
-            <option value="">All</option>
-            {projects.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          State
-          <select
-            name="state"
-            value={filters.state}
-            onChange={(e) => update({ state: e.currentTarget.value })}
-          >
-            <option value="">All</option>
-            {STACK_STATES.map((s) => (
-              <option key={s} value={s}>
-                {STACK_STATE_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Sort by
-          <select
-            name="sort"
-            value={filters.sort}
-            onChange={(e) => update({ sort: e.currentTarget.value as StackSort })}
-          >
-            {STACK_SORTS.map((sort) => (
-              <option key={sort} value={sort}>
-                {SORT_LABELS[sort]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button
-          type="button"
-          class="secondary"
-          aria-label={
-            filters.order === "asc" ? "ascending; switch to descending" : "descending; switch to ascending"
-          }
-          onClick={() => update({ order: filters.order === "asc" ? "desc" : "asc" })}
-        >
-          {filters.order === "asc" ? "↑ Asc" : "↓ Desc"}
-        </button>
+        <TypedFilter
+          label="Search"
+          name="search"
+          type="search"
+          value={filters.search}
+          onChange={(search) => update({ search })}
+        />
+        <Select
+          label="Project"
+          value={filters.project}
+          options={projects}
+          onChange={(project) => update({ project })}
+        />
+        <Select
+          label="State"
+          value={filters.state}
+          options={STACK_STATES}
+          labels={STACK_STATE_LABELS}
+          onChange={(state) => update({ state })}
+        />
+        <SortControls
+          sorts={STACK_SORTS}
+          labels={SORT_LABELS}
+          sort={filters.sort}
+          order={filters.order}
+          onChange={update}
+        />
       </form>
       {added > 0 ? (
         <p class="notice" role="status">
@@ -217,24 +184,5 @@ function StackTable({ rows, now }: { rows: StackRow[]; now: number }) {
         </tbody>
       </table>
     </div>
-  );
-}
-
-/** A search box that writes to the URL a moment after typing stops, not at every key. */
-function SearchBox({ value, onChange }: { value: string; onChange: (value: string) => void }) {
-  const [text, setText] = useState(value);
-  const changed = useRef(onChange);
-  changed.current = onChange;
-  useEffect(() => setText(value), [value]);
-  useEffect(() => {
-    if (text === value) return;
-    const timer = setTimeout(() => changed.current(text), 250);
-    return () => clearTimeout(timer);
-  }, [text, value]);
-  return (
-    <label>
-      Search
-      <input type="search" name="search" value={text} onInput={(e) => setText(e.currentTarget.value)} />
-    </label>
   );
 }
