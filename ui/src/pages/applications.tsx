@@ -19,8 +19,7 @@ import {
 } from "../app-query.ts";
 import { HealthBadge, SyncBadge } from "../components/badge.tsx";
 import { Select, SortControls, TypedFilter } from "../components/list-filters.tsx";
-import { LoadStatus } from "../components/load-status.tsx";
-import { Pager } from "../components/pager.tsx";
+import { LiveListBody } from "../components/live-list.tsx";
 import { Ago } from "../components/time.tsx";
 import { useLiveRows, usePagedList } from "../paged-list.ts";
 import { navigate } from "../router.ts";
@@ -121,26 +120,9 @@ export function ApplicationsPage({ who, query }: { who: WhoAmI; query: URLSearch
           </button>
         ) : null}
       </form>
-      {added > 0 ? (
-        <p class="notice" role="status">
-          {added} new {added === 1 ? "application" : "applications"}.{" "}
-          <button type="button" class="link" onClick={list.reload}>
-            Show
-          </button>
-        </p>
-      ) : null}
-      <LoadStatus load={list.load} />
-      {list.load.state === "loaded" ? (
-        <>
-          <AppTable rows={list.load.value.items} now={now} />
-          <Pager
-            summary={`${list.load.value.total} ${list.load.value.total === 1 ? "application" : "applications"}`}
-            summaryId="total"
-            previous={list.previous}
-            next={list.next}
-          />
-        </>
-      ) : null}
+      <LiveListBody list={list} added={added} noun={["application", "applications"]}>
+        {(rows) => <AppTable rows={rows} now={now} />}
+      </LiveListBody>
     </main>
   );
 }

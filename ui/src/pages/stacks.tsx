@@ -1,7 +1,6 @@
 import type { Page, WhoAmI } from "../api.ts";
 import { Select, SortControls, TypedFilter } from "../components/list-filters.tsx";
-import { LoadStatus } from "../components/load-status.tsx";
-import { Pager } from "../components/pager.tsx";
+import { LiveListBody } from "../components/live-list.tsx";
 import { PlanCounts } from "../components/stack-counts.tsx";
 import { Ago } from "../components/time.tsx";
 import { useLiveRows, usePagedList } from "../paged-list.ts";
@@ -79,26 +78,9 @@ export function StacksPage({ who, query }: { who: WhoAmI; query: URLSearchParams
           onChange={update}
         />
       </form>
-      {added > 0 ? (
-        <p class="notice" role="status">
-          {added} new {added === 1 ? "stack" : "stacks"}.{" "}
-          <button type="button" class="link" onClick={list.reload}>
-            Show
-          </button>
-        </p>
-      ) : null}
-      <LoadStatus load={list.load} />
-      {list.load.state === "loaded" ? (
-        <>
-          <StackTable rows={list.load.value.items} now={now} />
-          <Pager
-            summary={`${list.load.value.total} ${list.load.value.total === 1 ? "stack" : "stacks"}`}
-            summaryId="total"
-            previous={list.previous}
-            next={list.next}
-          />
-        </>
-      ) : null}
+      <LiveListBody list={list} added={added} noun={["stack", "stacks"]}>
+        {(rows) => <StackTable rows={rows} now={now} />}
+      </LiveListBody>
     </main>
   );
 }
