@@ -4,6 +4,7 @@
 // rollback, unpin, terminate, suspend, resume). Actions answer 202 "accepted": the controller
 // carries them out on its own time and the page learns the outcome from the live stream.
 import { type AppRow, api } from "./api.ts";
+import type { KubeEvent } from "./stream.ts";
 
 /** One status condition (kstatus: Ready, Reconciling, Stalled). */
 export interface Condition {
@@ -149,16 +150,7 @@ export interface AppDiff {
 }
 
 /** A Kubernetes Event about the app, as GET .../events and the stream's `event` send it. */
-export interface AppEvent {
-  type: string;
-  reason: string;
-  message: string;
-  count: number;
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-  involved: { kind: string; namespace: string; name: string };
-  source?: string;
-}
+export type AppEvent = KubeEvent;
 
 /** What a sync to a revision would change, per object (GET .../preview?revision=). */
 export interface PreviewResource extends ObjectRef {

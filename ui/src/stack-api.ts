@@ -3,6 +3,7 @@
 // serves sensitive outputs as "(sensitive)", plan text with secret values scrubbed, and never the
 // binary plan file.
 import { api, type Page } from "./api.ts";
+import type { KubeEvent } from "./stream.ts";
 
 export interface StackPlanRow {
   id: string;
@@ -126,14 +127,8 @@ export interface ApplyEntry {
   message: string;
 }
 
-export interface StackEvent {
-  type: string;
-  reason: string;
-  message: string;
-  count: number;
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-}
+/** A Kubernetes Event about the Stack, as GET .../events sends it. */
+export type StackEvent = KubeEvent;
 
 export interface ActionAnswer {
   message: string;

@@ -16,19 +16,25 @@ export interface ObjectChange<Row> {
 
 export type AppChange = ObjectChange<AppRow>;
 
-/** A Kubernetes Event as the stream sends it (src/server/cache.ts EventInfo). */
+/**
+ * A Kubernetes Event about an object (src/server/cache.ts EventInfo), as GET .../events of an
+ * Application or a Stack and the stream's `event` send it.
+ */
+export interface KubeEvent {
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  involved: { kind: string; namespace: string; name: string };
+  source?: string;
+}
+
+/** A Kubernetes Event as the stream sends it. */
 export interface StreamEvent {
   type: "added" | "modified" | "deleted";
-  event: {
-    type: string;
-    reason: string;
-    message: string;
-    count: number;
-    firstTimestamp?: string;
-    lastTimestamp?: string;
-    involved: { kind: string; namespace: string; name: string };
-    source?: string;
-  };
+  event: KubeEvent;
 }
 
 export interface StreamHandlers {

@@ -121,7 +121,7 @@ export function ApplicationPage(props: {
         readAgain();
       },
       event: (change) => {
-        const event = change.event as unknown as AppEvent;
+        const event = change.event;
         if (change.type === "deleted" || !eventIsAbout(event, namespace, name)) return;
         setEvents((old) => mergeEvent(old, event));
         setNow(Date.now());
