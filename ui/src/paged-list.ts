@@ -8,9 +8,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Page } from "./api.ts";
 import { type ApiRead, type ApiReadOptions, useApiRead } from "./api-read.ts";
-import { type ObjectChange, subscribe } from "./stream.ts";
-
-const PAGE_SIZE = 50;
+import { type ObjectChange, type ObjectRow, pageParams, rowsAfter } from "./page-rows.ts";
+import { subscribe } from "./stream.ts";
 
 export interface PagedListOptions<P> extends ApiReadOptions {
   /** The list's filters as the API's query string (without limit and cursor). */
@@ -45,29 +44,6 @@ export function usePagedList<P>(options: PagedListOptions<P>): PagedList<P> {
     next:
       nextCursor === undefined ? undefined : () => setPaging({ query, cursors: [...cursors, nextCursor] }),
   };
-}
-
-/** The query of one page: the filters, the page size and the page's cursor (none for the first). */
-export function pageParams(query: string, cursor: string | undefined, limit = PAGE_SIZE): URLSearchParams {
-  const params = new URLSearchParams(query);
-  params.set("limit", String(limit));
-  if (cursor !== undefined) params.set("cursor", cursor);
-  return params;
-}
-
-interface ObjectRow {
-  namespace: string;
-  name: string;
-}
-
-/** The rows after a live change, or undefined when the changed object is not on this page. */
-export function rowsAfter<R extends ObjectRow>(rows: readonly R[], change: ObjectChange<R>): R[] | undefined {
-  const index = rows.findIndex((row) => row.namespace === change.namespace && row.name === change.name);
-  if (index < 0) return undefined;
-  const next = [...rows];
-  if (change.type === "deleted" || change.summary === undefined) next.splice(index, 1);
-  else next[index] = change.summary;
-  return next;
 }
 
 /**

@@ -6,13 +6,9 @@
 // Every page subscribes for what it shows; one EventSource per subscription keeps pages
 // independent (the server bounds each connection's queue).
 import { API_ROOT, type AppRow } from "./api.ts";
+import type { ObjectChange } from "./page-rows.ts";
 
-export interface ObjectChange<Row> {
-  type: "added" | "modified" | "deleted";
-  namespace: string;
-  name: string;
-  summary?: Row;
-}
+export type { ObjectChange };
 
 export type AppChange = ObjectChange<AppRow>;
 
@@ -59,7 +55,7 @@ export function subscribe(handlers: StreamHandlers): () => void {
     source.addEventListener(kind, (message) => {
       let data: unknown;
       try {
-        data = JSON.parse((message as MessageEvent<string>).data);
+        data = JSON.parse(String((message as MessageEvent).data));
       } catch {
         return; // A message the UI cannot read is skipped; the next read shows the truth.
       }

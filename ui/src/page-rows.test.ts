@@ -2,7 +2,7 @@
 // the live stream changes the listed rows in place without inserting new ones.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { pageParams, rowsAfter } from "./paged-list.ts";
+import { pageParams, rowsAfter } from "./page-rows.ts";
 
 describe("pageParams", () => {
   it("reads the first page of a query without a cursor", () => {
