@@ -109,9 +109,10 @@ describe("affectedTargets", () => {
       reads: ["modules/rds"],
     };
     const [affected] = affectedTargets(REPO, modified("modules/rds/main.tf"), [stack]);
-    assert.equal(affected?.target.kind, "Stack");
+    assert.ok(affected);
+    assert.equal(affected.target.kind, "Stack");
     assert.equal(
-      formatAffected(affected!),
+      formatAffected(affected),
       "Stack infra/db: modules/rds/main.tf changed (read: modules/rds)",
     );
   });
@@ -136,9 +137,10 @@ describe("affectedTargets", () => {
     const [affected] = affectedTargets(REPO, modified("docs/x.md", "apps/web/a.yaml", "apps/web/b.yaml"), [
       app("web", "apps/web"),
     ]);
-    assert.equal(affected?.changedPath, "apps/web/a.yaml");
-    assert.equal(affected?.touched, 2);
-    assert.equal(formatAffected(affected!), "Application mooring/web: apps/web/a.yaml changed and 1 more");
+    assert.ok(affected);
+    assert.equal(affected.changedPath, "apps/web/a.yaml");
+    assert.equal(affected.touched, 2);
+    assert.equal(formatAffected(affected), "Application mooring/web: apps/web/a.yaml changed and 1 more");
   });
 
   it("matches the repository whatever the URL's case, .git suffix or trailing slash", () => {
