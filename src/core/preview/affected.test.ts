@@ -111,10 +111,7 @@ describe("affectedTargets", () => {
     const [affected] = affectedTargets(REPO, modified("modules/rds/main.tf"), [stack]);
     assert.ok(affected);
     assert.equal(affected.target.kind, "Stack");
-    assert.equal(
-      formatAffected(affected),
-      "Stack infra/db: modules/rds/main.tf changed (read: modules/rds)",
-    );
+    assert.equal(formatAffected(affected), "Stack infra/db: modules/rds/main.tf changed (read: modules/rds)");
   });
 
   it("counts a rename at both its old and its new path", () => {
