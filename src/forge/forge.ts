@@ -11,6 +11,7 @@
 // GitLab calls a pull request a merge request and numbers it by `iid`; here both are a PullRequest
 // with a `number`. A repository is `owner/name`; on GitLab the owner is the whole group path.
 //
+// forgeRequest below is the clients' one HTTP layer (global fetch, a timeout on every request).
 // Every failure is a ForgeError with a closed code; rate-limited and unreachable are retryable,
 // the rest need a person (a token, a permission, a name). Tokens travel in request headers only:
 // never in a URL, an error message or a log line.
@@ -156,7 +157,10 @@ export interface ForgeClient {
   listChangedFiles(repo: RepoRef, number: number): Promise<ChangedFile[]>;
   /** Mooring's own comment: written by the token's user and carrying the marker. */
   findMarkedComment(repo: RepoRef, number: number, marker?: string): Promise<ForgeComment | undefined>;
-  /** Edits the marked comment in place, or creates it when there is none; never a second one. */
+  /**
+   * Edits the marked comment in place, or creates it when there is none; never a second one.
+   * Find-then-write is not atomic on any forge: callers serialise previews of one pull request.
+   */
   upsertMarkedComment(repo: RepoRef, number: number, body: string, marker?: string): Promise<UpsertResult>;
   setCommitStatus(repo: RepoRef, sha: string, status: CommitStatusInput): Promise<void>;
   /** The latest status of each context on a commit. */

@@ -162,6 +162,13 @@ describe("the Gitea forge client against a real Gitea", { timeout: 300_000 }, ()
     );
   });
 
+  it("takes a comment as long as Mooring's budget for Gitea, still edited in place", async () => {
+    const big = "x".repeat(forge.commentLimit - PREVIEW_MARKER.length - 1);
+    const saved = await forge.upsertMarkedComment(repo, number, big);
+    assert.equal(saved.created, false);
+    assert.equal((await forge.findMarkedComment(repo, number))?.body.length, forge.commentLimit);
+  });
+
   it("leaves alone a marked comment written by someone else", async () => {
     await api(
       gitea,
