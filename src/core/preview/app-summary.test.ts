@@ -260,4 +260,20 @@ describe("formatChangeDiff", () => {
       ].join("\n"),
     );
   });
+
+  it("shows a file inside a ConfigMap as lines, only the changed ones marked", () => {
+    const conf = (middle: string) => configMap("conf", { "nginx.conf": `worker 1;\n${middle}\nend;\n` });
+    const { git } = summariseApp({ base: [conf("listen 80;")], head: [conf("listen 8080;")] });
+    assert.equal(
+      formatChangeDiff(git.objects),
+      [
+        "@@ ConfigMap/shop/conf (changed) @@",
+        '  data["nginx.conf"]: |',
+        "      worker 1;",
+        "-     listen 80;",
+        "+     listen 8080;",
+        "      end;",
+      ].join("\n"),
+    );
+  });
 });

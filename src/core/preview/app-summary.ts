@@ -23,6 +23,7 @@ import {
 } from "../diff.ts";
 import { isPlainObject, type JsonMap, jsonEqual } from "../json.ts";
 import { type AppRef, formatRef, type KubeObject, type ObjectRef, refKey } from "../objects.ts";
+import { diffLines, foldContext, isMultiline, splitLines } from "./line-diff.ts";
 
 export const OBJECT_CHANGES = ["changed", "added", "pruned"] as const;
 export type ObjectChangeKind = (typeof OBJECT_CHANGES)[number];
@@ -274,16 +275,36 @@ function resourceChanges(before: unknown, after: unknown): string[] {
 
 /**
  * The changes as the body of a ```diff block: one `@@ Kind/namespace/name (change) @@` header
- * per object, then `-` lines for the older side's values and `+` lines for the newer side's.
+ * per object, then `-` lines for the older side's values and `+` lines for the newer side's. A
+ * multi-line string (a file in a ConfigMap) is shown as its lines, changed ones marked and
+ * long unchanged runs folded.
  */
 export function formatChangeDiff(objects: readonly ObjectChange[]): string {
   const lines: string[] = [];
   for (const object of objects) {
     lines.push(`@@ ${formatRef(object.ref)} (${object.change}) @@`);
-    for (const field of object.fields) {
-      if (field.live !== undefined) lines.push(`- ${field.path}: ${JSON.stringify(field.live)}`);
-      if (field.desired !== undefined) lines.push(`+ ${field.path}: ${JSON.stringify(field.desired)}`);
-    }
+    for (const field of object.fields) lines.push(...fieldLines(field));
   }
   return lines.join("\n");
+}
+
+function fieldLines(field: FieldChange): string[] {
+  const { live, desired } = field;
+  const textual = (v: unknown) => v === undefined || typeof v === "string";
+  if ((isMultiline(live) || isMultiline(desired)) && textual(live) && textual(desired)) {
+    const before = live === undefined ? [] : splitLines(live as string);
+    const after = desired === undefined ? [] : splitLines(desired as string);
+    const mark = live === undefined ? "+" : desired === undefined ? "-" : " ";
+    const out = [`${mark} ${field.path}: |`];
+    for (const line of foldContext(diffLines(before, after))) {
+      out.push(
+        "skipped" in line ? `     … ${line.skipped} unchanged lines` : `${line.mark}     ${line.text}`,
+      );
+    }
+    return out;
+  }
+  const out: string[] = [];
+  if (live !== undefined) out.push(`- ${field.path}: ${JSON.stringify(live)}`);
+  if (desired !== undefined) out.push(`+ ${field.path}: ${JSON.stringify(desired)}`);
+  return out;
 }
