@@ -256,3 +256,26 @@ describe("renderComment within the forge's size limit", () => {
     });
   }
 });
+
+describe("renderComment: after the merge, and drift", () => {
+  it("shows what was applied after the merge, with the audit record's id", () => {
+    const { body } = renderComment(
+      report({ applied: { commit: "fedcba98", at: "2026-12-02T21:30:00Z", auditId: "a-1042" } }),
+    );
+    assert.match(
+      body,
+      /\*\*Applied\*\* commit `fedcba98` at 2026-12-02T21:30:00Z \(audit record `a-1042`\)\./,
+    );
+  });
+
+  it("names resources changed outside OpenTofu that the plan puts back", () => {
+    const drifted = plan({ drifted: [{ address: "aws_s3_bucket.logs", actions: ["update"] }] });
+    const { body } = renderComment(
+      report({ stacks: [{ namespace: "infra", name: "db", status: "planned", plan: drifted }] }),
+    );
+    assert.match(
+      body,
+      /Changed outside OpenTofu since the last apply, and put back by this plan: `aws_s3_bucket\.logs`/,
+    );
+  });
+});

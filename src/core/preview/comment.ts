@@ -62,7 +62,11 @@ export function renderComment(report: PreviewReport, options: CommentOptions = {
   const apiPath = options.apiPath ?? "/api/v1/previews";
   const rows = [...report.apps.map(appRow), ...report.stacks.map(stackRow)];
   const top = `${COMMENT_MARKER}\n### Mooring preview\n\n`;
-  const rest = [violationsBlock(report.violations, options.maxViolations ?? 50), notesBlock(report)].join("");
+  const rest = [
+    appliedBlock(report),
+    violationsBlock(report.violations, options.maxViolations ?? 50),
+    notesBlock(report),
+  ].join("");
   const sections = [...report.apps.flatMap(appSection), ...report.stacks.flatMap(stackSection)];
   const footer = footerOf(report);
 
@@ -228,6 +232,12 @@ function violationsBlock(violations: readonly PolicyViolation[], max: number): s
   return `${lines.join("\n")}\n\n`;
 }
 
+function appliedBlock(report: PreviewReport): string {
+  const applied = report.applied;
+  if (applied === undefined) return "";
+  return `**Applied** commit ${code(applied.commit)} at ${htmlText(applied.at)} (audit record ${code(applied.auditId)}).\n\n`;
+}
+
 function notesBlock(report: PreviewReport): string {
   if (!report.stacks.some((s) => s.status === "awaiting-plan")) return "";
   return "Stack plans of this pull request wait until a user with write access comments `/moor plan`.\n\n";
@@ -293,6 +303,13 @@ function stackSection(stack: StackPreview): Section[] {
       lines.push(DESTROYS.has(r.action) ? `| **${word}** | **${address}** |` : `| ${word} | ${address} |`);
     }
     lines.push("");
+  }
+  if (plan.drifted.length > 0) {
+    const addresses = plan.drifted.map((d) => code(d.address));
+    lines.push(
+      `Changed outside OpenTofu since the last apply, and put back by this plan: ${addresses.join(", ")}`,
+      "",
+    );
   }
   if (plan.outputs.length > 0) {
     const names = plan.outputs.map((o) => `${code(o.name)} (${o.action}${o.sensitive ? ", sensitive" : ""})`);

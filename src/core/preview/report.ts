@@ -58,6 +58,18 @@ export interface PreviewReport {
   apps: AppPreview[];
   stacks: StackPreview[];
   violations: PolicyViolation[];
+  /** Set once the merged commit has been applied: the PR's comment then shows the whole path to live. */
+  applied?: AppliedRecord;
+}
+
+/** What the controller applied after the merge, from its audit record. */
+export interface AppliedRecord {
+  /** The merge commit applied. */
+  commit: string;
+  /** When, as the audit record says (RFC 3339); the core reads no clock. */
+  at: string;
+  /** The audit record's id, for `moor audit show` and the API. */
+  auditId: string;
 }
 
 /** `shop/web`: how a comment, a status and the CLI name an Application or Stack. */
