@@ -12,6 +12,8 @@
 // summary line counts them — `3 changed, 1 added, 1 pruned` — and calls out what changes how
 // workloads run, because that is what a reviewer must not miss in a long diff: a container image,
 // replicas, resource requests and limits, probes, and hostNetwork or privileged switched on or off.
+// Hooks (PreSync Jobs and the like) are part of the Git diff, since a reviewer should see a
+// changed migration Job, but not of the live one: they are run during a sync, not kept in sync.
 import type { IgnoreDifference } from "../application.ts";
 import {
   byKey,

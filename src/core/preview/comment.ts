@@ -6,7 +6,8 @@
 // one-line summary), the policy violations, then one collapsible <details> per Application (the
 // diff in a ```diff block: against the base branch, and against the live cluster when asked) and
 // per Stack (the plan's resources in a table, destroys in bold), and a footer naming the head
-// commit.
+// commit. A plan is shown from its summary (src/core/stack/plan.ts), which holds resource
+// addresses, actions and output names but never a value, so no sensitive value can reach a PR.
 //
 // Forges cap a comment's size (GitHub: 65,536 characters) and tools that ignore the cap lose the
 // whole comment. So the comment is built in whole sections and fitted to a budget: when it is

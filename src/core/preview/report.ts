@@ -33,6 +33,7 @@ export type StackPreview = TargetName &
   (
     | { status: "pending" }
     | { status: "planned"; plan: PlanSummary }
+    /** tofu's diagnostics, already scrubbed of variable values (src/core/stack/scrub.ts). */
     | { status: "plan-error"; message: string }
     | { status: "awaiting-plan"; reason: string }
   );
