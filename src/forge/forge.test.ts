@@ -13,6 +13,7 @@ import {
   markedBody,
   PREVIEW_MARKER,
   readAllPages,
+  repoRefOf,
   STATUS_DESCRIPTION_LIMIT,
   statusDescription,
 } from "./forge.ts";
@@ -49,6 +50,32 @@ describe("forge helpers", () => {
     assert.deepEqual(asked, [1, 2, 3]);
     const capped = await readAllPages(async () => [1, 2], 2, 4);
     assert.equal(capped.length, 8);
+  });
+  it("finds the repository a repoURL names on a forge, over https or ssh, under a sub-path too", () => {
+    const app = { owner: "team", name: "app" };
+    assert.deepEqual(repoRefOf("github", "https://github.com/", "https://github.com/Team/App.git"), app);
+    assert.deepEqual(repoRefOf("github", "https://github.com", "git@github.com:team/app.git"), app);
+    assert.deepEqual(
+      repoRefOf("gitea", "http://git.example/gitea/", "http://git.example/gitea/team/app"),
+      app,
+    );
+    assert.deepEqual(repoRefOf("gitlab", "https://gitlab.com/", "https://gitlab.com/team/platform/app.git"), {
+      owner: "team/platform",
+      name: "app",
+    });
+  });
+  it("finds no repository on another host, port or sub-path, or with the wrong depth", () => {
+    assert.equal(repoRefOf("github", "https://github.com/", "https://gitlab.com/team/app.git"), undefined);
+    assert.equal(
+      repoRefOf("gitea", "http://git.example:3000/", "http://git.example:3001/team/app"),
+      undefined,
+    );
+    assert.equal(repoRefOf("gitea", "http://git.example/gitea/", "http://git.example/team/app"), undefined);
+    assert.equal(
+      repoRefOf("github", "https://github.com/", "https://github.com/team/sub/app.git"),
+      undefined,
+    );
+    assert.equal(repoRefOf("gitlab", "https://gitlab.com/", "https://gitlab.com/app.git"), undefined);
   });
   it("marks only rate-limited and unreachable as retryable", () => {
     assert.equal(new ForgeError("rate-limited", "x").retryable, true);

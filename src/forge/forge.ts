@@ -16,6 +16,8 @@
 // the rest need a person (a token, a permission, a name). Tokens travel in request headers only:
 // never in a URL, an error message or a log line.
 
+import { parseRepoLocation } from "../core/repo-url.ts";
+
 export const FORGE_KINDS = ["gitea", "github", "gitlab"] as const;
 export type ForgeKind = (typeof FORGE_KINDS)[number];
 
@@ -73,6 +75,28 @@ export interface RepoRef {
 
 export function repoPath(repo: RepoRef): string {
   return `${repo.owner}/${repo.name}`;
+}
+
+/**
+ * The repository an Application's or Stack's repoURL names on the forge whose web address is
+ * `forgeURL` (https://github.com/, http://git.example/gitea/), or undefined when it lives elsewhere.
+ * https and ssh (`git@host:team/app.git`) addresses both count; a forge served under a sub-path
+ * is stripped from https ones. Names come back lower-case: all three forges ignore case in paths.
+ */
+export function repoRefOf(kind: ForgeKind, forgeURL: string, repoURL: string): RepoRef | undefined {
+  const forge = parseRepoLocation(forgeURL);
+  const repo = parseRepoLocation(repoURL);
+  if (forge === undefined || repo === undefined || repo.local || repo.host !== forge.host) return undefined;
+  let segments = repo.segments;
+  if (repo.scheme === "http" || repo.scheme === "https") {
+    if (repo.scheme !== forge.scheme || repo.port !== forge.port) return undefined;
+    if (!forge.segments.every((s, i) => s === segments[i])) return undefined;
+    segments = segments.slice(forge.segments.length);
+  }
+  const name = segments.at(-1);
+  const depthOK = kind === "gitlab" ? segments.length >= 2 : segments.length === 2;
+  if (!depthOK || name === undefined) return undefined;
+  return { owner: segments.slice(0, -1).join("/"), name };
 }
 
 /** One side of a pull request: the branch, its commit and the repository it lives in. */
