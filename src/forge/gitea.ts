@@ -4,6 +4,8 @@
 // token goes in `Authorization: token …`, pages are asked for with `page` and `limit` (Gitea
 // answers at most 50 items a page by default), a commit status keeps its state in `status`, and
 // a pull request's comments come in one answer. The API lives under `<gitea URL>/api/v1/`.
+// Gitea answers another user's permission only to a site admin or an admin of the repository, so
+// the token Mooring uses needs repository admin for hasWriteAccess (otherwise: forbidden).
 // This is the forge tested end to end (test/e2e/forge-gitea.test.ts) against a real Gitea.
 import type { ForgeClient, ForgeClientOptions } from "./forge.ts";
 import { GithubLikeClient, type GithubLikeDialect } from "./github.ts";
