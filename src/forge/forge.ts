@@ -16,10 +16,10 @@
 // the rest need a person (a token, a permission, a name). Tokens travel in request headers only:
 // never in a URL, an error message or a log line.
 
+import { FORGE_KINDS, type ForgeKind } from "../core/preview/protocol.ts";
 import { parseRepoLocation } from "../core/repo-url.ts";
 
-export const FORGE_KINDS = ["gitea", "github", "gitlab"] as const;
-export type ForgeKind = (typeof FORGE_KINDS)[number];
+export { FORGE_KINDS, type ForgeKind };
 
 /** The hidden marker that identifies Mooring's own preview comment on a pull request. */
 export const PREVIEW_MARKER = "<!-- mooring-preview -->";
