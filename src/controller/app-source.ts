@@ -3,6 +3,7 @@
 // same repo and revision and reused for the poll interval; a refresh forces a new look. Only a
 // new commit costs a fetch and an extraction, and each commit is extracted once.
 import { createHash } from "node:crypto";
+import type { ChangedPath } from "../core/preview/affected.ts";
 import type { SignatureKey } from "../core/project/signature.ts";
 import type { CommitInfo } from "../git/commit-info.ts";
 import type { GitCredentials } from "../git/credentials.ts";
@@ -98,6 +99,16 @@ export class SourceResolver {
     if (this.signatures.size > SIGNATURE_CACHE)
       this.signatures.delete(this.signatures.keys().next().value as string);
     return result;
+  }
+
+  /** The files a pull request from `headSha` into `baseSha` changes (GitSource.changedFiles). */
+  async changedFiles(repoURL: string, baseSha: string, headSha: string): Promise<ChangedPath[]> {
+    return this.git.changedFiles(repoURL, baseSha, headSha, await this.credentialsFor(repoURL));
+  }
+
+  /** Whether `ancestorSha` is in the history of `descendantSha` (GitSource.isAncestor). */
+  async isAncestor(repoURL: string, ancestorSha: string, descendantSha: string): Promise<boolean> {
+    return this.git.isAncestor(repoURL, ancestorSha, descendantSha, await this.credentialsFor(repoURL));
   }
 
   /** The commit's files on disk (immutable, shared) and its metadata. */

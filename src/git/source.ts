@@ -2,6 +2,8 @@
 // with the real git CLI: which commit does a revision name now (ls-remote, cheap enough to ask
 // on every reconcile), what files does that commit hold (a directory that stays valid forever,
 // since a commit never changes), and who made it and why (commit metadata for status and audit).
+// For pull-request previews it also says which files a PR changes and whether one commit is
+// part of another's history.
 // Each repository is fetched into one bare mirror, and only when a commit it is asked for is
 // missing; each commit's files are written once. Work on one repository runs one call at a time.
 // A commit with submodules is read whole: each submodule is fetched into a mirror of its own, at
@@ -12,6 +14,7 @@
 import { mkdtemp, readdir, rename, rm, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultLimits, formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
+import type { ChangedPath } from "../core/preview/affected.ts";
 import type { SignatureKey } from "../core/project/signature.ts";
 import { folderBytes } from "../util/disk.ts";
 import { mooringHome } from "../util/home.ts";
@@ -25,7 +28,8 @@ import {
   prepareCache,
   treePath,
 } from "./cache.ts";
-import { type FailureContext, failureMessage, gitDetail } from "./classify.ts";
+import { parseNameStatus } from "./changes.ts";
+import { describeFailure, type FailureContext, failureMessage, gitDetail } from "./classify.ts";
 import { COMMIT_INFO_FORMAT, type CommitInfo, parseCommitInfo } from "./commit-info.ts";
 import { effectiveCredentials, type GitCredentials } from "./credentials.ts";
 import { GitError } from "./errors.ts";
@@ -408,6 +412,98 @@ export class GitSource {
         timeoutMs: this.timeoutMs,
       });
     });
+  }
+
+  /**
+   * The files a pull request from `headSha` into `baseSha` changes, as a forge shows them: the
+   * differences between head and its merge base with base (changes.ts), renames detected.
+   * Both commits are fetched into the mirror by sha when missing. The list holds at most
+   * MAX_CHANGED_FILES (20,000) entries; a larger change is cut there. Commits that share no
+   * history have no merge base, and no changes to list ("git-failed").
+   */
+  async changedFiles(
+    repoURL: string,
+    baseSha: string,
+    headSha: string,
+    credentials?: GitCredentials,
+  ): Promise<ChangedPath[]> {
+    const repo = await this.#open(repoURL);
+    const [base, head] = [this.#fullSha(repo, baseSha), this.#fullSha(repo, headSha)];
+    return this.#locks.run(repo.key, async () => {
+      await this.#ensureCommit(repo, base, credentials);
+      await this.#ensureCommit(repo, head, credentials);
+      const found = await probeGit(
+        [`--git-dir=${repo.mirror}`, "merge-base", "--end-of-options", base, head],
+        this.#localRun(repo, "merge-base"),
+      );
+      const mergeBase = found.stdout.trim();
+      if (found.code === 1 && mergeBase === "") {
+        throw new GitError(
+          "git-failed",
+          `commits ${base.slice(0, 10)} and ${head.slice(0, 10)} of ${repo.address.url} share no history, so there are no changes between them to list: open the pull request from a branch of the base`,
+          repo.address.url,
+        );
+      }
+      if (found.code !== 0) throw this.#localFailure(repo, "merge-base", found.stderr);
+      const output = await runGit(
+        [
+          `--git-dir=${repo.mirror}`,
+          "diff-tree",
+          "-r",
+          "-z",
+          "--name-status",
+          "-M",
+          "--end-of-options",
+          mergeBase,
+          head,
+        ],
+        this.#localRun(repo, "diff-tree"),
+      );
+      return parseNameStatus(output);
+    });
+  }
+
+  /**
+   * Whether `ancestorSha` is `descendantSha` or one of its ancestors (`git merge-base
+   * --is-ancestor`): whether a merged pull request's commit is part of what was applied. Both
+   * commits are fetched into the mirror by sha when missing.
+   */
+  async isAncestor(
+    repoURL: string,
+    ancestorSha: string,
+    descendantSha: string,
+    credentials?: GitCredentials,
+  ): Promise<boolean> {
+    const repo = await this.#open(repoURL);
+    const [ancestor, descendant] = [this.#fullSha(repo, ancestorSha), this.#fullSha(repo, descendantSha)];
+    return this.#locks.run(repo.key, async () => {
+      await this.#ensureCommit(repo, ancestor, credentials);
+      await this.#ensureCommit(repo, descendant, credentials);
+      const result = await probeGit(
+        [`--git-dir=${repo.mirror}`, "merge-base", "--is-ancestor", "--end-of-options", ancestor, descendant],
+        this.#localRun(repo, "merge-base"),
+      );
+      if (result.code === 0) return true;
+      if (result.code === 1) return false;
+      throw this.#localFailure(repo, "merge-base", result.stderr);
+    });
+  }
+
+  /** A full commit sha, lower-cased; anything else is refused before git sees it. */
+  #fullSha(repo: Repo, sha: string): string {
+    const wanted = sha.trim().toLowerCase();
+    if (FULL_SHA.test(wanted)) return wanted;
+    throw new GitError(
+      "revision-not-found",
+      `comparing commits of ${repo.address.url} needs full commit shas, not "${sha}": resolve the revision first`,
+      repo.address.url,
+    );
+  }
+
+  /** A local git command's failure, worded by classify.ts. */
+  #localFailure(repo: Repo, operation: string, stderr: string): GitError {
+    const failure = describeFailure(stderr, this.#context(repo, operation));
+    return new GitError(failure.code, failure.message, repo.address.url);
   }
 
   async #open(repoURL: string): Promise<Repo> {
