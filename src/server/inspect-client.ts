@@ -46,12 +46,26 @@ export class InspectClient {
    */
   async get<T>(path: string, query: Record<string, string> = {}): Promise<T> {
     const q = new URLSearchParams(query);
-    const url = `${this.options.url.replace(/\/$/, "")}${path}${q.size > 0 ? `?${q}` : ""}`;
-    let res = await this.fetch(url, await this.currentToken(false));
-    if (res.status === 401) res = await this.fetch(url, await this.currentToken(true));
-    const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-    if (res.ok) return body as T;
-    const message = body.error?.message ?? `the controller answered ${res.status}`;
+    return this.request<T>("GET", `${path}${q.size > 0 ? `?${q}` : ""}`);
+  }
+
+  /**
+   * POSTs `body` as JSON to `path`, answering as `get` does. `timeoutMs` overrides the client's
+   * timeout for work that takes longer than a read (a preview renders and plans).
+   */
+  async post<T>(path: string, body: unknown, timeoutMs?: number): Promise<T> {
+    return this.request<T>("POST", path, JSON.stringify(body), timeoutMs);
+  }
+
+  private async request<T>(method: string, path: string, body?: string, timeoutMs?: number): Promise<T> {
+    const url = `${this.options.url.replace(/\/$/, "")}${path}`;
+    const call = async (fresh: boolean) =>
+      this.fetch(url, await this.currentToken(fresh), { method, body, timeoutMs });
+    let res = await call(false);
+    if (res.status === 401) res = await call(true);
+    const answer = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    if (res.ok) return answer as T;
+    const message = answer.error?.message ?? `the controller answered ${res.status}`;
     if (res.status === 404) throw new ApiError("not-found", message);
     if (res.status === 400) throw new ApiError("bad-request", message);
     if (res.status === 401 || res.status === 503 || res.status === 504)
@@ -59,11 +73,19 @@ export class InspectClient {
     throw new ApiError("inspect-failed", message);
   }
 
-  private async fetch(url: string, token: string): Promise<Response> {
+  private async fetch(
+    url: string,
+    token: string,
+    init: { method: string; body: string | undefined; timeoutMs: number | undefined },
+  ): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
+    if (init.body !== undefined) headers["content-type"] = "application/json";
     try {
       return await fetch(url, {
-        headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? INSPECT_TIMEOUT_MS),
+        method: init.method,
+        headers,
+        ...(init.body === undefined ? {} : { body: init.body }),
+        signal: AbortSignal.timeout(init.timeoutMs ?? this.options.timeoutMs ?? INSPECT_TIMEOUT_MS),
       });
     } catch (err) {
       const cause = (err as Error).name === "TimeoutError" ? "did not answer in time" : "is not reachable";

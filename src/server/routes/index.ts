@@ -11,6 +11,7 @@ import { auditRoutes } from "./audit.ts";
 import { clusterRoutes } from "./clusters.ts";
 import { eventRoutes } from "./events.ts";
 import { metaRoutes, SERVER_VERSION } from "./meta.ts";
+import { previewRoutes } from "./previews.ts";
 import { projectRoutes } from "./projects.ts";
 import { repositoryRoutes } from "./repositories.ts";
 import { sessionRoutes } from "./session.ts";
@@ -41,5 +42,6 @@ export function allRoutes(_deps: ServerDeps): Route[] {
   routes.push(...sessionRoutes(), ...tokenRoutes(), ...accountRoutes());
   routes.push(...appActionRoutes(), ...stackActionRoutes());
   routes.push(...auditRoutes());
+  routes.push(...previewRoutes());
   return routes;
 }
