@@ -123,6 +123,11 @@ export interface PullRequest {
   author: string;
   /** The pull request's web page. */
   url: string;
+  /**
+   * Once merged: the commit the merge put on the base branch (a merge, squash or rebase commit).
+   * Previews wait for a sync or apply containing it to show what went live.
+   */
+  mergeCommitSha?: string;
 }
 
 export const CHANGE_KINDS = ["added", "modified", "deleted", "renamed"] as const;

@@ -68,6 +68,25 @@ describe("Gitea client", () => {
         },
       },
       "GET /api/v1/repos/team/app/collaborators/ada/permission": { json: { permission: "owner" } },
+      // Gitea's answer for a merged pull request: state closed, merged true, the merge commit.
+      "GET /api/v1/repos/team/app/pulls/4": {
+        json: {
+          number: 4,
+          title: "Scale web",
+          state: "closed",
+          merged: true,
+          merged_at: "2026-01-02T03:04:05Z",
+          merge_commit_sha: "c".repeat(40),
+          html_url: "http://gitea/team/app/pulls/4",
+          user: { login: "ada" },
+          base: { ref: "main", sha: "a".repeat(40), repo: { id: 1, clone_url: "http://gitea/team/app.git" } },
+          head: {
+            ref: "scale",
+            sha: "b".repeat(40),
+            repo: { id: 1, clone_url: "http://gitea/team/app.git" },
+          },
+        },
+      },
     });
   });
   after(() => forge.close());
@@ -93,6 +112,11 @@ describe("Gitea client", () => {
     assert.deepEqual(statuses, [
       { context: "mooring/preview", state: "success", description: "ok", targetURL: "" },
     ]);
+  });
+  it("reads a merged pull request as merged, with its merge commit", async () => {
+    const pr = await client().getPullRequest(REPO, 4);
+    assert.equal(pr.state, "merged");
+    assert.equal(pr.mergeCommitSha, "c".repeat(40));
   });
   it("counts the owner as a writer", async () => {
     assert.equal(await client().hasWriteAccess(REPO, "ada"), true);

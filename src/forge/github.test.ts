@@ -73,6 +73,12 @@ describe("GitHub client", () => {
       "GET /repos/team/app/pulls/5": {
         json: { ...pull(5, { id: 99, clone_url: "https://github.com/eve/app.git" }), merged: false },
       },
+      "GET /repos/team/app/pulls/6": {
+        json: { ...pull(6), state: "closed", merged: true, merge_commit_sha: "c".repeat(40) },
+      },
+      "GET /repos/team/app/pulls/7": {
+        json: { ...pull(7), merged: false, merge_commit_sha: "d".repeat(40) },
+      },
       "GET /repos/team/app/pulls/5/files?per_page=100&page=1": {
         json: [
           { filename: "apps/web/values.yaml", status: "modified" },
@@ -147,6 +153,14 @@ describe("GitHub client", () => {
     assert.equal(pr.head.repoURL, "https://github.com/eve/app.git");
     assert.equal(pr.state, "open");
     assert.equal(pr.author, "ada");
+  });
+  it("reads a merged pull request's merge commit, and no merge commit on an open one (GitHub's test merge)", async () => {
+    const merged = await client().getPullRequest(REPO, 6);
+    assert.equal(merged.state, "merged");
+    assert.equal(merged.mergeCommitSha, "c".repeat(40));
+    const open = await client().getPullRequest(REPO, 7);
+    assert.equal(open.state, "open");
+    assert.equal(open.mergeCommitSha, undefined);
   });
   it("lists changed files with removed as deleted and a rename's old path", async () => {
     assert.deepEqual(await client().listChangedFiles(REPO, 5), [

@@ -78,6 +78,12 @@ describe("GitLab client", () => {
       "GET /api/v4/projects/12": { json: { http_url_to_repo: "https://gitlab.example/eve/app.git" } },
       [`GET /api/v4${P}/merge_requests?state=opened&per_page=100&page=1`]: { json: [mr(1), mr(2, 12)] },
       [`GET /api/v4${P}/merge_requests/9`]: { json: mr(9, 12) },
+      [`GET /api/v4${P}/merge_requests/10`]: {
+        json: { ...mr(10), state: "merged", merge_commit_sha: "c".repeat(40), squash_commit_sha: null },
+      },
+      [`GET /api/v4${P}/merge_requests/11`]: {
+        json: { ...mr(11), state: "merged", merge_commit_sha: null, squash_commit_sha: "d".repeat(40) },
+      },
       [`GET /api/v4${P}/merge_requests/9/diffs?per_page=100&page=1`]: {
         json: [
           { old_path: "a.yaml", new_path: "a.yaml" },
@@ -151,6 +157,13 @@ describe("GitLab client", () => {
       author: "ada",
       url: "https://gitlab.example/team/platform/app/-/merge_requests/9",
     });
+  });
+  it("reads a merged merge request's merge commit, or its squash commit after a fast-forward merge", async () => {
+    const merged = await client().getPullRequest(REPO, 10);
+    assert.equal(merged.state, "merged");
+    assert.equal(merged.mergeCommitSha, "c".repeat(40));
+    const squashed = await client().getPullRequest(REPO, 11);
+    assert.equal(squashed.mergeCommitSha, "d".repeat(40));
   });
   it("lists opened merge requests, reading each project's clone URL once", async () => {
     const gitlab = client();

@@ -76,6 +76,8 @@ interface RawMergeRequest {
   source_project_id: number;
   target_project_id: number;
   diff_refs?: { base_sha?: string; head_sha?: string } | null;
+  merge_commit_sha?: string | null;
+  squash_commit_sha?: string | null;
 }
 
 interface RawNote {
@@ -146,6 +148,8 @@ export class GitLabClient implements ForgeClient {
     const fromFork = raw.source_project_id !== raw.target_project_id;
     const baseURL = await this.#cloneURL(String(raw.target_project_id));
     const headURL = fromFork ? await this.#cloneURL(String(raw.source_project_id)) : baseURL;
+    // A squash merge without a merge commit (fast-forward) leaves only squash_commit_sha.
+    const mergeCommitSha = raw.state === "merged" ? raw.merge_commit_sha || raw.squash_commit_sha : undefined;
     return {
       number: raw.iid,
       title: raw.title ?? "",
@@ -155,6 +159,7 @@ export class GitLabClient implements ForgeClient {
       fromFork,
       author: raw.author?.username ?? "",
       url: raw.web_url,
+      ...(mergeCommitSha ? { mergeCommitSha } : {}),
     };
   }
 

@@ -232,6 +232,7 @@ export function readGithubLikePullRequest(
       ? headRepo.id === baseRepo.id
       : headRepoURL === baseRepoURL);
   const user = obj(pr.user, `${field}.user`, forge);
+  const mergeCommitSha = typeof pr.merge_commit_sha === "string" ? pr.merge_commit_sha : "";
   return {
     number: num(pr.number, `${field}.number`, forge),
     title: typeof pr.title === "string" ? pr.title : "",
@@ -249,6 +250,8 @@ export function readGithubLikePullRequest(
     fromFork: !sameRepo,
     author: str(user.login, `${field}.user.login`, forge),
     url: str(pr.html_url, `${field}.html_url`, forge),
+    // GitHub fills merge_commit_sha with a test merge while the PR is open: only a merge counts.
+    ...(merged && mergeCommitSha !== "" ? { mergeCommitSha } : {}),
   };
 }
 
