@@ -92,7 +92,12 @@ describe("audit writer", () => {
   it("drops an entry the store would refuse alone, logging audit-entry-invalid, and stores the others", async () => {
     const { store, writer, lines } = setup();
     const bad = { ...sampleEntry(1), kind: "deploy" } as unknown as AuditEntry;
-    await Promise.all([writer.record(sampleEntry(0)), writer.record(bad), writer.record(sampleEntry(2))]);
+    const seqs = await Promise.all([
+      writer.record(sampleEntry(0)),
+      writer.record(bad),
+      writer.record(sampleEntry(2)),
+    ]);
+    assert.deepEqual(seqs, [1, undefined, 2], "each caller learns its record's seq; the dropped one none");
     assert.equal((await store.head()).seq, 2);
     const logged = lines.find((l) => l.code === "audit-entry-invalid");
     assert.ok(logged, JSON.stringify(lines));
@@ -103,7 +108,7 @@ describe("audit writer", () => {
   it("never throws into the caller when the store fails: it logs audit-write-failed naming what was lost", async () => {
     const { store, writer, lines } = setup();
     await store.close();
-    await writer.record({ ...sampleEntry(3), project: "team-a" });
+    assert.equal(await writer.record({ ...sampleEntry(3), project: "team-a" }), undefined);
     const logged = lines.find((l) => l.code === "audit-write-failed");
     assert.ok(logged, JSON.stringify(lines));
     assert.match(String(logged.error), /closed/);

@@ -22,12 +22,15 @@ import type { AuditStore } from "./store.ts";
 
 /** What code that records needs: the writer, or a stand-in that keeps nothing. */
 export interface AuditRecorder {
-  /** Queues one entry (already secret-masked); resolves once stored or logged as lost. Never rejects. */
-  record(entry: AuditEntry): Promise<void>;
+  /**
+   * Queues one entry (already secret-masked); resolves once stored, with the record's `seq` (its
+   * id in `moor audit show`), or with undefined once dropped or logged as lost. Never rejects.
+   */
+  record(entry: AuditEntry): Promise<number | undefined>;
 }
 
 /** Keeps nothing: for a controller or server started without an audit store (tests, tools). */
-export const NO_AUDIT: AuditRecorder = { record: async () => {} };
+export const NO_AUDIT: AuditRecorder = { record: async () => undefined };
 
 export interface AuditWriterOptions {
   log: Logger;
@@ -50,7 +53,8 @@ export interface AuditWriterOptions {
 
 interface Queued {
   entry: AuditEntry;
-  done: () => void;
+  /** Called once: with the stored record's seq, or undefined when it was lost. */
+  done: (seq: number | undefined) => void;
 }
 
 export class AuditWriter implements AuditRecorder {
@@ -91,7 +95,7 @@ export class AuditWriter implements AuditRecorder {
     }
   }
 
-  record(entry: AuditEntry): Promise<void> {
+  record(entry: AuditEntry): Promise<number | undefined> {
     const problems = checkEntry(entry);
     const full = this.#queue.length + this.#inFlight >= this.#maxQueued;
     if (problems.length > 0 || this.#closed || full) {
@@ -105,9 +109,9 @@ export class AuditWriter implements AuditRecorder {
         time: entry.time,
         ...(problems.length > 0 ? { problems: problems.map((p) => p.message) } : {}),
       });
-      return Promise.resolve();
+      return Promise.resolve(undefined);
     }
-    return new Promise<void>((done) => {
+    return new Promise<number | undefined>((done) => {
       this.#queue.push({ entry, done });
       if (this.#queue.length >= this.#maxBatch) this.#appendNow();
       else if (!this.#timer) {
@@ -142,8 +146,10 @@ export class AuditWriter implements AuditRecorder {
   }
 
   async #append(batch: Queued[]): Promise<void> {
+    let seqs: (number | undefined)[] = [];
     try {
       const records = await this.store.append(batch.map((q) => q.entry));
+      seqs = records.map((r) => r.seq);
       const last = records.at(-1);
       if (last) {
         this.#head = { seq: last.seq, hash: last.hash };
@@ -158,7 +164,9 @@ export class AuditWriter implements AuditRecorder {
       });
     } finally {
       this.#inFlight -= batch.length;
-      for (const q of batch) q.done();
+      batch.forEach((q, i) => {
+        q.done(seqs[i]);
+      });
     }
   }
 

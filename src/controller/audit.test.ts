@@ -116,4 +116,34 @@ describe("controller audit details", () => {
       ],
     );
   });
+
+  it("tells listeners of each stored entry with its seq, and of none that was dropped", async () => {
+    let next = 40;
+    const audit = new ControllerAudit(
+      { record: async (e) => (e.details.drop ? undefined : ++next) },
+      "mooring-0",
+    );
+    const seen: [string, number][] = [];
+    const stop = audit.onRecorded((entry, seq) => seen.push([String(entry.details.revision), seq]));
+    audit.onRecorded(() => {
+      throw new Error("a broken listener");
+    });
+    const app = {
+      apiVersion: "mooring.dev/v1alpha1",
+      kind: "Application",
+      metadata: { namespace: "mooring", name: "web" },
+    };
+    audit.record("sync", app, { revision: "abc" });
+    audit.record("sync", app, { revision: "lost", drop: true });
+    audit.recordInProject("sync", "team-a", { revision: "def" });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(seen, [
+      ["abc", 41],
+      ["def", 42],
+    ]);
+    stop();
+    audit.record("sync", app, { revision: "after" });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(seen.length, 2, "a listener that stopped hears nothing more");
+  });
 });

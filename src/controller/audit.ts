@@ -12,16 +12,20 @@
 
 import { type AuditRecorder, NO_AUDIT } from "../audit/writer.ts";
 import type { DriftRecord, ResourceOutcome } from "../core/app-status.ts";
-import type { AuditActor, AuditKind } from "../core/audit/record.ts";
+import type { AuditActor, AuditEntry, AuditKind } from "../core/audit/record.ts";
 import type { FieldChange, ObjectDiff } from "../core/diff.ts";
 import type { JsonMap } from "../core/json.ts";
 import { formatRef, type KubeObject, type ObjectRef, refOf } from "../core/objects.ts";
 import { projectNameOf } from "../core/project/project.ts";
 
+/** Told of every entry once stored, with its `seq` (the id `moor audit show` takes). */
+export type RecordedListener = (entry: AuditEntry, seq: number) => void;
+
 /** The controller's handle on the audit trail, shared by the Application and Stack reconcilers. */
 export class ControllerAudit {
   readonly #recorder: AuditRecorder;
   readonly #identity: string;
+  readonly #listeners: RecordedListener[] = [];
 
   constructor(recorder: AuditRecorder = NO_AUDIT, identity = "mooring-controller") {
     this.#recorder = recorder;
@@ -38,7 +42,7 @@ export class ControllerAudit {
    * identity are taken from it). `details` must hold no secret. Returns at once; never throws.
    */
   record(kind: AuditKind, subject: KubeObject, details: JsonMap, actor?: AuditActor): void {
-    void this.#recorder.record({
+    this.#store({
       time: new Date().toISOString(),
       kind,
       actor: actor ?? this.controller,
@@ -49,11 +53,44 @@ export class ControllerAudit {
   }
 
   /**
+   * Records something that belongs to a project but to no one object of it, such as a
+   * pull request's preview. Returns at once; never throws.
+   */
+  recordInProject(kind: AuditKind, project: string, details: JsonMap, actor?: AuditActor): void {
+    this.#store({ time: new Date().toISOString(), kind, actor: actor ?? this.controller, project, details });
+  }
+
+  /**
+   * Calls `listener` with every entry this replica records, once stored, with its seq (entries
+   * dropped or lost are not announced). A listener that throws is not the recorder's problem.
+   */
+  onRecorded(listener: RecordedListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  #store(entry: AuditEntry): void {
+    void this.#recorder.record(entry).then((seq) => {
+      if (seq === undefined) return;
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener(entry, seq);
+        } catch {
+          // A listener's failure is its own; recording goes on.
+        }
+      }
+    });
+  }
+
+  /**
    * Records a change of a Project itself: the record's project is the Project's own name.
    * The actor is this replica, which saw the change; who made it goes in the details.
    */
   recordProject(kind: AuditKind, project: KubeObject, details: JsonMap): void {
-    void this.#recorder.record({
+    this.#store({
       time: new Date().toISOString(),
       kind,
       actor: this.controller,

@@ -27,6 +27,8 @@ export const AUDIT_KINDS = [
   "commit-refused",
   "webhook-received",
   "webhook-refused",
+  "preview",
+  "preview-plan-requested",
 ] as const;
 
 export interface AuditFilters {

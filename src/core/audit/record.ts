@@ -37,6 +37,8 @@ export const AUDIT_KINDS = [
   "commit-refused",
   "webhook-received",
   "webhook-refused",
+  "preview",
+  "preview-plan-requested",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
