@@ -1,0 +1,529 @@
+// User story: "I open a pull request on our Gitea and, before anyone merges, its page tells me
+// what it will change: one Mooring comment, edited in place on every push, with the changes of
+// exactly the Applications and Stacks my PR touches (the replica count I changed, the resource my
+// variable changes in the plan), and a `mooring/preview` status branch protection can require —
+// failing when my Helm template breaks or a Project rule forbids what I wrote. A stranger's fork
+// gets no plan until one of us asks with `/moor plan`. After the merge, the same comment says which
+// commit went live and which audit record shows it. In a 200-app monorepo my one-app PR renders
+// one app."
+//
+// Everything is real: Gitea holds the repositories and sends its signed pull_request,
+// issue_comment and push webhooks to a real `moor server`, which forwards them to a real
+// `moor controller` (polling open PRs every 5 s as the fallback); Helm, tofu and the cluster are
+// the real ones. What the test checks is what the PR page shows, read through Gitea's REST API.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { adminToken } from "../harness/admin.ts";
+import { applyApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
+import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
+import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
+import { sharedGitea, uniqueRepoName } from "../harness/gitea.ts";
+import { webDeployment, webService } from "../harness/manifests.ts";
+import {
+  commentOn,
+  configureGiteaForge,
+  createGiteaUser,
+  giteaCall,
+  markedComments,
+  mergePullRequest,
+  metricTotal,
+  openPullRequest,
+  type RepoOnGitea,
+  waitForPreview,
+} from "../harness/previews.ts";
+import { type RunningServer, startServer } from "../harness/server.ts";
+import { createStackNamespace, waitStack } from "../harness/stacks.ts";
+
+const SUFFIX = Date.now().toString(36);
+const FORGE_SECRET = `e2e-gitea-${SUFFIX}`;
+const PROJECT = `previews-${SUFFIX}`;
+const STACK_NS = `pv-stacks-${SUFFIX}`;
+const STACK = "network";
+const WEB = `pv-web-${SUFFIX}`;
+const API = `pv-api-${SUFFIX}`;
+const CART = `pv-cart-${SUFFIX}`;
+const MONO_APPS = 200;
+const MONO_LABEL = `previews-e2e-mono=${SUFFIX}`;
+const monoApp = (i: number) => `pv-m${String(i).padStart(3, "0")}-${SUFFIX}`;
+const POLICY_RULE = "no-host-network";
+
+function apiDeployment(options: { replicas: number; hostNetwork?: boolean }): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: ${options.replicas}
+  selector:
+    matchLabels: { app: api }
+  template:
+    metadata:
+      labels: { app: api }
+    spec:
+${options.hostNetwork ? "      hostNetwork: true\n" : ""}      containers:
+        - name: api
+          image: nginx:1.27
+`;
+}
+
+const CART_TEMPLATE = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cart
+data:
+  currency: {{ .Values.currency | quote }}
+`;
+
+const NETWORK_MODULE = `variable "size" {
+  type = number
+}
+resource "terraform_data" "db" {
+  input = "db-\${var.size}"
+}
+resource "terraform_data" "cache" {
+  input = "cache"
+}
+`;
+
+function configMap(name: string, value: string): string {
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
+}
+
+describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
+  let gitea: Awaited<ReturnType<typeof sharedGitea>>;
+  let controller: RunningController;
+  let server: RunningServer;
+  let shop: RepoOnGitea & { cloneURL: string };
+  let mono: RepoOnGitea & { cloneURL: string };
+  let shopHook = 0;
+  let token = "";
+  const writer = `dev${process.pid}`;
+  const contributor = `contrib${process.pid}`;
+  /** PR (a): web's replicas and the Stack's variable; merged in (f). */
+  let scalePR = 0;
+  let scaleHead = "";
+
+  before(async () => {
+    await ensureInstalled();
+    gitea = await sharedGitea();
+    const hookSecret = await configureGiteaForge(gitea, FORGE_SECRET);
+    await kubectlOk(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Project",
+        metadata: { name: PROJECT, namespace: "mooring" },
+        spec: {
+          sourceRepos: ["*"],
+          destinations: [{ server: "*", namespace: "*" }],
+          clusterResourceWhitelist: [{ group: "*", kind: "*" }],
+          policies: [
+            {
+              name: POLICY_RULE,
+              appliesTo: "objects",
+              kinds: ["Deployment"],
+              expression:
+                "!has(object.spec.template.spec.hostNetwork) || object.spec.template.spec.hostNetwork == false",
+              message: "workloads must not share the node's network",
+            },
+          ],
+        },
+      }),
+    });
+    await createStackNamespace(STACK_NS);
+    controller = await startController({ args: ["--preview-poll-interval", "5s"] });
+    server = await startServer({ controller });
+    token = await adminToken(server);
+    for (const user of [writer, contributor]) await createGiteaUser(gitea, user);
+
+    const hook = async (repo: RepoOnGitea) =>
+      gitea.client.createHook(repo.owner, repo.name, {
+        url: `${server.url}/webhooks/gitea`,
+        secret: hookSecret,
+        events: ["push", "pull_request", "issue_comment"],
+      });
+
+    shop = await gitea.client.createRepo(uniqueRepoName("shop"));
+    await gitea.client.commit({
+      owner: shop.owner,
+      repo: shop.name,
+      branch: "main",
+      files: {
+        "apps/web/deployment.yaml": webDeployment({ replicas: 2 }),
+        "apps/web/service.yaml": webService(),
+        "apps/api/deployment.yaml": apiDeployment({ replicas: 1 }),
+        "charts/cart/Chart.yaml": "apiVersion: v2\nname: cart\nversion: 0.1.0\n",
+        "charts/cart/values.yaml": "currency: EUR\n",
+        "charts/cart/templates/configmap.yaml": CART_TEMPLATE,
+        "infra/network/main.tf": NETWORK_MODULE,
+        "infra/network/terraform.tfvars": "size = 1\n",
+      },
+      message: "shop: web, api, cart and the network",
+    });
+    shopHook = await hook(shop);
+    await giteaCall(gitea, {
+      method: "PUT",
+      path: `repos/${shop.owner}/${shop.name}/collaborators/${writer}`,
+      body: { permission: "write" },
+    });
+    for (const [name, path] of [
+      [WEB, "apps/web"],
+      [API, "apps/api"],
+      [CART, "charts/cart"],
+    ] as const) {
+      await applyApp(name, {
+        project: PROJECT,
+        source: { repoURL: shop.cloneURL, targetRevision: "main", path },
+        destination: { namespace: name },
+        syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+      });
+    }
+    await kubectlOk(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Stack",
+        metadata: { name: STACK, namespace: STACK_NS },
+        spec: {
+          source: { repoURL: shop.cloneURL, targetRevision: "main", path: "infra/network" },
+          approvePlan: "auto",
+        },
+      }),
+    });
+
+    // The monorepo: 200 one-ConfigMap apps, all with an Application. A preview needs the
+    // Applications to exist, not to be synced, so none syncs on its own.
+    mono = await gitea.client.createRepo(uniqueRepoName("mono"));
+    const monoFiles: Record<string, string> = {};
+    for (let i = 0; i < MONO_APPS; i++) {
+      const dir = `apps/app-${String(i).padStart(3, "0")}`;
+      monoFiles[`${dir}/configmap.yaml`] = configMap("settings", `v1-${i}`);
+    }
+    await gitea.client.commit({
+      owner: mono.owner,
+      repo: mono.name,
+      branch: "main",
+      files: monoFiles,
+      message: "200 apps",
+    });
+    await hook(mono);
+    const [labelKey, labelValue] = MONO_LABEL.split("=");
+    const items = Array.from({ length: MONO_APPS }, (_, i) => ({
+      apiVersion: "mooring.dev/v1alpha1",
+      kind: "Application",
+      metadata: { name: monoApp(i), namespace: "mooring", labels: { [labelKey as string]: labelValue } },
+      spec: {
+        source: {
+          repoURL: mono.cloneURL,
+          targetRevision: "main",
+          path: `apps/app-${String(i).padStart(3, "0")}`,
+        },
+        destination: { namespace: `pv-mono-${SUFFIX}` },
+      },
+    }));
+    await kubectlOk(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
+      input: JSON.stringify({ apiVersion: "v1", kind: "List", items }),
+    });
+
+    for (const app of [WEB, API, CART])
+      await waitForApp(app, "synced and healthy", syncedAndHealthy(), 180_000);
+    await waitStack(
+      STACK_NS,
+      STACK,
+      "to be applied",
+      (s) => s.status?.lastApply?.result === "succeeded",
+      180_000,
+    );
+  });
+
+  after(async () => {
+    const problems = controller?.logs.filter((l) => l.level === "error") ?? [];
+    if (problems.length > 0)
+      process.stderr.write(`controller errors:\n${problems.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    await kubectl([
+      "delete",
+      "applications",
+      "-n",
+      "mooring",
+      "-l",
+      MONO_LABEL,
+      "--wait=true",
+      "--timeout=180s",
+    ]);
+    await kubectl([
+      "delete",
+      "applications",
+      "-n",
+      "mooring",
+      WEB,
+      API,
+      CART,
+      "--ignore-not-found",
+      "--timeout=120s",
+    ]);
+    await kubectl(["delete", "stack", STACK, "-n", STACK_NS, "--ignore-not-found", "--timeout=120s"]);
+    await controller?.stop();
+    await server?.stop();
+    for (const ns of [STACK_NS, WEB, API, CART])
+      await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
+    await kubectl(["delete", "project", PROJECT, "-n", "mooring", "--ignore-not-found"]);
+    await kubectl([
+      "delete",
+      "secret",
+      FORGE_SECRET,
+      "mooring-webhook",
+      "-n",
+      "mooring",
+      "--ignore-not-found",
+    ]);
+  });
+
+  /** The names of the Applications and Stacks in the comment's summary table. */
+  const tableNames = (body: string, kind: "Application" | "Stack") =>
+    [...body.matchAll(new RegExp(`^\\| ${kind} \\| ([^|]+) \\|`, "gm"))].map((m) => (m[1] ?? "").trim());
+
+  it("a PR changing web's replicas and the Stack's variable gets one comment with exactly those changes and the plan, and success", async () => {
+    scaleHead = await gitea.client.commit({
+      owner: shop.owner,
+      repo: shop.name,
+      branch: "scale-web",
+      from: "main",
+      files: {
+        "apps/web/deployment.yaml": webDeployment({ replicas: 3 }),
+        "infra/network/terraform.tfvars": "size = 2\n",
+      },
+      message: "Scale web to 3 and grow the network",
+    });
+    scalePR = await openPullRequest(gitea, shop, { head: "scale-web", title: "Scale web to 3" });
+    const page = await waitForPreview(
+      gitea,
+      shop,
+      scalePR,
+      scaleHead,
+      "to succeed",
+      (v) => v.status?.state === "success",
+    );
+    assert.equal(page.comments.length, 1, "one Mooring comment");
+    assert.equal(page.comment.author, gitea.adminUser, "written by the user of the forge's token");
+    const body = page.comment.body;
+    assert.deepEqual(tableNames(body, "Application"), [`mooring/${WEB}`]);
+    assert.deepEqual(tableNames(body, "Stack"), [`${STACK_NS}/${STACK}`]);
+    assert.match(body, /1 changed; web: replicas 2 → 3/);
+    assert.match(body, /0 to add, 1 to change, 0 to destroy/);
+    assert.match(body, /\| update \| `terraform_data\.db` \|/);
+    assert.ok(!body.includes("terraform_data.cache"), "an unchanged resource is not in the plan");
+    for (const other of [API, CART]) assert.ok(!body.includes(other), `${other} is not in the comment`);
+  });
+
+  it("a second push edits the same comment in place to the new head, and sets the status on the new head", async () => {
+    const first = (await markedComments(gitea, shop, scalePR))[0];
+    assert.ok(first);
+    const pushed = await gitea.client.commit({
+      owner: shop.owner,
+      repo: shop.name,
+      branch: "scale-web",
+      files: { "apps/web/deployment.yaml": webDeployment({ replicas: 4 }) },
+      message: "Scale web to 4",
+    });
+    const page = await waitForPreview(
+      gitea,
+      shop,
+      scalePR,
+      pushed,
+      "to succeed",
+      (v) => v.status?.state === "success",
+    );
+    assert.deepEqual(
+      page.comments.map((c) => c.id),
+      [first.id],
+      "still one comment, the same one",
+    );
+    assert.match(page.comment.body, /web: replicas 2 → 4/);
+    assert.ok(!page.comment.body.includes(scaleHead), "the old head is gone from the comment");
+    scaleHead = pushed;
+  });
+
+  it("a PR breaking the cart chart's template fails the status naming the file", async () => {
+    const head = await gitea.client.commit({
+      owner: shop.owner,
+      repo: shop.name,
+      branch: "break-cart",
+      from: "main",
+      files: {
+        "charts/cart/templates/configmap.yaml": `${CART_TEMPLATE}  broken: {{ .Values.currency | nosuchfunc }}\n`,
+      },
+      message: "Break the cart template",
+    });
+    const number = await openPullRequest(gitea, shop, { head: "break-cart", title: "Break cart" });
+    const page = await waitForPreview(
+      gitea,
+      shop,
+      number,
+      head,
+      "to fail",
+      (v) => v.status?.state === "failure",
+    );
+    assert.match(page.status?.description ?? "", /templates\/configmap\.yaml/);
+    assert.deepEqual(tableNames(page.comment.body, "Application"), [`mooring/${CART}`]);
+    assert.match(page.comment.body, /render error/);
+  });
+
+  it("a PR breaking the Project's no-host-network rule fails the status naming the rule", async () => {
+    const head = await gitea.client.commit({
+      owner: shop.owner,
+      repo: shop.name,
+      branch: "api-host-network",
+      from: "main",
+      files: { "apps/api/deployment.yaml": apiDeployment({ replicas: 1, hostNetwork: true }) },
+      message: "Run api on the host network",
+    });
+    const number = await openPullRequest(gitea, shop, {
+      head: "api-host-network",
+      title: "api on host network",
+    });
+    const page = await waitForPreview(
+      gitea,
+      shop,
+      number,
+      head,
+      "to fail",
+      (v) => v.status?.state === "failure",
+    );
+    assert.match(page.status?.description ?? "", new RegExp(POLICY_RULE));
+    assert.match(page.comment.body, new RegExp(`\`${POLICY_RULE}\``));
+    assert.match(page.comment.body, /hostNetwork on/);
+  });
+
+  it("a fork's PR gets app previews but no plan; /moor plan from its author changes nothing, from a writer it plans", async () => {
+    const fork = await giteaCall<{ name: string; owner: { login: string } }>(gitea, {
+      method: "POST",
+      path: `repos/${shop.owner}/${shop.name}/forks`,
+      body: {},
+      sudo: contributor,
+    });
+    const head = await gitea.client.commit({
+      owner: fork.owner.login,
+      repo: fork.name,
+      branch: "api-scale",
+      from: "main",
+      files: {
+        "apps/api/deployment.yaml": apiDeployment({ replicas: 2 }),
+        "infra/network/terraform.tfvars": "size = 3\n",
+      },
+      message: "Scale api and grow the network",
+    });
+    const number = await openPullRequest(gitea, shop, {
+      head: `${contributor}:api-scale`,
+      title: "Scale api",
+      sudo: contributor,
+    });
+    const waiting = await waitForPreview(gitea, shop, number, head, "to wait for /moor plan", (v) =>
+      v.comment.body.includes("waiting for `/moor plan`"),
+    );
+    assert.equal(waiting.status?.state, "pending");
+    assert.match(waiting.status?.description ?? "", /\/moor plan/);
+    assert.deepEqual(tableNames(waiting.comment.body, "Application"), [`mooring/${API}`]);
+    assert.match(waiting.comment.body, /api: replicas 1 → 2/);
+    assert.match(waiting.comment.body, /comments `\/moor plan`/);
+    assert.ok(!waiting.comment.body.includes("terraform_data.db"), "no plan for a fork");
+
+    // The author has no write access: their /moor plan is delivered, and ignored.
+    const refused = await commentOn(gitea, shop, number, "/moor plan", contributor);
+    await waitForDelivery(refused);
+    await new Promise((resolve) => setTimeout(resolve, 12_000)); // two polls
+    const unchanged = await markedComments(gitea, shop, number);
+    assert.equal(unchanged.length, 1);
+    assert.match(unchanged[0]?.body ?? "", /waiting for `\/moor plan`/);
+    assert.ok(!(unchanged[0]?.body ?? "").includes("terraform_data.db"));
+
+    await commentOn(gitea, shop, number, "/moor plan", writer);
+    const planned = await waitForPreview(
+      gitea,
+      shop,
+      number,
+      head,
+      "to be planned",
+      (v) => v.status?.state === "success",
+    );
+    assert.match(planned.comment.body, /\| update \| `terraform_data\.db` \|/);
+    assert.ok(!planned.comment.body.includes("waiting for `/moor plan`"));
+    assert.equal(planned.comments.length, 1);
+  });
+
+  /** Waits until Gitea has delivered the webhook for comment `commentId` to the server, accepted. */
+  async function waitForDelivery(commentId: number): Promise<void> {
+    await eventually(`the delivery of comment ${commentId}`, async () => {
+      const found = gitea
+        .hookDeliveries(shopHook)
+        .find(
+          (d) =>
+            /comment/.test(d.event) && new RegExp(`"id":\\s*${commentId}\\b`).test(d.request?.body ?? ""),
+        );
+      if (found === undefined || !found.delivered) return undefined;
+      assert.ok(
+        found.status >= 200 && found.status < 300,
+        `delivery answered ${found.status}: ${found.responseBody}`,
+      );
+      return true;
+    });
+  }
+
+  it("after the merge, once web runs the merge commit, the comment shows that commit and its audit record", async () => {
+    const merged = await mergePullRequest(gitea, shop, scalePR);
+    await waitForApp(WEB, "synced at the merge commit", syncedAndHealthy(merged), 120_000);
+    let auditId = "";
+    await waitForPreview(gitea, shop, scalePR, scaleHead, "to show the applied commit", (v) => {
+      const match = new RegExp(
+        `\\*\\*Applied\\*\\* commit \`${merged}\` at .* \\(audit record \`([^\`]+)\`\\)`,
+      ).exec(v.comment.body);
+      auditId = match?.[1] ?? "";
+      return auditId !== "";
+    });
+    const res = await server.api("/audit?limit=1000&order=desc", {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(res.status, 200);
+    const records = ((await res.json()) as { records: { seq: number; hash: string; details: unknown }[] })
+      .records;
+    const record = records.find((r) => String(r.seq) === auditId || r.hash === auditId);
+    assert.ok(record, `audit record ${auditId} is in GET /api/v1/audit`);
+    assert.ok(JSON.stringify(record.details).includes(merged), "the record is the merge commit's");
+  });
+
+  it("in a 200-app monorepo, a PR touching one app renders that app alone", async () => {
+    const rendersBefore = await metricTotal(controller.metricsUrl, "mooring_preview_app_renders_total");
+    const head = await gitea.client.commit({
+      owner: mono.owner,
+      repo: mono.name,
+      branch: "tune-137",
+      from: "main",
+      files: { "apps/app-137/configmap.yaml": configMap("settings", "v2-137") },
+      message: "Tune app 137",
+    });
+    const number = await openPullRequest(gitea, mono, { head: "tune-137", title: "Tune app 137" });
+    const page = await waitForPreview(
+      gitea,
+      mono,
+      number,
+      head,
+      "to succeed",
+      (v) => v.status?.state === "success",
+    );
+    assert.deepEqual(tableNames(page.comment.body, "Application"), [`mooring/${monoApp(137)}`]);
+    const res = await server.api(
+      `/previews/pull?repoURL=${encodeURIComponent(mono.cloneURL)}&number=${number}`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    const stored = JSON.parse(text) as { report: { apps: { name: string }[]; stacks: unknown[] } };
+    assert.deepEqual(
+      stored.report.apps.map((a) => a.name),
+      [monoApp(137)],
+    );
+    const rendersAfter = await metricTotal(controller.metricsUrl, "mooring_preview_app_renders_total");
+    // One app, rendered at its base and at its head.
+    assert.ok(
+      rendersAfter - rendersBefore <= 2,
+      `renders by previews went from ${rendersBefore} to ${rendersAfter}`,
+    );
+  });
+});
