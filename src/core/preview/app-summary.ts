@@ -162,7 +162,8 @@ export function summaryLine(counts: ChangeCounts, callouts: readonly Callout[], 
 
 // Where a workload keeps its pod template, by kind; anything else with spec.template.spec
 // (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Argo Rollout...) uses the default.
-function podSpecOf(obj: KubeObject | null): JsonMap | undefined {
+// Policy rules (policy.ts) see the same pod spec as `podSpec`.
+export function podSpecOf(obj: KubeObject | null): JsonMap | undefined {
   if (obj === null) return undefined;
   const spec = obj.spec;
   if (!isPlainObject(spec)) return undefined;
