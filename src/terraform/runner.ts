@@ -179,6 +179,12 @@ export interface PlanOptions extends CallOptions {
    * plan (a typo in a variable name would otherwise do nothing); `true` accepts them.
    */
   allowUndeclaredVariables?: boolean;
+  /**
+   * Take the state lock while planning (default true). A pull request's preview plans with
+   * `false` (`-lock=false`): it only reads the state, and a real run of the Stack must never find
+   * the lock held by a preview.
+   */
+  lock?: boolean;
 }
 
 export interface CommandLog {
@@ -291,7 +297,7 @@ export class TofuRunner {
       "-input=false",
       "-no-color",
       "-detailed-exitcode",
-      `-lock-timeout=${this.settings.lockTimeout}`,
+      options.lock === false ? "-lock=false" : `-lock-timeout=${this.settings.lockTimeout}`,
     ];
     args.push(`-out=${planFile}`);
     if (options.varFile) args.push(`-var-file=${resolve(dir, options.varFile)}`);
