@@ -86,6 +86,38 @@ export interface StackReconcilerDeps {
   audit: ControllerAudit;
 }
 
+/** What decides whether a Stack may run, and as whom: the reconciler's settings of the same names. */
+export interface StackRunChecks {
+  projects?: ProjectLookup;
+  controllerNamespace?: string;
+  maxTimeoutMs?: number;
+}
+
+/**
+ * A Stack's spec with defaults and the ServiceAccount its runs act as, checked as the reconciler
+ * checks them before a plan: `problems` when the spec is invalid; a StackError when its project
+ * refuses it (missing or malformed project, namespace, repository, destination). For runs outside
+ * the reconcile loop — a pull request's preview — which must refuse exactly what it refuses.
+ */
+export async function resolveStackForRun(
+  checks: StackRunChecks,
+  stack: Stack,
+): Promise<{ problems: string[] } | { spec: ResolvedStackSpec; account: StackServiceAccount }> {
+  const problems = validateStackSpec(
+    stack.spec,
+    checks.maxTimeoutMs !== undefined ? { maxTimeoutMs: checks.maxTimeoutMs } : {},
+  );
+  if (problems.length > 0) return { problems };
+  const spec = stackSpecDefaults(stack.spec, stack.metadata.namespace);
+  const account = await enforceStackProject(
+    checks.projects,
+    stack,
+    spec,
+    checks.controllerNamespace ?? "mooring",
+  );
+  return { spec, account };
+}
+
 export class StackReconciler {
   private readonly deps: StackReconcilerDeps;
   private readonly locks: StateLocks;

@@ -1,4 +1,5 @@
-// One run of a Stack (a plan, or an apply): its identity, inputs and folder, from start to end.
+// One run of a Stack (a plan, an apply, or a pull request's preview plan): its identity, inputs and
+// folder, from start to end.
 // Opening a run
 // 1. mints a token for the Stack's ServiceAccount (stack-identity.ts), which everything below
 //    uses: the run never reads or writes a Stack's objects with the controller's rights;
@@ -23,7 +24,7 @@ import {
   type StackStatus,
   stackLogConfigMapName,
 } from "../core/stack/spec.ts";
-import { resolveVars, tfvarsJson } from "../core/stack/vars.ts";
+import { type ResolvedVars, resolveVars, tfvarsJson } from "../core/stack/vars.ts";
 import type { Sandbox } from "../isolation/sandbox.ts";
 import { sha256Hex } from "../terraform/hash.ts";
 import { TofuRunner } from "../terraform/runner.ts";
@@ -39,7 +40,7 @@ const LOG_LIMIT = 256 * 1024;
 
 export interface RunInputs {
   vars: Record<string, unknown>;
-  declaredCheck: { wholesale: string[]; sources: Record<string, string> };
+  declaredCheck: Pick<ResolvedVars, "wholesale" | "sources">;
   env: Record<string, string>;
   secrets: string[];
 }
@@ -118,6 +119,23 @@ export class StackRuns {
     return opened.run;
   }
 
+  /**
+   * Opens a pull request's preview run of `stack` at `revision` (a commit of the PR head): the
+   * same sandbox, identity, inputs and `tofu init` as a real run, but the Stack's status is not
+   * touched and the run works in a folder of its own, thrown away when it ends — the Stack's
+   * kept folder of real runs is neither reused nor replaced. `signal` interrupts its tofu too.
+   */
+  openPreview(
+    stack: Stack,
+    spec: ResolvedStackSpec,
+    account: StackServiceAccount,
+    revision: string,
+    log: string[],
+    signal?: AbortSignal,
+  ): Promise<Run> {
+    return this.open(stack, spec, account, revision, log, { preview: true, ...(signal ? { signal } : {}) });
+  }
+
   /** The last run's output, scrubbed by the runner, for `moor stack logs`; written as the Stack's account. */
   async saveLog(run: Run, stack: Stack, text: string): Promise<void> {
     const trimmed = text.length > LOG_LIMIT ? `...(truncated)\n${text.slice(-LOG_LIMIT)}` : text;
@@ -148,21 +166,29 @@ export class StackRuns {
     account: StackServiceAccount,
     revision: string,
     log: string[],
+    options: { preview?: boolean; signal?: AbortSignal } = {},
   ): Promise<Run> {
     const sandbox = await this.sandboxFor(stack);
     const identity = await this.identity(stack, spec, account);
     try {
       const inputs = await this.inputs(stack, spec, identity);
       const fetched = await this.deps.sources.fetch(spec.source.repoURL, revision);
-      const work: Workdir = await this.deps.folders.open({
+      const folder = {
         stack: { namespace: stack.metadata.namespace, name: stack.metadata.name },
-        // The environment can change what init does (credentials for module sources...).
-        key: `${revision}\0${spec.source.path}\0${sha256Hex(JSON.stringify(Object.entries(inputs.env).sort()))}`,
         checkout: fetched.dir,
         path: spec.source.path,
         tfvars: tfvarsJson(inputs.vars),
-      });
-      const runner = this.runner(stack, spec, inputs, identity, work, sandbox, log);
+      };
+      const work: Workdir = options.preview
+        ? await this.deps.folders.openThrowaway(folder)
+        : await this.deps.folders.open({
+            ...folder,
+            // The environment can change what init does (credentials for module sources...).
+            key: `${revision}\0${spec.source.path}\0${sha256Hex(JSON.stringify(Object.entries(inputs.env).sort()))}`,
+          });
+      const signals = [this.deps.signal, options.signal].filter((x): x is AbortSignal => x !== undefined);
+      const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+      const runner = this.runner(stack, spec, inputs, identity, work, sandbox, log, signal);
       let ok = false;
       const end = async () => {
         try {
@@ -246,6 +272,7 @@ export class StackRuns {
     work: Workdir,
     sandbox: Sandbox | undefined,
     log: string[],
+    signal: AbortSignal | undefined,
   ): TofuRunner {
     return new TofuRunner({
       stack: `${stack.metadata.namespace}/${stack.metadata.name}`,
@@ -268,7 +295,7 @@ export class StackRuns {
       lockTimeout: "60s",
       workspace: spec.workspace,
       onOutput: (text) => log.push(text),
-      ...(this.deps.signal ? { signal: this.deps.signal } : {}),
+      ...(signal ? { signal } : {}),
     });
   }
 }

@@ -98,6 +98,21 @@ export class RunFolders {
   }
 
   /**
+   * A fresh folder for one run that is never kept — a pull request's preview: the Stack's kept
+   * folder is neither taken nor replaced, and `release` removes this one whatever the outcome.
+   */
+  async openThrowaway(options: {
+    stack: { namespace: string; name: string };
+    checkout: string;
+    path: string;
+    tfvars: string;
+  }): Promise<Workdir> {
+    this.swept ??= this.sweep();
+    await this.swept;
+    return (await this.copy(options)).workdir;
+  }
+
+  /**
    * Ends a run in `workdir`. After a successful run the folder is kept, initialized, for the
    * next run — minus the variables file and plan files; after a failure it is removed.
    */
