@@ -139,7 +139,7 @@ async function checkEntry(repoRoot: string, file: string, entry: string): Promis
 }
 
 /** kustomize's remote forms: a URL with a scheme, scp-style git@host:, or a host name first. */
-function looksRemote(entry: string): boolean {
+export function looksRemote(entry: string): boolean {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^[^/@]+@[^/:]+:/.test(entry)) return true;
   const first = entry.split("/")[0] ?? "";
   return !first.startsWith(".") && first.includes(".") && entry.includes("/");
