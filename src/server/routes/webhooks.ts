@@ -19,21 +19,44 @@
 // delivery refused before its signature verified: `claimedDeliveryId`, the sender's word), never
 // the body. When the refresh cannot be written the delivery answers 503 and its id is forgotten, so
 // the forge's retry goes through.
+//
+// Pull-request previews use the same endpoints, secrets and replay guard: Gitea's and GitHub's
+// `pull_request` and `issue_comment`, GitLab's "Merge Request Hook" and "Note Hook", verified
+// here, read by src/forge/webhook-events.ts (src/server/webhooks/receive-preview.ts) and handed
+// to the controller as a PreviewNudge (core/preview/protocol.ts), which previews the pull
+// request and comments on it. They answer 202 with what was forwarded, or with why nothing was
+// (an edited title, a label, a comment that is not `/moor plan`); 503, the delivery id forgotten,
+// when the controller cannot be told. Their audit records add the event and the PR's number.
+import type { Context } from "hono";
 import { z } from "zod";
 import { APPLICATION_API_VERSION, REFRESH_ANNOTATION } from "../../core/application.ts";
 import type { AuditEntry } from "../../core/audit/record.ts";
 import type { JsonMap } from "../../core/json.ts";
 import { formatRef, type KubeObject, type ObjectRef } from "../../core/objects.ts";
+import {
+  FORGE_KINDS,
+  type ForgeKind,
+  type NudgeAnswer,
+  PREVIEWS_PREFIX,
+} from "../../core/preview/protocol.ts";
 import { STACK_API_VERSION } from "../../core/stack/spec.ts";
 import { specSources, type WatchedSource } from "../../core/webhook/match.ts";
 import { FORGES, type Forge, isForge } from "../../core/webhook/push.ts";
 import { ReplayGuard } from "../../core/webhook/replay.ts";
 import { KubeApiError } from "../../kube/client.ts";
 import type { ServerDeps } from "../context.ts";
+import { ApiError } from "../errors.ts";
+import { ControllerUnreachable } from "../inspect-client.ts";
 import { defineRoute, type Route } from "../route.ts";
 import { readBodyLimited } from "../webhooks/body.ts";
 import { receiveWebhook } from "../webhooks/receive.ts";
-import { claimedDeliveryId, verifyWebhook, type WebhookRefusal } from "../webhooks/verify.ts";
+import { type PreviewDelivery, receivePreviewDelivery } from "../webhooks/receive-preview.ts";
+import {
+  claimedDeliveryId,
+  type PreviewEventKind,
+  verifyAnyDelivery,
+  type WebhookRefusal,
+} from "../webhooks/verify.ts";
 
 /** The Secret in the controller namespace holding one webhook secret per forge. */
 export const WEBHOOK_SECRET_NAME = "mooring-webhook";
@@ -59,8 +82,17 @@ const refreshed = z.object({
 const answer = z.object({
   forge: z.enum(FORGES),
   deliveryId: z.string(),
-  event: z.enum(["push", "ping"]),
-  refreshed: z.array(refreshed),
+  event: z.enum(["push", "ping", "pull_request", "comment"]),
+  refreshed: z.array(refreshed).optional().describe("push: the Applications and Stacks asked to refresh"),
+  number: z.number().optional().describe("pull_request, comment: the pull request's number"),
+  forwarded: z
+    .object({ kind: z.enum(["pull_request", "comment"]) })
+    .catchall(z.unknown())
+    .optional()
+    .describe("pull_request, comment: the PreviewNudge the controller was given (answered 202)"),
+  accepted: z.boolean().optional().describe("whether the controller previews this repository"),
+  reason: z.string().optional().describe("why the controller did not accept it, or why it was ignored"),
+  ignored: z.boolean().optional().describe("the event changes nothing a preview shows (answered 202)"),
 });
 
 export interface WebhookRouteOptions {
@@ -75,7 +107,7 @@ export function webhookRoutes(options: WebhookRouteOptions = {}): Route[] {
       method: "post",
       path: "/webhooks/{forge}",
       summary:
-        "a forge's push or ping delivery, verified by its signature; refreshes the Applications and Stacks the push moved",
+        "a forge's delivery, verified by its signature: a push refreshes the Applications and Stacks it moved; a pull request or `/moor plan` comment is forwarded to the controller's previews (202)",
       tag: "webhooks",
       public: true,
       // Checked by the receiver, so an unknown forge is refused and audited like any delivery.
@@ -101,7 +133,10 @@ export function webhookRoutes(options: WebhookRouteOptions = {}): Route[] {
             },
           });
         const claimed = claimedDeliveryId(forgeName, hono.req.raw.headers);
-        const refuse = (refusal: { code: string; status: number; message: string; deliveryId?: string }) => {
+        const refuse = (
+          refusal: { code: string; status: number; message: string; deliveryId?: string },
+          about: JsonMap = {},
+        ) => {
           audit({
             kind: "webhook-refused",
             project: "",
@@ -113,6 +148,7 @@ export function webhookRoutes(options: WebhookRouteOptions = {}): Route[] {
                 : claimed !== undefined
                   ? { claimedDeliveryId: claimed }
                   : {}),
+              ...about,
               code: refusal.code,
               status: refusal.status,
               reason: refusal.message,
@@ -147,8 +183,25 @@ export function webhookRoutes(options: WebhookRouteOptions = {}): Route[] {
           }
         }
         // Verify before the cluster is read for this delivery: a forgery costs no list.
-        const verified = verifyWebhook({ forge: forgeName, headers, body: read.body }, { secrets });
+        const verified = verifyAnyDelivery({ forge: forgeName, headers, body: read.body }, { secrets });
         if (!verified.ok) return refuse(verified);
+        if (verified.kind === "pull_request" || verified.kind === "comment") {
+          const { forge, deliveryId, eventName } = verified;
+          if (!isForgeKind(forge)) throw new Error(`${forge} has no pull-request events`);
+          return forwardPreviewEvent(ctx, {
+            delivery: {
+              forge,
+              eventName,
+              deliveryId,
+              body: read.body,
+              ...(contentType ? { contentType } : {}),
+            },
+            event: verified.kind,
+            guard,
+            audit,
+            refuse,
+          });
+        }
 
         let targets: KubeObject[];
         try {
@@ -220,6 +273,102 @@ export function webhookRoutes(options: WebhookRouteOptions = {}): Route[] {
       },
     }),
   ];
+}
+
+function isForgeKind(name: string): name is ForgeKind {
+  return (FORGE_KINDS as readonly string[]).includes(name);
+}
+
+/**
+ * A verified pull-request or comment delivery: read (receive-preview.ts), audited, and forwarded
+ * to the controller as a PreviewNudge. 202 with what was forwarded or why nothing was; 503 when
+ * the controller cannot be told, with the delivery id forgotten so the forge's retry goes through.
+ */
+async function forwardPreviewEvent(
+  ctx: { deps: ServerDeps; hono: Context },
+  input: {
+    delivery: PreviewDelivery;
+    event: PreviewEventKind;
+    guard: ReplayGuard;
+    audit: (entry: Omit<AuditEntry, "time" | "actor">) => void;
+    refuse: (
+      r: { code: string; status: number; message: string; deliveryId?: string },
+      about?: JsonMap,
+    ) => Response;
+  },
+): Promise<Response> {
+  const { deps, hono } = ctx;
+  const { delivery, event, guard, audit, refuse } = input;
+  const { forge, deliveryId } = delivery;
+  const received = receivePreviewDelivery(delivery, { guard, now: deps.clock() });
+  if (!received.ok) return refuse(received, { event });
+  const base = { forge, deliveryId, event };
+  if ("ignored" in received) {
+    const about = received.number === undefined ? {} : { number: received.number };
+    audit({
+      kind: "webhook-received",
+      project: "",
+      details: { ...base, ...about, ignored: received.ignored },
+    });
+    return hono.json({ ...base, ...about, ignored: true, reason: received.ignored }, 202);
+  }
+  const { nudge } = received;
+  const about: JsonMap = {
+    event,
+    number: nudge.number,
+    ...(nudge.kind === "pull_request" ? { action: nudge.action } : { plan: nudge.plan }),
+  };
+  const unavailable = (code: string, status: number, message: string) => {
+    // The forge retries a failed delivery with the same id: let that retry through.
+    guard.forget(forge, deliveryId);
+    return refuse({ code, status, message, deliveryId }, about);
+  };
+  if (deps.inspect === undefined)
+    return unavailable(
+      "controller-unreachable",
+      503,
+      "this API server was started without a controller to tell (--controller-url); the forge will retry",
+    );
+  let answer: NudgeAnswer;
+  try {
+    answer = await deps.inspect.post<NudgeAnswer>(`${PREVIEWS_PREFIX}/events`, nudge);
+  } catch (err) {
+    if (err instanceof ControllerUnreachable)
+      return unavailable("controller-unreachable", 503, `${err.message}; the forge will retry`);
+    if (err instanceof ApiError && err.status >= 500) return unavailable(err.code, err.status, err.message);
+    if (err instanceof ApiError)
+      return refuse({ code: err.code, status: err.status, message: err.message, deliveryId }, about);
+    throw err;
+  }
+  audit({
+    kind: "webhook-received",
+    project: "",
+    details: {
+      forge,
+      deliveryId,
+      ...about,
+      forwarded: true,
+      accepted: answer.accepted,
+      ...(answer.reason === undefined ? {} : { reason: answer.reason }),
+    },
+  });
+  deps.log.info("webhook delivery", {
+    forge,
+    deliveryId,
+    event,
+    number: nudge.number,
+    accepted: answer.accepted,
+  });
+  return hono.json(
+    {
+      ...base,
+      number: nudge.number,
+      forwarded: nudge,
+      accepted: answer.accepted,
+      ...(answer.reason === undefined ? {} : { reason: answer.reason }),
+    },
+    202,
+  );
 }
 
 function sourcesOfTarget(target: KubeObject) {

@@ -130,10 +130,35 @@ export interface VerifyOptions {
   maxBodyBytes?: number;
 }
 
-export interface VerifiedDelivery {
+/** What a pull-request event is about: the pull request itself, or a comment on it. */
+export type PreviewEventKind = "pull_request" | "comment";
+
+/**
+ * The pull-request events previews act on, per forge: read by src/forge/webhook-events.ts once
+ * verified here. Bitbucket and the generic hook have none.
+ */
+export const PREVIEW_EVENTS: Readonly<Record<Forge, Readonly<Record<string, PreviewEventKind>>>> = {
+  github: { pull_request: "pull_request", issue_comment: "comment" },
+  gitea: { pull_request: "pull_request", issue_comment: "comment" },
+  gitlab: { "Merge Request Hook": "pull_request", "Note Hook": "comment" },
+  bitbucket: {},
+  generic: {},
+};
+
+/** A push or ping (src/core/webhook/push.ts), or a pull-request or comment event for previews. */
+export type DeliveryKind = EventKind | PreviewEventKind;
+
+function deliveryKindOf(forge: Forge, eventName: string): DeliveryKind | undefined {
+  const previews = PREVIEW_EVENTS[forge];
+  return (
+    eventKindOf(forge, eventName) ?? (Object.hasOwn(previews, eventName) ? previews[eventName] : undefined)
+  );
+}
+
+export interface VerifiedDelivery<K extends DeliveryKind = EventKind> {
   ok: true;
   forge: Forge;
-  kind: EventKind;
+  kind: K;
   /** The event header's value as sent (`push`, `Tag Push Hook`, `repo:push`). */
   eventName: string;
   deliveryId: string;
@@ -174,11 +199,27 @@ export function claimedDeliveryId(forge: string, headers: HeaderSource): string 
   return delivery !== undefined && DELIVERY_ID.test(delivery.value) ? delivery.value : undefined;
 }
 
-/** Check a delivery's size and signature, then read which event and delivery it is. */
+/** Check a push or ping delivery's size and signature, then read which event and delivery it is. */
 export function verifyWebhook(
   request: WebhookRequest,
   options: VerifyOptions,
 ): VerifiedDelivery | WebhookRefusal {
+  return verifyDelivery(request, options, eventKindOf);
+}
+
+/** As verifyWebhook, also accepting the pull-request and comment events of PREVIEW_EVENTS. */
+export function verifyAnyDelivery(
+  request: WebhookRequest,
+  options: VerifyOptions,
+): VerifiedDelivery<DeliveryKind> | WebhookRefusal {
+  return verifyDelivery(request, options, deliveryKindOf);
+}
+
+function verifyDelivery<K extends DeliveryKind>(
+  request: WebhookRequest,
+  options: VerifyOptions,
+  kindOf: (forge: Forge, eventName: string) => K | undefined,
+): VerifiedDelivery<K> | WebhookRefusal {
   const { forge, headers, body } = request;
   if (!isForge(forge))
     return refusal(
@@ -222,12 +263,15 @@ export function verifyWebhook(
   const event = firstHeader(headers, EVENT_HEADERS[forge]);
   if (event === undefined)
     return refusal("missing-event", `${forge} webhook has no ${EVENT_HEADERS[forge].join(" or ")} header`);
-  const kind = eventKindOf(forge, event.value);
-  if (kind === undefined)
+  const kind = kindOf(forge, event.value);
+  if (kind === undefined) {
+    const names = Object.keys(PREVIEW_EVENTS[forge]);
+    const previews = names.length > 0 ? ` (and ${names.join(", ")} for previews)` : "";
     return refusal(
       "unsupported-event",
-      `${forge} webhook event ${JSON.stringify(event.value)} is not handled; subscribe the hook to push events only`,
+      `${forge} webhook event ${JSON.stringify(event.value)} is not handled; subscribe the hook to push events${previews} only`,
     );
+  }
   const delivery = firstHeader(headers, DELIVERY_HEADERS[forge]);
   if (delivery === undefined || !DELIVERY_ID.test(delivery.value))
     return refusal(
