@@ -18,6 +18,7 @@
 // `!` denies, and a deny wins over any allow.
 import { API_GROUP, API_VERSION } from "../application.ts";
 import type { KubeObject, ObjectMeta } from "../objects.ts";
+import type { PolicyRule } from "../preview/policy.ts";
 import { globMatch } from "./glob.ts";
 import type { SignatureKey } from "./signature.ts";
 
@@ -75,6 +76,10 @@ export interface ProjectSpec {
   /** Who may do what in this project: built-in or custom roles bound to users and SSO groups
    * (parseProjectRoles in src/core/access/authorize.ts). */
   roles?: ProjectRoleSpec[];
+  /** Rules every pull-request preview of this project's Applications and Stacks must pass: CEL
+   * over each rendered object or planned resource change, true when allowed; a broken rule fails
+   * the preview's commit status (src/core/preview/policy.ts). */
+  policies?: PolicyRule[];
 }
 
 /** One entry of spec.roles as written; parseProjectRoles validates it. */

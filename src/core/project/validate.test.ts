@@ -28,6 +28,21 @@ describe("validateProject", () => {
             { name: "deployer", description: "team A's developers", groups: ["team-a-devs"] },
             { name: "ci", verbs: ["get", "list", "refresh"], users: ["bot"] },
           ],
+          policies: [
+            {
+              name: "no-host-network",
+              appliesTo: "objects",
+              kinds: ["Deployment", "Pod"],
+              expression: "!podSpec.?hostNetwork.orValue(false)",
+              message: "pods may not use the host's network",
+            },
+            {
+              name: "keep-databases",
+              appliesTo: "planChanges",
+              resourceTypes: ["aws_db_instance"],
+              expression: 'change.action != "delete"',
+            },
+          ],
         }),
       ),
       [],
@@ -90,6 +105,61 @@ describe("validateProject", () => {
         roles: [{ name: "dev", policies: ["p, proj:team-a:dev, applications, get, team-a/*, allow"] }],
       }),
       "project team-a: spec.roles[0].policies is Argo CD's Casbin form",
+    ],
+    [
+      "policies not a list",
+      withSpec({ policies: { name: "x" } }),
+      "project team-a: spec.policies must be a list",
+    ],
+    [
+      "a policy whose expression does not compile",
+      withSpec({
+        policies: [
+          { name: "a", appliesTo: "objects", expression: "true" },
+          { name: "b", appliesTo: "objects", expression: "true" },
+          { name: "no-host-network", appliesTo: "objects", expression: "object.spec.hostNetwork ==" },
+        ],
+      }),
+      "project team-a: spec.policies[2] (no-host-network): expression does not compile: Unexpected token: EOF",
+    ],
+    [
+      "a policy that returns no bool",
+      withSpec({
+        policies: [{ name: "count", appliesTo: "planChanges", expression: "change.actions.size()" }],
+      }),
+      "project team-a: spec.policies[0] (count): expression must return bool, not int",
+    ],
+    [
+      "two policies with one name",
+      withSpec({
+        policies: [
+          { name: "same", appliesTo: "objects", expression: "true" },
+          { name: "same", appliesTo: "planChanges", expression: "true" },
+        ],
+      }),
+      'project team-a: spec.policies[1] (same): name "same" is already used by spec.policies[0]',
+    ],
+    [
+      "a policy name that is not a DNS label",
+      withSpec({ policies: [{ name: "No Host Network", appliesTo: "objects", expression: "true" }] }),
+      'spec.policies[0] (No Host Network): name "No Host Network" must be lower-case letters',
+    ],
+    [
+      "a policy applying to something unknown",
+      withSpec({ policies: [{ name: "x", appliesTo: "pods", expression: "true" }] }),
+      "spec.policies[0] (x): appliesTo must be one of objects, planChanges",
+    ],
+    [
+      "resourceTypes on an object rule",
+      withSpec({
+        policies: [{ name: "x", appliesTo: "objects", resourceTypes: ["aws_vpc"], expression: "true" }],
+      }),
+      "spec.policies[0] (x): resourceTypes is only for appliesTo: planChanges",
+    ],
+    [
+      "kinds on a plan rule",
+      withSpec({ policies: [{ name: "x", appliesTo: "planChanges", kinds: ["Pod"], expression: "true" }] }),
+      "spec.policies[0] (x): kinds is only for appliesTo: objects",
     ],
   ];
   for (const [name, obj, expected] of cases) {

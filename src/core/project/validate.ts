@@ -3,6 +3,7 @@
 // `moor project create` refuses it before it reaches the cluster.
 import { parseProjectRoles } from "../access/authorize.ts";
 import { OBJECT_NAME } from "../objects.ts";
+import { compilePolicies } from "../preview/policy.ts";
 import { parseRepoPattern } from "./repo-url.ts";
 import { signatureKeyProblems } from "./signature.ts";
 
@@ -110,5 +111,11 @@ export function validateProject(obj: unknown): string[] {
   });
   const roles = parseProjectRoles(name || "(unnamed)", spec.roles);
   if (!roles.ok) problems.push(...roles.problems);
+  if (spec.policies !== undefined) {
+    if (!Array.isArray(spec.policies)) at("spec.policies", "must be a list");
+    else
+      for (const problem of compilePolicies(spec.policies).problems)
+        problems.push(`project ${name || "(unnamed)"}: ${problem}`);
+  }
   return problems;
 }
