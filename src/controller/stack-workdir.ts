@@ -51,6 +51,14 @@ interface Kept {
 
 const VAR_FILE = "mooring.tfvars.json";
 
+/** What a run folder is made from: the Stack, its checked-out commit, the module path, the variables. */
+export interface FolderSource {
+  stack: { namespace: string; name: string };
+  checkout: string;
+  path: string;
+  tfvars: string;
+}
+
 export class RunFolders {
   private readonly parent: string;
   private readonly apiServer: ApiServer;
@@ -67,13 +75,7 @@ export class RunFolders {
    * was made for the same `key` (commit, path, environment), else a fresh copy of `checkout`.
    * Hand it back with `release` once the run is over.
    */
-  async open(options: {
-    stack: { namespace: string; name: string };
-    key: string;
-    checkout: string;
-    path: string;
-    tfvars: string;
-  }): Promise<Workdir> {
+  async open(options: FolderSource & { key: string }): Promise<Workdir> {
     this.swept ??= this.sweep();
     await this.swept;
     const id = `${options.stack.namespace}/${options.stack.name}`;
@@ -101,12 +103,7 @@ export class RunFolders {
    * A fresh folder for one run that is never kept — a pull request's preview: the Stack's kept
    * folder is neither taken nor replaced, and `release` removes this one whatever the outcome.
    */
-  async openThrowaway(options: {
-    stack: { namespace: string; name: string };
-    checkout: string;
-    path: string;
-    tfvars: string;
-  }): Promise<Workdir> {
+  async openThrowaway(options: FolderSource): Promise<Workdir> {
     this.swept ??= this.sweep();
     await this.swept;
     return (await this.copy(options)).workdir;
@@ -166,12 +163,7 @@ export class RunFolders {
     await rm(kept.base, { recursive: true, force: true });
   }
 
-  private async copy(options: {
-    stack: { namespace: string; name: string };
-    checkout: string;
-    path: string;
-    tfvars: string;
-  }): Promise<{ base: string; workdir: Workdir }> {
+  private async copy(options: FolderSource): Promise<{ base: string; workdir: Workdir }> {
     await mkdir(this.parent, { recursive: true });
     const base = await mkdtemp(join(this.parent, `${options.stack.namespace}.${options.stack.name}-`));
     const root = join(base, "repo");

@@ -181,11 +181,17 @@ describe("Stack previews: a pull request's plan, read-only", () => {
     return JSON.parse(await kubectlOk(["get", "stack", name, "-n", ns, "-o", "json"])) as Stack;
   }
 
-  async function snapshot(): Promise<Snapshot> {
-    const stack = await stackObject("net");
+  /** The state lock's Lease: its version (any lock or unlock moves it) and who holds it. */
+  async function stateLock(): Promise<{ version: string; holder: string }> {
     const lease = JSON.parse(
       await kubectlOk(["get", "lease", `lock-${stateSecret}`, "-n", ns, "-o", "json"]),
     ) as { metadata: { resourceVersion: string }; spec?: { holderIdentity?: string } };
+    return { version: lease.metadata.resourceVersion, holder: lease.spec?.holderIdentity ?? "" };
+  }
+
+  async function snapshot(): Promise<Snapshot> {
+    const stack = await stackObject("net");
+    const lock = await stateLock();
     return {
       lastPlan: stack.status?.lastPlan,
       lastApply: stack.status?.lastApply,
@@ -201,8 +207,8 @@ describe("Stack previews: a pull request's plan, read-only", () => {
         "jsonpath={.items[*].metadata.name}",
       ]),
       state: await kubectlOk(["get", "secret", stateSecret, "-n", ns, "-o", "jsonpath={.data}"]),
-      leaseVersion: lease.metadata.resourceVersion,
-      leaseHolder: lease.spec?.holderIdentity ?? "",
+      leaseVersion: lock.version,
+      leaseHolder: lock.holder,
     };
   }
 
@@ -235,16 +241,8 @@ describe("Stack previews: a pull request's plan, read-only", () => {
     let planning = true;
     const watching = (async () => {
       while (planning) {
-        const res = await kubectl([
-          "get",
-          "lease",
-          `lock-${stateSecret}`,
-          "-n",
-          ns,
-          "-o",
-          "jsonpath={.spec.holderIdentity}",
-        ]);
-        if (res.stdout) holders.add(res.stdout);
+        const { holder } = await stateLock();
+        if (holder) holders.add(holder);
         await new Promise((r) => setTimeout(r, 150));
       }
     })();
