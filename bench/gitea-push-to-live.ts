@@ -39,10 +39,15 @@ function files(value: string): Record<string, string> {
 }
 
 /** The real `moor server` process, as users run it; `url` is its API root. */
-export async function startMoorServer(env: NodeJS.ProcessEnv, kubeconfig: string) {
+export async function startMoorServer(
+  env: NodeJS.ProcessEnv,
+  kubeconfig: string,
+  /** Flags after the defaults, e.g. `--controller-url`. */
+  extraArgs: readonly string[] = [],
+) {
   const child = spawn(
     process.execPath,
-    [MOOR, "server", "--port", "0", "--kubeconfig", kubeconfig, "--log-level", "warn"],
+    [MOOR, "server", "--port", "0", "--kubeconfig", kubeconfig, "--log-level", "warn", ...extraArgs],
     { env, stdio: ["ignore", "pipe", "pipe"] },
   );
   const tail: string[] = [];

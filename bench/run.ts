@@ -23,6 +23,8 @@
 // BENCH_AUDIT_RECORDS: records verified in 9 (default 1,000,000).
 // BENCH_ONLY=api: 10 only, the API's list and get with BENCH_API_APPS Applications (default
 // 10,000; BENCH_API_SAMPLES requests per case, default 300), with every controller stopped.
+// BENCH_ONLY=previews: 13 only, pull request opened on a real Gitea to preview comment posted, for
+// 10 apps + 1 Stack and for 1 app of a 500-app repository, against a plain sync of one app.
 // BENCH_ONLY=ui: 12 only, the web UI in real Chromium with BENCH_API_APPS Applications (12a first
 // render of the list, 12b cluster change to the row; the fleet of 10 is reused under "all") and
 // 12c the bundle size of ui/dist (build it first: `npx vite build ui`).
@@ -40,6 +42,7 @@ import { startController, stopAllControllers } from "./controller.ts";
 import { driftToHealed } from "./drift-to-healed.ts";
 import { giteaPushToLive } from "./gitea-push-to-live.ts";
 import { APP_API, APP_NAMESPACE, backgroundRate, getApp, waitFor } from "./kube.ts";
+import { previewsBench } from "./previews.ts";
 import {
   failedRow,
   machineLoad,
@@ -56,7 +59,7 @@ import { stackPlanOverhead } from "./stack-plan-overhead.ts";
 import { uiBundle } from "./ui-bundle.ts";
 import { uiList } from "./ui-list.ts";
 
-const ONLY = ["stacks", "apps", "hooks", "audit", "gitea", "api", "ui", "all"] as const;
+const ONLY = ["stacks", "apps", "hooks", "audit", "gitea", "previews", "api", "ui", "all"] as const;
 const SLOW_HOOKS = "8. slow hooks";
 const GITEA_PUSH = "11. Gitea push to live";
 type Only = (typeof ONLY)[number];
@@ -227,6 +230,9 @@ async function main(): Promise<number> {
       // Its own Gitea, server and controller, before the app benchmarks leave 1,000 apps behind.
       if (which === "gitea" || which === "all")
         rows.push(...(await guarded(GITEA_PUSH, "<= 2000 ms", () => giteaPushToLive(ctx))));
+      // Its own Gitea, server and controller; its 510 apps and Stack are removed afterwards.
+      if (which === "previews" || which === "all")
+        rows.push(...(await guarded("13. previews", "", () => previewsBench(ctx))));
       if (which === "apps" || which === "all") rows.push(...(await appBenchmarks(ctx)));
       if (which === "api" || which === "all")
         rows.push(

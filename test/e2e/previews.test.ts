@@ -29,6 +29,7 @@ import {
   metricTotal,
   openPullRequest,
   type RepoOnGitea,
+  SIZED_MODULE,
   waitForPreview,
 } from "../harness/previews.ts";
 import { type RunningServer, startServer } from "../harness/server.ts";
@@ -72,17 +73,6 @@ metadata:
   name: cart
 data:
   currency: {{ .Values.currency | quote }}
-`;
-
-const NETWORK_MODULE = `variable "size" {
-  type = number
-}
-resource "terraform_data" "db" {
-  input = "db-\${var.size}"
-}
-resource "terraform_data" "cache" {
-  input = "cache"
-}
 `;
 
 function configMap(name: string, value: string): string {
@@ -154,7 +144,7 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
         "charts/cart/Chart.yaml": "apiVersion: v2\nname: cart\nversion: 0.1.0\n",
         "charts/cart/values.yaml": "currency: EUR\n",
         "charts/cart/templates/configmap.yaml": CART_TEMPLATE,
-        "infra/network/main.tf": NETWORK_MODULE,
+        "infra/network/main.tf": SIZED_MODULE,
         "infra/network/terraform.tfvars": "size = 1\n",
       },
       message: "shop: web, api, cart and the network",
@@ -209,7 +199,13 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
     const items = Array.from({ length: MONO_APPS }, (_, i) => ({
       apiVersion: "mooring.dev/v1alpha1",
       kind: "Application",
-      metadata: { name: monoApp(i), namespace: "mooring", labels: { [labelKey as string]: labelValue } },
+      metadata: {
+        name: monoApp(i),
+        namespace: "mooring",
+        labels: { [labelKey as string]: labelValue },
+        // Removed without pruning anything (none ever syncs), so no finalizer waits on the controller.
+        annotations: { "mooring.dev/cascade": "false" },
+      },
       spec: {
         source: {
           repoURL: mono.cloneURL,

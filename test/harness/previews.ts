@@ -13,6 +13,21 @@ import { eventually, kubectlOk } from "./cluster.ts";
 export const PREVIEW_MARKER = "<!-- mooring-preview -->";
 export const PREVIEW_CONTEXT = "mooring/preview";
 
+/**
+ * A Terraform module whose variable `size` (set in terraform.tfvars beside it) feeds one of its
+ * two resources: a PR changing the variable plans exactly one update, of `terraform_data.db`.
+ */
+export const SIZED_MODULE = `variable "size" {
+  type = number
+}
+resource "terraform_data" "db" {
+  input = "db-\${var.size}"
+}
+resource "terraform_data" "cache" {
+  input = "cache"
+}
+`;
+
 /** Gitea's REST API as the admin or, with `sudo`, as another user (Gitea's `Sudo` header). */
 export async function giteaCall<T>(
   gitea: Gitea,
