@@ -1,6 +1,9 @@
 // How `moor project list` and `moor project get` print Projects: the rules in the words of the
 // flags that set them, empty lists said out loud ("none") since an empty list means something
-// different per field (no repository at all, but every namespaced kind).
+// different per field (no repository at all, but every namespaced kind). Preview policies show
+// by name and what they look at; their CEL is read in the Project's YAML.
+
+import type { PolicyRule } from "../core/preview/policy.ts";
 import type {
   DestinationServiceAccount,
   GroupKind,
@@ -20,6 +23,17 @@ function destination(d: ProjectDestination): string {
 
 function serviceAccount(d: DestinationServiceAccount): string {
   return `${[d.name, d.server].filter(Boolean).join(" ")}, namespace ${d.namespace}: ${d.defaultServiceAccount}`;
+}
+
+/** `no-host-network (Deployment, Pod)`: a rule's name and what it looks at; the CEL stays in the YAML. */
+function policy(rule: PolicyRule): string {
+  const only = rule.appliesTo === "objects" ? rule.kinds : rule.resourceTypes;
+  const what = only?.length
+    ? only.join(", ")
+    : rule.appliesTo === "objects"
+      ? "every object"
+      : "every change";
+  return `${rule.name} (${what})`;
 }
 
 function listText(values: readonly string[] | undefined, empty: string): string {
@@ -70,6 +84,7 @@ export function renderProjectSummary(project: Project, users: readonly string[])
         ? `required, by ${spec.signatureKeys.map(describeSignatureKey).join(", ")}`
         : "not required",
     ],
+    ["Preview policies", listText(spec.policies?.map(policy), "none")],
     ["Used by", listText(users, "nothing")],
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
