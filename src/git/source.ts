@@ -427,11 +427,7 @@ export class GitSource {
     headSha: string,
     credentials?: GitCredentials,
   ): Promise<ChangedPath[]> {
-    const repo = await this.#open(repoURL);
-    const [base, head] = [this.#fullSha(repo, baseSha), this.#fullSha(repo, headSha)];
-    return this.#locks.run(repo.key, async () => {
-      await this.#ensureCommit(repo, base, credentials);
-      await this.#ensureCommit(repo, head, credentials);
+    return this.#withCommits(repoURL, [baseSha, headSha], credentials, async (repo, [base, head]) => {
       const found = await probeGit(
         [`--git-dir=${repo.mirror}`, "merge-base", "--end-of-options", base, head],
         this.#localRun(repo, "merge-base"),
@@ -474,11 +470,8 @@ export class GitSource {
     descendantSha: string,
     credentials?: GitCredentials,
   ): Promise<boolean> {
-    const repo = await this.#open(repoURL);
-    const [ancestor, descendant] = [this.#fullSha(repo, ancestorSha), this.#fullSha(repo, descendantSha)];
-    return this.#locks.run(repo.key, async () => {
-      await this.#ensureCommit(repo, ancestor, credentials);
-      await this.#ensureCommit(repo, descendant, credentials);
+    const shas = [ancestorSha, descendantSha] as const;
+    return this.#withCommits(repoURL, shas, credentials, async (repo, [ancestor, descendant]) => {
       const result = await probeGit(
         [`--git-dir=${repo.mirror}`, "merge-base", "--is-ancestor", "--end-of-options", ancestor, descendant],
         this.#localRun(repo, "merge-base"),
@@ -489,15 +482,31 @@ export class GitSource {
     });
   }
 
-  /** A full commit sha, lower-cased; anything else is refused before git sees it. */
-  #fullSha(repo: Repo, sha: string): string {
-    const wanted = sha.trim().toLowerCase();
-    if (FULL_SHA.test(wanted)) return wanted;
-    throw new GitError(
-      "revision-not-found",
-      `comparing commits of ${repo.address.url} needs full commit shas, not "${sha}": resolve the revision first`,
-      repo.address.url,
-    );
+  /**
+   * Runs `work` under the repository's lock once both commits, given by full sha (anything else
+   * is refused before git sees it), are in the mirror, fetched by sha when missing.
+   */
+  async #withCommits<T>(
+    repoURL: string,
+    shas: readonly [string, string],
+    credentials: GitCredentials | undefined,
+    work: (repo: Repo, commits: [string, string]) => Promise<T>,
+  ): Promise<T> {
+    const repo = await this.#open(repoURL);
+    const full = (sha: string): string => {
+      const wanted = sha.trim().toLowerCase();
+      if (FULL_SHA.test(wanted)) return wanted;
+      throw new GitError(
+        "revision-not-found",
+        `comparing commits of ${repo.address.url} needs full commit shas, not "${sha}": resolve the revision first`,
+        repo.address.url,
+      );
+    };
+    const commits: [string, string] = [full(shas[0]), full(shas[1])];
+    return this.#locks.run(repo.key, async () => {
+      for (const commit of commits) await this.#ensureCommit(repo, commit, credentials);
+      return work(repo, commits);
+    });
   }
 
   /** A local git command's failure, worded by classify.ts. */
