@@ -28,6 +28,8 @@ import {
   mergePullRequest,
   metricTotal,
   openPullRequest,
+  type PageComment,
+  type PageView,
   type RepoOnGitea,
   SIZED_MODULE,
   waitForPreview,
@@ -111,8 +113,7 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
               name: POLICY_RULE,
               appliesTo: "objects",
               kinds: ["Deployment"],
-              expression:
-                "!has(object.spec.template.spec.hostNetwork) || object.spec.template.spec.hostNetwork == false",
+              expression: "!podSpec.?hostNetwork.orValue(false)",
               message: "workloads must not share the node's network",
             },
           ],
@@ -272,31 +273,65 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
     ]);
   });
 
+  const succeeded = (v: PageView) => v.status?.state === "success";
+  const failed = (v: PageView) => v.status?.state === "failure";
+
+  /**
+   * What a contributor does: pushes `files` to a new branch (from main, in `source`: the base
+   * repository or a fork), opens a PR into `repo`'s main (as `sudo` when given), and waits until
+   * the PR page shows a preview of that head for which `done` holds.
+   */
+  async function proposeChange(
+    repo: RepoOnGitea,
+    change: {
+      branch: string;
+      files: Record<string, string>;
+      title: string;
+      source?: RepoOnGitea;
+      sudo?: string;
+    },
+    what: string,
+    done: (view: PageView & { comment: PageComment }) => boolean,
+  ) {
+    const source = change.source ?? repo;
+    const head = await gitea.client.commit({
+      owner: source.owner,
+      repo: source.name,
+      branch: change.branch,
+      from: "main",
+      files: change.files,
+      message: change.title,
+    });
+    const number = await openPullRequest(gitea, repo, {
+      head: source === repo ? change.branch : `${source.owner}:${change.branch}`,
+      title: change.title,
+      ...(change.sudo ? { sudo: change.sudo } : {}),
+    });
+    const page = await waitForPreview(gitea, repo, number, head, what, done);
+    return { number, head, page };
+  }
+
   /** The names of the Applications and Stacks in the comment's summary table. */
   const tableNames = (body: string, kind: "Application" | "Stack") =>
     [...body.matchAll(new RegExp(`^\\| ${kind} \\| ([^|]+) \\|`, "gm"))].map((m) => (m[1] ?? "").trim());
 
   it("a PR changing web's replicas and the Stack's variable gets one comment with exactly those changes and the plan, and success", async () => {
-    scaleHead = await gitea.client.commit({
-      owner: shop.owner,
-      repo: shop.name,
-      branch: "scale-web",
-      from: "main",
-      files: {
-        "apps/web/deployment.yaml": webDeployment({ replicas: 3 }),
-        "infra/network/terraform.tfvars": "size = 2\n",
-      },
-      message: "Scale web to 3 and grow the network",
-    });
-    scalePR = await openPullRequest(gitea, shop, { head: "scale-web", title: "Scale web to 3" });
-    const page = await waitForPreview(
-      gitea,
+    const proposed = await proposeChange(
       shop,
-      scalePR,
-      scaleHead,
+      {
+        branch: "scale-web",
+        files: {
+          "apps/web/deployment.yaml": webDeployment({ replicas: 3 }),
+          "infra/network/terraform.tfvars": "size = 2\n",
+        },
+        title: "Scale web to 3 and grow the network",
+      },
       "to succeed",
-      (v) => v.status?.state === "success",
+      succeeded,
     );
+    scalePR = proposed.number;
+    scaleHead = proposed.head;
+    const page = proposed.page;
     assert.equal(page.comments.length, 1, "one Mooring comment");
     assert.equal(page.comment.author, gitea.adminUser, "written by the user of the forge's token");
     const body = page.comment.body;
@@ -319,14 +354,7 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
       files: { "apps/web/deployment.yaml": webDeployment({ replicas: 4 }) },
       message: "Scale web to 4",
     });
-    const page = await waitForPreview(
-      gitea,
-      shop,
-      scalePR,
-      pushed,
-      "to succeed",
-      (v) => v.status?.state === "success",
-    );
+    const page = await waitForPreview(gitea, shop, scalePR, pushed, "to succeed", succeeded);
     assert.deepEqual(
       page.comments.map((c) => c.id),
       [first.id],
@@ -338,54 +366,37 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
   });
 
   it("a PR breaking the cart chart's template fails the status naming the file", async () => {
-    const head = await gitea.client.commit({
-      owner: shop.owner,
-      repo: shop.name,
-      branch: "break-cart",
-      from: "main",
-      files: {
-        "charts/cart/templates/configmap.yaml": `${CART_TEMPLATE}  broken: {{ .Values.currency | nosuchfunc }}\n`,
-      },
-      message: "Break the cart template",
-    });
-    const number = await openPullRequest(gitea, shop, { head: "break-cart", title: "Break cart" });
-    const page = await waitForPreview(
-      gitea,
+    const { page } = await proposeChange(
       shop,
-      number,
-      head,
+      {
+        branch: "break-cart",
+        files: {
+          "charts/cart/templates/configmap.yaml": `${CART_TEMPLATE}  broken: {{ .Values.currency | nosuchfunc }}\n`,
+        },
+        title: "Break the cart template",
+      },
       "to fail",
-      (v) => v.status?.state === "failure",
+      failed,
     );
-    assert.match(page.status?.description ?? "", /templates\/configmap\.yaml/);
+    assert.match(page.status?.description ?? "", /charts\/cart\/templates\/configmap\.yaml/);
     assert.deepEqual(tableNames(page.comment.body, "Application"), [`mooring/${CART}`]);
     assert.match(page.comment.body, /render error/);
   });
 
   it("a PR breaking the Project's no-host-network rule fails the status naming the rule", async () => {
-    const head = await gitea.client.commit({
-      owner: shop.owner,
-      repo: shop.name,
-      branch: "api-host-network",
-      from: "main",
-      files: { "apps/api/deployment.yaml": apiDeployment({ replicas: 1, hostNetwork: true }) },
-      message: "Run api on the host network",
-    });
-    const number = await openPullRequest(gitea, shop, {
-      head: "api-host-network",
-      title: "api on host network",
-    });
-    const page = await waitForPreview(
-      gitea,
+    const { page } = await proposeChange(
       shop,
-      number,
-      head,
+      {
+        branch: "api-host-network",
+        files: { "apps/api/deployment.yaml": apiDeployment({ replicas: 1, hostNetwork: true }) },
+        title: "Run api on the host network",
+      },
       "to fail",
-      (v) => v.status?.state === "failure",
+      failed,
     );
     assert.match(page.status?.description ?? "", new RegExp(POLICY_RULE));
     assert.match(page.comment.body, new RegExp(`\`${POLICY_RULE}\``));
-    assert.match(page.comment.body, /hostNetwork on/);
+    assert.match(page.comment.body, /api: hostNetwork on/);
   });
 
   it("a fork's PR gets app previews but no plan; /moor plan from its author changes nothing, from a writer it plans", async () => {
@@ -395,24 +406,24 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
       body: {},
       sudo: contributor,
     });
-    const head = await gitea.client.commit({
-      owner: fork.owner.login,
-      repo: fork.name,
-      branch: "api-scale",
-      from: "main",
-      files: {
-        "apps/api/deployment.yaml": apiDeployment({ replicas: 2 }),
-        "infra/network/terraform.tfvars": "size = 3\n",
+    const {
+      number,
+      head,
+      page: waiting,
+    } = await proposeChange(
+      shop,
+      {
+        branch: "api-scale",
+        files: {
+          "apps/api/deployment.yaml": apiDeployment({ replicas: 2 }),
+          "infra/network/terraform.tfvars": "size = 3\n",
+        },
+        title: "Scale api and grow the network",
+        source: { owner: fork.owner.login, name: fork.name },
+        sudo: contributor,
       },
-      message: "Scale api and grow the network",
-    });
-    const number = await openPullRequest(gitea, shop, {
-      head: `${contributor}:api-scale`,
-      title: "Scale api",
-      sudo: contributor,
-    });
-    const waiting = await waitForPreview(gitea, shop, number, head, "to wait for /moor plan", (v) =>
-      v.comment.body.includes("waiting for `/moor plan`"),
+      "to wait for /moor plan",
+      (v) => v.comment.body.includes("waiting for `/moor plan`"),
     );
     assert.equal(waiting.status?.state, "pending");
     assert.match(waiting.status?.description ?? "", /\/moor plan/);
@@ -431,14 +442,7 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
     assert.ok(!(unchanged[0]?.body ?? "").includes("terraform_data.db"));
 
     await commentOn(gitea, shop, number, "/moor plan", writer);
-    const planned = await waitForPreview(
-      gitea,
-      shop,
-      number,
-      head,
-      "to be planned",
-      (v) => v.status?.state === "success",
-    );
+    const planned = await waitForPreview(gitea, shop, number, head, "to be planned", succeeded);
     assert.match(planned.comment.body, /\| update \| `terraform_data\.db` \|/);
     assert.ok(!planned.comment.body.includes("waiting for `/moor plan`"));
     assert.equal(planned.comments.length, 1);
@@ -486,22 +490,15 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
 
   it("in a 200-app monorepo, a PR touching one app renders that app alone", async () => {
     const rendersBefore = await metricTotal(controller.metricsUrl, "mooring_preview_app_renders_total");
-    const head = await gitea.client.commit({
-      owner: mono.owner,
-      repo: mono.name,
-      branch: "tune-137",
-      from: "main",
-      files: { "apps/app-137/configmap.yaml": configMap("settings", "v2-137") },
-      message: "Tune app 137",
-    });
-    const number = await openPullRequest(gitea, mono, { head: "tune-137", title: "Tune app 137" });
-    const page = await waitForPreview(
-      gitea,
+    const { number, page } = await proposeChange(
       mono,
-      number,
-      head,
+      {
+        branch: "tune-137",
+        files: { "apps/app-137/configmap.yaml": configMap("settings", "v2-137") },
+        title: "Tune app 137",
+      },
       "to succeed",
-      (v) => v.status?.state === "success",
+      succeeded,
     );
     assert.deepEqual(tableNames(page.comment.body, "Application"), [`mooring/${monoApp(137)}`]);
     const res = await server.api(
