@@ -136,18 +136,16 @@ const GENERATOR_FIELDS = ["configMapGenerator", "secretGenerator"];
 const DEFAULT_CHART_HOME = "charts";
 
 /** Every file or folder a kustomization names, as written (relative to its folder). */
-export function kustomizationReferences(doc: Record<string, unknown>): Reference[] {
+function kustomizationReferences(doc: Record<string, unknown>): Reference[] {
   const out: Reference[] = [];
-  const file = (entry: unknown) => {
-    if (typeof entry === "string" && entry !== "" && !entry.includes("\n")) out.push({ entry });
-  };
-  for (const field of ROOT_FIELDS) {
-    for (const entry of list(doc[field])) {
-      if (typeof entry === "string" && entry !== "" && !entry.includes("\n")) {
-        out.push({ entry, follow: "kustomization" });
-      }
+  // Inline YAML (a patch, a generator) spans lines; a path never does.
+  const add = (entry: unknown, follow?: FolderKind) => {
+    if (typeof entry === "string" && entry !== "" && !entry.includes("\n")) {
+      out.push(follow === undefined ? { entry } : { entry, follow });
     }
-  }
+  };
+  const file = (entry: unknown) => add(entry);
+  for (const field of ROOT_FIELDS) for (const entry of list(doc[field])) add(entry, "kustomization");
   for (const field of FILE_LIST_FIELDS) list(doc[field]).forEach(file);
   for (const field of PATH_LIST_FIELDS) for (const entry of list(doc[field])) file(record(entry).path);
   list(doc.patchesStrategicMerge).forEach(file);
@@ -172,7 +170,7 @@ export function kustomizationReferences(doc: Record<string, unknown>): Reference
     const versioned =
       typeof version === "string" && version !== "" && typeof repo === "string" && repo !== "";
     const folder = versioned ? `${home}/${name}-${version}/${name}` : `${home}/${name}`;
-    out.push({ entry: folder, follow: "chart" });
+    add(folder, "chart");
   }
   return out;
 }
