@@ -10,6 +10,7 @@ import { controllerCommands } from "./controller-commands.ts";
 import { installCommands } from "./install-commands.ts";
 import { loginCommands } from "./login-commands.ts";
 import { UsageError } from "./output.ts";
+import { previewCommands } from "./preview-commands.ts";
 import { projectCommands } from "./project-commands.ts";
 import { sandboxCommands } from "./sandbox-commands.ts";
 import { serverCommands } from "./server-commands.ts";
@@ -30,6 +31,7 @@ const commands: Command[] = [
   ...upCommands,
   ...appCommands,
   ...stackCommands,
+  ...previewCommands,
   ...projectCommands,
   ...auditCommands,
   ...loginCommands,

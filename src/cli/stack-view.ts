@@ -112,7 +112,9 @@ const RESOURCE_COLUMNS: Column<PlannedResource>[] = [
 ];
 
 /** The changed resources of a plan, one line each, and how many the status left out. */
-export function renderPlanResources(plan: StackPlanStatus): string {
+export function renderPlanResources(
+  plan: Pick<StackPlanStatus, "resources" | "resourcesOmitted" | "outputs">,
+): string {
   const resources = plan.resources ?? [];
   const lines: string[] = [];
   if (resources.length === 0) lines.push("no resource changes");
