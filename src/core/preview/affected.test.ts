@@ -56,6 +56,11 @@ describe("joinRepoPath", () => {
   it("refuses an absolute path", () => {
     assert.equal(joinRepoPath("stacks/db", "/etc"), undefined);
   });
+  it("resolves a path written at the repository root", () => {
+    assert.equal(joinRepoPath("", "modules/rds"), "modules/rds");
+    assert.equal(joinRepoPath(".", "./base/../shared"), "shared");
+    assert.equal(joinRepoPath("", "../etc"), undefined);
+  });
 });
 
 describe("affectedTargets", () => {

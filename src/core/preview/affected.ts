@@ -86,7 +86,7 @@ export function joinRepoPath(folder: string, relative: string): string | undefin
   if (relative.startsWith("/")) return undefined;
   const base = repoPathSegments(folder);
   if (base === undefined) return undefined;
-  const joined = repoPathSegments(`${base.join("/")}/${relative}`);
+  const joined = repoPathSegments(base.length === 0 ? relative : `${base.join("/")}/${relative}`);
   return joined?.join("/");
 }
 
