@@ -97,7 +97,18 @@ const OBJECTS: Record<string, KubeObject[]> = {
     apiVersion: "mooring.dev/v1alpha1",
     kind: "Project",
     metadata: { namespace: "mooring", name },
-    spec: { sourceRepos: ["*"], roles: [{ name: "viewer", users: [`${name}-user`] }] },
+    spec: {
+      sourceRepos: ["*"],
+      roles: [{ name: "viewer", users: [`${name}-user`] }],
+      policies: [
+        {
+          name: "no-host-network",
+          appliesTo: "objects",
+          kinds: ["Pod"],
+          expression: "!podSpec.?hostNetwork.orValue(false)",
+        },
+      ],
+    },
   })),
   Secret: [
     {
@@ -332,6 +343,18 @@ describe("read routes over the informer cache", () => {
       (await get("admin", "/repositories")).body,
     ]);
     assert.doesNotMatch(everything, /hunter22|super-secret-token/);
+  });
+
+  it("lists a project's preview policies as written", async () => {
+    const projects = await get("a", "/projects");
+    assert.deepEqual((projects.body.items as { policies: unknown }[])[0]?.policies, [
+      {
+        name: "no-host-network",
+        appliesTo: "objects",
+        expression: "!podSpec.?hostNetwork.orValue(false)",
+        kinds: ["Pod"],
+      },
+    ]);
   });
 
   it("lists only the projects a caller holds a role in", async () => {

@@ -1,8 +1,8 @@
 // Reading Projects: the ones the caller holds a role in (all of them for a global admin), each
 // with its rules (source repositories, destinations, the kinds it may apply, the namespaces its
 // Applications and Stacks may live in, the keys its commits must be signed with, by fingerprint
-// only) and roles, and how many Applications and Stacks it holds. Another project answers 404,
-// as if it did not exist (../cache-reads.ts).
+// only, the policy rules its previews must pass) and roles, and how many Applications and Stacks
+// it holds. Another project answers 404, as if it did not exist (../cache-reads.ts).
 import { z } from "zod";
 import type { KubeObject } from "../../core/objects.ts";
 import type { ServerCache } from "../cache.ts";
@@ -23,6 +23,15 @@ const roleSchema = z.object({
 });
 
 const kindRef = z.object({ group: str, kind: str });
+
+const policySchema = z.object({
+  name: str,
+  appliesTo: str.describe("objects or planChanges"),
+  kinds: z.array(str).optional(),
+  resourceTypes: z.array(str).optional(),
+  expression: str.describe("CEL, true when the object or planned change is allowed"),
+  message: str.optional(),
+});
 
 export const projectSummarySchema = z.object({
   name: str,
@@ -51,6 +60,9 @@ export const projectSummarySchema = z.object({
   roles: z
     .array(roleSchema)
     .describe("spec.roles as granted; an invalid list grants nothing and shows empty"),
+  policies: z
+    .array(policySchema)
+    .describe("spec.policies: the rules pull-request previews of its Applications and Stacks must pass"),
   counts: z.object({ applications: z.number(), stacks: z.number() }),
   createdAt: str.optional(),
 });
@@ -81,6 +93,28 @@ function kindRefs(value: unknown): { group: string; kind: string }[] {
   });
 }
 
+/** A spec.policies entry as listed; one without a name, target or expression is left out. */
+function policyOf(entry: unknown): ProjectSummary["policies"] {
+  if (typeof entry !== "object" || entry === null) return [];
+  const rule = entry as Record<string, unknown>;
+  const { name, appliesTo, expression, message } = rule;
+  if (typeof name !== "string" || typeof appliesTo !== "string" || typeof expression !== "string") return [];
+  const list = (value: unknown) =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : undefined;
+  const kinds = list(rule.kinds);
+  const resourceTypes = list(rule.resourceTypes);
+  return [
+    {
+      name,
+      appliesTo,
+      expression,
+      ...(kinds ? { kinds } : {}),
+      ...(resourceTypes ? { resourceTypes } : {}),
+      ...(typeof message === "string" ? { message } : {}),
+    },
+  ];
+}
+
 function summaryOf(
   project: KubeObject,
   roles: ProjectSummary["roles"],
@@ -105,6 +139,7 @@ function summaryOf(
       ? spec.signatureKeys.flatMap((entry) => summarizeKey(entry) ?? [])
       : [],
     roles,
+    policies: Array.isArray(spec.policies) ? spec.policies.flatMap(policyOf) : [],
     counts,
     ...(project.metadata.creationTimestamp ? { createdAt: project.metadata.creationTimestamp } : {}),
   };
