@@ -7,7 +7,7 @@
 // plan-error naming the file and never the value; a Stack that cannot run (no ServiceAccount,
 // no project, no sandbox) gives a plan-error saying why.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -80,6 +80,19 @@ function planMadeAt(status: { lastPlan?: unknown } | undefined): string {
   return (status?.lastPlan as { createdAt?: string } | undefined)?.createdAt ?? "";
 }
 
+/** A module that reads a file of the controller's host: only an unconfined tofu can. */
+const READS_HOST = (file: string) => `
+variable "greeting" {
+  type = string
+}
+variable "api_key" {
+  type = string
+}
+resource "terraform_data" "db" {
+  input = file(${JSON.stringify(file)})
+}
+`;
+
 interface Snapshot {
   lastPlan: unknown;
   lastApply: unknown;
@@ -102,6 +115,7 @@ describe("Stack previews: a pull request's plan, read-only", () => {
   let headB = "";
   let headBroken = "";
   let headQuotes = "";
+  let headReadsHost = "";
   const ns = `preview-stack-${Date.now().toString(36)}`;
   const stateSecret = `tfstate-default-${ns}.net`;
 
@@ -117,6 +131,10 @@ describe("Stack previews: a pull request's plan, read-only", () => {
       ns,
       `--from-literal=api_key=${SECRET_VALUE}`,
     ]);
+    base = await mkdtemp(join(tmpdir(), "mooring-preview-stack-"));
+    workRoot = join(base, "runs");
+    await mkdir(workRoot);
+    await writeFile(join(base, "host-only.txt"), "the controller's own file");
     git = await startGitServer();
     // The Stack follows `release`; the pull request's commits go to main.
     const a = await git.createRepo("infra", { "net/main.tf": MODULE("small", true) }, "net module");
@@ -124,6 +142,11 @@ describe("Stack previews: a pull request's plan, read-only", () => {
     headB = await git.commit("infra", { "net/main.tf": MODULE("large", false) }, "bigger, no cache");
     headBroken = await git.commit("infra", { "net/main.tf": BROKEN }, "typo");
     headQuotes = await git.commit("infra", { "net/main.tf": QUOTES_SECRET }, "number key");
+    headReadsHost = await git.commit(
+      "infra",
+      { "net/main.tf": READS_HOST(join(base, "host-only.txt")) },
+      "read a host file",
+    );
     controller = await startController();
 
     const config = loadConfig({ kubeconfig: runSandboxKubeconfig() });
@@ -134,9 +157,6 @@ describe("Stack previews: a pull request's plan, read-only", () => {
       ...(caPem ? { caPem } : {}),
       ...(insecureSkipTlsVerify ? { insecureSkipTlsVerify } : {}),
     };
-    base = await mkdtemp(join(tmpdir(), "mooring-preview-stack-"));
-    workRoot = join(base, "runs");
-    await mkdir(workRoot);
     projects = new ProjectCache(client, { namespace: "mooring" });
     projects.start();
     deps = {
@@ -315,6 +335,24 @@ describe("Stack previews: a pull request's plan, read-only", () => {
     assert.match(quoted, /number/);
     assert.ok(quoted.includes("***"), quoted);
     assert.ok(!quoted.includes(SECRET_VALUE), quoted);
+    assert.deepEqual(await readdir(workRoot), []);
+  });
+
+  it("runs the head in the Stack's sandbox: a file of the controller's host is out of its reach", async () => {
+    const stack = await stackObject("net");
+    const confined = planError(await planner.planStack(stack, headReadsHost));
+    assert.match(confined, /host-only\.txt/);
+    assert.ok(!confined.includes("the controller's own file"), confined);
+    // The same head, unconfined (--unsafe-unsandboxed-stacks), reads it: the sandbox made the difference.
+    const unconfined = new StackPreviewPlans({
+      ...deps,
+      sandbox: { unsafeUnsandboxed: true, providerMirrors: deps.sandbox.providerMirrors },
+    });
+    const read = planned(await unconfined.planStack(stack, headReadsHost));
+    assert.ok(
+      read.resources.some((r) => r.action === "update" && r.address === "terraform_data.db"),
+      JSON.stringify(read.resources),
+    );
     assert.deepEqual(await readdir(workRoot), []);
   });
 
