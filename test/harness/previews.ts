@@ -226,14 +226,18 @@ export async function mergePullRequest(gitea: Gitea, repo: RepoOnGitea, number: 
   return merged.merge_commit_sha as string;
 }
 
-/** The sum of a Prometheus counter's samples on a /metrics page (0 when absent). */
-export async function metricTotal(metricsUrl: string, name: string): Promise<number> {
+/**
+ * The sum of a Prometheus counter's samples on a /metrics page (0 when absent); with `label`
+ * (e.g. `result="planned"`), only the samples carrying that label.
+ */
+export async function metricTotal(metricsUrl: string, name: string, label?: string): Promise<number> {
   const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
   let total = 0;
   for (const line of text.split("\n")) {
     if (line.startsWith("#")) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (match?.[1] === name) total += Number(match[3]);
+    if (match?.[1] !== name) continue;
+    if (label === undefined || (match[2] ?? "").includes(label)) total += Number(match[3]);
   }
   return total;
 }
