@@ -889,6 +889,37 @@ export class AppReconciler {
     return { client: target.client, rendered: { revision: sha, objects: rendered.objects } };
   }
 
+  /**
+   * For pull-request previews (src/preview/app-preview.ts): the app's objects at a commit (a PR's
+   * base or head, fetched by sha), rendered and checked against the project as a sync renders and
+   * checks them, and the client its syncs act through. The renderer's RenderError and the
+   * project's ProjectViolation are thrown as they are, for the preview to name the broken file.
+   * Nothing is applied, recorded or written to status.
+   */
+  async renderForPreview(
+    app: Application,
+    sha: string,
+  ): Promise<{ client: KubeClient; objects: KubeObject[] }> {
+    const scope = await enforceBeforeFetch(this.deps.projects, app, this.controllerNamespace, () =>
+      projectCluster(app, async (cluster) => (await this.destination(cluster)).server),
+    );
+    const target = await this.syncTarget(app, scope.project);
+    const source = app.spec.source;
+    const fetched = await this.deps.sources.fetch(source.repoURL, sha);
+    const { objects } = await this.deps.renderCache.render(sha, {
+      repoDir: fetched.dir,
+      source,
+      appName: app.metadata.name,
+      ...(app.spec.destination.namespace ? { destinationNamespace: app.spec.destination.namespace } : {}),
+      kubeVersion: await target.client.discovery.serverVersion(),
+      apiVersions: await target.client.discovery.apiVersions(),
+      project: projectNameOf(app),
+      revision: sha,
+    });
+    await enforceRendered(scope, app, target.client, objects);
+    return { client: target.client, objects };
+  }
+
   private get controllerNamespace(): string {
     return this.deps.namespace ?? CONTROLLER_NAMESPACE;
   }
