@@ -272,6 +272,36 @@ describe("checkObjects", () => {
     );
   });
 
+  it("lists at most 50 violations of one rule per app and counts the rest", () => {
+    const pods = Array.from({ length: 53 }, (_, i) => pod(`p${i}`, { hostNetwork: true, containers: [] }));
+    const violations = checkObjects(compiled([NO_HOST_NETWORK]), APP, pods);
+    assert.equal(violations.length, 51);
+    assert.equal(violations[49]?.subject, "Pod/shop/p49");
+    assert.deepEqual(violations[50], {
+      rule: "no-host-network",
+      target: { kind: "Application", namespace: "mooring", name: "shop" },
+      message: "and 3 more subjects break this rule",
+    });
+  });
+
+  it("fails closed on an object nested too deeply to read", () => {
+    let deep: Record<string, unknown> = {};
+    const root = deep;
+    for (let i = 0; i < 200_000; i++) {
+      const next: Record<string, unknown> = {};
+      deep.x = next;
+      deep = next;
+    }
+    const bomb: KubeObject = { ...CONFIG, metadata: { name: "bomb", namespace: "shop" }, data: root };
+    const policies = compiled([{ name: "anything", appliesTo: "objects", expression: "true" }]);
+    const violations = checkObjects(policies, APP, [CONFIG, bomb]);
+    assert.deepEqual(
+      violations.map((v) => v.subject),
+      ["ConfigMap/shop/bomb"],
+    );
+    assert.match(violations[0]?.message ?? "", /^the rule could not be evaluated \(.*stack/i);
+  });
+
   it("sees the Application as app, and nothing of plan rules", () => {
     const policies = compiled([
       {

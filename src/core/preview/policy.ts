@@ -69,6 +69,8 @@ export const POLICY_LIMITS = {
   messageLength: 1024,
   /** Objects or planned changes one check reads; more and every rule of that kind fails closed. */
   subjectsPerCheck: 10_000,
+  /** Violations of one rule listed per check; the rest are counted in one more entry. */
+  violationsPerRule: 50,
 } as const;
 
 /** Syntax-tree limits of every rule (cel-js's defaults are sized for far larger expressions). */
@@ -264,6 +266,7 @@ function check(
       );
       continue;
     }
+    let found = 0;
     for (const subject of subjects) {
       if (rule.only && !rule.only.has(subject.sort)) continue;
       let input = inputs.get(subject);
@@ -272,8 +275,12 @@ function check(
         inputs.set(subject, input);
       }
       const failure = input instanceof Error ? unevaluated(input) : evaluate(rule, input);
-      if (failure !== undefined) broken(rule, failure, subject.name);
+      if (failure === undefined) continue;
+      found++;
+      if (found <= POLICY_LIMITS.violationsPerRule) broken(rule, failure, subject.name);
     }
+    const more = found - POLICY_LIMITS.violationsPerRule;
+    if (more > 0) broken(rule, `and ${more} more ${more === 1 ? "subject" : "subjects"} break this rule`);
   }
   return violations;
 }
