@@ -53,6 +53,37 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly previews = new Counter({
+    name: "mooring_preview_total",
+    help: "Pull-request previews finished, by result (success, failure, pending: waiting for /moor plan, error: could not be made)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly previewAppRenders = new Counter({
+    name: "mooring_preview_app_renders_total",
+    help: "Applications rendered by previews, by result (rendered, render-error)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly previewStackPlans = new Counter({
+    name: "mooring_preview_stack_plans_total",
+    help: "Stacks handled by previews, by result (planned, plan-error, awaiting-plan)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly previewDuration = new Histogram({
+    name: "mooring_preview_duration_seconds",
+    help: "Time from a pull request's preview starting to its comment and status being posted",
+    buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+  readonly forgeErrors = new Counter({
+    name: "mooring_forge_errors_total",
+    help: "Failed forge requests of previews, by forge Secret and error code (unauthorized and forbidden need a person)",
+    labelNames: ["forge", "code"] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "mooring_" });
   }
