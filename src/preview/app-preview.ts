@@ -65,7 +65,7 @@ export interface AppPreviewsOptions {
   hostDirs?: readonly string[];
 }
 
-/** Dry-run requests in flight at once while placing objects. */
+/** Discovery lookups in flight at once while placing objects. */
 const CONCURRENCY = 8;
 
 export class AppPreviews implements AppPreviewer {
@@ -163,13 +163,8 @@ async function dryRunHead(
   if (createNamespace && app.spec.destination.namespace)
     createsNamespaces.add(app.spec.destination.namespace);
   const status = (app.status ?? {}) as Partial<ApplicationStatus>;
-  const previouslyManaged = (status.resources ?? []).map((r) => ({
-    group: r.group,
-    version: r.version,
-    kind: r.kind,
-    namespace: r.namespace,
-    name: r.name,
-  }));
+  // What the app managed after its last sync: an object the head drops shows as pruned.
+  const previouslyManaged = status.resources ?? [];
   const comparison = await compareWithCluster({
     app,
     rendered,

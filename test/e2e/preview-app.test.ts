@@ -5,8 +5,10 @@
 // out, and the Secret beside them never shows its value. Someone then scales the Deployment by
 // hand: the live side shows it (drift included), the Git side does not. A PR that breaks a Helm
 // template is a render error naming that template's path in the repository, though helm names
-// it by the chart's own name; an app new in the PR shows whole as added. The preview only reads:
-// the live Deployment keeps its resourceVersion and the ConfigMap is never created.
+// it by the chart's own name; a head the API server refuses in the dry run (a port out of range)
+// fails the preview as it would fail the sync; an app new in the PR shows whole as added. The
+// preview only reads: the live Deployment keeps its resourceVersion and the ConfigMap is never
+// created.
 //
 // The app is synced by the real `moor controller` process; the previews are made in this process
 // through an AppReconciler wired as the controller wires its own (src/controller/controller.ts),
@@ -38,7 +40,7 @@ import { kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runHome, runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
-import { webDeployment } from "../harness/manifests.ts";
+import { webDeployment, webService } from "../harness/manifests.ts";
 
 const suffix = Date.now().toString(36);
 const NS = `preview-app-${suffix}`;
@@ -107,6 +109,8 @@ describe("previewing a pull request's change to one application: Git and live, s
   let head = "";
   let helmBase = "";
   let helmHead = "";
+  let plainBase = "";
+  let plainHead = "";
 
   before(async () => {
     await ensureInstalled();
@@ -141,6 +145,13 @@ describe("previewing a pull request's change to one application: Git and live, s
           "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.settings.name }}\ndata:\n  a: b\n",
       },
       "break the template",
+    );
+
+    plainBase = await git.createRepo("plain", { "svc.yaml": webService() }, "service");
+    plainHead = await git.commit(
+      "plain",
+      { "svc.yaml": webService().replace("port: 80", "port: 99999") },
+      "a port out of range",
     );
 
     await kubectlOk(["create", "namespace", NS]);
@@ -302,5 +313,16 @@ describe("previewing a pull request's change to one application: Git and live, s
     for (const host of [runHome(), gitCache, tmpdir()])
       assert.ok(!error.message.includes(host), error.message);
     assert.deepEqual(result.headObjects, []);
+  });
+
+  it("fails the preview of a head the API server refuses in the dry run, as the sync after merge would fail", async () => {
+    const app = application(`${APP}-plain`, git.url("plain"), "");
+    const result = await previews.previewApp(app, plainBase, plainHead);
+    assert.equal(result.preview.status, "render-error", JSON.stringify(result.preview));
+    const error = (result.preview as Extract<AppPreview, { status: "render-error" }>).error;
+    assert.equal(error.file, undefined);
+    assert.match(error.message, new RegExp(`Service/${NS}/web: .*99999.*between 1 and 65535`));
+    const svc = await kubectl(["get", "service", "web", "-n", NS]);
+    assert.match(svc.stderr, /NotFound/);
   });
 });
