@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
+import type { PreviewNudge } from "../core/preview/protocol.ts";
+import type { PreviewEndpoints } from "../preview/http.ts";
 import { createLogger } from "../util/log.ts";
 import { type AppInspector, InspectError } from "./inspect.ts";
 import { serveInspect } from "./inspect-http.ts";
@@ -27,6 +29,18 @@ describe("the controller's inspect endpoints over HTTP", () => {
     },
     preview: () => new Promise(() => {}),
   } as unknown as AppInspector;
+  const nudges: PreviewNudge[] = [];
+  const previews: PreviewEndpoints = {
+    nudge: async (nudge) => {
+      nudges.push(nudge);
+      return { accepted: true };
+    },
+    list: () => [],
+    get: async () => undefined,
+    runLocal: async () => {
+      throw new Error("git: repository not found");
+    },
+  };
 
   before(async () => {
     server = createServer((req, res) => {
@@ -37,6 +51,7 @@ describe("the controller's inspect endpoints over HTTP", () => {
           token = stored;
         },
         inspector: () => (leading ? inspector : null),
+        previews: () => (leading ? previews : null),
         log: createLogger({ level: "error", format: "json" }),
         timeoutMs: 300,
       });
@@ -88,6 +103,51 @@ describe("the controller's inspect endpoints over HTTP", () => {
     const standby = await ask("tree", "rotated");
     assert.equal(standby.status, 503);
     assert.equal(((await standby.json()) as { error: { code: string } }).error.code, "not-leader");
+    leading = true;
+  });
+
+  it("serves the preview endpoints behind the same token, sending a standby's callers to the leader", async () => {
+    const root = base.replace("/applications/mooring/shop", "/previews");
+    const post = (path: string, body: unknown, bearer = "rotated") =>
+      fetch(`${root}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const nudge = {
+      kind: "pull_request",
+      forge: "gitea",
+      repoURL: "http://g/team/app.git",
+      number: 4,
+      action: "opened",
+    };
+    assert.equal((await post("/events", nudge, "guess")).status, 401);
+    const accepted = await post("/events", nudge);
+    assert.equal(accepted.status, 202);
+    assert.deepEqual(await accepted.json(), { accepted: true });
+    assert.deepEqual(nudges, [nudge]);
+    const bad = await post("/events", { ...nudge, number: -1 });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /positive integer/);
+    const list = await fetch(root, { headers: { authorization: "Bearer rotated" } });
+    assert.deepEqual(await list.json(), { items: [] });
+    const unknown = await fetch(`${root}/pull?repoURL=x&number=3`, {
+      headers: { authorization: "Bearer rotated" },
+    });
+    assert.equal(unknown.status, 404);
+    const failed = await post("/run", {
+      repoURL: "http://g/team/app.git",
+      base: "main",
+      head: "f",
+      planProjects: [],
+    });
+    assert.equal(failed.status, 502);
+    assert.match(
+      ((await failed.json()) as { error: { message: string } }).error.message,
+      /repository not found/,
+    );
+    leading = false;
+    assert.equal((await post("/events", nudge)).status, 503);
     leading = true;
   });
 });

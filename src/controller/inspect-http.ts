@@ -4,7 +4,8 @@
 // constant time. Whichever of controller and server starts first creates the Secret; in a cluster
 // the controller's Role may only read Secrets (create cannot be narrowed to one name), so there the
 // server makes it and the controller reads it again, at most every few seconds, while requests
-// carry a token it does not know. Only GET; every answer within 30 s.
+// carry a token it does not know. Inspections answer GET only, each within 30 s; the preview
+// endpoints under /inspect/v1/previews (src/preview/http.ts) take POSTs too.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
@@ -16,6 +17,7 @@ import {
   type InspectErrorCode,
 } from "../core/inspect/protocol.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
+import { isPreviewPath, type PreviewEndpoints, servePreviews } from "../preview/http.ts";
 import type { Logger } from "../util/log.ts";
 import { type AppInspector, InspectError } from "./inspect.ts";
 
@@ -87,6 +89,8 @@ export interface InspectHttpOptions {
   reloadToken: () => Promise<void>;
   /** The inspector of this leadership term; null on a standby. */
   inspector: () => AppInspector | null;
+  /** The preview service of this leadership term; null on a standby or with previews off. */
+  previews?: () => PreviewEndpoints | null;
   log: Logger;
   /** Default INSPECT_TIMEOUT_MS. */
   timeoutMs?: number;
@@ -129,6 +133,23 @@ function serveAuthorised(
   url: URL,
   options: InspectHttpOptions,
 ): void {
+  if (isPreviewPath(url.pathname)) {
+    const previews = options.previews?.() ?? null;
+    if (!previews) {
+      refuse(res, "not-leader", "this controller replica is a standby; the leader answers preview requests");
+      return;
+    }
+    const reply = {
+      answer: (status: number, body: unknown) => answer(res, status, body),
+      refuse: (code: InspectErrorCode, message: string) => refuse(res, code, message),
+    };
+    servePreviews(req, url, previews, reply, options.log, res).catch((err: unknown) => {
+      options.log.warn("preview request failed", { path: url.pathname, error: String(err) });
+      if (!res.headersSent)
+        refuse(res, "inspect-failed", `preview request failed: ${(err as Error).message}`);
+    });
+    return;
+  }
   if (req.method !== "GET") {
     refuse(res, "bad-request", "inspect endpoints answer GET only");
     return;
