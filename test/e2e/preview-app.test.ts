@@ -6,7 +6,8 @@
 // hand: the live side shows it (drift included), the Git side does not. A PR that breaks a Helm
 // template is a render error naming that template's path in the repository, though helm names
 // it by the chart's own name; a head the API server refuses in the dry run (a port out of range)
-// fails the preview as it would fail the sync; an app new in the PR shows whole as added. The
+// fails the preview as it would fail the sync; an app new in the PR shows whole as added, and a
+// Secret a later push drops shows as pruned, masked, on both sides. The
 // preview only reads: the live Deployment keeps its resourceVersion and the ConfigMap is never
 // created.
 //
@@ -111,6 +112,7 @@ describe("previewing a pull request's change to one application: Git and live, s
   let helmHead = "";
   let plainBase = "";
   let plainHead = "";
+  let dropHead = "";
 
   before(async () => {
     await ensureInstalled();
@@ -136,6 +138,15 @@ describe("previewing a pull request's change to one application: Git and live, s
         "newapp/secret.yaml": secret("token", NEW_SECRET_VALUE),
       },
       "scale web to 3, nginx 1.28, settings; a new app",
+    );
+    // A later push of the PR drops the Secret from the app.
+    dropHead = await git.commit(
+      "shop",
+      {
+        "app/kustomization.yaml": kustomization(["deployment.yaml", "configmap.yaml"]),
+        "app/secret.yaml": null,
+      },
+      "drop the db Secret",
     );
     helmBase = await git.createRepo("charts", chart, "chart");
     helmHead = await git.commit(
@@ -324,5 +335,30 @@ describe("previewing a pull request's change to one application: Git and live, s
     assert.match(error.message, new RegExp(`Service/${NS}/web: .*99999.*between 1 and 65535`));
     const svc = await kubectl(["get", "service", "web", "-n", NS]);
     assert.match(svc.stderr, /NotFound/);
+  });
+
+  it("shows a Secret the PR drops as pruned in Git and live, its value masked", async () => {
+    const app = (await getApp(APP)) as unknown as Application;
+    const result = await previews.previewApp(app, base, dropHead);
+    const summary = rendered(result.preview);
+    for (const [side, set] of [
+      ["git", summary.git],
+      ["live", summary.live],
+    ] as const) {
+      assert.equal(set?.counts.pruned, 1, `${side}: ${set?.line}`);
+      const pruned = set?.objects.find((o) => o.change === "pruned");
+      assert.equal(
+        `${pruned?.ref.kind}/${pruned?.ref.namespace}/${pruned?.ref.name}`,
+        `Secret/${NS}/db`,
+        side,
+      );
+      assert.ok(
+        pruned?.fields.some((f) => f.path === "data.password"),
+        JSON.stringify(pruned?.fields),
+      );
+    }
+    const json = JSON.stringify(result);
+    assert.ok(!json.includes(SECRET_VALUE) && !json.includes(b64(SECRET_VALUE)), "the Secret's value shows");
+    assert.match(await kubectlOk(["get", "secret", "db", "-n", NS, "-o", "name"]), /secret\/db/);
   });
 });
