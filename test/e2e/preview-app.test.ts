@@ -7,9 +7,8 @@
 // template is a render error naming that template's path in the repository, though helm names
 // it by the chart's own name; a head the API server refuses in the dry run (a port out of range)
 // fails the preview as it would fail the sync; an app new in the PR shows whole as added, and a
-// Secret a later push drops shows as pruned, masked, on both sides. The
-// preview only reads: the live Deployment keeps its resourceVersion and the ConfigMap is never
-// created.
+// Secret a later push drops shows as pruned, masked, on both sides. The preview only reads: the
+// live Deployment keeps its resourceVersion and the ConfigMap is never created.
 //
 // The app is synced by the real `moor controller` process; the previews are made in this process
 // through an AppReconciler wired as the controller wires its own (src/controller/controller.ts),
