@@ -1,14 +1,23 @@
 // What a caller sees of a preview: only the targets of projects it may read, a preview none of
 // whose targets it may read not at all, and a status that names nothing it may not see.
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import type { Subject } from "../../core/access/authorize.ts";
+import type { AuditEntry } from "../../core/audit/record.ts";
 import type { LocalPreviewAnswer, PreviewRow, StoredPreview } from "../../core/preview/protocol.ts";
 import type { PreviewReport } from "../../core/preview/report.ts";
 import { previewStatus } from "../../core/preview/status.ts";
+import type { KubeClient } from "../../kube/client.ts";
+import { createLogger } from "../../util/log.ts";
+import { createApiApp } from "../app.ts";
+import type { ServerDeps } from "../context.ts";
+import { ControllerStandIn, inspectTokenSecret } from "../controller-stand-in.test-util.ts";
+import { InspectClient } from "../inspect-client.ts";
+import type { Authenticator } from "../principal.ts";
 import {
   filterReport,
   planProjectsOf,
+  previewRoutes,
   visibleLocalAnswer,
   visibleRow,
   visibleStoredPreview,
@@ -159,5 +168,183 @@ describe("planProjectsOf", () => {
       planProjectsOf(subject([], true), () => ["z", "a"]),
       ["a", "z"],
     );
+  });
+});
+
+describe("/api/v1/previews", () => {
+  const subjects: Record<string, Subject> = {
+    "viewer-a": {
+      kind: "token",
+      name: "token:viewer-a",
+      groups: [],
+      globalAdmin: false,
+      bindings: [{ project: "team-a", role: "viewer", verbs: ["get", "list"] }],
+    },
+    "approver-b": {
+      kind: "user",
+      name: "bea",
+      groups: [],
+      globalAdmin: false,
+      bindings: [{ project: "team-b", role: "approver", verbs: ["get", "list", "plan", "approve"] }],
+    },
+    nobody: { kind: "user", name: "nora", groups: [], globalAdmin: false, bindings: [] },
+  };
+  const authenticator: Authenticator = {
+    authenticate: async ({ headers }) => {
+      const subject = subjects[(headers.get("authorization") ?? "").replace(/^Bearer /, "")];
+      return subject
+        ? { ok: true, subject }
+        : { ok: false, code: "unauthenticated", message: "log in first" };
+    },
+  };
+  const controller = new ControllerStandIn();
+  const onlyB: PreviewRow = { ...ROW, number: 8, projects: { "Stack/pay/db": "team-b" } };
+  const audit: AuditEntry[] = [];
+
+  function api(options: { inspect?: boolean } = {}) {
+    const kube = { get: async () => inspectTokenSecret("mooring") } as unknown as KubeClient;
+    const deps: ServerDeps = {
+      authenticator,
+      audit: { record: (entry) => audit.push(entry) },
+      clock: () => Date.parse("2026-12-03T06:00:00.000Z"),
+      log: createLogger({
+        level: "error",
+        stream: { write: () => true } as unknown as NodeJS.WritableStream,
+      }),
+      kube,
+      namespace: "mooring",
+      ...(options.inspect === false
+        ? {}
+        : {
+            inspect: new InspectClient({ url: controller.url, kube, namespace: "mooring", timeoutMs: 2000 }),
+          }),
+    };
+    const app = createApiApp(deps, previewRoutes());
+    return async (token: string | undefined, path: string, body?: unknown) => {
+      const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+      if (body !== undefined) headers["content-type"] = "application/json";
+      const res = await app.fetch(
+        new Request(`http://x/api/v1${path}`, {
+          method: body === undefined ? "GET" : "POST",
+          headers,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      );
+      return {
+        status: res.status,
+        body: (await res.json()) as Record<string, unknown> & { error?: { code: string } },
+      };
+    };
+  }
+
+  before(async () => {
+    controller.answers.set("GET /inspect/v1/previews", () => ({
+      status: 200,
+      body: { items: [ROW, onlyB] },
+    }));
+    controller.answers.set("GET /inspect/v1/previews/pull", (r) =>
+      r.url.includes("number=7")
+        ? { status: 200, body: { ...ROW, report: REPORT } }
+        : r.url.includes("number=8")
+          ? { status: 200, body: { ...onlyB, report: { ...REPORT, apps: [], violations: [] } } }
+          : { status: 404, body: { error: { code: "not-found", message: "no such pull request" } } },
+    );
+    controller.answers.set("POST /inspect/v1/previews/run", () => ({
+      status: 200,
+      body: {
+        report: REPORT,
+        projects: PROJECTS,
+        status: previewStatus(REPORT),
+        baseSha: "b",
+        headSha: "abc123",
+      },
+    }));
+    await controller.start();
+  });
+  after(() => controller.stop());
+
+  const pull = (number: number) =>
+    `/previews/pull?repoURL=${encodeURIComponent(ROW.repoURL)}&number=${number}`;
+
+  it("lists only the pull requests with a target the caller may read, those targets only", async () => {
+    const list = await api()("viewer-a", "/previews");
+    assert.equal(list.status, 200);
+    const items = list.body.items as PreviewRow[];
+    assert.deepEqual(
+      items.map((r) => [r.number, r.projects]),
+      [[7, { "Application/shop/web": "team-a" }]],
+    );
+  });
+
+  it("shows one pull request's report filtered, and 404 for one with nothing visible or unknown", async () => {
+    const call = api();
+    const seven = await call("viewer-a", pull(7));
+    assert.equal(seven.status, 200);
+    assert.deepEqual(names(seven.body.report as PreviewReport), ["app shop/web", "rule registries"]);
+    for (const number of [8, 9]) {
+      const hidden = await call("viewer-a", pull(number));
+      assert.equal(hidden.status, 404, `pull request ${number}`);
+      assert.equal(hidden.body.error?.code, "not-found");
+    }
+  });
+
+  it("runs a preview planning only where the caller may plan, answers what it may see, and audits it", async () => {
+    const before = controller.requests.length;
+    const res = await api()("approver-b", "/previews", {
+      repoURL: ROW.repoURL,
+      base: "main",
+      head: "feature",
+    });
+    assert.equal(res.status, 200);
+    const sent = controller.requests.slice(before).find((r) => r.method === "POST");
+    assert.deepEqual(sent?.body, {
+      repoURL: ROW.repoURL,
+      base: "main",
+      head: "feature",
+      planProjects: ["team-b"],
+    });
+    assert.deepEqual(names(res.body.report as PreviewReport), [
+      "app pay/api",
+      "stack pay/db",
+      "rule no-host-network",
+    ]);
+    assert.deepEqual(audit.at(-1)?.details, {
+      action: "preview",
+      repoURL: ROW.repoURL,
+      base: "main",
+      head: "feature",
+      live: true,
+      planProjects: ["team-b"],
+    });
+  });
+
+  it("refuses anonymous callers (401), callers with no role anywhere (403) and a URL with a password (400)", async () => {
+    const call = api();
+    const before = controller.requests.length;
+    const body = { repoURL: ROW.repoURL, base: "main", head: "feature" };
+    assert.equal((await call(undefined, "/previews", body)).status, 401);
+    assert.equal((await call(undefined, "/previews")).status, 401);
+    assert.equal((await call("nobody", "/previews", body)).status, 403);
+    const secretURL = { ...body, repoURL: "https://bea:hunter2@gitea/org/mono.git" };
+    assert.equal((await call("approver-b", "/previews", secretURL)).status, 400);
+    assert.equal((await call("approver-b", "/previews", { ...body, head: "--upload-pack=x" })).status, 400);
+    assert.equal(controller.requests.length, before);
+  });
+
+  it("answers 503 controller-unreachable without a controller, and 502 when the controller cannot preview", async () => {
+    const none = await api({ inspect: false })("viewer-a", "/previews");
+    assert.equal(none.status, 503);
+    assert.equal(none.body.error?.code, "controller-unreachable");
+    controller.answers.set("POST /inspect/v1/previews/run", () => ({
+      status: 502,
+      body: { error: { code: "inspect-failed", message: "cannot fetch feature" } },
+    }));
+    const failed = await api()("viewer-a", "/previews", {
+      repoURL: ROW.repoURL,
+      base: "main",
+      head: "feature",
+    });
+    assert.equal(failed.status, 502);
+    assert.equal(failed.body.error?.code, "inspect-failed");
   });
 });

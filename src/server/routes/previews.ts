@@ -27,7 +27,7 @@ import {
 } from "../../core/preview/protocol.ts";
 import type { PreviewReport } from "../../core/preview/report.ts";
 import { type CommitStatus, fitDescription, previewStatus } from "../../core/preview/status.ts";
-import { cacheOf, callerOf, currentSubject, mayIn, projectsWith } from "../cache-reads.ts";
+import { cacheOf, callerOf, mayIn, projectsWith } from "../cache-reads.ts";
 import type { ServerDeps } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { ControllerUnreachable, type InspectClient } from "../inspect-client.ts";
@@ -116,13 +116,9 @@ function unreachable(err: unknown): never {
   throw err;
 }
 
-/** The caller with roles as the Projects say now, and the projects it may read in. */
-function readerOf(ctx: { subject: Subject | undefined; deps: ServerDeps }): {
-  subject: Subject;
-  may: ProjectFilter;
-} {
-  const caller = callerOf(ctx);
-  const subject = ctx.deps.cache === undefined ? caller : currentSubject(caller, ctx.deps.cache);
+/** The caller (its roles as authentication read them from the Projects) and where it may read. */
+function readerOf(ctx: { subject: Subject | undefined }): { subject: Subject; may: ProjectFilter } {
+  const subject = callerOf(ctx);
   return { subject, may: projectsWith(subject, "get") };
 }
 

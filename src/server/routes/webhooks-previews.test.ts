@@ -4,8 +4,6 @@
 // here a loopback HTTP listener standing in for it), and what the audit trail keeps (forge, event,
 // PR number; never the body). A push is covered by webhooks.test.ts.
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { AuditEntry } from "../../core/audit/record.ts";
 import type { KubeObject } from "../../core/objects.ts";
@@ -15,13 +13,14 @@ import type { KubeClient } from "../../kube/client.ts";
 import { createLogger } from "../../util/log.ts";
 import { createApiApp } from "../app.ts";
 import type { ServerDeps } from "../context.ts";
+import { ControllerStandIn, inspectTokenSecret } from "../controller-stand-in.test-util.ts";
 import { InspectClient } from "../inspect-client.ts";
 import { NO_LOGIN } from "../principal.ts";
 import { signWebhookBody } from "../webhooks/verify.ts";
 import { WEBHOOK_SECRET_NAME, webhookRoutes } from "./webhooks.ts";
 
 const SECRET = "hook-secret";
-const TOKEN = "inspect-token";
+const EVENTS = "POST /inspect/v1/previews/events";
 const REPO = "http://127.0.0.1:3000/team/platform.git";
 
 function pullRequest(action: string) {
@@ -52,37 +51,6 @@ function comment(body: string) {
   };
 }
 
-/** The controller's previews endpoint on loopback: checks the token, keeps what it was told. */
-class ControllerStandIn {
-  readonly nudges: PreviewNudge[] = [];
-  answer: { status: number; body: unknown } = { status: 202, body: { accepted: true } };
-  private server: Server | undefined;
-  url = "";
-
-  async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      let text = "";
-      req.on("data", (chunk) => {
-        text += chunk;
-      });
-      req.on("end", () => {
-        const ok =
-          req.headers.authorization === `Bearer ${TOKEN}` && req.url === "/inspect/v1/previews/events";
-        if (ok && this.answer.status < 300) this.nudges.push(JSON.parse(text) as PreviewNudge);
-        res.writeHead(ok ? this.answer.status : 401, { "content-type": "application/json" });
-        res.end(JSON.stringify(ok ? this.answer.body : { error: { code: "unauthorized", message: "no" } }));
-      });
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server?.close(() => resolve()));
-  }
-}
-
 function secretObject(name: string, data: Record<string, string>): KubeObject {
   return { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "mooring" }, data };
 }
@@ -94,7 +62,7 @@ function setup(controllerUrl: string | undefined) {
     get: async (_v: string, _kind: string, _ns: string, name: string) =>
       name === WEBHOOK_SECRET_NAME
         ? secretObject(name, { gitea: b64(SECRET) })
-        : secretObject(name, { token: b64(TOKEN) }),
+        : inspectTokenSecret("mooring"),
     list: async () => assert.fail("a pull-request delivery lists no Applications"),
     mergePatch: async () => assert.fail("a pull-request delivery refreshes nothing"),
   } as unknown as KubeClient;
@@ -130,7 +98,13 @@ function setup(controllerUrl: string | undefined) {
 
 describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
   const controller = new ControllerStandIn();
-  before(() => controller.start());
+  const nudges = () =>
+    controller.requests.filter((r) => `${r.method} ${r.url}` === EVENTS).map((r) => r.body as PreviewNudge);
+  const answer = (status: number, body: unknown) => controller.answers.set(EVENTS, () => ({ status, body }));
+  before(async () => {
+    answer(202, { accepted: true });
+    await controller.start();
+  });
   after(() => controller.stop());
 
   it("forwards an opened pull request to the controller and answers 202 with what it forwarded", async () => {
@@ -147,7 +121,7 @@ describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
       forwarded: nudge,
       accepted: true,
     });
-    assert.deepEqual(controller.nudges.at(-1), nudge);
+    assert.deepEqual(nudges().at(-1), nudge);
     assert.deepEqual(
       audit.map((a) => [a.kind, a.details]),
       [
@@ -171,7 +145,7 @@ describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
     const { deliver } = setup(controller.url);
     const res = await deliver("c-1", "issue_comment", comment("looks good\n/moor plan\n"));
     assert.equal(res.status, 202);
-    assert.deepEqual(controller.nudges.at(-1), {
+    assert.deepEqual(nudges().at(-1), {
       kind: "comment",
       forge: "gitea",
       repoURL: REPO,
@@ -183,7 +157,7 @@ describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
 
   it("answers 202 with the reason, telling the controller nothing, for an edit or a chat comment", async () => {
     const { deliver, audit } = setup(controller.url);
-    const before = controller.nudges.length;
+    const before = nudges().length;
     const edited = await deliver("e-1", "pull_request", pullRequest("edited"));
     assert.equal(edited.status, 202);
     assert.deepEqual(await edited.json(), {
@@ -198,7 +172,7 @@ describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
       ((await chat.json()) as { reason: string }).reason,
       "the comment does not ask for /moor plan",
     );
-    assert.equal(controller.nudges.length, before);
+    assert.equal(nudges().length, before);
     assert.deepEqual(
       audit.map((a) => [a.kind, a.details.event, a.details.ignored]),
       [
@@ -211,7 +185,7 @@ describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
   });
 
   it("answers 503 while the controller cannot be told, and lets the forge's retry through", async () => {
-    controller.answer = { status: 503, body: { error: { code: "not-leader", message: "standby" } } };
+    answer(503, { error: { code: "not-leader", message: "standby" } });
     try {
       const { deliver, audit } = setup(controller.url);
       const res = await deliver("pr-2", "pull_request", pullRequest("synchronized"));
@@ -220,7 +194,7 @@ describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
       assert.equal(audit[0]?.kind, "webhook-refused");
       assert.equal(audit[0]?.details.number, 12);
       assert.equal(audit[0]?.details.event, "pull_request");
-      controller.answer = { status: 202, body: { accepted: false, reason: "no Application reads it" } };
+      answer(202, { accepted: false, reason: "no Application reads it" });
       const retry = await deliver("pr-2", "pull_request", pullRequest("synchronized"));
       assert.equal(retry.status, 202);
       assert.deepEqual(
@@ -230,7 +204,7 @@ describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
       const replay = await deliver("pr-2", "pull_request", pullRequest("synchronized"));
       assert.equal(replay.status, 409);
     } finally {
-      controller.answer = { status: 202, body: { accepted: true } };
+      answer(202, { accepted: true });
     }
   });
 
