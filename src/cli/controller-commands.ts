@@ -70,7 +70,7 @@ function intFlag(values: Values, name: string): number | undefined {
 export const controllerCommands: Command[] = [
   {
     path: ["controller"],
-    usage: `moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--leader-elect=false] [--multi-tenant] [--default-service-account NAME] [--unsafe-unsandboxed-stacks] [--unsafe-unsandboxed-renders] [--database URL|PATH] [--audit-anchor-interval 60s] [--log-level info] [--log-format json|text] ${LIMIT_USAGE}`,
+    usage: `moor controller [--kubeconfig F] [--context C] [-n mooring] [--port 8082] [--concurrency 8] [--stack-concurrency 2] [--resync 3m] [--repo-poll-interval 60s] [--preview-poll-interval 60s] [--leader-elect=false] [--multi-tenant] [--default-service-account NAME] [--unsafe-unsandboxed-stacks] [--unsafe-unsandboxed-renders] [--database URL|PATH] [--audit-anchor-interval 60s] [--log-level info] [--log-format json|text] ${LIMIT_USAGE}`,
     summary:
       "run the controller for Applications and Stacks in the foreground (metrics and health on --port)",
     options: {
@@ -81,6 +81,8 @@ export const controllerCommands: Command[] = [
       "stack-concurrency": { type: "string" },
       resync: { type: "string" },
       "repo-poll-interval": { type: "string" },
+      // Pull-request previews: how often open PRs are listed behind the webhooks; 0 = webhooks only.
+      "preview-poll-interval": { type: "string" },
       "leader-elect": { type: "string" },
       "log-level": { type: "string" },
       "log-format": { type: "string" },
@@ -114,6 +116,7 @@ export const controllerCommands: Command[] = [
       const stackConcurrency = intFlag(values, "stack-concurrency");
       const resyncMs = durationFlag(values, "resync");
       const repoPollMs = durationFlag(values, "repo-poll-interval");
+      const previewPollMs = durationFlag(values, "preview-poll-interval");
       const identity = stringValue(values, "identity");
       const host = stringValue(values, "host");
       const defaultServiceAccount = stringValue(values, "default-service-account");
@@ -154,6 +157,7 @@ export const controllerCommands: Command[] = [
         ...(concurrency ? { concurrency } : {}),
         ...(resyncMs ? { resyncMs } : {}),
         ...(repoPollMs ? { repoPollMs } : {}),
+        ...(previewPollMs !== undefined ? { previewPollMs } : {}),
         ...(identity ? { identity } : {}),
         allowLocalRepos: values["allow-local-repos"] === true,
         unsafeUnsandboxedRenders: unsafeRenders,

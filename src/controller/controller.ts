@@ -1,7 +1,8 @@
 // The Application controller process: leader election, an informer on Applications feeding a
 // keyed work queue, drift watches on managed objects, and /metrics and /healthz over HTTP, with
 // the read-only /inspect/v1 endpoints the API server asks for trees, manifests and previews.
-// Only the leader reconciles; a standby keeps campaigning and takes over when the leader's Lease
+// The leader also previews pull requests (src/preview/service.ts): forges configured by Secrets,
+// webhooks forwarded by the API server, a poll every previewPollMs. Only the leader reconciles; a standby keeps campaigning and takes over when the leader's Lease
 // expires or is released on shutdown. Shutdown (SIGTERM) stops taking work and lets running
 // reconciles finish — Stack runs for up to a minute, still holding the Lease, since a new leader
 // would take their state locks for leftovers of dead runs; tofu runs still going then are
@@ -18,6 +19,11 @@ import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
 import { GitSource } from "../git/source.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { EventRecorder } from "../kube/events.ts";
+import { AppPreviews } from "../preview/app-preview.ts";
+import { ForgeDirectory } from "../preview/forges.ts";
+import { renderReads } from "../preview/reads.ts";
+import { PreviewService } from "../preview/service.ts";
+import { StackPreviewPlans } from "../preview/stack-plan.ts";
 import { RenderCache } from "../render/cache.ts";
 import { render } from "../render/render.ts";
 import type { ApiServer } from "../terraform/state-backend.ts";
@@ -91,6 +97,11 @@ export interface ControllerOptions {
   /** Run helm and kustomize unconfined (--unsafe-unsandboxed-renders); default false. */
   unsafeUnsandboxedRenders?: boolean;
   /**
+   * How often the leader lists the open pull requests of every followed repository, behind the
+   * webhooks (--preview-poll-interval); default 60 s; 0 turns the poll off (webhooks only).
+   */
+  previewPollMs?: number;
+  /**
    * Where syncs, drift, Stack plans, approvals, applies and unlocks are recorded (an AuditWriter,
    * src/audit/writer.ts; the caller opens and closes it); default: nothing is recorded.
    */
@@ -130,6 +141,8 @@ export class Controller {
   private server: Server | null = null;
   /** Answers /inspect/v1 while leading (it renders through this term's reconciler). */
   private inspector: AppInspector | null = null;
+  /** Pull-request previews of this leadership term. */
+  private previews: PreviewService | null = null;
   /** The bearer token inspect requests must carry (inspect-http.ts); undefined refuses them all. */
   private inspectToken: string | undefined;
   /** When the token was last read again for a request carrying an unknown one (ms since epoch). */
@@ -160,6 +173,7 @@ export class Controller {
       tenancy: options.tenancy ?? SINGLE_TEAM,
       allowLocalRepos: options.allowLocalRepos ?? false,
       unsafeUnsandboxedRenders: options.unsafeUnsandboxedRenders ?? false,
+      previewPollMs: options.previewPollMs ?? 60_000,
       ...(options.gitCacheDir ? { gitCacheDir: options.gitCacheDir } : {}),
       ...(options.stacks ? { stacks: options.stacks } : {}),
     };
@@ -286,11 +300,44 @@ export class Controller {
     this.appInformer = informer;
     informer.start();
     this.inspector = new AppInspector(this.client, reconciler);
-    if (this.options.stacks) this.startStacks(sources, this.options.stacks);
+    const stackPlans = this.options.stacks ? this.startStacks(sources, this.options.stacks) : undefined;
+    this.startPreviews(sources, reconciler, projects, stackPlans);
+  }
+
+  /** Pull-request previews: the leader follows the forges' pull requests on the repositories its targets read. */
+  private startPreviews(
+    sources: SourceResolver,
+    reconciler: AppReconciler,
+    projects: ProjectCache,
+    stacks: StackPreviewPlans | undefined,
+  ): void {
+    const previews = new PreviewService(
+      {
+        forges: new ForgeDirectory(this.client, { namespace: this.options.namespace, log: this.log }),
+        targets: () => [...(this.appInformer?.list() ?? []), ...(this.stackInformer?.list() ?? [])],
+        git: sources,
+        reads: renderReads,
+        apps: new AppPreviews(reconciler),
+        ...(stacks ? { stacks } : {}),
+        policies: async (name) => {
+          const found = await projects.get(name, `the preview policies of project ${name}`);
+          return found.found ? (found.project.spec.policies ?? []) : [];
+        },
+        log: this.log.with({ component: "previews" }),
+        metrics: this.metrics,
+        audit: this.audit,
+      },
+      { pollIntervalMs: this.options.previewPollMs },
+    );
+    this.previews = previews;
+    previews.start();
   }
 
   /** Stacks get their own queue: a tofu run takes seconds to minutes and must not hold up apps. */
-  private startStacks(sources: SourceResolver, stacks: NonNullable<ControllerOptions["stacks"]>): void {
+  private startStacks(
+    sources: SourceResolver,
+    stacks: NonNullable<ControllerOptions["stacks"]>,
+  ): StackPreviewPlans {
     const runs = new AbortController();
     this.stackRuns = runs;
     const reconciler = new StackReconciler({
@@ -338,6 +385,22 @@ export class Controller {
     });
     this.stackInformer = informer;
     informer.start();
+    // Previews plan in the same sandbox, as the same identities, in throwaway folders of their own.
+    return new StackPreviewPlans({
+      client: this.client,
+      sources,
+      apiServer: stacks.apiServer,
+      cliConfigFile: stacks.cliConfigFile,
+      folders: reconciler.folders,
+      sandbox: {
+        unsafeUnsandboxed: stacks.sandbox?.unsafeUnsandboxed ?? false,
+        providerMirrors: stacks.sandbox?.providerMirrors ?? providerMirrors(),
+      },
+      ...(this.projects ? { projects: this.projects } : {}),
+      controllerNamespace: this.options.namespace,
+      maxTimeoutMs: this.limits.maxStackTimeoutMs,
+      signal: runs.signal,
+    });
   }
 
   /**
@@ -360,6 +423,8 @@ export class Controller {
     if (this.diskGc) clearInterval(this.diskGc);
     this.leading = false;
     this.inspector = null;
+    this.previews?.stop();
+    this.previews = null;
     this.metrics.isLeader.set(0);
     this.stackInformer?.stop();
     // Another replica may lead already: our tofu runs must not keep the state locked under it.
@@ -385,6 +450,7 @@ export class Controller {
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.previews?.stop();
       this.stackInformer?.stop();
       this.appInformer?.stop();
       this.projects?.stop();
@@ -422,6 +488,7 @@ export class Controller {
         token: () => this.inspectToken,
         reloadToken: () => this.reloadInspectToken(),
         inspector: () => this.inspector,
+        previews: () => this.previews,
         log: this.log,
       };
       if (serveInspect(req, res, inspect)) return;
