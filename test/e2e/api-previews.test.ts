@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { LocalPreviewAnswer } from "../../src/core/preview/protocol.ts";
-import { adminToken } from "../harness/admin.ts";
+import { initialAdminPassword } from "../harness/admin.ts";
 import { deleteApp, waitForApp } from "../harness/apps.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
@@ -42,12 +42,12 @@ describe("moor preview through the API: a branch's changes before any pull reque
   let repoURL = "";
 
   /** An environment with its own login folder and no way to a kubeconfig. */
-  async function loggedIn(name: string, token: string): Promise<NodeJS.ProcessEnv> {
+  async function loggedIn(name: string, how: string[], secret: string): Promise<NodeJS.ProcessEnv> {
     const home = join(dir, name);
     await mkdir(home, { recursive: true });
     const env: NodeJS.ProcessEnv = { ...runEnv(), MOORING_CONFIG_DIR: join(home, "config"), HOME: home };
     delete env.KUBECONFIG;
-    const login = await moor(["login", server.origin, "--token-stdin"], { env, input: `${token}\n` });
+    const login = await moor(["login", server.origin, ...how], { env, input: `${secret}\n` });
     assert.equal(login.code, 0, login.stderr);
     return env;
   }
@@ -92,8 +92,11 @@ describe("moor preview through the API: a branch's changes before any pull reque
     });
     controller = await startController();
     server = await startServer({ startTimeoutMs: 60_000, controller });
-    const token = await adminToken(server);
-    admin = await loggedIn("admin", token);
+    admin = await loggedIn(
+      "admin",
+      ["--username", "admin", "--password-stdin"],
+      await initialAdminPassword(),
+    );
     const viewerToken = await eventually(`a viewer token of ${OTHER}`, async () => {
       const made = await moor(
         ["token", "create", "--project", OTHER, "--role", "viewer", "--expires", "1h"],
@@ -103,7 +106,7 @@ describe("moor preview through the API: a branch's changes before any pull reque
       );
       return made.code === 0 ? made.stdout.trim() : undefined;
     });
-    other = await loggedIn("other", viewerToken);
+    other = await loggedIn("other", ["--token-stdin"], viewerToken);
     await waitForApp(
       APP,
       "synced at main (v1)",
