@@ -2,6 +2,7 @@
 // a PR's author and reviewers would see on the forge (one comment, the status) and what the
 // controller keeps and audits. The real parts are tested end to end in test/e2e/previews.test.ts.
 import assert from "node:assert/strict";
+import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import type { AuditActor, AuditEntry, AuditKind } from "../core/audit/record.ts";
 import type { JsonMap } from "../core/json.ts";
@@ -40,6 +41,8 @@ class FakeForge implements ForgeClient {
   readonly writers = new Set<string>(["ada"]);
   /** Calls of getPullRequest that fail first with this error. */
   failNext: ForgeError[] = [];
+  /** The token may not ask about permissions (a Gitea token without repository admin). */
+  forbidPermissions = false;
   openListed = true;
   #nextId = 100;
 
@@ -79,6 +82,8 @@ class FakeForge implements ForgeClient {
     return [];
   }
   async hasWriteAccess(_repo: unknown, login: string) {
+    if (this.forbidPermissions)
+      throw new ForgeError("forbidden", "gitea GET /api/v1/repos/team/app/collaborators answered 403");
     return this.writers.has(login);
   }
 
@@ -221,6 +226,13 @@ const stack: KubeObject = {
 };
 
 function setup(options: { changed?: ChangedPath[]; targets?: KubeObject[] } = {}) {
+  const logged: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logged.push(String(chunk));
+      done();
+    },
+  });
   const forge = new FakeForge();
   const configured: ConfiguredForge = {
     name: "gitea",
@@ -251,7 +263,7 @@ function setup(options: { changed?: ChangedPath[]; targets?: KubeObject[] } = {}
       apps,
       stacks,
       policies: async () => [],
-      log: createLogger({ level: "error" }),
+      log: createLogger({ level: "error", stream }),
       audit,
       now: () => {
         clock += 1000;
@@ -262,7 +274,7 @@ function setup(options: { changed?: ChangedPath[]; targets?: KubeObject[] } = {}
     { pollIntervalMs: 0 },
   );
   service.start();
-  return { service, forge, apps, stacks, audit, ancestors };
+  return { service, forge, apps, stacks, audit, ancestors, logged };
 }
 
 const nudge = (number: number, action: "opened" | "synchronized" | "closed" | "merged" = "opened") =>
@@ -378,6 +390,20 @@ describe("pull-request previews", () => {
     await service.idle();
     assert.deepEqual(stacks.planned, []);
     assert.match(forge.commentsOn(7)[0]?.body ?? "", /no write access/);
+  });
+
+  it("holds Stack plans when the forge will not say who may write, and logs it for a person naming the forge Secret", async () => {
+    const { service, forge, stacks, logged } = setup();
+    forge.forbidPermissions = true;
+    forge.pull(14);
+    await service.nudge(nudge(14));
+    await service.idle();
+    assert.deepEqual(stacks.planned, []);
+    assert.equal(forge.lastStatus(HEAD1)?.state, "pending");
+    const line = logged.find((l) => l.includes("forge-forbidden"));
+    assert.ok(line, logged.join(""));
+    assert.match(line, /"forgeSecret":"gitea"/);
+    assert.match(line, /"repo":"team\/app"/);
   });
 
   it("shows what was applied after the merge: commit, time and audit id", async () => {

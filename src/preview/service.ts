@@ -411,10 +411,7 @@ export class PreviewService {
     );
     const baseSha = pr.base.sha || (await git.head(pull.repoURL, pr.base.ref, true));
     const needsGate = candidates.some((c) => c.kind === "Stack");
-    const writer =
-      needsGate && !pr.fromFork
-        ? await this.#forgeCall(pull, (c) => c.hasWriteAccess(pull.repo, pr.author), signal)
-        : false;
+    const writer = needsGate && !pr.fromFork ? await this.#isWriter(pull, pr.author, signal) : false;
     const gate = planGate({
       fromFork: pr.fromFork,
       authorIsWriter: writer,
@@ -535,6 +532,8 @@ export class PreviewService {
       state: "failure",
       description: fitDescription(`preview failed: ${message}`),
     };
+    // A PR merged or closed keeps its state and status: only an open PR's preview failed.
+    if (!pull.open) return;
     const stored = pull.stored;
     if (stored) {
       stored.state = "done";
@@ -569,7 +568,7 @@ export class PreviewService {
   // ---- /moor plan ----
 
   async #planRequested(pull: Pull, commenter: string, signal: AbortSignal): Promise<void> {
-    const writer = await this.#forgeCall(pull, (c) => c.hasWriteAccess(pull.repo, commenter), signal);
+    const writer = await this.#isWriter(pull, commenter, signal);
     const pr = await this.#forgeCall(pull, (c) => c.getPullRequest(pull.repo, pull.number), signal);
     const stored = pull.stored;
     const actor: AuditActor = { type: "user", name: commenter };
@@ -606,6 +605,21 @@ export class PreviewService {
       };
     });
     if (changed) await this.#postComment(pull, signal);
+  }
+
+  /**
+   * Whether the forge says `login` may write to the repository. When the token may not ask (a
+   * Gitea token needs repository admin for it), nobody counts as a writer: Stacks wait, and the
+   * refusal is logged for a person to fix.
+   */
+  async #isWriter(pull: Pull, login: string, signal: AbortSignal): Promise<boolean> {
+    try {
+      return await this.#forgeCall(pull, (c) => c.hasWriteAccess(pull.repo, login), signal);
+    } catch (err) {
+      if (err instanceof ForgeError && (err.code === "forbidden" || err.code === "unauthorized"))
+        return false;
+      throw err;
+    }
   }
 
   #withRefusal(pull: Pull, reason: string, headSha: string): string {
