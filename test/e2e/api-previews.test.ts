@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { LocalPreviewAnswer } from "../../src/core/preview/protocol.ts";
 import { initialAdminPassword } from "../harness/admin.ts";
-import { deleteApp, waitForApp } from "../harness/apps.ts";
+import { applyApp, deleteApp, waitForApp } from "../harness/apps.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runEnv } from "../harness/env.ts";
@@ -76,19 +76,14 @@ describe("moor preview through the API: a branch's changes before any pull reque
       metadata: { name, namespace: "mooring" },
       spec: { sourceRepos: ["*"], destinations: [{ name: "in-cluster", namespace: NS }] },
     });
-    const app = {
-      apiVersion: "mooring.dev/v1alpha1",
-      kind: "Application",
-      metadata: { name: APP, namespace: "mooring" },
-      spec: {
-        project: TEAM,
-        source: { repoURL, targetRevision: "main", path: "app" },
-        destination: { namespace: NS },
-        syncPolicy: { automated: { prune: true } },
-      },
-    };
     await kubectlOk(["apply", "--server-side", "-f", "-"], {
-      input: JSON.stringify({ apiVersion: "v1", kind: "List", items: [project(TEAM), project(OTHER), app] }),
+      input: JSON.stringify({ apiVersion: "v1", kind: "List", items: [project(TEAM), project(OTHER)] }),
+    });
+    await applyApp(APP, {
+      project: TEAM,
+      source: { repoURL, targetRevision: "main", path: "app" },
+      destination: { namespace: NS },
+      syncPolicy: { automated: { prune: true } },
     });
     controller = await startController();
     server = await startServer({ startTimeoutMs: 60_000, controller });
