@@ -61,7 +61,7 @@ function setup(controllerUrl: string | undefined) {
   const kube = {
     get: async (_v: string, _kind: string, _ns: string, name: string) =>
       name === WEBHOOK_SECRET_NAME
-        ? secretObject(name, { gitea: b64(SECRET) })
+        ? secretObject(name, { gitea: b64(SECRET), gitlab: b64(SECRET) })
         : inspectTokenSecret("mooring"),
     list: async () => assert.fail("a pull-request delivery lists no Applications"),
     mergePatch: async () => assert.fail("a pull-request delivery refreshes nothing"),
@@ -93,7 +93,21 @@ function setup(controllerUrl: string | undefined) {
       }),
     );
   };
-  return { audit, deliver };
+  /** GitLab proves itself with the token, names the event in X-Gitlab-Event. */
+  const deliverGitlab = (delivery: string, event: string, payload: unknown) =>
+    app.fetch(
+      new Request("http://x/api/v1/webhooks/gitlab", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-gitlab-event": event,
+          "x-gitlab-event-uuid": delivery,
+          "x-gitlab-token": SECRET,
+        },
+        body: JSON.stringify(payload),
+      }),
+    );
+  return { audit, deliver, deliverGitlab };
 }
 
 describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
@@ -206,6 +220,53 @@ describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
     } finally {
       answer(202, { accepted: true });
     }
+  });
+
+  it("forwards GitLab's merge request pushes and /moor plan notes, and ignores an update without commits", async () => {
+    const { deliverGitlab } = setup(controller.url);
+    const project = "https://gitlab.example/team/platform.git";
+    const mergeRequest = (extra: Record<string, unknown>) => ({
+      user: { username: "ada" },
+      object_attributes: {
+        iid: 9,
+        action: "update",
+        source_branch: "scale",
+        target_branch: "main",
+        source_project_id: 1,
+        target_project_id: 1,
+        url: "https://gitlab.example/team/platform/-/merge_requests/9",
+        last_commit: { id: "c".repeat(40) },
+        source: { git_http_url: project },
+        target: { git_http_url: project },
+        ...extra,
+      },
+    });
+    const pushed = await deliverGitlab("g-1", "Merge Request Hook", mergeRequest({ oldrev: "d".repeat(40) }));
+    assert.equal(pushed.status, 202);
+    assert.deepEqual(nudges().at(-1), {
+      kind: "pull_request",
+      forge: "gitlab",
+      repoURL: project,
+      number: 9,
+      action: "synchronized",
+    });
+    const retitled = await deliverGitlab("g-2", "Merge Request Hook", mergeRequest({}));
+    assert.equal(((await retitled.json()) as { ignored?: boolean }).ignored, true);
+    const note = await deliverGitlab("g-3", "Note Hook", {
+      user: { username: "bob" },
+      project: { git_http_url: project },
+      merge_request: { iid: 9 },
+      object_attributes: { id: 77, noteable_type: "MergeRequest", note: "/moor plan" },
+    });
+    assert.equal(note.status, 202);
+    assert.deepEqual(nudges().at(-1), {
+      kind: "comment",
+      forge: "gitlab",
+      repoURL: project,
+      number: 9,
+      commenter: "bob",
+      plan: true,
+    });
   });
 
   it("answers 503 when the server has no controller to tell", async () => {
