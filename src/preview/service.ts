@@ -458,17 +458,13 @@ export class PreviewService {
     });
   }
 
-  /** The comment (when there is something to show or one was posted already) and the status. */
+  /**
+   * The status, then the comment (when there is something to show or one was posted already):
+   * whoever sees the comment's result sees the status that goes with it.
+   */
   async #publish(pull: Pull, pr: PullRequest, signal: AbortSignal, isCurrent: () => boolean): Promise<void> {
     const stored = pull.stored;
     if (!stored) return;
-    const report = stored.report;
-    const hasTargets = report.apps.length + report.stacks.length > 0;
-    if (hasTargets || stored.commentId !== undefined) {
-      if (!isCurrent()) throw new Superseded();
-      const { upsert } = await this.#postComment(pull, signal);
-      stored.commentId = upsert;
-    }
     if (!isCurrent()) throw new Superseded();
     await this.#forgeCall(
       pull,
@@ -480,9 +476,14 @@ export class PreviewService {
         }),
       signal,
     );
+    const report = stored.report;
+    if (report.apps.length + report.stacks.length === 0 && stored.commentId === undefined) return;
+    if (!isCurrent()) throw new Superseded();
+    stored.commentId = await this.#postComment(pull, signal);
   }
 
-  async #postComment(pull: Pull, signal?: AbortSignal): Promise<{ upsert: number }> {
+  /** Writes the stored report as the PR's one comment; its id. */
+  async #postComment(pull: Pull, signal?: AbortSignal): Promise<number> {
     const stored = pull.stored as StoredPreview;
     const apiPath = `${this.#options.apiPath}?repoURL=${encodeURIComponent(pull.repoURL)}&number=${pull.number}`;
     const { body } = renderComment(stored.report, { budget: pull.forge.client.commentLimit, apiPath });
@@ -491,7 +492,7 @@ export class PreviewService {
       (c) => c.upsertMarkedComment(pull.repo, pull.number, body),
       signal,
     );
-    return { upsert: result.comment.id };
+    return result.comment.id;
   }
 
   #store(
