@@ -40,17 +40,19 @@ import type {
 import {
   type AppliedEntry,
   appliedEntryOf,
-  forgeRetryDelayMs,
   planGate,
   pollActions,
   refusedPlanRequest,
 } from "../core/preview/pull-lifecycle.ts";
 import { type PreviewReport, targetLabel } from "../core/preview/report.ts";
 import { type CommitStatus, fitDescription, previewStatus, STATUS_CONTEXT } from "../core/preview/status.ts";
-import { parseRepoLocation, redactRepoURL, sameRepository } from "../core/repo-url.ts";
-import { type ForgeClient, ForgeError, type PullRequest, type RepoRef, repoPath } from "../forge/forge.ts";
+import { redactRepoURL } from "../core/repo-url.ts";
+import { type ForgeClient, type PullRequest, type RepoRef, repoPath } from "../forge/forge.ts";
+import { callForge, type ForgeCallOptions, type ForgeTarget, isWriter } from "./forge-calls.ts";
 import { type ConfiguredForge, type ForgeRepo, forgeFor } from "./forges.ts";
+import { previewLocally } from "./local.ts";
 import { type PreviewRunDeps, runPreview, type StackGate } from "./pipeline.ts";
+import { type Job, SerialJobs, Superseded } from "./serial-jobs.ts";
 import { candidateOf, type PreviewCandidate } from "./targets.ts";
 
 /** What the service needs of the audit trail (ControllerAudit). */
@@ -99,17 +101,7 @@ interface Pull {
   /** The head asked for last (by a poll or a run), so a poll does not ask twice. */
   requestedHead?: string;
   open: boolean;
-  /** Bumped by every superseding request; a job of an older generation writes nothing more. */
-  generation: number;
-  chain: Promise<void>;
-  running?: AbortController;
-}
-
-class Superseded extends Error {
-  constructor() {
-    super("superseded by a newer request");
-    this.name = "Superseded";
-  }
+  jobs: SerialJobs;
 }
 
 /** Applies remembered for a merge learned after them. */
@@ -151,15 +143,15 @@ export class PreviewService {
     this.#timer = null;
     this.#unsubscribe?.();
     this.#stopped.abort();
-    for (const pull of this.#pulls.values()) pull.running?.abort();
+    for (const pull of this.#pulls.values()) pull.jobs.abort();
   }
 
   /** Resolves once every job queued so far has finished (tests). */
   async idle(): Promise<void> {
     for (;;) {
-      const chains = [...this.#pulls.values()].map((p) => p.chain);
+      const chains = [...this.#pulls.values()].map((p) => p.jobs.settled);
       await Promise.all([...chains, this.#polling]);
-      if ([...this.#pulls.values()].every((p, i) => p.chain === chains[i])) return;
+      if ([...this.#pulls.values()].every((p, i) => p.jobs.settled === chains[i])) return;
     }
   }
 
@@ -199,38 +191,8 @@ export class PreviewService {
   }
 
   /** `moor preview`: the same report for two revisions of a repository, with no forge involved. */
-  async runLocal(request: LocalPreviewRequest, signal?: AbortSignal): Promise<LocalPreviewAnswer> {
-    const { git } = this.#deps;
-    const repoURL = request.repoURL;
-    const [baseSha, headSha] = await Promise.all([
-      git.head(repoURL, request.base, true),
-      git.head(repoURL, request.head, true),
-    ]);
-    const repo = parseRepoLocation(repoURL);
-    const readers = this.#candidates().filter((c) => {
-      const location = parseRepoLocation(c.repoURL);
-      return repo !== undefined && location !== undefined && sameRepository(repo, location);
-    });
-    const isDefault = needsDefaultBranch(readers) && (await git.head(repoURL, "HEAD", true)) === baseSha;
-    const planProjects = new Set(request.planProjects);
-    const stackGate: StackGate = (stack) =>
-      planProjects.has(stack.project)
-        ? { plan: true }
-        : {
-            plan: false,
-            reason: `planning needs the verb plan in project ${stack.project}, which the caller lacks`,
-          };
-    const { report, projects } = await runPreview(this.#deps, {
-      repoURL,
-      baseRef: request.base,
-      baseSha,
-      headSha,
-      candidates: candidateTargets(repoURL, request.base, isDefault, readers),
-      stackGate,
-      live: request.live ?? true,
-      ...(signal ? { signal } : {}),
-    });
-    return { report, projects, status: previewStatus(report), baseSha, headSha };
+  runLocal(request: LocalPreviewRequest, signal?: AbortSignal): Promise<LocalPreviewAnswer> {
+    return previewLocally(this.#deps, this.#candidates(), request, signal);
   }
 
   /** Lists the open PRs of every followed repository: previews unseen heads, re-reads PRs gone from the list. */
@@ -258,10 +220,9 @@ export class PreviewService {
     }
     for (const found of repos.values()) {
       if (this.#stopped.signal.aborted) return;
-      const probe = { forge: found.forge, repo: found.repo, key: "", number: 0 };
       let open: PullRequest[];
       try {
-        open = await this.#forgeCall(probe, (c) => c.listOpenPullRequests(found.repo), this.#stopped.signal);
+        open = await this.#forgeCall(found, (c) => c.listOpenPullRequests(found.repo), this.#stopped.signal);
       } catch (err) {
         this.#deps.log.warn("preview poll: cannot list open pull requests", {
           forge: found.forge.name,
@@ -302,7 +263,7 @@ export class PreviewService {
       this.#pulls.delete(key);
       pull.forge = found.forge;
     } else {
-      pull = {
+      const created: Pull = {
         key,
         forge: found.forge,
         repo: found.repo,
@@ -310,9 +271,12 @@ export class PreviewService {
         repoURL,
         approvals: new Set(),
         open: true,
-        generation: 0,
-        chain: Promise.resolve(),
+        jobs: new SerialJobs(this.#stopped.signal, {
+          superseded: () => this.#deps.metrics?.previews.inc({ result: "superseded" }),
+          failed: (err, isCurrent) => this.#failed(created, err, isCurrent),
+        }),
       };
+      pull = created;
     }
     this.#pulls.set(key, pull);
     this.#evict();
@@ -322,7 +286,7 @@ export class PreviewService {
   #evict(): void {
     for (const [key, pull] of this.#pulls) {
       if (this.#pulls.size <= this.#options.maxStored) return;
-      if (!pull.running) this.#pulls.delete(key);
+      if (!pull.jobs.busy) this.#pulls.delete(key);
     }
   }
 
@@ -330,41 +294,8 @@ export class PreviewService {
    * Queues a job after the PR's others. A superseding job aborts the one running and makes every
    * older job drop what it has not written.
    */
-  #enqueue(
-    pull: Pull,
-    supersede: boolean,
-    job: (signal: AbortSignal, isCurrent: () => boolean) => Promise<void>,
-  ) {
-    if (supersede) {
-      pull.generation += 1;
-      pull.running?.abort();
-    }
-    const generation = pull.generation;
-    pull.chain = pull.chain.then(async () => {
-      if (generation !== pull.generation || this.#stopped.signal.aborted) return;
-      const controller = new AbortController();
-      pull.running = controller;
-      const signal = AbortSignal.any([controller.signal, this.#stopped.signal]);
-      const isCurrent = () => generation === pull.generation && !signal.aborted;
-      try {
-        await job(signal, isCurrent);
-      } catch (err) {
-        if (err instanceof Superseded || signal.aborted) {
-          this.#deps.metrics?.previews.inc({ result: "superseded" });
-          return;
-        }
-        this.#deps.log.error("preview failed", {
-          forge: pull.forge.name,
-          repo: repoPath(pull.repo),
-          number: pull.number,
-          error: err instanceof Error ? err.message : String(err),
-        });
-        this.#deps.metrics?.previews.inc({ result: "error" });
-        await this.#failed(pull, err, isCurrent);
-      } finally {
-        if (pull.running === controller) pull.running = undefined;
-      }
-    });
+  #enqueue(pull: Pull, supersede: boolean, job: Job): void {
+    pull.jobs.add(supersede, job);
   }
 
   #refresh(pull: Pull, mode: "all" | "plans", headSha?: string): void {
@@ -528,6 +459,13 @@ export class PreviewService {
   /** A preview that could not be made: the status says so (best effort), the stored one too. */
   async #failed(pull: Pull, err: unknown, isCurrent: () => boolean): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
+    this.#deps.log.error("preview failed", {
+      forge: pull.forge.name,
+      repo: repoPath(pull.repo),
+      number: pull.number,
+      error: message,
+    });
+    this.#deps.metrics?.previews.inc({ result: "error" });
     const status: CommitStatus = {
       context: STATUS_CONTEXT,
       state: "failure",
@@ -608,21 +546,6 @@ export class PreviewService {
     if (changed) await this.#postComment(pull, signal);
   }
 
-  /**
-   * Whether the forge says `login` may write to the repository. When the token may not ask (a
-   * Gitea token needs repository admin for it), nobody counts as a writer: Stacks wait, and the
-   * refusal is logged for a person to fix.
-   */
-  async #isWriter(pull: Pull, login: string, signal: AbortSignal): Promise<boolean> {
-    try {
-      return await this.#forgeCall(pull, (c) => c.hasWriteAccess(pull.repo, login), signal);
-    } catch (err) {
-      if (err instanceof ForgeError && (err.code === "forbidden" || err.code === "unauthorized"))
-        return false;
-      throw err;
-    }
-  }
-
   #withRefusal(pull: Pull, reason: string, headSha: string): string {
     const refused = pull.refused;
     return refused && refused.headSha === headSha ? refusedPlanRequest(reason, refused.login) : reason;
@@ -680,37 +603,27 @@ export class PreviewService {
     });
   }
 
-  /**
-   * A forge call, tried again with backoff while the forge is rate-limited or unreachable. A
-   * refusal that needs a person (unauthorized, forbidden) is logged naming the forge's Secret and
-   * the repository; forge errors never carry the token.
-   */
-  async #forgeCall<T>(
-    pull: Pick<Pull, "forge" | "repo" | "number">,
+  /** A forge call with retries (forge-calls.ts). */
+  #forgeCall<T>(
+    target: ForgeTarget,
     call: (client: ForgeClient) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<T> {
-    const sleep = this.#deps.sleep ?? abortableSleep;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await call(pull.forge.client);
-      } catch (err) {
-        if (!(err instanceof ForgeError)) throw err;
-        this.#deps.metrics?.forgeErrors.inc({ forge: pull.forge.name, code: err.code });
-        if (err.retryable && attempt < this.#options.forgeAttempts && !signal?.aborted) {
-          await sleep(forgeRetryDelayMs(attempt, err.retryAfterSeconds), signal);
-          continue;
-        }
-        if (err.code === "unauthorized" || err.code === "forbidden")
-          this.#deps.log.error("the forge refused Mooring's token; a person must fix its access", {
-            code: `forge-${err.code}`,
-            forgeSecret: pull.forge.name,
-            repo: repoPath(pull.repo),
-            error: err.message,
-          });
-        throw err;
-      }
-    }
+    return callForge(target, call, this.#forgeOptions(), signal);
+  }
+
+  #isWriter(pull: Pull, login: string, signal: AbortSignal): Promise<boolean> {
+    return isWriter(pull, login, this.#forgeOptions(), signal);
+  }
+
+  #forgeOptions(): ForgeCallOptions {
+    const { log, metrics, sleep } = this.#deps;
+    return {
+      attempts: this.#options.forgeAttempts,
+      log,
+      ...(metrics ? { metrics } : {}),
+      ...(sleep ? { sleep } : {}),
+    };
   }
 
   #pullDetails(pull: Pull): JsonMap {
@@ -752,18 +665,4 @@ function rowOf(stored: StoredPreview): PreviewRow {
 function covers(report: PreviewReport, applied: AppliedEntry): boolean {
   const list = applied.kind === "Application" ? report.apps : report.stacks;
   return list.some((t) => targetLabel(t) === targetLabel(applied));
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
