@@ -37,7 +37,8 @@ class FakeForge implements ForgeClient {
   readonly commentLimit = 262_144;
   readonly pulls = new Map<number, PullRequest>();
   readonly comments: (ForgeComment & { number: number })[] = [];
-  readonly statuses: { sha: string; status: CommitStatusInput }[] = [];
+  /** Each status set, with the PR's comment as it read at that moment. */
+  readonly statuses: { sha: string; status: CommitStatusInput; commentThen?: string }[] = [];
   readonly writers = new Set<string>(["ada"]);
   /** Calls of getPullRequest that fail first with this error. */
   failNext: ForgeError[] = [];
@@ -76,7 +77,9 @@ class FakeForge implements ForgeClient {
     return { comment, created: true };
   }
   async setCommitStatus(_repo: unknown, sha: string, status: CommitStatusInput) {
-    this.statuses.push({ sha, status });
+    const pr = [...this.pulls.values()].find((p) => p.head.sha === sha);
+    const commentThen = pr ? this.commentsOn(pr.number)[0]?.body : undefined;
+    this.statuses.push({ sha, status, ...(commentThen !== undefined ? { commentThen } : {}) });
   }
   async listCommitStatuses() {
     return [];
@@ -300,6 +303,11 @@ describe("pull-request previews", () => {
       "pending while it runs, then the result",
     );
     assert.deepEqual(apps.calls, [{ app: "web", head: HEAD1 }]);
+    assert.match(
+      forge.statuses.at(-1)?.commentThen ?? "",
+      /replicas 1 → 2/,
+      "the comment explains the status before the status is set",
+    );
 
     forge.pull(4, { head: { ref: "scale", sha: HEAD2, repoURL: REPO_URL } });
     await service.nudge(nudge(4, "synchronized"));

@@ -390,12 +390,18 @@ export class PreviewService {
   }
 
   /**
-   * The status, then the comment (when there is something to show or one was posted already):
-   * whoever sees the comment's result sees the status that goes with it.
+   * The comment (when there is something to show or one was posted already), then the status:
+   * the status is the last word, so whoever waits for it (branch protection, a CI job, a person)
+   * finds the comment explaining it already there.
    */
   async #publish(pull: Pull, pr: PullRequest, signal: AbortSignal, isCurrent: () => boolean): Promise<void> {
     const stored = pull.stored;
     if (!stored) return;
+    const report = stored.report;
+    if (report.apps.length + report.stacks.length > 0 || stored.commentId !== undefined) {
+      if (!isCurrent()) throw new Superseded();
+      stored.commentId = await this.#postComment(pull, signal);
+    }
     if (!isCurrent()) throw new Superseded();
     await this.#forgeCall(
       pull,
@@ -407,10 +413,6 @@ export class PreviewService {
         }),
       signal,
     );
-    const report = stored.report;
-    if (report.apps.length + report.stacks.length === 0 && stored.commentId === undefined) return;
-    if (!isCurrent()) throw new Superseded();
-    stored.commentId = await this.#postComment(pull, signal);
   }
 
   /** Writes the stored report as the PR's one comment; its id. */
