@@ -247,6 +247,8 @@ function setup(options: { changed?: ChangedPath[]; targets?: KubeObject[] } = {}
   const stacks = new FakeStacks();
   const audit = new FakeAudit();
   const ancestors = new Set<string>();
+  /** Calls of changedFiles that fail first, as an unreachable git server would. */
+  const gitDown = { failures: 0 };
   const changed = options.changed ?? [
     { kind: "modified", path: "apps/web/deployment.yaml" },
     { kind: "modified", path: "stacks/db/main.tf" },
@@ -259,7 +261,13 @@ function setup(options: { changed?: ChangedPath[]; targets?: KubeObject[] } = {}
       git: {
         head: async (_repo, revision) => (revision === "HEAD" || revision === "main" ? BASE : revision),
         fetch: async () => ({ dir: "/checkout/base" }),
-        changedFiles: async () => changed,
+        changedFiles: async () => {
+          if (gitDown.failures > 0) {
+            gitDown.failures -= 1;
+            throw new Error("git fetch http://git.local:3000/team/app.git failed: connection refused");
+          }
+          return changed;
+        },
         isAncestor: async (_repo, a, b) => ancestors.has(`${a}..${b}`),
       },
       reads: async () => [],
@@ -277,7 +285,7 @@ function setup(options: { changed?: ChangedPath[]; targets?: KubeObject[] } = {}
     { pollIntervalMs: 0 },
   );
   service.start();
-  return { service, forge, apps, stacks, audit, ancestors, logged };
+  return { service, forge, apps, stacks, audit, ancestors, logged, gitDown };
 }
 
 const nudge = (number: number, action: "opened" | "synchronized" | "closed" | "merged" = "opened") =>
@@ -508,6 +516,23 @@ describe("pull-request previews", () => {
     await service.poll();
     await service.idle();
     assert.equal((await service.get(REPO_URL, 11))?.state, "closed");
+  });
+
+  it("says on the PR when a preview could not be made, and the next poll tries the head again", async () => {
+    const { service, forge, gitDown } = setup();
+    gitDown.failures = 1;
+    forge.pull(15);
+    await service.nudge(nudge(15));
+    await service.idle();
+    assert.equal(forge.lastStatus(HEAD1)?.state, "error");
+    assert.match(
+      forge.lastStatus(HEAD1)?.description ?? "",
+      /preview failed: git fetch .* connection refused/,
+    );
+    await service.poll();
+    await service.idle();
+    assert.equal(forge.lastStatus(HEAD1)?.state, "success");
+    assert.equal(forge.commentsOn(15).length, 1);
   });
 
   it("tries a rate-limited forge again, and refuses nudges for repositories nobody reads", async () => {

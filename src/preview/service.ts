@@ -101,6 +101,8 @@ interface Pull {
   /** The head asked for last (by a poll or a run), so a poll does not ask twice. */
   requestedHead?: string;
   open: boolean;
+  /** The last preview could not be made: the poll tries again. */
+  failed?: boolean;
   jobs: SerialJobs;
 }
 
@@ -238,7 +240,7 @@ export class PreviewService {
         open.map((pr) => ({ number: pr.number, headSha: pr.head.sha })),
         followed.map((p) => ({
           number: p.number,
-          headSha: p.requestedHead ?? p.stored?.headSha ?? "",
+          headSha: p.failed ? "" : (p.requestedHead ?? p.stored?.headSha ?? ""),
           open: p.open,
         })),
       );
@@ -326,6 +328,7 @@ export class PreviewService {
     const pr = await this.#forgeCall(pull, (c) => c.getPullRequest(pull.repo, pull.number), signal);
     if (pr.state !== "open") return this.#closed(pull, pr);
     pull.open = true;
+    pull.failed = false;
     pull.requestedHead = pr.head.sha;
     const { git } = this.#deps;
     const found = { forge: pull.forge, repo: pull.repo };
@@ -482,6 +485,8 @@ export class PreviewService {
       stored.updatedAt = this.#now().toISOString();
     }
     const head = pull.requestedHead;
+    // The next poll tries this head again: git or the forge may be back by then.
+    pull.failed = true;
     if (!head || !isCurrent()) return;
     await pull.forge.client
       .setCommitStatus(pull.repo, head, {
