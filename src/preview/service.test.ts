@@ -288,6 +288,23 @@ function setup(options: { changed?: ChangedPath[]; targets?: KubeObject[] } = {}
   return { service, forge, apps, stacks, audit, ancestors, logged, gitDown };
 }
 
+/** The audit entry a sync (Application) or an apply (Stack) of the controller records. */
+function appliedEntry(
+  kind: "Application" | "Stack",
+  namespace: string,
+  name: string,
+  details: JsonMap,
+): AuditEntry {
+  return {
+    time: "2026-12-03T06:10:00.000Z",
+    kind: kind === "Application" ? "sync" : "stack-apply",
+    actor: { type: "controller", name: "mooring-0" },
+    project: "team-a",
+    object: { group: "mooring.dev", kind, namespace, name },
+    details,
+  };
+}
+
 const nudge = (number: number, action: "opened" | "synchronized" | "closed" | "merged" = "opened") =>
   ({ kind: "pull_request", forge: "gitea", repoURL: REPO_URL, number, action }) as const;
 const planComment = (number: number, commenter: string) =>
@@ -433,14 +450,7 @@ describe("pull-request previews", () => {
     assert.equal((await service.get(REPO_URL, 8))?.state, "merged");
     const applied = "f".repeat(40);
     ancestors.add(`${MERGE}..${applied}`);
-    const entry: AuditEntry = {
-      time: "2026-12-03T06:10:00.000Z",
-      kind: "sync",
-      actor: { type: "controller", name: "mooring-0" },
-      project: "team-a",
-      object: { group: "mooring.dev", kind: "Application", namespace: "mooring", name: "web" },
-      details: { revision: applied, phase: "Succeeded" },
-    };
+    const entry = appliedEntry("Application", "mooring", "web", { revision: applied, phase: "Succeeded" });
     // Another app's sync, or a sync without the merge, changes nothing.
     audit.listener?.(
       { ...entry, object: { group: "mooring.dev", kind: "Application", namespace: "mooring", name: "api" } },
@@ -469,17 +479,7 @@ describe("pull-request previews", () => {
     forge.pull(9);
     await service.nudge(nudge(9));
     await service.idle();
-    audit.listener?.(
-      {
-        time: "2026-12-03T06:11:00.000Z",
-        kind: "stack-apply",
-        actor: { type: "controller", name: "mooring-0" },
-        project: "team-a",
-        object: { group: "mooring.dev", kind: "Stack", namespace: "infra", name: "db" },
-        details: { revision: MERGE, result: "succeeded" },
-      },
-      50,
-    );
+    audit.listener?.(appliedEntry("Stack", "infra", "db", { revision: MERGE, result: "succeeded" }), 50);
     forge.pull(9, { state: "merged", mergeCommitSha: MERGE });
     await service.nudge(nudge(9, "merged"));
     await service.idle();
