@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import type { KubeObject } from "../core/objects.ts";
 import type { ForgeClient } from "../forge/forge.ts";
-import { createLogger } from "../util/log.ts";
 import { ForgeDirectory, type ForgeSettings, forgeFor, forgeSettingsOf } from "./forges.ts";
+import { capturedLog } from "./previews.test-log.ts";
 
 const TOKEN = "tok-secret-value-1234";
 
@@ -20,17 +19,6 @@ function secret(name: string, data: Record<string, string>, version = "1"): Kube
     },
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
   };
-}
-
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, log: createLogger({ level: "info", format: "json", stream }) };
 }
 
 describe("forge Secrets", () => {
@@ -81,7 +69,7 @@ describe("the forge directory", () => {
     ];
     let reads = 0;
     let now = 0;
-    const { lines, log } = capture();
+    const { lines, log } = capturedLog();
     const directory = new ForgeDirectory(
       {
         list: async () => {

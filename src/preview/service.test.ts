@@ -2,7 +2,6 @@
 // a PR's author and reviewers would see on the forge (one comment, the status) and what the
 // controller keeps and audits. The real parts are tested end to end in test/e2e/previews.test.ts.
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import type { AuditActor, AuditEntry, AuditKind } from "../core/audit/record.ts";
 import type { JsonMap } from "../core/json.ts";
@@ -19,9 +18,9 @@ import {
   PREVIEW_MARKER,
   type PullRequest,
 } from "../forge/forge.ts";
-import { createLogger } from "../util/log.ts";
 import type { AppPreviewer, AppPreviewResult } from "./app-preview.ts";
 import type { ConfiguredForge } from "./forges.ts";
+import { capturedLog } from "./previews.test-log.ts";
 import { PreviewService } from "./service.ts";
 import type { StackPlanner } from "./stack-plan.ts";
 
@@ -229,13 +228,7 @@ const stack: KubeObject = {
 };
 
 function setup(options: { changed?: ChangedPath[]; targets?: KubeObject[] } = {}) {
-  const logged: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      logged.push(String(chunk));
-      done();
-    },
-  });
+  const { log, lines: logged } = capturedLog("error");
   const forge = new FakeForge();
   const configured: ConfiguredForge = {
     name: "gitea",
@@ -274,7 +267,7 @@ function setup(options: { changed?: ChangedPath[]; targets?: KubeObject[] } = {}
       apps,
       stacks,
       policies: async () => [],
-      log: createLogger({ level: "error", stream }),
+      log,
       audit,
       now: () => {
         clock += 1000;
