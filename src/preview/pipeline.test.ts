@@ -1,0 +1,208 @@
+// The preview of a change for the targets that follow it, with fakes for git, the renders and
+// the plans, and the Projects' real policy rules (src/core/preview/policy.ts).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { KubeObject } from "../core/objects.ts";
+import type { ChangedPath } from "../core/preview/affected.ts";
+import { summariseApp } from "../core/preview/app-summary.ts";
+import type { PolicyRule } from "../core/preview/policy.ts";
+import { previewStatus } from "../core/preview/status.ts";
+import type { PlanSummary } from "../core/stack/plan.ts";
+import { createLogger } from "../util/log.ts";
+import type { AppPreviewer } from "./app-preview.ts";
+import { type PreviewRunDeps, runPreview } from "./pipeline.ts";
+import type { ReadsInput } from "./reads.ts";
+import type { StackPlanner } from "./stack-plan.ts";
+import { candidateOf, type PreviewCandidate } from "./targets.ts";
+
+const REPO = "https://git.example/team/app.git";
+
+function app(name: string, path: string): PreviewCandidate {
+  const object: KubeObject = {
+    apiVersion: "mooring.dev/v1alpha1",
+    kind: "Application",
+    metadata: { namespace: "mooring", name },
+    spec: { project: `project-${name}`, source: { repoURL: REPO, targetRevision: "main", path } },
+  };
+  return candidateOf(object) as PreviewCandidate;
+}
+
+const stack = candidateOf({
+  apiVersion: "mooring.dev/v1alpha1",
+  kind: "Stack",
+  metadata: { namespace: "infra", name: "db" },
+  spec: { project: "infra", source: { repoURL: REPO, path: "stacks/db" } },
+}) as PreviewCandidate;
+
+function deployment(hostNetwork: boolean): KubeObject {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "shop" },
+    spec: { template: { spec: { hostNetwork, containers: [{ name: "web", image: "nginx" }] } } },
+  };
+}
+
+const PLAN: PlanSummary = {
+  formatVersion: "1.2",
+  tofuVersion: "1.12.6",
+  counts: { add: 0, change: 0, destroy: 1, replace: 0, forget: 0, import: 0, read: 0 },
+  resources: [
+    {
+      address: "aws_db_instance.main",
+      action: "delete",
+      actions: ["delete"],
+      type: "aws_db_instance",
+      name: "main",
+    },
+  ],
+  drifted: [],
+  outputs: [],
+  declaredVariables: [],
+  changes: true,
+  errored: false,
+};
+
+const RULES: Record<string, PolicyRule[]> = {
+  "project-web": [
+    {
+      name: "no-host-network",
+      appliesTo: "objects",
+      kinds: ["Deployment"],
+      expression: "!podSpec.?hostNetwork.orValue(false)",
+    },
+  ],
+  infra: [
+    {
+      name: "keep-databases",
+      appliesTo: "planChanges",
+      resourceTypes: ["aws_db_instance"],
+      expression: "change.action != 'delete'",
+    },
+  ],
+};
+
+function deps(changes: ChangedPath[], reads: Record<string, string[]>) {
+  const readsAsked: string[] = [];
+  const rendered: string[] = [];
+  const apps: AppPreviewer = {
+    previewApp: async (a) => {
+      rendered.push(a.metadata.name);
+      const head = [deployment(a.metadata.name === "web")];
+      return {
+        preview: {
+          namespace: a.metadata.namespace,
+          name: a.metadata.name,
+          status: "rendered",
+          summary: summariseApp({ base: [deployment(false)], head }),
+        },
+        headObjects: head,
+      };
+    },
+  };
+  const stacks: StackPlanner = {
+    planStack: async (s) => ({
+      namespace: s.metadata.namespace,
+      name: s.metadata.name,
+      status: "planned",
+      plan: PLAN,
+    }),
+  };
+  const run: PreviewRunDeps = {
+    git: {
+      head: async () => "b".repeat(40),
+      fetch: async () => ({ dir: "/base" }),
+      changedFiles: async () => changes,
+      isAncestor: async () => false,
+    },
+    reads: async (_dir: string, input: ReadsInput) => {
+      readsAsked.push(input.path);
+      if (input.path === "apps/broken") throw new Error("unreadable kustomization");
+      return reads[input.path] ?? [];
+    },
+    apps,
+    stacks,
+    policies: async (project) => RULES[project] ?? [],
+    log: createLogger({ level: "error" }),
+  };
+  return { run, readsAsked, rendered };
+}
+
+const input = (candidates: PreviewCandidate[]) => ({
+  repoURL: REPO,
+  baseRef: "main",
+  baseSha: "a".repeat(40),
+  headSha: "b".repeat(40),
+  candidates,
+  stackGate: () => ({ plan: true as const }),
+});
+
+describe("the preview of a change", () => {
+  it("renders the apps built on a changed shared base, and asks what a target reads only when its own path was not touched", async () => {
+    const { run, readsAsked, rendered } = deps(
+      [
+        { kind: "modified", path: "base/deployment.yaml" },
+        { kind: "modified", path: "apps/own/x.yaml" },
+      ],
+      { "apps/web": ["base"], "apps/api": ["base"], "apps/other": ["elsewhere"] },
+    );
+    const candidates = [
+      app("web", "apps/web"),
+      app("api", "apps/api"),
+      app("other", "apps/other"),
+      app("own", "apps/own"),
+    ];
+    const { report, projects } = await runPreview(run, input(candidates));
+    assert.deepEqual(report.apps.map((a) => a.name).sort(), ["api", "own", "web"]);
+    assert.deepEqual(rendered.sort(), ["api", "own", "web"]);
+    assert.deepEqual(
+      readsAsked.sort(),
+      ["apps/api", "apps/other", "apps/web"],
+      "own's path covers it already",
+    );
+    assert.deepEqual(projects, {
+      "Application/mooring/web": "project-web",
+      "Application/mooring/api": "project-api",
+      "Application/mooring/own": "project-own",
+    });
+  });
+
+  it("counts only a target's own path when what it reads cannot be told", async () => {
+    const { run } = deps([{ kind: "modified", path: "base/x.yaml" }], {});
+    const { report } = await runPreview(run, input([app("broken", "apps/broken")]));
+    assert.deepEqual(report.apps, []);
+  });
+
+  it("checks rendered objects and planned changes against the rules of each target's Project", async () => {
+    const { run } = deps(
+      [
+        { kind: "modified", path: "apps/web/d.yaml" },
+        { kind: "modified", path: "apps/api/d.yaml" },
+        { kind: "modified", path: "stacks/db/main.tf" },
+      ],
+      {},
+    );
+    const { report } = await runPreview(run, input([app("web", "apps/web"), app("api", "apps/api"), stack]));
+    assert.deepEqual(
+      report.violations.map((v) => [v.rule, `${v.target.kind} ${v.target.name}`, v.subject]),
+      [
+        ["no-host-network", "Application web", "Deployment/shop/web"],
+        ["keep-databases", "Stack db", "aws_db_instance.main"],
+      ],
+    );
+    assert.equal(previewStatus(report).state, "failure");
+    assert.match(previewStatus(report).description, /policy no-host-network violated by mooring\/web/);
+  });
+
+  it("holds a Stack the gate closes, with the gate's reason", async () => {
+    const { run } = deps([{ kind: "modified", path: "stacks/db/main.tf" }], {});
+    const { report } = await runPreview(run, {
+      ...input([stack]),
+      stackGate: () => ({ plan: false as const, reason: "a writer must comment /moor plan" }),
+    });
+    assert.deepEqual(report.stacks, [
+      { namespace: "infra", name: "db", status: "awaiting-plan", reason: "a writer must comment /moor plan" },
+    ]);
+    assert.deepEqual(report.violations, []);
+  });
+});
