@@ -216,6 +216,8 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
           path: `apps/app-${String(i).padStart(3, "0")}`,
         },
         destination: { namespace: `pv-mono-${SUFFIX}` },
+        // Like any new app, it would create its namespace on its first sync.
+        syncPolicy: { syncOptions: ["CreateNamespace=true"] },
       },
     }));
     await kubectlOk(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
@@ -425,7 +427,9 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
         sudo: contributor,
       },
       "to wait for /moor plan",
-      (v) => v.comment.body.includes("waiting for `/moor plan`"),
+      (v) =>
+        v.comment.body.includes("waiting for `/moor plan`") &&
+        (v.status?.description ?? "").includes("/moor plan"),
     );
     assert.equal(waiting.status?.state, "pending");
     assert.match(waiting.status?.description ?? "", /\/moor plan/);
@@ -477,23 +481,28 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
   it("after the merge, once web runs the merge commit, the comment shows that commit and its audit record", async () => {
     const merged = await mergePullRequest(gitea, shop, scalePR);
     await waitForApp(WEB, "synced at the merge commit", syncedAndHealthy(merged), 120_000);
-    let auditId = "";
-    await waitForPreview(gitea, shop, scalePR, scaleHead, "to show the applied commit", (v) => {
-      const match = new RegExp(
-        `\\*\\*Applied\\*\\* commit \`${merged}\` at .* \\(audit record \`([^\`]+)\`\\)`,
-      ).exec(v.comment.body);
-      auditId = match?.[1] ?? "";
-      return auditId !== "";
-    });
-    const res = await server.api("/audit?limit=1000&order=desc", {
+    const page = await waitForPreview(gitea, shop, scalePR, scaleHead, "to show what was applied", (v) =>
+      v.comment.body.includes("**Applied**"),
+    );
+    const [, commit, auditId] =
+      /\*\*Applied\*\* commit `([0-9a-f]{40})` at .* \(audit record `([^`]+)`\)/.exec(page.comment.body) ??
+      [];
+    const res = await server.api(`/audit/records/${auditId}`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    assert.equal(res.status, 200);
-    const records = ((await res.json()) as { records: { seq: number; hash: string; details: unknown }[] })
-      .records;
-    const record = records.find((r) => String(r.seq) === auditId || r.hash === auditId);
-    assert.ok(record, `audit record ${auditId} is in GET /api/v1/audit`);
-    assert.ok(JSON.stringify(record.details).includes(merged), "the record is the merge commit's");
+    const text = await res.text();
+    assert.equal(res.status, 200, `GET /api/v1/audit/records/${auditId}: ${text}`);
+    const record = JSON.parse(text) as {
+      kind: string;
+      object?: { name: string };
+      details: { revision?: string };
+    };
+    assert.equal(commit, merged, `the comment shows the merge commit ${merged}; its audit record: ${text}`);
+    assert.equal(record.details.revision, merged, `the audit record applied the merge commit: ${text}`);
+    assert.ok(
+      [WEB, STACK].includes(record.object?.name ?? ""),
+      `the record is web's or the Stack's: ${text}`,
+    );
   });
 
   it("in a 200-app monorepo, a PR touching one app renders that app alone", async () => {

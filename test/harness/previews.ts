@@ -178,8 +178,9 @@ export interface PageView {
 }
 
 /**
- * Waits until the page shows a preview of `sha` (a marked comment naming it, a status on it) for
- * which `done` holds; on time-out the error shows the last comment and status seen.
+ * Waits until the page shows a finished preview of `sha` (a marked comment naming it with no row
+ * still rendering or planning, a status on it) for which `done` holds; on time-out the error
+ * shows the last comment and status seen.
  */
 export async function waitForPreview(
   gitea: Gitea,
@@ -201,6 +202,8 @@ export async function waitForPreview(
       last = view;
       const comment = view.comments.find((c) => c.body.includes(sha));
       if (comment === undefined || view.status === undefined) return undefined;
+      // Still rendering or planning: the page has not shown the finished preview yet.
+      if (/^\|.*\| (rendering|planning) \|/m.test(comment.body)) return undefined;
       const full = { ...view, comment };
       return done(full) ? full : undefined;
     },
