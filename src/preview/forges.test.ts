@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { KubeObject } from "../core/objects.ts";
 import type { ForgeClient } from "../forge/forge.ts";
 import { ForgeDirectory, type ForgeSettings, forgeFor, forgeSettingsOf } from "./forges.ts";
-import { capturedLog } from "./previews.test-log.ts";
+import { capturedLog } from "./previews.test-fixtures.ts";
 
 const TOKEN = "tok-secret-value-1234";
 

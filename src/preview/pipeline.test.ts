@@ -7,10 +7,10 @@ import type { ChangedPath } from "../core/preview/affected.ts";
 import { summariseApp } from "../core/preview/app-summary.ts";
 import type { PolicyRule } from "../core/preview/policy.ts";
 import { previewStatus } from "../core/preview/status.ts";
-import type { PlanSummary } from "../core/stack/plan.ts";
 import { createLogger } from "../util/log.ts";
 import type { AppPreviewer } from "./app-preview.ts";
 import { type PreviewRunDeps, runPreview } from "./pipeline.ts";
+import { planOf } from "./previews.test-fixtures.ts";
 import type { ReadsInput } from "./reads.ts";
 import type { StackPlanner } from "./stack-plan.ts";
 import { candidateOf, type PreviewCandidate } from "./targets.ts";
@@ -43,25 +43,7 @@ function deployment(hostNetwork: boolean): KubeObject {
   };
 }
 
-const PLAN: PlanSummary = {
-  formatVersion: "1.2",
-  tofuVersion: "1.12.6",
-  counts: { add: 0, change: 0, destroy: 1, replace: 0, forget: 0, import: 0, read: 0 },
-  resources: [
-    {
-      address: "aws_db_instance.main",
-      action: "delete",
-      actions: ["delete"],
-      type: "aws_db_instance",
-      name: "main",
-    },
-  ],
-  drifted: [],
-  outputs: [],
-  declaredVariables: [],
-  changes: true,
-  errored: false,
-};
+const PLAN = planOf([{ type: "aws_db_instance", name: "main", action: "delete" }]);
 
 const RULES: Record<string, PolicyRule[]> = {
   "project-web": [

@@ -9,7 +9,6 @@ import type { KubeObject } from "../core/objects.ts";
 import type { ChangedPath } from "../core/preview/affected.ts";
 import { summariseApp } from "../core/preview/app-summary.ts";
 import type { StackPreview } from "../core/preview/report.ts";
-import type { PlanSummary } from "../core/stack/plan.ts";
 import {
   type CommitStatusInput,
   type ForgeClient,
@@ -20,7 +19,7 @@ import {
 } from "../forge/forge.ts";
 import type { AppPreviewer, AppPreviewResult } from "./app-preview.ts";
 import type { ConfiguredForge } from "./forges.ts";
-import { capturedLog } from "./previews.test-log.ts";
+import { capturedLog, planOf } from "./previews.test-fixtures.ts";
 import { PreviewService } from "./service.ts";
 import type { StackPlanner } from "./stack-plan.ts";
 
@@ -168,25 +167,7 @@ class FakeApps implements AppPreviewer {
   }
 }
 
-const PLAN: PlanSummary = {
-  formatVersion: "1.2",
-  tofuVersion: "1.12.6",
-  counts: { add: 0, change: 1, destroy: 0, replace: 0, forget: 0, import: 0, read: 0 },
-  resources: [
-    {
-      address: "terraform_data.db",
-      action: "update",
-      actions: ["update"],
-      type: "terraform_data",
-      name: "db",
-    },
-  ],
-  drifted: [],
-  outputs: [],
-  declaredVariables: [],
-  changes: true,
-  errored: false,
-};
+const PLAN = planOf([{ type: "terraform_data", name: "db", action: "update" }]);
 
 class FakeStacks implements StackPlanner {
   readonly planned: string[] = [];
