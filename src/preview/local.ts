@@ -5,7 +5,7 @@
 // the others wait, saying which verb is missing. Nothing is posted anywhere.
 import { candidateTargets, needsDefaultBranch } from "../core/preview/candidates.ts";
 import type { LocalPreviewAnswer, LocalPreviewRequest } from "../core/preview/protocol.ts";
-import { previewStatus } from "../core/preview/status.ts";
+import { LOCAL_PLAN_WAIT, previewStatus } from "../core/preview/status.ts";
 import { parseRepoLocation, sameRepository } from "../core/repo-url.ts";
 import { type PreviewRunDeps, runPreview, type StackGate } from "./pipeline.ts";
 import type { PreviewCandidate } from "./targets.ts";
@@ -46,5 +46,5 @@ export async function previewLocally(
     live: request.live ?? true,
     ...(signal ? { signal } : {}),
   });
-  return { report, projects, status: previewStatus(report), baseSha, headSha };
+  return { report, projects, status: previewStatus(report, LOCAL_PLAN_WAIT), baseSha, headSha };
 }

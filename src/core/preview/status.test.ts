@@ -3,7 +3,13 @@ import { describe, it } from "node:test";
 import type { PlanSummary } from "../stack/plan.ts";
 import { summariseApp } from "./app-summary.ts";
 import type { AppPreview, PolicyViolation, PreviewReport, StackPreview } from "./report.ts";
-import { DESCRIPTION_LIMIT, fitDescription, previewStatus, STATUS_CONTEXT } from "./status.ts";
+import {
+  DESCRIPTION_LIMIT,
+  fitDescription,
+  LOCAL_PLAN_WAIT,
+  previewStatus,
+  STATUS_CONTEXT,
+} from "./status.ts";
 
 const CM = {
   apiVersion: "v1",
@@ -118,6 +124,12 @@ describe("previewStatus", () => {
       assert.deepEqual(previewStatus(report(fields)), { context: STATUS_CONTEXT, state, description });
     });
   }
+
+  it("says a local preview's held plan waits for a user allowed to plan, not for /moor plan", () => {
+    const status = previewStatus(report({ apps: [CHANGED], stacks: [AWAITING] }), LOCAL_PLAN_WAIT);
+    assert.equal(status.state, "pending");
+    assert.equal(status.description, "1 Stack plan waits for a user whose role allows the verb plan");
+  });
 
   it("keeps the description within 140 characters, keeping the count of other problems", () => {
     const long: AppPreview = {

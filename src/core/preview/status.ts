@@ -50,8 +50,16 @@ export function previewProblems(report: PreviewReport): string[] {
   return problems;
 }
 
-/** The commit status for a preview as it stands. */
-export function previewStatus(report: PreviewReport): CommitStatus {
+/** Who a held Stack plan waits for, on a pull request. */
+export const PULL_REQUEST_PLAN_WAIT = "for /moor plan from a user with write access";
+/** Who a held Stack plan waits for, in a preview asked for without a forge (`moor preview`). */
+export const LOCAL_PLAN_WAIT = "for a user whose role allows the verb plan";
+
+/**
+ * The commit status for a preview as it stands. `planWait` says who a held Stack plan waits for:
+ * a writer's `/moor plan` on a pull request, a user allowed to plan in a local preview.
+ */
+export function previewStatus(report: PreviewReport, planWait = PULL_REQUEST_PLAN_WAIT): CommitStatus {
   const status = (state: CommitState, description: string): CommitStatus => ({
     context: STATUS_CONTEXT,
     state,
@@ -71,7 +79,7 @@ export function previewStatus(report: PreviewReport): CommitStatus {
   const waiting = report.stacks.filter((s) => s.status === "awaiting-plan").length;
   if (waiting > 0) {
     const what = waiting === 1 ? "1 Stack plan waits" : `${waiting} Stack plans wait`;
-    return status("pending", `${what} for /moor plan from a user with write access`);
+    return status("pending", `${what} ${planWait}`);
   }
   if (total === 0) return status("success", "no Application or Stack affected");
   return status("success", successText(report));

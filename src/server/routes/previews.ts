@@ -26,7 +26,12 @@ import {
   targetKey,
 } from "../../core/preview/protocol.ts";
 import type { PreviewReport } from "../../core/preview/report.ts";
-import { type CommitStatus, fitDescription, previewStatus } from "../../core/preview/status.ts";
+import {
+  type CommitStatus,
+  fitDescription,
+  LOCAL_PLAN_WAIT,
+  previewStatus,
+} from "../../core/preview/status.ts";
 import { cacheOf, callerOf, mayIn, projectsWith } from "../cache-reads.ts";
 import type { ServerDeps } from "../context.ts";
 import { ApiError } from "../errors.ts";
@@ -92,7 +97,7 @@ export function visibleLocalAnswer(answer: LocalPreviewAnswer, may: ProjectFilte
   const projects = visibleProjectsOf(answer.projects, may);
   if (hiddenCount(answer.projects, projects) === 0) return answer;
   const report = filterReport(answer.report, projects);
-  return { ...answer, report, projects, status: previewStatus(report) };
+  return { ...answer, report, projects, status: previewStatus(report, LOCAL_PLAN_WAIT) };
 }
 
 /** The projects where the caller may plan Stacks (verb `plan`); every project for a global admin. */
