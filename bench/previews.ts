@@ -40,7 +40,6 @@ import {
 } from "../test/harness/previews.ts";
 import type { BenchContext } from "./context.ts";
 import { startController } from "./controller.ts";
-import { fleetManifest } from "./fleet.ts";
 import { startMoorServer } from "./gitea-push-to-live.ts";
 import {
   APP_API,
@@ -77,10 +76,17 @@ const WAIT_MS = 120_000;
 const shopApp = (i: number) => `bench-pv-${String(i).padStart(2, "0")}`;
 const monoDir = (i: number) => `apps/app-${String(i).padStart(3, "0")}`;
 
+/** ConfigMap `name` holding `value`: each sample changes the value, never the name. */
+function settings(name: string, value: string): string {
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
+}
+
 function shopFiles(value: string, size: number): Record<string, string> {
   const files: Record<string, string> = { "infra/net/terraform.tfvars": `size = ${size}\n` };
-  for (let i = 0; i < SHOP_APPS; i++)
-    files[`apps/app-${String(i).padStart(2, "0")}/configmap.yaml`] = fleetManifest(`cm-${value}`, i);
+  for (let i = 0; i < SHOP_APPS; i++) {
+    const app = String(i).padStart(2, "0");
+    files[`apps/app-${app}/configmap.yaml`] = settings(`shop-${app}`, value);
+  }
   return files;
 }
 
@@ -89,6 +95,8 @@ interface Sample {
   completeMs: number;
   /** Open → the first marked comment of any content. */
   firstMs: number;
+  /** The final status's description: what the preview covered. */
+  description: string;
 }
 
 /** Opens the PR and times it until its page shows the complete preview; then closes it. */
@@ -109,7 +117,11 @@ async function timePullRequest(
       if (comments.some((c) => c.body.includes(head))) {
         const status = await previewStatusOf(gitea, repo, head);
         if (status?.state === "success")
-          return { completeMs: performance.now() - t0, firstMs: firstMs ?? now };
+          return {
+            completeMs: performance.now() - t0,
+            firstMs: firstMs ?? now,
+            description: status.description,
+          };
         if (status?.state === "failure")
           throw new Error(`preview of ${branch} failed: ${status.description}`);
       }
@@ -139,7 +151,7 @@ async function timePlainSync(
     owner: shop.owner,
     repo: shop.name,
     branch: "main",
-    files: { "apps/app-00/configmap.yaml": fleetManifest(`cm-base-${run}`, 0) },
+    files: { "apps/app-00/configmap.yaml": settings("shop-00", `baseline-${run}`) },
     message: `baseline run ${run}`,
   });
   const t0 = performance.now();
@@ -286,7 +298,7 @@ export async function previewsBench(ctx: BenchContext): Promise<Row[]> {
     const mono = await gitea.client.createRepo("pv-mono");
     const monoFiles: Record<string, string> = {};
     for (let i = 0; i < MONO_APPS; i++)
-      monoFiles[`${monoDir(i)}/configmap.yaml`] = fleetManifest(`cm-${i}`, i);
+      monoFiles[`${monoDir(i)}/configmap.yaml`] = settings(`mono-${i}`, "v0");
     await gitea.client.commit({
       owner: mono.owner,
       repo: mono.name,
@@ -313,6 +325,7 @@ export async function previewsBench(ctx: BenchContext): Promise<Row[]> {
       await client.apply(app as unknown as KubeObject, { fieldManager: "bench" });
     });
 
+    let counts = "";
     await waitFor(
       "the 10 shop apps Synced and the 500 monorepo apps compared",
       async () => {
@@ -323,11 +336,14 @@ export async function previewsBench(ctx: BenchContext): Promise<Row[]> {
         const compared = apps.filter(
           (a) => a.metadata.name?.startsWith("bench-pvm-") && a.status?.sync?.status,
         ).length;
+        counts = `${synced} of ${SHOP_APPS} shop apps Synced, ${compared} of ${MONO_APPS} compared`;
         return synced === SHOP_APPS && compared === MONO_APPS ? true : undefined;
       },
-      600_000,
+      300_000,
       1000,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message} (${counts}); controller: ${controller.tail()}`);
+    });
     await waitFor(
       "Stack pv-net applied",
       async () => (appliedAndIdle(await getStack(client, STACK)) ? true : undefined),
@@ -359,7 +375,7 @@ export async function previewsBench(ctx: BenchContext): Promise<Row[]> {
         repo: mono.name,
         branch: monoBranch,
         from: "main",
-        files: { [`${monoDir(touched)}/configmap.yaml`]: fleetManifest(`cm-run${run}`, touched) },
+        files: { [`${monoDir(touched)}/configmap.yaml`]: settings(`mono-${touched}`, `run-${run}`) },
         message: `change app ${touched}, run ${run}`,
       });
       monoSamples.push(await timePullRequest(gitea, mono, monoBranch, monoHead));
@@ -373,6 +389,7 @@ export async function previewsBench(ctx: BenchContext): Promise<Row[]> {
       const ratio = median(complete) / base;
       const row = rowFromSamples(name, "ms", complete, undefined, {
         firstCommentMs: samples.map((s) => round(s.firstMs)),
+        status: samples.at(-1)?.description,
         overBaseline: round(ratio),
       });
       return { ...row, note: `${round(ratio)}× the baseline's median (a plain sync of one app)` };
