@@ -397,9 +397,10 @@ export async function previewsBench(ctx: BenchContext): Promise<Row[]> {
     return [
       caseRow("13a. PR to comment, 10 apps + 1 Stack", shopSamples),
       caseRow("13b. PR to comment, 1 app of 500", monoSamples),
-      rowFromSamples("13c. baseline: plain sync of one app", "ms", baseline, undefined, {
+      {
+        ...rowFromSamples("13c. baseline: plain sync of one app", "ms", baseline, undefined),
         note: "from the refresh annotation to Synced at the new commit",
-      }),
+      },
     ];
   } finally {
     for (const cleanup of cleanups.reverse())

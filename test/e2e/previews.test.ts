@@ -336,6 +336,7 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
     scalePR = proposed.number;
     scaleHead = proposed.head;
     const page = proposed.page;
+    await waitForDelivery(/^pull_request$/, new RegExp(`"number":\\s*${scalePR}\\b`));
     assert.equal(page.comments.length, 1, "one Mooring comment");
     assert.equal(page.comment.author, gitea.adminUser, "written by the user of the forge's token");
     const body = page.comment.body;
@@ -441,8 +442,12 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
     // The author has no write access: their /moor plan is delivered, and ignored.
     const plansBefore = await metricTotal(controller.metricsUrl, PLANS_METRIC, 'result="planned"');
     const refused = await commentOn(gitea, shop, number, "/moor plan", contributor);
-    await waitForDelivery(refused);
-    await new Promise((resolve) => setTimeout(resolve, 12_000)); // two polls
+    await waitForDelivery(/comment/, new RegExp(`"id":\\s*${refused}\\b`));
+    const refusal = `\`/moor plan\` from ${contributor} was ignored: ${contributor} has no write access`;
+    await eventually("the comment to say the author's /moor plan was ignored", async () =>
+      (await markedComments(gitea, shop, number))[0]?.body.includes(refusal) ? true : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 6_000)); // one more poll
     const unchanged = await markedComments(gitea, shop, number);
     assert.equal(unchanged.length, 1);
     assert.match(unchanged[0]?.body ?? "", /waiting for `\/moor plan`/);
@@ -460,15 +465,15 @@ describe("pull-request previews on a real Gitea", { timeout: 600_000 }, () => {
     assert.equal(planned.comments.length, 1);
   });
 
-  /** Waits until Gitea has delivered the webhook for comment `commentId` to the server, accepted. */
-  async function waitForDelivery(commentId: number): Promise<void> {
-    await eventually(`the delivery of comment ${commentId}`, async () => {
+  /**
+   * Waits until Gitea has delivered to the server the shop's webhook of kind `event` whose body
+   * matches `body`, and checks the server accepted it (2xx).
+   */
+  async function waitForDelivery(event: RegExp, body: RegExp): Promise<void> {
+    await eventually(`the ${event} delivery matching ${body}`, async () => {
       const found = gitea
         .hookDeliveries(shopHook)
-        .find(
-          (d) =>
-            /comment/.test(d.event) && new RegExp(`"id":\\s*${commentId}\\b`).test(d.request?.body ?? ""),
-        );
+        .find((d) => event.test(d.event) && body.test(d.request?.body ?? ""));
       if (found === undefined || !found.delivered) return undefined;
       assert.ok(
         found.status >= 200 && found.status < 300,
