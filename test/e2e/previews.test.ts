@@ -52,23 +52,9 @@ const POLICY_RULE = "no-host-network";
 const RENDERS_METRIC = "mooring_preview_app_renders_total";
 const PLANS_METRIC = "mooring_preview_stack_plans_total";
 
+/** The api app: the web fixture named api, with one replica unless a story says otherwise. */
 function apiDeployment(options: { replicas: number; hostNetwork?: boolean }): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  replicas: ${options.replicas}
-  selector:
-    matchLabels: { app: api }
-  template:
-    metadata:
-      labels: { app: api }
-    spec:
-${options.hostNetwork ? "      hostNetwork: true\n" : ""}      containers:
-        - name: api
-          image: nginx:1.27
-`;
+  return webDeployment({ name: "api", ...options });
 }
 
 const CART_TEMPLATE = `apiVersion: v1

@@ -10,27 +10,32 @@ export interface WebDeploymentOptions {
   env?: Record<string, string>;
   /** The port the container declares, when the story needs one. */
   containerPort?: number;
+  /** The Deployment's, label's and container's name, for a second app beside web; default `web`. */
+  name?: string;
+  /** spec.template.spec.hostNetwork: true, when the story needs the pods on the node's network. */
+  hostNetwork?: boolean;
 }
 
-/** Deployment "web" (label app=web, image nginx:1.27) as YAML. */
+/** Deployment "web" (or `name`; label app=<name>, image nginx:1.27) as YAML. */
 export function webDeployment(options: WebDeploymentOptions = {}): string {
   const env = Object.entries(options.env ?? {}).map(
     ([name, value]) => `{ name: ${name}, value: "${value}" }`,
   );
+  const name = options.name ?? "web";
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: web
+  name: ${name}
 spec:
   replicas: ${options.replicas ?? 2}
   selector:
-    matchLabels: { app: web }
+    matchLabels: { app: ${name} }
   template:
     metadata:
-      labels: { app: web }
+      labels: { app: ${name} }
     spec:
-      containers:
-        - name: web
+${options.hostNetwork ? "      hostNetwork: true\n" : ""}      containers:
+        - name: ${name}
           image: nginx:1.27
 ${options.containerPort === undefined ? "" : `          ports: [{ containerPort: ${options.containerPort} }]\n`}${env.length === 0 ? "" : `          env: [${env.join(", ")}]\n`}`;
 }
