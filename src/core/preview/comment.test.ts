@@ -190,6 +190,25 @@ describe("renderComment", () => {
     assert.equal(cell("a | b\n<script>"), "a \\| b &lt;script&gt;");
   });
 
+  it("shows a pull request's text as plain text: no link, image, emphasis, mention or address", () => {
+    const hostile =
+      "see [the fix](https://evil.example/x) ![t](http://t.example/p.png) **now** @admins at www.evil.example";
+    const app: AppPreview = {
+      namespace: "shop",
+      name: "web",
+      status: "render-error",
+      error: { message: hostile },
+    };
+    const { body } = renderComment(report({ apps: [app] }));
+    const row = body.split("\n").find((line) => line.startsWith("| Application |")) ?? "";
+    assert.ok(row.includes("see \\[the fix\\]\\(https:\u200b//evil.example/x\\)"), row);
+    assert.ok(row.includes("\\!\\[t\\]"), row);
+    assert.ok(row.includes("\\*\\*now\\*\\*"), row);
+    assert.ok(row.includes("@\u200badmins"), row);
+    assert.ok(row.includes("www\u200b.evil.example"), row);
+    assert.ok(!/(?<!\\)\[[^\]]*(?<!\\)\]\(/.test(row), "no Markdown link is left");
+  });
+
   it("fences content holding backticks with a longer fence", () => {
     assert.equal(fenced("diff", "+ x: ```y```"), "````diff\n+ x: ```y```\n````\n");
     const { body } = renderComment(

@@ -133,9 +133,26 @@ export function htmlText(text: string): string {
     .replace(/\s*[\r\n]+\s*/g, " ");
 }
 
-/** Text for a table cell: one line, no markup, no pipe that would end the cell. */
+/**
+ * Text for Markdown (a table cell, a list item) that a pull request controls — an object's name,
+ * an image, a renderer's message — shown as plain text under Mooring's name: no link, image,
+ * emphasis or heading can be made of it, no user is @-mentioned and no address turns into a link.
+ * Markdown punctuation is escaped with a backslash, except backticks: a code span is inert
+ * (Mooring's own texts use them for `/moor plan`). A zero-width space after `@` and inside
+ * `://` and `www.` stops forges from linking mentions and addresses (which happens after escapes
+ * are read, so a backslash alone does not stop it).
+ */
+export function markdownText(text: string): string {
+  return htmlText(text)
+    .replace(/[\\*_{}[\]()#+!~|]/g, (c) => `\\${c}`)
+    .replace(/@/g, "@\u200b")
+    .replace(/:\/\//g, ":\u200b//")
+    .replace(/www\./gi, (w) => `${w.slice(0, 3)}\u200b.`);
+}
+
+/** Text for a table cell: one line, plain text (markdownText), no pipe that would end the cell. */
 export function cell(text: string): string {
-  return htmlText(text).replace(/\|/g, "\\|");
+  return markdownText(text);
 }
 
 /** A code span that no backtick inside can end early; pipes escaped when it sits in a table. */
@@ -227,7 +244,7 @@ function violationsBlock(violations: readonly PolicyViolation[], max: number): s
   const lines = ["**Policy violations**", ""];
   for (const v of violations.slice(0, max)) {
     const where = `${v.target.kind} ${targetLabel(v.target)}${v.subject ? `, ${v.subject}` : ""}`;
-    lines.push(`- ${code(v.rule)} (${htmlText(where)}): ${htmlText(v.message)}`);
+    lines.push(`- ${code(v.rule)} (${markdownText(where)}): ${markdownText(v.message)}`);
   }
   if (violations.length > max) lines.push(`- +${violations.length - max} more`);
   return `${lines.join("\n")}\n\n`;
