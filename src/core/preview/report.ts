@@ -65,7 +65,7 @@ export interface PreviewReport {
 
 /** What the controller applied after the merge, from its audit record. */
 export interface AppliedRecord {
-  /** The merge commit applied. */
+  /** The commit applied: the merge commit, or a later one whose history holds it. */
   commit: string;
   /** When, as the audit record says (RFC 3339); the core reads no clock. */
   at: string;
