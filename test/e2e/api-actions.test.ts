@@ -15,7 +15,7 @@ import { saveLogin } from "../../src/cli/api-client.ts";
 import type { Stack } from "../../src/core/stack/spec.ts";
 import { stackLockLease } from "../../src/terraform/state-backend.ts";
 import { initialAdminPassword } from "../harness/admin.ts";
-import { type AppView, getApp, waitForApp } from "../harness/apps.ts";
+import { type AppView, discardApp, getApp, waitForApp } from "../harness/apps.ts";
 import { auditRecordsSince } from "../harness/audit.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
@@ -166,17 +166,7 @@ describe("actions through the API: the same requests as the CLI, behind roles", 
     await controller?.stop();
     await git?.close();
     for (const name of [WEB, SLOW, OTHER]) {
-      await kubectl([
-        "patch",
-        "application",
-        name,
-        "-n",
-        "mooring",
-        "--type=merge",
-        "-p",
-        '{"metadata":{"finalizers":null}}',
-      ]);
-      await kubectl(["delete", "application", name, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
+      await discardApp(name);
     }
     await kubectl([
       "delete",

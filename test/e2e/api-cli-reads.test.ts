@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { initialAdminPassword } from "../harness/admin.ts";
+import { discardApp } from "../harness/apps.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runEnv, runSandboxKubeconfig } from "../harness/env.ts";
@@ -138,17 +139,7 @@ describe("moor app and moor stack reads through the API once logged in, with no 
     await controller?.stop();
     await git?.close();
     for (const name of [WEB, OTHER]) {
-      await kubectl([
-        "patch",
-        "application",
-        name,
-        "-n",
-        "mooring",
-        "--type=merge",
-        "-p",
-        '{"metadata":{"finalizers":null}}',
-      ]);
-      await kubectl(["delete", "application", name, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
+      await discardApp(name);
     }
     for (const name of [STACK_A, STACK_B]) {
       await kubectl([

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { adminToken } from "../harness/admin.ts";
-import { waitForApp } from "../harness/apps.ts";
+import { discardApp, waitForApp } from "../harness/apps.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
@@ -140,17 +140,7 @@ describe("inspecting an application through the API: tree, manifests, diff and p
     await server?.stop();
     await controller?.stop();
     await git?.close();
-    await kubectl([
-      "patch",
-      "application",
-      APP,
-      "-n",
-      "mooring",
-      "--type=merge",
-      "-p",
-      '{"metadata":{"finalizers":null}}',
-    ]);
-    await kubectl(["delete", "application", APP, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
+    await discardApp(APP);
     await kubectl(["delete", "project", TEAM, OTHER, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
     await kubectl(["delete", "namespace", NS, "--wait=false", "--ignore-not-found"]);
   });

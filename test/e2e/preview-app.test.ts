@@ -35,7 +35,7 @@ import { loadConfig } from "../../src/kube/kubeconfig.ts";
 import { AppPreviews } from "../../src/preview/app-preview.ts";
 import { RenderCache } from "../../src/render/cache.ts";
 import { createLogger } from "../../src/util/log.ts";
-import { getApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
+import { discardApp, getApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
 import { kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runHome, runSandboxKubeconfig } from "../harness/env.ts";
@@ -205,17 +205,7 @@ describe("previewing a pull request's change to one application: Git and live, s
     projects?.stop();
     await controller?.stop();
     await git?.close();
-    await kubectl([
-      "patch",
-      "application",
-      APP,
-      "-n",
-      "mooring",
-      "--type=merge",
-      "-p",
-      '{"metadata":{"finalizers":null}}',
-    ]);
-    await kubectl(["delete", "application", APP, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
+    await discardApp(APP);
     await kubectl(["delete", "project", TEAM, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
     await kubectl(["delete", "namespace", NS, "--wait=false", "--ignore-not-found"]);
     if (gitCache) await rm(gitCache, { recursive: true, force: true });

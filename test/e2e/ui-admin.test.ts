@@ -22,7 +22,7 @@ import { after, before, describe, it } from "node:test";
 import Provider from "oidc-provider";
 import type { Locator } from "playwright-core";
 import { initialAdminPassword, adminToken as loginAdmin } from "../harness/admin.ts";
-import { type AppView, waitForApp } from "../harness/apps.ts";
+import { type AppView, discardApp, waitForApp } from "../harness/apps.ts";
 import { type BrowserSession, logIn, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
@@ -270,17 +270,7 @@ describe("the web UI's projects, clusters and audit pages, and single sign-on in
     await git?.close();
     idp?.close();
     for (const name of [WEB, FAR, LIVE]) {
-      await kubectl([
-        "patch",
-        "application",
-        name,
-        "-n",
-        "mooring",
-        "--type=merge",
-        "-p",
-        '{"metadata":{"finalizers":null}}',
-      ]);
-      await kubectl(["delete", "application", name, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
+      await discardApp(name);
     }
     await kubectl([
       "delete",

@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { Locator } from "playwright-core";
 import { adminToken, initialAdminPassword } from "../harness/admin.ts";
-import { getApp, waitForApp } from "../harness/apps.ts";
+import { discardApp, getApp, waitForApp } from "../harness/apps.ts";
 import { type BrowserSession, type ConsoleProblem, logIn, openBrowser } from "../harness/browser.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
@@ -159,17 +159,7 @@ describe("the application page: sync, dry run, rollback and unpin from the UI; a
     await server?.stop();
     await controller?.stop();
     await git?.close();
-    await kubectl([
-      "patch",
-      "application",
-      APP,
-      "-n",
-      "mooring",
-      "--type=merge",
-      "-p",
-      '{"metadata":{"finalizers":null}}',
-    ]);
-    await kubectl(["delete", "application", APP, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
+    await discardApp(APP);
     await kubectl(["delete", "project", PROJECT, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
     await kubectl(["delete", "namespace", NS, "--ignore-not-found", "--wait=false"]);
   });

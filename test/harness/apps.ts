@@ -56,6 +56,24 @@ export async function deleteApp(name: string, cascade = true): Promise<void> {
   ]);
 }
 
+/**
+ * Removes an Application at the end of a test without waiting for the controller: its finalizer
+ * is dropped first, since the controller that would honour it may be stopped already.
+ */
+export async function discardApp(name: string): Promise<void> {
+  await kubectl([
+    "patch",
+    "application",
+    name,
+    "-n",
+    "mooring",
+    "--type=merge",
+    "-p",
+    '{"metadata":{"finalizers":null}}',
+  ]);
+  await kubectl(["delete", "application", name, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
+}
+
 /** Asks the controller to look at Git now (what `moor app refresh` does). */
 export async function refreshApp(name: string): Promise<void> {
   await kubectlOk([
