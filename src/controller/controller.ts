@@ -21,7 +21,7 @@ import type { KubeClient } from "../kube/client.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { AppPreviews } from "../preview/app-preview.ts";
 import { ForgeDirectory } from "../preview/forges.ts";
-import { renderReads } from "../preview/reads.ts";
+import { cachedRenderReads } from "../preview/reads.ts";
 import { PreviewService } from "../preview/service.ts";
 import { StackPreviewPlans } from "../preview/stack-plan.ts";
 import { RenderCache } from "../render/cache.ts";
@@ -316,7 +316,7 @@ export class Controller {
         forges: new ForgeDirectory(this.client, { namespace: this.options.namespace, log: this.log }),
         targets: () => [...(this.appInformer?.list() ?? []), ...(this.stackInformer?.list() ?? [])],
         git: sources,
-        reads: renderReads,
+        reads: cachedRenderReads(),
         apps: new AppPreviews(reconciler),
         ...(stacks ? { stacks } : {}),
         policies: async (name) => {

@@ -10,6 +10,7 @@
 // once, and plan each affected Stack that may be planned, one at a time (tofu is heavy); and
 // check the rendered objects and planned changes against the rules of the target's Project.
 
+import { mapLimit } from "../controller/compare.ts";
 import type { ControllerMetrics } from "../controller/metrics.ts";
 import type { ChangedPath } from "../core/preview/affected.ts";
 import { type AffectedTarget, affectedTargets, type PreviewTarget } from "../core/preview/affected.ts";
@@ -21,6 +22,9 @@ import type { AppPreviewer } from "./app-preview.ts";
 import type { ReadsInput } from "./reads.ts";
 import type { StackPlanner } from "./stack-plan.ts";
 import type { PreviewCandidate } from "./targets.ts";
+
+/** How many targets' reads are looked up at once (file reads on the base checkout). */
+const READS_CONCURRENCY = 16;
 
 /** What previews need of git (the controller's SourceResolver). */
 export interface PreviewGit {
@@ -151,7 +155,7 @@ async function affectedCandidates(deps: PreviewRunDeps, input: PreviewRunInput) 
   const rest = plain.filter((t) => !byPath.has(t));
   if (rest.length > 0) {
     const { dir } = await deps.git.fetch(repoURL, baseSha);
-    for (const target of rest) {
+    await mapLimit(rest, READS_CONCURRENCY, async (target) => {
       input.signal?.throwIfAborted();
       const c = owner.get(target) as PreviewCandidate;
       target.reads = await deps
@@ -167,7 +171,7 @@ async function affectedCandidates(deps: PreviewRunDeps, input: PreviewRunInput) 
           });
           return [];
         });
-    }
+    });
   }
   return {
     list: affectedTargets(repoURL, changes, plain),

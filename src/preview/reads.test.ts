@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { MAX_FILES, renderReads } from "./reads.ts";
+import { cachedRenderReads, MAX_FILES, renderReads } from "./reads.ts";
 
 let scratch: string;
 let count = 0;
@@ -347,5 +347,35 @@ describe("renderReads of Stacks", () => {
       "stacks/db/modules/local/main.tf": 'module "x" {\n  source = "../../../../modules/x"\n}\n',
     });
     assert.deepEqual(await renderReads(root, { kind: "Stack", path: "stacks/db" }), []);
+  });
+});
+
+describe("cachedRenderReads", () => {
+  it("reads a commit's checkout once per target and answers again from memory", async () => {
+    const dir = await checkout({
+      "apps/web/kustomization.yaml": "resources: [../../base]\n",
+      "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+      "base/deploy.yaml": "kind: Deployment\n",
+    });
+    const reads = cachedRenderReads();
+    const input = { kind: "Application" as const, path: "apps/web" };
+    assert.deepEqual(await reads(dir, input), ["base"]);
+    // The checkout of a commit never changes; were it read again, the new base would show.
+    await writeFile(join(dir, "apps/web/kustomization.yaml"), "resources: [../../other]\n");
+    assert.deepEqual(await reads(dir, input), ["base"]);
+    assert.deepEqual(await renderReads(dir, input), ["other"]);
+  });
+
+  it("keeps at most its limit, dropping the least recently used", async () => {
+    const dir = await checkout({
+      "a/kustomization.yaml": "resources: [../shared-a]\n",
+      "b/kustomization.yaml": "resources: [../shared-b]\n",
+    });
+    const reads = cachedRenderReads(1);
+    const a = { kind: "Application" as const, path: "a" };
+    assert.deepEqual(await reads(dir, a), ["shared-a"]);
+    await reads(dir, { kind: "Application", path: "b" });
+    await writeFile(join(dir, "a/kustomization.yaml"), "resources: [../changed]\n");
+    assert.deepEqual(await reads(dir, a), ["changed"], "a was dropped when b came in, so it is read again");
   });
 });

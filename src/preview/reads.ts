@@ -361,3 +361,32 @@ class Checkout {
     return file === null ? undefined : this.fileIn(dir, basename(file));
   }
 }
+
+/**
+ * renderReads with its answers kept (up to `limit`, least recently used dropped first). A
+ * checkout folder holds one commit and is never changed, so what a target reads at a base commit
+ * is read once, however many pull requests into that base are previewed.
+ */
+export function cachedRenderReads(
+  limit = 10_000,
+): (checkoutDir: string, input: ReadsInput) => Promise<string[]> {
+  const answers = new Map<string, Promise<string[]>>();
+  return (checkoutDir, input) => {
+    const key = JSON.stringify([checkoutDir, input.kind, input.path, input.helmValueFiles ?? []]);
+    const known = answers.get(key);
+    if (known) {
+      answers.delete(key);
+      answers.set(key, known);
+      return known;
+    }
+    const reading = renderReads(checkoutDir, input);
+    // A failed read is not kept: the next preview tries again.
+    reading.catch(() => answers.delete(key));
+    answers.set(key, reading);
+    for (const oldest of answers.keys()) {
+      if (answers.size <= limit) break;
+      answers.delete(oldest);
+    }
+    return reading;
+  };
+}
