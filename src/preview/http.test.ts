@@ -22,6 +22,8 @@ describe("what the preview endpoints accept", () => {
   it("reads a pull request nudge and a comment nudge as sent", () => {
     assert.deepEqual(nudgeOf(pull), pull);
     assert.deepEqual(nudgeOf(comment), comment);
+    const withHead = { ...pull, headSha: "a".repeat(40) };
+    assert.deepEqual(nudgeOf(withHead), withHead);
   });
 
   const refused: [string, unknown, RegExp][] = [
@@ -31,6 +33,7 @@ describe("what the preview endpoints accept", () => {
     ["no repoURL", { ...pull, repoURL: "" }, /repoURL/],
     ["a number that is not a PR's", { ...pull, number: 1.5 }, /positive integer/],
     ["an unknown action", { ...pull, action: "labeled" }, /action must be one of/],
+    ["a head that is not a commit id", { ...pull, headSha: "main" }, /headSha must be a full commit id/],
     ["a comment without its commenter", { ...comment, commenter: "" }, /commenter/],
     ["a comment whose plan is not a boolean", { ...comment, plan: "yes" }, /plan must be true or false/],
     ["an unknown kind", { ...pull, kind: "push" }, /kind must be pull_request or comment/],

@@ -127,10 +127,14 @@ export function nudgeOf(body: unknown): PreviewNudge | string {
   const base = { forge: forge as PreviewNudge["forge"], repoURL, number };
   if (kind === "pull_request") {
     if (!ACTIONS.includes(body.action as string)) return `action must be one of ${ACTIONS.join(", ")}`;
+    const { headSha } = body;
+    if (headSha !== undefined && (typeof headSha !== "string" || !/^[0-9a-f]{40,64}$/.test(headSha)))
+      return "headSha must be a full commit id";
     return {
       kind,
       ...base,
       action: body.action as Extract<PreviewNudge, { kind: "pull_request" }>["action"],
+      ...(headSha ? { headSha } : {}),
     };
   }
   if (kind === "comment") {

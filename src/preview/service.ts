@@ -175,7 +175,7 @@ export class PreviewService {
       return { accepted: true };
     }
     if (nudge.action === "closed" || nudge.action === "merged") this.#settle(pull);
-    else this.#refresh(pull, "all");
+    else this.#refresh(pull, "all", nudge.headSha);
     return { accepted: true };
   }
 

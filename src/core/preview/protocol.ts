@@ -40,6 +40,11 @@ export type PreviewNudge =
       repoURL: string;
       number: number;
       action: "opened" | "synchronized" | "closed" | "reopened" | "merged";
+      /**
+       * The head commit as the delivery says, so that a poll meanwhile knows this head is being
+       * previewed already. A hint only: the controller reads the pull request from the forge.
+       */
+      headSha?: string;
     }
   | {
       kind: "comment";

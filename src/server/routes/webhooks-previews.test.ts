@@ -126,7 +126,14 @@ describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
     const res = await deliver("pr-1", "pull_request", pullRequest("opened"));
     assert.equal(res.status, 202);
     const body = (await res.json()) as Record<string, unknown>;
-    const nudge = { kind: "pull_request", forge: "gitea", repoURL: REPO, number: 12, action: "opened" };
+    const nudge = {
+      kind: "pull_request",
+      forge: "gitea",
+      repoURL: REPO,
+      number: 12,
+      action: "opened",
+      headSha: "b".repeat(40),
+    };
     assert.deepEqual(body, {
       forge: "gitea",
       deliveryId: "pr-1",
@@ -249,6 +256,7 @@ describe("POST /api/v1/webhooks/{forge}: pull-request previews", () => {
       repoURL: project,
       number: 9,
       action: "synchronized",
+      headSha: "c".repeat(40),
     });
     const retitled = await deliverGitlab("g-2", "Merge Request Hook", mergeRequest({}));
     assert.equal(((await retitled.json()) as { ignored?: boolean }).ignored, true);

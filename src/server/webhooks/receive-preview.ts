@@ -59,7 +59,14 @@ function decide(event: ForgeEvent): PreviewReceived {
       const { forge, number, action } = event;
       return {
         ok: true,
-        nudge: { kind: "pull_request", forge, repoURL: event.base.repoURL, number, action },
+        nudge: {
+          kind: "pull_request",
+          forge,
+          repoURL: event.base.repoURL,
+          number,
+          action,
+          ...(event.head.sha ? { headSha: event.head.sha } : {}),
+        },
       };
     }
     case "comment": {
