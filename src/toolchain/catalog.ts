@@ -313,6 +313,29 @@ export const TOOLS: readonly Tool[] = [
     // web UI's JS/CSS bundle is never built, the API and git over HTTP do not need it).
     staticDirs: { module: "code.gitea.io/gitea", dirs: ["templates", "options", "public"], output: "gitea" },
   },
+  {
+    // Renders Jsonnet sources (Argo CD's `directory.jsonnet`): go-jsonnet, the maintained
+    // implementation, run confined like the other renderers.
+    name: "jsonnet",
+    version: "v0.22.0",
+    revision: 1,
+    recipe: { kind: "go-install", packages: ["github.com/google/go-jsonnet/cmd/jsonnet"] },
+    binaries: ["jsonnet"],
+    stamps: {},
+    tags: [],
+    versionArgs: { binary: "jsonnet", args: ["--version"] },
+  },
+  {
+    // The CNCF distribution registry: the OCI registry tests push charts to with `helm push`.
+    name: "registry",
+    version: "v3.1.2",
+    revision: 1,
+    recipe: { kind: "go-install", packages: ["github.com/distribution/distribution/v3/cmd/registry"] },
+    binaries: ["registry"],
+    stamps: { "github.com/distribution/distribution/v3/version.version": "v3.1.2" },
+    tags: [],
+    versionArgs: { binary: "registry", args: ["--version"] },
+  },
   ...TOFU_PROVIDERS,
 ];
 
