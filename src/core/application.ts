@@ -58,6 +58,25 @@ export interface DirectorySource {
   include?: string;
   /** Glob (or `{a,b}` list) of files to skip; default none. */
   exclude?: string;
+  /** How `*.jsonnet` files are evaluated (Argo CD's `directory.jsonnet`); default no variables. */
+  jsonnet?: JsonnetSource;
+}
+
+/** A Jsonnet top-level argument or external variable. */
+export interface JsonnetVar {
+  name: string;
+  value: string;
+  /** The value is Jsonnet code (`--tla-code`/`--ext-code`); default false: a string. */
+  code?: boolean;
+}
+
+export interface JsonnetSource {
+  /** Top-level arguments, passed to a file that evaluates to a function. */
+  tlas?: JsonnetVar[];
+  /** External variables, read with `std.extVar(name)`. */
+  extVars?: JsonnetVar[];
+  /** Library folders searched by imports (`-J`), repository paths; default none. */
+  libs?: string[];
 }
 
 export interface ApplicationSource {
@@ -92,7 +111,15 @@ export interface RetryStrategy {
 }
 
 export interface SyncPolicy {
-  automated?: { prune?: boolean; selfHeal?: boolean };
+  automated?: {
+    prune?: boolean;
+    selfHeal?: boolean;
+    /**
+     * An empty render is accepted (and may prune everything) even while the source path holds
+     * files Mooring does not render; default false: such a render stalls (core/empty-render.ts).
+     */
+    allowEmpty?: boolean;
+  };
   /** Argo CD style `Key=value` options: CreateNamespace, PruneLast, PrunePropagationPolicy, ... */
   syncOptions?: string[];
   retry?: RetryStrategy;
