@@ -1,0 +1,171 @@
+// A chart source: an Application whose `source.chart` is set takes a packaged Helm chart from a
+// chart repository instead of a directory from Git. Argo CD's forms are accepted as written:
+//   https://charts.example.com/stable   a Helm repository: static files, with an index.yaml
+//                                       listing each chart's versions and where its .tgz lives
+//   oci://registry.example.com/charts   an OCI registry; the chart is the repository
+//                                       charts/<chart>, each version a tag
+//   registry.example.com/charts         the same, in Argo CD's older bare-host form (no scheme)
+// Where Git has a commit, a chart has a version: the revision shown in status and history is
+// `chart@version`. Everything here is text the tenant wrote, so it is checked before any tool
+// sees it: a chart name is one path segment, a registry path follows the OCI distribution
+// grammar, and no URL carries a user name or password (those come from repository Secrets).
+import { parse } from "yaml";
+
+export type ChartLocation =
+  | {
+      kind: "helm-repository";
+      /** The repository URL without a trailing slash; index.yaml lives under it. */
+      repoURL: string;
+      chart: string;
+    }
+  | {
+      kind: "oci";
+      /** host[:port] of the registry. */
+      registry: string;
+      /** The OCI repository holding the chart's versions as tags: path/chart. */
+      repository: string;
+      chart: string;
+    };
+
+export class ChartSourceError extends Error {
+  readonly code = "chart-source-invalid";
+}
+
+const CHART_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+/** One path component of an OCI repository name (distribution spec). */
+const OCI_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const REGISTRY_HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$|^\[[0-9a-f:]+\](?::\d{1,5})?$/;
+
+/** Where a chart source points; throws ChartSourceError naming what is wrong. */
+export function chartLocation(repoURL: string, chart: string): ChartLocation {
+  const url = repoURL.trim();
+  const name = chart.trim();
+  if (!CHART_NAME.test(name) || name === "." || name === "..")
+    throw new ChartSourceError(
+      `chart ${JSON.stringify(chart)} is not a chart name: one path segment of letters, digits, '.', '_' and '-'`,
+    );
+  if (/^https?:\/\//i.test(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ChartSourceError(`repoURL of chart ${name} is not a URL`);
+    }
+    if (parsed.username || parsed.password)
+      throw new ChartSourceError(
+        `repoURL of chart ${name} carries a user name or password: keep them in a repository Secret`,
+      );
+    if (parsed.search || parsed.hash)
+      throw new ChartSourceError(
+        `repoURL of chart ${name} has a query or fragment: give the repository's base URL`,
+      );
+    return { kind: "helm-repository", repoURL: parsed.href.replace(/\/+$/, ""), chart: name };
+  }
+  const bare = url.replace(/^oci:\/\//i, "").replace(/\/+$/, "");
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(bare))
+    throw new ChartSourceError(
+      `repoURL ${redactChartURL(url)} of chart ${name}: a chart comes from https://, http:// or oci://`,
+    );
+  const [host = "", ...path] = bare.split("/");
+  if (!REGISTRY_HOST.test(host.toLowerCase()) || host.includes("@"))
+    throw new ChartSourceError(
+      `repoURL ${redactChartURL(url)} of chart ${name} does not start with a registry host`,
+    );
+  for (const component of [...path, name]) {
+    if (!OCI_COMPONENT.test(component))
+      throw new ChartSourceError(
+        `repoURL ${redactChartURL(url)} of chart ${name}: ${JSON.stringify(component)} is not a valid OCI repository component (lower-case letters, digits, '.', '_', '-')`,
+      );
+  }
+  return { kind: "oci", registry: host.toLowerCase(), repository: [...path, name].join("/"), chart: name };
+}
+
+/** The text a user recognises: oci://host/path/chart or repoURL/chart. */
+export function chartReference(location: ChartLocation): string {
+  return location.kind === "oci"
+    ? `oci://${location.registry}/${location.repository}`
+    : `${location.repoURL}/${location.chart}`;
+}
+
+/** The revision shown where Git shows a commit. */
+export function chartRevision(chart: string, version: string): string {
+  return `${chart}@${version}`;
+}
+
+/** The version inside a chart revision (`chart@version`), or undefined when it is not one. */
+export function versionOfRevision(chart: string, revision: string): string | undefined {
+  return revision.startsWith(`${chart}@`) ? revision.slice(chart.length + 1) : undefined;
+}
+
+/**
+ * The URL repository Secrets are matched against (controller/repo-credentials.ts). Registries
+ * are reached over HTTPS, so oci://host/path and Argo CD's bare host/path are matched as
+ * https://host/path: a Secret for https://registry.example.com/team covers
+ * oci://registry.example.com/team/app, under the same whole-segment rules as Git URLs.
+ */
+export function credentialURL(url: string): string {
+  const text = url.trim();
+  if (/^oci:\/\//i.test(text)) return `https://${text.slice("oci://".length)}`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return `https://${text}`;
+  return text;
+}
+
+/** A chart URL for messages: any userinfo replaced. */
+export function redactChartURL(url: string): string {
+  return url.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i,
+    (_m, scheme: string | undefined) => `${scheme ?? ""}***@`,
+  );
+}
+
+/** Registries reached over plain HTTP: only the machine's own, as `helm --plain-http` is meant for. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registry.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/** One version of a chart as a Helm repository's index.yaml lists it. */
+export interface IndexedChartVersion {
+  version: string;
+  /** Where the .tgz is; relative URLs are relative to the repository. */
+  urls: string[];
+  /** sha256 of the .tgz, hex, when the index gives one. */
+  digest?: string;
+}
+
+export class ChartIndexError extends Error {
+  readonly code = "chart-index-invalid";
+}
+
+/**
+ * The versions of one chart in a Helm repository's index.yaml (`entries.<chart>[]`), in the
+ * order listed; [] when the chart is not there. Entries without a version are left out.
+ */
+export function readChartIndex(text: string, chart: string): IndexedChartVersion[] {
+  let doc: unknown;
+  try {
+    doc = parse(text, { maxAliasCount: 100 });
+  } catch (err) {
+    throw new ChartIndexError(`index.yaml is not YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (typeof doc !== "object" || doc === null || !("entries" in doc))
+    throw new ChartIndexError("index.yaml has no entries: is this a Helm repository?");
+  const entries = (doc as { entries: unknown }).entries;
+  if (typeof entries !== "object" || entries === null) return [];
+  const list = (entries as Record<string, unknown>)[chart];
+  if (!Array.isArray(list) || !Object.hasOwn(entries, chart)) return [];
+  const versions: IndexedChartVersion[] = [];
+  for (const entry of list) {
+    if (typeof entry !== "object" || entry === null) continue;
+    const { version, urls, digest } = entry as Record<string, unknown>;
+    if (typeof version !== "string" || version === "") continue;
+    const item: IndexedChartVersion = {
+      version,
+      urls: Array.isArray(urls) ? urls.filter((u): u is string => typeof u === "string") : [],
+    };
+    if (typeof digest === "string" && /^[0-9a-f]{64}$/i.test(digest)) item.digest = digest.toLowerCase();
+    versions.push(item);
+  }
+  return versions;
+}
