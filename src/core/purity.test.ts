@@ -8,7 +8,7 @@ import { it } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const CORE = dirname(fileURLToPath(import.meta.url));
-const PURE_PACKAGES = new Set(["@marcbachmann/cel-js"]);
+const PURE_PACKAGES = new Set(["@marcbachmann/cel-js", "yaml"]);
 const CLOCK = /\bDate\.now\(|new Date\(\)|performance\.now\(|Math\.random\(/;
 
 function sourceFiles(dir: string): string[] {

@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { APPLICATION_SET_LABEL, factsNeeded, generateApplications } from "./generate.ts";
+import type { ApplicationSet, GenerationFacts, Generator } from "./types.ts";
+
+const NO_FACTS: GenerationFacts = { clusters: [], git: {} };
+
+function appSet(
+  generators: Generator[],
+  template: Partial<ApplicationSet["spec"]["template"]> = {},
+  extra: Partial<ApplicationSet["spec"]> = {},
+): ApplicationSet {
+  return {
+    apiVersion: "mooring.dev/v1alpha1",
+    kind: "ApplicationSet",
+    metadata: { name: "guestbook", namespace: "team-a", uid: "uid-1" },
+    spec: {
+      generators,
+      template: {
+        metadata: { name: "{{cluster}}-guestbook", ...template.metadata },
+        spec: template.spec ?? {
+          source: { repoURL: "https://git.example/apps.git", path: "guestbook/{{ cluster }}" },
+          destination: { cluster: "{{cluster}}", namespace: "guestbook" },
+        },
+      },
+      ...extra,
+    },
+  };
+}
+
+function ok(result: ReturnType<typeof generateApplications>) {
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+  return result.applications;
+}
+
+describe("generateApplications with a list generator", () => {
+  it("makes one Application per element, with {{param}} and {{ param }} filled in", () => {
+    const apps = ok(
+      generateApplications(
+        appSet([{ list: { elements: [{ cluster: "dev" }, { cluster: "prod" }] } }]),
+        NO_FACTS,
+      ),
+    );
+    assert.deepEqual(
+      apps.map((a) => [a.metadata.name, a.spec.source.path, a.spec.destination.cluster]),
+      [
+        ["dev-guestbook", "guestbook/dev", "dev"],
+        ["prod-guestbook", "guestbook/prod", "prod"],
+      ],
+    );
+  });
+
+  it("puts each Application in the set's namespace, labelled with and owned by the set", () => {
+    const [app] = ok(generateApplications(appSet([{ list: { elements: [{ cluster: "dev" }] } }]), NO_FACTS));
+    assert.equal(app?.apiVersion, "mooring.dev/v1alpha1");
+    assert.equal(app?.kind, "Application");
+    assert.equal(app?.metadata.namespace, "team-a");
+    assert.equal(app?.metadata.labels?.[APPLICATION_SET_LABEL], "guestbook");
+    assert.deepEqual(app?.metadata.ownerReferences, [
+      {
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "ApplicationSet",
+        name: "guestbook",
+        uid: "uid-1",
+        controller: true,
+      },
+    ]);
+  });
+
+  it("uses the template's namespace when it names one", () => {
+    const set = appSet([{ list: { elements: [{ cluster: "dev" }] } }], {
+      metadata: { name: "{{cluster}}", namespace: "apps-{{cluster}}" },
+    });
+    assert.equal(ok(generateApplications(set, NO_FACTS))[0]?.metadata.namespace, "apps-dev");
+  });
+
+  it("refuses a template that uses a parameter no generator gave, naming it and the field", () => {
+    const result = generateApplications(
+      appSet([{ list: { elements: [{ cluster: "dev" }] } }], {
+        spec: {
+          source: { repoURL: "https://git.example/apps.git", path: "{{region}}/app" },
+          destination: {},
+        },
+      }),
+      NO_FACTS,
+    );
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok);
+    assert.equal(result.problems[0]?.field, "spec.template.spec.source.path");
+    assert.match(result.problems[0]?.message ?? "", /"region"/);
+  });
+
+  it("refuses two parameter sets that give the same name, naming both", () => {
+    const result = generateApplications(
+      appSet([
+        {
+          list: {
+            elements: [
+              { cluster: "dev", n: "1" },
+              { cluster: "dev", n: "2" },
+            ],
+          },
+        },
+      ]),
+      NO_FACTS,
+    );
+    assert.ok(!result.ok);
+    assert.match(result.problems[0]?.message ?? "", /"dev-guestbook".*n=1.*n=2/);
+  });
+
+  it("refuses a name that is not a valid Kubernetes name", () => {
+    const result = generateApplications(appSet([{ list: { elements: [{ cluster: "Dev_1" }] } }]), NO_FACTS);
+    assert.ok(!result.ok);
+    assert.match(result.problems[0]?.message ?? "", /"Dev_1-guestbook" is not a valid Application name/);
+  });
+
+  it("lays a generator's own template over the set's", () => {
+    const set = appSet([
+      {
+        list: {
+          elements: [{ cluster: "dev" }],
+          template: { metadata: { name: "special-{{cluster}}" } } as never,
+        },
+      },
+    ]);
+    const [app] = ok(generateApplications(set, NO_FACTS));
+    assert.equal(app?.metadata.name, "special-dev");
+    assert.equal(app?.spec.source.path, "guestbook/dev");
+  });
+
+  it("keeps only the parameter sets a generator's selector matches", () => {
+    const set = appSet([
+      {
+        list: {
+          elements: [
+            { cluster: "dev", env: "staging" },
+            { cluster: "prod", env: "prod" },
+          ],
+        },
+        selector: { matchLabels: { env: "prod" } },
+      },
+    ]);
+    assert.deepEqual(
+      ok(generateApplications(set, NO_FACTS)).map((a) => a.metadata.name),
+      ["prod-guestbook"],
+    );
+  });
+});
+
+describe("factsNeeded", () => {
+  it("asks for clusters and each git revision once, nested generators included", () => {
+    const git = { repoURL: "https://git.example/apps.git", revision: "main" };
+    const set = appSet([
+      {
+        matrix: {
+          generators: [
+            { clusters: {} },
+            { git: { ...git, files: [{ path: "envs/*.yaml" }, { path: "envs/old.yaml", exclude: true }] } },
+          ],
+        },
+      },
+      { git: { ...git, directories: [{ path: "apps/*" }] } },
+    ]);
+    assert.deepEqual(factsNeeded(set), { clusters: true, git: [{ ...git, fileGlobs: ["envs/*.yaml"] }] });
+  });
+
+  it("asks for nothing for a list generator", () => {
+    assert.deepEqual(factsNeeded(appSet([{ list: { elements: [] } }])), { clusters: false, git: [] });
+  });
+});
