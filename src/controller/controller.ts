@@ -31,6 +31,7 @@ import { providerMirrors } from "../toolchain/tofu.ts";
 import type { Logger } from "../util/log.ts";
 import { AppReconciler, type DestinationLookup } from "./app-reconciler.ts";
 import { SourceResolver } from "./app-source.ts";
+import { AppSetRunner } from "./appset-runner.ts";
 import { ControllerAudit } from "./audit.ts";
 import { collectDiskGarbage, type DiskArea, gitCacheAreas, runFolderArea } from "./disk-gc.ts";
 import { DriftWatcher } from "./drift.ts";
@@ -123,6 +124,8 @@ export class Controller {
   private diskAreas: DiskArea[] = [];
   private stackQueue: WorkQueue | null = null;
   private stackInformer: Informer | null = null;
+  /** ApplicationSets of this leadership term. */
+  private appSets: AppSetRunner | null = null;
   /**
    * Aborted to interrupt the tofu runs of the present leadership term (one per term): tofu then
    * stops at a safe point and releases its state lock, which the next leader would otherwise
@@ -288,6 +291,7 @@ export class Controller {
     const informer = new Informer(this.client, { apiVersion: "mooring.dev/v1alpha1", kind: "Application" });
     informer.on((event) => {
       const key = objectKey(event.object);
+      this.appSets?.applicationChanged(event.object);
       if (event.type === "deleted") {
         queue.forget(key);
         this.metrics.removeApp(event.object.metadata.namespace ?? "", event.object.metadata.name ?? "");
@@ -302,6 +306,20 @@ export class Controller {
     this.inspector = new AppInspector(this.client, reconciler);
     const stackPlans = this.options.stacks ? this.startStacks(sources, this.options.stacks) : undefined;
     this.startPreviews(sources, reconciler, projects, stackPlans);
+    this.appSets = new AppSetRunner({
+      client: this.client,
+      namespace: this.options.namespace,
+      git: sources,
+      events: new EventRecorder(this.client, {
+        component: "mooring-controller",
+        instance: this.options.identity,
+      }),
+      audit: this.audit,
+      log: this.log,
+      resyncMs: this.options.repoPollMs,
+      concurrency: 2,
+    });
+    this.appSets.start();
   }
 
   /** Pull-request previews: the leader follows the forges' pull requests on the repositories its targets read. */
@@ -431,6 +449,7 @@ export class Controller {
     this.stackRuns?.abort();
     void this.stackQueue?.shutdown();
     this.appInformer?.stop();
+    void this.appSets?.stop();
     this.projects?.stop();
     this.drift?.stop();
     void this.queue?.shutdown().then(() => this.drift?.stop());
@@ -453,6 +472,7 @@ export class Controller {
       this.previews?.stop();
       this.stackInformer?.stop();
       this.appInformer?.stop();
+      await this.appSets?.stop();
       this.projects?.stop();
       const stackQueue = this.stackQueue;
       await stackQueue?.shutdown(60_000);

@@ -29,6 +29,8 @@ export const AUDIT_KINDS = [
   "webhook-refused",
   "preview",
   "preview-plan-requested",
+  "appset-generated",
+  "appset-deleted-app",
 ] as const;
 
 export interface AuditFilters {

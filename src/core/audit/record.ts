@@ -39,6 +39,8 @@ export const AUDIT_KINDS = [
   "webhook-refused",
   "preview",
   "preview-plan-requested",
+  "appset-generated",
+  "appset-deleted-app",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { ApplicationSet } from "../core/appset/types.ts";
+import { clusterFact, readGitTree } from "./appset-facts.ts";
+import { policyAllows, projectOf } from "./appset-reconciler.ts";
+
+describe("readGitTree", () => {
+  let root = "";
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), "appset-facts-"));
+    for (const dir of ["apps/web", "apps/api", "clusters/eu", ".git/objects"])
+      await mkdir(join(root, dir), { recursive: true });
+    await writeFile(join(root, "clusters/eu/config.json"), '{"region":"eu"}');
+    await writeFile(join(root, "apps/web/deploy.yaml"), "kind: ConfigMap");
+    await symlink("/etc", join(root, "apps/outside"));
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+
+  it("lists every folder except .git, and never follows a symbolic link out of the checkout", async () => {
+    const tree = await readGitTree(root, []);
+    assert.deepEqual(tree.directories, ["apps", "apps/api", "apps/web", "clusters", "clusters/eu"]);
+    assert.deepEqual(tree.files, []);
+  });
+
+  it("reads only the files its globs match", async () => {
+    const tree = await readGitTree(root, ["clusters/*/config.json"]);
+    assert.deepEqual(tree.files, [{ path: "clusters/eu/config.json", text: '{"region":"eu"}' }]);
+  });
+
+  it("refuses a repository with more folders than the limit, saying how many it reads", async () => {
+    await assert.rejects(
+      readGitTree(root, [], { maxDirectories: 2, maxFileBytes: 1000 }),
+      /more than 2 folders/,
+    );
+  });
+
+  it("refuses matching files larger together than the byte limit", async () => {
+    await assert.rejects(
+      readGitTree(root, ["**/*.json"], { maxDirectories: 100, maxFileBytes: 4 }),
+      /more than 4 bytes/,
+    );
+  });
+});
+
+describe("clusterFact", () => {
+  it("keeps a cluster Secret's name, server, labels and annotations and none of its credentials", () => {
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    const fact = clusterFact({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "cluster-eu", labels: { env: "prod" }, annotations: { team: "a" } },
+      data: { name: b64("eu"), server: b64("https://eu.example"), config: b64("token: s3cret") },
+    });
+    assert.deepEqual(fact, {
+      name: "eu",
+      server: "https://eu.example",
+      labels: { env: "prod" },
+      annotations: { team: "a" },
+    });
+    assert.ok(!JSON.stringify(fact).includes("s3cret"));
+  });
+});
+
+describe("the set's policy and project", () => {
+  it("lets each applicationsSync policy do what Argo CD's does", () => {
+    assert.deepEqual(policyAllows(undefined), { update: true, delete: true });
+    assert.deepEqual(policyAllows("create-only"), { update: false, delete: false });
+    assert.deepEqual(policyAllows("create-update"), { update: true, delete: false });
+    assert.deepEqual(policyAllows("create-delete"), { update: false, delete: true });
+  });
+
+  it("refuses a project given by a parameter, so a generator cannot choose the project", () => {
+    const set = (project: string) =>
+      ({ spec: { template: { spec: { project } } } }) as unknown as ApplicationSet;
+    assert.deepEqual(projectOf(set("team-a")), { ok: true, project: "team-a" });
+    const refused = projectOf(set("{{project}}"));
+    assert.equal(refused.ok, false);
+  });
+});

@@ -1,0 +1,297 @@
+// The ApplicationSet reconciler: for one set, fetch the facts its generators read (appset-facts.ts),
+// generate the Applications it wants (pure, src/core/appset), then create, update and delete the
+// Applications it owns as its applicationsSync policy allows, and report in its status.
+//
+// Ownership is an ownerReference to the set (controller: true): that is how the set finds its own
+// Applications again, and what Kubernetes' garbage collector follows when the set is deleted.
+// A set never escapes its Project: every generated Application must name the project the
+// template names literally (a parameter in spec.project is refused) and live in the set's own
+// namespace; the Application reconciler then enforces that project's rules on each of them.
+// A generation problem (a template naming a parameter no generator gives) changes nothing: the
+// set is Stalled with the problem's field and message, and existing Applications stay as they are.
+import { APPLICATION_API_VERSION, type Application, FIELD_MANAGER } from "../core/application.ts";
+import { factsNeeded, generateApplications } from "../core/appset/generate.ts";
+import {
+  APPLICATIONSET_API_VERSION,
+  APPLICATIONSET_KIND,
+  type ApplicationSet,
+  type ApplicationsSyncPolicy,
+  type ClusterFact,
+} from "../core/appset/types.ts";
+import { type Condition, setCondition } from "../core/conditions.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { Logger } from "../util/log.ts";
+import { type FactLimits, fetchFacts, type GitReader } from "./appset-facts.ts";
+import type { ControllerAudit } from "./audit.ts";
+import type { ProcessResult } from "./queue.ts";
+
+export const REFRESH_ANNOTATION = "mooring.dev/refresh";
+
+export interface AppSetReconcilerDeps {
+  client: KubeClient;
+  clusters: () => Promise<ClusterFact[]>;
+  git: GitReader;
+  events: EventRecorder;
+  audit: ControllerAudit;
+  log: Logger;
+  /** How often a set is generated again without any event (Git generators poll); default 60 s. */
+  resyncMs: number;
+  limits?: FactLimits;
+  now?: () => Date;
+}
+
+/** What the set's policy lets it do to the Applications it owns. */
+export function policyAllows(policy: ApplicationsSyncPolicy | undefined): {
+  update: boolean;
+  delete: boolean;
+} {
+  switch (policy ?? "sync") {
+    case "create-only":
+      return { update: false, delete: false };
+    case "create-update":
+      return { update: true, delete: false };
+    case "create-delete":
+      return { update: false, delete: true };
+    case "sync":
+      return { update: true, delete: true };
+  }
+}
+
+/** The project every generated Application must name, or a problem when the template varies it. */
+export function projectOf(
+  set: ApplicationSet,
+): { ok: true; project: string } | { ok: false; message: string } {
+  const project = set.spec.template.spec.project ?? "default";
+  if (project.includes("{{")) {
+    return {
+      ok: false,
+      message: `spec.template.spec.project must name one project, not a parameter (${project}): a set's Applications share its project`,
+    };
+  }
+  return { ok: true, project };
+}
+
+function ownedBy(app: Application, set: ApplicationSet): boolean {
+  return (app.metadata.ownerReferences ?? []).some(
+    (o) => o.uid === set.metadata.uid && o.controller === true,
+  );
+}
+
+export class AppSetReconciler {
+  private readonly deps: AppSetReconcilerDeps;
+
+  constructor(deps: AppSetReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(key: string): Promise<ProcessResult | undefined> {
+    const [namespace, name] = key.split("/") as [string, string];
+    const set = (await this.deps.client.get(
+      APPLICATIONSET_API_VERSION,
+      APPLICATIONSET_KIND,
+      namespace,
+      name,
+    )) as ApplicationSet | null;
+    if (!set || set.metadata.deletionTimestamp) return undefined;
+    const refresh = set.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined;
+    const project = projectOf(set);
+    if (!project.ok) {
+      await this.stalled(set, "ProjectNotFixed", project.message);
+      return undefined;
+    }
+    let generated: ReturnType<typeof generateApplications>;
+    try {
+      const facts = await fetchFacts(
+        factsNeeded(set),
+        { clusters: this.deps.clusters, git: this.deps.git },
+        { force: refresh, ...(this.deps.limits ? { limits: this.deps.limits } : {}) },
+      );
+      generated = generateApplications(set, facts);
+    } catch (err) {
+      // Git unreachable or a repository too large: waiting may help; retried with backoff.
+      await this.writeStatus(set, [
+        { type: "Ready", status: "False", reason: "FactsUnavailable", message: (err as Error).message },
+      ]);
+      throw err;
+    }
+    if (refresh) {
+      await this.deps.client.mergePatch(
+        {
+          apiVersion: APPLICATIONSET_API_VERSION,
+          kind: APPLICATIONSET_KIND,
+          group: "mooring.dev",
+          namespace,
+          name,
+        },
+        { metadata: { annotations: { [REFRESH_ANNOTATION]: null } } },
+      );
+    }
+    if (!generated.ok) {
+      const message = generated.problems.map((p) => `${p.field}: ${p.message}`).join("; ");
+      await this.stalled(set, "GenerationFailed", message);
+      return { requeueAfterMs: this.deps.resyncMs };
+    }
+    const escaped = generated.applications.find(
+      (a) =>
+        (a.spec.project ?? "default") !== project.project ||
+        (a.metadata.namespace ?? namespace) !== namespace,
+    );
+    if (escaped) {
+      await this.stalled(
+        set,
+        "ProjectEscape",
+        `Application ${escaped.metadata.namespace}/${escaped.metadata.name} would leave the set's project ${project.project} or namespace ${namespace}`,
+      );
+      return undefined;
+    }
+    await this.applyAll(set, generated.applications);
+    return { requeueAfterMs: this.deps.resyncMs };
+  }
+
+  private async applyAll(set: ApplicationSet, wanted: Application[]): Promise<void> {
+    const { client } = this.deps;
+    const namespace = set.metadata.namespace;
+    const allows = policyAllows(set.spec.syncPolicy?.applicationsSync);
+    const live = (await client.list(APPLICATION_API_VERSION, "Application", { namespace }))
+      .items as Application[];
+    const liveByName = new Map(live.map((a) => [a.metadata.name ?? "", a]));
+    const owned = live.filter((a) => ownedBy(a, set));
+    const wantedNames = new Set(wanted.map((a) => a.metadata.name));
+    const problems: string[] = [];
+    let changed = 0;
+    for (const app of wanted) {
+      const existing = liveByName.get(app.metadata.name ?? "");
+      if (existing && !ownedBy(existing, set)) {
+        problems.push(`Application ${app.metadata.name} exists and is not owned by this set`);
+        continue;
+      }
+      if (existing && !allows.update) continue;
+      const body = this.withOwner(app, set);
+      await client.apply(body, { fieldManager: FIELD_MANAGER });
+      if (!existing) {
+        changed++;
+        await this.deps.events.record(
+          set,
+          "Normal",
+          "ApplicationCreated",
+          `created Application ${app.metadata.name}`,
+        );
+        this.deps.audit.record("appset-generated", body, { applicationSet: set.metadata.name });
+      }
+    }
+    for (const app of owned) {
+      if (wantedNames.has(app.metadata.name)) continue;
+      if (!allows.delete) continue;
+      await client.delete(
+        {
+          apiVersion: APPLICATION_API_VERSION,
+          group: "mooring.dev",
+          kind: "Application",
+          namespace,
+          name: app.metadata.name ?? "",
+        },
+        { propagationPolicy: "Foreground" },
+      );
+      changed++;
+      await this.deps.events.record(
+        set,
+        "Normal",
+        "ApplicationDeleted",
+        `deleted Application ${app.metadata.name}`,
+      );
+      this.deps.audit.record("appset-deleted-app", app, { applicationSet: set.metadata.name });
+    }
+    const names = [...wantedNames].sort();
+    const resources = names.map((n) => {
+      const app = liveByName.get(n ?? "") as
+        | (Application & { status?: { sync?: { status?: string }; health?: { status?: string } } })
+        | undefined;
+      return {
+        name: n ?? "",
+        namespace,
+        ...(app?.status?.health?.status ? { health: app.status.health.status } : {}),
+        ...(app?.status?.sync?.status ? { sync: app.status.sync.status } : {}),
+      };
+    });
+    const conditions: ConditionSpec[] = problems.length
+      ? [
+          { type: "Ready", status: "False", reason: "ApplicationConflict", message: problems.join("; ") },
+          {
+            type: "ResourcesUpToDate",
+            status: "False",
+            reason: "ApplicationConflict",
+            message: problems.join("; "),
+          },
+        ]
+      : [
+          {
+            type: "Ready",
+            status: "True",
+            reason: "ApplicationsGenerated",
+            message: `${names.length} Applications generated`,
+          },
+          {
+            type: "ResourcesUpToDate",
+            status: "True",
+            reason: "ApplicationSetUpToDate",
+            message: "all Applications are up to date",
+          },
+        ];
+    this.deps.log.info("applicationset reconciled", {
+      set: `${namespace}/${set.metadata.name}`,
+      apps: names.length,
+      changed,
+    });
+    await this.writeStatus(set, conditions, { resources, resourceCount: names.length }, true);
+  }
+
+  private withOwner(app: Application, set: ApplicationSet): Application {
+    const ownerReferences = [
+      {
+        apiVersion: APPLICATIONSET_API_VERSION,
+        kind: APPLICATIONSET_KIND,
+        name: set.metadata.name,
+        uid: set.metadata.uid ?? "",
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
+    return { ...app, metadata: { ...app.metadata, namespace: set.metadata.namespace, ownerReferences } };
+  }
+
+  private async stalled(set: ApplicationSet, reason: string, message: string): Promise<void> {
+    await this.deps.events.record(set, "Warning", reason, message);
+    await this.writeStatus(set, [
+      { type: "Ready", status: "False", reason, message },
+      { type: "Stalled", status: "True", reason, message },
+      { type: "ResourcesUpToDate", status: "False", reason, message },
+    ]);
+  }
+
+  private async writeStatus(
+    set: ApplicationSet,
+    inputs: ConditionSpec[],
+    extra: Record<string, unknown> = {},
+    clearStalled = false,
+  ): Promise<void> {
+    const now = (this.deps.now?.() ?? new Date()).toISOString();
+    const generation = set.metadata.generation;
+    let conditions = (set.status?.conditions ?? []) as Condition[];
+    if (clearStalled) conditions = conditions.filter((c) => c.type !== "Stalled");
+    for (const input of inputs) conditions = setCondition(conditions, input, now, generation);
+    await this.deps.client.mergePatch(
+      {
+        apiVersion: APPLICATIONSET_API_VERSION,
+        group: "mooring.dev",
+        kind: APPLICATIONSET_KIND,
+        namespace: set.metadata.namespace,
+        name: set.metadata.name,
+      },
+      { status: { observedGeneration: generation, conditions, ...extra } },
+      "status",
+    );
+  }
+}
+
+type ConditionSpec = { type: string; status: "True" | "False" | "Unknown"; reason: string; message: string };

@@ -1,0 +1,107 @@
+// What runs ApplicationSets while this replica leads: an informer on ApplicationSets in every
+// namespace feeding a work queue of their own, and the reasons to generate a set again besides a
+// change to it: a registered cluster's Secret added, changed or removed (clusters generators), a
+// change to one of its Applications (its status.resources), and a periodic resync, which is also
+// the Git generators' poll (a branch head is looked up again at most once per poll interval;
+// the mooring.dev/refresh annotation looks it up at once).
+import { APPLICATIONSET_API_VERSION, APPLICATIONSET_KIND } from "../core/appset/types.ts";
+import type { KubeObject } from "../core/objects.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { Logger } from "../util/log.ts";
+import { type GitReader, listClusterFacts } from "./appset-facts.ts";
+import { AppSetReconciler } from "./appset-reconciler.ts";
+import type { ControllerAudit } from "./audit.ts";
+import { SECRET_TYPE_LABEL } from "./destinations.ts";
+import { Informer, objectKey } from "./informer.ts";
+import { WorkQueue } from "./queue.ts";
+
+export interface AppSetRunnerOptions {
+  client: KubeClient;
+  /** The controller namespace, where registered clusters' Secrets live. */
+  namespace: string;
+  git: GitReader;
+  events: EventRecorder;
+  audit: ControllerAudit;
+  log: Logger;
+  resyncMs: number;
+  concurrency: number;
+}
+
+export class AppSetRunner {
+  private readonly sets: Informer;
+  private readonly clusters: Informer;
+  private readonly queue: WorkQueue;
+
+  constructor(options: AppSetRunnerOptions) {
+    const log = options.log.with({ component: "applicationsets" });
+    const reconciler = new AppSetReconciler({
+      client: options.client,
+      clusters: () => listClusterFacts(options.client, options.namespace),
+      git: options.git,
+      events: options.events,
+      audit: options.audit,
+      log,
+      resyncMs: options.resyncMs,
+    });
+    this.queue = new WorkQueue(
+      (key) => reconciler.reconcile(key),
+      (key, err, failures) =>
+        log.warn("applicationset error; retrying with backoff", { set: key, failures, error: String(err) }),
+      { concurrency: options.concurrency },
+    );
+    this.sets = new Informer(options.client, {
+      apiVersion: APPLICATIONSET_API_VERSION,
+      kind: APPLICATIONSET_KIND,
+    });
+    this.sets.on((event) => {
+      const key = objectKey(event.object);
+      if (event.type === "deleted") this.queue.forget(key);
+      else if (event.type === "added" || !event.old || !onlyStatusChanged(event.old, event.object))
+        this.queue.add(key);
+    });
+    // Only which clusters exist and their labels matter; the Secret's values are dropped at once.
+    this.clusters = new Informer(options.client, {
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: options.namespace,
+      labelSelector: `${SECRET_TYPE_LABEL}=cluster`,
+      transform: (secret) => ({ ...secret, data: {} }),
+    });
+    this.clusters.on(() => this.requeueAll());
+  }
+
+  start(): void {
+    this.sets.start();
+    this.clusters.start();
+  }
+
+  /** An Application changed: the set owning it reports it in status.resources. */
+  applicationChanged(app: KubeObject): void {
+    const owner = (app.metadata.ownerReferences ?? []).find(
+      (o) => o.kind === APPLICATIONSET_KIND && o.controller,
+    );
+    if (owner) this.queue.addAfter(`${app.metadata.namespace}/${owner.name}`, 2000);
+  }
+
+  async stop(): Promise<void> {
+    this.sets.stop();
+    this.clusters.stop();
+    await this.queue.shutdown();
+  }
+
+  async idle(): Promise<void> {
+    await this.queue.idle();
+  }
+
+  private requeueAll(): void {
+    for (const set of this.sets.list()) this.queue.add(objectKey(set));
+  }
+}
+
+function onlyStatusChanged(old: KubeObject, next: KubeObject): boolean {
+  return (
+    old.metadata.generation === next.metadata.generation &&
+    JSON.stringify(old.metadata.annotations ?? {}) === JSON.stringify(next.metadata.annotations ?? {})
+  );
+}
