@@ -10,6 +10,7 @@ import { type DeletionState, decideDeletion, deletionHookPlan } from "../core/de
 import { crossNamespaceDependency } from "../core/dependencies.ts";
 import type { ObjectDiff } from "../core/diff.ts";
 import { durationOr } from "../core/duration.ts";
+import { decideEmptyRender } from "../core/empty-render.ts";
 import { jsonEqual } from "../core/json.ts";
 import { mergePatchFrom } from "../core/merge-patch.ts";
 import { formatRef, type KubeObject, refKey, TRACKING_ANNOTATION, trackingId } from "../core/objects.ts";
@@ -23,7 +24,7 @@ import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { RenderCache } from "../render/cache.ts";
 import { RenderError } from "../render/errors.ts";
-import { render } from "../render/render.ts";
+import { type RenderResult, render } from "../render/render.ts";
 import type { RenderOptions } from "../render/tools.ts";
 import type { Logger } from "../util/log.ts";
 import {
@@ -761,8 +762,9 @@ export class AppReconciler {
       project: projectNameOf(app),
       revision,
     };
+    let rendered: RenderResult;
     try {
-      return hard
+      rendered = hard
         ? await render(renderInput, this.deps.renderOptions)
         : await this.deps.renderCache.render(revision, renderInput);
     } catch (err) {
@@ -770,6 +772,15 @@ export class AppReconciler {
         throw new StallError(err.code === "too-large" ? "RenderTooLarge" : "RenderFailed", `${err.message}`);
       throw err;
     }
+    // Zero objects from a folder of files Mooring does not render: stall before anything is pruned.
+    const empty = decideEmptyRender({
+      objectCount: rendered.objects.length,
+      unrendered: rendered.unrendered ?? [],
+      path: source.path ?? "",
+      allowEmpty: app.spec.syncPolicy?.automated?.allowEmpty === true,
+    });
+    if (empty.state === "stalled") throw new StallError(empty.reason, empty.message);
+    return rendered;
   }
 
   /**

@@ -1,6 +1,6 @@
-// Plain directories of manifests: every .yaml, .yml and .json file at the source path (and
-// below it with `recurse`), read in a fixed order so the same commit always yields the same
-// object list.
+// Plain directories of manifests: every .yaml, .yml, .json and .jsonnet file at the source path
+// (and below it with `recurse`), read in a fixed order so the same commit always yields the same
+// object list. A .jsonnet file is evaluated (render/jsonnet.ts); its output is read as objects.
 //
 // Files are visited in byte order of their names, depth first — the order of Go's
 // filepath.Walk, which Argo CD uses — so two objects with the same identity resolve the same way
@@ -13,6 +13,11 @@
 // Argo CD leaves it out. The decision is per file, as in Argo CD: in a file that does hold
 // objects, a document without apiVersion and kind is far more likely a manifest whose header was
 // lost than a stray, so it is refused as before rather than dropped (and its object pruned).
+//
+// The files at the path that are not read at all (other extensions, subfolders without
+// `recurse`) are reported when nothing was rendered, so the controller can tell an empty folder
+// from a folder of files Mooring does not render (core/empty-render.ts). Dotfiles such as
+// .gitkeep, which keep an emptied folder in Git, are not counted.
 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -23,16 +28,20 @@ import { defaultLimits } from "../core/limits.ts";
 import type { KubeObject } from "../core/objects.ts";
 import { parseYamlWithin, RenderBudget } from "./budget.ts";
 import { compileGlob } from "./glob.ts";
+import { renderJsonnetFile, resolveJsonnetLibs } from "./jsonnet.ts";
 import { parseJsonManifest, toObjects } from "./manifests.ts";
 import { followInRepo, repoRelative } from "./path-safety.ts";
+import { defaultRenderOptions, type ResolvedRenderOptions } from "./tools.ts";
 
-/** The files a directory source reads: the extensions Argo CD reads (minus jsonnet). */
-const MANIFEST_FILE = /\.(ya?ml|json)$/;
+/** The files a directory source reads: the extensions Argo CD reads. */
+const MANIFEST_FILE = /\.(ya?ml|json|jsonnet)$/;
 
 export interface DirectoryRender {
   objects: KubeObject[];
   /** Files left out for holding no Kubernetes objects, at most STATUS_SKIPPED_LIMIT. */
   skipped: SkippedFile[];
+  /** When no object was rendered: the files (and "folder/"s) at the path that were not read. */
+  unrendered: string[];
 }
 
 export async function renderDirectory(
@@ -40,12 +49,25 @@ export async function renderDirectory(
   dir: string,
   options: DirectorySource = {},
   budget: RenderBudget = new RenderBudget(defaultLimits()),
+  tools: ResolvedRenderOptions = defaultRenderOptions(),
 ): Promise<DirectoryRender> {
   const include = options.include ? compileGlob(options.include) : () => true;
   const exclude = options.exclude ? compileGlob(options.exclude) : () => false;
   const wanted = (name: string, relPath: string) =>
     MANIFEST_FILE.test(name) && !exclude(relPath) && include(relPath);
-  const files = await listFiles(repoRoot, dir, options.recurse ?? false, wanted);
+  const passedOver: string[] = [];
+  // Manifest files left out by include/exclude were left out on purpose: not counted.
+  const notRead = (relPath: string) => {
+    const folder = relPath.endsWith("/");
+    const name = relPath.slice(relPath.lastIndexOf("/", relPath.length - 2) + 1);
+    if (folder || (!name.startsWith(".") && !MANIFEST_FILE.test(name)))
+      passedOver.push(`${repoRelative(repoRoot, join(dir, relPath))}${folder ? "/" : ""}`);
+  };
+  const files = await listFiles(repoRoot, dir, options.recurse ?? false, wanted, notRead);
+  const jsonnet = options.jsonnet ?? {};
+  const libDirs = files.some((f) => f.path.endsWith(".jsonnet"))
+    ? await resolveJsonnetLibs(repoRoot, jsonnet.libs ?? [])
+    : [];
   const objects: KubeObject[] = [];
   const skipped: string[] = [];
   for (const file of files) {
@@ -56,6 +78,12 @@ export async function renderDirectory(
     const strays: { value: unknown; label: string }[] = [];
     const notAnObject = (value: unknown, label: string) => strays.push({ value, label });
     let parsed: KubeObject[];
+    if (file.path.endsWith(".jsonnet")) {
+      objects.push(
+        ...(await renderJsonnetFile({ repoRoot, file: file.real, jsonnet, libDirs, options: tools, budget })),
+      );
+      continue;
+    }
     if (file.path.endsWith(".json")) {
       parsed = parseJsonManifest(text, origin, notAnObject);
       budget.addObjects(origin, parsed.length);
@@ -68,7 +96,7 @@ export async function renderDirectory(
     if (stray) skipped.push(origin);
     objects.push(...parsed);
   }
-  return { objects, skipped: skippedList(skipped) };
+  return { objects, skipped: skippedList(skipped), unrendered: objects.length === 0 ? passedOver : [] };
 }
 
 const SKIP_REASON = "no document has apiVersion or kind: not Kubernetes objects";
@@ -103,6 +131,8 @@ export async function listFiles(
   root: string,
   recurse: boolean,
   wanted: (name: string, relPath: string) => boolean,
+  /** Receives each file not wanted, and each subfolder ("relPath/") when not recursing. */
+  notWanted: (relPath: string) => void = () => {},
 ): Promise<FoundFile[]> {
   const found: FoundFile[] = [];
   // Real paths of the directories on the current descent, so a symlink back up cannot loop.
@@ -127,12 +157,18 @@ export async function listFiles(
       }
       if (kind === "directory") {
         // .git holds Git's own objects, never manifests.
-        if (!recurse || entry.name === ".git") continue;
+        if (entry.name === ".git") continue;
+        if (!recurse) {
+          notWanted(`${relPath}/`);
+          continue;
+        }
         const real = entry.isSymbolicLink() ? await followInRepo(repoRoot, path) : path;
         if (!ancestors.has(real)) await walk(real, relPath);
       } else if (kind === "file" && wanted(entry.name, relPath)) {
         const real = entry.isSymbolicLink() ? await followInRepo(repoRoot, path) : path;
         found.push({ path, real });
+      } else if (kind === "file") {
+        notWanted(relPath);
       }
     }
     ancestors.delete(dir);

@@ -8,7 +8,8 @@
 //
 // The build environment (core/build-env.ts) is made here from the input, once, and handed to the
 // tool that expands it: helm (parameters, values, values file paths, release name) and kustomize
-// (images, commonLabels). A plain directory is read as committed.
+// (images, commonLabels). A plain directory is read as committed; its .jsonnet files are
+// evaluated with the Application's directory.jsonnet variables (render/jsonnet.ts).
 import { stat } from "node:fs/promises";
 import type { SkippedFile } from "../core/app-status.ts";
 import type { ApplicationSource } from "../core/application.ts";
@@ -49,6 +50,11 @@ export interface RenderResult {
   objects: KubeObject[];
   /** Files of a plain directory left out for holding no Kubernetes objects; absent when none. */
   skipped?: SkippedFile[];
+  /**
+   * When a plain directory rendered no object: the files (and "folder/"s) at its path that
+   * Mooring does not read, for core/empty-render.ts; absent when none.
+   */
+  unrendered?: string[];
 }
 
 export async function render(input: RenderInput, options: RenderOptions = {}): Promise<RenderResult> {
@@ -78,8 +84,13 @@ export async function render(input: RenderInput, options: RenderOptions = {}): P
   });
   switch (tool) {
     case "directory": {
-      const read = await renderDirectory(repoRoot, dir, input.source.directory ?? {}, budget);
-      return { tool, objects: read.objects, ...(read.skipped.length > 0 ? { skipped: read.skipped } : {}) };
+      const read = await renderDirectory(repoRoot, dir, input.source.directory ?? {}, budget, resolved);
+      return {
+        tool,
+        objects: read.objects,
+        ...(read.skipped.length > 0 ? { skipped: read.skipped } : {}),
+        ...(read.unrendered.length > 0 ? { unrendered: read.unrendered } : {}),
+      };
     }
     case "kustomize":
       return {

@@ -30,6 +30,8 @@ export interface RenderOptions {
   helmBinary?: string;
   /** The kustomize binary; default: the one `moor toolchain install` built. */
   kustomizeBinary?: string;
+  /** The jsonnet binary (go-jsonnet); default: the one `moor toolchain install` built. */
+  jsonnetBinary?: string;
   /** Kill helm/kustomize after this many milliseconds; default 120 s. */
   timeoutMs?: number;
   /** Parent of the per-render scratch folders; default: the OS temp folder. */
@@ -49,6 +51,7 @@ export function defaultRenderOptions(options: RenderOptions = {}): ResolvedRende
   return {
     helmBinary: options.helmBinary ?? toolBinary(findTool("helm"), "helm"),
     kustomizeBinary: options.kustomizeBinary ?? toolBinary(findTool("kustomize"), "kustomize"),
+    jsonnetBinary: options.jsonnetBinary ?? toolBinary(findTool("jsonnet"), "jsonnet"),
     timeoutMs: options.timeoutMs ?? 120_000,
     scratchParent: options.scratchParent ?? tmpdir(),
     unsandboxed: options.unsandboxed ?? false,
