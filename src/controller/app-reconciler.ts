@@ -367,6 +367,14 @@ export class AppReconciler {
     // Every request of this sync acts as the target's identity (a ServiceAccount, or the controller).
     const client = target.client;
     const rendered = await this.renderRevision(app, client, fetched.dir, revision, refresh === "hard");
+    // Zero objects from a folder of files Mooring does not render: stall before anything is pruned.
+    const empty = decideEmptyRender({
+      objectCount: rendered.objects.length,
+      unrendered: rendered.unrendered ?? [],
+      path: source.path ?? "",
+      allowEmpty: app.spec.syncPolicy?.automated?.allowEmpty === true,
+    });
+    if (empty.state === "stalled") throw new StallError(empty.reason, empty.message);
 
     // Project: every object's kind and namespace, before the cluster sees any of them.
     await this.projectStep(() => enforceRendered(scope, app, client, rendered.objects));
@@ -749,7 +757,7 @@ export class AppReconciler {
     repoDir: string,
     revision: string,
     hard: boolean,
-  ): Promise<{ tool: string; objects: KubeObject[]; skipped?: ApplicationStatus["skipped"] }> {
+  ): Promise<RenderResult> {
     const source = app.spec.source;
     const renderInput = {
       repoDir,
@@ -762,9 +770,8 @@ export class AppReconciler {
       project: projectNameOf(app),
       revision,
     };
-    let rendered: RenderResult;
     try {
-      rendered = hard
+      return hard
         ? await render(renderInput, this.deps.renderOptions)
         : await this.deps.renderCache.render(revision, renderInput);
     } catch (err) {
@@ -772,15 +779,6 @@ export class AppReconciler {
         throw new StallError(err.code === "too-large" ? "RenderTooLarge" : "RenderFailed", `${err.message}`);
       throw err;
     }
-    // Zero objects from a folder of files Mooring does not render: stall before anything is pruned.
-    const empty = decideEmptyRender({
-      objectCount: rendered.objects.length,
-      unrendered: rendered.unrendered ?? [],
-      path: source.path ?? "",
-      allowEmpty: app.spec.syncPolicy?.automated?.allowEmpty === true,
-    });
-    if (empty.state === "stalled") throw new StallError(empty.reason, empty.message);
-    return rendered;
   }
 
   /**
