@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { accountCommands } from "./account-commands.ts";
 import { appCommands } from "./app-commands.ts";
+import { appsetCommands } from "./appset-commands.ts";
 import { auditCommands } from "./audit-commands.ts";
 import { clusterCommands } from "./cluster-commands.ts";
 import { type Command, EXIT } from "./command.ts";
@@ -30,6 +31,7 @@ const commands: Command[] = [
   ...serverCommands,
   ...upCommands,
   ...appCommands,
+  ...appsetCommands,
   ...stackCommands,
   ...previewCommands,
   ...projectCommands,
