@@ -80,9 +80,12 @@ export interface JsonnetSource {
 }
 
 export interface ApplicationSource {
+  /** A Git repository; with `chart`, a Helm repository or OCI registry (core/chart-source.ts). */
   repoURL: string;
-  /** Branch, tag, commit SHA or HEAD; default HEAD. */
+  /** Branch, tag, commit SHA or HEAD; default HEAD. With `chart`: a version or a semver range. */
   targetRevision?: string;
+  /** A Helm chart taken from the chart repository at repoURL instead of a folder from Git. */
+  chart?: string;
   /** Directory inside the repository; default the root. Must stay inside the repository. */
   path?: string;
   directory?: DirectorySource;

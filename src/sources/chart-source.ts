@@ -1,0 +1,333 @@
+// Chart sources: from an Application's repoURL, chart and targetRevision to a chart folder on
+// disk, the way app-source.ts goes from a Git branch to a commit's files. Two steps, as for Git:
+//   resolve  which version the targetRevision picks now (core/chart-version.ts) from what the
+//            repository publishes (chart-catalog.ts); kept for the poll interval and shared by
+//            every app on the same chart and range; a refresh looks again
+//   fetch    that version's files: pulled with the real `helm pull` (private HELM_* homes, the
+//            credentials only in a 0600 file of a private folder, never on the command line),
+//            unpacked safely (chart-archive.ts) into a cache keyed by the chart's digest, so a
+//            version is downloaded and unpacked once, and a tag re-pushed with other content is
+//            a new cache entry
+// The pull needs the network, so it runs here in the controller; rendering the unpacked chart
+// stays in the renderer's confinement like any chart from Git.
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import {
+  type ChartLocation,
+  chartLocation,
+  chartReference,
+  chartRevision,
+  credentialURL,
+  isLoopbackRegistry,
+  readChartIndex,
+  versionOfRevision,
+} from "../core/chart-source.ts";
+import { ConstraintError, chooseChartVersion, versionFromTag } from "../core/chart-version.ts";
+import type { CommitInfo } from "../git/commit-info.ts";
+import type { GitCredentials } from "../git/credentials.ts";
+import { GitError } from "../git/errors.ts";
+import { runCommand } from "../util/exec.ts";
+import { ChartArchiveError, unpackChart } from "./chart-archive.ts";
+import { fetchHelmIndex, listOciTags, ociManifestDigest } from "./chart-catalog.ts";
+
+export interface ChartSourcesOptions {
+  /** The helm binary used for `helm pull`. */
+  helmBinary: string;
+  /** Where unpacked charts are kept, one folder per digest. */
+  cacheDir: string;
+  /** How long a resolved version is trusted before the repository is asked again; default 60 s. */
+  pollIntervalMs?: number;
+  /** Credentials for a chart repository URL (matched as core/chart-source.ts credentialURL says). */
+  credentialsFor?: (url: string, fresh?: boolean) => Promise<GitCredentials | undefined>;
+  /** Kill helm pull after this long; default 120 s. */
+  timeoutMs?: number;
+}
+
+export interface FetchedChart {
+  /** chart@version */
+  sha: string;
+  /** The chart's own folder (Chart.yaml at its top). */
+  dir: string;
+  commit: CommitInfo;
+}
+
+interface Resolved {
+  revision: string;
+  at: number;
+}
+
+export class ChartSources {
+  private readonly options: Required<ChartSourcesOptions>;
+  private readonly resolved = new Map<string, Resolved>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** chart@version of a repository → its unpacked folder, until a refresh asks again. */
+  private readonly folders = new Map<string, FetchedChart>();
+
+  constructor(options: ChartSourcesOptions) {
+    this.options = {
+      pollIntervalMs: 60_000,
+      credentialsFor: async () => undefined,
+      timeoutMs: 120_000,
+      ...options,
+    };
+  }
+
+  /** The `chart@version` the targetRevision picks now; from memory within the poll interval. */
+  async resolve(repoURL: string, chart: string, targetRevision: string, force = false): Promise<string> {
+    const key = `${repoURL}#${chart}#${targetRevision}`;
+    const cached = this.resolved.get(key);
+    if (!force && cached && Date.now() - cached.at < this.options.pollIntervalMs) return cached.revision;
+    return this.once(`resolve ${key}`, async () => {
+      const location = locate(repoURL, chart);
+      const creds = await this.options.credentialsFor(credentialURL(repoURL), force);
+      const published =
+        location.kind === "oci"
+          ? (await listOciTags(location, creds)).map(versionFromTag)
+          : readIndex(await fetchHelmIndex(location.repoURL, creds), location).map((v) => v.version);
+      const version = choose(location, targetRevision, published);
+      const revision = chartRevision(location.chart, version);
+      // A refresh also looks at the content again: an OCI tag may have been pushed anew.
+      if (force) this.folders.delete(`${repoURL}#${revision}`);
+      this.resolved.set(key, { revision, at: Date.now() });
+      return revision;
+    });
+  }
+
+  /** When a resolved range is due for another look (for scheduling). */
+  nextPollInMs(repoURL: string, chart: string, targetRevision: string): number {
+    const cached = this.resolved.get(`${repoURL}#${chart}#${targetRevision}`);
+    if (!cached) return 0;
+    return Math.max(0, cached.at + this.options.pollIntervalMs - Date.now());
+  }
+
+  /** The chart's files at a `chart@version` revision, pulled and unpacked once per digest. */
+  async fetch(repoURL: string, chart: string, revision: string): Promise<FetchedChart> {
+    const key = `${repoURL}#${revision}`;
+    const known = this.folders.get(key);
+    if (known && existsSync(known.dir)) return known;
+    return this.once(`fetch ${key}`, async () => {
+      const location = locate(repoURL, chart);
+      const version = versionOfRevision(location.chart, revision);
+      if (version === undefined)
+        throw new GitError(
+          "revision-not-found",
+          `revision ${revision} is not a version of chart ${location.chart} (chart@version)`,
+          chartReference(location),
+        );
+      const creds = await this.options.credentialsFor(credentialURL(repoURL));
+      const fetched = await this.pullOnce(location, version, creds);
+      this.folders.set(key, fetched);
+      return fetched;
+    });
+  }
+
+  private async pullOnce(
+    location: ChartLocation,
+    version: string,
+    creds: GitCredentials | undefined,
+  ): Promise<FetchedChart> {
+    // The digest named before the download, when the repository says it: a cached chart costs no pull.
+    let index: string | undefined;
+    let expected: string | undefined;
+    if (location.kind === "oci") {
+      const digest = await ociManifestDigest(location, version.replaceAll("+", "_"), creds);
+      expected = `oci-${digest.replace(":", "-")}`;
+    } else {
+      index = await fetchHelmIndex(location.repoURL, creds);
+      const digest = readIndex(index, location).find((v) => v.version === version)?.digest;
+      if (digest) expected = `sha256-${digest}`;
+    }
+    const cached = expected === undefined ? undefined : join(this.options.cacheDir, expected);
+    if (cached && existsSync(join(cached, location.chart, "Chart.yaml")))
+      return fetchedAt(location, version, join(cached, location.chart));
+    const tgz = await this.helmPull(location, version, creds, index);
+    const sha256 = createHash("sha256").update(tgz).digest("hex");
+    if (location.kind === "helm-repository" && expected !== undefined && expected !== `sha256-${sha256}`)
+      throw new GitError(
+        "git-failed",
+        `chart ${location.chart} ${version} from ${location.repoURL} does not match the digest its index.yaml gives: the download was altered, or the index is stale`,
+        location.repoURL,
+      );
+    const folder = join(this.options.cacheDir, expected ?? `sha256-${sha256}`);
+    if (!existsSync(join(folder, location.chart, "Chart.yaml"))) await this.unpackInto(tgz, location, folder);
+    return fetchedAt(location, version, join(folder, location.chart));
+  }
+
+  private async unpackInto(tgz: Buffer, location: ChartLocation, folder: string): Promise<void> {
+    await mkdir(this.options.cacheDir, { recursive: true });
+    const staging = await mkdtemp(join(this.options.cacheDir, ".unpack-"));
+    try {
+      await unpackChart(tgz, location.chart, staging);
+      await rm(folder, { recursive: true, force: true });
+      await rename(staging, folder);
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      if (err instanceof ChartArchiveError)
+        throw new GitError(
+          "git-failed",
+          `chart ${chartReference(location)}: ${err.message}`,
+          chartReference(location),
+        );
+      throw err;
+    }
+  }
+
+  /** `helm pull` of one exact version into a private folder; returns the .tgz. */
+  private async helmPull(
+    location: ChartLocation,
+    version: string,
+    creds: GitCredentials | undefined,
+    index: string | undefined,
+  ): Promise<Buffer> {
+    await mkdir(this.options.cacheDir, { recursive: true });
+    const home = await mkdtemp(join(this.options.cacheDir, ".pull-"));
+    const shown = chartReference(location);
+    try {
+      for (const name of ["config", "cache", "data", "out", "repository"])
+        await mkdir(join(home, name), { mode: 0o700 });
+      const args = ["pull"];
+      const password = creds?.password ?? creds?.token;
+      const username = creds?.username ?? (creds?.token ? "token" : undefined);
+      if (location.kind === "oci") {
+        const registryConfig = join(home, "config", "registry.json");
+        const auths =
+          username !== undefined && password !== undefined
+            ? { [location.registry]: { auth: Buffer.from(`${username}:${password}`).toString("base64") } }
+            : {};
+        await writeFile(registryConfig, JSON.stringify({ auths }), { mode: 0o600 });
+        args.push(`--registry-config=${registryConfig}`);
+        if (isLoopbackRegistry(location.registry)) args.push("--plain-http");
+        args.push(`--version=${version}`, `--destination=${join(home, "out")}`, "--", shown);
+      } else {
+        // helm finds `source/<chart>` through a repositories.yaml naming the repository (with its
+        // credentials, sent only to that host) and the index.yaml just read, seeded in its cache.
+        const repositoryConfig = join(home, "config", "repositories.yaml");
+        const entry: Record<string, string> = { name: "source", url: location.repoURL };
+        if (username !== undefined && password !== undefined) Object.assign(entry, { username, password });
+        await writeFile(repositoryConfig, stringify({ apiVersion: "", repositories: [entry] }), {
+          mode: 0o600,
+        });
+        await writeFile(join(home, "repository", "source-index.yaml"), index ?? "", { mode: 0o600 });
+        args.push(
+          `--repository-config=${repositoryConfig}`,
+          `--repository-cache=${join(home, "repository")}`,
+          `--version=${version}`,
+          `--destination=${join(home, "out")}`,
+          "--",
+          `source/${location.chart}`,
+        );
+      }
+      const result = await runCommand(this.options.helmBinary, args, {
+        cwd: home,
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          HOME: home,
+          TMPDIR: home,
+          HELM_CONFIG_HOME: join(home, "config"),
+          HELM_CACHE_HOME: join(home, "cache"),
+          HELM_DATA_HOME: join(home, "data"),
+          KUBECONFIG: join(home, "no-kubeconfig"),
+        },
+        timeoutMs: this.options.timeoutMs,
+        maxOutputBytes: 1024 * 1024,
+      });
+      if (result.code !== 0) {
+        let said = `${result.stderr}${result.stdout}`.trim().split("\n").slice(-3).join(" ");
+        for (const secret of [password, username])
+          if (secret && secret.length >= 3) said = said.replaceAll(secret, "***");
+        said = said.replaceAll(`${home}/`, "");
+        const code = /401|403|unauthorized|denied/i.test(said)
+          ? "auth-failed"
+          : /no such host|connection refused|i\/o timeout/i.test(said)
+            ? "unreachable"
+            : "git-failed";
+        throw new GitError(code, `helm pull of chart ${shown} ${version} failed: ${said}`, shown);
+      }
+      const files = (await readdir(join(home, "out"))).filter((f) => f.endsWith(".tgz"));
+      if (files.length !== 1)
+        throw new GitError(
+          "git-failed",
+          `helm pull of chart ${shown} ${version} left ${files.length} archives`,
+          shown,
+        );
+      return await readFile(join(home, "out", files[0] ?? ""));
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }
+
+  private once<T>(key: string, body: () => Promise<T>): Promise<T> {
+    const pending = this.inFlight.get(key);
+    if (pending) return pending as Promise<T>;
+    const started = body().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, started);
+    return started;
+  }
+}
+
+function locate(repoURL: string, chart: string): ChartLocation {
+  try {
+    return chartLocation(repoURL, chart);
+  } catch (err) {
+    throw new GitError("url-refused", (err as Error).message, repoURL.replace(/\/\/[^/@]*@/, "//***@"));
+  }
+}
+
+function readIndex(text: string, location: Extract<ChartLocation, { kind: "helm-repository" }>) {
+  try {
+    return readChartIndex(text, location.chart);
+  } catch (err) {
+    throw new GitError("repo-not-found", `${location.repoURL}: ${(err as Error).message}`, location.repoURL);
+  }
+}
+
+function choose(location: ChartLocation, targetRevision: string, published: string[]): string {
+  const shown = chartReference(location);
+  const where =
+    location.kind === "oci" ? `oci://${location.registry}/${location.repository}` : location.repoURL;
+  let version: string | undefined;
+  try {
+    version = chooseChartVersion(targetRevision, published);
+  } catch (err) {
+    if (err instanceof ConstraintError)
+      throw new GitError("revision-not-found", `chart ${location.chart} in ${where}: ${err.message}`, shown);
+    throw err;
+  }
+  if (version !== undefined) return version;
+  const range = JSON.stringify(targetRevision || "*");
+  if (published.length === 0)
+    throw new GitError(
+      "revision-not-found",
+      `chart ${location.chart} is not in ${where} (no versions published), wanted ${range}: check repoURL and chart`,
+      shown,
+    );
+  const listed = published.slice(-10).join(", ");
+  throw new GitError(
+    "revision-not-found",
+    `chart ${location.chart} in ${where} has no version matching ${range} (published: ${listed}${published.length > 10 ? ", ..." : ""})`,
+    shown,
+  );
+}
+
+function fetchedAt(location: ChartLocation, version: string, dir: string): FetchedChart {
+  const revision = chartRevision(location.chart, version);
+  const now = new Date().toISOString();
+  const nobody = { name: "", email: "" };
+  const subject = `chart ${location.chart} ${version} from ${chartReference(location)}`;
+  return {
+    sha: revision,
+    dir,
+    commit: {
+      sha: revision,
+      author: nobody,
+      committer: nobody,
+      authoredAt: now,
+      committedAt: now,
+      message: subject,
+      subject,
+    },
+  };
+}
