@@ -147,6 +147,44 @@ describe("generateApplications with a list generator", () => {
   });
 });
 
+describe("generateApplications with goTemplate", () => {
+  it("renders Go templates with nested values and functions", () => {
+    const set = appSet(
+      [{ list: { elements: [{ cluster: "Dev_1", settings: { replicas: 2 } }] } }],
+      {
+        metadata: {
+          name: "{{ .cluster | normalize }}-guestbook",
+          labels: { replicas: "{{ .settings.replicas }}" },
+        },
+        spec: {
+          source: { repoURL: "https://git.example/apps.git", path: "{{ lower .cluster }}" },
+          destination: {},
+        },
+      },
+      { goTemplate: true, goTemplateOptions: ["missingkey=error"] },
+    );
+    const [app] = ok(generateApplications(set, NO_FACTS));
+    assert.equal(app?.metadata.name, "dev-1-guestbook");
+    assert.equal(app?.metadata.labels?.replicas, "2");
+    assert.equal(app?.spec.source.path, "dev_1");
+  });
+
+  it("refuses a missing parameter even without missingkey=error", () => {
+    const set = appSet(
+      [{ list: { elements: [{ cluster: "dev" }] } }],
+      { metadata: { name: "{{ .cluster }}-{{ .region }}" } },
+      { goTemplate: true },
+    );
+    const result = generateApplications(set, NO_FACTS);
+    assert.ok(!result.ok);
+    assert.deepEqual(
+      result.problems.map((p) => p.field),
+      ["spec.template.metadata.name"],
+    );
+    assert.match(result.problems[0]?.message ?? "", /parameter "region"/);
+  });
+});
+
 describe("factsNeeded", () => {
   it("asks for clusters and each git revision once, nested generators included", () => {
     const git = { repoURL: "https://git.example/apps.git", revision: "main" };

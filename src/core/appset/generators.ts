@@ -30,8 +30,10 @@ export function generateParams(generator: Generator, field: string, ctx: Generat
         : `a generator has exactly one kind, this one has ${kinds.join(" and ")}`;
     return { ok: false, problems: [{ field, message }] };
   }
-  const result = generateOfKind(generator, field, ctx);
-  if (!result.ok) return result;
+  const generated = generateOfKind(generator, field, ctx);
+  if (!generated.ok) return generated;
+  // In the `{{param}}` form every set is flat, so selectors, merge keys and matrix see one shape.
+  const result = ctx.goTemplate ? generated : { ok: true as const, sets: generated.sets.map(flattenParams) };
   if (result.sets.length > MAX_PARAM_SETS) return tooMany(field, result.sets.length);
   if (generator.selector === undefined) return result;
   return {

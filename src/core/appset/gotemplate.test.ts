@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { renderGoTemplate } from "./gotemplate.ts";
+
+const PARAMS = {
+  name: "Dev_1",
+  n: 3,
+  path: { path: "apps/web", basename: "web", segments: ["apps", "web"] },
+  metadata: { labels: { env: "prod", "team-name": "blue" } },
+};
+
+describe("renderGoTemplate", () => {
+  const renders: [string, string, string][] = [
+    ["a field", "{{.name}}-app", "Dev_1-app"],
+    ["a nested field", "{{ .metadata.labels.env }}", "prod"],
+    ["index into a list", "{{ index .path.segments 1 }}", "web"],
+    ["index by a key that is no field name", '{{ index .metadata.labels "team-name" }}', "blue"],
+    ["a pipeline of functions", "{{ .name | lower | trunc 3 }}", "dev"],
+    ["replace then quote", '{{ replace "_" "-" .name | lower | quote }}', '"dev-1"'],
+    ["a parenthesised command", '{{ (index .metadata.labels "env") | upper }}', "PROD"],
+    ["default for a missing parameter", '{{ .region | default "eu" }}', "eu"],
+    ["default keeps a present value", '{{ default "eu" .metadata.labels.env }}', "prod"],
+    [
+      "if / else if / else",
+      '{{ if eq .metadata.labels.env "dev" }}D{{ else if ne .n 3 }}X{{ else }}P{{ end }}',
+      "P",
+    ],
+    ["hasKey", '{{ if hasKey .metadata.labels "env" }}yes{{ end }}', "yes"],
+    ["printf", '{{ printf "%s-%d-%v" .name .n .path.basename }}', "Dev_1-3-web"],
+    ["toJson", "{{ toJson .path.segments }}", '["apps","web"]'],
+    ["a map as Go prints it", "{{ .metadata.labels }}", "map[env:prod team-name:blue]"],
+    ["trim markers", "a {{- .path.basename -}} \n b", "awebb"],
+    ["comments", "x{{/* note */}}y", "xy"],
+    ["normalize", "{{ normalize .name }}", "dev-1"],
+    ["text without actions", "plain", "plain"],
+  ];
+  for (const [what, template, expected] of renders) {
+    it(`renders ${what}`, () =>
+      assert.deepEqual(renderGoTemplate(template, PARAMS), { ok: true, text: expected }));
+  }
+
+  const refuses: [string, string, RegExp][] = [
+    ["a missing parameter, by name", "{{ .region }}", /parameter "region"/],
+    [
+      "a missing nested parameter, by its path",
+      "{{ .metadata.labels.zone }}",
+      /parameter "metadata.labels.zone"/,
+    ],
+    ["a missing parameter in a condition", "{{ if .flag }}x{{ end }}", /parameter "flag"/],
+    ["a missing parameter passed to a function", "{{ upper .region }}", /parameter "region"/],
+    ["an unknown function", "{{ exec }}", /"exec", which is not a function/],
+    ["range", "{{ range .path.segments }}x{{ end }}", /range.*not supported/],
+    ["variables", "{{ $x := .name }}", /variables are not supported/],
+    ["an unclosed action", "{{ .name", /not closed/],
+    ["an if without end", "{{ if .name }}x", /no \{\{end\}\}/],
+    ["an index out of range", "{{ index .path.segments 5 }}", /out of range/],
+  ];
+  for (const [what, template, message] of refuses) {
+    it(`refuses ${what}`, () => {
+      const result = renderGoTemplate(template, PARAMS);
+      assert.equal(result.ok, false);
+      assert.match(result.ok ? "" : result.message, message);
+    });
+  }
+
+  it("bounds the output of one string", () => {
+    const big = "x".repeat(200_000);
+    const result = renderGoTemplate("{{ .big }}{{ .big }}", { big });
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? "" : result.message, /longer than/);
+  });
+});
