@@ -4,12 +4,12 @@
 // does not render stalls the app instead of pruning it, unless the app allows an empty render.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { ApplicationSpec } from "../../src/core/application.ts";
+import type { DirectorySource } from "../../src/core/application.ts";
 import {
   type AppView,
+  appFleet,
   applyApp,
   condition,
-  deleteApp,
   refreshApp,
   syncedAndHealthy,
   waitForApp,
@@ -83,9 +83,13 @@ const configMap = (name: string) =>
 describe("Jsonnet sources and empty renders", { concurrency: false }, () => {
   let git: GitServer;
   let controller: RunningController;
-  const suffix = Date.now().toString(36);
-  const apps: string[] = [];
-  const namespaces: string[] = [];
+  const fleet = appFleet();
+  const source = (path: string, directory?: DirectorySource) => ({
+    repoURL: git.url("jsonnet"),
+    targetRevision: "main",
+    path,
+    ...(directory ? { directory } : {}),
+  });
 
   before(async () => {
     await ensureInstalled();
@@ -105,42 +109,15 @@ describe("Jsonnet sources and empty renders", { concurrency: false }, () => {
   });
 
   after(async () => {
-    for (const app of apps) await deleteApp(app);
+    await fleet.remove();
     await controller?.stop();
     await git?.close();
-    for (const ns of namespaces)
-      await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
   });
-
-  async function deploy(
-    name: string,
-    path: string,
-    directory: ApplicationSpec["source"]["directory"] = undefined,
-    allowEmpty = false,
-  ): Promise<string> {
-    const ns = `${name}-${suffix}`;
-    apps.push(name);
-    namespaces.push(ns);
-    await applyApp(name, {
-      source: {
-        repoURL: git.url("jsonnet"),
-        targetRevision: "main",
-        path,
-        ...(directory ? { directory } : {}),
-      },
-      destination: { namespace: ns },
-      syncPolicy: {
-        automated: { prune: true, selfHeal: true, ...(allowEmpty ? { allowEmpty: true } : {}) },
-        syncOptions: ["CreateNamespace=true"],
-      },
-    });
-    return ns;
-  }
 
   const stalledWith = (reason: string) => (app: AppView) => condition(app, "Stalled")?.reason === reason;
 
   it("deploys a guestbook written in Jsonnet: a Service and a Deployment, Synced and Healthy", async () => {
-    const ns = await deploy("guestbook", "guestbook");
+    const ns = await fleet.deploy("guestbook", source("guestbook"));
     const app = await waitForApp("guestbook", "to be Synced and Healthy", syncedAndHealthy(), 180_000);
     assert.deepEqual(app.status?.resources.map((r) => `${r.kind}/${r.name}`).sort(), [
       "Deployment/guestbook-ui",
@@ -160,16 +137,19 @@ describe("Jsonnet sources and empty renders", { concurrency: false }, () => {
   });
 
   it("renders a top-level argument, string and code external variables and a library folder", async () => {
-    const ns = await deploy("settings", "settings", {
-      jsonnet: {
-        tlas: [{ name: "tier", value: "gold" }],
-        extVars: [
-          { name: "env", value: "prod" },
-          { name: "ports", value: "[80, 443]", code: true },
-        ],
-        libs: ["vendor"],
-      },
-    });
+    const ns = await fleet.deploy(
+      "settings",
+      source("settings", {
+        jsonnet: {
+          tlas: [{ name: "tier", value: "gold" }],
+          extVars: [
+            { name: "env", value: "prod" },
+            { name: "ports", value: "[80, 443]", code: true },
+          ],
+          libs: ["vendor"],
+        },
+      }),
+    );
     await waitForApp("settings", "to be Synced and Healthy", syncedAndHealthy());
     const cm = JSON.parse(await kubectlOk(["get", "configmap", "settings", "-n", ns, "-o", "json"]));
     assert.deepEqual(cm.data, { tier: "gold", env: "prod", ports: "80,443" });
@@ -177,7 +157,7 @@ describe("Jsonnet sources and empty renders", { concurrency: false }, () => {
   });
 
   it("refuses an import that leaves the repository, naming the file", async () => {
-    await deploy("escape", "escape");
+    await fleet.deploy("escape", source("escape"));
     const app = await waitForApp("escape", "to stall on the import", stalledWith("RenderFailed"));
     assert.match(
       condition(app, "Stalled")?.message ?? "",
@@ -187,7 +167,7 @@ describe("Jsonnet sources and empty renders", { concurrency: false }, () => {
   });
 
   it("stalls, and prunes nothing, when the folder holds only files Mooring does not render", async () => {
-    const ns = await deploy("kept", "kept");
+    const ns = await fleet.deploy("kept", source("kept"));
     await waitForApp("kept", "to be Synced and Healthy", syncedAndHealthy());
     await git.commit(
       "jsonnet",
@@ -208,7 +188,13 @@ describe("Jsonnet sources and empty renders", { concurrency: false }, () => {
   });
 
   it("with syncPolicy.automated.allowEmpty, an emptied folder prunes the app's objects", async () => {
-    const ns = await deploy("emptied", "emptied", undefined, true);
+    // The fleet's app, then the same app allowing an empty render: the story is "empty on purpose".
+    const ns = await fleet.deploy("emptied", source("emptied"));
+    await applyApp("emptied", {
+      source: source("emptied"),
+      destination: { namespace: ns },
+      syncPolicy: { automated: { prune: true, allowEmpty: true }, syncOptions: ["CreateNamespace=true"] },
+    });
     await waitForApp("emptied", "to be Synced and Healthy", syncedAndHealthy());
     const sha = await git.commit(
       "jsonnet",
