@@ -308,6 +308,7 @@ export class AppReconciler {
         source.repoURL,
         targetRevision,
         Boolean(refresh || (operation && !queued)) || previous.observedGeneration !== generation,
+        source.chart,
       ),
     );
     let pin: PinStatus | undefined = previous.pin;
@@ -342,7 +343,7 @@ export class AppReconciler {
       ? running.revision
       : operation?.sync?.revision
         ? await this.gitStep(app, () =>
-            this.deps.sources.head(source.repoURL, operation.sync?.revision ?? "", true),
+            this.deps.sources.head(source.repoURL, operation.sync?.revision ?? "", true, source.chart),
           )
         : (pin?.revision ?? head);
     // Signed commits: a project with signatureKeys takes only commits signed by one of them; any
@@ -360,7 +361,9 @@ export class AppReconciler {
         }),
       ),
     );
-    const fetched = await this.gitStep(app, () => this.deps.sources.fetch(source.repoURL, revision));
+    const fetched = await this.gitStep(app, () =>
+      this.deps.sources.fetch(source.repoURL, revision, source.chart),
+    );
 
     // Destination and render.
     const target = await this.syncTarget(app, scope.project);
@@ -730,7 +733,7 @@ export class AppReconciler {
     if (settled.state === "stalled" && TARGET_STALL_REASONS.has(settled.reason)) {
       return { requeueAfterMs: resync };
     }
-    const poll = this.deps.sources.nextPollInMs(source.repoURL, targetRevision);
+    const poll = this.deps.sources.nextPollInMs(source.repoURL, targetRevision, source.chart);
     // A running operation comes back on the watch of its hooks and objects, and at least this often.
     const progressing =
       health.status === "Progressing" || isRunning(operationState) ? 2000 : Number.POSITIVE_INFINITY;
@@ -773,7 +776,8 @@ export class AppReconciler {
     try {
       return hard
         ? await render(renderInput, this.deps.renderOptions)
-        : await this.deps.renderCache.render(revision, renderInput);
+        : // A chart's `chart@version` is not unique across repositories: its folder (by digest) is.
+          await this.deps.renderCache.render(source.chart ? `${revision}#${repoDir}` : revision, renderInput);
     } catch (err) {
       if (err instanceof RenderError)
         throw new StallError(err.code === "too-large" ? "RenderTooLarge" : "RenderFailed", `${err.message}`);
@@ -889,10 +893,11 @@ export class AppReconciler {
     const target = await this.syncTarget(app, scope.project);
     if (revision === undefined) return { client: target.client };
     const source = app.spec.source;
-    const sha = /^[0-9a-f]{40}$/.test(revision)
-      ? revision
-      : await this.deps.sources.head(source.repoURL, revision);
-    const fetched = await this.deps.sources.fetch(source.repoURL, sha);
+    const sha =
+      /^[0-9a-f]{40}$/.test(revision) || (source.chart && revision.startsWith(`${source.chart}@`))
+        ? revision
+        : await this.deps.sources.head(source.repoURL, revision, false, source.chart);
+    const fetched = await this.deps.sources.fetch(source.repoURL, sha, source.chart);
     const rendered = await this.renderRevision(app, target.client, fetched.dir, sha, false);
     await enforceRendered(scope, app, target.client, rendered.objects);
     return { client: target.client, rendered: { revision: sha, objects: rendered.objects } };
@@ -1184,7 +1189,7 @@ export class AppReconciler {
   ): Promise<KubeObject[]> {
     try {
       const fetched = await this.gitStep(app, () =>
-        this.deps.sources.fetch(app.spec.source.repoURL, revision),
+        this.deps.sources.fetch(app.spec.source.repoURL, revision, app.spec.source.chart),
       );
       const rendered = await this.renderRevision(app, client, fetched.dir, revision, false);
       const hooks: KubeObject[] = [];

@@ -7,8 +7,10 @@ import type { ChangedPath } from "../core/preview/affected.ts";
 import type { SignatureKey } from "../core/project/signature.ts";
 import type { CommitInfo } from "../git/commit-info.ts";
 import type { GitCredentials } from "../git/credentials.ts";
+import { GitError } from "../git/errors.ts";
 import type { CommitSignature } from "../git/signature.ts";
 import type { GitSource } from "../git/source.ts";
+import type { ChartSources } from "../sources/chart-source.ts";
 
 /**
  * How long a commit's signature check is reused. A key may expire or be revoked meanwhile, so
@@ -35,6 +37,11 @@ export interface SourceResolverOptions {
   credentialsFor?: (repoURL: string, fresh?: boolean) => Promise<GitCredentials | undefined>;
   /** Called after each remote operation, for metrics. */
   onRemote?: (op: "ls-remote" | "fetch", ok: boolean) => void;
+  /**
+   * Where sources with a `chart` come from (sources/chart-source.ts): their revision is
+   * `chart@version` where Git's is a commit. Default none: a chart source is refused.
+   */
+  charts?: ChartSources;
 }
 
 export class SourceResolver {
@@ -45,16 +52,27 @@ export class SourceResolver {
   private readonly heads = new Map<string, HeadEntry>();
   private readonly inFlight = new Map<string, Promise<string>>();
   private readonly signatures = new Map<string, { result: CommitSignature; at: number }>();
+  private readonly charts: ChartSources | undefined;
 
   constructor(git: GitSource, options: SourceResolverOptions = {}) {
     this.git = git;
     this.pollIntervalMs = options.pollIntervalMs ?? 60_000;
     this.credentialsFor = options.credentialsFor ?? (async () => undefined);
     this.onRemote = options.onRemote ?? (() => {});
+    this.charts = options.charts;
   }
 
-  /** The commit a revision names now; from memory within the poll interval unless forced. */
-  async head(repoURL: string, revision: string, force = false): Promise<string> {
+  private chartSources(repoURL: string): ChartSources {
+    if (this.charts) return this.charts;
+    throw new GitError("url-refused", "this controller takes no chart sources", repoURL);
+  }
+
+  /**
+   * The commit a revision names now; from memory within the poll interval unless forced. With
+   * a chart: the `chart@version` the revision (a version or range) picks now.
+   */
+  async head(repoURL: string, revision: string, force = false, chart?: string): Promise<string> {
+    if (chart) return this.chartSources(repoURL).resolve(repoURL, chart, revision, force);
     const key = `${repoURL}#${revision || "HEAD"}`;
     const cached = this.heads.get(key);
     if (!force && cached && Date.now() - cached.at < this.pollIntervalMs) return cached.sha;
@@ -79,7 +97,8 @@ export class SourceResolver {
   }
 
   /** When the cached head of a repo and revision is due for another look (for scheduling). */
-  nextPollInMs(repoURL: string, revision: string): number {
+  nextPollInMs(repoURL: string, revision: string, chart?: string): number {
+    if (chart) return this.chartSources(repoURL).nextPollInMs(repoURL, chart, revision);
     const cached = this.heads.get(`${repoURL}#${revision || "HEAD"}`);
     if (!cached) return 0;
     return Math.max(0, cached.at + this.pollIntervalMs - Date.now());
@@ -111,8 +130,9 @@ export class SourceResolver {
     return this.git.isAncestor(repoURL, ancestorSha, descendantSha, await this.credentialsFor(repoURL));
   }
 
-  /** The commit's files on disk (immutable, shared) and its metadata. */
-  async fetch(repoURL: string, sha: string): Promise<ResolvedSource> {
+  /** The commit's files on disk (immutable, shared) and its metadata; with a chart, its folder. */
+  async fetch(repoURL: string, sha: string, chart?: string): Promise<ResolvedSource> {
+    if (chart) return this.chartSources(repoURL).fetch(repoURL, chart, sha);
     const creds = await this.credentialsFor(repoURL);
     try {
       // Submodules are looked up by their own URLs, as any repository is.

@@ -8,8 +8,10 @@
 // would take their state locks for leftovers of dead runs; tofu runs still going then are
 // interrupted so they release their locks — and only then releases the Lease, so a standby starts
 // at once. A replica that loses its Lease interrupts its tofu runs at once.
+
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
+import { dirname, join } from "node:path";
 import { type AuditRecorder, NO_AUDIT } from "../audit/writer.ts";
 import { type Application, CONTROLLER_NAMESPACE } from "../core/application.ts";
 import { defaultLimits, type Limits } from "../core/limits.ts";
@@ -26,6 +28,9 @@ import { PreviewService } from "../preview/service.ts";
 import { StackPreviewPlans } from "../preview/stack-plan.ts";
 import { RenderCache } from "../render/cache.ts";
 import { render } from "../render/render.ts";
+import { defaultRenderOptions } from "../render/tools.ts";
+import { chartCredentialLookup } from "../sources/chart-credentials.ts";
+import { ChartSources } from "../sources/chart-source.ts";
 import type { ApiServer } from "../terraform/state-backend.ts";
 import { providerMirrors } from "../toolchain/tofu.ts";
 import type { Logger } from "../util/log.ts";
@@ -238,6 +243,13 @@ export class Controller {
       // Repository credentials come from Secrets in the controller namespace.
       credentialsFor: cachedCredentialLookup(new RepoCredentials(this.client, this.options.namespace)),
       onRemote: (op, ok) => this.metrics.gitRequests.inc({ op, result: ok ? "ok" : "error" }),
+      // Charts from Helm repositories and OCI registries, cached beside the git cache.
+      charts: new ChartSources({
+        helmBinary: defaultRenderOptions().helmBinary,
+        cacheDir: join(dirname(git.cacheDir), "charts"),
+        pollIntervalMs: this.options.repoPollMs,
+        credentialsFor: chartCredentialLookup(new RepoCredentials(this.client, this.options.namespace)),
+      }),
     });
     const queue = new WorkQueue(
       (key) => reconciler.reconcile(key),

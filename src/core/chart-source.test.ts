@@ -10,6 +10,7 @@ import {
   readChartIndex,
   versionOfRevision,
 } from "./chart-source.ts";
+import { repoMatches } from "./project/repo-url.ts";
 
 describe("chartLocation", () => {
   it("reads a Helm repository URL", () => {
@@ -115,5 +116,13 @@ generated: "2026-01-01T00:00:00Z"
   it("refuses a document that is not a Helm repository index", () => {
     assert.throws(() => readChartIndex("<html>not found</html>", "web"), ChartIndexError);
     assert.throws(() => readChartIndex("a: [", "web"), ChartIndexError);
+  });
+});
+
+describe("project sourceRepos and chart registries", () => {
+  it("names oci:// registries by pattern, as it names Git repositories", () => {
+    assert.ok(repoMatches("oci://registry.example.com/team/*", "oci://registry.example.com/team/charts"));
+    assert.ok(!repoMatches("oci://registry.example.com/team/*", "oci://registry.example.com/other/charts"));
+    assert.ok(!repoMatches("https://registry.example.com/team/*", "oci://registry.example.com/team/charts"));
   });
 });

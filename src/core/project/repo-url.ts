@@ -20,10 +20,18 @@ export interface RepoParts {
   path: string;
 }
 
-const DEFAULT_PORTS: Record<string, string> = { http: "80", https: "443", ssh: "22", git: "9418" };
+const DEFAULT_PORTS: Record<string, string> = {
+  http: "80",
+  https: "443",
+  ssh: "22",
+  git: "9418",
+  oci: "443",
+};
 const SCHEMES: Record<string, string> = {
   http: "http",
   https: "https",
+  // Chart sources from OCI registries (core/chart-source.ts), so sourceRepos can name them.
+  oci: "oci",
   ssh: "ssh",
   "git+ssh": "ssh",
   "ssh+git": "ssh",
