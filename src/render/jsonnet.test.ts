@@ -163,6 +163,20 @@ describe("rendering .jsonnet files of a directory source (real jsonnet, sandboxe
     );
   });
 
+  it("counts imported files against the size limit per manifest file", async () => {
+    const repo = await makeRepo({
+      "app/main.jsonnet": "import 'big.libsonnet'",
+      "app/big.libsonnet": `{ padding: '${"x".repeat(2000)}' }`,
+    });
+    repos.push(repo);
+    await assert.rejects(
+      render(inputFor(repo, { source: { repoURL: "r", path: "app" } }), {
+        limits: { maxManifestFileBytes: 1000 },
+      }),
+      failure("too-large", /^app\/big\.libsonnet is 2 KiB, more than the limit of 1000 bytes per manifest file/),
+    );
+  });
+
   it("refuses a lib folder outside the repository, naming the entry", async () => {
     await assert.rejects(
       renderTree({ "app/main.jsonnet": "{}" }, "app", { jsonnet: { libs: ["../outside"] } }),

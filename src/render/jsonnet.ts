@@ -19,7 +19,7 @@
 // the text. An absolute import, or a relative one that leads outside the repository from the
 // importing file's folder or from a lib folder, fails naming the file; so does an import that
 // reaches a symlink pointing out.
-import { readFile, realpath } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import type { JsonnetSource, JsonnetVar } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
@@ -110,7 +110,7 @@ export async function renderJsonnetFile(render: JsonnetRender): Promise<KubeObje
   const { repoRoot, file, options } = render;
   const origin = repoRelative(repoRoot, file);
   const args = jsonnetArgs(file, render.jsonnet, render.libDirs);
-  await assertImportsStayInRepo(repoRoot, file, render.libDirs);
+  await assertImportsStayInRepo(repoRoot, file, render.libDirs, render.budget);
   const stdout = await runTool({
     tool: "jsonnet",
     binary: options.jsonnetBinary,
@@ -130,11 +130,15 @@ export async function renderJsonnetFile(render: JsonnetRender): Promise<KubeObje
   return objects;
 }
 
-/** Follows every import from `file` (see the header) and fails on one that leaves the repository. */
+/**
+ * Follows every import from `file` (see the header) and fails on one that leaves the repository.
+ * Imported Jsonnet files are read here, so they count against the render's budget as manifests do.
+ */
 export async function assertImportsStayInRepo(
   repoRoot: string,
   file: string,
   libDirs: readonly string[],
+  budget?: RenderBudget,
 ): Promise<void> {
   const pending = [file];
   const seen = new Set<string>();
@@ -142,6 +146,7 @@ export async function assertImportsStayInRepo(
     if (seen.has(current)) continue;
     seen.add(current);
     const from = repoRelative(repoRoot, current);
+    if (budget && current !== file) budget.checkFile(from, (await stat(current)).size);
     for (const { keyword, path } of importsIn(await readFile(current, "utf8"))) {
       const refuse = (why: string) =>
         new RenderError(
