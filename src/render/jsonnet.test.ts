@@ -173,7 +173,10 @@ describe("rendering .jsonnet files of a directory source (real jsonnet, sandboxe
       render(inputFor(repo, { source: { repoURL: "r", path: "app" } }), {
         limits: { maxManifestFileBytes: 1000 },
       }),
-      failure("too-large", /^app\/big\.libsonnet is 2 KiB, more than the limit of 1000 bytes per manifest file/),
+      failure(
+        "too-large",
+        /^app\/big\.libsonnet is 2 KiB, more than the limit of 1000 bytes per manifest file/,
+      ),
     );
   });
 
