@@ -3,6 +3,8 @@
 // goTemplate the same facts stay nested (`.metadata.labels.env`, `index .path.segments 0`). Each
 // generator builds the nested shape; `flattenParams` gives the flat one.
 
+import { isPlainObject as isRecord } from "../json.ts";
+
 /** One set of parameters, nested (goTemplate) or flat with string values (`{{param}}` form). */
 export type ParamSet = Record<string, unknown>;
 
@@ -16,9 +18,7 @@ export interface GenerationProblem {
   message: string;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isPlainObject as isRecord } from "../json.ts";
 
 /**
  * Nested values to Argo CD's flat form: objects join keys with dots, anything that is not a
