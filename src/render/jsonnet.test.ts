@@ -143,6 +143,25 @@ describe("rendering .jsonnet files of a directory source (real jsonnet, sandboxe
     assert.deepEqual(result.objects[0]?.metadata.labels, { team: "shop" });
   });
 
+  it("expands build variables in tla and extVar values, as Argo CD does", async () => {
+    const result = await renderTree(
+      {
+        "app/main.jsonnet":
+          "function(app) { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: app }, data: { ns: std.extVar('ns') } }",
+      },
+      "app",
+      {
+        jsonnet: {
+          tlas: [{ name: "app", value: "$ARGOCD_APP_NAME" }],
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: ${NAME} is a build variable reference, written as users write it
+          extVars: [{ name: "ns", value: "${ARGOCD_APP_NAMESPACE}-x" }],
+        },
+      },
+    );
+    assert.deepEqual(names(result.objects), ["ConfigMap/shop"]);
+    assert.deepEqual(result.objects[0]?.data, { ns: "shop-x" });
+  });
+
   it("refuses an import that climbs out of the repository, naming the file", async () => {
     await assert.rejects(
       renderTree({ "app/main.jsonnet": "import '../../../../../../etc/hosts'" }, "app"),

@@ -5,7 +5,8 @@
 // Argo CD's `directory.jsonnet` passes `tlas` (arguments of a file that evaluates to a function)
 // and `extVars` (read with `std.extVar`), each a string or, with `code: true`, Jsonnet code, and
 // `libs`: library folders of the repository searched by imports (`-J`). Every value goes to the
-// binary as one argument (`--tla-str name=value`), never through a shell.
+// binary as one argument (`--tla-str name=value`), never through a shell. Build variables
+// ($ARGOCD_APP_NAME, ..., core/build-env.ts) are expanded in their values, as Argo CD does.
 //
 // What the output may be: Argo CD reads one object or an array of objects. We read the same,
 // flatten nested arrays (a common `[base, [extras]]` shape) and `kind: List` wrappers, and refuse
@@ -22,6 +23,7 @@
 import { readFile, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import type { JsonnetSource, JsonnetVar } from "../core/application.ts";
+import { type BuildEnv, expandBuildVariables } from "../core/build-env.ts";
 import type { KubeObject } from "../core/objects.ts";
 import type { RenderBudget } from "./budget.ts";
 import { RenderError } from "./errors.ts";
@@ -38,6 +40,17 @@ export async function resolveJsonnetLibs(repoRoot: string, libs: readonly string
   for (const lib of libs)
     resolved.push(await resolveInRepo(repoRoot, repoRoot, lib, "directory.jsonnet.libs entry"));
   return resolved;
+}
+
+/** `directory.jsonnet` with build variables expanded in the tla and extVar values. */
+export function expandJsonnetVariables(jsonnet: JsonnetSource, env: BuildEnv): JsonnetSource {
+  const expand = (vars: JsonnetVar[] | undefined) =>
+    vars?.map((v) => ({ ...v, value: expandBuildVariables(v.value ?? "", env) }));
+  return {
+    ...jsonnet,
+    ...(jsonnet.tlas ? { tlas: expand(jsonnet.tlas) } : {}),
+    ...(jsonnet.extVars ? { extVars: expand(jsonnet.extVars) } : {}),
+  };
 }
 
 /** jsonnet's arguments for one file: libs, then tlas and extVars, then the file. */

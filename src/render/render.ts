@@ -7,9 +7,9 @@
 // apply step sets the destination namespace on the objects that need one.
 //
 // The build environment (core/build-env.ts) is made here from the input, once, and handed to the
-// tool that expands it: helm (parameters, values, values file paths, release name) and kustomize
-// (images, commonLabels). A plain directory is read as committed; its .jsonnet files are
-// evaluated with the Application's directory.jsonnet variables (render/jsonnet.ts).
+// tool that expands it: helm (parameters, values, values file paths, release name), kustomize
+// (images, commonLabels) and jsonnet (tla and extVar values). A plain directory's files are read
+// as committed.
 import { stat } from "node:fs/promises";
 import type { SkippedFile } from "../core/app-status.ts";
 import type { ApplicationSource } from "../core/application.ts";
@@ -20,6 +20,7 @@ import { detectTool, type RenderTool } from "./detect.ts";
 import { renderDirectory } from "./directory.ts";
 import { RenderError } from "./errors.ts";
 import { renderHelm } from "./helm.ts";
+import { expandJsonnetVariables } from "./jsonnet.ts";
 import { renderKustomize } from "./kustomize.ts";
 import { realRepoRoot, resolveInRepo } from "./path-safety.ts";
 import { defaultRenderOptions, type RenderOptions } from "./tools.ts";
@@ -84,7 +85,9 @@ export async function render(input: RenderInput, options: RenderOptions = {}): P
   });
   switch (tool) {
     case "directory": {
-      const read = await renderDirectory(repoRoot, dir, input.source.directory ?? {}, budget, resolved);
+      const directory = input.source.directory ?? {};
+      const jsonnet = directory.jsonnet ? { jsonnet: expandJsonnetVariables(directory.jsonnet, env) } : {};
+      const read = await renderDirectory(repoRoot, dir, { ...directory, ...jsonnet }, budget, resolved);
       return {
         tool,
         objects: read.objects,
