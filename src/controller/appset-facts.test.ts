@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { ApplicationSet } from "../core/appset/types.ts";
 import { clusterFact, readGitTree } from "./appset-facts.ts";
-import { policyAllows, projectOf } from "./appset-reconciler.ts";
+import { projectOf } from "./appset-reconciler.ts";
 
 describe("readGitTree", () => {
   let root = "";
@@ -64,14 +64,7 @@ describe("clusterFact", () => {
   });
 });
 
-describe("the set's policy and project", () => {
-  it("lets each applicationsSync policy do what Argo CD's does", () => {
-    assert.deepEqual(policyAllows(undefined), { update: true, delete: true });
-    assert.deepEqual(policyAllows("create-only"), { update: false, delete: false });
-    assert.deepEqual(policyAllows("create-update"), { update: true, delete: false });
-    assert.deepEqual(policyAllows("create-delete"), { update: false, delete: true });
-  });
-
+describe("the set's project", () => {
   it("refuses a project given by a parameter, so a generator cannot choose the project", () => {
     const set = (project: string) =>
       ({ spec: { template: { spec: { project } } } }) as unknown as ApplicationSet;

@@ -4,6 +4,8 @@
 //
 // Ownership is an ownerReference to the set (controller: true): that is how the set finds its own
 // Applications again, and what Kubernetes' garbage collector follows when the set is deleted.
+// What may be created, updated (or adopted) and deleted is the policy's call (core/appset/policy.ts);
+// this file only carries it out, by server-side apply as the field manager `mooring`.
 // A set never escapes its Project: every generated Application must name the project the
 // template names literally (a parameter in spec.project is refused) and live in the set's own
 // namespace; the Application reconciler then enforces that project's rules on each of them.
@@ -11,11 +13,11 @@
 // set is Stalled with the problem's field and message, and existing Applications stay as they are.
 import { APPLICATION_API_VERSION, type Application, FIELD_MANAGER } from "../core/application.ts";
 import { factsNeeded, generateApplications } from "../core/appset/generate.ts";
+import { ownedBySet, planApplications } from "../core/appset/policy.ts";
 import {
   APPLICATIONSET_API_VERSION,
   APPLICATIONSET_KIND,
   type ApplicationSet,
-  type ApplicationsSyncPolicy,
   type ClusterFact,
 } from "../core/appset/types.ts";
 import { type Condition, setCondition } from "../core/conditions.ts";
@@ -41,23 +43,6 @@ export interface AppSetReconcilerDeps {
   now?: () => Date;
 }
 
-/** What the set's policy lets it do to the Applications it owns. */
-export function policyAllows(policy: ApplicationsSyncPolicy | undefined): {
-  update: boolean;
-  delete: boolean;
-} {
-  switch (policy ?? "sync") {
-    case "create-only":
-      return { update: false, delete: false };
-    case "create-update":
-      return { update: true, delete: false };
-    case "create-delete":
-      return { update: false, delete: true };
-    case "sync":
-      return { update: true, delete: true };
-  }
-}
-
 /** The project every generated Application must name, or a problem when the template varies it. */
 export function projectOf(
   set: ApplicationSet,
@@ -70,12 +55,6 @@ export function projectOf(
     };
   }
   return { ok: true, project };
-}
-
-function ownedBy(app: Application, set: ApplicationSet): boolean {
-  return (app.metadata.ownerReferences ?? []).some(
-    (o) => o.uid === set.metadata.uid && o.controller === true,
-  );
 }
 
 export class AppSetReconciler {
@@ -145,108 +124,115 @@ export class AppSetReconciler {
       );
       return undefined;
     }
-    await this.applyAll(set, generated.applications);
+    await this.applyAll(set, generated.applications, project.project);
     return { requeueAfterMs: this.deps.resyncMs };
   }
 
-  private async applyAll(set: ApplicationSet, wanted: Application[]): Promise<void> {
-    const { client } = this.deps;
+  private async applyAll(set: ApplicationSet, wanted: Application[], project: string): Promise<void> {
+    const { client, events, audit } = this.deps;
     const namespace = set.metadata.namespace;
-    const allows = policyAllows(set.spec.syncPolicy?.applicationsSync);
     const live = (await client.list(APPLICATION_API_VERSION, "Application", { namespace }))
       .items as Application[];
-    const liveByName = new Map(live.map((a) => [a.metadata.name ?? "", a]));
-    const owned = live.filter((a) => ownedBy(a, set));
     const wantedNames = new Set(wanted.map((a) => a.metadata.name));
-    const problems: string[] = [];
-    let changed = 0;
-    for (const app of wanted) {
-      const existing = liveByName.get(app.metadata.name ?? "");
-      if (existing && !ownedBy(existing, set)) {
-        problems.push(`Application ${app.metadata.name} exists and is not owned by this set`);
-        continue;
-      }
-      if (existing && !allows.update) continue;
-      const body = this.withOwner(app, set);
-      await client.apply(body, { fieldManager: FIELD_MANAGER });
-      if (!existing) {
-        changed++;
-        await this.deps.events.record(
-          set,
-          "Normal",
-          "ApplicationCreated",
-          `created Application ${app.metadata.name}`,
-        );
-        this.deps.audit.record("appset-generated", body, { applicationSet: set.metadata.name });
-      }
+    const existing = live.filter((a) => ownedBySet(a, set) || wantedNames.has(a.metadata.name));
+    const plan = planApplications(
+      set,
+      wanted.map((a) => this.withOwner(a, set, project)),
+      existing,
+    );
+    for (const app of plan.create) {
+      await client.apply(app, { fieldManager: FIELD_MANAGER });
+      await events.record(set, "Normal", "ApplicationCreated", `created Application ${app.metadata.name}`);
+      audit.record("appset-generated", app, { applicationSet: set.metadata.name, action: "created" });
     }
-    for (const app of owned) {
-      if (wantedNames.has(app.metadata.name)) continue;
-      if (!allows.delete) continue;
-      await client.delete(
-        {
-          apiVersion: APPLICATION_API_VERSION,
-          group: "mooring.dev",
-          kind: "Application",
-          namespace,
-          name: app.metadata.name ?? "",
-        },
-        { propagationPolicy: "Foreground" },
-      );
-      changed++;
-      await this.deps.events.record(
+    for (const { application, adopted } of plan.update) {
+      const { resourceVersion: _, ...metadata } = application.metadata;
+      await client.apply({ ...application, metadata }, { fieldManager: FIELD_MANAGER });
+      const verb = adopted ? "adopted" : "updated";
+      await events.record(
         set,
         "Normal",
-        "ApplicationDeleted",
-        `deleted Application ${app.metadata.name}`,
+        "ApplicationUpdated",
+        `${verb} Application ${application.metadata.name}`,
       );
-      this.deps.audit.record("appset-deleted-app", app, { applicationSet: set.metadata.name });
+      audit.record("appset-generated", application, { applicationSet: set.metadata.name, action: verb });
     }
-    const names = [...wantedNames].sort();
+    for (const gone of plan.delete) {
+      const ref = {
+        apiVersion: APPLICATION_API_VERSION,
+        group: "mooring.dev",
+        kind: "Application",
+        namespace,
+        name: gone.name,
+      };
+      const current = existing.find((a) => a.metadata.name === gone.name);
+      if (gone.dropFinalizers.length > 0 && current) {
+        const finalizers = (current.metadata.finalizers ?? []).filter(
+          (f) => !gone.dropFinalizers.includes(f),
+        );
+        await client.mergePatch(ref, { metadata: { finalizers } });
+      }
+      await client.delete(ref, { propagationPolicy: "Foreground" });
+      await events.record(set, "Normal", "ApplicationDeleted", `deleted Application ${gone.name}`);
+      if (current) audit.record("appset-deleted-app", current, { applicationSet: set.metadata.name });
+    }
+    const deleted = new Set(plan.delete.map((d) => d.name));
+    const kept = live.filter(
+      (a) => ownedBySet(a, set) && !wantedNames.has(a.metadata.name) && !deleted.has(a.metadata.name),
+    );
+    const liveByName = new Map(live.map((a) => [a.metadata.name, a]));
+    const names = [...new Set([...wantedNames, ...kept.map((a) => a.metadata.name)])].sort();
     const resources = names.map((n) => {
-      const app = liveByName.get(n ?? "") as
+      const app = liveByName.get(n) as
         | (Application & { status?: { sync?: { status?: string }; health?: { status?: string } } })
         | undefined;
       return {
-        name: n ?? "",
+        name: n,
         namespace,
         ...(app?.status?.health?.status ? { health: app.status.health.status } : {}),
         ...(app?.status?.sync?.status ? { sync: app.status.sync.status } : {}),
       };
     });
-    const conditions: ConditionSpec[] = problems.length
-      ? [
-          { type: "Ready", status: "False", reason: "ApplicationConflict", message: problems.join("; ") },
-          {
-            type: "ResourcesUpToDate",
-            status: "False",
-            reason: "ApplicationConflict",
-            message: problems.join("; "),
-          },
-        ]
-      : [
-          {
+    const conflicts = plan.conflicts.map((c) => `${c.field}: ${c.message}`).join("; ");
+    const held = plan.held.map((h) => `${h.application} ${h.reason}`).join("; ");
+    const conditions: ConditionSpec[] = [
+      conflicts
+        ? { type: "Ready", status: "False", reason: "ApplicationConflict", message: conflicts }
+        : {
             type: "Ready",
             status: "True",
             reason: "ApplicationsGenerated",
-            message: `${names.length} Applications generated`,
+            message: `${wantedNames.size} Applications generated`,
           },
-          {
+      conflicts || held
+        ? {
+            type: "ResourcesUpToDate",
+            status: "False",
+            reason: conflicts ? "ApplicationConflict" : "HeldByPolicy",
+            message: [conflicts, held].filter(Boolean).join("; "),
+          }
+        : {
             type: "ResourcesUpToDate",
             status: "True",
             reason: "ApplicationSetUpToDate",
             message: "all Applications are up to date",
           },
-        ];
+    ];
     this.deps.log.info("applicationset reconciled", {
       set: `${namespace}/${set.metadata.name}`,
-      apps: names.length,
-      changed,
+      apps: wantedNames.size,
+      created: plan.create.length,
+      updated: plan.update.length,
+      deleted: plan.delete.length,
     });
-    await this.writeStatus(set, conditions, { resources, resourceCount: names.length }, true);
+    await this.writeStatus(set, conditions, { resources, resourceCount: resources.length }, true);
   }
 
-  private withOwner(app: Application, set: ApplicationSet): Application {
+  /**
+   * The Application as written: owned by the set, in its namespace, and with its project spelled
+   * out as the API server's default would (so an unchanged app compares equal to the live one).
+   */
+  private withOwner(app: Application, set: ApplicationSet, project: string): Application {
     const ownerReferences = [
       {
         apiVersion: APPLICATIONSET_API_VERSION,
@@ -257,7 +243,11 @@ export class AppSetReconciler {
         blockOwnerDeletion: true,
       },
     ];
-    return { ...app, metadata: { ...app.metadata, namespace: set.metadata.namespace, ownerReferences } };
+    return {
+      ...app,
+      metadata: { ...app.metadata, namespace: set.metadata.namespace, ownerReferences },
+      spec: { ...app.spec, project },
+    };
   }
 
   private async stalled(set: ApplicationSet, reason: string, message: string): Promise<void> {

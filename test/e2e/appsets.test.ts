@@ -208,6 +208,18 @@ describe("ApplicationSets: one template, many Applications", () => {
     await waitForApp(`alpha-${RUN}`, "Synced and Healthy", syncedAndHealthy(), 120_000);
     await waitForApp(`bravo-${RUN}`, "Synced and Healthy", syncedAndHealthy(), 120_000);
     await kubectlOk(["get", "configmap", "alpha-config", "-n", `as-alpha-${RUN}`]);
+    // Generated again on every change of its apps' status, the set leaves unchanged apps alone.
+    const events = await kubectlOk([
+      "get",
+      "events",
+      "-n",
+      "mooring",
+      "--field-selector",
+      `involvedObject.name=${name}`,
+      "-o",
+      "jsonpath={.items[*].reason}",
+    ]);
+    assert.deepEqual(events.split(" ").sort(), ["ApplicationCreated", "ApplicationCreated"]);
     const listed = await moor(["appset", "list", "--kubeconfig", runSandboxKubeconfig()]);
     assert.match(listed.stdout, new RegExp(`^${name}\\s+2\\s+Ready\\s+sync$`, "m"));
   });
