@@ -202,6 +202,38 @@ describe("factsNeeded", () => {
     assert.deepEqual(factsNeeded(set), { clusters: true, git: [{ ...git, fileGlobs: ["envs/*.yaml"] }] });
   });
 
+  it("asks for a git revision an earlier matrix child names once that child's facts are known", () => {
+    const set = appSet([
+      {
+        matrix: {
+          generators: [
+            { clusters: { selector: { matchLabels: { tier: "web" } } } },
+            {
+              git: {
+                repoURL: "{{metadata.annotations.repo}}",
+                revision: "{{metadata.labels.branch}}",
+                files: [{ path: "config.json" }],
+              },
+            },
+          ],
+        },
+      },
+    ]);
+    assert.deepEqual(factsNeeded(set), { clusters: true, git: [] });
+    const clusters = [
+      {
+        name: "east",
+        server: "https://east",
+        labels: { tier: "web", branch: "stable" },
+        annotations: { repo: "https://git.example/east.git" },
+      },
+    ];
+    assert.deepEqual(factsNeeded(set, { clusters, git: {} }), {
+      clusters: true,
+      git: [{ repoURL: "https://git.example/east.git", revision: "stable", fileGlobs: ["config.json"] }],
+    });
+  });
+
   it("asks for nothing for a list generator", () => {
     assert.deepEqual(factsNeeded(appSet([{ list: { elements: [] } }])), { clusters: false, git: [] });
   });

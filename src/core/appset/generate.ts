@@ -14,6 +14,7 @@ import {
   type ApplicationSet,
   type GenerationFacts,
   type Generator,
+  type GitGenerator,
 } from "./types.ts";
 
 export type { GenerationProblem } from "./params.ts";
@@ -36,30 +37,39 @@ export interface FactsNeeded {
 
 /**
  * What the generators of a set need fetched, nested matrix and merge generators included. A git
- * generator inside a matrix may take its repoURL or revision from an earlier child's parameters;
- * such a request still holds the `{{…}}` text, and the controller can only fetch it after the
- * earlier child's facts are known (generation then reports the missing facts by name).
+ * generator inside a matrix may take its repoURL or revision from an earlier child's parameters
+ * (`{{metadata.labels.repo}}`); it can only be asked for once those are known. So the controller
+ * asks again with the facts fetched so far, and fetches what is new, until nothing is: each
+ * round fills in the requests the facts it got make concrete. Requests still holding `{{` are
+ * never returned.
  */
-export function factsNeeded(set: ApplicationSet): FactsNeeded {
+export function factsNeeded(set: ApplicationSet, fetched?: GenerationFacts): FactsNeeded {
   const needed: FactsNeeded = { clusters: false, git: [] };
+  const addGit = (git: GitGenerator): void => {
+    const { repoURL, revision } = git;
+    if (`${repoURL}${revision}`.includes("{{")) return;
+    let request = needed.git.find((r) => r.repoURL === repoURL && r.revision === revision);
+    if (request === undefined) {
+      request = { repoURL, revision, fileGlobs: [] };
+      needed.git.push(request);
+    }
+    for (const file of git.files ?? []) {
+      if (file.exclude !== true && !request.fileGlobs.includes(file.path)) request.fileGlobs.push(file.path);
+    }
+  };
   const visit = (generator: Generator): void => {
     if (generator.clusters) needed.clusters = true;
-    if (generator.git) {
-      const { repoURL, revision } = generator.git;
-      let request = needed.git.find((r) => r.repoURL === repoURL && r.revision === revision);
-      if (request === undefined) {
-        request = { repoURL, revision, fileGlobs: [] };
-        needed.git.push(request);
-      }
-      for (const file of generator.git.files ?? []) {
-        if (file.exclude !== true && !request.fileGlobs.includes(file.path))
-          request.fileGlobs.push(file.path);
-      }
-    }
+    if (generator.git) addGit(generator.git);
     for (const child of generator.matrix?.generators ?? []) visit(child);
     for (const child of generator.merge?.generators ?? []) visit(child);
   };
-  for (const generator of set.spec.generators ?? []) visit(generator);
+  const generators = Array.isArray(set.spec.generators) ? set.spec.generators : [];
+  for (const generator of generators) visit(generator);
+  if (fetched !== undefined) {
+    const ctx: GeneratorContext = { goTemplate: set.spec.goTemplate === true, facts: fetched, onGit: addGit };
+    for (const [index, generator] of generators.entries())
+      generateParams(generator, `spec.generators[${index}]`, ctx);
+  }
   return needed;
 }
 

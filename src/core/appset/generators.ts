@@ -9,11 +9,13 @@ import { gitParams } from "./git.ts";
 import { flattenParams, type GenerationProblem, isRecord, MAX_PARAM_SETS, type ParamSet } from "./params.ts";
 import { renderValue, stringRenderer } from "./render.ts";
 import { selectorMatches } from "./selector.ts";
-import type { GenerationFacts, Generator } from "./types.ts";
+import type { GenerationFacts, Generator, GitGenerator } from "./types.ts";
 
 export interface GeneratorContext {
   goTemplate: boolean;
   facts: GenerationFacts;
+  /** Told of every git generator as it runs, its fields already filled from earlier matrix children. */
+  onGit?: (generator: GitGenerator) => void;
 }
 
 export type ParamsResult = { ok: true; sets: ParamSet[] } | { ok: false; problems: GenerationProblem[] };
@@ -46,6 +48,7 @@ function generateOfKind(generator: Generator, field: string, ctx: GeneratorConte
   if (generator.list) return listParams(generator.list.elements, `${field}.list`);
   if (generator.clusters)
     return clusterParams(generator.clusters, ctx.facts.clusters, `${field}.clusters`, ctx.goTemplate);
+  if (generator.git) ctx.onGit?.(generator.git);
   if (generator.git) return gitParams(generator.git, ctx.facts.git, `${field}.git`, ctx.goTemplate);
   if (generator.matrix) return matrixParams(generator.matrix.generators, `${field}.matrix`, ctx);
   if (generator.merge)
