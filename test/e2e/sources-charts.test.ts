@@ -4,15 +4,7 @@
 // published stalls the app with a message naming what was asked for; the password shows nowhere.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  applyApp,
-  condition,
-  discardApp,
-  getApp,
-  refreshApp,
-  syncedAndHealthy,
-  waitForApp,
-} from "../harness/apps.ts";
+import { appFleet, condition, getApp, refreshApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
 import { kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
@@ -30,9 +22,8 @@ describe("charts from OCI registries and Helm repositories", () => {
   let registry: OciRegistry;
   let repository: HelmRepository;
   let controller: RunningController;
-  const suffix = Date.now().toString(36);
-  const apps: string[] = [];
-  const namespaces: string[] = [];
+  const fleet = appFleet();
+  const apps = ["oci-web", "repo-api", "oci-missing", "repo-missing"];
 
   before(async () => {
     await ensureInstalled();
@@ -56,26 +47,12 @@ describe("charts from OCI registries and Helm repositories", () => {
   });
 
   after(async () => {
-    for (const app of apps) await discardApp(app);
+    await fleet.remove();
     await controller?.stop();
     await registry?.close();
     await repository?.close();
-    for (const ns of namespaces)
-      await kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
     await kubectl(["delete", "secret", CREDS_SECRET, "-n", "mooring", "--ignore-not-found"]);
   });
-
-  async function deploy(name: string, source: { repoURL: string; chart: string; targetRevision: string }) {
-    const ns = `${name}-${suffix}`;
-    apps.push(name);
-    namespaces.push(ns);
-    await applyApp(name, {
-      source,
-      destination: { namespace: ns },
-      syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
-    });
-    return ns;
-  }
 
   async function deployedChartVersion(ns: string, name: string): Promise<string> {
     return kubectlOk([
@@ -90,7 +67,7 @@ describe("charts from OCI registries and Helm repositories", () => {
   }
 
   it("deploys the highest 1.x from the OCI registry, and moves to 1.2.0 on a refresh after it is pushed", async () => {
-    const ns = await deploy("oci-web", {
+    const ns = await fleet.deploy("oci-web", {
       repoURL: registry.url("charts"),
       chart: "web",
       targetRevision: "1.*",
@@ -113,7 +90,11 @@ describe("charts from OCI registries and Helm repositories", () => {
   });
 
   it("deploys a chart from a Helm repository behind basic auth with the repository Secret's credentials", async () => {
-    const ns = await deploy("repo-api", { repoURL: repository.url, chart: "api", targetRevision: "0.1.0" });
+    const ns = await fleet.deploy("repo-api", {
+      repoURL: repository.url,
+      chart: "api",
+      targetRevision: "0.1.0",
+    });
     await waitForApp("repo-api", "to deploy api@0.1.0", syncedAndHealthy("api@0.1.0"), 120_000);
     assert.equal(await deployedChartVersion(ns, "repo-api"), "0.1.0");
     const served = repository.requests.filter((r) => r.authorized).map((r) => r.path);
@@ -122,7 +103,11 @@ describe("charts from OCI registries and Helm repositories", () => {
   });
 
   it("stalls an app whose chart or version is not published, naming the chart, repository and range", async () => {
-    await deploy("oci-missing", { repoURL: registry.url("charts"), chart: "web", targetRevision: "3.*" });
+    await fleet.deploy("oci-missing", {
+      repoURL: registry.url("charts"),
+      chart: "web",
+      targetRevision: "3.*",
+    });
     const noVersion = await waitForApp(
       "oci-missing",
       "to be Stalled",
@@ -135,7 +120,11 @@ describe("charts from OCI registries and Helm repositories", () => {
       new RegExp(`chart web in oci://${registry.host}/charts/web has no version matching "3\\.\\*"`),
     );
 
-    await deploy("repo-missing", { repoURL: repository.url, chart: "nothing", targetRevision: "1.0.0" });
+    await fleet.deploy("repo-missing", {
+      repoURL: repository.url,
+      chart: "nothing",
+      targetRevision: "1.0.0",
+    });
     const noChart = await waitForApp(
       "repo-missing",
       "to be Stalled",
