@@ -236,7 +236,9 @@ export class ChartSources {
       });
       if (result.code !== 0) {
         let said = `${result.stderr}${result.stdout}`.trim().split("\n").slice(-3).join(" ");
-        for (const secret of [password, username])
+        const basic =
+          username && password ? Buffer.from(`${username}:${password}`).toString("base64") : undefined;
+        for (const secret of [basic, password, username])
           if (secret && secret.length >= 3) said = said.replaceAll(secret, "***");
         said = said.replaceAll(`${home}/`, "");
         const code = /401|403|unauthorized|denied/i.test(said)
