@@ -14,6 +14,7 @@
 import { APPLICATION_API_VERSION, type Application, FIELD_MANAGER } from "../core/application.ts";
 import { factsNeeded, generateApplications } from "../core/appset/generate.ts";
 import { ownedBySet, planApplications } from "../core/appset/policy.ts";
+import { withoutAutomatedSync } from "../core/appset/rollout.ts";
 import {
   APPLICATIONSET_API_VERSION,
   APPLICATIONSET_KIND,
@@ -25,6 +26,7 @@ import type { KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { Logger } from "../util/log.ts";
 import { type FactLimits, fetchFacts, type GitReader } from "./appset-facts.ts";
+import { rollOut } from "./appset-rollout.ts";
 import type { ControllerAudit } from "./audit.ts";
 import type { ProcessResult } from "./queue.ts";
 
@@ -135,11 +137,13 @@ export class AppSetReconciler {
       .items as Application[];
     const wantedNames = new Set(wanted.map((a) => a.metadata.name));
     const existing = live.filter((a) => ownedBySet(a, set) || wantedNames.has(a.metadata.name));
-    const plan = planApplications(
-      set,
-      wanted.map((a) => this.withOwner(a, set, project)),
-      existing,
-    );
+    // Under a rolling sync the rollout alone decides when an Application syncs.
+    const rolling = set.spec.strategy?.type === "RollingSync";
+    const desired = wanted.map((a) => {
+      const owned = this.withOwner(a, set, project);
+      return rolling ? withoutAutomatedSync(owned) : owned;
+    });
+    const plan = planApplications(set, desired, existing);
     for (const app of plan.create) {
       await client.apply(app, { fieldManager: FIELD_MANAGER });
       await events.record(set, "Normal", "ApplicationCreated", `created Application ${app.metadata.name}`);
@@ -225,7 +229,21 @@ export class AppSetReconciler {
       updated: plan.update.length,
       deleted: plan.delete.length,
     });
-    await this.writeStatus(set, conditions, { resources, resourceCount: resources.length }, true);
+    const extra: Record<string, unknown> = { resources, resourceCount: resources.length };
+    if (rolling) {
+      const now = (this.deps.now?.() ?? new Date()).toISOString();
+      const rollout = await rollOut(client, set, desired, now);
+      for (const name of rollout.started)
+        await events.record(
+          set,
+          "Normal",
+          "RolloutSync",
+          `the rollout started the sync of Application ${name}`,
+        );
+      extra.applicationStatus = rollout.applicationStatus;
+      conditions.push(rollout.condition);
+    }
+    await this.writeStatus(set, conditions, extra, true);
   }
 
   /**

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { syncedAndHealthy, waitForApp } from "../harness/apps.ts";
+import { discardApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
@@ -27,10 +27,27 @@ data:
   greeting: hello
 `;
 
+/** A Job whose one Pod fails (kwok plays the kubelet): its app turns Degraded after the sync. */
+const FAILING_JOB = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+spec:
+  backoffLimit: 0
+  template:
+    metadata:
+      annotations:
+        pod-container-failed.stage.kwok.x-k8s.io/name: main
+    spec:
+      restartPolicy: Never
+      containers: [{ name: main, image: busybox }]
+`;
+
 interface SetView {
   status?: {
     conditions?: { type: string; status: string; reason: string; message: string }[];
     resources?: { name: string }[];
+    applicationStatus?: { application: string; step: string; status: string; message: string }[];
   };
 }
 
@@ -88,7 +105,11 @@ function waitForApps(set: string, expected: string[], timeoutMs = 90_000): Promi
 }
 
 /** A registered cluster: a Secret naming the sandbox's own API server, with these labels. */
-async function registerCluster(name: string, labels: Record<string, string>): Promise<void> {
+async function registerCluster(
+  name: string,
+  labels: Record<string, string>,
+  annotations: Record<string, string> = {},
+): Promise<void> {
   const kubeconfig = await readFile(runSandboxKubeconfig(), "utf8");
   const server = (parse(kubeconfig) as { clusters: { cluster: { server: string } }[] }).clusters[0]?.cluster
     .server;
@@ -99,6 +120,7 @@ async function registerCluster(name: string, labels: Record<string, string>): Pr
       name: `cluster-${name}`,
       namespace: "mooring",
       labels: { "mooring.dev/secret-type": "cluster", "e2e-run": RUN, ...labels },
+      annotations,
     },
     stringData: { name, server, config: kubeconfig },
   };
@@ -116,6 +138,7 @@ describe("ApplicationSets: one template, many Applications", () => {
     git = await startGitServer();
     const files: Record<string, string> = {};
     for (const f of folders) files[`apps/${f}/config.yaml`] = configMap(`${f}-config`);
+    files["jobs/broken/job.yaml"] = FAILING_JOB;
     await git.createRepo(repo, files, "four apps");
     for (const [i, env] of [
       ["1", "prod"],
@@ -141,21 +164,10 @@ describe("ApplicationSets: one template, many Applications", () => {
     await controller?.stop();
     // Whatever is left (a failed test): drop finalizers so nothing waits on a stopped controller.
     const left = await kubectl(["get", "applications", "-n", "mooring", "-l", SET_LABEL, "-o", "name"]);
-    for (const app of left.stdout.split("\n").filter(Boolean)) {
-      await kubectl([
-        "patch",
-        app,
-        "-n",
-        "mooring",
-        "--type=merge",
-        "-p",
-        '{"metadata":{"finalizers":null}}',
-      ]);
-      await kubectl(["delete", app, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
-    }
+    for (const app of left.stdout.split("\n").filter(Boolean)) await discardApp(app.replace(/^[^/]*\//, ""));
     await kubectl(["delete", "secrets", "-n", "mooring", "-l", `e2e-run=${RUN}`, "--ignore-not-found"]);
-    for (const f of ["alpha", "bravo"])
-      await kubectl(["delete", "namespace", `as-${f}-${RUN}`, "--wait=false", "--ignore-not-found"]);
+    for (const ns of ["as-alpha", "as-bravo", "r-r1", "r-r2", "r-r3"])
+      await kubectl(["delete", "namespace", `${ns}-${RUN}`, "--wait=false", "--ignore-not-found"]);
     await git?.close();
   });
 
@@ -333,5 +345,61 @@ describe("ApplicationSets: one template, many Applications", () => {
     const ready = (await getSet(name)).status?.conditions?.find((c) => c.type === "Ready");
     assert.equal(ready?.status, "False");
     assert.deepEqual(await appsOf(name), []);
+  });
+
+  it("rolls out step by step over three clusters and stops at the step whose app is Degraded", async () => {
+    const name = `rollout-${RUN}`;
+    const waves = [
+      ["r1", "one", "apps/alpha"],
+      ["r2", "two", "jobs/broken"],
+      ["r3", "three", "apps/bravo"],
+    ] as const;
+    for (const [cluster, wave, path] of waves)
+      await registerCluster(`${cluster}-${RUN}`, { wave, "roll-run": RUN }, { path });
+    await applySet(name, {
+      generators: [{ clusters: { selector: { matchLabels: { "roll-run": RUN } } } }],
+      template: {
+        metadata: { name: "roll-{{name}}", labels: { wave: "{{metadata.labels.wave}}" } },
+        spec: {
+          source: source("{{metadata.annotations.path}}"),
+          destination: { cluster: "{{name}}", namespace: "r-{{name}}" },
+          syncPolicy: autoSync,
+        },
+      },
+      strategy: {
+        type: "RollingSync",
+        rollingSync: {
+          steps: ["one", "two", "three"].map((w) => ({
+            matchExpressions: [{ key: "wave", operator: "In", values: [w] }],
+          })),
+        },
+      },
+    });
+    const stopped = await eventually(
+      `applicationset ${name} stopping its rollout`,
+      async () => {
+        const set = await getSet(name);
+        const rollout = set.status?.conditions?.find((c) => c.type === "RolloutProgressing");
+        return rollout?.reason === "ApplicationDegraded" ? { set, rollout } : undefined;
+      },
+      120_000,
+    );
+    assert.equal(stopped.rollout.status, "False");
+    assert.match(stopped.rollout.message, new RegExp(`roll-r2-${RUN} in step 2 is Degraded`));
+    const rows = Object.fromEntries(
+      (stopped.set.status?.applicationStatus ?? []).map((r) => [r.application, r]),
+    );
+    assert.equal(rows[`roll-r1-${RUN}`]?.status, "Healthy");
+    assert.equal(rows[`roll-r1-${RUN}`]?.step, "1");
+    assert.match(rows[`roll-r2-${RUN}`]?.message ?? "", /^Degraded/);
+    assert.equal(rows[`roll-r3-${RUN}`]?.status, "Waiting");
+    // Generated without automated sync, step three's app was never synced.
+    const third = JSON.parse(
+      await kubectlOk(["get", "application", `roll-r3-${RUN}`, "-n", "mooring", "-o", "json"]),
+    );
+    assert.equal(third.spec.syncPolicy?.automated, undefined);
+    assert.equal(third.status?.operationState, undefined);
+    assert.equal((await kubectl(["get", "configmap", "bravo-config", "-n", `r-r3-${RUN}`])).code, 1);
+    await kubectlOk(["get", "configmap", "alpha-config", "-n", `r-r1-${RUN}`]);
   });
 });
