@@ -238,3 +238,27 @@ describe("factsNeeded", () => {
     assert.deepEqual(factsNeeded(appSet([{ list: { elements: [] } }])), { clusters: false, git: [] });
   });
 });
+
+describe("generateApplications bounds", () => {
+  it("refuses a template without a spec, naming the field", () => {
+    const set = appSet([{ list: { elements: [{ cluster: "dev" }] } }]);
+    (set.spec.template as { spec?: unknown }).spec = undefined;
+    const result = generateApplications(set, NO_FACTS);
+    assert.ok(!result.ok);
+    assert.equal(result.problems[0]?.field, "spec.template.spec");
+  });
+
+  it("refuses to generate more Applications than the bound", () => {
+    const elements = Array.from({ length: 6000 }, (_, i) => ({ cluster: `c${i}` }));
+    const result = generateApplications(
+      appSet([
+        { list: { elements } },
+        { list: { elements: elements.map((e) => ({ cluster: `x${e.cluster}` })) } },
+      ]),
+      NO_FACTS,
+    );
+    assert.ok(!result.ok);
+    assert.equal(result.problems[0]?.field, "spec.generators[1]");
+    assert.match(result.problems[0]?.message ?? "", /more than 10000 Applications/);
+  });
+});

@@ -6,7 +6,7 @@
 // another, labelled with the set's name and owned by it.
 import { APPLICATION_API_VERSION, type Application } from "../application.ts";
 import { type GeneratorContext, generateParams } from "./generators.ts";
-import { describeParams, type GenerationProblem, isRecord, type ParamSet } from "./params.ts";
+import { describeParams, type GenerationProblem, isRecord, MAX_PARAM_SETS, type ParamSet } from "./params.ts";
 import { overlay, renderValue, stringRenderer } from "./render.ts";
 import {
   APPLICATIONSET_API_VERSION,
@@ -110,6 +110,13 @@ export function generateApplications(set: ApplicationSet, facts: GenerationFacts
       generator.matrix?.template ??
       generator.merge?.template;
     const template = overlay(set.spec.template, override);
+    if (applications.length + result.sets.length > MAX_PARAM_SETS) {
+      problems.push({
+        field,
+        message: `the set would generate more than ${MAX_PARAM_SETS} Applications; narrow its generators or split it`,
+      });
+      break;
+    }
     for (const params of result.sets) {
       const rendered = renderValue(template, stringRenderer(params, goTemplate), "spec.template");
       if (!rendered.ok) {
@@ -120,8 +127,8 @@ export function generateApplications(set: ApplicationSet, facts: GenerationFacts
         continue;
       }
       const app = toApplication(set, rendered.value, params);
-      if (typeof app === "string") {
-        problems.push({ field: "spec.template.metadata.name", message: app });
+      if (!("apiVersion" in app)) {
+        problems.push(app);
         continue;
       }
       const key = `${app.metadata.namespace}/${app.metadata.name}`;
@@ -142,15 +149,24 @@ export function generateApplications(set: ApplicationSet, facts: GenerationFacts
 
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-function toApplication(set: ApplicationSet, rendered: unknown, params: ParamSet): Application | string {
+function toApplication(
+  set: ApplicationSet,
+  rendered: unknown,
+  params: ParamSet,
+): Application | GenerationProblem {
+  const nameProblem = (message: string) => ({ field: "spec.template.metadata.name", message });
   const template = isRecord(rendered) ? rendered : {};
   const meta = isRecord(template.metadata) ? template.metadata : {};
   const name = meta.name;
   if (typeof name !== "string" || name === "")
-    return `the template gives no Application name (parameters ${describeParams(params)})`;
+    return nameProblem(`the template gives no Application name (parameters ${describeParams(params)})`);
   if (name.length > 253 || !DNS_1123_SUBDOMAIN.test(name)) {
-    return `"${name}" is not a valid Application name (lower-case letters, digits, '-' and '.', at most 253) (parameters ${describeParams(params)})`;
+    return nameProblem(
+      `"${name}" is not a valid Application name (lower-case letters, digits, '-' and '.', at most 253) (parameters ${describeParams(params)})`,
+    );
   }
+  if (!isRecord(template.spec))
+    return { field: "spec.template.spec", message: "the template gives no Application spec" };
   const namespace =
     typeof meta.namespace === "string" && meta.namespace !== "" ? meta.namespace : set.metadata.namespace;
   const metadata: Application["metadata"] = {
@@ -178,6 +194,6 @@ function toApplication(set: ApplicationSet, rendered: unknown, params: ParamSet)
     apiVersion: APPLICATION_API_VERSION,
     kind: "Application",
     metadata,
-    spec: template.spec as Application["spec"],
+    spec: template.spec as unknown as Application["spec"],
   };
 }
