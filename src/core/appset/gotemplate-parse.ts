@@ -18,6 +18,9 @@ export type TemplateNode =
 
 export class TemplateSyntaxError extends Error {}
 
+/** How deep `if` blocks and parentheses may nest; a tenant's template cannot exhaust the stack. */
+export const MAX_NESTING = 32;
+
 interface Segment {
   text?: string;
   action?: string;
@@ -27,6 +30,7 @@ interface Segment {
 export function parseGoTemplate(source: string): TemplateNode[] {
   const segments = splitSegments(source);
   let position = 0;
+  let depth = 0;
   const parseBlock = (inside: boolean): { nodes: TemplateNode[]; end: string } => {
     const nodes: TemplateNode[] = [];
     while (position < segments.length) {
@@ -42,8 +46,12 @@ export function parseGoTemplate(source: string): TemplateNode[] {
         if (!inside) throw new TemplateSyntaxError(`unexpected {{${keyword}}}`);
         return { nodes, end: action };
       }
-      if (keyword === "if") nodes.push(parseIf(action.slice(2)));
-      else if (keyword !== undefined)
+      if (keyword === "if") {
+        if (++depth > MAX_NESTING)
+          throw new TemplateSyntaxError(`{{if}} blocks nest deeper than ${MAX_NESTING}`);
+        nodes.push(parseIf(action.slice(2)));
+        depth--;
+      } else if (keyword !== undefined)
         throw new TemplateSyntaxError(`{{${keyword}}} is not supported; use if/else, fields and functions`);
       else if (/^\$\w*\s*:?=/.test(action))
         throw new TemplateSyntaxError("template variables are not supported");
@@ -171,6 +179,7 @@ function tokenize(text: string): Token[] {
 function parsePipeline(text: string): Pipeline {
   const tokens = tokenize(text);
   let at = 0;
+  let depth = 0;
   const pipeline = (): Pipeline => {
     const commands: Pipeline = [[]];
     while (at < tokens.length) {
@@ -179,7 +188,10 @@ function parsePipeline(text: string): Pipeline {
       at++;
       if (token.kind === "|") commands.push([]);
       else if (token.kind === "(") {
+        if (++depth > MAX_NESTING)
+          throw new TemplateSyntaxError(`parentheses nest deeper than ${MAX_NESTING}`);
         const inner = pipeline();
+        depth--;
         if (tokens[at]?.kind !== ")") throw new TemplateSyntaxError("a ( is not closed with )");
         at++;
         commands.at(-1)?.push({ kind: "pipeline", pipeline: inner });

@@ -53,6 +53,12 @@ describe("renderGoTemplate", () => {
     ["variables", "{{ $x := .name }}", /variables are not supported/],
     ["an unclosed action", "{{ .name", /not closed/],
     ["an if without end", "{{ if .name }}x", /no \{\{end\}\}/],
+    ["deeply nested parentheses", `{{ ${"(".repeat(5000)}.name${")".repeat(5000)} }}`, /nest deeper than 32/],
+    [
+      "deeply nested ifs",
+      `${"{{ if true }}".repeat(5000)}x${"{{ end }}".repeat(5000)}`,
+      /nest deeper than 32/,
+    ],
     ["an index out of range", "{{ index .path.segments 5 }}", /out of range/],
   ];
   for (const [what, template, message] of refuses) {
