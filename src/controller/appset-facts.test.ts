@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { ApplicationSet } from "../core/appset/types.ts";
-import { clusterFact, readGitTree } from "./appset-facts.ts";
+import { clusterFact, fetchFacts, readGitTree } from "./appset-facts.ts";
 import { projectOf } from "./appset-reconciler.ts";
 
 describe("readGitTree", () => {
@@ -71,5 +71,31 @@ describe("the set's project", () => {
     assert.deepEqual(projectOf(set("team-a")), { ok: true, project: "team-a" });
     const refused = projectOf(set("{{project}}"));
     assert.equal(refused.ok, false);
+  });
+});
+
+describe("fetchFacts", () => {
+  it("reads each repository and revision once per request and keeps every matching file once", async () => {
+    const root = await mkdtemp(join(tmpdir(), "appset-fetch-"));
+    await mkdir(join(root, "envs"), { recursive: true });
+    await writeFile(join(root, "envs/a.json"), "{}");
+    await writeFile(join(root, "envs/b.yaml"), "x: 1");
+    const git = {
+      head: async () => "abc123",
+      fetch: async (_repo: string, sha: string) => ({ sha, dir: root }),
+    };
+    const request = (fileGlobs: string[]) => ({
+      repoURL: "https://git.example/r.git",
+      revision: "main",
+      fileGlobs,
+    });
+    const facts = await fetchFacts(
+      { clusters: false, git: [request(["envs/*.json"]), request(["envs/*"])] },
+      { clusters: async () => [], git },
+    );
+    const fact = facts.git["https://git.example/r.git#main"];
+    assert.equal(fact?.sha, "abc123");
+    assert.deepEqual(fact?.files.map((f) => f.path).sort(), ["envs/a.json", "envs/b.yaml"]);
+    await rm(root, { recursive: true, force: true });
   });
 });

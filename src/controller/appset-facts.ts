@@ -114,14 +114,15 @@ export async function fetchFacts(
     const sha = await sources.git.head(request.repoURL, request.revision, options.force);
     const { dir } = await sources.git.fetch(request.repoURL, sha);
     const tree = await readGitTree(dir, request.fileGlobs, options.limits);
-    const earlier = git[key];
-    const files = earlier ? [...earlier.files, ...tree.files] : tree.files;
+    // Two generators on one repository and revision share one fact, holding both's files once.
+    const files = new Map((git[key]?.files ?? []).map((f) => [f.path, f]));
+    for (const file of tree.files) files.set(file.path, file);
     git[key] = {
       repoURL: request.repoURL,
       revision: request.revision,
       sha,
       directories: tree.directories,
-      files,
+      files: [...files.values()],
     };
   }
   return { clusters, git };
