@@ -35,6 +35,12 @@ function standingOf(app: Application): LiveStanding {
   };
 }
 
+function requestLost(app: Application): boolean {
+  const phase = (app as { status?: LiveStatus }).status?.operationState?.phase;
+  const pending = (app as { operation?: { sync?: unknown } }).operation?.sync;
+  return !pending && phase !== "Running" && phase !== "Terminating";
+}
+
 export async function rollOut(
   client: KubeClient,
   set: ApplicationSet,
@@ -57,7 +63,14 @@ export async function rollOut(
     previous: set.status?.applicationStatus ?? [],
     now,
   });
-  for (const name of decision.syncNow) {
+  // A sync asked for earlier whose request is gone without a sync running (the app controller
+  // drops a request on a failed pass) is asked for again, or the rollout would wait forever.
+  const lost = decision.applicationStatus
+    .filter((row) => row.status === "Pending" && !decision.syncNow.includes(row.application))
+    .map((row) => byName.get(row.application))
+    .filter((app): app is Application => app !== undefined && requestLost(app))
+    .map((app) => app.metadata.name);
+  for (const name of [...decision.syncNow, ...lost]) {
     const cleared = { sync: null, rollback: null, unpin: null, terminate: null, initiatedBy: null };
     await client.mergePatch(
       { apiVersion: APPLICATION_API_VERSION, group: "mooring.dev", kind: "Application", namespace, name },

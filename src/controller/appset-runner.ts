@@ -81,7 +81,7 @@ export class AppSetRunner {
     const owner = (app.metadata.ownerReferences ?? []).find(
       (o) => o.kind === APPLICATIONSET_KIND && o.controller,
     );
-    if (owner) this.queue.addAfter(`${app.metadata.namespace}/${owner.name}`, 2000);
+    if (owner) this.queue.add(`${app.metadata.namespace}/${owner.name}`);
   }
 
   async stop(): Promise<void> {

@@ -375,15 +375,19 @@ describe("ApplicationSets: one template, many Applications", () => {
         },
       },
     });
+    let last: SetView | undefined;
     const stopped = await eventually(
       `applicationset ${name} stopping its rollout`,
       async () => {
         const set = await getSet(name);
         const rollout = set.status?.conditions?.find((c) => c.type === "RolloutProgressing");
+        last = set;
         return rollout?.reason === "ApplicationDegraded" ? { set, rollout } : undefined;
       },
       120_000,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last status ${JSON.stringify(last?.status ?? null)}`);
+    });
     assert.equal(stopped.rollout.status, "False");
     assert.match(stopped.rollout.message, new RegExp(`roll-r2-${RUN} in step 2 is Degraded`));
     const rows = Object.fromEntries(
