@@ -4,7 +4,12 @@
 // events, never in a crash: a bad manifest, a missing revision or wrong credentials stall the app
 // with a message saying what to fix, and transient failures are retried with backoff.
 import type { ApplicationStatus, DriftRecord, OperationState, PinStatus } from "../core/app-status.ts";
-import { type Application, CONTROLLER_NAMESPACE, REFRESH_ANNOTATION } from "../core/application.ts";
+import {
+  type Application,
+  CONTROLLER_NAMESPACE,
+  REFRESH_ANNOTATION,
+  RESOURCES_FINALIZER,
+} from "../core/application.ts";
 import { applyStanding, type Standing } from "../core/conditions.ts";
 import { type DeletionState, decideDeletion, deletionHookPlan } from "../core/deletion-hooks.ts";
 import { crossNamespaceDependency } from "../core/dependencies.ts";
@@ -74,7 +79,7 @@ import {
   watchTargets,
 } from "./sync-target.ts";
 
-export const FINALIZER = "mooring.dev/resources-finalizer";
+export const FINALIZER = RESOURCES_FINALIZER;
 export { REFRESH_ANNOTATION };
 
 const ARGO_REFRESH_ANNOTATION = "argocd.argoproj.io/refresh";
@@ -761,10 +766,34 @@ export class AppReconciler {
     revision: string,
     hard: boolean,
   ): Promise<RenderResult> {
-    const source = app.spec.source;
-    const renderInput = {
+    try {
+      return hard
+        ? await render(await this.renderInput(app, client, repoDir, revision), this.deps.renderOptions)
+        : await this.cachedRender(app, client, repoDir, revision);
+    } catch (err) {
+      if (err instanceof RenderError)
+        throw new StallError(err.code === "too-large" ? "RenderTooLarge" : "RenderFailed", `${err.message}`);
+      throw err;
+    }
+  }
+
+  /** The app's source at `revision` rendered through the render cache; renderer errors unchanged. */
+  private async cachedRender(
+    app: Application,
+    client: KubeClient,
+    repoDir: string,
+    revision: string,
+  ): Promise<RenderResult> {
+    const input = await this.renderInput(app, client, repoDir, revision);
+    // A chart's `chart@version` is not unique across repositories: its folder (by digest) is.
+    return this.deps.renderCache.render(app.spec.source.chart ? `${revision}#${repoDir}` : revision, input);
+  }
+
+  /** What the renderers are told of an app: its source, destination cluster and build variables. */
+  private async renderInput(app: Application, client: KubeClient, repoDir: string, revision: string) {
+    return {
       repoDir,
-      source,
+      source: app.spec.source,
       appName: app.metadata.name,
       ...(app.spec.destination.namespace ? { destinationNamespace: app.spec.destination.namespace } : {}),
       kubeVersion: await client.discovery.serverVersion(),
@@ -773,16 +802,6 @@ export class AppReconciler {
       project: projectNameOf(app),
       revision,
     };
-    try {
-      return hard
-        ? await render(renderInput, this.deps.renderOptions)
-        : // A chart's `chart@version` is not unique across repositories: its folder (by digest) is.
-          await this.deps.renderCache.render(source.chart ? `${revision}#${repoDir}` : revision, renderInput);
-    } catch (err) {
-      if (err instanceof RenderError)
-        throw new StallError(err.code === "too-large" ? "RenderTooLarge" : "RenderFailed", `${err.message}`);
-      throw err;
-    }
   }
 
   /**
@@ -918,18 +937,8 @@ export class AppReconciler {
       projectCluster(app, async (cluster) => (await this.destination(cluster)).server),
     );
     const target = await this.syncTarget(app, scope.project);
-    const source = app.spec.source;
-    const fetched = await this.deps.sources.fetch(source.repoURL, sha);
-    const { objects } = await this.deps.renderCache.render(sha, {
-      repoDir: fetched.dir,
-      source,
-      appName: app.metadata.name,
-      ...(app.spec.destination.namespace ? { destinationNamespace: app.spec.destination.namespace } : {}),
-      kubeVersion: await target.client.discovery.serverVersion(),
-      apiVersions: await target.client.discovery.apiVersions(),
-      project: projectNameOf(app),
-      revision: sha,
-    });
+    const fetched = await this.deps.sources.fetch(app.spec.source.repoURL, sha);
+    const { objects } = await this.cachedRender(app, target.client, fetched.dir, sha);
     await enforceRendered(scope, app, target.client, objects);
     return { client: target.client, objects };
   }

@@ -10,6 +10,8 @@ export const CONTROLLER_NAMESPACE = "mooring";
 export const FIELD_MANAGER = "mooring";
 /** On an Application or a Stack: look at Git again now (`normal`, or `hard` to skip caches). */
 export const REFRESH_ANNOTATION = "mooring.dev/refresh";
+/** The finalizer through which deleting an Application deletes what it deployed. */
+export const RESOURCES_FINALIZER = "mooring.dev/resources-finalizer";
 
 export interface HelmParameter {
   name: string;

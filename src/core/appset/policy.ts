@@ -9,13 +9,12 @@
 // anything else is never touched: that is a conflict a person resolves. Deleting honours
 // `preserveResourcesOnDeletion`: the Application goes, but without the finalizer that would
 // make Mooring delete what it deployed.
-import { type Application, REFRESH_ANNOTATION } from "../application.ts";
+import { type Application, REFRESH_ANNOTATION, RESOURCES_FINALIZER } from "../application.ts";
 import { jsonEqual } from "../json.ts";
 import type { GenerationProblem } from "./params.ts";
 import { APPLICATIONSET_KIND, type ApplicationSet, type ApplicationsSyncPolicy } from "./types.ts";
 
-/** The finalizer through which deleting an Application deletes what it deployed (the app controller's). */
-export const RESOURCES_FINALIZER = "mooring.dev/resources-finalizer";
+export { RESOURCES_FINALIZER };
 
 /** Annotations a person or tool sets on a generated Application that an update keeps. */
 const PRESERVED_ANNOTATIONS = [REFRESH_ANNOTATION];
