@@ -24,6 +24,7 @@ import { describeSigner, type Signer } from "../core/project/signature.ts";
 import { SINGLE_TEAM, type TenancyPolicy } from "../core/sync-identity.ts";
 import { describeStep, isRunning, startOperation, terminating } from "../core/sync-operation.ts";
 import { deleteHookPhases, parseSyncOptions } from "../core/sync-plan.ts";
+import { requestAfterFailure } from "../core/sync-request.ts";
 import { GitError } from "../git/errors.ts";
 import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -261,8 +262,17 @@ export class AppReconciler {
       await this.deps.events.record(app, "Warning", reason, message);
       // What this pass already stored of a running operation stays (app.status has it).
       const current = (app.status ?? {}) as Partial<ApplicationStatus>;
+      const fate = operation
+        ? requestAfterFailure(operation, {
+            running: isRunning(current.operationState),
+            needsPerson: stalled,
+            message,
+            now,
+          })
+        : undefined;
       await this.writeStatus(app, {
         ...baseStatus(current),
+        ...(fate?.kind === "fail" ? { operationState: fate.operationState } : {}),
         sync: { ...(previous.sync ?? {}), status: "Unknown" },
         conditions: applyStanding(
           previous.conditions ?? [],
@@ -273,11 +283,9 @@ export class AppReconciler {
         observedGeneration: generation,
         reconciledAt: now,
       });
-      // A terminate request stays until the operation it stops is over.
-      const keep = isRunning(current.operationState) && Boolean(operation?.terminate);
-      if ((operation && !keep) || refresh) {
-        await this.clearRequests(app, Boolean(operation) && !keep, Boolean(refresh));
-      }
+      // A pending request is kept for the retry or ended as a Failed operation (core/sync-request.ts).
+      const clearOperation = fate !== undefined && fate.kind !== "keep";
+      if (clearOperation || refresh) await this.clearRequests(app, clearOperation, Boolean(refresh));
       // Stalled needs a human: look again at the normal pace. Others: the queue's backoff.
       if (stalled) return { requeueAfterMs: jittered(this.deps.resyncMs ?? 180_000) };
       throw err;
