@@ -3,9 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { ApplicationSet } from "../core/appset/types.ts";
 import { clusterFact, fetchFacts, readGitTree } from "./appset-facts.ts";
-import { projectOf } from "./appset-reconciler.ts";
 
 describe("readGitTree", () => {
   let root = "";
@@ -61,16 +59,6 @@ describe("clusterFact", () => {
       annotations: { team: "a" },
     });
     assert.ok(!JSON.stringify(fact).includes("s3cret"));
-  });
-});
-
-describe("the set's project", () => {
-  it("refuses a project given by a parameter, so a generator cannot choose the project", () => {
-    const set = (project: string) =>
-      ({ spec: { template: { spec: { project } } } }) as unknown as ApplicationSet;
-    assert.deepEqual(projectOf(set("team-a")), { ok: true, project: "team-a" });
-    const refused = projectOf(set("{{project}}"));
-    assert.equal(refused.ok, false);
   });
 });
 

@@ -6,14 +6,22 @@
 // Applications again, and what Kubernetes' garbage collector follows when the set is deleted.
 // What may be created, updated (or adopted) and deleted is the policy's call (core/appset/policy.ts);
 // this file only carries it out, by server-side apply as the field manager `mooring`.
-// A set never escapes its Project: every generated Application must name the project the
-// template names literally (a parameter in spec.project is refused) and live in the set's own
-// namespace; the Application reconciler then enforces that project's rules on each of them.
+// A set never escapes its Project (core/appset/project.ts: the template names it literally, it
+// admits the set's namespace, every generated Application names it and lives beside the set),
+// or it is Stalled with reason ProjectEscape and nothing changes; the Application reconciler
+// then enforces that project's rules on each generated Application.
 // A generation problem (a template naming a parameter no generator gives) changes nothing: the
 // set is Stalled with the problem's field and message, and existing Applications stay as they are.
 import { APPLICATION_API_VERSION, type Application, FIELD_MANAGER } from "../core/application.ts";
 import { factsNeeded, generateApplications } from "../core/appset/generate.ts";
 import { ownedBySet, planApplications } from "../core/appset/policy.ts";
+import {
+  checkGenerated,
+  checkSetNamespace,
+  PROJECT_ESCAPE_REASON,
+  setSubject,
+  templateProject,
+} from "../core/appset/project.ts";
 import { withoutAutomatedSync } from "../core/appset/rollout.ts";
 import {
   APPLICATIONSET_API_VERSION,
@@ -28,6 +36,8 @@ import type { Logger } from "../util/log.ts";
 import { type FactLimits, fetchFacts, type GitReader } from "./appset-facts.ts";
 import { rollOut } from "./appset-rollout.ts";
 import type { ControllerAudit } from "./audit.ts";
+import type { ControllerMetrics } from "./metrics.ts";
+import type { ProjectLookup } from "./projects.ts";
 import type { ProcessResult } from "./queue.ts";
 
 export const REFRESH_ANNOTATION = "mooring.dev/refresh";
@@ -41,22 +51,28 @@ export interface AppSetReconcilerDeps {
   log: Logger;
   /** How often a set is generated again without any event (Git generators poll); default 60 s. */
   resyncMs: number;
+  /** Projects, to refuse a set whose namespace its template's project does not admit. */
+  projects: ProjectLookup;
+  /** Where the platform team works: a set there may use any project. */
+  controllerNamespace: string;
+  metrics?: ControllerMetrics;
   limits?: FactLimits;
   now?: () => Date;
 }
 
-/** The project every generated Application must name, or a problem when the template varies it. */
-export function projectOf(
-  set: ApplicationSet,
-): { ok: true; project: string } | { ok: false; message: string } {
-  const project = set.spec.template.spec.project ?? "default";
-  if (project.includes("{{")) {
-    return {
-      ok: false,
-      message: `spec.template.spec.project must name one project, not a parameter (${project}): a set's Applications share its project`,
-    };
+/** How one reconcile ended, for the metrics; `requeue` is what the work queue is told. */
+interface Outcome {
+  result: "ok" | "stalled";
+  reason: string;
+  requeue: ProcessResult | undefined;
+}
+
+/** Git unreachable, a repository too large, a project cache not filled yet: waiting may help. */
+class FactsUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "FactsUnavailable";
   }
-  return { ok: true, project };
 }
 
 export class AppSetReconciler {
@@ -68,6 +84,21 @@ export class AppSetReconciler {
 
   async reconcile(key: string): Promise<ProcessResult | undefined> {
     const [namespace, name] = key.split("/") as [string, string];
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const outcome = await this.reconcileSet(namespace, name);
+      if (outcome === undefined) return undefined;
+      this.deps.metrics?.recordAppSetReconcile(namespace, name, outcome.result, outcome.reason, seconds());
+      return outcome.requeue;
+    } catch (err) {
+      const reason = err instanceof FactsUnavailable ? "FactsUnavailable" : "ReconcileFailed";
+      this.deps.metrics?.recordAppSetReconcile(namespace, name, "error", reason, seconds());
+      throw err;
+    }
+  }
+
+  private async reconcileSet(namespace: string, name: string): Promise<Outcome | undefined> {
     const set = (await this.deps.client.get(
       APPLICATIONSET_API_VERSION,
       APPLICATIONSET_KIND,
@@ -75,12 +106,13 @@ export class AppSetReconciler {
       name,
     )) as ApplicationSet | null;
     if (!set || set.metadata.deletionTimestamp) return undefined;
+    const resync = { requeueAfterMs: this.deps.resyncMs };
     const refresh = set.metadata.annotations?.[REFRESH_ANNOTATION] !== undefined;
-    const project = projectOf(set);
-    if (!project.ok) {
-      await this.stalled(set, "ProjectNotFixed", project.message);
-      return undefined;
-    }
+    const project = templateProject(set);
+    if (!project.ok) return this.stalled(set, PROJECT_ESCAPE_REASON, project.message, undefined);
+    // A project changed to list the set's namespace is seen on the next resync.
+    const admitted = await this.admittedBy(set, project.project);
+    if (!admitted.ok) return this.stalled(set, admitted.reason, admitted.message, resync);
     let generated: ReturnType<typeof generateApplications>;
     try {
       const facts = await fetchFacts(
@@ -90,11 +122,11 @@ export class AppSetReconciler {
       );
       generated = generateApplications(set, facts);
     } catch (err) {
-      // Git unreachable or a repository too large: waiting may help; retried with backoff.
+      // Retried with backoff.
       await this.writeStatus(set, [
         { type: "Ready", status: "False", reason: "FactsUnavailable", message: (err as Error).message },
       ]);
-      throw err;
+      throw new FactsUnavailable(err);
     }
     if (refresh) {
       await this.deps.client.mergePatch(
@@ -110,27 +142,34 @@ export class AppSetReconciler {
     }
     if (!generated.ok) {
       const message = generated.problems.map((p) => `${p.field}: ${p.message}`).join("; ");
-      await this.stalled(set, "GenerationFailed", message);
-      return { requeueAfterMs: this.deps.resyncMs };
+      return this.stalled(set, "GenerationFailed", message, resync);
     }
-    const escaped = generated.applications.find(
-      (a) =>
-        (a.spec.project ?? "default") !== project.project ||
-        (a.metadata.namespace ?? namespace) !== namespace,
-    );
-    if (escaped) {
-      await this.stalled(
-        set,
-        "ProjectEscape",
-        `Application ${escaped.metadata.namespace}/${escaped.metadata.name} would leave the set's project ${project.project} or namespace ${namespace}`,
-      );
-      return undefined;
-    }
-    await this.applyAll(set, generated.applications, project.project);
-    return { requeueAfterMs: this.deps.resyncMs };
+    // Git files or a generator's own template may vary what lands where: looked at on every poll.
+    const placement = checkGenerated(set, generated.applications, project.project);
+    if (!placement.ok) return this.stalled(set, PROJECT_ESCAPE_REASON, placement.message, resync);
+    this.deps.metrics?.appSetApplications.set({ namespace, name }, generated.applications.length);
+    const reason = await this.applyAll(set, generated.applications, project.project);
+    return { result: "ok", reason, requeue: resync };
   }
 
-  private async applyAll(set: ApplicationSet, wanted: Application[], project: string): Promise<void> {
+  /** Whether the set's namespace may use the project: a missing project is the lookup's reason. */
+  private async admittedBy(
+    set: ApplicationSet,
+    projectName: string,
+  ): Promise<{ ok: true } | { ok: false; reason: string; message: string }> {
+    let found: Awaited<ReturnType<ProjectLookup["get"]>>;
+    try {
+      found = await this.deps.projects.get(projectName, setSubject(set));
+    } catch (err) {
+      throw new FactsUnavailable(err);
+    }
+    if (!found.found) return { ok: false, reason: found.reason, message: found.message };
+    const check = checkSetNamespace(set, found.project, this.deps.controllerNamespace);
+    return check.ok ? check : { ok: false, reason: PROJECT_ESCAPE_REASON, message: check.message };
+  }
+
+  /** Carries out the policy's plan and writes the status; returns the Ready condition's reason. */
+  private async applyAll(set: ApplicationSet, wanted: Application[], project: string): Promise<string> {
     const { client, events, audit } = this.deps;
     const namespace = set.metadata.namespace;
     const live = (await client.list(APPLICATION_API_VERSION, "Application", { namespace }))
@@ -242,8 +281,10 @@ export class AppSetReconciler {
         );
       extra.applicationStatus = rollout.applicationStatus;
       conditions.push(rollout.condition);
-    }
+      this.deps.metrics?.setAppSetRollout(namespace, set.metadata.name, rolloutGauges(rollout));
+    } else this.deps.metrics?.setAppSetRollout(namespace, set.metadata.name, undefined);
     await this.writeStatus(set, conditions, extra, true);
+    return conditions[0]?.reason ?? "ApplicationsGenerated";
   }
 
   /**
@@ -268,13 +309,21 @@ export class AppSetReconciler {
     };
   }
 
-  private async stalled(set: ApplicationSet, reason: string, message: string): Promise<void> {
+  /** A person must change the set or its project; `requeue` when a poll may still change it. */
+  private async stalled(
+    set: ApplicationSet,
+    reason: string,
+    message: string,
+    requeue: ProcessResult | undefined,
+  ): Promise<Outcome> {
     await this.deps.events.record(set, "Warning", reason, message);
     await this.writeStatus(set, [
       { type: "Ready", status: "False", reason, message },
       { type: "Stalled", status: "True", reason, message },
       { type: "ResourcesUpToDate", status: "False", reason, message },
     ]);
+    this.deps.metrics?.setAppSetRollout(set.metadata.namespace, set.metadata.name, undefined);
+    return { result: "stalled", reason, requeue };
   }
 
   private async writeStatus(
@@ -300,6 +349,13 @@ export class AppSetReconciler {
       "status",
     );
   }
+}
+
+/** The rollout as gauges: the step under way (the step count once all are done), apps by status. */
+function rolloutGauges(rollout: Awaited<ReturnType<typeof rollOut>>) {
+  const applications: Record<string, number> = { Waiting: 0, Pending: 0, Progressing: 0, Healthy: 0 };
+  for (const row of rollout.applicationStatus) applications[row.status] = (applications[row.status] ?? 0) + 1;
+  return { step: rollout.currentStep ?? rollout.steps, steps: rollout.steps, applications };
 }
 
 type ConditionSpec = { type: string; status: "True" | "False" | "Unknown"; reason: string; message: string };

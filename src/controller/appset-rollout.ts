@@ -46,7 +46,14 @@ export async function rollOut(
   set: ApplicationSet,
   generated: Application[],
   now: string,
-): Promise<{ applicationStatus: RolloutRow[]; condition: RolloutCondition; started: string[] }> {
+): Promise<{
+  applicationStatus: RolloutRow[];
+  condition: RolloutCondition;
+  started: string[];
+  /** The 1-based step under way, undefined once every step is done. */
+  currentStep: number | undefined;
+  steps: number;
+}> {
   const namespace = set.metadata.namespace;
   const live = (await client.list(APPLICATION_API_VERSION, "Application", { namespace }))
     .items as Application[];
@@ -83,5 +90,7 @@ export async function rollOut(
     applicationStatus: decision.applicationStatus,
     condition: decision.condition,
     started: decision.syncNow,
+    currentStep: decision.currentStep,
+    steps: set.spec.strategy?.rollingSync?.steps?.length ?? 0,
   };
 }

@@ -3,7 +3,8 @@
 // change to it: a registered cluster's Secret added, changed or removed (clusters generators), a
 // change to one of its Applications (its status.resources), and a periodic resync, which is also
 // the Git generators' poll (a branch head is looked up again at most once per poll interval;
-// the mooring.dev/refresh annotation looks it up at once).
+// the mooring.dev/refresh annotation looks it up at once), and a change to any Project (which
+// namespaces may use it).
 import { APPLICATIONSET_API_VERSION, APPLICATIONSET_KIND } from "../core/appset/types.ts";
 import type { KubeObject } from "../core/objects.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -14,6 +15,8 @@ import { AppSetReconciler } from "./appset-reconciler.ts";
 import type { ControllerAudit } from "./audit.ts";
 import { SECRET_TYPE_LABEL } from "./destinations.ts";
 import { Informer, objectKey } from "./informer.ts";
+import type { ControllerMetrics } from "./metrics.ts";
+import type { ProjectCache } from "./projects.ts";
 import { WorkQueue } from "./queue.ts";
 
 export interface AppSetRunnerOptions {
@@ -26,6 +29,9 @@ export interface AppSetRunnerOptions {
   log: Logger;
   resyncMs: number;
   concurrency: number;
+  /** The controller's Project cache: a set's namespace must be admitted by its project. */
+  projects: ProjectCache;
+  metrics?: ControllerMetrics;
 }
 
 export class AppSetRunner {
@@ -43,6 +49,9 @@ export class AppSetRunner {
       audit: options.audit,
       log,
       resyncMs: options.resyncMs,
+      projects: options.projects,
+      controllerNamespace: options.namespace,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     this.queue = new WorkQueue(
       (key) => reconciler.reconcile(key),
@@ -56,8 +65,13 @@ export class AppSetRunner {
     });
     this.sets.on((event) => {
       const key = objectKey(event.object);
-      if (event.type === "deleted") this.queue.forget(key);
-      else if (event.type === "added" || !event.old || !onlyStatusChanged(event.old, event.object))
+      if (event.type === "deleted") {
+        this.queue.forget(key);
+        options.metrics?.removeAppSet(
+          event.object.metadata.namespace ?? "",
+          event.object.metadata.name ?? "",
+        );
+      } else if (event.type === "added" || !event.old || !onlyStatusChanged(event.old, event.object))
         this.queue.add(key);
     });
     // Only which clusters exist and their labels matter; the Secret's values are dropped at once.
@@ -69,6 +83,8 @@ export class AppSetRunner {
       transform: (secret) => ({ ...secret, data: {} }),
     });
     this.clusters.on(() => this.requeueAll());
+    // A project changed to admit (or no longer admit) a set's namespace.
+    options.projects.onChange(() => this.requeueAll());
   }
 
   start(): void {

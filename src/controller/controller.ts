@@ -330,6 +330,8 @@ export class Controller {
       log: this.log,
       resyncMs: this.options.repoPollMs,
       concurrency: 2,
+      projects,
+      metrics: this.metrics,
     });
     this.appSets.start();
   }

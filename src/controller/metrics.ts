@@ -84,6 +84,44 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  // ApplicationSets: per set (namespace, name), as few sets exist as teams and fleets.
+  readonly appSetApplications = new Gauge({
+    name: "mooring_applicationset_applications",
+    help: "Applications the set generated at its last successful generation",
+    labelNames: ["namespace", "name"] as const,
+    registers: [this.registry],
+  });
+  readonly appSetReconciles = new Counter({
+    name: "mooring_applicationset_reconcile_total",
+    help: "ApplicationSet reconciliations by result (ok, stalled: a person must change the set or its project, error: retried with backoff) and reason (the Ready condition's reason)",
+    labelNames: ["namespace", "name", "result", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly appSetReconcileDuration = new Histogram({
+    name: "mooring_applicationset_reconcile_duration_seconds",
+    help: "Time to reconcile one ApplicationSet (facts, generation, applying its Applications, rollout, status)",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly appSetRolloutStep = new Gauge({
+    name: "mooring_applicationset_rollout_step",
+    help: "The 1-based RollingSync step being rolled out; equals mooring_applicationset_rollout_steps once every step is done",
+    labelNames: ["namespace", "name"] as const,
+    registers: [this.registry],
+  });
+  readonly appSetRolloutSteps = new Gauge({
+    name: "mooring_applicationset_rollout_steps",
+    help: "Steps of the set's RollingSync",
+    labelNames: ["namespace", "name"] as const,
+    registers: [this.registry],
+  });
+  readonly appSetRolloutApplications = new Gauge({
+    name: "mooring_applicationset_rollout_applications",
+    help: "The set's Applications by rollout status (Waiting, Pending, Progressing, Healthy)",
+    labelNames: ["namespace", "name", "status"] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "mooring_" });
   }
@@ -104,4 +142,54 @@ export class ControllerMetrics {
     if (labels) this.appInfo.remove(labels);
     this.appLabels.delete(`${namespace}/${name}`);
   }
+
+  /** Reasons each set's reconcile counter has seen, so removing a set removes all its series. */
+  private readonly appSetResults = new Map<string, Set<string>>();
+
+  recordAppSetReconcile(
+    namespace: string,
+    name: string,
+    result: "ok" | "stalled" | "error",
+    reason: string,
+    seconds: number,
+  ): void {
+    this.appSetReconciles.inc({ namespace, name, result, reason });
+    this.appSetReconcileDuration.observe(seconds);
+    const key = `${namespace}/${name}`;
+    const seen = this.appSetResults.get(key) ?? new Set<string>();
+    seen.add(JSON.stringify([result, reason]));
+    this.appSetResults.set(key, seen);
+  }
+
+  setAppSetRollout(
+    namespace: string,
+    name: string,
+    rollout: { step: number; steps: number; applications: Record<string, number> } | undefined,
+  ): void {
+    this.removeAppSetRollout(namespace, name);
+    if (rollout === undefined) return;
+    this.appSetRolloutStep.set({ namespace, name }, rollout.step);
+    this.appSetRolloutSteps.set({ namespace, name }, rollout.steps);
+    for (const [status, count] of Object.entries(rollout.applications))
+      this.appSetRolloutApplications.set({ namespace, name, status }, count);
+  }
+
+  removeAppSet(namespace: string, name: string): void {
+    this.appSetApplications.remove({ namespace, name });
+    this.removeAppSetRollout(namespace, name);
+    const key = `${namespace}/${name}`;
+    for (const entry of this.appSetResults.get(key) ?? []) {
+      const [result, reason] = JSON.parse(entry) as [string, string];
+      this.appSetReconciles.remove({ namespace, name, result, reason });
+    }
+    this.appSetResults.delete(key);
+  }
+
+  private removeAppSetRollout(namespace: string, name: string): void {
+    this.appSetRolloutStep.remove({ namespace, name });
+    this.appSetRolloutSteps.remove({ namespace, name });
+    for (const status of ROLLOUT_STATUSES) this.appSetRolloutApplications.remove({ namespace, name, status });
+  }
 }
+
+const ROLLOUT_STATUSES = ["Waiting", "Pending", "Progressing", "Healthy"] as const;

@@ -42,7 +42,7 @@ describe("generateApplications with a list generator", () => {
       ),
     );
     assert.deepEqual(
-      apps.map((a) => [a.metadata.name, a.spec.source.path, a.spec.destination.cluster]),
+      apps.map((a) => [a.metadata.name, a.spec.source?.path, a.spec.destination.cluster]),
       [
         ["dev-guestbook", "guestbook/dev", "dev"],
         ["prod-guestbook", "guestbook/prod", "prod"],
@@ -125,7 +125,7 @@ describe("generateApplications with a list generator", () => {
     ]);
     const [app] = ok(generateApplications(set, NO_FACTS));
     assert.equal(app?.metadata.name, "special-dev");
-    assert.equal(app?.spec.source.path, "guestbook/dev");
+    assert.equal(app?.spec.source?.path, "guestbook/dev");
   });
 
   it("keeps only the parameter sets a generator's selector matches", () => {
@@ -166,7 +166,7 @@ describe("generateApplications with goTemplate", () => {
     const [app] = ok(generateApplications(set, NO_FACTS));
     assert.equal(app?.metadata.name, "dev-1-guestbook");
     assert.equal(app?.metadata.labels?.replicas, "2");
-    assert.equal(app?.spec.source.path, "dev_1");
+    assert.equal(app?.spec.source?.path, "dev_1");
   });
 
   it("refuses a missing parameter even without missingkey=error", () => {

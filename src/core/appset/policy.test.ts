@@ -94,7 +94,7 @@ describe("planApplications", () => {
     assert.deepEqual(update?.application.metadata.finalizers, [RESOURCES_FINALIZER]);
     assert.deepEqual(update?.application.metadata.annotations, { "mooring.dev/refresh": "hard" });
     assert.equal(update?.application.metadata.resourceVersion, "7");
-    assert.equal(update?.application.spec.source.path, "new");
+    assert.equal(update?.application.spec.source?.path, "new");
   });
 
   it("adopts an Application of the same name that has no owner", () => {
