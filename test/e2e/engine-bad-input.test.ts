@@ -3,9 +3,11 @@
 // the cluster is left untouched, and fixing the mistake in Git recovers without a restart.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { applyApp, condition, deleteApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
-import { kubectl, kubectlOk } from "../harness/cluster.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { applyApp, condition, deleteApp, getApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
+import { kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
+import { runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
 
 const GOOD_CM = (name: string, value: string) =>
@@ -172,9 +174,22 @@ describe("bad input gives a clear condition and never a crash loop", () => {
     await stalled("escape", "RenderFailed", /escapes|outside/);
   });
 
-  it("a revision that does not exist: RevisionNotFound", async () => {
+  it("a revision that does not exist: RevisionNotFound, and a sync asked for meanwhile ends Failed saying why", async () => {
     await create("norev", { path: "good", targetRevision: "no-such-branch" });
     await stalled("norev", "RevisionNotFound", /no-such-branch/);
+    const asked = await moor(["app", "sync", "norev", "--kubeconfig", runSandboxKubeconfig()]);
+    assert.equal(asked.code, 0, asked.stderr);
+    const app = await waitForApp(
+      "norev",
+      "to end the sync request as a Failed operation",
+      (a) =>
+        (a.status as { operationState?: { phase?: string } } | undefined)?.operationState?.phase === "Failed",
+    );
+    const state = (app.status as { operationState: { message: string; trigger: string } }).operationState;
+    assert.equal(state.trigger, "manual");
+    assert.match(state.message, /^sync request not carried out: .*no-such-branch/);
+    // The request itself is gone: it is answered, not left to fire later.
+    assert.equal((app as { operation?: unknown }).operation, undefined);
   });
 
   it("a repository that is not there: RepositoryNotFound", async () => {
@@ -190,6 +205,32 @@ describe("bad input gives a clear condition and never a crash loop", () => {
       (a) => condition(a, "Ready")?.status === "False",
     );
     assert.match(condition(app, "Ready")?.message ?? "", /127\.0\.0\.1:9|unreachable|connect/i);
+    // Waiting helps here, so a sync asked for now stays on the app through the failed retries.
+    const failures = async () => {
+      const list = JSON.parse(
+        await kubectlOk([
+          "get",
+          "events",
+          "-n",
+          "mooring",
+          "--field-selector",
+          "involvedObject.name=unreachable",
+          "-o",
+          "json",
+        ]),
+      ) as { items: { reason: string; count?: number }[] };
+      return list.items.filter((e) => e.reason === "ReconcileError").reduce((n, e) => n + (e.count ?? 1), 0);
+    };
+    const before = await failures();
+    const asked = await moor(["app", "sync", "unreachable", "--kubeconfig", runSandboxKubeconfig()]);
+    assert.equal(asked.code, 0, asked.stderr);
+    const deadline = Date.now() + 60_000;
+    while ((await failures()) < before + 2) {
+      assert.ok(Date.now() < deadline, "the app is retried after the sync request");
+      await sleep(500);
+    }
+    const retried = await getApp("unreachable");
+    assert.ok((retried as { operation?: { sync?: unknown } }).operation?.sync, "the sync request is kept");
     // The controller process is alive and still reconciles a good app.
     assert.equal(controller.process.exitCode, null);
     const fixedNs = await create("healthy-neighbour", { path: "good" });
