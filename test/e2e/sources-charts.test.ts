@@ -1,8 +1,12 @@
 // User stories: a team deploys a chart published to an OCI registry by version range and moves
 // to a new release with a refresh; another deploys a chart from a password-protected Helm
-// repository with the credentials in a repository Secret; a chart or version that is not
-// published stalls the app with a message naming what was asked for; the password shows nowhere.
+// repository with the credentials in a repository Secret; a third names a private OCI registry in
+// Argo CD's bare-host form, is told credentials are refused until a repository Secret for the
+// registry appears, then deploys without a restart; a chart or version that is not published
+// stalls the app with a message naming what was asked for; the passwords show nowhere, not even
+// on a command line.
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { appFleet, condition, getApp, refreshApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
 import { kubectl, kubectlOk, moor } from "../harness/cluster.ts";
@@ -17,31 +21,69 @@ import {
 
 const PASSWORD = "chart-repo-pw-7f3e9a";
 const CREDS_SECRET = "charts-e2e-creds";
+const REGISTRY_PASSWORD = "oci-registry-pw-c41d08";
+const REGISTRY_SECRET = "charts-e2e-registry-creds";
+
+/** Repository Secret in the controller namespace, applied server-side. */
+async function applyRepoSecret(name: string, type: string, data: Record<string, string>): Promise<void> {
+  await kubectlOk(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
+    input: JSON.stringify({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: "mooring", labels: { "mooring.dev/secret-type": type } },
+      stringData: data,
+    }),
+  });
+}
+
+/**
+ * Reads every process's command line (/proc/<pid>/cmdline) every few milliseconds until stopped,
+ * and returns those holding any of the texts: a helm pull given a password as an argument would
+ * be caught while it runs.
+ */
+function watchCommandLines(texts: readonly string[]): { stop(): string[] } {
+  const seen = new Set<string>();
+  const look = () => {
+    for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+      let line = "";
+      try {
+        line = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      } catch {
+        continue;
+      }
+      if (texts.some((text) => line.includes(text))) seen.add(line);
+    }
+  };
+  const timer = setInterval(look, 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      look();
+      return [...seen];
+    },
+  };
+}
 
 describe("charts from OCI registries and Helm repositories", () => {
   let registry: OciRegistry;
+  let privateRegistry: OciRegistry;
   let repository: HelmRepository;
   let controller: RunningController;
   const fleet = appFleet();
-  const apps = ["oci-web", "repo-api", "oci-missing", "repo-missing"];
+  const apps = ["oci-web", "repo-api", "private-vault", "oci-missing", "repo-missing"];
 
   before(async () => {
     await ensureInstalled();
     registry = await startOciRegistry();
     for (const version of ["1.0.0", "1.1.0", "2.0.0"]) await registry.push("charts", "web", version);
+    privateRegistry = await startOciRegistry({ username: "puller", password: REGISTRY_PASSWORD });
+    await privateRegistry.push("charts", "vault", "1.0.0");
     repository = await startHelmRepository({ username: "deployer", password: PASSWORD });
     await repository.add("api", "0.1.0");
-    await kubectlOk(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
-      input: JSON.stringify({
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: {
-          name: CREDS_SECRET,
-          namespace: "mooring",
-          labels: { "mooring.dev/secret-type": "repository" },
-        },
-        stringData: { url: repository.url, username: "deployer", password: PASSWORD },
-      }),
+    await applyRepoSecret(CREDS_SECRET, "repository", {
+      url: repository.url,
+      username: "deployer",
+      password: PASSWORD,
     });
     controller = await startController();
   });
@@ -50,8 +92,9 @@ describe("charts from OCI registries and Helm repositories", () => {
     await fleet.remove();
     await controller?.stop();
     await registry?.close();
+    await privateRegistry?.close();
     await repository?.close();
-    await kubectl(["delete", "secret", CREDS_SECRET, "-n", "mooring", "--ignore-not-found"]);
+    await kubectl(["delete", "secret", CREDS_SECRET, REGISTRY_SECRET, "-n", "mooring", "--ignore-not-found"]);
   });
 
   async function deployedChartVersion(ns: string, name: string): Promise<string> {
@@ -102,6 +145,47 @@ describe("charts from OCI registries and Helm repositories", () => {
     assert.ok(served.includes("/charts/api-0.1.0.tgz"), JSON.stringify(repository.requests));
   });
 
+  it("stalls an app on a private OCI registry named by bare host until a repository Secret for the registry gives it credentials, then deploys without a restart", async () => {
+    const commandLines = watchCommandLines([
+      REGISTRY_PASSWORD,
+      Buffer.from(`puller:${REGISTRY_PASSWORD}`).toString("base64"),
+    ]);
+    try {
+      const ns = await fleet.deploy("private-vault", {
+        repoURL: `${privateRegistry.host}/charts`,
+        chart: "vault",
+        targetRevision: "1.0.0",
+      });
+      const refused = await waitForApp(
+        "private-vault",
+        "to be Stalled",
+        (a) => condition(a, "Stalled")?.status === "True",
+        60_000,
+      );
+      assert.equal(condition(refused, "Stalled")?.reason, "SourceAuthFailed");
+      assert.match(
+        condition(refused, "Stalled")?.message ?? "",
+        new RegExp(
+          `oci://${privateRegistry.host}/charts/vault refused .*\\(HTTP 401\\): add or fix a repository Secret`,
+        ),
+      );
+
+      // Argo CD's form for an OCI registry's credentials: a template whose url is the bare host.
+      await applyRepoSecret(REGISTRY_SECRET, "repo-creds", {
+        url: privateRegistry.host,
+        username: "puller",
+        password: REGISTRY_PASSWORD,
+      });
+      const pid = controller.process.pid;
+      await waitForApp("private-vault", "to deploy vault@1.0.0", syncedAndHealthy("vault@1.0.0"), 120_000);
+      assert.equal(controller.process.pid, pid);
+      assert.equal(controller.process.exitCode, null, "the controller kept running");
+      assert.equal(await deployedChartVersion(ns, "private-vault"), "1.0.0");
+    } finally {
+      assert.deepEqual(commandLines.stop(), [], "a command line held the registry password");
+    }
+  });
+
   it("stalls an app whose chart or version is not published, naming the chart, repository and range", async () => {
     await fleet.deploy("oci-missing", {
       repoURL: registry.url("charts"),
@@ -137,7 +221,7 @@ describe("charts from OCI registries and Helm repositories", () => {
     );
   });
 
-  it("shows the repository password in no log, event or status", async () => {
+  it("shows the repository and registry passwords in no log, event or status", async () => {
     const statuses = await Promise.all(apps.map(async (name) => JSON.stringify((await getApp(name)).status)));
     const events = await kubectlOk(["get", "events", "-n", "mooring", "-o", "json"]);
     for (const [where, text] of [
@@ -145,11 +229,16 @@ describe("charts from OCI registries and Helm repositories", () => {
       ["events", events],
       ["status", statuses.join("\n")],
     ] as const) {
-      assert.ok(!text.includes(PASSWORD), `${where} holds the password`);
-      assert.ok(
-        !text.includes(Buffer.from(`deployer:${PASSWORD}`).toString("base64")),
-        `${where} holds the auth`,
-      );
+      for (const [user, password] of [
+        ["deployer", PASSWORD],
+        ["puller", REGISTRY_PASSWORD],
+      ] as const) {
+        assert.ok(!text.includes(password), `${where} holds ${user}'s password`);
+        assert.ok(
+          !text.includes(Buffer.from(`${user}:${password}`).toString("base64")),
+          `${where} holds ${user}'s auth`,
+        );
+      }
     }
     assert.ok(controller.logs.length > 0);
   });

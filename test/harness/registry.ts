@@ -4,6 +4,9 @@
 //                     are pushed to it with the real `helm package` and `helm push`
 //   a Helm repository static files (the .tgz packages and an index.yaml made by the real
 //                     `helm repo index`) served by node:http, with basic authentication if asked
+// A registry may ask for a password (the distribution registry's htpasswd auth, bcrypt hashes
+// made here with bcryptjs): the test pushes after `helm registry login --password-stdin`, so the
+// password is never on a command line, and a reader without credentials gets HTTP 401.
 // The registry speaks plain HTTP on 127.0.0.1, as a registry a developer runs on their own
 // machine does (`docker run registry`): helm is told so with --plain-http, which Mooring passes
 // for loopback registries only; anything else is reached over HTTPS. A self-signed CA would test
@@ -15,6 +18,7 @@ import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, normalize } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import bcrypt from "bcryptjs";
 import { findTool } from "../../src/toolchain/catalog.ts";
 import { toolBinary } from "../../src/toolchain/paths.ts";
 import { runChecked } from "../../src/util/exec.ts";
@@ -42,7 +46,7 @@ data:
 const helm = () => toolBinary(findTool("helm"), "helm");
 
 /** Runs helm with private homes under `work`, so nothing of the machine's helm setup takes part. */
-async function runHelm(work: string, args: string[]): Promise<string> {
+async function runHelm(work: string, args: string[], input?: string): Promise<string> {
   for (const name of ["config", "cache", "data"]) await mkdir(join(work, name), { recursive: true });
   const result = await runChecked(helm(), args, {
     cwd: work,
@@ -54,6 +58,7 @@ async function runHelm(work: string, args: string[]): Promise<string> {
       HELM_DATA_HOME: join(work, "data"),
     },
     timeoutMs: 60_000,
+    ...(input === undefined ? {} : { input }),
   });
   return result.stdout + result.stderr;
 }
@@ -100,12 +105,15 @@ export interface OciRegistry {
   close(): Promise<void>;
 }
 
-/** Starts the real distribution registry on a free loopback port. */
-export async function startOciRegistry(): Promise<OciRegistry> {
+/** Starts the real distribution registry on a free loopback port; with `auth`, behind a password. */
+export async function startOciRegistry(auth?: { username: string; password: string }): Promise<OciRegistry> {
   const work = await mkdtemp(join(tmpdir(), "mooring-registry-"));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const config = join(work, "config.yml");
+  const htpasswd = join(work, "htpasswd");
+  if (auth)
+    await writeFile(htpasswd, `${auth.username}:${bcrypt.hashSync(auth.password, 10)}\n`, { mode: 0o600 });
   await writeFile(
     config,
     `version: 0.1
@@ -115,7 +123,7 @@ storage:
   delete: { enabled: true }
 http:
   addr: ${host}
-`,
+${auth ? `auth:\n  htpasswd: { realm: charts-e2e, path: ${htpasswd} }\n` : ""}`,
   );
   const child: ChildProcess = spawn(toolBinary(findTool("registry"), "registry"), ["serve", config], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", REGISTRY_HTTP_ADDR: host },
@@ -128,7 +136,7 @@ http:
   const deadline = Date.now() + 30_000;
   for (;;) {
     const up = await fetch(`http://${host}/v2/`).then(
-      (r) => r.status === 200,
+      (r) => r.status === (auth ? 401 : 200),
       () => false,
     );
     if (up) break;
@@ -136,6 +144,12 @@ http:
       throw new Error(`registry did not start on ${host}: ${output}`);
     await sleep(100);
   }
+  if (auth)
+    await runHelm(
+      work,
+      ["registry", "login", host, "--username", auth.username, "--password-stdin", "--plain-http"],
+      auth.password,
+    );
   return {
     host,
     url: (path) => `oci://${host}/${path}`,
