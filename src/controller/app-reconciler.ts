@@ -41,6 +41,8 @@ import {
   ProjectViolation,
   projectCluster,
 } from "./app-project.ts";
+import { enforceChildren } from "./app-children.ts";
+import { removeCreatedNamespace } from "./app-namespace.ts";
 import type { SourceResolver } from "./app-source.ts";
 import {
   appendHistory,
@@ -394,6 +396,10 @@ export class AppReconciler {
 
     // Project: every object's kind and namespace, before the cluster sees any of them.
     await this.projectStep(() => enforceRendered(scope, app, client, rendered.objects));
+    // App of apps: a child Application, ApplicationSet or Stack may not escape this app's project.
+    await this.projectStep(() =>
+      enforceChildren(this.deps.projects, scope, app, rendered.objects, this.controllerNamespace),
+    );
 
     // Compare.
     const parsed = parseSyncOptions(app.spec.syncPolicy?.syncOptions);
@@ -1068,6 +1074,11 @@ export class AppReconciler {
       await releaseOperationHooks(client, status.operationState);
       const staged = await this.stagedDeletion(app, target, log);
       if (staged !== "done") return staged;
+      // DeleteNamespace: the namespace Mooring created for this app goes with it (app-namespace.ts).
+      await removeCreatedNamespace(
+        { apps: this.deps.client, destination: client, events: this.deps.events },
+        app,
+      );
     } catch (err) {
       if (isForbidden(err)) return this.deletionBlocked(app, forbiddenStanding(target, [err.message]));
       throw err;

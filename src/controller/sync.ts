@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import type { HookState, OperationState, ResourceOutcome, ResourceResult } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { assessHealth } from "../core/health/index.ts";
+import { createdByMark } from "../core/namespace-lifecycle.ts";
 import { formatRef, type KubeObject, type ObjectRef, refKey, refOf } from "../core/objects.ts";
 import {
   atStep,
@@ -167,7 +168,7 @@ export async function advanceOperation(
       case "create-hooks": {
         state = atStep(state, decision.at);
         if (!namespaceReady && request.createNamespace) {
-          await ensureNamespace(request.client, request.createNamespace);
+          await ensureNamespace(request.client, request.createNamespace, request.app);
           namespaceReady = true;
         }
         if (decision.type === "create-hooks") {
@@ -353,10 +354,24 @@ async function pruneOne(request: OperationRequest, obj: KubeObject): Promise<voi
   );
 }
 
-async function ensureNamespace(client: KubeClient, name: string): Promise<void> {
+/**
+ * CreateNamespace: creates the destination namespace when it is missing, marked with the app that
+ * created it (core/namespace-lifecycle.ts). A create, not an apply: one that appeared meanwhile
+ * (409) existed without Mooring and is neither changed nor marked.
+ */
+async function ensureNamespace(client: KubeClient, name: string, app: Application): Promise<void> {
   const existing = await client.get("v1", "Namespace", "", name);
   if (existing) return;
-  await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  const annotations = createdByMark({
+    namespace: app.metadata.namespace ?? "",
+    name: app.metadata.name ?? "",
+    uid: app.metadata.uid ?? "",
+  });
+  try {
+    await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name, annotations } });
+  } catch (err) {
+    if (!(err instanceof KubeApiError && err.status === 409)) throw err;
+  }
 }
 
 /** The hook as Mooring creates it: its finalizer, the watch's label, and whose operation it is. */

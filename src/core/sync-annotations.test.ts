@@ -258,6 +258,23 @@ describe("parseSyncOptions", () => {
     });
   }
 
+  it("reads DeleteNamespace=true beside CreateNamespace=true", () => {
+    assert.deepEqual(parseSyncOptions(["CreateNamespace=true", "DeleteNamespace=true"]), {
+      options: { ...defaultAppSyncOptions(), createNamespace: true, deleteNamespace: true },
+      errors: [],
+    });
+  });
+
+  it("refuses DeleteNamespace=true without CreateNamespace=true: only a namespace Mooring created is deleted", () => {
+    assert.deepEqual(parseSyncOptions(["DeleteNamespace=true"]).errors, [
+      {
+        code: "InvalidSyncOption",
+        message:
+          "sync option DeleteNamespace=true needs CreateNamespace=true: only a namespace Mooring created is deleted with the app",
+      },
+    ]);
+  });
+
   it("reports each bad entry and keeps the defaults for them", () => {
     const parsed = parseSyncOptions([
       "PrunePropagationPolicy=Foreground",

@@ -274,6 +274,12 @@ export function objectSyncOptions(obj: KubeObject): Parsed<ObjectSyncOptions> {
 export interface AppSyncOptions {
   /** CreateNamespace=true: create the destination namespace if it is missing. */
   createNamespace: boolean;
+  /**
+   * DeleteNamespace=true (with CreateNamespace=true): deleting the app deletes its destination
+   * namespace, only when Mooring created it for this app and no other app deploys there
+   * (namespace-lifecycle.ts).
+   */
+  deleteNamespace: boolean;
   /** PruneLast=true: all pruning happens after every wave has been applied. */
   pruneLast: boolean;
   /** How owned objects (a Deployment's ReplicaSets and Pods) go when an object is pruned. */
@@ -294,6 +300,7 @@ export interface AppSyncOptions {
 export function defaultAppSyncOptions(): AppSyncOptions {
   return {
     createNamespace: false,
+    deleteNamespace: false,
     pruneLast: false,
     prunePropagationPolicy: "foreground",
     applyOutOfSyncOnly: false,
@@ -308,6 +315,7 @@ export function defaultAppSyncOptions(): AppSyncOptions {
 
 const APP_SYNC_OPTIONS = {
   CreateNamespace: BOOLEAN,
+  DeleteNamespace: BOOLEAN,
   PruneLast: BOOLEAN,
   PrunePropagationPolicy: PROPAGATION_POLICIES,
   ApplyOutOfSyncOnly: BOOLEAN,
@@ -332,6 +340,7 @@ export function parseSyncOptions(list: readonly string[] | undefined): ParsedApp
     values.has(key) ? values.get(key) === "true" : fallback;
   const options: AppSyncOptions = {
     createNamespace: flag("CreateNamespace", defaults.createNamespace),
+    deleteNamespace: flag("DeleteNamespace", defaults.deleteNamespace),
     pruneLast: flag("PruneLast", defaults.pruneLast),
     prunePropagationPolicy:
       (values.get("PrunePropagationPolicy") as PropagationPolicy | undefined) ??
@@ -345,6 +354,14 @@ export function parseSyncOptions(list: readonly string[] | undefined): ParsedApp
     respectIgnoreDifferences: flag("RespectIgnoreDifferences", defaults.respectIgnoreDifferences),
   };
   const errors = problems.map((problem): PlanError => ({ code: "InvalidSyncOption", message: problem }));
+  // Only a namespace Mooring created may be deleted with the app, and only CreateNamespace creates one.
+  if (options.deleteNamespace && !options.createNamespace) {
+    errors.push({
+      code: "InvalidSyncOption",
+      message:
+        "sync option DeleteNamespace=true needs CreateNamespace=true: only a namespace Mooring created is deleted with the app",
+    });
+  }
   return { options, errors };
 }
 
