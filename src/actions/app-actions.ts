@@ -11,6 +11,7 @@
 // for the controller's answer (the CLI's --wait) or answer 202 at once (the API).
 
 import { FINALIZER, type Operation } from "../controller/app-reconciler.ts";
+import { primarySource } from "../core/app-sources.ts";
 import { type Application, REFRESH_ANNOTATION } from "../core/application.ts";
 import { isRunning } from "../core/sync-operation.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -183,7 +184,7 @@ export async function rollbackApp(
     );
   }
   await api.requestOperation(name, { rollback: { id }, initiatedBy: { username: initiator } });
-  const target = app.spec.source.targetRevision || "HEAD";
+  const target = primarySource(app.spec).targetRevision || "HEAD";
   return {
     action: "rollback",
     app,
@@ -205,7 +206,7 @@ export async function unpinApp(
   const api = new AppApi(client, namespace);
   const app = await loadApp(client, namespace, name);
   assertActionable(app, "unpin");
-  const target = app.spec.source.targetRevision || "HEAD";
+  const target = primarySource(app.spec).targetRevision || "HEAD";
   await api.requestOperation(name, { unpin: true, initiatedBy: { username: initiator } });
   const pin = statusOf(app).pin;
   return {

@@ -3,10 +3,12 @@
 // the revision with the git adapter, render with the destination's discovery (helm sees the
 // same .Capabilities), and, for a diff, compare through a server-side dry run (compareWithCluster)
 // so the answer is the one the controller would give. Secret values are masked before printing.
+
 import { stringify } from "yaml";
 import { type Comparison, compareWithCluster } from "../controller/compare.ts";
 import { Destinations } from "../controller/destinations.ts";
 import { RepoCredentials } from "../controller/repo-credentials.ts";
+import { primarySource } from "../core/app-sources.ts";
 import type { ApplicationStatus } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { maskSecret } from "../core/mask.ts";
@@ -57,7 +59,7 @@ export async function desiredObjects(
   options: DesiredOptions = {},
 ): Promise<Desired> {
   const name = app.metadata.name;
-  const source = app.spec.source;
+  const source = primarySource(app.spec);
   let repoDir: string;
   let revision: string;
   let renderSource = source;

@@ -64,7 +64,7 @@ describe("applicationFromFlags", () => {
 
   it("recurses into directories with --directory-recurse", () => {
     const app = applicationFromFlags({ name: "a", values: { repo: REPO, "directory-recurse": true } });
-    assert.deepEqual(app.spec.source.directory, { recurse: true });
+    assert.deepEqual(app.spec.source?.directory, { recurse: true });
   });
 
   const manifest = `

@@ -1,7 +1,13 @@
 // From `moor app create` flags (and optionally an Application manifest given with -f) to the
 // Application to apply. A manifest is the starting point and flags override its fields, as with
 // `argocd app create -f`. Everything here is pure, so every combination of flags is unit-tested.
-import { APPLICATION_API_VERSION, type Application, type ApplicationSpec } from "../core/application.ts";
+import { isMultiSource } from "../core/app-sources.ts";
+import {
+  APPLICATION_API_VERSION,
+  type Application,
+  type ApplicationSource,
+  type ApplicationSpec,
+} from "../core/application.ts";
 import { diffObjects } from "../core/diff.ts";
 import { isPlainObject, jsonEqual } from "../core/json.ts";
 import { OBJECT_NAME } from "../core/objects.ts";
@@ -77,16 +83,21 @@ export function applicationFromFlags(input: CreateInput): Application {
   const spec: ApplicationSpec = structuredClone(
     file?.spec ?? ({ source: { repoURL: "" }, destination: {} } as ApplicationSpec),
   );
-  spec.source = { ...(spec.source ?? { repoURL: "" }) };
   spec.destination = { ...(spec.destination ?? {}) };
-
-  const repo = stringValue(values, "repo");
-  if (repo !== undefined) spec.source.repoURL = repo;
-  if (!spec.source.repoURL) throw new UsageError("--repo is required (the Git repository URL)");
-  const revision = stringValue(values, "revision");
-  if (revision !== undefined) spec.source.targetRevision = revision;
-  const path = stringValue(values, "path");
-  if (path !== undefined) spec.source.path = path;
+  // A multi-source manifest keeps its sources as written: flags edit one source only.
+  const multi = isMultiSource(spec);
+  if (multi) refuseSourceFlags(values);
+  const source = multi ? undefined : { ...(spec.source ?? { repoURL: "" }) };
+  if (source) {
+    spec.source = source;
+    const repo = stringValue(values, "repo");
+    if (repo !== undefined) source.repoURL = repo;
+    if (!source.repoURL) throw new UsageError("--repo is required (the Git repository URL)");
+    const revision = stringValue(values, "revision");
+    if (revision !== undefined) source.targetRevision = revision;
+    const path = stringValue(values, "path");
+    if (path !== undefined) source.path = path;
+  }
   const destNamespace = stringValue(values, "dest-namespace");
   if (destNamespace !== undefined) spec.destination.namespace = destNamespace;
   const destCluster = stringValue(values, "dest-cluster");
@@ -95,14 +106,14 @@ export function applicationFromFlags(input: CreateInput): Application {
   if (project !== undefined) spec.project = project;
 
   applySyncPolicy(spec, values);
-  applyHelm(spec, values);
-  if (values["directory-recurse"] === true) {
-    if (spec.source.helm || spec.source.kustomize) {
+  if (source) applyHelm(source, values);
+  if (source && values["directory-recurse"] === true) {
+    if (source.helm || source.kustomize) {
       throw new UsageError(
         "--directory-recurse is for plain directories; this source is set up for helm or kustomize",
       );
     }
-    spec.source.directory = { ...spec.source.directory, recurse: true };
+    source.directory = { ...source.directory, recurse: true };
   }
 
   const metadata: Application["metadata"] = { name, namespace };
@@ -139,17 +150,37 @@ function applySyncPolicy(spec: ApplicationSpec, values: Values): void {
   else delete spec.syncPolicy;
 }
 
-function applyHelm(spec: ApplicationSpec, values: Values): void {
+/** Flags that edit the one source; a manifest with spec.sources is edited in the file instead. */
+const SOURCE_FLAGS = [
+  "repo",
+  "revision",
+  "path",
+  "helm-set",
+  "helm-values-file",
+  "release-name",
+  "directory-recurse",
+];
+
+function refuseSourceFlags(values: Values): void {
+  const given = SOURCE_FLAGS.filter((flag) => values[flag] !== undefined && values[flag] !== false);
+  if (given.length > 0) {
+    throw new UsageError(
+      `--${given[0]} edits spec.source, but the manifest lists spec.sources: change the source in the file`,
+    );
+  }
+}
+
+function applyHelm(source: ApplicationSource, values: Values): void {
   const sets = stringValues(values, "helm-set");
   const valueFiles = stringValues(values, "helm-values-file");
   const releaseName = stringValue(values, "release-name");
   if (sets === undefined && valueFiles === undefined && releaseName === undefined) return;
-  if (spec.source.directory || spec.source.kustomize || values["directory-recurse"] === true) {
+  if (source.directory || source.kustomize || values["directory-recurse"] === true) {
     throw new UsageError(
       "--helm-set, --helm-values-file and --release-name are for helm charts; this source is not one",
     );
   }
-  const helm = { ...(spec.source.helm ?? {}) };
+  const helm = { ...(source.helm ?? {}) };
   if (sets !== undefined) {
     helm.parameters = sets.map((entry) => {
       const [name, value] = keyValue(entry, "--helm-set");
@@ -158,7 +189,7 @@ function applyHelm(spec: ApplicationSpec, values: Values): void {
   }
   if (valueFiles !== undefined) helm.valueFiles = valueFiles;
   if (releaseName !== undefined) helm.releaseName = releaseName;
-  spec.source.helm = helm;
+  source.helm = helm;
 }
 
 /**

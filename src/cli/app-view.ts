@@ -2,14 +2,17 @@
 // the status the controller writes (src/core/app-status.ts). Pure: the clock is a parameter.
 
 import { oneLine, operationProgress, shortSha, statusOf } from "../actions/status-text.ts";
-import type { HistoryEntry, ResourceStatus } from "../core/app-status.ts";
+import { primarySource } from "../core/app-sources.ts";
+import type { ResourceStatus } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { type Condition, findCondition } from "../core/conditions.ts";
 import { projectNameOf } from "../core/project/project.ts";
 import { isRunning } from "../core/sync-operation.ts";
+import { pinNote } from "./app-history.ts";
 import { age, type Column, renderTable } from "./output.ts";
 
 export { operationProgress, shortSha, statusOf } from "../actions/status-text.ts";
+export { renderHistory } from "./app-history.ts";
 
 /** The first line of a (commit) message. */
 export function firstLine(text: string | undefined): string {
@@ -78,36 +81,6 @@ function ago(iso: string | undefined, now: number): string {
   return iso ? `${age(iso, now)} ago` : "";
 }
 
-export function renderHistory(app: Application): string {
-  const status = statusOf(app);
-  const history: HistoryEntry[] = status.history ?? [];
-  if (history.length === 0) return `application ${app.metadata.name} has no deploy history yet`;
-  const pinned = status.pin?.historyId;
-  const columns: { header: string; value: (h: HistoryEntry) => string }[] = [
-    { header: "ID", value: (h) => (h.id === pinned ? `${h.id}*` : String(h.id)) },
-    { header: "DEPLOYED", value: (h) => timestamp(h.deployedAt) },
-    { header: "REVISION", value: (h) => shortSha(h.revision) },
-    { header: "AUTHOR", value: (h) => h.author },
-    { header: "MESSAGE", value: (h) => firstLine(h.message) },
-    { header: "TRIGGER", value: (h) => h.trigger },
-  ];
-  // Projects that require signed commits record who signed each deployed commit.
-  if (history.some((h) => h.signer))
-    columns.push({
-      header: "SIGNER",
-      value: (h) => (h.signer ? `${h.signer.format} ${h.signer.identity || h.signer.key}` : "unsigned"),
-    });
-  const table = renderTable(history, columns);
-  if (!status.pin) return table;
-  return `${table}\n${pinNote(app)}`;
-}
-
-function pinNote(app: Application): string {
-  const pin = statusOf(app).pin;
-  if (!pin) return "";
-  return `* pinned at ${shortSha(pin.revision)} (history ${pin.historyId}) until a new commit arrives on ${app.spec.source.targetRevision || "HEAD"} or \`moor app unpin ${app.metadata.name}\``;
-}
-
 function syncPolicyText(app: Application): string {
   const policy = app.spec.syncPolicy;
   const automated = policy?.automated;
@@ -124,7 +97,8 @@ function conditionText(c: Condition): string {
 /** What `moor app get NAME` prints above the resources table. */
 export function renderAppSummary(app: Application, now = Date.now()): string {
   const status = statusOf(app);
-  const { source, destination } = app.spec;
+  const { destination } = app.spec;
+  const source = primarySource(app.spec);
   const rows: [string, string][] = [
     ["Name", `${app.metadata.namespace}/${app.metadata.name}`],
     ["Project", projectNameOf(app)],

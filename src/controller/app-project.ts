@@ -3,6 +3,7 @@
 // ProjectViolation naming the object, the rule and the project; the reconciler turns it into a
 // Stalled condition and an Event and looks again at the resync pace (or as soon as the project
 // changes), never in a retry storm.
+import { primarySource } from "../core/app-sources.ts";
 import type { Application } from "../core/application.ts";
 import { groupOf, type KubeObject, refOf } from "../core/objects.ts";
 import {
@@ -74,7 +75,7 @@ export async function enforceBeforeFetch(
   const decision = checkBeforeFetch(found.project, {
     subject,
     namespace: app.metadata.namespace,
-    repoURL: app.spec.source.repoURL,
+    repoURL: primarySource(app.spec).repoURL,
     cluster: scope.cluster,
     destinationNamespace: app.spec.destination.namespace ?? "",
     controllerNamespace,

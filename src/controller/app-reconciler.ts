@@ -3,6 +3,7 @@
 // or a lost event never leaves an app wrong for long. Failures land in status conditions and
 // events, never in a crash: a bad manifest, a missing revision or wrong credentials stall the app
 // with a message saying what to fix, and transient failures are retried with backoff.
+import { primarySource } from "../core/app-sources.ts";
 import type { ApplicationStatus, DriftRecord, OperationState, PinStatus } from "../core/app-status.ts";
 import {
   type Application,
@@ -33,6 +34,8 @@ import { RenderError } from "../render/errors.ts";
 import { type RenderResult, render } from "../render/render.ts";
 import type { RenderOptions } from "../render/tools.ts";
 import type { Logger } from "../util/log.ts";
+import { enforceChildren } from "./app-children.ts";
+import { removeCreatedNamespace } from "./app-namespace.ts";
 import {
   appSubject,
   enforceBeforeFetch,
@@ -41,8 +44,6 @@ import {
   ProjectViolation,
   projectCluster,
 } from "./app-project.ts";
-import { enforceChildren } from "./app-children.ts";
-import { removeCreatedNamespace } from "./app-namespace.ts";
 import type { SourceResolver } from "./app-source.ts";
 import {
   appendHistory,
@@ -306,7 +307,7 @@ export class AppReconciler {
       ? previous.operationState
       : undefined;
     const queued = Boolean(running && (operation?.sync || operation?.rollback || operation?.unpin));
-    const source = app.spec.source;
+    const source = primarySource(app.spec);
     const targetRevision = source.targetRevision || "HEAD";
 
     // Project: the app's namespace, repository and destination, before the repository is contacted.
@@ -800,14 +801,17 @@ export class AppReconciler {
   ): Promise<RenderResult> {
     const input = await this.renderInput(app, client, repoDir, revision);
     // A chart's `chart@version` is not unique across repositories: its folder (by digest) is.
-    return this.deps.renderCache.render(app.spec.source.chart ? `${revision}#${repoDir}` : revision, input);
+    return this.deps.renderCache.render(
+      primarySource(app.spec).chart ? `${revision}#${repoDir}` : revision,
+      input,
+    );
   }
 
   /** What the renderers are told of an app: its source, destination cluster and build variables. */
   private async renderInput(app: Application, client: KubeClient, repoDir: string, revision: string) {
     return {
       repoDir,
-      source: app.spec.source,
+      source: primarySource(app.spec),
       appName: app.metadata.name,
       ...(app.spec.destination.namespace ? { destinationNamespace: app.spec.destination.namespace } : {}),
       kubeVersion: await client.discovery.serverVersion(),
@@ -925,7 +929,7 @@ export class AppReconciler {
     );
     const target = await this.syncTarget(app, scope.project);
     if (revision === undefined) return { client: target.client };
-    const source = app.spec.source;
+    const source = primarySource(app.spec);
     const sha =
       /^[0-9a-f]{40}$/.test(revision) || (source.chart && revision.startsWith(`${source.chart}@`))
         ? revision
@@ -951,7 +955,7 @@ export class AppReconciler {
       projectCluster(app, async (cluster) => (await this.destination(cluster)).server),
     );
     const target = await this.syncTarget(app, scope.project);
-    const fetched = await this.deps.sources.fetch(app.spec.source.repoURL, sha);
+    const fetched = await this.deps.sources.fetch(primarySource(app.spec).repoURL, sha);
     const { objects } = await this.cachedRender(app, target.client, fetched.dir, sha);
     await enforceRendered(scope, app, target.client, objects);
     return { client: target.client, objects };
@@ -1217,7 +1221,7 @@ export class AppReconciler {
   ): Promise<KubeObject[]> {
     try {
       const fetched = await this.gitStep(app, () =>
-        this.deps.sources.fetch(app.spec.source.repoURL, revision, app.spec.source.chart),
+        this.deps.sources.fetch(primarySource(app.spec).repoURL, revision, primarySource(app.spec).chart),
       );
       const rendered = await this.renderRevision(app, client, fetched.dir, revision, false);
       const hooks: KubeObject[] = [];

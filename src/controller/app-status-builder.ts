@@ -1,6 +1,7 @@
 // Building an Application's status from a comparison: per-object sync and health, the app's
 // health as the worst of its objects, the bounded deploy history and drift log. Pure functions
 // of their inputs, kept apart from the reconciler that decides what to do.
+import { primarySource } from "../core/app-sources.ts";
 import {
   type ApplicationStatus,
   type DriftRecord,
@@ -124,9 +125,9 @@ export function appendHistory(
     ...(signer ? { signer } : {}),
     source: {
       // Status is readable by more people than the spec's Secrets; a password in a URL stays out.
-      repoURL: redactRepoURL(app.spec.source.repoURL),
-      path: app.spec.source.path ?? "",
-      targetRevision: app.spec.source.targetRevision ?? "HEAD",
+      repoURL: redactRepoURL(primarySource(app.spec).repoURL),
+      path: primarySource(app.spec).path ?? "",
+      targetRevision: primarySource(app.spec).targetRevision ?? "HEAD",
     },
   };
   const limit = app.spec.revisionHistoryLimit ?? 10;

@@ -138,13 +138,36 @@ export interface CommitMeta {
   signer?: Signer;
 }
 
+/** Where one source of a deploy came from (user names and passwords taken out of repoURL). */
+export interface SourceSummary {
+  repoURL: string;
+  path: string;
+  targetRevision: string;
+  /** A chart from a Helm repository or OCI registry. */
+  chart?: string;
+  /** The name other sources use as `$ref/...` (multi-source apps). */
+  ref?: string;
+}
+
+/**
+ * A deploy. For a multi-source app (core/app-sources.ts) `revision` is the sources' revisions
+ * joined in source order, `revisions` lists them one per source (Argo CD's field), `sources`
+ * says where each came from and `commits` holds each source's commit (a chart's version);
+ * the CommitMeta fields themselves are the first rendered source's.
+ */
 export interface HistoryEntry extends CommitMeta {
   id: number;
   deployedAt: string;
   /** What started this deploy. */
   trigger: string;
-  /** Repository path and tool rendered, for `moor app history`. */
-  source: { repoURL: string; path: string; targetRevision: string };
+  /** Repository path and tool rendered, for `moor app history`; the first rendered source. */
+  source: SourceSummary;
+  /** Multi-source apps: one revision per source, in source order. */
+  revisions?: string[];
+  /** Multi-source apps: one entry per source, in source order. */
+  sources?: SourceSummary[];
+  /** Multi-source apps: each source's commit (or chart version), in source order. */
+  commits?: CommitMeta[];
 }
 
 export interface DriftRecord {
@@ -187,11 +210,19 @@ export const STATUS_SKIPPED_LIMIT = 20;
 
 export interface ApplicationStatus {
   observedGeneration?: number;
-  sync: { status: SyncStatus; revision?: string; targetRevision?: string };
+  /**
+   * For a multi-source app `revision` is the revisions joined in source order
+   * (core/app-sources.ts joinRevisions) and `revisions` lists them one per source (Argo CD's
+   * field); `targetRevision` is the first rendered source's.
+   */
+  sync: { status: SyncStatus; revision?: string; targetRevision?: string; revisions?: string[] };
   health: { status: HealthStatus; message?: string };
   conditions: Condition[];
   resources: ResourceStatus[];
+  /** The commit deployed (for a multi-source app: its first rendered source's). */
   commit?: CommitMeta;
+  /** Multi-source apps: each source's commit (or chart version), in source order. */
+  commits?: CommitMeta[];
   operationState?: OperationState;
   /** A deletion with PreDelete or PostDelete hooks, while it runs (core/deletion-hooks.ts). */
   deletion?: DeletionState;

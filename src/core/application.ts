@@ -93,6 +93,12 @@ export interface ApplicationSource {
   directory?: DirectorySource;
   kustomize?: KustomizeSource;
   helm?: HelmSource;
+  /**
+   * In `spec.sources`: a name other sources use as `$name/...` in helm.valueFiles to take values
+   * files from this source's checkout (core/app-sources.ts). Without `path` or `chart` the source
+   * renders nothing itself.
+   */
+  ref?: string;
 }
 
 export interface ApplicationDestination {
@@ -163,7 +169,13 @@ export interface Dependency {
 export interface ApplicationSpec {
   /** The Project (in the controller namespace) whose rules apply; default `default`. */
   project?: string;
-  source: ApplicationSource;
+  /** The one source; ignored when `sources` is non-empty. One of the two is required. */
+  source?: ApplicationSource;
+  /**
+   * Several sources (Argo CD's multi-source Applications): each renders on its own and the
+   * objects are combined; read them through core/app-sources.ts, never directly.
+   */
+  sources?: ApplicationSource[];
   destination: ApplicationDestination;
   syncPolicy?: SyncPolicy;
   ignoreDifferences?: IgnoreDifference[];

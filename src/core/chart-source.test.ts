@@ -4,9 +4,11 @@ import {
   ChartIndexError,
   ChartSourceError,
   chartLocation,
+  chartProjectURL,
   chartReference,
   credentialURL,
   isLoopbackRegistry,
+  projectRepoURL,
   readChartIndex,
   versionOfRevision,
 } from "./chart-source.ts";
@@ -66,6 +68,13 @@ describe("credentialURL", () => {
     assert.equal(credentialURL("localhost:5000/team"), "https://localhost:5000/team");
     assert.equal(credentialURL("http://charts.local/x"), "http://charts.local/x");
   });
+
+  it("leaves ssh addresses and anything that is no registry host as written", () => {
+    assert.equal(credentialURL("git@localhost:5000"), "git@localhost:5000");
+    assert.equal(credentialURL("git@github.com:org/repo.git"), "git@github.com:org/repo.git");
+    assert.equal(credentialURL("oci://user@registry.example.com/x"), "oci://user@registry.example.com/x");
+    assert.equal(credentialURL("ssh://git.example.com/x"), "ssh://git.example.com/x");
+  });
 });
 
 describe("isLoopbackRegistry", () => {
@@ -124,5 +133,70 @@ describe("project sourceRepos and chart registries", () => {
     assert.ok(repoMatches("oci://registry.example.com/team/*", "oci://registry.example.com/team/charts"));
     assert.ok(!repoMatches("oci://registry.example.com/team/*", "oci://registry.example.com/other/charts"));
     assert.ok(!repoMatches("https://registry.example.com/team/*", "oci://registry.example.com/team/charts"));
+  });
+});
+
+// Every form a chart's repoURL takes, through each step a chart source goes: where it is pulled
+// from, and which sourceRepos patterns admit it (credential lookup: sources/chart-credentials).
+describe("a chart repoURL in each form", () => {
+  const forms: {
+    repoURL: string;
+    location: string;
+    projectURL: string;
+    admittedBy: string[];
+    refusedBy: string[];
+  }[] = [
+    {
+      repoURL: "oci://localhost:5000/charts",
+      location: "oci://localhost:5000/charts/web",
+      projectURL: "oci://localhost:5000/charts",
+      admittedBy: ["oci://localhost:5000/*", "localhost:5000/charts", "localhost:*/*"],
+      refusedBy: ["oci://localhost/*", "ssh://localhost/5000/*", "https://localhost:5000/*"],
+    },
+    {
+      repoURL: "localhost:5000/charts",
+      location: "oci://localhost:5000/charts/web",
+      projectURL: "oci://localhost:5000/charts",
+      admittedBy: ["oci://localhost:5000/charts", "localhost:5000/*", "oci://localhost:*/charts"],
+      // git reads localhost:5000/charts as ssh to localhost, path 5000/charts: no Git rule decides.
+      refusedBy: ["ssh://localhost/5000/charts", "git@localhost:5000/*", "oci://localhost:5001/*"],
+    },
+    {
+      repoURL: "Registry.Example.com/team/charts/",
+      location: "oci://registry.example.com/team/charts/web",
+      projectURL: "oci://registry.example.com/team/charts",
+      admittedBy: ["registry.example.com/team/*", "oci://registry.example.com/team/charts", "*"],
+      refusedBy: ["registry.example.com/other/*", "registry.example.com.evil.io/*", "/team/charts"],
+    },
+    {
+      repoURL: "https://charts.example.com/stable",
+      location: "https://charts.example.com/stable/web",
+      projectURL: "https://charts.example.com/stable",
+      admittedBy: ["https://charts.example.com/*", "https://charts.example.com:443/stable"],
+      refusedBy: ["oci://charts.example.com/*", "charts.example.com/*", "http://charts.example.com/*"],
+    },
+  ];
+  for (const form of forms) {
+    it(`${form.repoURL} is pulled from ${form.location} and matched as ${form.projectURL}`, () => {
+      assert.equal(chartReference(chartLocation(form.repoURL, "web")), form.location);
+      assert.equal(chartProjectURL(form.repoURL), form.projectURL);
+      for (const pattern of form.admittedBy)
+        assert.ok(repoMatches(pattern, chartProjectURL(form.repoURL)), `${pattern} admits it`);
+      for (const pattern of form.refusedBy)
+        assert.ok(!repoMatches(pattern, chartProjectURL(form.repoURL)), `${pattern} does not admit it`);
+    });
+  }
+
+  it("matches a Git source's repoURL as written, as git will read it, and only a chart source as a registry", () => {
+    assert.equal(projectRepoURL({ repoURL: "localhost:5000/charts" }), "localhost:5000/charts");
+    assert.equal(
+      projectRepoURL({ repoURL: "localhost:5000/charts", chart: "web" }),
+      "oci://localhost:5000/charts",
+    );
+  });
+
+  it("leaves text that is no chart repository as written, for the fetch to refuse", () => {
+    assert.equal(chartProjectURL("ssh://git.example.com/charts"), "ssh://git.example.com/charts");
+    assert.equal(chartProjectURL("localhost:5000/Charts"), "localhost:5000/Charts");
   });
 });

@@ -62,23 +62,54 @@ export function chartLocation(repoURL: string, chart: string): ChartLocation {
       );
     return { kind: "helm-repository", repoURL: parsed.href.replace(/\/+$/, ""), chart: name };
   }
+  const { registry, path } = registryPath(url, `chart ${name}`);
+  if (!OCI_COMPONENT.test(name)) throw notOciComponent(url, `chart ${name}`, name);
+  return { kind: "oci", registry, repository: [...path, name].join("/"), chart: name };
+}
+
+/** host[:port] and path components of an oci:// or bare-host registry URL; `of` is for messages. */
+function registryPath(url: string, of: string): { registry: string; path: string[] } {
   const bare = url.replace(/^oci:\/\//i, "").replace(/\/+$/, "");
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(bare))
     throw new ChartSourceError(
-      `repoURL ${redactChartURL(url)} of chart ${name}: a chart comes from https://, http:// or oci://`,
+      `repoURL ${redactChartURL(url)} of ${of}: a chart comes from https://, http:// or oci://`,
     );
   const [host = "", ...path] = bare.split("/");
   if (!REGISTRY_HOST.test(host.toLowerCase()) || host.includes("@"))
-    throw new ChartSourceError(
-      `repoURL ${redactChartURL(url)} of chart ${name} does not start with a registry host`,
-    );
-  for (const component of [...path, name]) {
-    if (!OCI_COMPONENT.test(component))
-      throw new ChartSourceError(
-        `repoURL ${redactChartURL(url)} of chart ${name}: ${JSON.stringify(component)} is not a valid OCI repository component (lower-case letters, digits, '.', '_', '-')`,
-      );
+    throw new ChartSourceError(`repoURL ${redactChartURL(url)} of ${of} does not start with a registry host`);
+  for (const component of path) if (!OCI_COMPONENT.test(component)) throw notOciComponent(url, of, component);
+  return { registry: host.toLowerCase(), path };
+}
+
+function notOciComponent(url: string, of: string, component: string): ChartSourceError {
+  return new ChartSourceError(
+    `repoURL ${redactChartURL(url)} of ${of}: ${JSON.stringify(component)} is not a valid OCI repository component (lower-case letters, digits, '.', '_', '-')`,
+  );
+}
+
+/**
+ * The address a project's sourceRepos are matched against for a chart source. A registry in
+ * Argo CD's bare-host form is matched as the oci:// URL it means: to git, `localhost:5000/charts`
+ * reads as ssh to host localhost with the path 5000/charts, and `registry.example.com/charts` as
+ * a folder on disk, so a project rule written for Git must not decide about it by that reading.
+ * Helm repository URLs, and text that is no chart repository at all (the fetch refuses it, naming
+ * what is wrong), are returned as written.
+ */
+export function chartProjectURL(repoURL: string): string {
+  const url = repoURL.trim();
+  if (/^https?:\/\//i.test(url)) return url;
+  try {
+    const { registry, path } = registryPath(url, "a chart");
+    return `oci://${[registry, ...path].join("/")}`;
+  } catch (err) {
+    if (err instanceof ChartSourceError) return repoURL;
+    throw err;
   }
-  return { kind: "oci", registry: host.toLowerCase(), repository: [...path, name].join("/"), chart: name };
+}
+
+/** The address a project's sourceRepos are matched against for any source: Git's as written. */
+export function projectRepoURL(source: { repoURL: string; chart?: string | undefined }): string {
+  return source.chart ? chartProjectURL(source.repoURL) : source.repoURL;
 }
 
 /** The text a user recognises: oci://host/path/chart or repoURL/chart. */
@@ -106,9 +137,12 @@ export function versionOfRevision(chart: string, revision: string): string | und
  */
 export function credentialURL(url: string): string {
   const text = url.trim();
-  if (/^oci:\/\//i.test(text)) return `https://${text.slice("oci://".length)}`;
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return `https://${text}`;
-  return text;
+  const bare = text.replace(/^oci:\/\//i, "");
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(bare)) return text;
+  // Only a registry host[:port] is read so: a Git Secret's `git@localhost:2222` (ssh, scp-like)
+  // stays the ssh address it is and never lends its password to the registry localhost:2222.
+  const host = bare.split("/")[0] ?? "";
+  return REGISTRY_HOST.test(host.toLowerCase()) ? `https://${bare}` : text;
 }
 
 /** A chart URL for messages: any userinfo replaced. */

@@ -16,9 +16,11 @@
 // refuses, or that the API server refuses in the dry run is a render error: merging it would
 // fail the sync. Nothing is applied, nothing written to the Application's status, no Event and
 // no audit record: a preview only reads.
+
 import { homedir, tmpdir } from "node:os";
 import { ProjectViolation } from "../controller/app-project.ts";
 import { compareWithCluster, concretise, mapLimit } from "../controller/compare.ts";
+import { primarySource } from "../core/app-sources.ts";
 import type { ApplicationStatus } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { isSecret, maskSecret, SECRET_MASK } from "../core/mask.ts";
@@ -128,7 +130,7 @@ export class AppPreviews implements AppPreviewer {
     } catch (err) {
       if (err instanceof ProjectViolation) return { failure: { message: err.message } };
       if (!(err instanceof RenderError)) throw err;
-      const context = { sourcePath: app.spec.source.path ?? "", hostDirs: this.hostDirs };
+      const context = { sourcePath: primarySource(app.spec).path ?? "", hostDirs: this.hostDirs };
       return { failure: renderFailure(err.message, context) };
     }
   }

@@ -13,6 +13,8 @@ describe("matchChartCredentials", () => {
     secret("web-chart", "repository", "registry.example.com/team/web", "web-pw"),
     secret("charts", "repository", "https://charts.example.com/stable", "charts-pw"),
     secret("git", "repo-creds", "git@github.com:org", "ssh-only"),
+    secret("local-registry", "repo-creds", "localhost:5000", "local-pw"),
+    secret("local-git", "repo-creds", "git@localhost:5000", "git-ssh-pw"),
   ];
 
   const cases: [string, string | undefined][] = [
@@ -24,6 +26,12 @@ describe("matchChartCredentials", () => {
     ["oci://registry.example.com.attacker.io/team/api", undefined],
     ["oci://registry.example.com:8443/team/api", undefined],
     ["https://charts.example.com/other", undefined],
+    // Bare host with a port: the registry at localhost:5000, never ssh to localhost.
+    ["localhost:5000/charts", "local-pw"],
+    ["oci://localhost:5000/charts", "local-pw"],
+    ["LOCALHOST:5000/charts/", "local-pw"],
+    ["localhost:5001/charts", undefined],
+    ["localhost/charts", undefined],
   ];
   for (const [url, password] of cases) {
     it(`gives ${url} ${password ?? "no"} credentials`, () => {

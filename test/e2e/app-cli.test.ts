@@ -173,13 +173,13 @@ describe("moor app", () => {
         `application ${name} already exists in namespace mooring with a different spec; pass --upsert to replace it`,
       ),
     );
-    assert.equal((await appJson(name)).spec.source.path, "deploy", "the existing app is untouched");
+    assert.equal((await appJson(name)).spec.source?.path, "deploy", "the existing app is untouched");
 
     const upsert = await create(["--path", "other", "--upsert"]);
     assert.equal(upsert.code, 0, upsert.stderr);
     assert.equal(upsert.stdout, `application ${name} updated\n`);
     const updated = await appJson(name);
-    assert.equal(updated.spec.source.path, "other");
+    assert.equal(updated.spec.source?.path, "other");
     assert.equal(
       updated.spec.syncPolicy?.syncOptions,
       undefined,

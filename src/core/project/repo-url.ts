@@ -132,12 +132,17 @@ export function parseRepoPattern(pattern: string): RepoPattern | undefined {
   return undefined;
 }
 
-/** True when the repository address falls under the pattern (both parsed; see the header). */
+/**
+ * True when the repository address falls under the pattern (both parsed; see the header). Facing
+ * an OCI registry (oci://), a pattern without a scheme is read in Argo CD's bare-host form for
+ * registries: `registry.example.com/charts/*` means oci://registry.example.com/charts/*.
+ */
 export function repoMatches(pattern: string, repoURL: string): boolean {
-  const p = parseRepoPattern(pattern);
+  const r = repoParts(repoURL);
+  const bareRegistry = r?.scheme === "oci" && !pattern.includes("://") && pattern.trim() !== "*";
+  const p = parseRepoPattern(bareRegistry ? `oci://${pattern.trim()}` : pattern);
   if (p === undefined) return false;
   if (p.any) return true;
-  const r = repoParts(repoURL);
   if (r === undefined) return false;
   return (
     p.scheme === r.scheme &&
