@@ -5,6 +5,7 @@
 // changes), never in a retry storm.
 import { primarySource } from "../core/app-sources.ts";
 import type { Application } from "../core/application.ts";
+import { projectRepoURL } from "../core/chart-source.ts";
 import { groupOf, type KubeObject, refOf } from "../core/objects.ts";
 import {
   checkBeforeFetch,
@@ -75,7 +76,8 @@ export async function enforceBeforeFetch(
   const decision = checkBeforeFetch(found.project, {
     subject,
     namespace: app.metadata.namespace,
-    repoURL: primarySource(app.spec).repoURL,
+    // A chart's registry in the bare-host form is matched as the oci:// URL it means.
+    repoURL: projectRepoURL(primarySource(app.spec)),
     cluster: scope.cluster,
     destinationNamespace: app.spec.destination.namespace ?? "",
     controllerNamespace,
