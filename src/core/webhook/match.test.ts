@@ -199,6 +199,48 @@ describe("specSources", () => {
     assert.deepEqual(specSources(stack), [stack.spec.source]);
   });
 
+  it("reads every Git source of a multi-source Application, a ref-only one included, and no chart", () => {
+    const values = { repoURL: "https://git.example/values.git", targetRevision: "main", ref: "values" };
+    const extras = { repoURL: "https://git.example/extras.git", path: "k8s" };
+    const app = {
+      spec: {
+        source: { repoURL: "https://git.example/ignored.git" },
+        sources: [
+          { repoURL: "oci://registry.example/charts", chart: "web", targetRevision: "1.x" },
+          values,
+          extras,
+        ],
+      },
+    };
+    assert.deepEqual(specSources(app), [values, extras]);
+    // An empty list means the one source, as the controller reads it.
+    assert.deepEqual(specSources({ spec: { source: extras, sources: [] } }), [extras]);
+  });
+
+  it("refreshes a chart app when its values repository is pushed to, and not for a push to the chart's address", () => {
+    const app = {
+      name: "chart-with-values",
+      spec: {
+        sources: [
+          { repoURL: "https://git.example/charts", chart: "web", targetRevision: "main" },
+          { repoURL: "https://git.example/team/values.git", targetRevision: "main", ref: "values" },
+        ],
+      },
+    };
+    const pushTo = (repoURL: string): PushEvent => ({
+      kind: "push",
+      forge: "gitea",
+      deliveryId: "d3",
+      repoURLs: [repoURL],
+      defaultBranch: "main",
+      updates: [branch("main")],
+    });
+    const names = (event: PushEvent) =>
+      targetsRefreshedBy(event, [app], specSources).map((m) => m.target.name);
+    assert.deepEqual(names(pushTo("https://git.example/team/values")), ["chart-with-values"]);
+    assert.deepEqual(names(pushTo("https://git.example/charts")), []);
+  });
+
   it("takes the Application and Stack types as they are", () => {
     const sourcesOfBoth = (app: Application, stack: Stack) => [...specSources(app), ...specSources(stack)];
     assert.equal(typeof sourcesOfBoth, "function");

@@ -14,6 +14,9 @@
 //               a bare name `x`: the branch `refs/heads/x` or the tag `refs/tags/x`; git
 //               resolves a bare name to either, so either may have moved what the app renders.
 //               a full commit id: never; a commit does not move, so no push can change it.
+// An Application of several sources (`spec.sources`) is refreshed when the push moves any of its
+// Git sources, a `ref` source that only lends values files included (Argo CD does the same); a
+// chart from a Helm repository or an OCI registry is never moved by a Git push.
 // A deleted ref still refreshes its sources, so an app on a deleted branch reports the missing
 // revision at once rather than at the next poll. Refs are compared case-sensitively, as git does.
 
@@ -25,15 +28,25 @@ export interface WatchedSource {
   repoURL: string;
   /** Branch, tag, full ref, commit id or HEAD; default HEAD. */
   targetRevision?: string;
+  /** A chart from a Helm repository or an OCI registry: no Git push moves it. */
+  chart?: string;
 }
 
 /**
- * The sources an Application or a Stack follows, for targetsRefreshedBy: both keep one at
- * `spec.source` (Argo CD's field); an object without one follows nothing.
+ * The Git sources an Application or a Stack follows, for targetsRefreshedBy: `spec.sources` when
+ * it lists any (a multi-source Application, ref-only sources included: a new values file changes
+ * what the app renders), else `spec.source`. Chart sources are left out, and an object without a
+ * source follows nothing.
  */
-export function specSources(object: { spec?: { source?: WatchedSource } }): WatchedSource[] {
-  const source = object.spec?.source;
-  return source === undefined || typeof source.repoURL !== "string" ? [] : [source];
+export function specSources(object: {
+  spec?: { source?: WatchedSource; sources?: readonly WatchedSource[] };
+}): WatchedSource[] {
+  const { source, sources } = object.spec ?? {};
+  const listed =
+    Array.isArray(sources) && sources.length > 0 ? sources : source === undefined ? [] : [source];
+  return listed.filter(
+    (s) => typeof s === "object" && s !== null && typeof s.repoURL === "string" && !s.chart,
+  );
 }
 
 /** A source the push refreshes, with the ref update that did it. */
@@ -88,8 +101,8 @@ export function namesPushedRepository(repoURL: string, locations: readonly RepoL
 
 /**
  * The targets a push refreshes, in the order given, each once (with the first ref update that
- * matched). `sourcesOf` lists a target's sources: one for an Application or a Stack today,
- * several once multi-source apps exist; a target is refreshed when any of them matches.
+ * matched). `sourcesOf` lists a target's sources (several for a multi-source Application); a
+ * target is refreshed when any of them matches.
  */
 export function targetsRefreshedBy<T>(
   event: PushEvent,

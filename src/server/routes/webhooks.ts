@@ -372,7 +372,7 @@ async function forwardPreviewEvent(
 }
 
 function sourcesOfTarget(target: KubeObject) {
-  return specSources(target as { spec?: { source?: WatchedSource } });
+  return specSources(target as { spec?: { source?: WatchedSource; sources?: WatchedSource[] } });
 }
 
 async function* emptyBody(): AsyncIterable<Uint8Array> {}
