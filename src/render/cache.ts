@@ -125,6 +125,9 @@ export function renderCacheKey(commitSha: string, input: RenderInput): string {
       : undefined,
     appName: input.appName,
     destinationNamespace: input.destinationNamespace,
+    // Another source's checkout lends values files: its folder (one per commit or chart digest)
+    // pins what they hold.
+    refs: input.refs,
     kubeVersion: input.kubeVersion,
     // Order and repeats in discovery's list do not change what `.Capabilities.APIVersions.Has` says.
     apiVersions: [...new Set(input.apiVersions)].sort(),

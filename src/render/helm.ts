@@ -26,7 +26,7 @@ import { type BuildEnv, expandBuildVariables, expandBuildVariablesDeep } from ".
 import type { KubeObject } from "../core/objects.ts";
 import { parseYamlWithin, RenderBudget } from "./budget.ts";
 import { parametersToValues, valuesFileText } from "./helm-parameters.ts";
-import { assertNoEscapingSymlinks } from "./path-safety.ts";
+import { assertNoEscapingSymlinks, isInside } from "./path-safety.ts";
 import { NO_NETWORK, type ResolvedRenderOptions, runTool, withScratch } from "./tools.ts";
 import { resolveValueFiles } from "./value-files.ts";
 
@@ -44,6 +44,8 @@ export interface HelmRender {
   options: ResolvedRenderOptions;
   /** The render's budget; default: a fresh one from options.limits. */
   budget?: RenderBudget;
+  /** Multi-source apps: each `ref` and the real root of its checkout, for `$ref/...` values files. */
+  refs?: ReadonlyMap<string, string>;
 }
 
 /** Namespace helm renders into when neither the helm block nor the destination names one. */
@@ -65,7 +67,12 @@ export async function renderHelm(unexpanded: HelmRender): Promise<KubeObject[]> 
     valueFiles: helm.valueFiles ?? [],
     ignoreMissing: helm.ignoreMissingValueFiles === true,
     env,
+    ...(render.refs ? { refs: render.refs } : {}),
   });
+  // Other sources' checkouts that values files were taken from are readable too, and only those.
+  const lent = [...new Set(render.refs?.values() ?? [])].filter(
+    (root) => root !== repoRoot && valueFiles.some((file) => isInside(root, file)),
+  );
   const stdout = await withScratch(options.scratchParent, async (scratch) => {
     const home = (name: string) => join(scratch, name);
     for (const name of ["config", "cache", "data"]) await mkdir(home(name));
@@ -86,7 +93,7 @@ export async function renderHelm(unexpanded: HelmRender): Promise<KubeObject[]> 
         parameters === null ? null : parametersFile,
       ),
       cwd: repoRoot,
-      sandbox: options.unsandboxed ? null : { readOnly: [repoRoot], readWrite: [scratch] },
+      sandbox: options.unsandboxed ? null : { readOnly: [repoRoot, ...lent], readWrite: [scratch] },
       env: {
         HOME: scratch,
         TMPDIR: scratch,
@@ -104,6 +111,7 @@ export async function renderHelm(unexpanded: HelmRender): Promise<KubeObject[]> 
           .replaceAll(`${repoRoot}/`, "")
           // Advice for the helm command line, which Mooring users do not type.
           .replace(/\s*Use --debug flag to render out invalid YAML\s*/, "");
+        for (const root of lent) out = out.replaceAll(`${root}/`, "");
         for (const secret of secrets) out = out.replaceAll(secret, "***");
         return out;
       },

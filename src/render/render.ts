@@ -44,6 +44,11 @@ export interface RenderInput {
   project?: string;
   /** The commit rendered, for $ARGOCD_APP_REVISION; RenderCache fills it in from its key. */
   revision?: string;
+  /**
+   * Multi-source apps: each source `ref` and the root of that source's checkout, where
+   * `helm.valueFiles` entries `$ref/path` are read (render/value-files.ts). Default none.
+   */
+  refs?: Readonly<Record<string, string>>;
 }
 
 export interface RenderResult {
@@ -116,6 +121,7 @@ export async function render(input: RenderInput, options: RenderOptions = {}): P
           repoRoot,
           dir,
           helm: input.source.helm ?? {},
+          ...(input.refs ? { refs: await realRefRoots(input.refs) } : {}),
           appName: input.appName,
           destinationNamespace: input.destinationNamespace,
           kubeVersion: input.kubeVersion,
@@ -126,4 +132,11 @@ export async function render(input: RenderInput, options: RenderOptions = {}): P
         }),
       };
   }
+}
+
+/** Each ref's checkout root with symlinks resolved, as every confinement check compares against. */
+async function realRefRoots(refs: Readonly<Record<string, string>>): Promise<Map<string, string>> {
+  const roots = new Map<string, string>();
+  for (const [ref, dir] of Object.entries(refs)) roots.set(ref, await realRepoRoot(dir));
+  return roots;
 }

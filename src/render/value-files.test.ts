@@ -106,9 +106,76 @@ describe("helm values files", () => {
     await refused(["../../outside.yaml"], "path-escapes-repo", /leads outside/, true);
   });
 
-  it("refuses URLs and other sources' files with advice", async () => {
+  it("refuses URLs, and another source's files when the app lends none", async () => {
     await refused(["https://example.com/v.yaml"], "unsupported-source", /is a URL/);
-    await refused(["$values/envs/prod.yaml"], "unsupported-source", /names another source \(\$values\)/);
+    await refused(["$values/envs/prod.yaml"], "invalid-source", /names ref \$values, which no source/);
+  });
+});
+
+describe("values files from another source ($ref/path)", () => {
+  /** The chart's repository and a values repository lent under the ref `values`. */
+  async function resolveWithRef(valueFiles: string[], ignoreMissing = false) {
+    const { root } = await setup();
+    const lender = await makeRepo({
+      "envs/prod.yaml": "replicas: 3\n",
+      "envs/eu/prod.yaml": "",
+      "envs/leak.yaml": { link: "../../outside.yaml" },
+      "linked/env.yaml": { link: "../envs/prod.yaml" },
+    });
+    repos.push(lender);
+    await lender.write({ "outside.yaml": "stolen: true\n" }, lender.scratch);
+    const values = await realpath(lender.root);
+    const files = await resolveValueFiles({
+      repoRoot: root,
+      chartDir: join(root, "chart"),
+      valueFiles,
+      ignoreMissing,
+      env,
+      refs: new Map([["values", values]]),
+    });
+    return files.map((f) => (f.startsWith(values) ? `$values/${relative(values, f)}` : relative(root, f)));
+  }
+
+  it("reads the path from the root of the ref's checkout, in order with the chart's own files", async () => {
+    assert.deepEqual(
+      await resolveWithRef(["values/a.yaml", "$values/envs/prod.yaml", "$values/linked/env.yaml"]),
+      ["chart/values/a.yaml", "$values/envs/prod.yaml"],
+    );
+  });
+
+  it("expands globs inside the ref's checkout", async () => {
+    assert.deepEqual(await resolveWithRef(["$values/envs/**/prod.yaml"]), [
+      "$values/envs/prod.yaml",
+      "$values/envs/eu/prod.yaml",
+    ]);
+  });
+
+  it("never leaves the ref's checkout, by .. or by a symlink, and names the entry", async () => {
+    const escapes = async (entry: string, message: RegExp) =>
+      assert.rejects(
+        () => resolveWithRef([entry]),
+        (err) => err instanceof RenderError && err.code === "path-escapes-repo" && message.test(err.message),
+      );
+    await escapes(
+      "$values/../../etc/passwd",
+      /values file of \$values "\.\.\/\.\.\/etc\/passwd" leads outside/,
+    );
+    await escapes(
+      "$values/envs/leak.yaml",
+      /values file of \$values "envs\/leak\.yaml" is a symlink .* outside/,
+    );
+    await escapes("$values/*/leak.yaml", /envs\/leak\.yaml is a symlink/);
+  });
+
+  it("names a ref the app does not have", async () => {
+    await assert.rejects(
+      () => resolveWithRef(["$other/envs/prod.yaml"]),
+      (err) => err instanceof RenderError && /names ref \$other/.test(err.message),
+    );
+  });
+
+  it("leaves out a missing file of the ref under ignoreMissingValueFiles", async () => {
+    assert.deepEqual(await resolveWithRef(["$values/envs/none.yaml"], true), []);
   });
 });
 

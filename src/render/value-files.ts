@@ -14,10 +14,13 @@
 // wildcard is resolved like any path (no `..` out, no symlink out), and the matches are found by
 // walking the tree below it, following a symlink only when it stays inside.
 //
-// Argo CD passes URLs through and resolves `$ref/...` against another source of a
-// multi-source Application. Mooring renders only the checked-out commit of its one source, so
-// both are refused with a message that says what to do instead.
+// In a multi-source Application (core/app-sources.ts) an entry `$ref/path` names a file of the
+// source whose `ref` is `ref`: the path is taken from the root of THAT source's checkout and is
+// confined to it exactly as an entry is confined to its own repository (no `..` out, no symlink
+// out), globs included. Argo CD also passes URLs through; renders read only checked-out
+// commits, so a URL is refused with a message that says what to do instead.
 import { join, relative, sep } from "node:path";
+import { valueFileRef } from "../core/app-sources.ts";
 import { type BuildEnv, expandBuildVariables } from "../core/build-env.ts";
 import { listFiles } from "./directory.ts";
 import { RenderError } from "./errors.ts";
@@ -31,34 +34,46 @@ export interface ValueFilesInput {
   valueFiles: readonly string[];
   ignoreMissing: boolean;
   env: BuildEnv;
+  /** Multi-source apps: each `ref` name and the real root of its source's checkout. */
+  refs?: ReadonlyMap<string, string>;
+}
+
+/** Where an entry is read: a repository root, the folder relative paths start from, the path. */
+interface Entry {
+  raw: string;
+  root: string;
+  base: string;
+  path: string;
+  /** How the entry is named in messages. */
+  what: string;
 }
 
 const GLOB_CHARACTERS = /[*?[]/;
 
 /** The real paths of the values files, in helm's order. */
 export async function resolveValueFiles(input: ValueFilesInput): Promise<string[]> {
-  const entries = input.valueFiles.map((raw) => ({ raw, path: checkEntry(raw, input.env) }));
+  const entries = input.valueFiles.map((raw) => checkEntry(input, raw));
   // Files listed by name, so that a glob leaves them to their own entry's position.
-  const explicit = new Map<string, string | null>();
-  for (const { path } of entries) {
-    if (!GLOB_CHARACTERS.test(path)) explicit.set(path, await resolveNamed(input, path));
+  const explicit = new Map<Entry, string | null>();
+  for (const entry of entries) {
+    if (!GLOB_CHARACTERS.test(entry.path)) explicit.set(entry, await resolveNamed(input, entry));
   }
   const named = new Set([...explicit.values()].filter((p): p is string => p !== null));
   const resolved: string[] = [];
   const add = (file: string) => {
     if (!resolved.includes(file)) resolved.push(file);
   };
-  for (const { raw, path } of entries) {
-    if (!GLOB_CHARACTERS.test(path)) {
-      const file = explicit.get(path);
+  for (const entry of entries) {
+    if (!GLOB_CHARACTERS.test(entry.path)) {
+      const file = explicit.get(entry);
       if (file) add(file);
       continue;
     }
-    const matches = await expandGlob(input, path);
+    const matches = await expandGlob(entry);
     if (matches.length === 0 && !input.ignoreMissing) {
       throw new RenderError(
         "path-not-found",
-        `values file glob "${raw}" matched no files in the repository; fix the pattern, commit a matching file, or set ignoreMissingValueFiles`,
+        `values file glob "${entry.raw}" matched no files in the repository; fix the pattern, commit a matching file, or set ignoreMissingValueFiles`,
       );
     }
     for (const file of matches) if (!named.has(file)) add(file);
@@ -66,29 +81,36 @@ export async function resolveValueFiles(input: ValueFilesInput): Promise<string[
   return resolved;
 }
 
-/** The entry with build variables expanded; URLs and other sources' files are refused. */
-function checkEntry(raw: string, env: BuildEnv): string {
-  const path = expandBuildVariables(raw, env);
+/**
+ * The entry with build variables expanded and where it is read: its own repository, or for
+ * `$ref/path` the root of that ref's checkout. URLs and unknown refs are refused.
+ */
+function checkEntry(input: ValueFilesInput, raw: string): Entry {
+  const path = expandBuildVariables(raw, input.env);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
     throw new RenderError(
       "unsupported-source",
       `values file "${raw}" is a URL; rendering reads only the checked-out commit, so commit the file to the repository`,
     );
   }
-  const reference = /^\$[A-Za-z_][A-Za-z0-9_]*(?=\/|$)/.exec(path);
-  if (reference) {
+  const reference = valueFileRef(path);
+  if (!reference) return { raw, root: input.repoRoot, base: input.chartDir, path, what: "values file" };
+  const root = input.refs?.get(reference.ref);
+  if (root === undefined) {
     throw new RenderError(
-      "unsupported-source",
-      `values file "${raw}" names another source (${reference[0]}); an Application renders one source, so commit the file to this repository and name it by its path`,
+      "invalid-source",
+      `values file "${raw}" names ref $${reference.ref}, which no source of this Application has; ` +
+        "give a source of spec.sources that ref, or name the file by its path in this repository",
     );
   }
-  return path;
+  // `$ref/path` and `$ref//path` both start at the ref's root.
+  return { raw, root, base: root, path: reference.path || ".", what: `values file of $${reference.ref}` };
 }
 
 /** A file named without wildcards; null when it is missing and missing files may be left out. */
-async function resolveNamed(input: ValueFilesInput, path: string): Promise<string | null> {
+async function resolveNamed(input: ValueFilesInput, entry: Entry): Promise<string | null> {
   try {
-    return await resolveInRepo(input.repoRoot, input.chartDir, path, "values file");
+    return await resolveInRepo(entry.root, entry.base, entry.path, entry.what);
   } catch (err) {
     if (input.ignoreMissing && err instanceof RenderError && err.code === "path-not-found") return null;
     throw err;
@@ -96,11 +118,14 @@ async function resolveNamed(input: ValueFilesInput, path: string): Promise<strin
 }
 
 /** The files a glob entry matches, in doublestar's order. */
-async function expandGlob(input: ValueFilesInput, pattern: string): Promise<string[]> {
-  const { repoRoot } = input;
-  const joined = pattern.startsWith("/") ? join(repoRoot, pattern) : join(input.chartDir, pattern);
+async function expandGlob(entry: Entry): Promise<string[]> {
+  const { root: repoRoot, path: pattern } = entry;
+  const joined = pattern.startsWith("/") ? join(repoRoot, pattern) : join(entry.base, pattern);
   if (!isInside(repoRoot, joined)) {
-    throw new RenderError("path-escapes-repo", `values file glob "${pattern}" leads outside the repository`);
+    throw new RenderError(
+      "path-escapes-repo",
+      `values file glob "${entry.raw}" leads outside the repository`,
+    );
   }
   const segments = relative(repoRoot, joined).split(sep);
   const wild = segments.findIndex((segment) => GLOB_CHARACTERS.test(segment));
