@@ -44,6 +44,7 @@ describe("the list row of an Application", () => {
       project: "default",
       labels: {},
       source: { repoURL: "https://git.example/org/Deploy.git", path: "apps/web", targetRevision: "HEAD" },
+      sources: [{ repoURL: "https://git.example/org/Deploy.git", path: "apps/web", targetRevision: "HEAD" }],
       destination: { cluster: "in-cluster", namespace: "web" },
       sync: "Synced",
       health: "Healthy",
@@ -61,6 +62,46 @@ describe("the list row of an Application", () => {
     assert.equal(row.summary.sync, "Unknown");
     assert.equal(row.summary.health, "Unknown");
     assert.equal(row.summary.lastSyncedAt, undefined);
+  });
+});
+
+describe("the list row of a multi-source Application", () => {
+  const chartWithValues = {
+    metadata: { namespace: "team", name: "shop" },
+    spec: {
+      sources: [
+        { repoURL: "oci://registry.example/charts", chart: "shop", targetRevision: "1.x" },
+        { repoURL: "https://git.example/org/values.git", targetRevision: "main", ref: "values" },
+      ],
+      destination: { namespace: "shop" },
+    },
+    status: { sync: { status: "Synced", revision: "shop@1.2.0,abc", revisions: ["shop@1.2.0", "abc"] } },
+  };
+
+  it("carries every source and each one's revision; source is the first rendered one", () => {
+    const row = appRow(chartWithValues);
+    assert.deepEqual(row.summary.sources, [
+      { repoURL: "oci://registry.example/charts", path: "", targetRevision: "1.x", chart: "shop" },
+      { repoURL: "https://git.example/org/values.git", path: "", targetRevision: "main", ref: "values" },
+    ]);
+    assert.equal(row.summary.source.chart, "shop");
+    assert.deepEqual(row.summary.revisions, ["shop@1.2.0", "abc"]);
+  });
+
+  it("shows a ref source first in spec order, but the rendered one as its source", () => {
+    const [chart, values] = chartWithValues.spec.sources;
+    const row = appRow({ ...chartWithValues, spec: { ...chartWithValues.spec, sources: [values, chart] } });
+    assert.equal(row.summary.source.chart, "shop");
+    assert.equal(row.summary.sources[0]?.ref, "values");
+  });
+
+  it("is found by the repository of any source, and by the chart's name", () => {
+    const rows = [appRow(chartWithValues), appRow(app("web"))];
+    const found = (search: string) => rows.filter(appFilter({ search })).map((r) => r.name);
+    assert.deepEqual(found("org/values"), ["shop"]);
+    assert.deepEqual(found("registry.example"), ["shop"]);
+    assert.deepEqual(found("SHOP"), ["shop"]);
+    assert.deepEqual(found("org/deploy"), ["web"]);
   });
 });
 

@@ -7,7 +7,10 @@
 //
 // Filters are the ones Argo CD's application list offers (project, cluster, namespace, health,
 // sync, labels, a search box), given as lists that match any of their values; the search is a
-// case-insensitive substring of the name, repository URL or path.
+// case-insensitive substring of the name, repository URL, path or chart. A multi-source
+// Application (`spec.sources`) is found through any of its sources, and its row carries them all
+// with one revision each; `source` stays the first rendered one, for clients that show one.
+import type { SourceSummary } from "../app-status.ts";
 import { projectNameOf } from "../project/project.ts";
 import type { SortKey } from "./page.ts";
 import { type LabelSelector, matchesSelector } from "./selector.ts";
@@ -20,14 +23,19 @@ export interface AppSummary {
   name: string;
   project: string;
   labels: Record<string, string>;
-  source: { repoURL: string; path: string; targetRevision: string };
+  /** The first source that renders objects (the only one of a single-source app). */
+  source: SourceSummary;
+  /** Every source, in spec order: `spec.sources`, or `spec.source` alone. */
+  sources: SourceSummary[];
   destination: { cluster: string; namespace: string };
   /** Synced, OutOfSync or Unknown; Unknown until the controller first compared. */
   sync: string;
   /** Healthy, Progressing, Degraded, Suspended, Missing or Unknown. */
   health: string;
-  /** The commit the cluster was compared against. */
+  /** The commit the cluster was compared against (a multi-source app's revisions joined). */
   revision?: string;
+  /** Multi-source apps: the revision of each source, in spec order. */
+  revisions?: string[];
   /** The last sync operation's phase (Running, Succeeded, Failed...). */
   operation?: string;
   /** When the last sync finished (or the last deploy in history). */
@@ -77,7 +85,7 @@ export interface Row<S> {
   name: string;
   project: string;
   labels: Record<string, string>;
-  /** Lower-case name, repository URL and path joined, for the search box. */
+  /** Lower-case name and every source's repository URL, path and chart joined, for the search box. */
   text: string;
 }
 
@@ -99,13 +107,41 @@ function labelsOf(metadata: Loose): Record<string, string> {
   return labels;
 }
 
-function sourceOf(spec: Loose): { repoURL: string; path: string; targetRevision: string } {
-  const source = record(spec.source);
-  return {
+function sourceOf(value: unknown): SourceSummary {
+  const source = record(value);
+  const summary: SourceSummary = {
     repoURL: text(source.repoURL) ?? "",
     path: text(source.path) ?? "",
     targetRevision: text(source.targetRevision) ?? "HEAD",
   };
+  const chart = text(source.chart);
+  const ref = text(source.ref);
+  if (chart !== undefined) summary.chart = chart;
+  if (ref !== undefined) summary.ref = ref;
+  return summary;
+}
+
+/** `spec.sources` when it lists any, else `spec.source` (core/app-sources.ts, read loosely). */
+function sourcesOf(spec: Loose): SourceSummary[] {
+  const listed = Array.isArray(spec.sources) && spec.sources.length > 0 ? spec.sources : [spec.source];
+  return listed.map(sourceOf);
+}
+
+/** The first source that renders objects: a ref without path or chart only lends its files. */
+function primaryOf(sources: readonly SourceSummary[]): SourceSummary {
+  return (sources.find((s) => !(s.ref && !s.path && !s.chart)) ?? sources[0]) as SourceSummary;
+}
+
+function searchText(name: string, sources: readonly SourceSummary[]): string {
+  const parts = sources.flatMap((s) => [s.repoURL, s.path, s.chart ?? ""].filter((p) => p !== ""));
+  return [name, ...parts].join("\n").toLowerCase();
+}
+
+function revisionsOf(sync: Loose): string[] | undefined {
+  const revisions = sync.revisions;
+  return Array.isArray(revisions) && revisions.every((r) => typeof r === "string") && revisions.length > 0
+    ? [...revisions]
+    : undefined;
 }
 
 function withOptional<T extends object>(base: T, extra: Record<string, string | undefined>): T {
@@ -123,7 +159,7 @@ export function appRow(app: { metadata: object; spec?: unknown; status?: unknown
   const name = text(metadata.name) ?? "";
   const project = projectNameOf(app);
   const labels = labelsOf(metadata);
-  const source = sourceOf(spec);
+  const sources = sourcesOf(spec);
   const destination = record(spec.destination);
   const sync = record(status.sync);
   const health = record(status.health);
@@ -136,7 +172,8 @@ export function appRow(app: { metadata: object; spec?: unknown; status?: unknown
       name,
       project,
       labels,
-      source,
+      source: primaryOf(sources),
+      sources,
       destination: {
         cluster: text(destination.cluster) ?? IN_CLUSTER,
         namespace: text(destination.namespace) ?? "",
@@ -154,14 +191,9 @@ export function appRow(app: { metadata: object; spec?: unknown; status?: unknown
       createdAt: text(metadata.creationTimestamp),
     },
   );
-  return {
-    summary,
-    namespace,
-    name,
-    project,
-    labels,
-    text: `${name}\n${source.repoURL}\n${source.path}`.toLowerCase(),
-  };
+  const revisions = revisionsOf(sync);
+  if (revisions !== undefined) summary.revisions = revisions;
+  return { summary, namespace, name, project, labels, text: searchText(name, sources) };
 }
 
 /** The list row of a Stack object as the cluster holds it. */
@@ -173,7 +205,7 @@ export function stackRow(stack: { metadata: object; spec?: unknown; status?: unk
   const name = text(metadata.name) ?? "";
   const project = projectNameOf(stack);
   const labels = labelsOf(metadata);
-  const source = sourceOf(spec);
+  const source = sourceOf(spec.source);
   const conditions = Array.isArray(status.conditions) ? status.conditions.map(record) : [];
   const ready = conditions.find((c) => c.type === "Ready");
   const lastPlan = record(status.lastPlan);
@@ -204,7 +236,7 @@ export function stackRow(stack: { metadata: object; spec?: unknown; status?: unk
     name,
     project,
     labels,
-    text: `${name}\n${source.repoURL}\n${source.path}`.toLowerCase(),
+    text: searchText(name, [source]),
   };
 }
 
@@ -233,7 +265,7 @@ export interface ListFilters {
   health?: readonly string[];
   sync?: readonly string[];
   selector?: LabelSelector;
-  /** Case-insensitive substring of name, repository URL or path. */
+  /** Case-insensitive substring of the name or of any source's repository URL, path or chart. */
   search?: string;
 }
 

@@ -26,16 +26,26 @@ import { namespacedParams } from "../schemas.ts";
 
 const str = z.string();
 
+const sourceSummary = z.object({
+  repoURL: str,
+  path: str,
+  targetRevision: str,
+  chart: str.optional(),
+  ref: str.optional(),
+});
+
 export const appSummarySchema = z.object({
   namespace: str,
   name: str,
   project: str,
   labels: z.record(str, str),
-  source: z.object({ repoURL: str, path: str, targetRevision: str }),
+  source: sourceSummary.describe("the first source that renders objects"),
+  sources: z.array(sourceSummary).describe("every source in spec order (spec.sources, or spec.source alone)"),
   destination: z.object({ cluster: str, namespace: str }),
   sync: str.describe("Synced, OutOfSync or Unknown"),
   health: str.describe("Healthy, Progressing, Degraded, Suspended, Missing or Unknown"),
   revision: str.optional(),
+  revisions: z.array(str).optional().describe("multi-source apps: each source's revision, in spec order"),
   operation: str.optional().describe("the last sync's phase: Running, Terminating, Succeeded, Failed"),
   lastSyncedAt: str.optional(),
   reconciledAt: str.optional(),
