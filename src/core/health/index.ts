@@ -20,6 +20,7 @@ export {
   serviceHealth,
 } from "./cluster.ts";
 export { deletionHealth, genericHealth } from "./generic.ts";
+export { applicationHealth, applicationSetHealth } from "./mooring.ts";
 export { FAILING_WAITING_REASONS, jobHealth, podHealth } from "./pods.ts";
 export {
   compareHealth,

@@ -345,6 +345,82 @@ const CASES: Case[] = [
     fixture: "cronjob-suspended.yaml",
     want: { status: "Suspended", message: "suspended (spec.suspend is true)" },
   },
+  // App of apps (mooring.ts): child Applications and ApplicationSets as a parent's waves see them.
+  {
+    behaviour: "a child Application its controller has not looked at yet is Progressing, not Healthy",
+    fixture: "application-not-reconciled.yaml",
+    want: { status: "Progressing", message: "waiting for the controller to reconcile generation 1" },
+  },
+  {
+    behaviour: "an Application whose first sync has only recorded its operation is Progressing",
+    fixture: "application-first-sync-starting.yaml",
+    want: { status: "Progressing", message: "waiting for the controller to reconcile generation 1" },
+  },
+  {
+    behaviour: "a parent Application whose sync waits for a child's wave is Progressing, naming the child",
+    fixture: "application-sync-running.yaml",
+    want: {
+      status: "Progressing",
+      message:
+        "sync running: waiting for wave 0 to become healthy: Application/mooring/aoa-a-b6qpz (Progressing: waiting for the controller to reconcile generation 1)",
+    },
+  },
+  {
+    behaviour: "a synced Application whose Deployment still rolls out is Progressing",
+    fixture: "application-objects-progressing.yaml",
+    want: {
+      status: "Progressing",
+      message:
+        "reconciling: Deployment/aoa-a-b6qpz/api: waiting for rollout: 0 of 2 replicas have been updated",
+    },
+  },
+  {
+    behaviour: "an Application Ready, Synced and Healthy for its current generation is Healthy",
+    fixture: "application-synced-healthy.yaml",
+    want: { status: "Healthy", message: "Synced: synced to 5b4c3c299e and healthy" },
+  },
+  {
+    behaviour: "a suspended Application is Suspended, whatever its last health",
+    fixture: "application-suspended.yaml",
+    want: { status: "Suspended", message: "suspended (spec.suspend is true)" },
+  },
+  {
+    behaviour: "an Application whose objects are Degraded is Degraded, saying which object and why",
+    fixture: "application-objects-degraded.yaml",
+    want: {
+      status: "Degraded",
+      message:
+        "degraded: Job/aoa-a-b6qpz/migrate: BackoffLimitExceeded: Job has reached the specified backoff limit",
+    },
+  },
+  {
+    behaviour: "an Application whose source cannot be rendered is Degraded with its Stalled reason",
+    fixture: "application-source-stalled.yaml",
+    want: {
+      status: "Degraded",
+      message:
+        'stalled: RenderFailed: source path "no-such-folder" does not exist in the repository (looked for no-such-folder)',
+    },
+  },
+  {
+    behaviour: "an ApplicationSet that generated its Applications is Healthy",
+    fixture: "applicationset-generated.yaml",
+    want: { status: "Healthy", message: "ApplicationsGenerated: 2 Applications generated" },
+  },
+  {
+    behaviour: "an ApplicationSet its controller has not looked at yet is Progressing",
+    fixture: "applicationset-not-reconciled.yaml",
+    want: { status: "Progressing", message: "waiting for the controller to generate from generation 1" },
+  },
+  {
+    behaviour: "a Stalled ApplicationSet is Degraded with its reason",
+    fixture: "applicationset-stalled.yaml",
+    want: {
+      status: "Degraded",
+      message:
+        'stalled: GenerationFailed: spec.template.metadata.name: the template uses parameter "missing", which no generator gave (parameters {n=x})',
+    },
+  },
 ];
 
 describe("built-in health of real objects", () => {

@@ -15,6 +15,7 @@ import {
   serviceHealth,
 } from "./cluster.ts";
 import { deletionHealth, genericHealth } from "./generic.ts";
+import { applicationHealth, applicationSetHealth } from "./mooring.ts";
 import { jobHealth, podHealth } from "./pods.ts";
 import type { HealthResult } from "./status.ts";
 import { daemonSetHealth, deploymentHealth, replicaSetHealth, statefulSetHealth } from "./workloads.ts";
@@ -46,6 +47,9 @@ export const BUILTIN_HEALTH: ReadonlyMap<string, HealthFunction> = new Map([
   ["CustomResourceDefinition.apiextensions.k8s.io", customResourceDefinitionHealth],
   ["Namespace", namespaceHealth],
   ["APIService.apiregistration.k8s.io", apiServiceHealth],
+  // App of apps: a parent waits for its child apps as for any workload (mooring.ts).
+  ["Application.mooring.dev", applicationHealth],
+  ["ApplicationSet.mooring.dev", applicationSetHealth],
 ]);
 
 /**
