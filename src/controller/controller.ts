@@ -38,7 +38,13 @@ import { AppReconciler, type DestinationLookup } from "./app-reconciler.ts";
 import { SourceResolver } from "./app-source.ts";
 import { AppSetRunner } from "./appset-runner.ts";
 import { ControllerAudit } from "./audit.ts";
-import { collectDiskGarbage, type DiskArea, gitCacheAreas, runFolderArea } from "./disk-gc.ts";
+import {
+  chartCacheArea,
+  collectDiskGarbage,
+  type DiskArea,
+  gitCacheAreas,
+  runFolderArea,
+} from "./disk-gc.ts";
 import { DriftWatcher } from "./drift.ts";
 import { Informer, objectKey } from "./informer.ts";
 import { AppInspector } from "./inspect.ts";
@@ -237,19 +243,21 @@ export class Controller {
       maxOutputBytes: this.limits.maxOutputBytes,
       maxRepoBytes: this.limits.maxRepoBytes,
     });
+    // Charts from Helm repositories and OCI registries, cached beside the git cache.
+    const charts = new ChartSources({
+      helmBinary: defaultRenderOptions().helmBinary,
+      cacheDir: join(dirname(git.cacheDir), "charts"),
+      pollIntervalMs: this.options.repoPollMs,
+      credentialsFor: chartCredentialLookup(new RepoCredentials(this.client, this.options.namespace)),
+    });
     this.startDiskGc(git);
+    this.diskAreas.push(chartCacheArea(charts));
     const sources = new SourceResolver(git, {
       pollIntervalMs: this.options.repoPollMs,
       // Repository credentials come from Secrets in the controller namespace.
       credentialsFor: cachedCredentialLookup(new RepoCredentials(this.client, this.options.namespace)),
       onRemote: (op, ok) => this.metrics.gitRequests.inc({ op, result: ok ? "ok" : "error" }),
-      // Charts from Helm repositories and OCI registries, cached beside the git cache.
-      charts: new ChartSources({
-        helmBinary: defaultRenderOptions().helmBinary,
-        cacheDir: join(dirname(git.cacheDir), "charts"),
-        pollIntervalMs: this.options.repoPollMs,
-        credentialsFor: chartCredentialLookup(new RepoCredentials(this.client, this.options.namespace)),
-      }),
+      charts,
     });
     const queue = new WorkQueue(
       (key) => reconciler.reconcile(key),
@@ -436,8 +444,9 @@ export class Controller {
   }
 
   /**
-   * Garbage-collects the git cache and Stack run folders every ten minutes within the disk
-   * budget (disk-gc.ts). Only the leader does work that fills the disk, so only it collects.
+   * Garbage-collects the git cache, the chart cache and Stack run folders every ten minutes
+   * within the disk budget (disk-gc.ts). Only the leader does work that fills the disk, so only
+   * it collects.
    */
   private startDiskGc(git: GitSource): void {
     this.diskAreas = gitCacheAreas(git);

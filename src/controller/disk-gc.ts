@@ -8,6 +8,7 @@ import { chooseEvictions, type DiskEntry } from "../core/disk-budget.ts";
 import { formatBytes, LIMIT_FLAGS } from "../core/limits.ts";
 import { cacheLayout } from "../git/cache.ts";
 import type { GitSource } from "../git/source.ts";
+import type { ChartSources } from "../sources/chart-source.ts";
 import { folderBytes } from "../util/disk.ts";
 import type { Logger } from "../util/log.ts";
 import type { RunFolders } from "./stack-workdir.ts";
@@ -132,6 +133,24 @@ export function gitCacheAreas(git: Pick<GitSource, "cacheDir" | "isBusy">): Disk
         })),
     },
   ];
+}
+
+/**
+ * The chart cache (sources/chart-source.ts): one folder per chart digest, last used when it was
+ * last handed to a render; a folder being pulled, or handed out so recently that a render may
+ * still read it, is in use, and the chart sources remove it themselves (moved aside first).
+ */
+export function chartCacheArea(charts: Pick<ChartSources, "cacheDir" | "inUse" | "evict">): DiskArea {
+  return {
+    name: "chart cache",
+    entries: async () =>
+      (await foldersAt(charts.cacheDir, 1)).map((f) => ({
+        path: f.path,
+        lastUsedMs: f.mtimeMs,
+        inUse: charts.inUse(f.path),
+        remove: () => charts.evict(f.path),
+      })),
+  };
 }
 
 /** Stack run folders kept between runs (stack-workdir.ts); a folder a run uses is never chosen. */

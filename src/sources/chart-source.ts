@@ -10,10 +10,13 @@
 //            a new cache entry
 // The pull needs the network, so it runs here in the controller; rendering the unpacked chart
 // stays in the renderer's confinement like any chart from Git.
+// The cache is collected within the controller's disk budget (controller/disk-gc.ts): each
+// digest folder's modification time is set when it is handed out (its last use), and a folder a
+// pull is writing, or handed out so recently that a render may still be reading it, is in use.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { stringify } from "yaml";
 import {
   type ChartLocation,
@@ -44,6 +47,11 @@ export interface ChartSourcesOptions {
   credentialsFor?: (url: string, fresh?: boolean) => Promise<GitCredentials | undefined>;
   /** Kill helm pull after this long; default 120 s. */
   timeoutMs?: number;
+  /**
+   * How long after a chart folder is handed out a render may still be reading it, so the disk
+   * garbage collection leaves it alone; default 5 minutes (renders are killed after 2).
+   */
+  readingMs?: number;
 }
 
 export interface FetchedChart {
@@ -65,14 +73,49 @@ export class ChartSources {
   private readonly inFlight = new Map<string, Promise<unknown>>();
   /** chart@version of a repository → its unpacked folder, until a refresh asks again. */
   private readonly folders = new Map<string, FetchedChart>();
+  /** Cache folders (digest folders and staging folders) a pull or an unpack is writing now. */
+  private readonly writing = new Set<string>();
+  /** Digest folder → when it was last handed out. */
+  private readonly handedOut = new Map<string, number>();
+  /** Digest folder → when its modification time was last set (at most once a minute). */
+  private readonly touched = new Map<string, number>();
 
   constructor(options: ChartSourcesOptions) {
     this.options = {
       pollIntervalMs: 60_000,
       credentialsFor: async () => undefined,
       timeoutMs: 120_000,
+      readingMs: 5 * 60_000,
       ...options,
     };
+  }
+
+  /** Where the unpacked charts are: one folder per digest. */
+  get cacheDir(): string {
+    return this.options.cacheDir;
+  }
+
+  /** Whether a cache folder is being written, or was handed out so recently that a render may read it. */
+  inUse(folder: string, nowMs = Date.now()): boolean {
+    const name = basename(folder);
+    if (this.writing.has(name)) return true;
+    return nowMs - (this.handedOut.get(name) ?? Number.NEGATIVE_INFINITY) < this.options.readingMs;
+  }
+
+  /**
+   * Removes a cache folder unless it is in use by now: moved aside first, so a fetch never finds
+   * half a chart; the next fetch of that chart pulls it again.
+   */
+  async evict(folder: string): Promise<void> {
+    const name = basename(folder);
+    if (this.inUse(folder)) throw new Error(`chart cache folder ${name} is in use again`);
+    for (const [key, fetched] of this.folders)
+      if (basename(dirname(fetched.dir)) === name) this.folders.delete(key);
+    this.handedOut.delete(name);
+    this.touched.delete(name);
+    const aside = join(this.options.cacheDir, `.gc-${name}-${process.pid}-${Date.now()}`);
+    await rename(folder, aside);
+    await rm(aside, { recursive: true, force: true });
   }
 
   /** The `chart@version` the targetRevision picks now; from memory within the poll interval. */
@@ -107,8 +150,8 @@ export class ChartSources {
   async fetch(repoURL: string, chart: string, revision: string): Promise<FetchedChart> {
     const key = `${repoURL}#${revision}`;
     const known = this.folders.get(key);
-    if (known && existsSync(known.dir)) return known;
-    return this.once(`fetch ${key}`, async () => {
+    if (known && existsSync(known.dir)) return this.handOut(known);
+    const fetched = await this.once(`fetch ${key}`, async () => {
       const location = locate(repoURL, chart);
       const version = versionOfRevision(location.chart, revision);
       if (version === undefined)
@@ -118,10 +161,34 @@ export class ChartSources {
           chartReference(location),
         );
       const creds = await this.options.credentialsFor(credentialURL(repoURL));
-      const fetched = await this.pullOnce(location, version, creds);
-      this.folders.set(key, fetched);
-      return fetched;
+      const pulled = await this.pullOnce(location, version, creds);
+      this.folders.set(key, pulled);
+      return pulled;
     });
+    return this.handOut(fetched);
+  }
+
+  /** Records that a render is about to read the chart's folder, on disk as its last use. */
+  private async handOut(fetched: FetchedChart): Promise<FetchedChart> {
+    const folder = dirname(fetched.dir);
+    const name = basename(folder);
+    const now = Date.now();
+    this.handedOut.set(name, now);
+    if (now - (this.touched.get(name) ?? 0) < 60_000) return fetched;
+    this.touched.set(name, now);
+    await utimes(folder, now / 1000, now / 1000).catch(() => {});
+    return fetched;
+  }
+
+  /** Runs `body` with the cache folders it writes marked in use. */
+  private async writingTo<T>(names: readonly string[], body: () => Promise<T>): Promise<T> {
+    const added = names.filter((name) => !this.writing.has(name));
+    for (const name of added) this.writing.add(name);
+    try {
+      return await body();
+    } finally {
+      for (const name of added) this.writing.delete(name);
+    }
   }
 
   private async pullOnce(
@@ -140,9 +207,24 @@ export class ChartSources {
       const digest = readIndex(index, location).find((v) => v.version === version)?.digest;
       if (digest) expected = `sha256-${digest}`;
     }
+    return this.writingTo(expected === undefined ? [] : [expected], () =>
+      this.pullInto(location, version, creds, index, expected),
+    );
+  }
+
+  private async pullInto(
+    location: ChartLocation,
+    version: string,
+    creds: GitCredentials | undefined,
+    index: string | undefined,
+    expected: string | undefined,
+  ): Promise<FetchedChart> {
     const cached = expected === undefined ? undefined : join(this.options.cacheDir, expected);
-    if (cached && existsSync(join(cached, location.chart, "Chart.yaml")))
+    if (cached && existsSync(join(cached, location.chart, "Chart.yaml"))) {
+      // Marked before the folder stops counting as written, so it is never seen unused meanwhile.
+      this.handedOut.set(basename(cached), Date.now());
       return fetchedAt(location, version, join(cached, location.chart));
+    }
     const tgz = await this.helmPull(location, version, creds, index);
     const sha256 = createHash("sha256").update(tgz).digest("hex");
     if (location.kind === "helm-repository" && expected !== undefined && expected !== `sha256-${sha256}`)
@@ -152,13 +234,18 @@ export class ChartSources {
         location.repoURL,
       );
     const folder = join(this.options.cacheDir, expected ?? `sha256-${sha256}`);
-    if (!existsSync(join(folder, location.chart, "Chart.yaml"))) await this.unpackInto(tgz, location, folder);
+    await this.writingTo([basename(folder)], async () => {
+      if (!existsSync(join(folder, location.chart, "Chart.yaml")))
+        await this.unpackInto(tgz, location, folder);
+      this.handedOut.set(basename(folder), Date.now());
+    });
     return fetchedAt(location, version, join(folder, location.chart));
   }
 
   private async unpackInto(tgz: Buffer, location: ChartLocation, folder: string): Promise<void> {
     await mkdir(this.options.cacheDir, { recursive: true });
     const staging = await mkdtemp(join(this.options.cacheDir, ".unpack-"));
+    this.writing.add(basename(staging));
     try {
       await unpackChart(tgz, location.chart, staging);
       await rm(folder, { recursive: true, force: true });
@@ -172,6 +259,8 @@ export class ChartSources {
           chartReference(location),
         );
       throw err;
+    } finally {
+      this.writing.delete(basename(staging));
     }
   }
 
@@ -184,6 +273,7 @@ export class ChartSources {
   ): Promise<Buffer> {
     await mkdir(this.options.cacheDir, { recursive: true });
     const home = await mkdtemp(join(this.options.cacheDir, ".pull-"));
+    this.writing.add(basename(home));
     const shown = chartReference(location);
     try {
       for (const name of ["config", "cache", "data", "out", "repository"])
@@ -258,6 +348,7 @@ export class ChartSources {
       return await readFile(join(home, "out", files[0] ?? ""));
     } finally {
       await rm(home, { recursive: true, force: true });
+      this.writing.delete(basename(home));
     }
   }
 
