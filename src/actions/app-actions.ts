@@ -11,13 +11,13 @@
 // for the controller's answer (the CLI's --wait) or answer 202 at once (the API).
 
 import { FINALIZER, type Operation } from "../controller/app-reconciler.ts";
-import { primarySource } from "../core/app-sources.ts";
+import { applicationSources, isMultiSource, primarySource } from "../core/app-sources.ts";
 import { type Application, REFRESH_ANNOTATION } from "../core/application.ts";
 import { isRunning } from "../core/sync-operation.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { ActionError, type Initiator } from "./action-error.ts";
 import { AppApi, type AppWithOperation } from "./app-client.ts";
-import { operationProgress, shortSha, statusOf } from "./status-text.ts";
+import { operationProgress, revisionText, statusOf } from "./status-text.ts";
 
 /** One object of the app to sync alone; namespace may be left out for cluster-scoped kinds. */
 export interface SyncResource {
@@ -184,15 +184,22 @@ export async function rollbackApp(
     );
   }
   await api.requestOperation(name, { rollback: { id }, initiatedBy: { username: initiator } });
-  const target = primarySource(app.spec).targetRevision || "HEAD";
+  const target = followedText(app);
   return {
     action: "rollback",
     app,
     ...(entry ? { revision: entry.revision } : {}),
     message:
-      `rollback of application ${name} to history ${id}${entry ? ` (${shortSha(entry.revision)})` : ""} requested\n` +
+      `rollback of application ${name} to history ${id}${entry ? ` (${revisionText(entry.revision)})` : ""} requested\n` +
       `the application stays pinned to that revision until a new commit arrives on ${target} or \`moor app unpin ${name}\``,
   };
+}
+
+/** What the app follows: its target revision, or for a multi-source app each source's. */
+function followedText(app: Application): string {
+  if (!isMultiSource(app.spec)) return primarySource(app.spec).targetRevision || "HEAD";
+  const targets = applicationSources(app.spec).map((s) => s.targetRevision || "HEAD");
+  return `its sources' targets (${targets.join(", ")})`;
 }
 
 /** Releases the pin a rollback set, so the app follows its target revision again. */
@@ -206,14 +213,14 @@ export async function unpinApp(
   const api = new AppApi(client, namespace);
   const app = await loadApp(client, namespace, name);
   assertActionable(app, "unpin");
-  const target = primarySource(app.spec).targetRevision || "HEAD";
+  const target = followedText(app);
   await api.requestOperation(name, { unpin: true, initiatedBy: { username: initiator } });
   const pin = statusOf(app).pin;
   return {
     action: "unpin",
     app,
     message: pin
-      ? `unpin of application ${name} requested: it leaves ${shortSha(pin.revision)} and follows ${target} again`
+      ? `unpin of application ${name} requested: it leaves ${revisionText(pin.revision)} and follows ${target} again`
       : `unpin of application ${name} requested (its status shows no pin); it follows ${target}`,
   };
 }

@@ -1,6 +1,7 @@
 // Small texts built from an Application's status that both `moor app` and the API server's app
 // actions print: a commit's short form, how long ago something began, and a running operation in
 // one line. Pure: the clock is a parameter.
+import { splitRevisions } from "../core/app-sources.ts";
 import type { ApplicationStatus, OperationState } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { describeStep, isRunning } from "../core/sync-operation.ts";
@@ -18,6 +19,18 @@ export function age(since: string, now = Date.now()): string {
 /** Commits are shown by their first 10 characters, as the controller's messages do. */
 export function shortSha(sha: string | undefined): string {
   return sha ? sha.slice(0, 10) : "";
+}
+
+/**
+ * A revision as people read it: a commit by its short form, a chart's `name@version` whole, and
+ * a multi-source app's revisions (joined in source order, core/app-sources.ts) each so, comma
+ * separated.
+ */
+export function revisionText(revision: string | undefined): string {
+  if (!revision) return "";
+  return splitRevisions(revision)
+    .map((r) => (/^[0-9a-f]{40,64}$/i.test(r) ? shortSha(r) : r))
+    .join(", ");
 }
 
 /** Any text squeezed onto one line, for table cells and one-line messages. */

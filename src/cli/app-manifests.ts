@@ -8,7 +8,7 @@ import { stringify } from "yaml";
 import { type Comparison, compareWithCluster } from "../controller/compare.ts";
 import { Destinations } from "../controller/destinations.ts";
 import { RepoCredentials } from "../controller/repo-credentials.ts";
-import { primarySource } from "../core/app-sources.ts";
+import { applicationSources, isMultiSource, primarySource } from "../core/app-sources.ts";
 import type { ApplicationStatus } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
 import { maskSecret } from "../core/mask.ts";
@@ -59,6 +59,12 @@ export async function desiredObjects(
   options: DesiredOptions = {},
 ): Promise<Desired> {
   const name = app.metadata.name;
+  if (isMultiSource(app.spec)) {
+    // Rendering here takes one Git source; rendering one source of several would show a part as the whole.
+    throw new AppError(
+      `application ${name} has ${applicationSources(app.spec).length} sources (spec.sources): \`moor app manifests --source git\` and \`moor app diff --local|--revision\` render a single source; \`moor app manifests --source live\` and \`moor app diff\` show what the controller rendered`,
+    );
+  }
   const source = primarySource(app.spec);
   let repoDir: string;
   let revision: string;

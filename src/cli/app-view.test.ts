@@ -191,6 +191,50 @@ describe("app tables", () => {
   });
 });
 
+describe("a multi-source app", () => {
+  const chartWithValues = (): Application => ({
+    ...app("shop", {
+      ...healthy,
+      sync: { status: "Synced", revision: `shop@1.2.0,${SHA2}`, revisions: ["shop@1.2.0", SHA2] },
+    }),
+    spec: {
+      sources: [
+        {
+          repoURL: "oci://registry.example.com/charts",
+          chart: "shop",
+          targetRevision: "1.x",
+          helm: { valueFiles: ["$values/envs/prod.yaml"] },
+        },
+        { repoURL: "https://git.example.com/values.git", targetRevision: "main", ref: "values" },
+      ],
+      destination: { namespace: "shop" },
+    },
+  });
+
+  it("shows every source with its revision in `moor app get`", () => {
+    const lines = renderAppSummary(chartWithValues(), NOW).split("\n");
+    for (const line of [
+      "Source 1:    oci://registry.example.com/charts chart shop @ 1.x, at shop@1.2.0",
+      "Source 2:    https://git.example.com/values.git ref values @ main, at 2222222222",
+      "Sync:        Synced to shop@1.2.0, 2222222222",
+    ])
+      assert.ok(lines.includes(line), `missing line ${JSON.stringify(line)} in\n${lines.join("\n")}`);
+    assert.equal(
+      lines.find((l) => l.startsWith("Repo:")),
+      undefined,
+    );
+  });
+
+  it("lists the chart as the app's repository and path, counting the other sources", () => {
+    const [header, row] = renderAppList([chartWithValues()], { now: NOW }).split("\n");
+    assert.match(header ?? "", /REVISION\s+REPO\s+PATH/);
+    assert.match(
+      row ?? "",
+      /shop@1\.2\.0, 2222222222\s+oci:\/\/registry\.example\.com\/charts \(\+1 more\)\s+chart shop\s/,
+    );
+  });
+});
+
 describe("stalledCondition", () => {
   const stalled = (observedGeneration: number) => ({
     conditions: [

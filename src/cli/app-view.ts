@@ -1,10 +1,10 @@
 // How `moor app list|get|history` show Applications to people: tables and a summary, built from
 // the status the controller writes (src/core/app-status.ts). Pure: the clock is a parameter.
 
-import { oneLine, operationProgress, shortSha, statusOf } from "../actions/status-text.ts";
-import { primarySource } from "../core/app-sources.ts";
+import { oneLine, operationProgress, revisionText, statusOf } from "../actions/status-text.ts";
+import { applicationSources, isMultiSource, primarySource } from "../core/app-sources.ts";
 import type { ResourceStatus } from "../core/app-status.ts";
-import type { Application } from "../core/application.ts";
+import type { Application, ApplicationSource } from "../core/application.ts";
 import { type Condition, findCondition } from "../core/conditions.ts";
 import { projectNameOf } from "../core/project/project.ts";
 import { isRunning } from "../core/sync-operation.ts";
@@ -46,9 +46,9 @@ export function renderAppList(
     { header: "NAME", value: (a) => a.metadata.name },
     { header: "SYNC", value: (a) => statusOf(a).sync?.status ?? "Unknown" },
     { header: "HEALTH", value: (a) => statusOf(a).health?.status ?? "Unknown" },
-    { header: "REVISION", value: (a) => shortSha(statusOf(a).sync?.revision) },
-    { header: "REPO", value: (a) => a.spec.source?.repoURL ?? "" },
-    { header: "PATH", value: (a) => a.spec.source?.path || "." },
+    { header: "REVISION", value: (a) => revisionText(statusOf(a).sync?.revision) },
+    { header: "REPO", value: (a) => listedRepo(a) },
+    { header: "PATH", value: (a) => listedPath(a) },
     {
       header: "AGE",
       value: (a) => (a.metadata.creationTimestamp ? age(a.metadata.creationTimestamp, now) : ""),
@@ -56,6 +56,39 @@ export function renderAppList(
     { header: "STATUS", value: (a) => notReadyMessage(a) },
   ];
   return renderTable(apps, columns);
+}
+
+/** The sources of an app as listed, none for one that gives neither source nor sources. */
+function sourcesOf(app: Application): ApplicationSource[] {
+  return app.spec.source || app.spec.sources?.length ? applicationSources(app.spec) : [];
+}
+
+/** The first rendered source's repository, with how many sources more a multi-source app has. */
+function listedRepo(app: Application): string {
+  const sources = sourcesOf(app);
+  if (sources.length === 0) return "";
+  const more = sources.length > 1 ? ` (+${sources.length - 1} more)` : "";
+  return `${primarySource(app.spec).repoURL}${more}`;
+}
+
+/** The first rendered source's folder, or its chart. */
+function listedPath(app: Application): string {
+  if (sourcesOf(app).length === 0) return ".";
+  const source = primarySource(app.spec);
+  return source.chart ? `chart ${source.chart}` : source.path || ".";
+}
+
+/**
+ * One source of a multi-source app in a line: repository, what it gives (chart, folder, ref) at
+ * its target revision, and the revision the cluster was compared against.
+ */
+export function sourceLine(source: ApplicationSource, revision: string | undefined): string {
+  const gives = [
+    source.chart ? `chart ${source.chart}` : source.path ? `path ${source.path}` : "",
+    source.ref ? `ref ${source.ref}` : "",
+  ].filter(Boolean);
+  const at = revision ? `, at ${revisionText(revision)}` : "";
+  return `${source.repoURL}${gives.length ? ` ${gives.join(", ")}` : ""} @ ${source.targetRevision || "HEAD"}${at}`;
 }
 
 export const RESOURCE_COLUMNS: Column<ResourceStatus>[] = [
@@ -94,17 +127,35 @@ function conditionText(c: Condition): string {
   return `${c.status} (${c.reason}) ${oneLine(c.message)}`.trim();
 }
 
+/**
+ * Where the app comes from: Repo, Path (or Chart) and Target for one source; for a multi-source
+ * app one row per source with the revision it was compared at.
+ */
+function sourceRows(app: Application): [string, string][] {
+  if (isMultiSource(app.spec)) {
+    const revisions = statusOf(app).sync?.revisions ?? [];
+    return applicationSources(app.spec).map((source, i) => [
+      `Source ${i + 1}`,
+      sourceLine(source, revisions[i]),
+    ]);
+  }
+  if (sourcesOf(app).length === 0) return [["Repo", "(none: the spec gives neither source nor sources)"]];
+  const source = primarySource(app.spec);
+  return [
+    ["Repo", source.repoURL],
+    source.chart ? ["Chart", source.chart] : ["Path", source.path || "."],
+    ["Target", source.targetRevision || "HEAD"],
+  ];
+}
+
 /** What `moor app get NAME` prints above the resources table. */
 export function renderAppSummary(app: Application, now = Date.now()): string {
   const status = statusOf(app);
   const { destination } = app.spec;
-  const source = primarySource(app.spec);
   const rows: [string, string][] = [
     ["Name", `${app.metadata.namespace}/${app.metadata.name}`],
     ["Project", projectNameOf(app)],
-    ["Repo", source.repoURL],
-    ["Path", source.path || "."],
-    ["Target", source.targetRevision || "HEAD"],
+    ...sourceRows(app),
     [
       "Destination",
       `${destination.cluster || "in-cluster"}${destination.namespace ? `, namespace ${destination.namespace}` : ""}`,
@@ -116,7 +167,7 @@ export function renderAppSummary(app: Application, now = Date.now()): string {
     rows.push(["Deleting", `since ${ago(app.metadata.deletionTimestamp, now)}`]);
   const sync = status.sync?.status ?? "Unknown";
   if (!status.sync) rows.push(["Sync", "Unknown (the controller has not compared it yet)"]);
-  else rows.push(["Sync", status.sync.revision ? `${sync} to ${shortSha(status.sync.revision)}` : sync]);
+  else rows.push(["Sync", status.sync.revision ? `${sync} to ${revisionText(status.sync.revision)}` : sync]);
   rows.push([
     "Health",
     `${status.health?.status ?? "Unknown"}${status.health?.message ? `: ${oneLine(status.health.message)}` : ""}`,
@@ -129,7 +180,7 @@ export function renderAppSummary(app: Application, now = Date.now()): string {
     const c = status.commit;
     rows.push([
       "Commit",
-      `${shortSha(c.revision)} by ${c.author} ${ago(c.committedAt, now)}: ${firstLine(c.message)}`,
+      `${revisionText(c.revision)} by ${c.author} ${ago(c.committedAt, now)}: ${firstLine(c.message)}`,
     ]);
   }
   if (status.pin) rows.push(["Pinned", pinNote(app).replace(/^\* pinned at /, "")]);
@@ -138,14 +189,14 @@ export function renderAppSummary(app: Application, now = Date.now()): string {
     const by = op.initiatedBy?.username;
     rows.push([
       "Operation",
-      `${operationProgress(op, now)} (${op.trigger}${by ? ` by ${by}` : ""}, ${shortSha(op.revision)}, started ${ago(op.startedAt, now)})`,
+      `${operationProgress(op, now)} (${op.trigger}${by ? ` by ${by}` : ""}, ${revisionText(op.revision)}, started ${ago(op.startedAt, now)})`,
     ]);
   } else if (op) {
     const by = (op as { initiatedBy?: { username?: string } }).initiatedBy?.username;
     const when = ago(op.finishedAt ?? op.startedAt, now);
     rows.push([
       "Last sync",
-      `${op.phase} ${when} (${op.trigger}${by ? ` by ${by}` : ""}, ${shortSha(op.revision)}): ${oneLine(op.message)}`,
+      `${op.phase} ${when} (${op.trigger}${by ? ` by ${by}` : ""}, ${revisionText(op.revision)}): ${oneLine(op.message)}`,
     ]);
   }
   const pending = (app as { operation?: Record<string, unknown> }).operation;
