@@ -28,21 +28,36 @@ export function registryOrigin(registry: string): string {
   return `${isLoopbackRegistry(registry) ? "http" : "https"}://${registry}`;
 }
 
-async function request(url: string, init: RequestInit, shown: string): Promise<Response> {
+async function request(
+  url: string,
+  init: RequestInit,
+  shown: string,
+  timeoutMs = TIMEOUT_MS,
+): Promise<Response> {
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    const code = (err as Error).name === "TimeoutError" ? "timeout" : "unreachable";
-    throw new GitError(
-      code,
-      `chart repository ${shown} cannot be reached (${cause}); waiting helps if it is down`,
-      shown,
-    );
+    throw unreachable(err, shown, timeoutMs);
   }
 }
 
-async function bodyWithin(response: Response, limit: number, shown: string): Promise<string> {
+function unreachable(err: unknown, shown: string, timeoutMs: number): GitError {
+  if ((err as Error).name === "TimeoutError")
+    return new GitError(
+      "timeout",
+      `chart repository ${shown} did not answer within ${timeoutMs / 1000} s; waiting helps if it is slow`,
+      shown,
+    );
+  const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+  return new GitError(
+    "unreachable",
+    `chart repository ${shown} cannot be reached (${cause}); waiting helps if it is down`,
+    shown,
+  );
+}
+
+/** The body as text, refused past `limit` bytes; the request's time limit covers reading it too. */
+async function bodyWithin(response: Response, limit: number, shown: string, timeoutMs = TIMEOUT_MS) {
   const declared = Number(response.headers.get("content-length") ?? "0");
   if (declared > limit)
     throw new GitError("too-large", `${shown} answers with more than ${limit} bytes`, shown);
@@ -51,7 +66,9 @@ async function bodyWithin(response: Response, limit: number, shown: string): Pro
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((err: unknown) => {
+      throw unreachable(err, shown, timeoutMs);
+    });
     if (done) break;
     total += value.length;
     if (total > limit) {
@@ -83,17 +100,33 @@ function refuse(status: number, shown: string, what: string): never {
   );
 }
 
-/** A Helm repository's index.yaml, as text. */
-export async function fetchHelmIndex(repoURL: string, creds: GitCredentials | undefined): Promise<string> {
+export interface IndexLimits {
+  /** Largest index.yaml read; default 32 MiB. */
+  maxBytes?: number;
+  /** Time for the whole answer, body included; default 60 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * A Helm repository's index.yaml, as text. A redirect is followed, but to another origin (host,
+ * port or scheme) without the credentials: fetch drops the Authorization header there.
+ */
+export async function fetchHelmIndex(
+  repoURL: string,
+  creds: GitCredentials | undefined,
+  limits: IndexLimits = {},
+): Promise<string> {
   const shown = redactChartURL(repoURL);
   const auth = basic(creds);
+  const timeoutMs = limits.timeoutMs ?? TIMEOUT_MS;
   const response = await request(
     `${repoURL}/index.yaml`,
     { headers: auth ? { authorization: auth } : {}, redirect: "follow" },
     shown,
+    timeoutMs,
   );
   if (!response.ok) refuse(response.status, shown, "index.yaml");
-  return bodyWithin(response, MAX_INDEX_BYTES, shown);
+  return bodyWithin(response, limits.maxBytes ?? MAX_INDEX_BYTES, shown, timeoutMs);
 }
 
 /** Sends a registry request, answering a Bearer challenge with a token for this one request. */
