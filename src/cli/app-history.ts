@@ -1,6 +1,8 @@
 // How `moor app history` shows an Application's deploys, and the note a rollback's pin adds
-// (src/core/app-status.ts HistoryEntry). Pure: built from the status the controller writes.
-import { shortSha, statusOf } from "../actions/status-text.ts";
+// (src/core/app-status.ts HistoryEntry). A multi-source app's deploy shows every source's
+// revision, in source order: each commit short, each chart as name@version. Pure: built from
+// the status the controller writes.
+import { revisionText, statusOf } from "../actions/status-text.ts";
 import { primarySource } from "../core/app-sources.ts";
 import type { HistoryEntry } from "../core/app-status.ts";
 import type { Application } from "../core/application.ts";
@@ -15,7 +17,7 @@ export function renderHistory(app: Application): string {
   const columns: { header: string; value: (h: HistoryEntry) => string }[] = [
     { header: "ID", value: (h) => (h.id === pinned ? `${h.id}*` : String(h.id)) },
     { header: "DEPLOYED", value: (h) => timestamp(h.deployedAt) },
-    { header: "REVISION", value: (h) => shortSha(h.revision) },
+    { header: "REVISION", value: (h) => revisionText(h.revision) },
     { header: "AUTHOR", value: (h) => h.author },
     { header: "MESSAGE", value: (h) => firstLine(h.message) },
     { header: "TRIGGER", value: (h) => h.trigger },
@@ -34,5 +36,5 @@ export function renderHistory(app: Application): string {
 export function pinNote(app: Application): string {
   const pin = statusOf(app).pin;
   if (!pin) return "";
-  return `* pinned at ${shortSha(pin.revision)} (history ${pin.historyId}) until a new commit arrives on ${primarySource(app.spec).targetRevision || "HEAD"} or \`moor app unpin ${app.metadata.name}\``;
+  return `* pinned at ${revisionText(pin.revision)} (history ${pin.historyId}) until a new commit arrives on ${primarySource(app.spec).targetRevision || "HEAD"} or \`moor app unpin ${app.metadata.name}\``;
 }

@@ -3,7 +3,7 @@
 // ProjectViolation naming the object, the rule and the project; the reconciler turns it into a
 // Stalled condition and an Event and looks again at the resync pace (or as soon as the project
 // changes), never in a retry storm.
-import { primarySource } from "../core/app-sources.ts";
+import { applicationSources, describeSource, isMultiSource } from "../core/app-sources.ts";
 import type { Application } from "../core/application.ts";
 import { projectRepoURL } from "../core/chart-source.ts";
 import { groupOf, type KubeObject, refOf } from "../core/objects.ts";
@@ -21,10 +21,16 @@ import {
   projectNameOf,
   subjectOf,
 } from "../core/project/project.ts";
+import { requiresSignedCommits, type Signer } from "../core/project/signature.ts";
+import { redactRepoURL } from "../core/repo-url.ts";
 import { parseSyncOptions } from "../core/sync-plan.ts";
 import type { KubeClient } from "../kube/client.ts";
+import { CommitRefused, enforceSignedCommit, type SignedCommitCheck } from "./commit-signature.ts";
 import { IN_CLUSTER } from "./destinations.ts";
 import type { ProjectLookup } from "./projects.ts";
+
+/** A source whose origin cannot be verified the way the project requires (a chart: no commit signature). */
+export const UNVERIFIABLE_SOURCE_REASON = "UnverifiableSource";
 
 /** The app may not go on: `reason` is the condition reason, the message says what to change. */
 export class ProjectViolation extends Error {
@@ -73,16 +79,24 @@ export async function enforceBeforeFetch(
   const found = await projects.get(projectNameOf(app), subject);
   if (!found.found) throw new ProjectViolation(found.reason, found.message);
   const scope = { project: found.project, subject, cluster: await cluster() };
-  const decision = checkBeforeFetch(found.project, {
-    subject,
-    namespace: app.metadata.namespace,
-    // A chart's registry in the bare-host form is matched as the oci:// URL it means.
-    repoURL: projectRepoURL(primarySource(app.spec)),
-    cluster: scope.cluster,
-    destinationNamespace: app.spec.destination.namespace ?? "",
-    controllerNamespace,
-  });
-  if (!decision.allowed) throw new ProjectViolation(PROJECT_VIOLATION_REASON, decision.message);
+  // Every source's repository must be one the project allows, a lent values repository too.
+  const sources = applicationSources(app.spec);
+  for (const [index, source] of sources.entries()) {
+    const decision = checkBeforeFetch(found.project, {
+      subject,
+      namespace: app.metadata.namespace,
+      // A chart's registry in the bare-host form is matched as the oci:// URL it means.
+      repoURL: projectRepoURL(source),
+      cluster: scope.cluster,
+      destinationNamespace: app.spec.destination.namespace ?? "",
+      controllerNamespace,
+    });
+    if (!decision.allowed) {
+      const where =
+        sources.length > 1 || isMultiSource(app.spec) ? `${describeSource(app.spec, index)}: ` : "";
+      throw new ProjectViolation(PROJECT_VIOLATION_REASON, `${where}${decision.message}`);
+    }
+  }
   return scope;
 }
 
@@ -158,4 +172,32 @@ export async function mayDeleteManaged(
   if (!found.found) return false;
   return checkSourceNamespace(found.project, appSubject(app), app.metadata.namespace, controllerNamespace)
     .allowed;
+}
+
+/**
+ * Signed commits for every source of the app (commit-signature.ts): each Git source's commit
+ * must be signed by one of the project's keys. A chart from a Helm repository or OCI registry
+ * has no commit to sign, so a project that requires signatures refuses it, naming the chart.
+ * The signer of each source, in source order (undefined where none is required).
+ */
+export async function enforceSignedSources(
+  check: Omit<SignedCommitCheck, "repoURL" | "sha">,
+  app: Application,
+  revisions: readonly string[],
+): Promise<(Signer | undefined)[]> {
+  if (!requiresSignedCommits(check.project.spec)) return revisions.map(() => undefined);
+  const sources = applicationSources(app.spec);
+  const signers: (Signer | undefined)[] = [];
+  for (const [index, source] of sources.entries()) {
+    if (source.chart) {
+      throw new CommitRefused(
+        UNVERIFIABLE_SOURCE_REASON,
+        `${check.subject}: project ${check.project.metadata.name} requires signed commits, but ${describeSource(app.spec, index)} is chart ${source.chart} from ${redactRepoURL(source.repoURL)}, and a chart cannot be verified (it carries no commit signature); take the chart from a Git repository or use a project without signatureKeys`,
+      );
+    }
+    signers.push(
+      await enforceSignedCommit({ ...check, repoURL: source.repoURL, sha: revisions[index] ?? "" }),
+    );
+  }
+  return signers;
 }

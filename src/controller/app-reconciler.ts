@@ -3,10 +3,22 @@
 // or a lost event never leaves an app wrong for long. Failures land in status conditions and
 // events, never in a crash: a bad manifest, a missing revision or wrong credentials stall the app
 // with a message saying what to fix, and transient failures are retried with backoff.
-import { primarySource } from "../core/app-sources.ts";
+import {
+  AppSourcesError,
+  applicationSources,
+  checkedSources,
+  describeSource,
+  isMultiSource,
+  joinRevisions,
+  primarySource,
+  rendersObjects,
+  shortRevisions,
+  splitRevisions,
+} from "../core/app-sources.ts";
 import type { ApplicationStatus, DriftRecord, OperationState, PinStatus } from "../core/app-status.ts";
 import {
   type Application,
+  type ApplicationSource,
   CONTROLLER_NAMESPACE,
   REFRESH_ANNOTATION,
   RESOURCES_FINALIZER,
@@ -31,7 +43,7 @@ import { KubeApiError, type KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import type { RenderCache } from "../render/cache.ts";
 import { RenderError } from "../render/errors.ts";
-import { type RenderResult, render } from "../render/render.ts";
+import { type RenderInput, type RenderResult, render } from "../render/render.ts";
 import type { RenderOptions } from "../render/tools.ts";
 import type { Logger } from "../util/log.ts";
 import { enforceChildren } from "./app-children.ts";
@@ -40,21 +52,31 @@ import {
   appSubject,
   enforceBeforeFetch,
   enforceRendered,
+  enforceSignedSources,
   mayDeleteManaged,
   ProjectViolation,
   projectCluster,
 } from "./app-project.ts";
-import type { SourceResolver } from "./app-source.ts";
+import {
+  combineRenders,
+  type ResolvedSource,
+  refCheckouts,
+  type SourceRender,
+  type SourceResolver,
+} from "./app-source.ts";
 import {
   appendHistory,
   appHealth,
   baseStatus,
+  commitMeta,
   isOutOfSync,
   mergeDrift,
+  type PerSource,
   resourceStatuses,
+  sourceSummary,
 } from "./app-status-builder.ts";
 import { type ControllerAudit, driftDetails, syncObjects } from "./audit.ts";
-import { CommitRefused, enforceSignedCommit } from "./commit-signature.ts";
+import { CommitRefused } from "./commit-signature.ts";
 import { compareWithCluster, concretise, observeSync } from "./compare.ts";
 import type { DriftWatcher } from "./drift.ts";
 import type { ControllerMetrics } from "./metrics.ts";
@@ -307,25 +329,26 @@ export class AppReconciler {
       ? previous.operationState
       : undefined;
     const queued = Boolean(running && (operation?.sync || operation?.rollback || operation?.unpin));
+    // Sources: `spec.sources` or the one `spec.source`, checked as written (core/app-sources.ts).
+    const sources = this.sourcesOf(app);
+    const multi = isMultiSource(app.spec);
     const source = primarySource(app.spec);
+    const primaryIndex = sources.indexOf(source);
     const targetRevision = source.targetRevision || "HEAD";
 
-    // Project: the app's namespace, repository and destination, before the repository is contacted.
+    // Project: the app's namespace, repositories and destination, before any repository is contacted.
     const scope = await this.projectStep(() =>
       enforceBeforeFetch(this.deps.projects, app, this.controllerNamespace, () =>
         projectCluster(app, async (cluster) => (await this.destination(cluster)).server),
       ),
     );
 
-    // Source: the branch head, unless a rollback pinned an older commit.
-    const head = await this.gitStep(app, () =>
-      // A new or changed spec looks at Git afresh rather than at a head cached for other apps.
-      this.deps.sources.head(
-        source.repoURL,
-        targetRevision,
-        Boolean(refresh || (operation && !queued)) || previous.observedGeneration !== generation,
-        source.chart,
-      ),
+    // Source: each source's branch head (joined in source order), unless a rollback pinned an
+    // older deploy. A new or changed spec looks afresh rather than at a head cached for other apps.
+    const head = await this.heads(
+      app,
+      sources,
+      Boolean(refresh || (operation && !queued)) || previous.observedGeneration !== generation,
     );
     let pin: PinStatus | undefined = previous.pin;
     let trigger: string | null = null;
@@ -334,7 +357,7 @@ export class AppReconciler {
         app,
         "Normal",
         "Unpinned",
-        `new commit ${head.slice(0, 10)} releases the pin`,
+        `new ${multi ? "revisions" : "commit"} ${shortRevisions(head)} releases the pin`,
       );
       pin = undefined;
     }
@@ -355,6 +378,14 @@ export class AppReconciler {
       };
       trigger = "rollback";
     }
+    if (multi && operation?.sync?.revision && !running) {
+      // One revision cannot name a commit of each source (Argo CD's per-source revisions are not
+      // implemented): refused, never applied to the first source alone.
+      throw new StallError(
+        "InvalidSyncRevision",
+        `a sync to revision ${operation.sync.revision} names one revision, but this Application has ${sources.length} sources; sync without --revision, or pin each source's targetRevision in spec.sources`,
+      );
+    }
     const revision = running
       ? running.revision
       : operation?.sync?.revision
@@ -362,30 +393,49 @@ export class AppReconciler {
             this.deps.sources.head(source.repoURL, operation.sync?.revision ?? "", true, source.chart),
           )
         : (pin?.revision ?? head);
+    const revisions = this.revisionsOf(app, sources, revision);
     // Signed commits: a project with signatureKeys takes only commits signed by one of them; any
     // other is refused here, before it is checked out, rendered or applied.
-    const signer = await this.projectStep(() =>
+    const signers = await this.projectStep(() =>
       this.gitStep(app, () =>
-        enforceSignedCommit({
-          sources: this.deps.sources,
-          project: scope.project,
-          subject: scope.subject,
-          repoURL: source.repoURL,
-          sha: revision,
-          conditions: previous.conditions ?? [],
-          onRefused: (details) => this.deps.audit.record("commit-refused", app, details),
-        }),
+        enforceSignedSources(
+          {
+            sources: this.deps.sources,
+            project: scope.project,
+            subject: scope.subject,
+            conditions: previous.conditions ?? [],
+            onRefused: (details) => this.deps.audit.record("commit-refused", app, details),
+          },
+          app,
+          revisions,
+        ),
       ),
     );
-    const fetched = await this.gitStep(app, () =>
-      this.deps.sources.fetch(source.repoURL, revision, source.chart),
-    );
+    const signer = signers[primaryIndex];
+    const checkouts = await this.fetchAll(app, sources, revisions);
+    const fetched = checkouts[primaryIndex] as ResolvedSource;
+    // Multi-source apps record each source's revision, origin and commit (a chart's version).
+    const perSource: PerSource | undefined = multi
+      ? {
+          revisions,
+          sources: sources.map(sourceSummary),
+          commits: checkouts.map((c, i) => commitMeta(revisions[i] ?? "", c.commit, signers[i])),
+        }
+      : undefined;
+    /** The revision as events and messages show it. */
+    const shown = shortRevisions(revision);
 
     // Destination and render.
     const target = await this.syncTarget(app, scope.project);
     // Every request of this sync acts as the target's identity (a ServiceAccount, or the controller).
     const client = target.client;
-    const rendered = await this.renderRevision(app, client, fetched.dir, revision, refresh === "hard");
+    const rendered = await this.renderRevision(
+      app,
+      client,
+      checkouts.map((c) => c.dir),
+      revision,
+      refresh === "hard",
+    );
     // Zero objects from a folder of files Mooring does not render: stall before anything is pruned.
     const empty = decideEmptyRender({
       objectCount: rendered.objects.length,
@@ -590,12 +640,7 @@ export class AppReconciler {
           );
       operationState = advanced.state;
       if (dryRun) {
-        await this.deps.events.record(
-          app,
-          "Normal",
-          "DryRun",
-          `sync of ${revision.slice(0, 10)}: ${advanced.state.message}`,
-        );
+        await this.deps.events.record(app, "Normal", "DryRun", `sync of ${shown}: ${advanced.state.message}`);
       } else if (!isRunning(advanced.state)) {
         const result = advanced.state;
         const phase = result.phase === "Succeeded" ? "Succeeded" : "Failed";
@@ -621,7 +666,7 @@ export class AppReconciler {
             trigger === "self-heal" ? "DriftCorrected" : "Synced",
             trigger === "self-heal"
               ? `reverted ${drifted.map((d) => `${d.kind}/${d.name} (changed by ${d.manager})`).join(", ") || "drift"}`
-              : `synced ${revision.slice(0, 10)} (${fetched.commit.subject}): ${changed.length} applied, ${pruned.length} pruned`,
+              : `synced ${shown} (${fetched.commit.subject}): ${changed.length} applied, ${pruned.length} pruned`,
           );
           for (const d of drifted) this.deps.metrics.driftCorrections.inc({ manager: d.manager });
           if (pruned.length > 0) {
@@ -634,7 +679,7 @@ export class AppReconciler {
           }
           // A sync of chosen objects did not deploy the revision as a whole: no history entry.
           if (trigger !== "self-heal" && !selection)
-            history = appendHistory(app, history, fetched.commit, revision, trigger, signer);
+            history = appendHistory(app, history, fetched.commit, revision, trigger, signer, perSource);
         } else {
           await this.deps.events.record(app, "Warning", "SyncFailed", result.message);
         }
@@ -686,7 +731,7 @@ export class AppReconciler {
         return {
           state: automated ? "progressing" : "failed",
           reason: "OutOfSync",
-          message: `${comparison.diffs.filter((d) => d.action !== "none").length} objects differ from ${revision.slice(0, 10)}`,
+          message: `${comparison.diffs.filter((d) => d.action !== "none").length} objects differ from ${shown}`,
         };
       }
       if (health.status === "Progressing" || health.status === "Missing") {
@@ -699,7 +744,7 @@ export class AppReconciler {
       if (health.status === "Degraded") {
         return { state: "failed", reason: "Degraded", message: health.message ?? "objects are degraded" };
       }
-      return { state: "ready", reason: "Synced", message: `synced to ${revision.slice(0, 10)} and healthy` };
+      return { state: "ready", reason: "Synced", message: `synced to ${shown} and healthy` };
     };
     const settled: Standing = standing ?? decide();
     const now = new Date().toISOString();
@@ -710,17 +755,17 @@ export class AppReconciler {
     }
     const status: ApplicationStatus = {
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
-      sync: { status: synced ? "Synced" : "OutOfSync", revision, targetRevision },
+      sync: {
+        status: synced ? "Synced" : "OutOfSync",
+        revision,
+        targetRevision,
+        ...(perSource ? { revisions: perSource.revisions } : {}),
+      },
       health,
       conditions: applyStanding(previous.conditions ?? [], settled, now, generation),
       resources: resourceStatuses(comparison, app),
-      commit: {
-        revision,
-        author: `${fetched.commit.author.name} <${fetched.commit.author.email}>`,
-        message: fetched.commit.message.trim(),
-        committedAt: fetched.commit.committedAt,
-        ...(signer ? { signer } : {}),
-      },
+      commit: commitMeta(revisions[primaryIndex] ?? revision, fetched.commit, signer),
+      ...(perSource ? { commits: perSource.commits } : {}),
       ...(operationState ? { operationState } : {}),
       history,
       ...(driftLog.length > 0 ? { drift: driftLog } : {}),
@@ -753,7 +798,10 @@ export class AppReconciler {
     if (settled.state === "stalled" && TARGET_STALL_REASONS.has(settled.reason)) {
       return { requeueAfterMs: resync };
     }
-    const poll = this.deps.sources.nextPollInMs(source.repoURL, targetRevision, source.chart);
+    // The first source due for another look decides.
+    const poll = Math.min(
+      ...sources.map((s) => this.deps.sources.nextPollInMs(s.repoURL, s.targetRevision || "HEAD", s.chart)),
+    );
     // A running operation comes back on the watch of its hooks and objects, and at least this often.
     const progressing =
       health.status === "Progressing" || isRunning(operationState) ? 2000 : Number.POSITIVE_INFINITY;
@@ -773,18 +821,19 @@ export class AppReconciler {
     };
   }
 
-  /** The app's objects at a fetched revision, rendered for its destination (cached unless hard). */
+  /**
+   * The app's objects at a fetched revision (each source's checkout, in source order), rendered
+   * for its destination (cached unless hard); a renderer's failure stalls the app.
+   */
   private async renderRevision(
     app: Application,
     client: KubeClient,
-    repoDir: string,
+    checkouts: readonly string[],
     revision: string,
     hard: boolean,
   ): Promise<RenderResult> {
     try {
-      return hard
-        ? await render(await this.renderInput(app, client, repoDir, revision), this.deps.renderOptions)
-        : await this.cachedRender(app, client, repoDir, revision);
+      return await this.renderSources(app, client, checkouts, revision, hard);
     } catch (err) {
       if (err instanceof RenderError)
         throw new StallError(err.code === "too-large" ? "RenderTooLarge" : "RenderFailed", `${err.message}`);
@@ -792,26 +841,59 @@ export class AppReconciler {
     }
   }
 
-  /** The app's source at `revision` rendered through the render cache; renderer errors unchanged. */
-  private async cachedRender(
+  /**
+   * Each source that renders objects, rendered on its own (through the render cache unless hard)
+   * with the other sources' checkouts lent by ref, and the objects combined (app-source.ts);
+   * renderer errors are thrown as RenderError, naming the source of a multi-source app.
+   */
+  private async renderSources(
     app: Application,
     client: KubeClient,
-    repoDir: string,
+    checkouts: readonly string[],
     revision: string,
+    hard: boolean,
   ): Promise<RenderResult> {
-    const input = await this.renderInput(app, client, repoDir, revision);
-    // A chart's `chart@version` is not unique across repositories: its folder (by digest) is.
-    return this.deps.renderCache.render(
-      primarySource(app.spec).chart ? `${revision}#${repoDir}` : revision,
-      input,
-    );
+    const sources = applicationSources(app.spec);
+    const revisions = this.revisionsOf(app, sources, revision);
+    const refs = refCheckouts(sources, checkouts);
+    const results: SourceRender[] = [];
+    for (const [index, source] of sources.entries()) {
+      if (!rendersObjects(source)) continue;
+      const dir = checkouts[index] ?? "";
+      const sourceRevision = revisions[index] ?? "";
+      const input = {
+        ...(await this.renderInput(app, client, source, dir, sourceRevision)),
+        ...(refs ? { refs } : {}),
+      };
+      try {
+        const result = hard
+          ? await render(input, this.deps.renderOptions)
+          : // A chart's `chart@version` is not unique across repositories: its folder (by digest) is.
+            await this.deps.renderCache.render(
+              source.chart ? `${sourceRevision}#${dir}` : sourceRevision,
+              input,
+            );
+        results.push({ index, result });
+      } catch (err) {
+        if (err instanceof RenderError && isMultiSource(app.spec))
+          throw new RenderError(err.code, `${describeSource(app.spec, index)}: ${err.message}`);
+        throw err;
+      }
+    }
+    return combineRenders(app.spec, results);
   }
 
-  /** What the renderers are told of an app: its source, destination cluster and build variables. */
-  private async renderInput(app: Application, client: KubeClient, repoDir: string, revision: string) {
+  /** What the renderers are told of a source: the source, destination cluster and build variables. */
+  private async renderInput(
+    app: Application,
+    client: KubeClient,
+    source: ApplicationSource,
+    repoDir: string,
+    revision: string,
+  ): Promise<RenderInput> {
     return {
       repoDir,
-      source: primarySource(app.spec),
+      source,
       appName: app.metadata.name,
       ...(app.spec.destination.namespace ? { destinationNamespace: app.spec.destination.namespace } : {}),
       kubeVersion: await client.discovery.serverVersion(),
@@ -820,6 +902,62 @@ export class AppReconciler {
       project: projectNameOf(app),
       revision,
     };
+  }
+
+  /** The app's sources as written, or a stall naming what is wrong with them. */
+  private sourcesOf(app: Application): ApplicationSource[] {
+    try {
+      return checkedSources(app.spec);
+    } catch (err) {
+      if (err instanceof AppSourcesError) throw new StallError("InvalidSources", err.message);
+      throw err;
+    }
+  }
+
+  /** Each source's head now, looked up in parallel, joined in source order. */
+  private async heads(
+    app: Application,
+    sources: readonly ApplicationSource[],
+    force: boolean,
+  ): Promise<string> {
+    const heads = await Promise.all(
+      sources.map((s, i) =>
+        this.gitStep(
+          app,
+          () => this.deps.sources.head(s.repoURL, s.targetRevision || "HEAD", force, s.chart),
+          i,
+        ),
+      ),
+    );
+    return joinRevisions(heads);
+  }
+
+  /**
+   * Each source's revision in a revision key. A key recorded before the list of sources changed
+   * (a running sync, a pin, a history entry) cannot be spread over the sources now: a stall.
+   */
+  private revisionsOf(app: Application, sources: readonly ApplicationSource[], revision: string): string[] {
+    const revisions = sources.length === 1 ? [revision] : splitRevisions(revision);
+    if (revisions.length !== sources.length) {
+      throw new StallError(
+        "SourcesChanged",
+        `revision ${revision} holds ${revisions.length} revision(s) but the Application now has ${sources.length} sources; \`moor app sync ${app.metadata.name}\` deploys the sources as they are now`,
+      );
+    }
+    return revisions;
+  }
+
+  /** Each source's files at its revision, fetched in parallel, in source order. */
+  private fetchAll(
+    app: Application,
+    sources: readonly ApplicationSource[],
+    revisions: readonly string[],
+  ): Promise<ResolvedSource[]> {
+    return Promise.all(
+      sources.map((s, i) =>
+        this.gitStep(app, () => this.deps.sources.fetch(s.repoURL, revisions[i] ?? "", s.chart), i),
+      ),
+    );
   }
 
   /**
@@ -929,13 +1067,20 @@ export class AppReconciler {
     );
     const target = await this.syncTarget(app, scope.project);
     if (revision === undefined) return { client: target.client };
-    const source = primarySource(app.spec);
-    const sha =
-      /^[0-9a-f]{40}$/.test(revision) || (source.chart && revision.startsWith(`${source.chart}@`))
-        ? revision
-        : await this.deps.sources.head(source.repoURL, revision, false, source.chart);
-    const fetched = await this.deps.sources.fetch(source.repoURL, sha, source.chart);
-    const rendered = await this.renderRevision(app, target.client, fetched.dir, sha, false);
+    // A multi-source app is inspected at a revision key naming each source's revision.
+    const sources = applicationSources(app.spec);
+    const given = this.revisionsOf(app, sources, revision);
+    const revisions = await Promise.all(
+      sources.map((source, i) => {
+        const wanted = given[i] ?? "";
+        return /^[0-9a-f]{40}$/.test(wanted) || (source.chart && wanted.startsWith(`${source.chart}@`))
+          ? wanted
+          : this.deps.sources.head(source.repoURL, wanted, false, source.chart);
+      }),
+    );
+    const sha = joinRevisions(revisions);
+    const checkouts = await this.fetchRaw(sources, revisions);
+    const rendered = await this.renderRevision(app, target.client, checkouts, sha, false);
     await enforceRendered(scope, app, target.client, rendered.objects);
     return { client: target.client, rendered: { revision: sha, objects: rendered.objects } };
   }
@@ -943,9 +1088,10 @@ export class AppReconciler {
   /**
    * For pull-request previews (src/preview/app-preview.ts): the app's objects at a commit (a PR's
    * base or head, fetched by sha), rendered and checked against the project as a sync renders and
-   * checks them, and the client its syncs act through. The renderer's RenderError and the
-   * project's ProjectViolation are thrown as they are, for the preview to name the broken file.
-   * Nothing is applied, recorded or written to status.
+   * checks them, and the client its syncs act through. For a multi-source app `sha` is a revision
+   * key (core/app-sources.ts joinRevisions): each source's commit or `chart@version`, in source
+   * order. The renderer's RenderError and the project's ProjectViolation are thrown as they are,
+   * for the preview to name the broken file. Nothing is applied, recorded or written to status.
    */
   async renderForPreview(
     app: Application,
@@ -955,17 +1101,30 @@ export class AppReconciler {
       projectCluster(app, async (cluster) => (await this.destination(cluster)).server),
     );
     const target = await this.syncTarget(app, scope.project);
-    const fetched = await this.deps.sources.fetch(primarySource(app.spec).repoURL, sha);
-    const { objects } = await this.cachedRender(app, target.client, fetched.dir, sha);
+    const sources = applicationSources(app.spec);
+    const checkouts = await this.fetchRaw(sources, this.revisionsOf(app, sources, sha));
+    const { objects } = await this.renderSources(app, target.client, checkouts, sha, false);
     await enforceRendered(scope, app, target.client, objects);
     return { client: target.client, objects };
+  }
+
+  /** Each source's files at its revision, errors as the source resolver throws them. */
+  private async fetchRaw(
+    sources: readonly ApplicationSource[],
+    revisions: readonly string[],
+  ): Promise<string[]> {
+    const fetched = await Promise.all(
+      sources.map((s, i) => this.deps.sources.fetch(s.repoURL, revisions[i] ?? "", s.chart)),
+    );
+    return fetched.map((f) => f.dir);
   }
 
   private get controllerNamespace(): string {
     return this.deps.namespace ?? CONTROLLER_NAMESPACE;
   }
 
-  private async gitStep<T>(app: Application, fn: () => Promise<T>): Promise<T> {
+  /** Runs a source step; with `index`, a multi-source app's stall names that source. */
+  private async gitStep<T>(app: Application, fn: () => Promise<T>, index?: number): Promise<T> {
     try {
       return await fn();
     } catch (err) {
@@ -977,7 +1136,9 @@ export class AppReconciler {
           err.code === "url-refused"
             ? `application ${app.metadata.namespace}/${app.metadata.name}: ${err.message}`
             : err.message;
-        throw new StallError(sourceReason(err.code), message);
+        const where =
+          index !== undefined && isMultiSource(app.spec) ? `${describeSource(app.spec, index)}: ` : "";
+        throw new StallError(sourceReason(err.code), `${where}${message}`);
       }
       throw err;
     }
@@ -1220,10 +1381,16 @@ export class AppReconciler {
     staged: boolean,
   ): Promise<KubeObject[]> {
     try {
-      const fetched = await this.gitStep(app, () =>
-        this.deps.sources.fetch(primarySource(app.spec).repoURL, revision, primarySource(app.spec).chart),
+      // Every source of the app at the revisions it last deployed.
+      const sources = applicationSources(app.spec);
+      const checkouts = await this.fetchAll(app, sources, this.revisionsOf(app, sources, revision));
+      const rendered = await this.renderRevision(
+        app,
+        client,
+        checkouts.map((c) => c.dir),
+        revision,
+        false,
       );
-      const rendered = await this.renderRevision(app, client, fetched.dir, revision, false);
       const hooks: KubeObject[] = [];
       for (const obj of rendered.objects) {
         if (deleteHookPhases(obj).length === 0) continue;

@@ -1,8 +1,13 @@
 // Source: from an Application's repoURL and targetRevision to a commit on disk. Resolving a
 // branch costs one `git ls-remote` (no download), so the result is shared by every app on the
 // same repo and revision and reused for the poll interval; a refresh forces a new look. Only a
-// new commit costs a fetch and an extraction, and each commit is extracted once.
+// new commit costs a fetch and an extraction, and each commit is extracted once. A multi-source
+// app resolves and fetches each of its sources this way, and its renders are combined here.
 import { createHash } from "node:crypto";
+import { describeSource } from "../core/app-sources.ts";
+import type { SkippedFile } from "../core/app-status.ts";
+import type { ApplicationSource, ApplicationSpec } from "../core/application.ts";
+import { formatRef, type KubeObject, refKey, refOf } from "../core/objects.ts";
 import type { ChangedPath } from "../core/preview/affected.ts";
 import type { SignatureKey } from "../core/project/signature.ts";
 import type { CommitInfo } from "../git/commit-info.ts";
@@ -10,6 +15,8 @@ import type { GitCredentials } from "../git/credentials.ts";
 import { GitError } from "../git/errors.ts";
 import type { CommitSignature } from "../git/signature.ts";
 import type { GitSource } from "../git/source.ts";
+import { RenderError } from "../render/errors.ts";
+import type { RenderResult } from "../render/render.ts";
 import type { ChartSources } from "../sources/chart-source.ts";
 
 /**
@@ -145,4 +152,69 @@ export class SourceResolver {
       throw err;
     }
   }
+}
+
+/** One source's render, with its place in the Application's list of sources. */
+export interface SourceRender {
+  index: number;
+  result: RenderResult;
+}
+
+/**
+ * The checkouts sources lend by ref (`ref` → the source's folder), for `$ref/...` values files;
+ * undefined when no source has a ref, so a single-source render's input (and cache key) stays
+ * as it always was.
+ */
+export function refCheckouts(
+  sources: readonly ApplicationSource[],
+  checkouts: readonly string[],
+): Record<string, string> | undefined {
+  const refs: Record<string, string> = {};
+  sources.forEach((source, i) => {
+    const dir = checkouts[i];
+    if (source.ref && dir !== undefined) refs[source.ref] = dir;
+  });
+  return Object.keys(refs).length > 0 ? refs : undefined;
+}
+
+/**
+ * The objects of every source, in source order, as one render. The same object (group, kind,
+ * namespace, name) from two sources is refused naming both: Argo CD warns and keeps the last
+ * source's, which silently hides one of them, so here a person must choose. The tool shown is
+ * the first rendered source's.
+ */
+export function combineRenders(spec: ApplicationSpec, renders: readonly SourceRender[]): RenderResult {
+  const [first] = renders;
+  if (!first) throw new RenderError("invalid-source", "no source of the Application renders objects");
+  if (renders.length === 1) return first.result;
+  const seen = new Map<string, number>();
+  const objects: KubeObject[] = [];
+  const skipped: SkippedFile[] = [];
+  const unrendered: string[] = [];
+  for (const { index, result } of renders) {
+    for (const obj of result.objects) {
+      // generateName hooks have no name yet: each is its own object.
+      if (obj.metadata.name) {
+        const ref = refOf(obj);
+        const key = refKey({ ...ref, namespace: obj.metadata.namespace ?? "" });
+        const earlier = seen.get(key);
+        if (earlier !== undefined && earlier !== index) {
+          throw new RenderError(
+            "invalid-source",
+            `${formatRef(ref)} is rendered by both ${describeSource(spec, earlier)} and ${describeSource(spec, index)}; an object may come from one source only, so remove it from one of them`,
+          );
+        }
+        seen.set(key, index);
+      }
+      objects.push(obj);
+    }
+    skipped.push(...(result.skipped ?? []));
+    unrendered.push(...(result.unrendered ?? []));
+  }
+  return {
+    tool: first.result.tool,
+    objects,
+    ...(skipped.length > 0 ? { skipped } : {}),
+    ...(unrendered.length > 0 ? { unrendered } : {}),
+  };
 }

@@ -4,12 +4,14 @@
 import { primarySource } from "../core/app-sources.ts";
 import {
   type ApplicationStatus,
+  type CommitMeta,
   type DriftRecord,
   type HistoryEntry,
   type ResourceStatus,
+  type SourceSummary,
   STATUS_DIFF_LIMIT,
 } from "../core/app-status.ts";
-import type { Application } from "../core/application.ts";
+import type { Application, ApplicationSource } from "../core/application.ts";
 import { assessHealth, worstOf } from "../core/health/index.ts";
 import type { HealthStatus } from "../core/health/status.ts";
 import { formatRef, refKey, refOf, versionOf } from "../core/objects.ts";
@@ -105,6 +107,40 @@ export function resourceStatuses(comparison: Comparison, app: Application): Reso
   return [...listed, ...dropped];
 }
 
+/** A fetched source's commit (a chart's version) as status and history show it. */
+export function commitMeta(
+  revision: string,
+  commit: { author: { name: string; email: string }; message: string; committedAt: string },
+  signer?: Signer,
+): CommitMeta {
+  return {
+    revision,
+    author: `${commit.author.name} <${commit.author.email}>`,
+    message: commit.message.trim(),
+    committedAt: commit.committedAt,
+    ...(signer ? { signer } : {}),
+  };
+}
+
+/** Where a source comes from, as status shows it: a password in a URL stays out. */
+export function sourceSummary(source: ApplicationSource): SourceSummary {
+  return {
+    // Status is readable by more people than the spec's Secrets.
+    repoURL: redactRepoURL(source.repoURL),
+    path: source.path ?? "",
+    targetRevision: source.targetRevision ?? "HEAD",
+    ...(source.chart ? { chart: source.chart } : {}),
+    ...(source.ref ? { ref: source.ref } : {}),
+  };
+}
+
+/** Multi-source apps: each source's revision, origin and commit, in source order. */
+export interface PerSource {
+  revisions: string[];
+  sources: SourceSummary[];
+  commits: CommitMeta[];
+}
+
 export function appendHistory(
   app: Application,
   history: HistoryEntry[],
@@ -112,23 +148,21 @@ export function appendHistory(
   revision: string,
   trigger: string,
   signer?: Signer,
+  perSource?: PerSource,
 ): HistoryEntry[] {
   const id = (history.at(-1)?.id ?? 0) + 1;
+  const primary = primarySource(app.spec);
   const entry: HistoryEntry = {
     id,
-    revision,
-    author: `${commit.author.name} <${commit.author.email}>`,
-    message: commit.message.trim(),
-    committedAt: commit.committedAt,
+    ...commitMeta(revision, commit, signer),
     deployedAt: new Date().toISOString(),
     trigger,
-    ...(signer ? { signer } : {}),
     source: {
-      // Status is readable by more people than the spec's Secrets; a password in a URL stays out.
-      repoURL: redactRepoURL(primarySource(app.spec).repoURL),
-      path: primarySource(app.spec).path ?? "",
-      targetRevision: primarySource(app.spec).targetRevision ?? "HEAD",
+      repoURL: redactRepoURL(primary.repoURL),
+      path: primary.path ?? "",
+      targetRevision: primary.targetRevision ?? "HEAD",
     },
+    ...(perSource ?? {}),
   };
   const limit = app.spec.revisionHistoryLimit ?? 10;
   return [...history, entry].slice(-limit);

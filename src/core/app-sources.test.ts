@@ -9,6 +9,7 @@ import {
   MAX_SOURCES,
   primarySource,
   rendersObjects,
+  shortRevisions,
   splitRevisions,
   validateSources,
   valueFileRef,
@@ -155,5 +156,11 @@ describe("joinRevisions / splitRevisions", () => {
     const revisions = ["web@1.2.0", "0123456789abcdef0123456789abcdef01234567"];
     assert.deepEqual(splitRevisions(joinRevisions(revisions)), revisions);
     assert.equal(joinRevisions(["abc"]), "abc");
+  });
+
+  it("shortens each commit of a key for people, a single revision as before", () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    assert.equal(shortRevisions(joinRevisions(["web@1.2.0", sha])), "web@1.2.0, 0123456789");
+    assert.equal(shortRevisions(sha), "0123456789");
   });
 });

@@ -185,3 +185,10 @@ export function joinRevisions(revisions: readonly string[]): string {
 export function splitRevisions(key: string): string[] {
   return key.split(REVISIONS_SEPARATOR);
 }
+
+/** A revision key as people read it: each commit shortened to 10 characters, charts as they are. */
+export function shortRevisions(key: string): string {
+  const revisions = splitRevisions(key);
+  if (revisions.length === 1) return key.slice(0, 10);
+  return revisions.map((r) => (/^[0-9a-f]{40}$/.test(r) ? r.slice(0, 10) : r)).join(", ");
+}
