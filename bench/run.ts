@@ -28,11 +28,14 @@
 // BENCH_ONLY=ui: 12 only, the web UI in real Chromium with BENCH_API_APPS Applications (12a first
 // render of the list, 12b cluster change to the row; the fleet of 10 is reused under "all") and
 // 12c the bundle size of ui/dist (build it first: `npx vite build ui`).
+// BENCH_ONLY=appset: 14 only, one ApplicationSet making BENCH_APPS apps (default 1,000) across 10
+// registered clusters until all are Synced and Healthy, against the same apps written directly.
 import { fileURLToPath } from "node:url";
 import { runCommand } from "../src/util/exec.ts";
 import { type GitServer, startGitServer } from "../test/harness/git-server.ts";
 import { apiList } from "./api-list.ts";
 import { apiserverCeiling } from "./apiserver-ceiling.ts";
+import { appSetBench } from "./appset.ts";
 import { atRest } from "./at-rest.ts";
 import { auditBench } from "./audit.ts";
 import { type ColdStartResult, coldStart } from "./cold-start.ts";
@@ -59,7 +62,7 @@ import { stackPlanOverhead } from "./stack-plan-overhead.ts";
 import { uiBundle } from "./ui-bundle.ts";
 import { uiList } from "./ui-list.ts";
 
-const ONLY = ["stacks", "apps", "hooks", "audit", "gitea", "previews", "api", "ui", "all"] as const;
+const ONLY = ["stacks", "apps", "hooks", "audit", "gitea", "previews", "api", "ui", "appset", "all"] as const;
 const SLOW_HOOKS = "8. slow hooks";
 const GITEA_PUSH = "11. Gitea push to live";
 type Only = (typeof ONLY)[number];
@@ -233,6 +236,9 @@ async function main(): Promise<number> {
       // Its own Gitea, server and controller; its 510 apps and Stack are removed afterwards.
       if (which === "previews" || which === "all")
         rows.push(...(await guarded("13. previews", "", () => previewsBench(ctx))));
+      // Its own controller and 10 registered clusters; its apps are removed afterwards.
+      if (which === "appset" || which === "all")
+        rows.push(...(await guarded("14. appset", "", () => appSetBench(ctx))));
       if (which === "apps" || which === "all") rows.push(...(await appBenchmarks(ctx)));
       if (which === "api" || which === "all")
         rows.push(
