@@ -121,6 +121,14 @@ export async function syncApp(
       `no objects chosen to sync in application ${name}: leave resources out to sync the whole app`,
     );
   }
+  // One revision cannot name a commit of each source (Argo CD's per-source revisions are not offered).
+  if (options.revision && isMultiSource(app.spec)) {
+    throw new ActionError(
+      "invalid",
+      appId(namespace, name),
+      `application ${name} has ${app.spec.sources?.length} sources, so a sync cannot take one --revision; sync without it, or set each source's targetRevision in spec.sources`,
+    );
+  }
   const sync: SyncOptions = {
     ...(options.revision ? { revision: options.revision } : {}),
     ...(options.prune === true ? { prune: true } : {}),

@@ -127,7 +127,7 @@ describe("multi-source applications: charts from registries with values from Git
     assert.equal(await greeting(ns, "ms-oci-web"), "hello-from-git-prod");
   });
 
-  it("deploys a chart from the Helm repository with values from Git, and a push to the values repository alone deploys the new value", async () => {
+  it("deploys a chart from the Helm repository with values from Git; a push to the values repository alone deploys the new value, a rollback redeploys both recorded revisions, and one --revision is refused", async () => {
     const ns = await deploy("ms-repo-api", [
       valuesSource(),
       {
@@ -166,6 +166,39 @@ describe("multi-source applications: charts from registries with values from Git
     assert.equal(history.code, 0, history.stderr);
     assert.match(history.stdout, new RegExp(`${pushed.slice(0, 10)}, api@0\\.3\\.0`));
     assert.match(history.stdout, new RegExp(`${valuesSha.slice(0, 10)}, api@0\\.3\\.0`));
+
+    // A rollback deploys every source at the revisions the entry recorded, and stays pinned.
+    const rolled = await moor([
+      "app",
+      "rollback",
+      "ms-repo-api",
+      "1",
+      "--wait",
+      "--kubeconfig",
+      runSandboxKubeconfig(),
+    ]);
+    assert.equal(rolled.code, 0, rolled.stderr);
+    const pinned = await waitForApp(
+      "ms-repo-api",
+      "to be pinned to entry 1",
+      (a) => a.status?.pin?.historyId === 1 && a.status.sync.status === "Synced",
+      120_000,
+    );
+    assert.deepEqual(pinned.status?.sync.revisions, [valuesSha, "api@0.3.0"]);
+    assert.equal(await greeting(ns, "ms-repo-api"), "hello-from-git-prod");
+
+    // One --revision cannot name a commit of each source: refused before anything is asked.
+    const sync = await moor([
+      "app",
+      "sync",
+      "ms-repo-api",
+      "--revision",
+      "main",
+      "--kubeconfig",
+      runSandboxKubeconfig(),
+    ]);
+    assert.notEqual(sync.code, 0);
+    assert.match(sync.stderr, /has 2 sources, so a sync cannot take one --revision/);
   });
 
   it("stalls naming the source and the file when a $values path leaves the values repository, applying nothing", async () => {
