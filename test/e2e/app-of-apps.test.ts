@@ -28,6 +28,7 @@ const CHILD_B = `aoa-b-${RUN}`;
 const BROKEN = `aoa-broken-${RUN}`;
 const TENANT_ROOT = `aoa-tenant-${RUN}`;
 const ESCAPE = `aoa-escape-${RUN}`;
+const STRAY = `aoa-stray-${RUN}`;
 const TEAM = `aoa-team-${RUN}`;
 const SET = `aoa-set-${RUN}`;
 const SET_APPS = [`aoa-s1-${RUN}`, `aoa-s2-${RUN}`];
@@ -206,7 +207,7 @@ describe("App of apps: waves order whole apps, children stay inside their parent
     );
   });
 
-  it("refuses a tenant's child that names another project in the controller namespace, naming it, and creates nothing", async () => {
+  it("refuses a tenant's children that name another project in the controller namespace or live where their project does not admit them, naming each, and creates nothing", async () => {
     await kubectlOk(["apply", "-f", "-"], {
       input: JSON.stringify({
         apiVersion: "mooring.dev/v1alpha1",
@@ -221,6 +222,11 @@ describe("App of apps: waves order whole apps, children stay inside their parent
     });
     await git.createRepo("tenant", {
       "apps/escape.yaml": child(git, ESCAPE, "b", 0, { project: "default" }),
+      // In a namespace of its own, with the tenant's project, which does not list that namespace.
+      "apps/stray.yaml": JSON.stringify({
+        ...JSON.parse(child(git, STRAY, "b", 0, { project: TEAM })),
+        metadata: { name: STRAY, namespace: STRAY },
+      }),
     });
     await applyApp(TENANT_ROOT, {
       project: TEAM,
@@ -242,7 +248,23 @@ describe("App of apps: waves order whole apps, children stay inside their parent
         `Application mooring/${TENANT_ROOT}: Application mooring/${ESCAPE} names project default, but an app of project ${TEAM} may create in mooring only children of project ${TEAM}`,
       ),
     );
+    assert.match(
+      stalled?.message ?? "",
+      new RegExp(
+        `Application mooring/${TENANT_ROOT}: Application ${STRAY}/${STRAY}: namespace ${STRAY} is not in project ${TEAM}'s sourceNamespaces`,
+      ),
+    );
     assert.match(stalled?.message ?? "", /nothing was applied$/);
     assert.equal(await findApp(ESCAPE), null, "the child was never created");
+    const stray = await kubectl([
+      "get",
+      "applications",
+      "-A",
+      "--field-selector",
+      `metadata.name=${STRAY}`,
+      "-o",
+      "name",
+    ]);
+    assert.equal(stray.stdout.trim(), "", "the stray child was never created");
   });
 });
