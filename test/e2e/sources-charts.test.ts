@@ -1,7 +1,8 @@
 // User stories: a team deploys a chart published to an OCI registry by version range and moves
 // to a new release with a refresh; another deploys a chart from a password-protected Helm
-// repository with the credentials in a repository Secret; a third names a private OCI registry in
-// Argo CD's bare-host form, is told credentials are refused until a repository Secret for the
+// repository with the credentials in a repository Secret, and a chart such a repository lists on
+// another host is pulled without the password going there; a third names a private OCI registry
+// in Argo CD's bare-host form, is told credentials are refused until a repository Secret for the
 // registry appears, then deploys without a restart; a chart or version that is not published
 // stalls the app with a message naming what was asked for; the passwords show nowhere, not even
 // on a command line.
@@ -23,6 +24,7 @@ const PASSWORD = "chart-repo-pw-7f3e9a";
 const CREDS_SECRET = "charts-e2e-creds";
 const REGISTRY_PASSWORD = "oci-registry-pw-c41d08";
 const REGISTRY_SECRET = "charts-e2e-registry-creds";
+const FRONT_SECRET = "charts-e2e-front-creds";
 
 /** Repository Secret in the controller namespace, applied server-side. */
 async function applyRepoSecret(name: string, type: string, data: Record<string, string>): Promise<void> {
@@ -68,9 +70,12 @@ describe("charts from OCI registries and Helm repositories", () => {
   let registry: OciRegistry;
   let privateRegistry: OciRegistry;
   let repository: HelmRepository;
+  /** A repository behind a password whose index.yaml lists charts kept on `elsewhere`. */
+  let front: HelmRepository;
+  let elsewhere: HelmRepository;
   let controller: RunningController;
   const fleet = appFleet();
-  const apps = ["oci-web", "repo-api", "private-vault", "oci-missing", "repo-missing"];
+  const apps = ["oci-web", "repo-api", "front-moved", "private-vault", "oci-missing", "repo-missing"];
 
   before(async () => {
     await ensureInstalled();
@@ -85,6 +90,15 @@ describe("charts from OCI registries and Helm repositories", () => {
       username: "deployer",
       password: PASSWORD,
     });
+    elsewhere = await startHelmRepository();
+    await elsewhere.add("moved", "0.2.0");
+    front = await startHelmRepository({ username: "deployer", password: PASSWORD });
+    await front.serveIndex(await elsewhere.index());
+    await applyRepoSecret(FRONT_SECRET, "repository", {
+      url: front.url,
+      username: "deployer",
+      password: PASSWORD,
+    });
     controller = await startController();
   });
 
@@ -94,8 +108,24 @@ describe("charts from OCI registries and Helm repositories", () => {
     await registry?.close();
     await privateRegistry?.close();
     await repository?.close();
-    await kubectl(["delete", "secret", CREDS_SECRET, REGISTRY_SECRET, "-n", "mooring", "--ignore-not-found"]);
+    await front?.close();
+    await elsewhere?.close();
+    await kubectl([
+      "delete",
+      "secret",
+      CREDS_SECRET,
+      REGISTRY_SECRET,
+      FRONT_SECRET,
+      "-n",
+      "mooring",
+      "--ignore-not-found",
+    ]);
   });
+
+  /** The app once its Stalled condition is True. */
+  function stalled(name: string) {
+    return waitForApp(name, "to be Stalled", (a) => condition(a, "Stalled")?.status === "True", 60_000);
+  }
 
   async function deployedChartVersion(ns: string, name: string): Promise<string> {
     return kubectlOk([
@@ -145,6 +175,26 @@ describe("charts from OCI registries and Helm repositories", () => {
     assert.ok(served.includes("/charts/api-0.1.0.tgz"), JSON.stringify(repository.requests));
   });
 
+  it("pulls a chart that a password-protected repository's index lists on another host without sending that host the password", async () => {
+    const ns = await fleet.deploy("front-moved", {
+      repoURL: front.url,
+      chart: "moved",
+      targetRevision: "0.2.0",
+    });
+    await waitForApp("front-moved", "to deploy moved@0.2.0", syncedAndHealthy("moved@0.2.0"), 120_000);
+    assert.equal(await deployedChartVersion(ns, "front-moved"), "0.2.0");
+    assert.ok(
+      front.requests.some((r) => r.path === "/charts/index.yaml" && r.authorized),
+      JSON.stringify(front.requests),
+    );
+    const downloads = elsewhere.requests.filter((r) => r.path === "/charts/moved-0.2.0.tgz");
+    assert.ok(downloads.length > 0, JSON.stringify(elsewhere.requests));
+    assert.ok(
+      downloads.every((r) => !r.sentCredentials),
+      "the other host received an Authorization header",
+    );
+  });
+
   it("stalls an app on a private OCI registry named by bare host until a repository Secret for the registry gives it credentials, then deploys without a restart", async () => {
     const commandLines = watchCommandLines([
       REGISTRY_PASSWORD,
@@ -156,12 +206,7 @@ describe("charts from OCI registries and Helm repositories", () => {
         chart: "vault",
         targetRevision: "1.0.0",
       });
-      const refused = await waitForApp(
-        "private-vault",
-        "to be Stalled",
-        (a) => condition(a, "Stalled")?.status === "True",
-        60_000,
-      );
+      const refused = await stalled("private-vault");
       assert.equal(condition(refused, "Stalled")?.reason, "SourceAuthFailed");
       assert.match(
         condition(refused, "Stalled")?.message ?? "",
@@ -192,12 +237,7 @@ describe("charts from OCI registries and Helm repositories", () => {
       chart: "web",
       targetRevision: "3.*",
     });
-    const noVersion = await waitForApp(
-      "oci-missing",
-      "to be Stalled",
-      (a) => condition(a, "Stalled")?.status === "True",
-      60_000,
-    );
+    const noVersion = await stalled("oci-missing");
     assert.equal(condition(noVersion, "Stalled")?.reason, "RevisionNotFound");
     assert.match(
       condition(noVersion, "Stalled")?.message ?? "",
@@ -209,12 +249,7 @@ describe("charts from OCI registries and Helm repositories", () => {
       chart: "nothing",
       targetRevision: "1.0.0",
     });
-    const noChart = await waitForApp(
-      "repo-missing",
-      "to be Stalled",
-      (a) => condition(a, "Stalled")?.status === "True",
-      60_000,
-    );
+    const noChart = await stalled("repo-missing");
     assert.match(
       condition(noChart, "Stalled")?.message ?? "",
       new RegExp(`chart nothing is not in ${repository.url}.*"1\\.0\\.0"`),

@@ -170,8 +170,15 @@ export interface HelmRepository {
   url: string;
   /** Packages a chart into the repository and regenerates index.yaml with `helm repo index`. */
   add(name: string, version: string, files?: ChartFiles): Promise<void>;
-  /** Requests answered so far, by path, with whether they carried valid credentials. */
-  requests: { path: string; authorized: boolean }[];
+  /**
+   * Requests answered so far, by path, with whether they carried valid credentials and whether
+   * they carried any Authorization header at all.
+   */
+  requests: { path: string; authorized: boolean; sentCredentials: boolean }[];
+  /** The index.yaml served now. */
+  index(): Promise<string>;
+  /** Serves this index.yaml instead, say another repository's, whose chart URLs point there. */
+  serveIndex(text: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -190,7 +197,7 @@ export async function startHelmRepository(auth?: {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     const authorized = expected === undefined || req.headers.authorization === expected;
-    requests.push({ path, authorized });
+    requests.push({ path, authorized, sentCredentials: req.headers.authorization !== undefined });
     if (!authorized) {
       res.writeHead(401, { "www-authenticate": 'Basic realm="charts"' }).end();
       return;
@@ -214,6 +221,8 @@ export async function startHelmRepository(auth?: {
       await packageChart(work, name, version, files, root);
       await runHelm(work, ["repo", "index", root, "--url", url]);
     },
+    index: () => readFile(join(root, "index.yaml"), "utf8"),
+    serveIndex: (text) => writeFile(join(root, "index.yaml"), text),
     async close() {
       await new Promise((resolve) => server.close(resolve));
       await rm(work, { recursive: true, force: true });
