@@ -203,6 +203,17 @@ describe("rejecting what is not a manifest", () => {
     assert.match(result.skipped?.[0]?.reason ?? "", /no document has apiVersion or kind/);
   });
 
+  it("names files that hold no Kubernetes object as unrendered when nothing else rendered", async () => {
+    const repo = await makeRepo({
+      "app/values.yaml": "replicas: 2\n",
+      "app/app.cue": "x",
+    });
+    repos.push(repo);
+    const result = await render(inputFor(repo, { source: { repoURL: "r", path: "app" } }));
+    assert.deepEqual(result.objects, []);
+    assert.deepEqual(result.unrendered, ["app/app.cue", "app/values.yaml (holds no Kubernetes object)"]);
+  });
+
   it("lists no more than the status limit of skipped files, and says how many more there are", async () => {
     const tree: Tree = { "app/cm.yaml": configMap("kept") };
     for (let i = 10; i < 35; i++) tree[`app/values-${i}.yaml`] = `n: ${i}\n`;

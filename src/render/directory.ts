@@ -96,7 +96,10 @@ export async function renderDirectory(
     if (stray) skipped.push(origin);
     objects.push(...parsed);
   }
-  return { objects, skipped: skippedList(skipped), unrendered: objects.length === 0 ? passedOver : [] };
+  // Nothing rendered: files passed over and files that held no object both explain why.
+  const unrendered =
+    objects.length === 0 ? [...passedOver, ...skipped.map((f) => `${f} (holds no Kubernetes object)`)] : [];
+  return { objects, skipped: skippedList(skipped), unrendered };
 }
 
 const SKIP_REASON = "no document has apiVersion or kind: not Kubernetes objects";

@@ -166,12 +166,17 @@ describe("Jsonnet sources and empty renders", { concurrency: false }, () => {
     assert.equal(condition(app, "Ready")?.status, "False");
   });
 
-  it("stalls, and prunes nothing, when the folder holds only files Mooring does not render", async () => {
+  it("stalls, and prunes nothing, when the folder holds only files Mooring does not render or YAML that is no object", async () => {
     const ns = await fleet.deploy("kept", source("kept"));
     await waitForApp("kept", "to be Synced and Healthy", syncedAndHealthy());
     await git.commit(
       "jsonnet",
-      { "kept/config.yaml": null, "kept/app.cue": "kept: true\n", "kept/README.txt": "moved to CUE\n" },
+      {
+        "kept/config.yaml": null,
+        "kept/app.cue": "kept: true\n",
+        "kept/README.txt": "moved to CUE\n",
+        "kept/values.yaml": "replicas: 2\n",
+      },
       "rewrite the kept app in CUE",
     );
     await refreshApp("kept");
@@ -179,7 +184,7 @@ describe("Jsonnet sources and empty renders", { concurrency: false }, () => {
     const message = condition(app, "Stalled")?.message ?? "";
     assert.match(
       message,
-      /source path "kept" rendered no objects but holds files Mooring does not render: kept\/README\.txt, kept\/app\.cue;/,
+      /source path "kept" rendered no objects but holds files Mooring does not render: kept\/README\.txt, kept\/app\.cue, kept\/values\.yaml \(holds no Kubernetes object\);/,
     );
     assert.match(message, /allowEmpty/);
     assert.equal(condition(app, "Ready")?.status, "False");
