@@ -2,7 +2,8 @@
 // now would change in the cluster.
 //
 // Both commits are rendered exactly as a sync renders them (AppReconciler.renderForPreview: the
-// same renderers in the same sandbox, the same project checks, the destination's discovery), then
+// same renderers in the same sandbox, the same project checks, the destination's discovery; for a
+// multi-source app every source, a chart from a registry with values files from the PR), then
 // placed as a sync places them (namespace defaulted, tracking annotation added) so that the two
 // sides differ only where the PR differs. The Git change set compares the two renders as they
 // are; the live change set compares the head's server-side dry run (the request a sync's compare
@@ -45,18 +46,27 @@ export interface AppPreviewResult {
   headObjects: KubeObject[];
 }
 
+/**
+ * The revisions a preview renders are commits; for a multi-source app each is one revision per
+ * source joined in source order (core/app-sources.ts joinRevisions): the PR's commit for the
+ * sources on its repository that follow its base branch, where every other source stands now
+ * (a chart's `chart@version`) for the rest (src/preview/pipeline.ts).
+ */
 export interface AppPreviewer {
   previewApp(
     app: Application,
-    baseSha: string,
-    headSha: string,
+    baseRevision: string,
+    headRevision: string,
     options?: AppPreviewOptions,
   ): Promise<AppPreviewResult>;
 }
 
 /** What the app reconciler lends a preview (AppReconciler.renderForPreview). */
 export interface PreviewRenderSource {
-  renderForPreview(app: Application, sha: string): Promise<{ client: KubeClient; objects: KubeObject[] }>;
+  renderForPreview(
+    app: Application,
+    revision: string,
+  ): Promise<{ client: KubeClient; objects: KubeObject[] }>;
 }
 
 export interface AppPreviewsOptions {
@@ -81,8 +91,8 @@ export class AppPreviews implements AppPreviewer {
 
   async previewApp(
     app: Application,
-    baseSha: string,
-    headSha: string,
+    baseRevision: string,
+    headRevision: string,
     options: AppPreviewOptions = {},
   ): Promise<AppPreviewResult> {
     const { signal } = options;
@@ -91,9 +101,9 @@ export class AppPreviews implements AppPreviewer {
       preview: { ...target, status: "render-error", error },
       headObjects: [],
     });
-    const base = await this.render(app, baseSha);
+    const base = await this.render(app, baseRevision);
     signal?.throwIfAborted();
-    const head = await this.render(app, headSha);
+    const head = await this.render(app, headRevision);
     signal?.throwIfAborted();
     if ("failure" in head) return failed(head.failure);
     const { client } = head;
@@ -120,13 +130,13 @@ export class AppPreviews implements AppPreviewer {
     };
   }
 
-  /** The app rendered at a commit, or what the renderer or the project blamed. */
+  /** The app rendered at a revision, or what the renderer or the project blamed. */
   private async render(
     app: Application,
-    sha: string,
+    revision: string,
   ): Promise<{ client: KubeClient; objects: KubeObject[] } | { failure: RenderFailure }> {
     try {
-      return await this.source.renderForPreview(app, sha);
+      return await this.source.renderForPreview(app, revision);
     } catch (err) {
       if (err instanceof ProjectViolation) return { failure: { message: err.message } };
       if (!(err instanceof RenderError)) throw err;

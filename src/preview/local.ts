@@ -1,12 +1,11 @@
 // `moor preview`: the report of a pull request for two revisions of a repository, with no forge
-// and no pull request. The targets are those reading the repository and following the base
-// branch (src/core/preview/candidates.ts), as for a PR into it. Who asks decides the Stacks:
+// and no pull request. The targets are those with a source reading the repository and following
+// the base branch (src/core/preview/candidates.ts), as for a PR into it. Who asks decides the Stacks:
 // only Stacks of projects where the caller may `plan` are planned (the API server says which);
 // the others wait, saying which verb is missing. Nothing is posted anywhere.
 import { candidateTargets, needsDefaultBranch } from "../core/preview/candidates.ts";
 import type { LocalPreviewAnswer, LocalPreviewRequest } from "../core/preview/protocol.ts";
 import { LOCAL_PLAN_WAIT, previewStatus } from "../core/preview/status.ts";
-import { parseRepoLocation, sameRepository } from "../core/repo-url.ts";
 import { type PreviewRunDeps, runPreview, type StackGate } from "./pipeline.ts";
 import type { PreviewCandidate } from "./targets.ts";
 
@@ -22,12 +21,8 @@ export async function previewLocally(
     git.head(repoURL, request.base, true),
     git.head(repoURL, request.head, true),
   ]);
-  const repo = parseRepoLocation(repoURL);
-  const readers = targets.filter((c) => {
-    const location = parseRepoLocation(c.repoURL);
-    return repo !== undefined && location !== undefined && sameRepository(repo, location);
-  });
-  const isDefault = needsDefaultBranch(readers) && (await git.head(repoURL, "HEAD", true)) === baseSha;
+  const isDefault =
+    needsDefaultBranch(repoURL, targets) && (await git.head(repoURL, "HEAD", true)) === baseSha;
   const planProjects = new Set(request.planProjects);
   const stackGate: StackGate = (stack) =>
     planProjects.has(stack.project)
@@ -41,7 +36,7 @@ export async function previewLocally(
     baseRef: request.base,
     baseSha,
     headSha,
-    candidates: candidateTargets(repoURL, request.base, isDefault, readers),
+    candidates: candidateTargets(repoURL, request.base, isDefault, targets),
     stackGate,
     live: request.live ?? true,
     ...(signal ? { signal } : {}),

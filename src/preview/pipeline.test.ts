@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import type { KubeObject } from "../core/objects.ts";
 import type { ChangedPath } from "../core/preview/affected.ts";
 import { summariseApp } from "../core/preview/app-summary.ts";
+import { candidateTargets } from "../core/preview/candidates.ts";
 import type { PolicyRule } from "../core/preview/policy.ts";
 import { previewStatus } from "../core/preview/status.ts";
 import { createLogger } from "../util/log.ts";
@@ -67,9 +68,12 @@ const RULES: Record<string, PolicyRule[]> = {
 function deps(changes: ChangedPath[], reads: Record<string, string[]>) {
   const readsAsked: string[] = [];
   const rendered: string[] = [];
+  const revisions: string[] = [];
+  const resolved: string[] = [];
   const apps: AppPreviewer = {
-    previewApp: async (a) => {
+    previewApp: async (a, baseRevision, headRevision) => {
       rendered.push(a.metadata.name);
+      revisions.push(`${baseRevision} -> ${headRevision}`);
       const head = [deployment(a.metadata.name === "web")];
       return {
         preview: {
@@ -92,7 +96,10 @@ function deps(changes: ChangedPath[], reads: Record<string, string[]>) {
   };
   const run: PreviewRunDeps = {
     git: {
-      head: async () => "b".repeat(40),
+      head: async (repoURL, revision, _force, chart) => {
+        resolved.push(`${repoURL} ${revision}${chart ? ` chart ${chart}` : ""}`);
+        return chart ? `${chart}@1.2.3` : "c".repeat(40);
+      },
       fetch: async () => ({ dir: "/base" }),
       changedFiles: async () => changes,
       isAncestor: async () => false,
@@ -107,7 +114,7 @@ function deps(changes: ChangedPath[], reads: Record<string, string[]>) {
     policies: async (project) => RULES[project] ?? [],
     log: createLogger({ level: "error" }),
   };
-  return { run, readsAsked, rendered };
+  return { run, readsAsked, rendered, revisions, resolved };
 }
 
 const input = (candidates: PreviewCandidate[]) => ({
@@ -115,7 +122,7 @@ const input = (candidates: PreviewCandidate[]) => ({
   baseRef: "main",
   baseSha: "a".repeat(40),
   headSha: "b".repeat(40),
-  candidates,
+  candidates: candidateTargets(REPO, "main", true, candidates),
   stackGate: () => ({ plan: true as const }),
 });
 
@@ -186,5 +193,64 @@ describe("the preview of a change", () => {
       { namespace: "infra", name: "db", status: "awaiting-plan", reason: "a writer must comment /moor plan" },
     ]);
     assert.deepEqual(report.violations, []);
+  });
+
+  describe("of a multi-source app", () => {
+    const CHARTS = "oci://registry.example/charts";
+    const shop = candidateOf({
+      apiVersion: "mooring.dev/v1alpha1",
+      kind: "Application",
+      metadata: { namespace: "mooring", name: "shop" },
+      spec: {
+        sources: [
+          {
+            repoURL: CHARTS,
+            chart: "shop",
+            targetRevision: "1.x",
+            helm: { valueFiles: ["$values/envs/prod.yaml"] },
+          },
+          { repoURL: REPO, targetRevision: "main", ref: "values" },
+          {
+            repoURL: REPO,
+            targetRevision: "main",
+            path: "apps/shop-extras",
+            helm: { valueFiles: ["$values/x.yaml", "local.yaml"] },
+          },
+        ],
+      },
+    }) as PreviewCandidate;
+
+    it("renders a chart at the version it stands at with the values file the PR changes, both sides", async () => {
+      const { run, rendered, revisions, resolved, readsAsked } = deps(
+        [{ kind: "modified", path: "envs/prod.yaml" }],
+        {},
+      );
+      const { report } = await runPreview(run, input([shop, app("web", "apps/web")]));
+      assert.deepEqual(
+        report.apps.map((a) => a.name),
+        ["shop"],
+      );
+      assert.deepEqual(rendered, ["shop"]);
+      const [a, b] = ["a".repeat(40), "b".repeat(40)];
+      assert.deepEqual(revisions, [`shop@1.2.3,${a},${a} -> shop@1.2.3,${b},${b}`]);
+      assert.deepEqual(resolved, [`${CHARTS} 1.x chart shop`], "the chart is resolved once, for both sides");
+      assert.deepEqual(readsAsked, ["apps/web"], "the values file covers shop before anything of it is read");
+    });
+
+    it("renders it when a folder of its own changes, asking what that folder reads with its own values entries only", async () => {
+      const { run, rendered, readsAsked } = deps([{ kind: "modified", path: "base/cm.yaml" }], {
+        "apps/shop-extras": ["base"],
+      });
+      await runPreview(run, input([shop]));
+      assert.deepEqual(rendered, ["shop"]);
+      assert.deepEqual(readsAsked, ["apps/shop-extras"]);
+    });
+
+    it("leaves it out when the PR touches neither its folders nor the values files it names", async () => {
+      const { run, rendered } = deps([{ kind: "modified", path: "envs/staging.yaml" }], {});
+      const { report } = await runPreview(run, input([shop]));
+      assert.deepEqual(report.apps, []);
+      assert.deepEqual(rendered, []);
+    });
   });
 });

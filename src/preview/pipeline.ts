@@ -12,11 +12,15 @@
 
 import { mapLimit } from "../controller/compare.ts";
 import type { ControllerMetrics } from "../controller/metrics.ts";
+import { isMultiSource, joinRevisions, rendersObjects } from "../core/app-sources.ts";
+import type { Application } from "../core/application.ts";
 import type { ChangedPath } from "../core/preview/affected.ts";
 import { type AffectedTarget, affectedTargets, type PreviewTarget } from "../core/preview/affected.ts";
+import type { Following } from "../core/preview/candidates.ts";
 import { type CompiledPolicies, checkObjects, checkPlan, compilePolicies } from "../core/preview/policy.ts";
 import { type TargetProjects, targetKey } from "../core/preview/protocol.ts";
 import type { AppPreview, PolicyViolation, PreviewReport, StackPreview } from "../core/preview/report.ts";
+import { ownPaths, ownValueFiles, refValueReads } from "../core/preview/sources.ts";
 import type { Logger } from "../util/log.ts";
 import type { AppPreviewer } from "./app-preview.ts";
 import type { ReadsInput } from "./reads.ts";
@@ -28,8 +32,11 @@ const READS_CONCURRENCY = 16;
 
 /** What previews need of git (the controller's SourceResolver). */
 export interface PreviewGit {
-  /** The commit a branch, tag or commit names now; `force` skips the cache. */
-  head(repoURL: string, revision: string, force?: boolean): Promise<string>;
+  /**
+   * The commit a branch, tag or commit names now (with `chart`, the chart's `chart@version` a
+   * version or range names now); `force` skips the cache.
+   */
+  head(repoURL: string, revision: string, force?: boolean, chart?: string): Promise<string>;
   fetch(repoURL: string, sha: string): Promise<{ dir: string }>;
   changedFiles(repoURL: string, baseSha: string, headSha: string): Promise<ChangedPath[]>;
   isAncestor(repoURL: string, ancestorSha: string, descendantSha: string): Promise<boolean>;
@@ -57,8 +64,11 @@ export interface PreviewRunInput {
   baseRef: string;
   baseSha: string;
   headSha: string;
-  /** The targets following the base (candidates.ts); only the affected ones are previewed. */
-  candidates: readonly PreviewCandidate[];
+  /**
+   * The targets following the base, each with its sources that do (candidates.ts); only the
+   * affected ones are previewed.
+   */
+  candidates: readonly Following<PreviewCandidate>[];
   stackGate: StackGate;
   /** Compare with the live cluster too; default true. */
   live?: boolean;
@@ -134,11 +144,11 @@ export async function runPreview(deps: PreviewRunDeps, input: PreviewRunInput): 
   return { report, projects, affected: affected.list };
 }
 
-/** The affected candidates: by their own paths first, then by what the others read. */
+/** The affected candidates: by their own paths and `$ref` values files first, then by what the others read. */
 async function affectedCandidates(deps: PreviewRunDeps, input: PreviewRunInput) {
   const { repoURL, baseSha, headSha } = input;
   const changes = await deps.git.changedFiles(repoURL, baseSha, headSha);
-  const owner = new Map<PreviewTarget, PreviewCandidate>();
+  const owner = new Map<PreviewTarget, Following<PreviewCandidate>>();
   const plain = input.candidates.map((c) => {
     // Every candidate was matched to this repository already; its URL may be spelt otherwise (ssh).
     const target: PreviewTarget = {
@@ -146,7 +156,8 @@ async function affectedCandidates(deps: PreviewRunDeps, input: PreviewRunInput) 
       namespace: c.namespace,
       name: c.name,
       repoURL,
-      path: c.path,
+      paths: ownPaths(c.sources, c.following),
+      reads: refValueReads(c.sources, c.following),
     };
     owner.set(target, c);
     return target;
@@ -157,38 +168,71 @@ async function affectedCandidates(deps: PreviewRunDeps, input: PreviewRunInput) 
     const { dir } = await deps.git.fetch(repoURL, baseSha);
     await mapLimit(rest, READS_CONCURRENCY, async (target) => {
       input.signal?.throwIfAborted();
-      const c = owner.get(target) as PreviewCandidate;
-      target.reads = await deps
-        .reads(dir, {
-          kind: c.kind,
-          path: c.path,
-          ...(c.helmValueFiles ? { helmValueFiles: c.helmValueFiles } : {}),
-        })
-        .catch((err: unknown) => {
-          deps.log.warn("preview: could not tell what a target reads; only its own path counts", {
-            target: `${c.kind} ${c.namespace}/${c.name}`,
-            error: String(err),
+      const c = owner.get(target) as Following<PreviewCandidate>;
+      const rendered = c.following.flatMap((i) => {
+        const source = c.sources[i];
+        return source && rendersObjects(source) && !source.chart ? [source] : [];
+      });
+      for (const source of rendered) {
+        const valueFiles = ownValueFiles(source);
+        const reads = await deps
+          .reads(dir, {
+            kind: c.kind,
+            path: source.path ?? "",
+            ...(valueFiles.length > 0 ? { helmValueFiles: valueFiles } : {}),
+          })
+          .catch((err: unknown) => {
+            deps.log.warn("preview: could not tell what a target reads; only its own path counts", {
+              target: `${c.kind} ${c.namespace}/${c.name}`,
+              error: String(err),
+            });
+            return [];
           });
-          return [];
-        });
+        target.reads = [...(target.reads ?? []), ...reads];
+      }
     });
   }
   return {
     list: affectedTargets(repoURL, changes, plain),
-    candidateOf: (target: PreviewTarget) => owner.get(target) as PreviewCandidate,
+    candidateOf: (target: PreviewTarget) => owner.get(target) as Following<PreviewCandidate>,
   };
+}
+
+/**
+ * What an app is rendered at for a preview, base then head: the commit itself for a
+ * single-source app; for a multi-source one a revision per source, joined in source order
+ * (core/app-sources.ts), the following sources at the commit and every other source where it
+ * stands now (resolved once, so both sides differ only by the pull request).
+ */
+async function previewRevisions(
+  deps: PreviewRunDeps,
+  c: Following<PreviewCandidate>,
+  app: Application,
+  input: PreviewRunInput,
+): Promise<{ base: string; head: string }> {
+  if (!isMultiSource(app.spec)) return { base: input.baseSha, head: input.headSha };
+  const standing = await Promise.all(
+    c.sources.map((s, i) =>
+      c.following.includes(i)
+        ? undefined
+        : deps.git.head(s.repoURL, s.targetRevision || "HEAD", false, s.chart),
+    ),
+  );
+  const at = (sha: string) => joinRevisions(standing.map((r) => r ?? sha));
+  return { base: at(input.baseSha), head: at(input.headSha) };
 }
 
 async function previewOneApp(
   deps: PreviewRunDeps,
   policies: PolicyBook,
-  c: PreviewCandidate,
+  c: Following<PreviewCandidate>,
   input: PreviewRunInput,
 ): Promise<{ preview: AppPreview; violations: PolicyViolation[] }> {
   const target = { namespace: c.namespace, name: c.name };
   if (c.kind !== "Application") throw new Error(`${c.kind} ${c.namespace}/${c.name} is not an Application`);
   try {
-    const result = await deps.apps.previewApp(c.object, input.baseSha, input.headSha, {
+    const revisions = await previewRevisions(deps, c, c.object, input);
+    const result = await deps.apps.previewApp(c.object, revisions.base, revisions.head, {
       live: input.live ?? true,
       ...(input.signal ? { signal: input.signal } : {}),
     });

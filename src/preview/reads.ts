@@ -21,6 +21,7 @@ import { type FileHandle, open, readdir, realpath, stat } from "node:fs/promises
 import { basename, join, relative } from "node:path";
 import { parse } from "yaml";
 import { joinRepoPath, repoPathSegments } from "../core/preview/affected.ts";
+import { valueFileFolder } from "../core/preview/sources.ts";
 import { findKustomization, HELM_CHART_FILE } from "../render/detect.ts";
 import { looksRemote } from "../render/kustomize-roots.ts";
 import { isInside } from "../render/path-safety.ts";
@@ -29,7 +30,7 @@ export interface ReadsInput {
   kind: "Application" | "Stack";
   /** The target's path in the repository ("" for the root). */
   path: string;
-  /** spec.source.helm.valueFiles, as written (relative to `path`). */
+  /** The source's helm.valueFiles as written (relative to `path`), without `$ref/` entries. */
   helmValueFiles?: readonly string[];
 }
 
@@ -209,18 +210,6 @@ async function moduleReferences(checkout: Checkout, dir: string): Promise<Refere
     }
   }
   return out;
-}
-
-/**
- * The part of a Helm value file entry that names a fixed place: the entry itself, or for a
- * glob or a build variable (`envs/$ARGOCD_APP_NAME.yaml`) the folder before the first segment
- * holding one; undefined for a URL.
- */
-function valueFileFolder(entry: string): string | undefined {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) return undefined;
-  const segments = entry.split("/");
-  const variable = segments.findIndex((segment) => /[*?[$]/.test(segment));
-  return variable < 0 ? entry : segments.slice(0, variable).join("/") || (entry.startsWith("/") ? "/" : ".");
 }
 
 /**

@@ -233,7 +233,8 @@ function setup(options: { changed?: ChangedPath[]; targets?: KubeObject[] } = {}
       forges: { list: async () => [configured] },
       targets: () => options.targets ?? [app("web", "apps/web"), app("api", "apps/api"), stack],
       git: {
-        head: async (_repo, revision) => (revision === "HEAD" || revision === "main" ? BASE : revision),
+        head: async (_repo, revision, _force, chart) =>
+          chart ? `${chart}@1.2.0` : revision === "HEAD" || revision === "main" ? BASE : revision,
         fetch: async () => ({ dir: "/checkout/base" }),
         changedFiles: async () => {
           if (gitDown.failures > 0) {
@@ -552,5 +553,57 @@ describe("pull-request previews", () => {
     assert.equal(planned.report.stacks[0]?.status, "planned");
     assert.equal(planned.status.state, "success");
     assert.equal(forge.comments.length + forge.statuses.length, 0, "nothing posted to the forge");
+  });
+
+  it("previews a chart app whose values come from the PR's repository, and sees its merge applied through that source", async () => {
+    const chartApp: KubeObject = {
+      apiVersion: "mooring.dev/v1alpha1",
+      kind: "Application",
+      metadata: { namespace: "mooring", name: "shop" },
+      spec: {
+        project: "team-a",
+        sources: [
+          {
+            repoURL: "oci://registry.local/charts",
+            chart: "shop",
+            targetRevision: "1.x",
+            helm: { valueFiles: ["$values/envs/prod.yaml"] },
+          },
+          // The same repository as the forge serves it, spelt otherwise.
+          { repoURL: "http://git.local:3000/Team/App", targetRevision: "main", ref: "values" },
+        ],
+      },
+    };
+    const { service, forge, apps, audit, ancestors } = setup({
+      changed: [{ kind: "modified", path: "envs/prod.yaml" }],
+      targets: [chartApp, app("web", "apps/web")],
+    });
+    forge.pull(14);
+    assert.deepEqual(await service.nudge(nudge(14)), { accepted: true });
+    await service.idle();
+    assert.deepEqual(
+      apps.calls.map((c) => c.app),
+      ["shop"],
+    );
+    assert.equal(
+      apps.calls[0]?.head,
+      `shop@1.2.0,${HEAD1}`,
+      "the chart where it stands, the values at the PR's head",
+    );
+    assert.match(forge.commentsOn(14)[0]?.body ?? "", /mooring\/shop/);
+    forge.pull(14, { state: "merged", mergeCommitSha: MERGE });
+    await service.nudge(nudge(14, "merged"));
+    await service.idle();
+    const applied = "f".repeat(40);
+    ancestors.add(`${MERGE}..${applied}`);
+    audit.listener?.(
+      appliedEntry("Application", "mooring", "shop", {
+        revision: `shop@1.2.0,${applied}`,
+        phase: "Succeeded",
+      }),
+      60,
+    );
+    await service.idle();
+    assert.equal((await service.get(REPO_URL, 14))?.report.applied?.commit, applied);
   });
 });

@@ -22,6 +22,7 @@
 //
 // A poll (every pollIntervalMs) backs up lost webhooks. Everything lives in memory, bounded (the
 // last `maxStored` PRs), and only on the leader: a new leader rebuilds it from the next poll.
+import { splitRevisions } from "../core/app-sources.ts";
 import type { AuditActor, AuditEntry, AuditKind } from "../core/audit/record.ts";
 import type { JsonMap } from "../core/json.ts";
 import type { KubeObject } from "../core/objects.ts";
@@ -45,6 +46,7 @@ import {
   refusedPlanRequest,
 } from "../core/preview/pull-lifecycle.ts";
 import { type PreviewReport, targetLabel } from "../core/preview/report.ts";
+import type { PreviewSource } from "../core/preview/sources.ts";
 import { type CommitStatus, fitDescription, previewStatus, STATUS_CONTEXT } from "../core/preview/status.ts";
 import { redactRepoURL } from "../core/repo-url.ts";
 import { type ForgeClient, type PullRequest, type RepoRef, repoPath } from "../forge/forge.ts";
@@ -168,7 +170,7 @@ export class PreviewService {
         accepted: false,
         reason: `no Application or Stack reads ${found.forge.name}:${repoPath(found.repo)}`,
       };
-    const pull = this.#pull(found, nudge.number, readers[0]?.repoURL ?? nudge.repoURL);
+    const pull = this.#pull(found, nudge.number, sourcesOn(found, readers)[0]?.repoURL ?? nudge.repoURL);
     if (nudge.kind === "comment") {
       if (!nudge.plan) return { accepted: false, reason: "the comment asks for nothing" };
       this.#enqueue(pull, false, (signal) => this.#planRequested(pull, nudge.commenter, signal));
@@ -214,11 +216,11 @@ export class PreviewService {
       return;
     }
     const repos = new Map<string, ForgeRepo & { repoURL: string }>();
-    for (const c of this.#candidates()) {
-      const found = forgeFor(forges, c.repoURL);
+    for (const source of this.#candidates().flatMap((c) => c.sources)) {
+      const found = source.chart ? undefined : forgeFor(forges, source.repoURL);
       if (!found) continue;
       const key = `${found.forge.name}/${repoPath(found.repo)}`;
-      if (!repos.has(key)) repos.set(key, { ...found, repoURL: c.repoURL });
+      if (!repos.has(key)) repos.set(key, { ...found, repoURL: source.repoURL });
     }
     for (const found of repos.values()) {
       if (this.#stopped.signal.aborted) return;
@@ -332,17 +334,15 @@ export class PreviewService {
     pull.requestedHead = pr.head.sha;
     const { git } = this.#deps;
     const found = { forge: pull.forge, repo: pull.repo };
-    const readers = this.#readers(found);
+    // Every reader reads this repository through a source; the repoURL given makes those one spelling.
+    const readers = this.#readers(found).map((c) => ({
+      ...c,
+      sources: c.sources.map((s) => (servedBy(found, s) ? { ...s, repoURL: pull.repoURL } : s)),
+    }));
     const isDefault =
-      needsDefaultBranch(readers) &&
+      needsDefaultBranch(pull.repoURL, readers) &&
       (await git.head(pull.repoURL, "HEAD", true)) === (await git.head(pull.repoURL, pr.base.ref, true));
-    // Every reader already reads this repository; the repoURL given makes them one spelling.
-    const candidates = candidateTargets(
-      pull.repoURL,
-      pr.base.ref,
-      isDefault,
-      readers.map((c) => ({ ...c, repoURL: pull.repoURL })),
-    );
+    const candidates = candidateTargets(pull.repoURL, pr.base.ref, isDefault, readers);
     const baseSha = pr.base.sha || (await git.head(pull.repoURL, pr.base.ref, true));
     const needsGate = candidates.some((c) => c.kind === "Stack");
     const writer = needsGate && !pr.fromFork ? await this.#isWriter(pull, pr.author, signal) : false;
@@ -578,18 +578,23 @@ export class PreviewService {
     const stored = pull.stored;
     const merge = pull.mergeCommitSha;
     if (stored?.state !== "merged" || !merge || !covers(stored.report, applied)) return false;
-    const contains =
-      applied.revision === merge ||
-      (await this.#deps.git.isAncestor(pull.repoURL, merge, applied.revision).catch((err: unknown) => {
+    // A multi-source app applied one revision per source (joined): the one containing the merge counts.
+    const commits = splitRevisions(applied.revision);
+    let contains = commits.find((commit) => commit === merge);
+    for (const commit of commits.filter((c) => c !== merge && /^[0-9a-f]{40,64}$/.test(c))) {
+      if (contains !== undefined) break;
+      const inIt = await this.#deps.git.isAncestor(pull.repoURL, merge, commit).catch((err: unknown) => {
         this.#deps.log.warn("preview: cannot tell whether an applied commit contains a merge", {
           repo: repoPath(pull.repo),
           number: pull.number,
           error: String(err),
         });
         return false;
-      }));
-    if (!contains) return false;
-    stored.report.applied = { commit: applied.revision, at: applied.at, auditId: String(seq) };
+      });
+      if (inIt) contains = commit;
+    }
+    if (contains === undefined) return false;
+    stored.report.applied = { commit: contains, at: applied.at, auditId: String(seq) };
     stored.state = "applied";
     stored.updatedAt = this.#now().toISOString();
     await this.#postComment(pull);
@@ -602,12 +607,9 @@ export class PreviewService {
     return this.#deps.targets().flatMap((obj) => candidateOf(obj) ?? []);
   }
 
-  /** The candidates reading the repository `found` names on its forge. */
+  /** The candidates with a source reading the repository `found` names on its forge. */
   #readers(found: ForgeRepo): PreviewCandidate[] {
-    return this.#candidates().filter((c) => {
-      const mine = forgeFor([found.forge], c.repoURL);
-      return mine !== undefined && repoPath(mine.repo) === repoPath(found.repo);
-    });
+    return this.#candidates().filter((c) => sourcesOn(found, [c]).length > 0);
   }
 
   /** A forge call with retries (forge-calls.ts). */
@@ -672,4 +674,15 @@ function rowOf(stored: StoredPreview): PreviewRow {
 function covers(report: PreviewReport, applied: AppliedEntry): boolean {
   const list = applied.kind === "Application" ? report.apps : report.stacks;
   return list.some((t) => targetLabel(t) === targetLabel(applied));
+}
+
+/** Whether a Git source reads the repository `found` names on its forge (a chart never does). */
+function servedBy(found: ForgeRepo, source: PreviewSource): boolean {
+  const mine = source.chart ? undefined : forgeFor([found.forge], source.repoURL);
+  return mine !== undefined && repoPath(mine.repo) === repoPath(found.repo);
+}
+
+/** The candidates' sources reading the repository `found` names, in order. */
+function sourcesOn(found: ForgeRepo, candidates: readonly PreviewCandidate[]): PreviewSource[] {
+  return candidates.flatMap((c) => c.sources.filter((s) => servedBy(found, s)));
 }

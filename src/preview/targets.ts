@@ -1,8 +1,10 @@
 // The Applications and Stacks previews can cover, as the informers hold them: what each reads
-// (repository, revision, path, Helm value files) and the project it belongs to.
+// (every source: repository, revision, path, chart, ref, Helm value files) and the project it
+// belongs to.
 import type { Application } from "../core/application.ts";
 import type { KubeObject } from "../core/objects.ts";
 import type { TargetKind } from "../core/preview/affected.ts";
+import type { PreviewSource } from "../core/preview/sources.ts";
 import { projectNameOf } from "../core/project/project.ts";
 import type { Stack } from "../core/stack/spec.ts";
 
@@ -13,33 +15,38 @@ export type PreviewCandidate = PreviewSubject & {
   namespace: string;
   name: string;
   project: string;
-  repoURL: string;
-  targetRevision?: string;
-  /** "" for the repository root. */
-  path: string;
-  helmValueFiles?: string[];
+  /** Every source, in spec order: a multi-source Application's `spec.sources`, else `spec.source`. */
+  sources: PreviewSource[];
 };
 
-/** The candidate an Application or Stack object makes; undefined for anything else or without a source. */
+/**
+ * The candidate an Application or Stack object makes; undefined for anything else or without a
+ * source. Sources are read as written (core/app-sources.ts's rule: `sources` when it lists any);
+ * one without a repository URL is left out.
+ */
 export function candidateOf(object: KubeObject): PreviewCandidate | undefined {
   const kind = object.kind as TargetKind;
   if (kind !== "Application" && kind !== "Stack") return undefined;
-  const source = (object as { spec?: { source?: Application["spec"]["source"] } }).spec?.source;
-  if (!source || typeof source.repoURL !== "string" || source.repoURL === "") return undefined;
+  const spec = (object as { spec?: { source?: unknown; sources?: unknown } }).spec;
+  const listed =
+    kind === "Application" && Array.isArray(spec?.sources) && spec.sources.length > 0
+      ? (spec.sources as unknown[])
+      : [spec?.source];
+  const sources = listed.filter(
+    (s): s is PreviewSource =>
+      typeof s === "object" &&
+      s !== null &&
+      typeof (s as PreviewSource).repoURL === "string" &&
+      (s as PreviewSource).repoURL !== "",
+  );
+  if (sources.length === 0) return undefined;
   const base = {
     namespace: object.metadata.namespace ?? "",
     name: object.metadata.name ?? "",
     project: projectNameOf(object),
-    repoURL: source.repoURL,
-    path: source.path ?? "",
-    ...(source.targetRevision !== undefined ? { targetRevision: source.targetRevision } : {}),
+    sources,
   };
-  if (kind === "Stack") return { kind, object: object as Stack, ...base };
-  const valueFiles = source.helm?.valueFiles;
-  return {
-    kind,
-    object: object as Application,
-    ...base,
-    ...(valueFiles && valueFiles.length > 0 ? { helmValueFiles: [...valueFiles] } : {}),
-  };
+  return kind === "Stack"
+    ? { kind, object: object as Stack, ...base }
+    : { kind, object: object as Application, ...base };
 }

@@ -12,7 +12,14 @@ import {
 const REPO = "https://git.example.com/org/deploy.git";
 
 function app(name: string, path: string, reads?: string[], repoURL = REPO): PreviewTarget {
-  return { kind: "Application", namespace: "mooring", name, repoURL, path, ...(reads ? { reads } : {}) };
+  return {
+    kind: "Application",
+    namespace: "mooring",
+    name,
+    repoURL,
+    paths: [path],
+    ...(reads ? { reads } : {}),
+  };
 }
 
 function modified(...paths: string[]): ChangedPath[] {
@@ -110,13 +117,22 @@ describe("affectedTargets", () => {
       namespace: "infra",
       name: "db",
       repoURL: REPO,
-      path: "stacks/db",
+      paths: ["stacks/db"],
       reads: ["modules/rds"],
     };
     const [affected] = affectedTargets(REPO, modified("modules/rds/main.tf"), [stack]);
     assert.ok(affected);
     assert.equal(affected.target.kind, "Stack");
     assert.equal(formatAffected(affected), "Stack infra/db: modules/rds/main.tf changed (read: modules/rds)");
+  });
+
+  it("affects a multi-source app through any folder it renders, or only the values files a ref source lends", () => {
+    const both: PreviewTarget = { ...app("both", "apps/web"), paths: ["apps/web", "apps/extras"] };
+    const valuesOnly: PreviewTarget = { ...app("chart", "unused"), paths: [], reads: ["envs/prod.yaml"] };
+    assert.deepEqual(names(modified("apps/extras/cm.yaml"), [both, valuesOnly]), ["both"]);
+    assert.deepEqual(names(modified("envs/prod.yaml"), [both, valuesOnly]), ["chart"]);
+    // With no folder of its own the app does not take the repository root.
+    assert.deepEqual(names(modified("README.md", "envs/staging.yaml"), [valuesOnly]), []);
   });
 
   it("counts a rename at both its old and its new path", () => {

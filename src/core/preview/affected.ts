@@ -2,7 +2,9 @@
 //
 // A PR is previewed by rendering (or planning) only what it can change: in a 500-app monorepo a
 // PR touching one app renders that app alone. An Application or Stack is affected when a changed
-// file lies under its `path`, or under something its last render read from outside that path: a
+// file lies under one of its paths (a multi-source app may render several folders of the
+// repository, or none and only read values files from it), or under something its last render
+// read from outside them: a
 // Kustomize base or component (`resources: [../../base]`), a Helm value file, a Terraform module
 // with a local `source = "../modules/db"`. A change to a shared base therefore affects every app
 // built on it. A rename touches both its old and its new path; a deletion its old one.
@@ -36,10 +38,14 @@ export interface PreviewTarget {
   kind: TargetKind;
   namespace: string;
   name: string;
-  /** spec.source.repoURL */
+  /** The repository the paths are in. */
   repoURL: string;
-  /** spec.source.path; "" or absent for the repository root. */
-  path?: string;
+  /**
+   * The folders it renders in that repository ("" for the root): one for a Stack or a
+   * single-source Application, one per source on the repository for a multi-source one, none
+   * when it reads the repository only through a `ref` source's values files.
+   */
+  paths: readonly string[];
   /**
    * Repository-relative paths (files or folders) the last render or plan read outside `path`:
    * Kustomize bases and components, Helm value files, local Terraform modules. Resolve paths
@@ -109,8 +115,10 @@ interface Cover {
 
 function coversOf(target: PreviewTarget): Cover[] {
   const out: Cover[] = [];
-  const own = repoPathSegments(target.path ?? "");
-  if (own !== undefined) out.push({ text: own.join("/"), segments: own, via: "path" });
+  for (const path of target.paths) {
+    const own = repoPathSegments(path);
+    if (own !== undefined) out.push({ text: own.join("/"), segments: own, via: "path" });
+  }
   for (const read of target.reads ?? []) {
     const segments = repoPathSegments(read);
     if (segments !== undefined) out.push({ text: segments.join("/"), segments, via: "read" });

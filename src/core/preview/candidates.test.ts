@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { candidateTargets, followsBranch, needsDefaultBranch } from "./candidates.ts";
+import { candidateTargets, followingSources, followsBranch, needsDefaultBranch } from "./candidates.ts";
+import type { PreviewSource } from "./sources.ts";
 
 describe("which targets follow a pull request's base branch", () => {
   const cases: [string | undefined, string, boolean, boolean][] = [
@@ -22,13 +23,18 @@ describe("which targets follow a pull request's base branch", () => {
     });
   }
 
+  const one = (name: string, repoURL: string, targetRevision?: string) => ({
+    name,
+    sources: [{ repoURL, ...(targetRevision === undefined ? {} : { targetRevision }) }],
+  });
+
   it("keeps targets of the same repository however its URL is spelt, and drops other repositories", () => {
     const targets = [
-      { name: "web", repoURL: "https://git.example/Team/App.git", targetRevision: "main" },
-      { name: "db", repoURL: "https://git.example/team/app", targetRevision: "" },
-      { name: "other", repoURL: "https://git.example/team/other", targetRevision: "main" },
-      { name: "pinned", repoURL: "https://git.example/team/app", targetRevision: "v1" },
-      { name: "elsewhere", repoURL: "https://evil.example/team/app", targetRevision: "main" },
+      one("web", "https://git.example/Team/App.git", "main"),
+      one("db", "https://git.example/team/app", ""),
+      one("other", "https://git.example/team/other", "main"),
+      one("pinned", "https://git.example/team/app", "v1"),
+      one("elsewhere", "https://evil.example/team/app", "main"),
     ];
     const names = (isDefault: boolean) =>
       candidateTargets("https://git.example/team/app.git/", "main", isDefault, targets).map((t) => t.name);
@@ -37,8 +43,42 @@ describe("which targets follow a pull request's base branch", () => {
     assert.deepEqual(candidateTargets("not a url", "main", true, targets), []);
   });
 
-  it("asks for the default branch only when a target follows HEAD", () => {
-    assert.equal(needsDefaultBranch([{ repoURL: "u", targetRevision: "main" }]), false);
-    assert.equal(needsDefaultBranch([{ repoURL: "u" }, { repoURL: "u", targetRevision: "main" }]), true);
+  it("asks for the default branch only when a target's source on the repository follows HEAD", () => {
+    const repo = "https://git.example/team/app";
+    assert.equal(needsDefaultBranch(repo, [one("a", repo, "main")]), false);
+    assert.equal(needsDefaultBranch(repo, [one("a", repo), one("b", repo, "main")]), true);
+    assert.equal(needsDefaultBranch(repo, [one("a", "https://git.example/team/other")]), false);
+  });
+});
+
+describe("which sources of a multi-source app a pull request changes", () => {
+  const VALUES = "https://git.example/team/values.git";
+  const CHARTS = "oci://registry.example/charts";
+  const sources: PreviewSource[] = [
+    {
+      repoURL: CHARTS,
+      chart: "web",
+      targetRevision: "1.2.0",
+      helm: { valueFiles: ["$values/envs/prod.yaml"] },
+    },
+    { repoURL: "https://git.example/Team/Values", targetRevision: "main", ref: "values" },
+    { repoURL: VALUES, targetRevision: "main", path: "extras" },
+    { repoURL: VALUES, targetRevision: "v1", ref: "pinned" },
+  ];
+
+  it("are those on the PR's repository that follow its base branch; a chart or a pinned one never is", () => {
+    assert.deepEqual(followingSources(VALUES, "main", false, sources), [1, 2]);
+    assert.deepEqual(followingSources(VALUES, "release", false, sources), []);
+    assert.deepEqual(followingSources("https://git.example/team/other", "main", false, sources), []);
+    // A registry at the same address as a repository is still a registry.
+    assert.deepEqual(
+      followingSources(CHARTS, "1.2.0", false, [{ ...sources[0], repoURL: VALUES } as PreviewSource]),
+      [],
+    );
+  });
+
+  it("make the app a candidate carrying them", () => {
+    const [found] = candidateTargets(VALUES, "main", false, [{ name: "shop", sources }]);
+    assert.deepEqual(found?.following, [1, 2]);
   });
 });

@@ -1,7 +1,8 @@
 // Which Applications and Stacks a pull request could change once merged: its candidates.
 //
-// A target is a candidate when it reads the PR's base repository and follows the PR's base
-// branch, because only then does merging the PR change what the controller applies. It follows
+// A target is a candidate when one of its sources reads the PR's base repository and follows the
+// PR's base branch, because only then does merging the PR change what the controller applies (a
+// multi-source Application's other sources stay where they are; sources.ts). It follows
 // the branch when its targetRevision names it: `main`, or `refs/heads/main`. A target that
 // follows the repository's default branch (targetRevision empty or `HEAD`) follows the base
 // branch when that is the default branch; forges do not say which branch is the default in a
@@ -10,12 +11,7 @@
 // candidate. Candidates are then narrowed to the affected ones by the files the PR touches
 // (affected.ts). Repositories compare as in affected.ts (src/core/repo-url.ts).
 import { parseRepoLocation, sameRepository } from "../repo-url.ts";
-
-export interface FollowedSource {
-  repoURL: string;
-  /** spec.source.targetRevision as written. */
-  targetRevision?: string;
-}
+import type { PreviewSource } from "./sources.ts";
 
 /** Whether a target's targetRevision follows the branch `baseRef`. */
 export function followsBranch(
@@ -29,29 +25,57 @@ export function followsBranch(
   return revision === branch || revision === `refs/heads/${branch}`;
 }
 
-/** The targets that read `repoURL` and follow `baseRef`, in the order given. */
-export function candidateTargets<T extends FollowedSource>(
+/** Whether a source is a Git source of the repository `repo` (a chart from a registry never is). */
+function readsRepository(source: PreviewSource, repoURL: string): boolean {
+  const repo = parseRepoLocation(repoURL);
+  const location = parseRepoLocation(source.repoURL);
+  return !source.chart && repo !== undefined && location !== undefined && sameRepository(repo, location);
+}
+
+/** The indexes of the sources that read `repoURL` and follow the branch `baseRef`. */
+export function followingSources(
+  repoURL: string,
+  baseRef: string,
+  baseIsDefaultBranch: boolean,
+  sources: readonly PreviewSource[],
+): number[] {
+  return sources.flatMap((source, i) =>
+    readsRepository(source, repoURL) && followsBranch(source.targetRevision, baseRef, baseIsDefaultBranch)
+      ? [i]
+      : [],
+  );
+}
+
+/** A candidate, with the indexes of its sources a merge into the base branch changes. */
+export type Following<T> = T & { following: number[] };
+
+/** The targets with a source that reads `repoURL` and follows `baseRef`, in the order given. */
+export function candidateTargets<T extends { sources: readonly PreviewSource[] }>(
   repoURL: string,
   baseRef: string,
   baseIsDefaultBranch: boolean,
   targets: readonly T[],
-): T[] {
-  const repo = parseRepoLocation(repoURL);
-  if (repo === undefined) return [];
-  return targets.filter((target) => {
-    const location = parseRepoLocation(target.repoURL);
-    return (
-      location !== undefined &&
-      sameRepository(repo, location) &&
-      followsBranch(target.targetRevision, baseRef, baseIsDefaultBranch)
-    );
+): Following<T>[] {
+  return targets.flatMap((target) => {
+    const following = followingSources(repoURL, baseRef, baseIsDefaultBranch, target.sources);
+    return following.length > 0 ? [{ ...target, following }] : [];
   });
 }
 
-/** Whether any target follows the default branch (then the caller must learn where HEAD points). */
-export function needsDefaultBranch(targets: readonly FollowedSource[]): boolean {
-  return targets.some((t) => {
-    const revision = (t.targetRevision ?? "").trim();
-    return revision === "" || revision === "HEAD";
-  });
+/** Whether a target's source on `repoURL` follows the default branch (then the caller must learn where HEAD points). */
+export function needsDefaultBranch(
+  repoURL: string,
+  targets: readonly { sources: readonly PreviewSource[] }[],
+): boolean {
+  return targets.some((t) =>
+    t.sources.some((source) => {
+      const revision = (source.targetRevision ?? "").trim();
+      return (revision === "" || revision === "HEAD") && readsRepository(source, repoURL);
+    }),
+  );
+}
+
+/** Whether any source of the target is a Git source of the repository `repoURL`. */
+export function readsRepositoryOf(target: { sources: readonly PreviewSource[] }, repoURL: string): boolean {
+  return target.sources.some((source) => readsRepository(source, repoURL));
 }
