@@ -1082,6 +1082,7 @@ export class AppReconciler {
     const checkouts = await this.fetchRaw(sources, revisions);
     const rendered = await this.renderRevision(app, target.client, checkouts, sha, false);
     await enforceRendered(scope, app, target.client, rendered.objects);
+    await enforceChildren(this.deps.projects, scope, app, rendered.objects, this.controllerNamespace);
     return { client: target.client, rendered: { revision: sha, objects: rendered.objects } };
   }
 
@@ -1105,6 +1106,7 @@ export class AppReconciler {
     const checkouts = await this.fetchRaw(sources, this.revisionsOf(app, sources, sha));
     const { objects } = await this.renderSources(app, target.client, checkouts, sha, false);
     await enforceRendered(scope, app, target.client, objects);
+    await enforceChildren(this.deps.projects, scope, app, objects, this.controllerNamespace);
     return { client: target.client, objects };
   }
 
