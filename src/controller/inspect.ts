@@ -4,7 +4,7 @@
 // clients, each app's sync identity and the render pipeline — while the API server's identity
 // may read none of an app's workloads or Secrets. Everything here reads: the preview uses the
 // same server-side dry run as a sync's compare, and nothing is applied or written to status.
-import { primarySource } from "../core/app-sources.ts";
+import { targetRevisions } from "../core/app-sources.ts";
 import type { ApplicationStatus, ResourceStatus } from "../core/app-status.ts";
 import { APPLICATION_API_VERSION, type Application } from "../core/application.ts";
 import { diffObjects, type FieldChange, prepareForDiff } from "../core/diff.ts";
@@ -141,7 +141,7 @@ export class AppInspector {
     if (!managed) return { ref, ...displayPair(live, null), diff: [] };
 
     // Desired: rendered at the revision the app is synced to, placed as a sync places it.
-    const revision = status.sync?.revision || primarySource(app.spec).targetRevision || "HEAD";
+    const revision = status.sync?.revision || targetRevisions(app.spec);
     const rendered = (await this.render(app, revision)).objects;
     let desired: KubeObject | null = null;
     for (const obj of rendered) {

@@ -11,6 +11,7 @@ import {
   rendersObjects,
   shortRevisions,
   splitRevisions,
+  targetRevisions,
   validateSources,
   valueFileRef,
 } from "./app-sources.ts";
@@ -148,6 +149,13 @@ describe("describeSource", () => {
     assert.equal(describeSource(spec, 1), "sources[1] (ref values)");
     assert.equal(describeSource(spec, 2), "sources[2] (deploy)");
     assert.equal(describeSource({}, 0), "source");
+  });
+});
+
+describe("targetRevisions", () => {
+  it("joins each source's target in source order, HEAD by default; one source's as written", () => {
+    assert.equal(targetRevisions({ sources: [chart, { repoURL: GIT, ref: "values" }] }), "1.2.0,HEAD");
+    assert.equal(targetRevisions({ source: { repoURL: GIT, targetRevision: "main" } }), "main");
   });
 });
 

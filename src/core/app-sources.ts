@@ -192,3 +192,11 @@ export function shortRevisions(key: string): string {
   if (revisions.length === 1) return key.slice(0, 10);
   return revisions.map((r) => (/^[0-9a-f]{40}$/.test(r) ? r.slice(0, 10) : r)).join(", ");
 }
+
+/**
+ * What the app follows as one revision key: each source's targetRevision (default HEAD) joined
+ * in source order; a single source's target as written.
+ */
+export function targetRevisions(spec: Pick<ApplicationSpec, "source" | "sources">): string {
+  return joinRevisions(applicationSources(spec).map((s) => s.targetRevision || "HEAD"));
+}

@@ -2,7 +2,7 @@
 // it follows (its target revision, or the commit that resolved to). Any other commit of the
 // repository could hold anything — a branch nobody reviewed — so a preview of it is refused, as
 // a rollback to it would be. A history commit may be named by a prefix of at least 7 characters.
-import { primarySource } from "../app-sources.ts";
+import { targetRevisions } from "../app-sources.ts";
 import type { Application } from "../application.ts";
 
 const MIN_PREFIX = 7;
@@ -13,7 +13,8 @@ export type PreviewRevision =
 
 /** The revision to render for a preview request, or why it is refused. Absent: the target. */
 export function previewRevision(app: Application, requested: string | undefined): PreviewRevision {
-  const target = primarySource(app.spec).targetRevision || "HEAD";
+  // A multi-source app follows each source's target, joined in source order (core/app-sources.ts).
+  const target = targetRevisions(app.spec);
   const status = (app.status ?? {}) as {
     history?: { revision?: unknown }[];
     sync?: { revision?: unknown };
