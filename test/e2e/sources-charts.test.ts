@@ -9,7 +9,16 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { appFleet, condition, getApp, refreshApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
+import {
+  appFleet,
+  applyApp,
+  condition,
+  deleteApp,
+  getApp,
+  refreshApp,
+  syncedAndHealthy,
+  waitForApp,
+} from "../harness/apps.ts";
 import { kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
@@ -25,6 +34,7 @@ const CREDS_SECRET = "charts-e2e-creds";
 const REGISTRY_PASSWORD = "oci-registry-pw-c41d08";
 const REGISTRY_SECRET = "charts-e2e-registry-creds";
 const FRONT_SECRET = "charts-e2e-front-creds";
+const PROJECT = "charts-e2e-registry";
 
 /** Repository Secret in the controller namespace, applied server-side. */
 async function applyRepoSecret(name: string, type: string, data: Record<string, string>): Promise<void> {
@@ -76,6 +86,8 @@ describe("charts from OCI registries and Helm repositories", () => {
   let controller: RunningController;
   const fleet = appFleet();
   const apps = ["oci-web", "repo-api", "front-moved", "private-vault", "oci-missing", "repo-missing"];
+  /** Apps in PROJECT, each deployed to the namespace of its name. */
+  const projectApps = ["project-vault", "project-web"];
 
   before(async () => {
     await ensureInstalled();
@@ -104,6 +116,10 @@ describe("charts from OCI registries and Helm repositories", () => {
 
   after(async () => {
     await fleet.remove();
+    for (const name of projectApps) await deleteApp(name);
+    for (const name of projectApps)
+      await kubectl(["delete", "namespace", name, "--wait=false", "--ignore-not-found"]);
+    await kubectl(["delete", "projects.mooring.dev", PROJECT, "-n", "mooring", "--ignore-not-found"]);
     await controller?.stop();
     await registry?.close();
     await privateRegistry?.close();
@@ -231,6 +247,41 @@ describe("charts from OCI registries and Helm repositories", () => {
     }
   });
 
+  it("admits a chart named by bare host in a Project whose sourceRepos name its registry with oci://, and refuses one from another registry", async () => {
+    await kubectlOk(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Project",
+        metadata: { name: PROJECT, namespace: "mooring" },
+        spec: {
+          // The apps name the registry in the bare-host form, which read as a Git address would
+          // be ssh to 127.0.0.1 (path <port>/charts) and fall under no oci:// entry.
+          sourceRepos: [`oci://${privateRegistry.host}/*`],
+          destinations: projectApps.map((namespace) => ({ name: "in-cluster", namespace })),
+          clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
+        },
+      }),
+    });
+    const deploy = (name: string, repoURL: string, chart: string) =>
+      applyApp(name, {
+        project: PROJECT,
+        source: { repoURL, chart, targetRevision: "1.0.0" },
+        destination: { namespace: name },
+        syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+      });
+    await deploy("project-vault", `${privateRegistry.host}/charts`, "vault");
+    await deploy("project-web", `${registry.host}/charts`, "web");
+    await waitForApp("project-vault", "to deploy vault@1.0.0", syncedAndHealthy("vault@1.0.0"), 120_000);
+    assert.equal(await deployedChartVersion("project-vault", "project-vault"), "1.0.0");
+    const refused = await stalled("project-web");
+    assert.equal(condition(refused, "Stalled")?.reason, "ProjectViolation");
+    assert.match(
+      condition(refused, "Stalled")?.message ?? "",
+      // The message shows the address as it was read: the registry, as oci://.
+      new RegExp(`repository oci://${registry.host}/charts is not in project ${PROJECT}'s sourceRepos`),
+    );
+  });
+
   it("stalls an app whose chart or version is not published, naming the chart, repository and range", async () => {
     await fleet.deploy("oci-missing", {
       repoURL: registry.url("charts"),
@@ -257,7 +308,9 @@ describe("charts from OCI registries and Helm repositories", () => {
   });
 
   it("shows the repository and registry passwords in no log, event or status", async () => {
-    const statuses = await Promise.all(apps.map(async (name) => JSON.stringify((await getApp(name)).status)));
+    const statuses = await Promise.all(
+      [...apps, ...projectApps].map(async (name) => JSON.stringify((await getApp(name)).status)),
+    );
     const events = await kubectlOk(["get", "events", "-n", "mooring", "-o", "json"]);
     for (const [where, text] of [
       ["controller log", JSON.stringify(controller.logs)],
