@@ -1,5 +1,7 @@
 // User story: "I push to Gitea and my Application is live within seconds, with no polling; a forged
-// or replayed delivery changes nothing and is on record."
+// or replayed delivery changes nothing and is on record." And for a multi-source app (a chart
+// taking its values file from a second repository through `$values/...`): a push to the values
+// repository alone makes the app deploy the new value within seconds.
 //
 // Everything is real: Gitea (built by the toolchain) holds the repository and sends the webhook
 // itself, signed with the secret from its hook settings; `moor server` receives it; `moor
@@ -24,9 +26,19 @@ const HOOK_SECRET = "e2e-gitea-hook-secret";
 const SUFFIX = Date.now().toString(36);
 const APP = `hooked-${SUFFIX}`;
 const STACK = `hooked-stack-${SUFFIX}`;
+const MULTI_APP = `hooked-multi-${SUFFIX}`;
+const MULTI_NAMESPACE = `webhooks-multi-${SUFFIX}`;
 const NAMESPACE = `webhooks-${SUFFIX}`;
 const FORGED_ID = `forged-${SUFFIX}`;
 const OVERSIZED_ID = `oversized-${SUFFIX}`;
+
+/** A chart whose one ConfigMap carries `.Values.message`. */
+const CHART = {
+  "chart/Chart.yaml": "apiVersion: v2\nname: greeter\nversion: 0.1.0\n",
+  "chart/values.yaml": "message: from-the-chart\n",
+  "chart/templates/configmap.yaml":
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: multi-greeting\ndata:\n  message: {{ .Values.message | quote }}\n",
+};
 
 function configMap(value: string): string {
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeting\ndata:\n  message: ${value}\n`;
@@ -88,12 +100,12 @@ describe("webhooks from a real Gitea", { timeout: 300_000 }, () => {
   let hookId = 0;
 
   /** The delivery Gitea made for the push that moved a ref to `sha`, once it was answered. */
-  function deliveryOf(sha: string): Promise<HookDelivery> {
+  function deliveryOf(sha: string, hook = hookId): Promise<HookDelivery> {
     return eventually(
       `Gitea's delivery of the push of ${sha.slice(0, 8)}`,
       async () =>
         gitea
-          .hookDeliveries(hookId)
+          .hookDeliveries(hook)
           .find((d) => d.delivered && d.request !== null && JSON.parse(d.request.body).after === sha),
       20_000,
     );
@@ -121,7 +133,7 @@ describe("webhooks from a real Gitea", { timeout: 300_000 }, () => {
       owner,
       repo,
       branch: "main",
-      files: { "app/greeting.yaml": configMap("v1"), "stack/main.tf": "" },
+      files: { "app/greeting.yaml": configMap("v1"), "stack/main.tf": "", ...CHART },
       message: "first",
     });
     hookId = await gitea.client.createHook(owner, repo, {
@@ -138,6 +150,8 @@ describe("webhooks from a real Gitea", { timeout: 300_000 }, () => {
 
   after(async () => {
     await deleteApp(APP).catch(() => {});
+    await deleteApp(MULTI_APP).catch(() => {});
+    await kubectl(["delete", "namespace", MULTI_NAMESPACE, "--ignore-not-found", "--wait=false"]);
     await kubectl(["delete", "stack", STACK, "-n", "mooring", "--ignore-not-found", "--wait=false"]);
     await kubectl(["delete", "namespace", NAMESPACE, "--ignore-not-found", "--wait=false"]);
     await kubectl(["delete", "secret", "mooring-webhook", "-n", "mooring", "--ignore-not-found"]);
@@ -288,5 +302,70 @@ describe("webhooks from a real Gitea", { timeout: 300_000 }, () => {
     );
     const stack = await getStack("mooring", STACK);
     assert.equal(stack.metadata.annotations?.["mooring.dev/refresh"], "normal");
+  });
+
+  it("a push to the values repository of a two-source app deploys the new value within seconds", async () => {
+    const values = await gitea.client.createRepo(uniqueRepoName("values"));
+    await gitea.client.commit({
+      owner: values.owner,
+      repo: values.name,
+      branch: "main",
+      files: { "envs/prod.yaml": "message: prod-v1\n" },
+      message: "prod values",
+    });
+    const valuesHook = await gitea.client.createHook(values.owner, values.name, {
+      url: `${server.url}/webhooks/gitea`,
+      secret: HOOK_SECRET,
+    });
+    await applyApp(MULTI_APP, {
+      sources: [
+        {
+          repoURL: cloneURL,
+          targetRevision: "main",
+          path: "chart",
+          helm: { valueFiles: ["$values/envs/prod.yaml"] },
+        },
+        { repoURL: values.cloneURL, targetRevision: "main", ref: "values" },
+      ],
+      destination: { namespace: MULTI_NAMESPACE },
+      syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+    });
+    await waitForApp(MULTI_APP, "synced and healthy", syncedAndHealthy(), 120_000);
+    const message = () =>
+      kubectlOk([
+        "get",
+        "configmap",
+        "multi-greeting",
+        "-n",
+        MULTI_NAMESPACE,
+        "-o",
+        "jsonpath={.data.message}",
+      ]);
+    assert.equal(await message(), "prod-v1");
+
+    const sha = await gitea.client.commit({
+      owner: values.owner,
+      repo: values.name,
+      branch: "main",
+      files: { "envs/prod.yaml": "message: prod-v2\n" },
+      message: "prod says v2",
+    });
+    // Git is polled once an hour: only the values repository's webhook explains this.
+    const synced = await waitForApp(
+      MULTI_APP,
+      `synced with the values at ${sha.slice(0, 8)}`,
+      (app) => syncedAndHealthy()(app) && app.status?.sync.revisions?.[1] === sha,
+      30_000,
+    );
+    assert.equal(await message(), "prod-v2");
+    // The chart's source did not move: its revision is the one it had.
+    assert.equal(synced.status?.sync.revisions?.length, 2);
+    const delivery = await deliveryOf(sha, valuesHook);
+    assert.equal(delivery.status, 200, delivery.responseBody);
+    const answer = JSON.parse(delivery.responseBody) as { refreshed: { kind: string; name: string }[] };
+    assert.deepEqual(
+      answer.refreshed.map((r) => `${r.kind}/${r.name}`),
+      [`Application/${MULTI_APP}`],
+    );
   });
 });
