@@ -38,16 +38,26 @@ async function setup(): Promise<{ repo: TestRepo; root: string }> {
   return { repo, root: await realpath(repo.root) };
 }
 
-async function resolve(valueFiles: string[], ignoreMissing = false): Promise<string[]> {
-  const { root } = await setup();
+/** The files the entries name, relative to the chart's repository; `refs` lends other checkouts. */
+async function resolveIn(
+  root: string,
+  valueFiles: string[],
+  ignoreMissing: boolean,
+  refs?: ReadonlyMap<string, string>,
+): Promise<string[]> {
   const files = await resolveValueFiles({
     repoRoot: root,
     chartDir: join(root, "chart"),
     valueFiles,
     ignoreMissing,
     env,
+    ...(refs ? { refs } : {}),
   });
   return files.map((f) => relative(root, f));
+}
+
+async function resolve(valueFiles: string[], ignoreMissing = false): Promise<string[]> {
+  return resolveIn((await setup()).root, valueFiles, ignoreMissing);
 }
 
 async function refused(valueFiles: string[], code: string, message: RegExp, ignoreMissing = false) {
@@ -125,15 +135,9 @@ describe("values files from another source ($ref/path)", () => {
     repos.push(lender);
     await lender.write({ "outside.yaml": "stolen: true\n" }, lender.scratch);
     const values = await realpath(lender.root);
-    const files = await resolveValueFiles({
-      repoRoot: root,
-      chartDir: join(root, "chart"),
-      valueFiles,
-      ignoreMissing,
-      env,
-      refs: new Map([["values", values]]),
-    });
-    return files.map((f) => (f.startsWith(values) ? `$values/${relative(values, f)}` : relative(root, f)));
+    const files = await resolveIn(root, valueFiles, ignoreMissing, new Map([["values", values]]));
+    const lent = relative(root, values);
+    return files.map((f) => (f.startsWith(`${lent}/`) ? `$values/${f.slice(lent.length + 1)}` : f));
   }
 
   it("reads the path from the root of the ref's checkout, in order with the chart's own files", async () => {

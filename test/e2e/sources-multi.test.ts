@@ -106,6 +106,20 @@ describe("multi-source applications: charts from registries with values from Git
     return condition(app, "Stalled")?.status === "True";
   }
 
+  /** Deploys the OCI chart web with one values file entry, and waits for the app to stall. */
+  async function stalledWebApp(name: string, valueFile: string): Promise<{ ns: string; app: AppView }> {
+    const ns = await deploy(name, [
+      {
+        repoURL: registry.url("charts"),
+        chart: "web",
+        targetRevision: "1.0.0",
+        helm: { valueFiles: [valueFile] },
+      },
+      valuesSource(),
+    ]);
+    return { ns, app: await waitForApp(name, "to stall", stalled, 120_000) };
+  }
+
   async function nothingApplied(ns: string): Promise<void> {
     const found = await kubectl(["get", "configmaps", "-n", ns, "-o", "name"]);
     assert.ok(!found.stdout.includes("-settings"), `${ns} holds ${found.stdout}`);
@@ -125,6 +139,11 @@ describe("multi-source applications: charts from registries with values from Git
     assert.deepEqual(app.status?.sync.revisions, ["web@1.0.0", valuesSha]);
     assert.equal(app.status?.sync.revision, `web@1.0.0,${valuesSha}`);
     assert.equal(await greeting(ns, "ms-oci-web"), "hello-from-git-prod");
+
+    // Deleting it reads every source for deletion hooks, then deletes what it deployed.
+    await deleteApp("ms-oci-web");
+    assert.notEqual((await kubectl(["get", "application", "ms-oci-web", "-n", "mooring"])).code, 0);
+    await nothingApplied(ns);
   });
 
   it("deploys a chart from the Helm repository with values from Git; a push to the values repository alone deploys the new value, a rollback redeploys both recorded revisions, and one --revision is refused", async () => {
@@ -202,16 +221,7 @@ describe("multi-source applications: charts from registries with values from Git
   });
 
   it("stalls naming the source and the file when a $values path leaves the values repository, applying nothing", async () => {
-    const ns = await deploy("ms-escape", [
-      {
-        repoURL: registry.url("charts"),
-        chart: "web",
-        targetRevision: "1.0.0",
-        helm: { valueFiles: ["$values/../../etc/passwd"] },
-      },
-      valuesSource(),
-    ]);
-    const app = await waitForApp("ms-escape", "to stall", stalled, 120_000);
+    const { ns, app } = await stalledWebApp("ms-escape", "$values/../../etc/passwd");
     const message = condition(app, "Stalled")?.message ?? "";
     assert.match(message, /sources\[0\] \(chart web\)/);
     assert.match(message, /values file of \$values "\.\.\/\.\.\/etc\/passwd" leads outside the repository/);
@@ -219,16 +229,7 @@ describe("multi-source applications: charts from registries with values from Git
   });
 
   it("stalls naming the source and the file when a $values file is a symlink out of the repository", async () => {
-    const ns = await deploy("ms-symlink", [
-      {
-        repoURL: registry.url("charts"),
-        chart: "web",
-        targetRevision: "1.0.0",
-        helm: { valueFiles: ["$values/envs/leak.yaml"] },
-      },
-      valuesSource(),
-    ]);
-    const app = await waitForApp("ms-symlink", "to stall", stalled, 120_000);
+    const { ns, app } = await stalledWebApp("ms-symlink", "$values/envs/leak.yaml");
     const message = condition(app, "Stalled")?.message ?? "";
     assert.match(message, /sources\[0\] \(chart web\)/);
     assert.match(message, /values file of \$values "envs\/leak\.yaml" is a symlink .*outside the repository/);
@@ -237,16 +238,7 @@ describe("multi-source applications: charts from registries with values from Git
   });
 
   it("stalls naming an unknown ref and the source that uses it", async () => {
-    const ns = await deploy("ms-unknown-ref", [
-      {
-        repoURL: registry.url("charts"),
-        chart: "web",
-        targetRevision: "1.0.0",
-        helm: { valueFiles: ["$valeus/envs/prod.yaml"] },
-      },
-      valuesSource(),
-    ]);
-    const app = await waitForApp("ms-unknown-ref", "to stall", stalled, 120_000);
+    const { ns, app } = await stalledWebApp("ms-unknown-ref", "$valeus/envs/prod.yaml");
     const stall = condition(app, "Stalled");
     assert.equal(stall?.reason, "InvalidSources");
     assert.match(stall?.message ?? "", /spec\.sources\[0\]\.helm\.valueFiles\[0\]/);
@@ -255,5 +247,18 @@ describe("multi-source applications: charts from registries with values from Git
       /names ref \$valeus, which no source of this Application has \(known: \$values\)/,
     );
     await nothingApplied(ns);
+  });
+
+  it("is refused by the API server without source or sources", async () => {
+    const refused = await kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Application",
+        metadata: { name: "ms-no-source", namespace: "mooring" },
+        spec: { sources: [], destination: {} },
+      }),
+    });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /spec\.source or spec\.sources is required/);
   });
 });
