@@ -80,16 +80,30 @@ export interface WhoAmI {
   expiresAt?: string;
 }
 
+/** Where an Application's manifests come from: a Git folder, a chart, or a ref lending values files. */
+export interface SourceRow {
+  repoURL: string;
+  path: string;
+  targetRevision: string;
+  chart?: string;
+  ref?: string;
+}
+
 export interface AppRow {
   namespace: string;
   name: string;
   project: string;
   labels: Record<string, string>;
-  source: { repoURL: string; path: string; targetRevision: string };
+  /** The first source that renders objects. */
+  source: SourceRow;
+  /** Every source in spec order (one for a single-source app). */
+  sources?: SourceRow[];
   destination: { cluster: string; namespace: string };
   sync: string;
   health: string;
   revision?: string;
+  /** A multi-source app's revision of each source, in spec order. */
+  revisions?: string[];
   operation?: string;
   lastSyncedAt?: string;
   reconciledAt?: string;

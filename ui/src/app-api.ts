@@ -3,7 +3,7 @@
 // synced, its Kubernetes Events, the preview of a rollback, and the actions (sync, refresh,
 // rollback, unpin, terminate, suspend, resume). Actions answer 202 "accepted": the controller
 // carries them out on its own time and the page learns the outcome from the live stream.
-import { type AppRow, api } from "./api.ts";
+import { type AppRow, api, type SourceRow } from "./api.ts";
 import type { KubeEvent } from "./stream.ts";
 
 /** One status condition (kstatus: Ready, Reconciling, Stalled). */
@@ -35,7 +35,13 @@ export interface HistoryEntry extends CommitMeta {
   id: number;
   deployedAt: string;
   trigger: string;
-  source?: { repoURL: string; path: string; targetRevision: string };
+  source?: SourceRow;
+  /** Multi-source apps: one revision per source, in source order (`revision` joins them). */
+  revisions?: string[];
+  /** Multi-source apps: where each revision came from. */
+  sources?: SourceRow[];
+  /** Multi-source apps: each source's commit (a chart's version). */
+  commits?: CommitMeta[];
 }
 
 /** What one sync did to one object. */
@@ -87,7 +93,7 @@ export interface PinStatus {
 }
 
 export interface ApplicationStatus {
-  sync?: { status?: string; revision?: string; targetRevision?: string };
+  sync?: { status?: string; revision?: string; targetRevision?: string; revisions?: string[] };
   health?: { status?: string; message?: string };
   conditions?: Condition[];
   commit?: CommitMeta;
@@ -109,7 +115,8 @@ export interface Application {
   };
   spec: {
     project?: string;
-    source: { repoURL: string; path?: string; targetRevision?: string };
+    source?: { repoURL: string; path?: string; targetRevision?: string; chart?: string };
+    sources?: { repoURL: string; path?: string; targetRevision?: string; chart?: string; ref?: string }[];
     destination: { cluster?: string; name?: string; server?: string; namespace?: string };
     syncPolicy?: { automated?: { prune?: boolean; selfHeal?: boolean } | null };
     suspend?: boolean;

@@ -1,10 +1,11 @@
 // The deploy history: every revision the app deployed (status.history, kept up to
-// spec.revisionHistoryLimit), newest first, with the commit's author, message and signature (when
+// spec.revisionHistoryLimit; a multi-source deploy lists each source's revision), newest first, with the commit's author, message and signature (when
 // the project requires signed commits), when it was deployed and what started it (automated,
 // manual, self-heal, rollback). A row other than the running revision offers Rollback to people
 // who may roll back.
 import type { HistoryEntry } from "../app-api.ts";
 import { historyNewestFirst, shortSha, signerText } from "../app-detail.ts";
+import { entryRevisions, sourceText } from "../app-sources.ts";
 import { Ago } from "./time.tsx";
 
 export function AppHistory(props: {
@@ -52,8 +53,27 @@ export function AppHistory(props: {
                     data-revision={entry.revision}
                   >
                     <td>{entry.id}</td>
-                    <td>
-                      <code title={entry.revision}>{shortSha(entry.revision)}</code>
+                    <td data-testid="history-revisions">
+                      {entryRevisions(entry).map((deployed, i) => (
+                        <span
+                          key={`${i}:${deployed.revision}`}
+                          class="app-revision"
+                          data-testid="history-revision"
+                          title={
+                            deployed.source
+                              ? `${deployed.source.repoURL} ${sourceText(deployed.source)}`
+                              : deployed.revision
+                          }
+                        >
+                          <code>{shortSha(deployed.revision)}</code>
+                          {deployed.source && (entry.revisions?.length ?? 0) > 1 ? (
+                            <span class="muted small">
+                              {" "}
+                              {deployed.source.chart ?? deployed.source.ref ?? (deployed.source.path || ".")}
+                            </span>
+                          ) : null}
+                        </span>
+                      ))}
                       {running ? <span class="badge tone-good app-running">running</span> : null}
                     </td>
                     <td data-testid="history-author">{entry.author ?? "—"}</td>
@@ -77,7 +97,9 @@ export function AppHistory(props: {
                           <button
                             type="button"
                             class="secondary"
-                            aria-label={`Roll back to ${shortSha(entry.revision)} (history ${entry.id})`}
+                            aria-label={`Roll back to ${entryRevisions(entry)
+                              .map((d) => shortSha(d.revision))
+                              .join(", ")} (history ${entry.id})`}
                             onClick={() => props.onRollback?.(entry)}
                           >
                             Roll back

@@ -1,10 +1,11 @@
-// The top of the application page: what the app is (project, where its manifests come from, where
-// they go), how it is (health, sync — "Syncing" while a sync runs), which commit it runs and
+// The top of the application page: what the app is (project, where its manifests come from —
+// every source of a multi-source app with the revision it runs —, where they go), how it is (health, sync — "Syncing" while a sync runs), which commit it runs and
 // since when, how it is driven (auto-sync, self-heal, suspended, pinned after a rollback), and the
 // conditions a person must read when it is not Ready (Stalled: the message says what to fix).
 import type { AppRow } from "../api.ts";
 import type { Application } from "../app-api.ts";
 import { destinationText, problemConditions, shortSha } from "../app-detail.ts";
+import { revisionsText, rowSources, sourceText } from "../app-sources.ts";
 import { HealthBadge, SyncBadge } from "./badge.tsx";
 import { Ago } from "./time.tsx";
 
@@ -13,6 +14,7 @@ export function AppSummary({ app, summary, now }: { app: Application; summary: A
   const automated = app.spec.syncPolicy?.automated;
   const problems = problemConditions(status.conditions);
   const commit = status.commit;
+  const sources = rowSources(summary);
   return (
     <section class="app-summary" aria-label="summary">
       <div class="app-badges">
@@ -35,20 +37,47 @@ export function AppSummary({ app, summary, now }: { app: Application; summary: A
       <dl class="facts">
         <dt>Project</dt>
         <dd data-testid="project">{summary.project}</dd>
-        <dt>Repository</dt>
-        <dd class="app-repo" title={summary.source.repoURL}>
-          {summary.source.repoURL}
-        </dd>
-        <dt>Path and target</dt>
-        <dd>
-          {summary.source.path || "."} @ {summary.source.targetRevision || "HEAD"}
-        </dd>
+        {sources.length > 1 ? (
+          <>
+            <dt>Sources</dt>
+            <dd>
+              <ol class="app-sources" data-testid="sources">
+                {sources.map(({ source, revision }, i) => (
+                  <li key={`${i}:${source.repoURL}`} data-testid="source">
+                    <span class="app-repo" title={source.repoURL}>
+                      {source.repoURL}
+                    </span>{" "}
+                    <span class="muted">{sourceText(source)}</span>
+                    {revision ? (
+                      <>
+                        {" "}
+                        <code title={revision}>{shortSha(revision)}</code>
+                      </>
+                    ) : null}
+                  </li>
+                ))}
+              </ol>
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>Repository</dt>
+            <dd class="app-repo" title={summary.source.repoURL}>
+              {summary.source.repoURL}
+            </dd>
+            <dt>{summary.source.chart ? "Chart and version" : "Path and target"}</dt>
+            <dd>
+              {summary.source.chart ?? (summary.source.path || ".")} @{" "}
+              {summary.source.targetRevision || "HEAD"}
+            </dd>
+          </>
+        )}
         <dt>Destination</dt>
         <dd>{destinationText(app)}</dd>
         <dt>Revision</dt>
         <dd data-testid="revision">
-          {summary.revision ? <code title={summary.revision}>{shortSha(summary.revision)}</code> : "—"}
-          {commit?.message && commit.revision === summary.revision ? (
+          {summary.revision ? <code title={summary.revision}>{revisionsText(summary)}</code> : "—"}
+          {commit?.message && sources.some((s) => s.revision === commit.revision) ? (
             <span class="muted"> {commit.message.split("\n", 1)[0]}</span>
           ) : null}
         </dd>

@@ -6,6 +6,7 @@
 // application's page.
 import { useEffect, useState } from "preact/hooks";
 import { type AppRow, api, type Page, type WhoAmI } from "../api.ts";
+import { shortSha } from "../app-detail.ts";
 import {
   type AppListState,
   type AppSort,
@@ -17,6 +18,7 @@ import {
   SYNC,
   stateFromQuery,
 } from "../app-query.ts";
+import { rowSources, sourceText } from "../app-sources.ts";
 import { HealthBadge, SyncBadge } from "../components/badge.tsx";
 import { Select, SortControls, TypedFilter } from "../components/list-filters.tsx";
 import { LiveListBody } from "../components/live-list.tsx";
@@ -165,13 +167,17 @@ function AppTable({ rows, now }: { rows: AppRow[]; now: number }) {
               </td>
               <td>{row.project}</td>
               <td class="source">
-                <span class="repo" title={row.source.repoURL}>
-                  {row.source.repoURL}
-                </span>
-                <span class="muted small">
-                  {row.source.path || "."} @ {row.source.targetRevision || "HEAD"}
-                  {row.revision ? ` (${row.revision.slice(0, 7)})` : ""}
-                </span>
+                {rowSources(row).map(({ source, revision }, i) => (
+                  <span key={`${i}:${source.repoURL}`} class="app-source" data-testid="row-source">
+                    <span class="repo" title={source.repoURL}>
+                      {source.repoURL}
+                    </span>
+                    <span class="muted small">
+                      {sourceText(source)}
+                      {revision ? ` (${shortSha(revision)})` : ""}
+                    </span>
+                  </span>
+                ))}
               </td>
               <td class="destination">
                 <span data-testid="cluster">{row.destination.cluster}</span>
