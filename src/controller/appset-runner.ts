@@ -1,7 +1,7 @@
 // What runs ApplicationSets while this replica leads: an informer on ApplicationSets in every
 // namespace feeding a work queue of their own, and the reasons to generate a set again besides a
 // change to it: a registered cluster's Secret added, changed or removed (clusters generators), a
-// change to one of its Applications (its status.resources), and a periodic resync, which is also
+// change to one of its Applications (its status.resources; changes gathered for a second), and a periodic resync, which is also
 // the Git generators' poll (a branch head is looked up again at most once per poll interval;
 // the mooring.dev/refresh annotation looks it up at once), and a change to any Project (which
 // namespaces may use it).
@@ -18,6 +18,9 @@ import { Informer, objectKey } from "./informer.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import type { ProjectCache } from "./projects.ts";
 import { WorkQueue } from "./queue.ts";
+
+/** How long Application changes are gathered before their set is generated again. */
+const APP_CHANGES_COALESCED_MS = 1000;
 
 export interface AppSetRunnerOptions {
   client: KubeClient;
@@ -38,6 +41,8 @@ export class AppSetRunner {
   private readonly sets: Informer;
   private readonly clusters: Informer;
   private readonly queue: WorkQueue;
+  /** Sets with an Application change waiting to be looked at. */
+  private readonly appChanges = new Map<string, NodeJS.Timeout>();
 
   constructor(options: AppSetRunnerOptions) {
     const log = options.log.with({ component: "applicationsets" });
@@ -92,15 +97,29 @@ export class AppSetRunner {
     this.clusters.start();
   }
 
-  /** An Application changed: the set owning it reports it in status.resources. */
+  /**
+   * An Application changed: the set owning it reports it in status.resources (and a rollout may
+   * move on). Changes within APP_CHANGES_COALESCED_MS make one reconcile: while a thousand apps
+   * sync, the set is listed and its status written about once a second, not once per change.
+   */
   applicationChanged(app: KubeObject): void {
     const owner = (app.metadata.ownerReferences ?? []).find(
       (o) => o.kind === APPLICATIONSET_KIND && o.controller,
     );
-    if (owner) this.queue.add(`${app.metadata.namespace}/${owner.name}`);
+    if (!owner) return;
+    const key = `${app.metadata.namespace}/${owner.name}`;
+    if (this.appChanges.has(key)) return;
+    const timer = setTimeout(() => {
+      this.appChanges.delete(key);
+      this.queue.add(key);
+    }, APP_CHANGES_COALESCED_MS);
+    timer.unref();
+    this.appChanges.set(key, timer);
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.appChanges.values()) clearTimeout(timer);
+    this.appChanges.clear();
     this.sets.stop();
     this.clusters.stop();
     await this.queue.shutdown();
