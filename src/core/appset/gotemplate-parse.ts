@@ -1,11 +1,14 @@
 // The parser of Mooring's Go-template subset (ApplicationSet `goTemplate: true`). It reads text
 // and `{{ … }}` actions (with `{{-` / `-}}` trimming and `{{/* comments */}}`), pipelines of
-// commands joined by `|`, arguments that are fields (`.a.b`, `$.a`), literals, function names or
-// parenthesised pipelines, and `if` / `else if` / `else` / `end`. Anything else (range, with,
-// define, variables) is refused with a message, never half-understood.
+// commands joined by `|`, arguments that are fields (`.a.b` from the current value, `$.a` from
+// the parameters), literals, function names or parenthesised pipelines, `if` / `else if` / `else`,
+// and `with` and `range` (each with an optional `else`) which move `.` to a value or to each
+// element in turn. Anything else (define, template, block, variables) is refused with a message,
+// never half-understood.
 
 export type Arg =
-  | { kind: "field"; path: string[] }
+  /** `root`: read from the parameters (`$`), not from the current value (`.`). */
+  | { kind: "field"; path: string[]; root: boolean }
   | { kind: "literal"; value: unknown }
   | { kind: "function"; name: string }
   | { kind: "pipeline"; pipeline: Pipeline };
@@ -14,11 +17,13 @@ export type Pipeline = Command[];
 export type TemplateNode =
   | { kind: "text"; text: string }
   | { kind: "action"; pipeline: Pipeline }
-  | { kind: "if"; branches: { condition: Pipeline; body: TemplateNode[] }[]; otherwise: TemplateNode[] };
+  | { kind: "if"; branches: { condition: Pipeline; body: TemplateNode[] }[]; otherwise: TemplateNode[] }
+  /** `with`: the body with `.` set to the value when it is truthy; `range`: once per element. */
+  | { kind: "with" | "range"; pipeline: Pipeline; body: TemplateNode[]; otherwise: TemplateNode[] };
 
 export class TemplateSyntaxError extends Error {}
 
-/** How deep `if` blocks and parentheses may nest; a tenant's template cannot exhaust the stack. */
+/** How deep blocks and parentheses may nest; a tenant's template cannot exhaust the stack. */
 export const MAX_NESTING = 32;
 
 interface Segment {
@@ -46,18 +51,21 @@ export function parseGoTemplate(source: string): TemplateNode[] {
         if (!inside) throw new TemplateSyntaxError(`unexpected {{${keyword}}}`);
         return { nodes, end: action };
       }
-      if (keyword === "if") {
+      if (keyword === "if" || keyword === "with" || keyword === "range") {
         if (++depth > MAX_NESTING)
-          throw new TemplateSyntaxError(`{{if}} blocks nest deeper than ${MAX_NESTING}`);
-        nodes.push(parseIf(action.slice(2)));
+          throw new TemplateSyntaxError(`{{${keyword}}} blocks nest deeper than ${MAX_NESTING}`);
+        const rest = action.slice(keyword.length);
+        nodes.push(keyword === "if" ? parseIf(rest) : parseScope(keyword, rest));
         depth--;
       } else if (keyword !== undefined)
-        throw new TemplateSyntaxError(`{{${keyword}}} is not supported; use if/else, fields and functions`);
+        throw new TemplateSyntaxError(
+          `{{${keyword}}} is not supported; use if/else, with, range, fields and functions`,
+        );
       else if (/^\$\w*\s*:?=/.test(action))
         throw new TemplateSyntaxError("template variables are not supported");
       else nodes.push({ kind: "action", pipeline: parsePipeline(action) });
     }
-    if (inside) throw new TemplateSyntaxError("an {{if}} has no {{end}}");
+    if (inside) throw new TemplateSyntaxError("an {{if}}, {{with}} or {{range}} has no {{end}}");
     return { nodes, end: "" };
   };
   const parseIf = (conditionText: string): TemplateNode => {
@@ -77,6 +85,17 @@ export function parseGoTemplate(source: string): TemplateNode[] {
       if (rest.end !== "end") throw new TemplateSyntaxError("an {{else}} must be followed by {{end}}");
       return { kind: "if", branches, otherwise: rest.nodes };
     }
+  };
+  const parseScope = (keyword: "with" | "range", pipelineText: string): TemplateNode => {
+    if (/^\s*\$\w*\s*(,\s*\$\w*\s*)?:?=/.test(pipelineText))
+      throw new TemplateSyntaxError("template variables are not supported");
+    const pipeline = parsePipeline(pipelineText);
+    const block = parseBlock(true);
+    if (block.end === "end") return { kind: keyword, pipeline, body: block.nodes, otherwise: [] };
+    if (block.end.trim() !== "else") throw new TemplateSyntaxError(`unexpected {{${block.end}}}`);
+    const rest = parseBlock(true);
+    if (rest.end !== "end") throw new TemplateSyntaxError("an {{else}} must be followed by {{end}}");
+    return { kind: keyword, pipeline, body: block.nodes, otherwise: rest.nodes };
   };
   return parseBlock(false).nodes;
 }
@@ -159,7 +178,7 @@ function tokenize(text: string): Token[] {
         .replace(/^\$/, "")
         .split(".")
         .filter((p) => p !== "");
-      tokens.push({ kind: "arg", arg: { kind: "field", path } });
+      tokens.push({ kind: "arg", arg: { kind: "field", path, root: field.startsWith("$") } });
     } else if (number !== undefined)
       tokens.push({ kind: "arg", arg: { kind: "literal", value: Number(number) } });
     else if (ident !== undefined) {

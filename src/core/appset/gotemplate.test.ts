@@ -7,6 +7,7 @@ const PARAMS = {
   n: 3,
   path: { path: "apps/web", basename: "web", segments: ["apps", "web"] },
   metadata: { labels: { env: "prod", "team-name": "blue" } },
+  tags: [],
 };
 
 describe("renderGoTemplate", () => {
@@ -33,6 +34,16 @@ describe("renderGoTemplate", () => {
     ["comments", "x{{/* note */}}y", "xy"],
     ["normalize", "{{ normalize .name }}", "dev-1"],
     ["text without actions", "plain", "plain"],
+    ["range over a list", "{{ range .path.segments }}[{{ . }}]{{ end }}", "[apps][web]"],
+    ["range over a map's values in key order", "{{ range .metadata.labels }}{{ . }},{{ end }}", "prod,blue,"],
+    ["range's else for an empty list", "{{ range .tags }}x{{ else }}none{{ end }}", "none"],
+    [
+      "$ as the parameters inside range",
+      "{{ range .path.segments }}{{ $.name }}/{{ . }} {{ end }}",
+      "Dev_1/apps Dev_1/web ",
+    ],
+    ["with moving . to a value", "{{ with .metadata.labels }}{{ .env }}-{{ $.n }}{{ end }}", "prod-3"],
+    ["with's else for an empty value", "{{ with .tags }}x{{ else }}no tags{{ end }}", "no tags"],
   ];
   for (const [what, template, expected] of renders) {
     it(`renders ${what}`, () =>
@@ -49,7 +60,16 @@ describe("renderGoTemplate", () => {
     ["a missing parameter in a condition", "{{ if .flag }}x{{ end }}", /parameter "flag"/],
     ["a missing parameter passed to a function", "{{ upper .region }}", /parameter "region"/],
     ["an unknown function", "{{ exec }}", /"exec", which is not a function/],
-    ["range", "{{ range .path.segments }}x{{ end }}", /range.*not supported/],
+    ["define", '{{ define "x" }}x{{ end }}', /define.*not supported/],
+    ["range with variables", "{{ range $i, $s := .path.segments }}x{{ end }}", /variables are not supported/],
+    ["range over a string", "{{ range .name }}x{{ end }}", /range needs a list or a map, not string Dev_1/],
+    ["range over a missing parameter", "{{ range .zones }}x{{ end }}", /parameter "zones"/],
+    [
+      "a missing field of range's element",
+      "{{ range .path.segments }}{{ .zone }}{{ end }}",
+      /parameter "zone"/,
+    ],
+    ["a range without end", "{{ range .path.segments }}x", /no \{\{end\}\}/],
     ["variables", "{{ $x := .name }}", /variables are not supported/],
     ["an unclosed action", "{{ .name", /not closed/],
     ["an if without end", "{{ if .name }}x", /no \{\{end\}\}/],
@@ -74,5 +94,15 @@ describe("renderGoTemplate", () => {
     const result = renderGoTemplate("{{ .big }}{{ .big }}", { big });
     assert.equal(result.ok, false);
     assert.match(result.ok ? "" : result.message, /longer than/);
+  });
+
+  it("stops nested ranges that would take too many steps, however little they print", () => {
+    const l = Array.from({ length: 1000 }, (_, i) => i);
+    const result = renderGoTemplate(
+      "{{ range .l }}{{ range $.l }}{{ range $.l }}{{ end }}{{ end }}{{ end }}",
+      { l },
+    );
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? "" : result.message, /more than 100000 steps/);
   });
 });
