@@ -148,6 +148,7 @@ describe("formatting", () => {
     assert.equal(shortSha("0123456789abcdef0123456789abcdef01234567"), "0123456");
     assert.equal(shortSha("v1.2.0"), "v1.2.0");
     assert.equal(shortSha(undefined), "");
+    assert.equal(shortSha("web@1.2.0,0123456789abcdef0123456789abcdef01234567"), "web@1.2.0, 0123456");
   });
 
   it("names objects Kind/namespace/name, with the group when not core", () => {

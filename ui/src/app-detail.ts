@@ -18,10 +18,17 @@ import type {
 } from "./app-api.ts";
 import { may } from "./permissions.ts";
 
-/** The short form of a commit SHA people read (Git's default abbreviation). */
+/**
+ * The short form of a commit SHA people read (Git's default abbreviation); a chart's
+ * `name@version` stays whole, and a multi-source app's revisions (joined by `,` in source order)
+ * are each shortened.
+ */
 export function shortSha(revision: string | undefined): string {
   if (revision === undefined || revision === "") return "";
-  return /^[0-9a-f]{40,64}$/i.test(revision) ? revision.slice(0, 7) : revision;
+  return revision
+    .split(",")
+    .map((r) => (/^[0-9a-f]{40,64}$/i.test(r) ? r.slice(0, 7) : r))
+    .join(", ");
 }
 
 /** One object's name as every part of Mooring prints it: `Kind/namespace/name` (group first when not core). */
