@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   ChartIndexError,
+  ChartIndexTooLargeError,
   ChartSourceError,
   chartLocation,
   chartProjectURL,
   chartReference,
   credentialURL,
   isLoopbackRegistry,
+  MAX_WHOLE_INDEX_BYTES,
   projectRepoURL,
   readChartIndex,
   versionOfRevision,
@@ -120,6 +122,60 @@ generated: "2026-01-01T00:00:00Z"
   it("is empty for a chart the index does not hold, even an inherited property name", () => {
     assert.deepEqual(readChartIndex(index, "missing"), []);
     assert.deepEqual(readChartIndex(index, "constructor"), []);
+  });
+
+  it("reads one chart's lines alone when the index is laid out as helm writes it", () => {
+    // Another chart's entry is no valid YAML: parsing the whole index would fail.
+    const laidOut = `apiVersion: v1
+entries:
+  broken:
+  - version: [1.0.0
+  # a comment between charts
+  "web":
+  - digest: ${"b".repeat(64)}
+    urls:
+    - web-2.0.0.tgz
+    version: 2.0.0
+
+  - description: |
+      multi-line
+      text
+    version: 2.1.0
+generated: "2026-01-01T00:00:00Z"
+`;
+    assert.deepEqual(readChartIndex(laidOut, "web"), [
+      { version: "2.0.0", urls: ["web-2.0.0.tgz"], digest: "b".repeat(64) },
+      { version: "2.1.0", urls: [] },
+    ]);
+    assert.deepEqual(readChartIndex(laidOut, "missing"), []);
+  });
+
+  it("parses the whole index when the chart's lines refer elsewhere or the layout differs", () => {
+    const aliased = `entries:
+  other:
+  - version: 1.0.0
+    urls: &common [shared.tgz]
+  web:
+  - version: 1.0.0
+    urls: *common
+`;
+    assert.deepEqual(readChartIndex(aliased, "web"), [{ version: "1.0.0", urls: ["shared.tgz"] }]);
+    const fourSpaces = "entries:\n    web:\n    - version: 3.0.0\n";
+    assert.deepEqual(readChartIndex(fourSpaces, "web"), [{ version: "3.0.0", urls: [] }]);
+    const twice = "entries:\n  web:\n  - version: 1.0.0\n  web:\n  - version: 2.0.0\n";
+    assert.throws(() => readChartIndex(twice, "web"), ChartIndexError);
+  });
+
+  it("refuses to parse whole an index over 4 MiB that is not laid out as helm writes it", () => {
+    const entry = "    - version: 1.0.0\n      urls: [x.tgz]\n";
+    const huge = `entries:\n    web:\n${entry.repeat(Math.ceil(MAX_WHOLE_INDEX_BYTES / entry.length) + 1)}`;
+    assert.throws(
+      () => readChartIndex(huge, "web"),
+      (err: unknown) =>
+        err instanceof ChartIndexTooLargeError &&
+        err.code === "chart-index-too-large" &&
+        /5 MiB and not laid out as helm repo index writes it/.test(err.message),
+    );
   });
 
   it("refuses a document that is not a Helm repository index", () => {

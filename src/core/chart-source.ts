@@ -169,20 +169,88 @@ export interface IndexedChartVersion {
 }
 
 export class ChartIndexError extends Error {
-  readonly code = "chart-index-invalid";
+  readonly code: "chart-index-invalid" | "chart-index-too-large" = "chart-index-invalid";
 }
+
+/** An index too large to read as it is laid out: a person must act (a smaller index, helm's layout). */
+export class ChartIndexTooLargeError extends ChartIndexError {
+  override readonly code = "chart-index-too-large";
+}
+
+/**
+ * Largest index.yaml parsed whole. YAML parsing costs about a second per megabyte of CPU on the
+ * controller, so an index laid out as helm writes it is read chart by chart (chartBlock) and only
+ * an index laid out otherwise is parsed whole, up to this size.
+ */
+export const MAX_WHOLE_INDEX_BYTES = 4 * 1024 * 1024;
 
 /**
  * The versions of one chart in a Helm repository's index.yaml (`entries.<chart>[]`), in the
  * order listed; [] when the chart is not there. Entries without a version are left out.
  */
 export function readChartIndex(text: string, chart: string): IndexedChartVersion[] {
+  const block = chartBlock(text, chart);
+  if (block !== undefined) {
+    try {
+      return versionsIn(parse(block, { maxAliasCount: 100 }), chart);
+    } catch {
+      // An alias to an anchor outside the chart's lines, say: the whole document decides.
+    }
+  }
+  if (text.length > MAX_WHOLE_INDEX_BYTES)
+    throw new ChartIndexTooLargeError(
+      `index.yaml is ${Math.ceil(text.length / 1024 / 1024)} MiB and not laid out as helm repo index writes it (entries: with each chart two spaces in); such an index is read only up to ${MAX_WHOLE_INDEX_BYTES / 1024 / 1024} MiB`,
+    );
   let doc: unknown;
   try {
     doc = parse(text, { maxAliasCount: 100 });
   } catch (err) {
     throw new ChartIndexError(`index.yaml is not YAML: ${(err as Error).message.split("\n")[0]}`);
   }
+  return versionsIn(doc, chart);
+}
+
+const CHART_KEY = /^ {2}(?:([A-Za-z0-9._-]+)|"([A-Za-z0-9._-]+)"|'([A-Za-z0-9._-]+)'):[ \t]*$/;
+
+/**
+ * The lines of one chart under `entries:` as a small document of their own, when the index is
+ * laid out as helm writes it: `entries:` alone on a line, each chart's name two spaces in, its
+ * list items (`  - `) and their fields deeper. undefined when any line of the entries breaks that
+ * layout, a chart is named twice, or the text holds several documents: the caller parses whole.
+ */
+function chartBlock(text: string, chart: string): string | undefined {
+  if (/^(?:---|\.\.\.|%)/m.test(text)) return undefined;
+  const lines = text.split("\n");
+  const entries = lines.findIndex((line) => /^entries:[ \t]*$/.test(line));
+  if (entries < 0 || lines.findIndex((line, i) => i > entries && /^entries\s*:/.test(line)) >= 0)
+    return undefined;
+  let start = -1;
+  let end = -1;
+  let keys = 0;
+  for (let i = entries + 1; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    if (/^[^\s#]/.test(line)) {
+      if (start >= 0 && end < 0) end = i;
+      break;
+    }
+    const key = CHART_KEY.exec(line);
+    if (key) {
+      keys++;
+      if (start >= 0 && end < 0) end = i;
+      if ((key[1] ?? key[2] ?? key[3]) !== chart) continue;
+      if (start >= 0) return undefined;
+      start = i;
+      continue;
+    }
+    if (/^[ \t]*(?:#.*)?\r?$/.test(line)) continue;
+    if (keys > 0 && (/^ {2}-(?: |$)/.test(line) || /^ {3}/.test(line))) continue;
+    return undefined;
+  }
+  if (start < 0) return "entries: {}\n";
+  return `entries:\n${lines.slice(start, end < 0 ? lines.length : end).join("\n")}\n`;
+}
+
+function versionsIn(doc: unknown, chart: string): IndexedChartVersion[] {
   if (typeof doc !== "object" || doc === null || !("entries" in doc))
     throw new ChartIndexError("index.yaml has no entries: is this a Helm repository?");
   const entries = (doc as { entries: unknown }).entries;

@@ -19,6 +19,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from
 import { basename, dirname, join } from "node:path";
 import { stringify } from "yaml";
 import {
+  ChartIndexTooLargeError,
   type ChartLocation,
   chartLocation,
   chartReference,
@@ -373,7 +374,8 @@ function readIndex(text: string, location: Extract<ChartLocation, { kind: "helm-
   try {
     return readChartIndex(text, location.chart);
   } catch (err) {
-    throw new GitError("repo-not-found", `${location.repoURL}: ${(err as Error).message}`, location.repoURL);
+    const code = err instanceof ChartIndexTooLargeError ? "too-large" : "repo-not-found";
+    throw new GitError(code, `${location.repoURL}: ${(err as Error).message}`, location.repoURL);
   }
 }
 
