@@ -8,10 +8,12 @@ import { SourceResolver } from "../controller/app-source.ts";
 import { fetchFacts, listClusterFacts } from "../controller/appset-facts.ts";
 import { type Application, CONTROLLER_NAMESPACE } from "../core/application.ts";
 import { factsNeeded, generateApplications } from "../core/appset/generate.ts";
+import { stepProgress } from "../core/appset/rollout.ts";
 import {
   APPLICATIONSET_API_VERSION,
   APPLICATIONSET_KIND,
   type ApplicationSet,
+  type RollingSyncStep,
 } from "../core/appset/types.ts";
 import { findCondition } from "../core/conditions.ts";
 import { GitSource } from "../git/source.ts";
@@ -97,6 +99,33 @@ function readySummary(set: ApplicationSet): string {
   return ready ? `${ready.status === "True" ? "Ready" : ready.reason}` : "Unknown";
 }
 
+/** A rolling sync's progress, one line per step: how many of its Applications stand where. */
+function rolloutLines(set: ApplicationSet): string[] {
+  const steps = set.spec.strategy?.type === "RollingSync" ? (set.spec.strategy.rollingSync?.steps ?? []) : [];
+  if (steps.length === 0) return [];
+  const lines = [`Rollout (${steps.length} steps):`];
+  for (const p of stepProgress(steps.length, set.status?.applicationStatus ?? [])) {
+    const others = (["Progressing", "Pending", "Waiting"] as const)
+      .filter((status) => p.byStatus[status] > 0)
+      .map((status) => `, ${p.byStatus[status]} ${status}`)
+      .join("");
+    const what = p.step === 0 ? "no step" : `step ${p.step}`;
+    const selects = p.step === 0 ? "" : `  (${selectorText(steps[p.step - 1])})`;
+    lines.push(
+      `  ${what}: ${p.byStatus.Healthy}/${p.applications} Healthy${others}${p.current ? "  <- current" : ""}${selects}`,
+    );
+  }
+  return lines;
+}
+
+function selectorText(step: RollingSyncStep | undefined): string {
+  const clauses = (step?.matchExpressions ?? []).map(
+    (e) => `${e.key} ${e.operator} (${e.values.join(", ")})`,
+  );
+  const max = step?.maxUpdate === undefined ? "" : `, maxUpdate ${step.maxUpdate}`;
+  return `${clauses.join(", ") || "every Application"}${max}`;
+}
+
 const createCommand: Command = {
   path: ["appset", "create"],
   usage: `moor appset create [NAME] -f set.yaml [--upsert] ${CLUSTER_FLAGS} [-o json|yaml]`,
@@ -177,6 +206,7 @@ const getCommand: Command = {
         ];
         for (const c of set.status?.conditions ?? [])
           lines.push(`${c.type}: ${c.status} (${c.reason}) ${c.message}`);
+        lines.push(...rolloutLines(set));
         const resources = set.status?.resources ?? [];
         lines.push(`Applications (${resources.length}):`);
         for (const r of resources) lines.push(`  ${r.name}  ${r.sync ?? "-"}  ${r.health ?? "-"}`);

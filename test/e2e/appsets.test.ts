@@ -405,5 +405,15 @@ describe("ApplicationSets: one template, many Applications", () => {
     assert.equal(third.status?.operationState, undefined);
     assert.equal((await kubectl(["get", "configmap", "bravo-config", "-n", `r-r3-${RUN}`])).code, 1);
     await kubectlOk(["get", "configmap", "alpha-config", "-n", `r-r1-${RUN}`]);
+    // `moor appset get` shows the rollout step by step, and where it stopped.
+    const shown = await moor(["appset", "get", name, "--kubeconfig", runSandboxKubeconfig()]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^Rollout \(3 steps\):$/m);
+    assert.match(shown.stdout, /^ {2}step 1: 1\/1 Healthy {2}\(wave In \(one\)\)$/m);
+    assert.match(
+      shown.stdout,
+      /^ {2}step 2: 0\/1 Healthy, 1 Progressing {2}<- current {2}\(wave In \(two\)\)$/m,
+    );
+    assert.match(shown.stdout, /^ {2}step 3: 0\/1 Healthy, 1 Waiting {2}\(wave In \(three\)\)$/m);
   });
 });

@@ -7,6 +7,7 @@ import {
   type RolloutRow,
   stepCapacity,
   stepOf,
+  stepProgress,
   withoutAutomatedSync,
 } from "./rollout.ts";
 import type { RollingSyncStep } from "./types.ts";
@@ -197,5 +198,44 @@ describe("rollout steps", () => {
       },
     };
     assert.deepEqual(withoutAutomatedSync(auto).spec.syncPolicy, { syncOptions: ["CreateNamespace=true"] });
+  });
+});
+
+describe("stepProgress", () => {
+  const row = (application: string, step: string, status: RolloutRow["status"]): RolloutRow => ({
+    application,
+    step,
+    status,
+    message: "",
+  });
+  it("counts each step's Applications by status and marks the first step not wholly Healthy", () => {
+    const progress = stepProgress(3, [
+      row("a", "1", "Healthy"),
+      row("b", "1", "Healthy"),
+      row("c", "2", "Progressing"),
+      row("d", "2", "Healthy"),
+      row("e", "3", "Waiting"),
+      row("f", "0", "Waiting"),
+    ]);
+    assert.deepEqual(
+      progress.map((p) => [p.step, p.applications, p.byStatus.Healthy, p.current]),
+      [
+        [0, 1, 0, false],
+        [1, 2, 2, false],
+        [2, 2, 1, true],
+        [3, 1, 0, false],
+      ],
+    );
+    assert.equal(progress[2]?.byStatus.Progressing, 1);
+  });
+  it("marks no step once all are Healthy, and lists an empty step", () => {
+    const progress = stepProgress(2, [row("a", "1", "Healthy")]);
+    assert.deepEqual(
+      progress.map((p) => [p.step, p.applications, p.current]),
+      [
+        [1, 1, false],
+        [2, 0, false],
+      ],
+    );
   });
 });

@@ -207,3 +207,27 @@ export function withoutAutomatedSync(app: Application): Application {
   const { automated: _, ...syncPolicy } = app.spec.syncPolicy;
   return { ...app, spec: { ...app.spec, syncPolicy } };
 }
+
+export interface StepProgress {
+  /** 1-based; 0 gathers the Applications no step selects. */
+  step: number;
+  applications: number;
+  byStatus: Record<RolloutRow["status"], number>;
+  /** The first step not wholly Healthy: the one being rolled out (or stopped at). */
+  current: boolean;
+}
+
+/** Each step's Applications by rollout status, from the set's status.applicationStatus rows. */
+export function stepProgress(steps: number, rows: readonly RolloutRow[]): StepProgress[] {
+  const progress: StepProgress[] = [];
+  for (let step = 0; step <= steps; step++) {
+    const members = rows.filter((row) => row.step === String(step));
+    if (step === 0 && members.length === 0) continue;
+    const byStatus = { Waiting: 0, Pending: 0, Progressing: 0, Healthy: 0 };
+    for (const row of members) byStatus[row.status]++;
+    progress.push({ step, applications: members.length, byStatus, current: false });
+  }
+  const current = progress.find((p) => p.step > 0 && p.byStatus.Healthy < p.applications);
+  if (current) current.current = true;
+  return progress;
+}
