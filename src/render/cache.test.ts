@@ -189,6 +189,22 @@ describe("render cache keys", () => {
     assert.notEqual(inside, escaping);
   });
 
+  it("cover the checkouts other sources lend by ref, so a new values commit is a new render", () => {
+    const base = {
+      repoDir: "/x",
+      appName: "a",
+      kubeVersion: "v1",
+      apiVersions: [],
+      source: { repoURL: "r" },
+    };
+    const alone = renderCacheKey(SHA, base);
+    const lent = renderCacheKey(SHA, { ...base, refs: { values: "/checkouts/values/aaa" } });
+    const newer = renderCacheKey(SHA, { ...base, refs: { values: "/checkouts/values/bbb" } });
+    assert.notEqual(alone, lent);
+    assert.notEqual(lent, newer);
+    assert.equal(alone, renderCacheKey(SHA, { ...base }), "a single source's key is unchanged");
+  });
+
   it("include the repository, target revision and Project only when the spec refers to build variables", () => {
     const key = (helm: Record<string, unknown>, source: Record<string, string>, project?: string) =>
       renderCacheKey(SHA, {
