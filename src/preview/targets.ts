@@ -22,7 +22,7 @@ export type PreviewCandidate = PreviewSubject & {
 /**
  * The candidate an Application or Stack object makes; undefined for anything else or without a
  * source. Sources are read as written (core/app-sources.ts's rule: `sources` when it lists any);
- * one without a repository URL is left out.
+ * an app with a source lacking its repository URL is left out whole (the controller stalls it).
  */
 export function candidateOf(object: KubeObject): PreviewCandidate | undefined {
   const kind = object.kind as TargetKind;
@@ -39,7 +39,8 @@ export function candidateOf(object: KubeObject): PreviewCandidate | undefined {
       typeof (s as PreviewSource).repoURL === "string" &&
       (s as PreviewSource).repoURL !== "",
   );
-  if (sources.length === 0) return undefined;
+  // A source without a repository is invalid; the others would lose their places (revisions go by index).
+  if (sources.length === 0 || sources.length !== listed.length) return undefined;
   const base = {
     namespace: object.metadata.namespace ?? "",
     name: object.metadata.name ?? "",
