@@ -10,6 +10,11 @@
 // Secret a later push drops shows as pruned, masked, on both sides. The preview only reads: the
 // live Deployment keeps its resourceVersion and the ConfigMap is never created.
 //
+// And the known gap of chart apps: a chart from a real OCI registry taking its production values
+// from a Git repository (`$values/envs/prod.yaml`, a multi-source app) is previewed for a pull
+// request into that values repository with the PR's values and the chart where it stands, while a
+// PR touching only another file of that repository previews nothing.
+//
 // The app is synced by the real `moor controller` process; the previews are made in this process
 // through an AppReconciler wired as the controller wires its own (src/controller/controller.ts),
 // against the same sandbox cluster and the same git server.
@@ -27,13 +32,19 @@ import { DriftWatcher } from "../../src/controller/drift.ts";
 import { ControllerMetrics } from "../../src/controller/metrics.ts";
 import { ProjectCache } from "../../src/controller/projects.ts";
 import type { Application } from "../../src/core/application.ts";
+import { candidateTargets } from "../../src/core/preview/candidates.ts";
 import type { AppPreview } from "../../src/core/preview/report.ts";
 import { GitSource } from "../../src/git/source.ts";
 import { KubeClient } from "../../src/kube/client.ts";
 import { EventRecorder } from "../../src/kube/events.ts";
 import { loadConfig } from "../../src/kube/kubeconfig.ts";
 import { AppPreviews } from "../../src/preview/app-preview.ts";
+import { runPreview } from "../../src/preview/pipeline.ts";
+import { renderReads } from "../../src/preview/reads.ts";
+import { candidateOf } from "../../src/preview/targets.ts";
 import { RenderCache } from "../../src/render/cache.ts";
+import { defaultRenderOptions } from "../../src/render/tools.ts";
+import { ChartSources } from "../../src/sources/chart-source.ts";
 import { createLogger } from "../../src/util/log.ts";
 import { discardApp, getApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
 import { kubectl, kubectlOk } from "../harness/cluster.ts";
@@ -41,6 +52,7 @@ import { ensureInstalled, type RunningController, startController } from "../har
 import { runHome, runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
 import { webDeployment, webService } from "../harness/manifests.ts";
+import { startOciRegistry } from "../harness/registry.ts";
 
 const suffix = Date.now().toString(36);
 const NS = `preview-app-${suffix}`;
@@ -104,6 +116,7 @@ describe("previewing a pull request's change to one application: Git and live, s
   let controller: RunningController;
   let previews: AppPreviews;
   let projects: ProjectCache;
+  let sources: SourceResolver;
   let gitCache: string;
   let base = "";
   let head = "";
@@ -186,11 +199,17 @@ describe("previewing a pull request's change to one application: Git and live, s
     gitCache = await mkdtemp(join(tmpdir(), "preview-app-git-"));
     projects = new ProjectCache(client, { namespace: "mooring" });
     projects.start();
+    sources = new SourceResolver(new GitSource({ cacheDir: gitCache }), {
+      charts: new ChartSources({
+        helmBinary: defaultRenderOptions().helmBinary,
+        cacheDir: join(gitCache, "charts"),
+      }),
+    });
     const reconciler = new AppReconciler({
       client,
       destinations: new Destinations(client, "mooring"),
       projects,
-      sources: new SourceResolver(new GitSource({ cacheDir: gitCache })),
+      sources,
       renderCache: new RenderCache(),
       drift: new DriftWatcher(() => {}),
       events: new EventRecorder(client, { component: "preview-test", instance: "preview-test" }),
@@ -349,5 +368,92 @@ describe("previewing a pull request's change to one application: Git and live, s
     const json = JSON.stringify(result);
     assert.ok(!json.includes(SECRET_VALUE) && !json.includes(b64(SECRET_VALUE)), "the Secret's value shows");
     assert.match(await kubectlOk(["get", "secret", "db", "-n", NS, "-o", "name"]), /secret\/db/);
+  });
+
+  it("previews a registry chart with the values a pull request into its values repository changes, and nothing for a PR beside them", async () => {
+    const registry = await startOciRegistry();
+    try {
+      await registry.push("charts", "greeter", "1.0.0");
+      const valuesRepo = git.url("prod-values");
+      const valuesBase = await git.createRepo(
+        "prod-values",
+        { "envs/prod.yaml": "greeting: hello-from-base\n", "README.md": "values\n" },
+        "prod values",
+      );
+      await git.branch("prod-values", "release", valuesBase);
+      // Each head is diffed against the base from their merge base: the README change comes first
+      // on main, so the second head holds both changes and the first the README alone.
+      const readmeHead = await git.commit("prod-values", { "README.md": "values, explained\n" }, "docs only");
+      const valuesHead = await git.commit(
+        "prod-values",
+        { "envs/prod.yaml": "greeting: hello-from-pr\n" },
+        "new greeting",
+      );
+      const app = candidateOf({
+        apiVersion: "mooring.dev/v1alpha1",
+        kind: "Application",
+        metadata: { name: `${APP}-chart`, namespace: "mooring" },
+        spec: {
+          project: TEAM,
+          sources: [
+            {
+              repoURL: registry.url("charts"),
+              chart: "greeter",
+              targetRevision: "1.x",
+              helm: { valueFiles: ["$values/envs/prod.yaml"] },
+            },
+            { repoURL: valuesRepo, targetRevision: "release", ref: "values" },
+          ],
+          destination: { namespace: NS },
+        },
+      });
+      assert.ok(app);
+      const preview = (headSha: string) =>
+        runPreview(
+          {
+            git: sources,
+            reads: renderReads,
+            apps: previews,
+            policies: async () => [],
+            log: createLogger({ level: "error" }),
+          },
+          {
+            repoURL: valuesRepo,
+            baseRef: "release",
+            baseSha: valuesBase,
+            headSha,
+            candidates: candidateTargets(valuesRepo, "release", false, [app]),
+            stackGate: () => ({ plan: true }),
+            live: false,
+          },
+        );
+
+      const { report } = await preview(valuesHead);
+      assert.deepEqual(
+        report.apps.map((a) => a.name),
+        [`${APP}-chart`],
+      );
+      const summary = rendered(report.apps[0] as AppPreview);
+      assert.deepEqual(summary.git.counts, { changed: 1, added: 0, pruned: 0 }, summary.git.line);
+      const [changed] = summary.git.objects;
+      assert.equal(
+        `${changed?.ref.kind}/${changed?.ref.namespace}/${changed?.ref.name}`,
+        `ConfigMap/${NS}/${APP}-chart-settings`,
+      );
+      assert.deepEqual(
+        changed?.fields.map((f) => [f.path, f.live, f.desired]),
+        [["data.greeting", "hello-from-base", "hello-from-pr"]],
+        "the chart's own values.yaml says hello: only the PR's values file moved the greeting",
+      );
+
+      const untouched = await preview(readmeHead);
+      assert.deepEqual(
+        untouched.report.apps,
+        [],
+        "a PR touching neither the values file nor any folder of the app",
+      );
+    } finally {
+      await registry.close();
+    }
   });
 });
