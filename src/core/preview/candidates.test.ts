@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { candidateTargets, followingSources, followsBranch, needsDefaultBranch } from "./candidates.ts";
-import type { PreviewSource } from "./sources.ts";
+import { candidateTargets, followsBranch, needsDefaultBranch } from "./candidates.ts";
 
 describe("which targets follow a pull request's base branch", () => {
   const cases: [string | undefined, string, boolean, boolean][] = [
@@ -48,37 +47,5 @@ describe("which targets follow a pull request's base branch", () => {
     assert.equal(needsDefaultBranch(repo, [one("a", repo, "main")]), false);
     assert.equal(needsDefaultBranch(repo, [one("a", repo), one("b", repo, "main")]), true);
     assert.equal(needsDefaultBranch(repo, [one("a", "https://git.example/team/other")]), false);
-  });
-});
-
-describe("which sources of a multi-source app a pull request changes", () => {
-  const VALUES = "https://git.example/team/values.git";
-  const CHARTS = "oci://registry.example/charts";
-  const sources: PreviewSource[] = [
-    {
-      repoURL: CHARTS,
-      chart: "web",
-      targetRevision: "1.2.0",
-      helm: { valueFiles: ["$values/envs/prod.yaml"] },
-    },
-    { repoURL: "https://git.example/Team/Values", targetRevision: "main", ref: "values" },
-    { repoURL: VALUES, targetRevision: "main", path: "extras" },
-    { repoURL: VALUES, targetRevision: "v1", ref: "pinned" },
-  ];
-
-  it("are those on the PR's repository that follow its base branch; a chart or a pinned one never is", () => {
-    assert.deepEqual(followingSources(VALUES, "main", false, sources), [1, 2]);
-    assert.deepEqual(followingSources(VALUES, "release", false, sources), []);
-    assert.deepEqual(followingSources("https://git.example/team/other", "main", false, sources), []);
-    // A registry at the same address as a repository is still a registry.
-    assert.deepEqual(
-      followingSources(CHARTS, "1.2.0", false, [{ ...sources[0], repoURL: VALUES } as PreviewSource]),
-      [],
-    );
-  });
-
-  it("make the app a candidate carrying them", () => {
-    const [found] = candidateTargets(VALUES, "main", false, [{ name: "shop", sources }]);
-    assert.deepEqual(found?.following, [1, 2]);
   });
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { candidateTargets, followingSources } from "./candidates.ts";
 import { ownPaths, ownValueFiles, type PreviewSource, refValueReads } from "./sources.ts";
 
 const VALUES = "https://git.example/team/values.git";
@@ -44,5 +45,21 @@ describe("what a pull request into a repository can touch in a multi-source app"
 
   it("leave a source's own values entries to be read from its path", () => {
     assert.deepEqual(ownValueFiles(sources[0] as PreviewSource), ["values.yaml"]);
+  });
+});
+
+describe("which sources of a multi-source app a pull request changes", () => {
+  it("are those on the PR's repository that follow its base branch; a chart or a pinned one never is", () => {
+    assert.deepEqual(followingSources(VALUES, "main", false, sources), [1, 2]);
+    assert.deepEqual(followingSources(VALUES, "release", false, sources), []);
+    assert.deepEqual(followingSources("https://git.example/team/other", "main", false, sources), []);
+    // A registry at the same address as a repository is still a registry.
+    const chartAtRepo = { ...(sources[0] as PreviewSource), repoURL: VALUES };
+    assert.deepEqual(followingSources(VALUES, "1.2.0", false, [chartAtRepo]), []);
+  });
+
+  it("make the app a candidate carrying them", () => {
+    const [found] = candidateTargets(VALUES, "main", false, [{ name: "shop", sources }]);
+    assert.deepEqual(found?.following, [1, 2]);
   });
 });
