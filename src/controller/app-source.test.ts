@@ -53,6 +53,17 @@ describe("combineRenders", () => {
     );
   });
 
+  it("takes an object without a namespace as one in the destination namespace", () => {
+    assert.throws(
+      () =>
+        combineRenders(spec, [
+          { index: 0, result: { tool: "helm", objects: [cm("web")] } },
+          { index: 2, result: { tool: "directory", objects: [cm("web", "shop")] } },
+        ]),
+      /is rendered by both sources\[0\] \(chart web\) and sources\[2\] \(extra\)/,
+    );
+  });
+
   it("allows objects of one name in two namespaces", () => {
     const combined = combineRenders(spec, [
       { index: 0, result: { tool: "helm", objects: [cm("web", "a")] } },

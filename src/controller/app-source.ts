@@ -196,7 +196,8 @@ export function combineRenders(spec: ApplicationSpec, renders: readonly SourceRe
       // generateName hooks have no name yet: each is its own object.
       if (obj.metadata.name) {
         const ref = refOf(obj);
-        const key = refKey({ ...ref, namespace: obj.metadata.namespace ?? "" });
+        // An object without a namespace lands in the destination's, as one naming it does.
+        const key = refKey({ ...ref, namespace: obj.metadata.namespace || spec.destination.namespace || "" });
         const earlier = seen.get(key);
         if (earlier !== undefined && earlier !== index) {
           throw new RenderError(
