@@ -15,7 +15,6 @@ import {
   applyApp,
   condition,
   deleteApp,
-  refreshApp,
   syncedAndHealthy,
   waitForApp,
 } from "../harness/apps.ts";
@@ -165,7 +164,7 @@ describe("multi-source applications: charts from registries with values from Git
       { "envs/prod.yaml": "greeting: hello-again\n" },
       "new greeting",
     );
-    await refreshApp("ms-repo-api");
+    // No refresh: the controller's poll of every source finds the new commit.
     const moved = await waitForApp(
       "ms-repo-api",
       "to deploy the new values commit",
