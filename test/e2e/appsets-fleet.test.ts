@@ -8,13 +8,20 @@
 // ProjectEscape and nothing is created. Each story also reads what it did from /metrics.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { discardApp } from "../harness/apps.ts";
+import {
+  applySet as applySetAs,
+  deleteSets,
+  discardSetApps,
+  getSet,
+  SET_LABEL,
+  type SetView,
+  setEventReasons,
+} from "../harness/appsets.ts";
 import { eventually, kubectl, kubectlOk } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
 
 const RUN = Date.now().toString(36).slice(-5);
-const SET_LABEL = "mooring.dev/application-set";
 const FINALIZER = "mooring.dev/resources-finalizer";
 const APPS = 50;
 const pad = (i: number) => String(i).padStart(2, "0");
@@ -29,18 +36,6 @@ data:
   greeting: hello
 `;
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
-
-interface SetView {
-  metadata: { annotations?: Record<string, string> };
-  status?: { conditions?: Condition[] };
-}
-
 interface AppItem {
   metadata: {
     name: string;
@@ -51,30 +46,6 @@ interface AppItem {
     managedFields?: { manager: string; operation: string; subresource?: string; time: string }[];
   };
   status?: { sync?: { status?: string }; health?: { status?: string } };
-}
-
-async function applySet(
-  name: string,
-  spec: Record<string, unknown>,
-  namespace = "mooring",
-  as?: string,
-): Promise<void> {
-  const manifest = {
-    apiVersion: "mooring.dev/v1alpha1",
-    kind: "ApplicationSet",
-    metadata: { name, namespace, labels: { "e2e-run": RUN } },
-    spec,
-  };
-  await kubectlOk(
-    ["apply", "--server-side", "--field-manager=test", ...(as ? [`--as=${as}`] : []), "-f", "-"],
-    { input: JSON.stringify(manifest) },
-  );
-}
-
-async function getSet(name: string, namespace = "mooring"): Promise<SetView> {
-  return JSON.parse(
-    await kubectlOk(["get", "applicationset", name, "-n", namespace, "-o", "json"]),
-  ) as SetView;
 }
 
 /** The set's Applications as `kubectl get applications -l` lists them. */
@@ -121,6 +92,11 @@ function metric(text: string, name: string, labels: Record<string, string>): num
   return undefined;
 }
 
+type Condition = NonNullable<NonNullable<SetView["status"]>["conditions"]>[number];
+
+const applySet = (name: string, spec: Record<string, unknown>, namespace?: string, as?: string) =>
+  applySetAs(name, spec, { run: RUN, ...(namespace ? { namespace } : {}), ...(as ? { as } : {}) });
+
 async function stalledWith(name: string, namespace: string, reason: string): Promise<Condition> {
   let last: SetView | undefined;
   return eventually(
@@ -154,24 +130,9 @@ describe("ApplicationSets at fleet scale", () => {
   });
 
   after(async () => {
-    for (const ns of ["mooring", TEAM])
-      await kubectl([
-        "delete",
-        "applicationsets",
-        "-n",
-        ns,
-        "-l",
-        `e2e-run=${RUN}`,
-        "--wait=true",
-        "--timeout=120s",
-      ]);
+    await deleteSets(RUN, ["mooring", TEAM]);
     await controller?.stop();
-    // Whatever is left (a failed test): drop finalizers so nothing waits on a stopped controller.
-    const left = await kubectl(["get", "applications", "-n", "mooring", "-l", SET_LABEL, "-o", "name"]);
-    for (const app of left.stdout.split("\n").filter(Boolean)) {
-      const name = app.replace(/^[^/]*\//, "");
-      if (name.endsWith(RUN)) await discardApp(name);
-    }
+    await discardSetApps(["mooring", TEAM], RUN);
     await kubectl(["delete", "projects.mooring.dev", "-n", "mooring", "-l", `e2e-run=${RUN}`]);
     await kubectl(["delete", "rolebinding,role", "-n", TEAM, "-l", `e2e-run=${RUN}`, "--ignore-not-found"]);
     for (const ns of [`fl-${RUN}`, `fl-roll-${RUN}`, TEAM])
@@ -266,18 +227,8 @@ describe("ApplicationSets at fleet scale", () => {
       undefined,
       "the refresh annotation is cleared once Git was looked at",
     );
-    const reasons = await kubectlOk([
-      "get",
-      "events",
-      "-n",
-      "mooring",
-      "--field-selector",
-      `involvedObject.name=${name}`,
-      "-o",
-      "jsonpath={.items[*].reason}",
-    ]);
     assert.deepEqual(
-      reasons.split(" ").filter((r) => r !== "ApplicationCreated"),
+      (await setEventReasons(name)).filter((r) => r !== "ApplicationCreated"),
       ["ApplicationDeleted"],
     );
     text = await metricsText(controller);

@@ -10,14 +10,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { discardApp, syncedAndHealthy, waitForApp } from "../harness/apps.ts";
+import { syncedAndHealthy, waitForApp } from "../harness/apps.ts";
+import {
+  applySet as applySetAs,
+  deleteSets,
+  discardSetApps,
+  getSet,
+  SET_LABEL,
+  type SetView,
+  setEventReasons,
+} from "../harness/appsets.ts";
 import { eventually, kubectl, kubectlOk, moor } from "../harness/cluster.ts";
 import { ensureInstalled, type RunningController, startController } from "../harness/controller.ts";
 import { runSandboxKubeconfig } from "../harness/env.ts";
 import { type GitServer, startGitServer } from "../harness/git-server.ts";
 
 const RUN = Date.now().toString(36).slice(-5);
-const SET_LABEL = "mooring.dev/application-set";
 
 const configMap = (name: string) => `apiVersion: v1
 kind: ConfigMap
@@ -43,31 +51,7 @@ spec:
       containers: [{ name: main, image: busybox }]
 `;
 
-interface SetView {
-  status?: {
-    conditions?: { type: string; status: string; reason: string; message: string }[];
-    resources?: { name: string }[];
-    applicationStatus?: { application: string; step: string; status: string; message: string }[];
-  };
-}
-
-async function applySet(name: string, spec: Record<string, unknown>): Promise<void> {
-  const manifest = {
-    apiVersion: "mooring.dev/v1alpha1",
-    kind: "ApplicationSet",
-    metadata: { name, namespace: "mooring", labels: { "e2e-run": RUN } },
-    spec,
-  };
-  await kubectlOk(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
-    input: JSON.stringify(manifest),
-  });
-}
-
-async function getSet(name: string): Promise<SetView> {
-  return JSON.parse(
-    await kubectlOk(["get", "applicationset", name, "-n", "mooring", "-o", "json"]),
-  ) as SetView;
-}
+const applySet = (name: string, spec: Record<string, unknown>) => applySetAs(name, spec, { run: RUN });
 
 /** The names of the Applications a set owns now, sorted. */
 async function appsOf(set: string): Promise<string[]> {
@@ -151,20 +135,9 @@ describe("ApplicationSets: one template, many Applications", () => {
   });
 
   after(async () => {
-    await kubectl([
-      "delete",
-      "applicationsets",
-      "-n",
-      "mooring",
-      "-l",
-      `e2e-run=${RUN}`,
-      "--wait=true",
-      "--timeout=60s",
-    ]);
+    await deleteSets(RUN, ["mooring"]);
     await controller?.stop();
-    // Whatever is left (a failed test): drop finalizers so nothing waits on a stopped controller.
-    const left = await kubectl(["get", "applications", "-n", "mooring", "-l", SET_LABEL, "-o", "name"]);
-    for (const app of left.stdout.split("\n").filter(Boolean)) await discardApp(app.replace(/^[^/]*\//, ""));
+    await discardSetApps(["mooring"], RUN);
     await kubectl(["delete", "secrets", "-n", "mooring", "-l", `e2e-run=${RUN}`, "--ignore-not-found"]);
     for (const ns of ["as-alpha", "as-bravo", "r-r1", "r-r2", "r-r3"])
       await kubectl(["delete", "namespace", `${ns}-${RUN}`, "--wait=false", "--ignore-not-found"]);
@@ -221,17 +194,8 @@ describe("ApplicationSets: one template, many Applications", () => {
     await waitForApp(`bravo-${RUN}`, "Synced and Healthy", syncedAndHealthy(), 120_000);
     await kubectlOk(["get", "configmap", "alpha-config", "-n", `as-alpha-${RUN}`]);
     // Generated again on every change of its apps' status, the set leaves unchanged apps alone.
-    const events = await kubectlOk([
-      "get",
-      "events",
-      "-n",
-      "mooring",
-      "--field-selector",
-      `involvedObject.name=${name}`,
-      "-o",
-      "jsonpath={.items[*].reason}",
-    ]);
-    assert.deepEqual(events.split(" ").sort(), ["ApplicationCreated", "ApplicationCreated"]);
+    const events = await setEventReasons(name);
+    assert.deepEqual(events.sort(), ["ApplicationCreated", "ApplicationCreated"]);
     const listed = await moor(["appset", "list", "--kubeconfig", runSandboxKubeconfig()]);
     assert.match(listed.stdout, new RegExp(`^${name}\\s+2\\s+Ready\\s+sync$`, "m"));
   });
