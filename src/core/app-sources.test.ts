@@ -71,6 +71,14 @@ describe("valueFileRef", () => {
     assert.deepEqual(valueFileRef("$values"), { ref: "values", path: "" });
     assert.equal(valueFileRef("envs/prod.yaml"), undefined);
     assert.equal(valueFileRef("/envs/$values.yaml"), undefined);
+    // Build variables and other text starting with $ are paths of the source's own repository.
+    assert.equal(valueFileRef("$ARGOCD_APP_NAME/values.yaml"), undefined);
+    assert.equal(valueFileRef("$KUBE_VERSION/values.yaml"), undefined);
+    assert.equal(valueFileRef("$ARGOCD_APP_NAME.yaml"), undefined);
+    assert.deepEqual(valueFileRef("$values/envs/$ARGOCD_APP_NAME.yaml"), {
+      ref: "values",
+      path: "envs/$ARGOCD_APP_NAME.yaml",
+    });
   });
 });
 

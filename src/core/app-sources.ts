@@ -10,6 +10,7 @@
 // in source order by REVISIONS_SEPARATOR: neither a commit, nor a chart name, nor a semver
 // version can hold it. A single-source app's key is its one revision, unchanged.
 import type { ApplicationSource, ApplicationSpec } from "./application.ts";
+import { mentionsBuildVariables } from "./build-env.ts";
 
 /** Most sources one Application may list. */
 export const MAX_SOURCES = 20;
@@ -20,8 +21,11 @@ export const REVISIONS_SEPARATOR = ",";
 /** A ref name: what follows `$` in a values file entry. */
 const REF_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 
-/** `$name/rest` (or `$name` alone) in a values file entry. */
-const VALUE_FILE_REF = /^\$([^/]*)(?:\/(.*))?$/s;
+/**
+ * `$name/rest` (or `$name` alone) in a values file entry: the whole first segment is the name. A
+ * build variable in that place (`$ARGOCD_APP_NAME/values.yaml`, core/build-env.ts) is no ref.
+ */
+const VALUE_FILE_REF = /^\$([A-Za-z_][A-Za-z0-9_-]*)(?:\/(.*))?$/s;
 
 export type AppSourcesErrorCode = "sources-missing" | "sources-invalid";
 
@@ -78,7 +82,7 @@ export function describeSource(spec: Pick<ApplicationSpec, "sources">, index: nu
 /** A `$name/path` values file entry split, or undefined for an entry of the source's own repository. */
 export function valueFileRef(entry: string): { ref: string; path: string } | undefined {
   const match = VALUE_FILE_REF.exec(entry);
-  if (!match) return undefined;
+  if (!match || mentionsBuildVariables(`$${match[1]}`)) return undefined;
   return { ref: match[1] ?? "", path: match[2] ?? "" };
 }
 
@@ -166,14 +170,11 @@ export function validateSources(spec: Pick<ApplicationSpec, "source" | "sources"
 
 /** The spec's sources, or AppSourcesError listing every problem validateSources finds. */
 export function checkedSources(spec: Pick<ApplicationSpec, "source" | "sources">): ApplicationSource[] {
+  const sources = applicationSources(spec);
   const problems = validateSources(spec);
-  if (problems.length > 0) {
-    const code = problems.some((p) => p.field === "spec.source" && !spec.sources?.length)
-      ? "sources-missing"
-      : "sources-invalid";
-    throw new AppSourcesError(code, problems.map((p) => `${p.field}: ${p.message}`).join("; "));
-  }
-  return applicationSources(spec);
+  if (problems.length > 0)
+    throw new AppSourcesError("sources-invalid", problems.map((p) => `${p.field}: ${p.message}`).join("; "));
+  return sources;
 }
 
 /** One key for the revisions of all sources, in source order; a single revision is itself. */
