@@ -82,7 +82,7 @@ function listedPath(app: Application): string {
  * One source of a multi-source app in a line: repository, what it gives (chart, folder, ref) at
  * its target revision, and the revision the cluster was compared against.
  */
-export function sourceLine(source: ApplicationSource, revision: string | undefined): string {
+function sourceLine(source: ApplicationSource, revision: string | undefined): string {
   const gives = [
     source.chart ? `chart ${source.chart}` : source.path ? `path ${source.path}` : "",
     source.ref ? `ref ${source.ref}` : "",
