@@ -1,11 +1,15 @@
 // What runs ApplicationSets while this replica leads: an informer on ApplicationSets in every
 // namespace feeding a work queue of their own, and the reasons to generate a set again besides a
 // change to it: a registered cluster's Secret added, changed or removed (clusters generators), a
-// change to one of its Applications (its status.resources; changes gathered for a second), and a periodic resync, which is also
+// change to one of its Applications (its status.resources; changes gathered for a few seconds), and a periodic resync, which is also
 // the Git generators' poll (a branch head is looked up again at most once per poll interval;
 // the mooring.dev/refresh annotation looks it up at once), and a change to any Project (which
 // namespaces may use it).
-import { APPLICATIONSET_API_VERSION, APPLICATIONSET_KIND } from "../core/appset/types.ts";
+import {
+  APPLICATIONSET_API_VERSION,
+  APPLICATIONSET_KIND,
+  type ApplicationSet,
+} from "../core/appset/types.ts";
 import type { KubeObject } from "../core/objects.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -19,8 +23,14 @@ import type { ControllerMetrics } from "./metrics.ts";
 import type { ProjectCache } from "./projects.ts";
 import { WorkQueue } from "./queue.ts";
 
-/** How long Application changes are gathered before their set is generated again. */
-const APP_CHANGES_COALESCED_MS = 1000;
+/**
+ * How long Application changes are gathered before their set is generated again: a second, and
+ * 5 ms more per Application the set owns up to 10 s (a reconcile of a set lists all of them and
+ * writes a status row for each: 1,000 Applications wait 5 s).
+ */
+export function appChangesDelayMs(applications: number): number {
+  return Math.min(10_000, Math.max(1_000, applications * 5));
+}
 
 export interface AppSetRunnerOptions {
   client: KubeClient;
@@ -99,8 +109,9 @@ export class AppSetRunner {
 
   /**
    * An Application changed: the set owning it reports it in status.resources (and a rollout may
-   * move on). Changes within APP_CHANGES_COALESCED_MS make one reconcile: while a thousand apps
-   * sync, the set is listed and its status written about once a second, not once per change.
+   * move on). Changes are gathered for a moment (appChangesDelayMs) and make one reconcile: while
+   * a thousand apps sync, the set's Applications are listed and its status written every few
+   * seconds, not once per change.
    */
   applicationChanged(app: KubeObject): void {
     const owner = (app.metadata.ownerReferences ?? []).find(
@@ -109,10 +120,15 @@ export class AppSetRunner {
     if (!owner) return;
     const key = `${app.metadata.namespace}/${owner.name}`;
     if (this.appChanges.has(key)) return;
-    const timer = setTimeout(() => {
-      this.appChanges.delete(key);
-      this.queue.add(key);
-    }, APP_CHANGES_COALESCED_MS);
+    const owned = (this.sets.get(app.metadata.namespace ?? "", owner.name) as ApplicationSet | undefined)
+      ?.status?.resources?.length;
+    const timer = setTimeout(
+      () => {
+        this.appChanges.delete(key);
+        this.queue.add(key);
+      },
+      appChangesDelayMs(owned ?? 0),
+    );
     timer.unref();
     this.appChanges.set(key, timer);
   }
