@@ -42,7 +42,10 @@ async function writeStatus(name: string, health: string, sync: string): Promise<
     "--type=merge",
     "-p",
     JSON.stringify({
-      status: { health: { status: health }, sync: { status: sync, revision: "0123456789abcdef0123" } },
+      status: {
+        health: { status: health },
+        sync: { status: sync, revision: "0123456789abcdef0123456789abcdef01234567" },
+      },
     }),
   ]);
 }
