@@ -856,9 +856,8 @@ export class AppReconciler {
     const sources = applicationSources(app.spec);
     const revisions = this.revisionsOf(app, sources, revision);
     const refs = refCheckouts(sources, checkouts);
-    const results: SourceRender[] = [];
-    for (const [index, source] of sources.entries()) {
-      if (!rendersObjects(source)) continue;
+    // Sources render side by side (each renderer is bounded on its own); combined in source order.
+    const renderOne = async (index: number, source: ApplicationSource): Promise<SourceRender> => {
       const dir = checkouts[index] ?? "";
       const sourceRevision = revisions[index] ?? "";
       const input = {
@@ -873,13 +872,18 @@ export class AppReconciler {
               source.chart ? `${sourceRevision}#${dir}` : sourceRevision,
               input,
             );
-        results.push({ index, result });
+        return { index, result };
       } catch (err) {
         if (err instanceof RenderError && isMultiSource(app.spec))
           throw new RenderError(err.code, `${describeSource(app.spec, index)}: ${err.message}`);
         throw err;
       }
-    }
+    };
+    const results = await Promise.all(
+      [...sources.entries()]
+        .filter(([, source]) => rendersObjects(source))
+        .map(([i, source]) => renderOne(i, source)),
+    );
     return combineRenders(app.spec, results);
   }
 
